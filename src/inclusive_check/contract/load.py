@@ -1,0 +1,294 @@
+"""Bytes -> a typed document, or every problem with its JSON Pointer and, for files, line and column.
+
+The fast path is ``json.loads`` (numbers as ``Decimal``) plus the pydantic models. Only when
+that path rejects a document do we run the JSON Schema validator, which explains each problem in
+terms of the published contract, and the source scanner, which locates it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .locate import LineIndex, SourceMap, map_json, map_yaml, pointer
+from .models import Document, ProductFiling, Submission
+
+KINDS = ("submission", "product_filing")
+MODELS: dict[str, type[Submission] | type[ProductFiling]] = {
+    "submission": Submission,
+    "product_filing": ProductFiling,
+}
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+DOCUMENT_SUFFIXES = (".json", ".yaml", ".yml")
+_DECIMAL_REPR = re.compile(r"Decimal\('([^']*)'\)")
+
+
+@dataclass(frozen=True)
+class Problem:
+    source: str
+    pointer: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def where(self) -> str:
+        at = f":{self.line}:{self.column}" if self.line is not None else ""
+        return f"{self.source}{at}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.source,
+            "pointer": self.pointer,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+        }
+
+
+@dataclass
+class Loaded:
+    source: str
+    raw: bytes = b""
+    document: Document | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.document is not None and not self.problems
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.raw).hexdigest()
+
+
+class _Duplicate(ValueError):
+    pass
+
+
+class _NonFinite(ValueError):
+    pass
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _Duplicate()
+    return out
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NonFinite(name)
+
+
+class _YamlLoader(yaml.SafeLoader):
+    """Safe YAML: no tags that run code, dates stay text, floats become Decimal, duplicate keys fail."""
+
+
+def _yaml_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
+    text = str(loader.construct_scalar(node)).replace("_", "")
+    try:
+        return Decimal(text)
+    except ArithmeticError:
+        return Decimal("NaN")
+
+
+def _yaml_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen[key] = loader.construct_object(value_node)
+    return seen
+
+
+_YamlLoader.add_constructor("tag:yaml.org,2002:float", _yaml_float)
+_YamlLoader.add_constructor("tag:yaml.org,2002:map", _yaml_mapping)
+_YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+
+
+@lru_cache(maxsize=None)
+def schema_text(kind: str) -> str:
+    return resources.files(__package__).joinpath(f"schemas/{kind}.schema.json").read_text("utf-8")
+
+
+@lru_cache(maxsize=None)
+def _validator(kind: str) -> Any:
+    import jsonschema
+
+    schema = json.loads(schema_text(kind))
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+def _schema_messages(kind: str, data: Any) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for error in sorted(_validator(kind).iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        leaves = [error]
+        while leaves and leaves[0].validator in ("oneOf", "anyOf") and leaves[0].context:
+            ctx = [e for e in leaves[0].context if e.validator != "type" or e.validator_value != "null"]
+            leaves = ctx or leaves[:1]
+            if leaves is ctx and all(e.validator not in ("oneOf", "anyOf") for e in ctx):
+                break
+        for leaf in leaves[:1]:
+            ptr = pointer(list(leaf.absolute_path))
+            out.append((ptr, _explain(leaf.validator, leaf.instance, leaf.message)))
+    return out
+
+
+def _explain(validator: Any, instance: Any, message: str) -> str:
+    message = _DECIMAL_REPR.sub(r"\1", message)
+    if validator == "type" and isinstance(instance, str) and instance.strip().endswith("%"):
+        return (f"{instance!r} is a percent string; write a number: a *_rate or *_weight as a "
+                "decimal fraction (5% is 0.05), a *_pct as the percentage itself (215.3)")
+    if validator == "type" and isinstance(instance, str):
+        return f"{message}; write the value as a JSON number or boolean, not in quotes"
+    return message
+
+
+def _model_messages(error: ValidationError) -> list[tuple[str, str]]:
+    out = []
+    for item in error.errors(include_url=False):
+        loc = [part for part in item["loc"] if not (isinstance(part, str) and "[" in part)]
+        out.append((pointer(loc), item["msg"]))
+    return out
+
+
+def _semantic(document: Document) -> Iterator[tuple[str, str]]:
+    """Checks across fields that JSON Schema cannot express."""
+    if isinstance(document, ProductFiling):
+        products = [("/product", document.product)]
+    else:
+        products = [(f"/products/{i}", p) for i, p in enumerate(document.products)]
+        seen: dict[str, int] = {}
+        for i, p in enumerate(document.products):
+            if p.code in seen:
+                yield f"/products/{i}/code", f"product code {p.code!r} already used by /products/{seen[p.code]}"
+            seen.setdefault(p.code, i)
+        quarters: dict[str, int] = {}
+        for i, q in enumerate(document.solvency):
+            if q.quarter in quarters:
+                yield f"/solvency/{i}/quarter", f"quarter {q.quarter} already reported at /solvency/{quarters[q.quarter]}"
+            quarters.setdefault(q.quarter, i)
+        for i, m in enumerate(document.intermediaries):
+            if m.agreement_end is not None and m.agreement_end < m.agreement_start:
+                yield (f"/intermediaries/{i}/agreement_end",
+                       f"agreement ends ({m.agreement_end}) before it starts ({m.agreement_start})")
+    for ptr, p in products:
+        if p.sale_end is not None and p.sale_end < p.sale_start:
+            yield f"{ptr}/sale_end", f"sale ends ({p.sale_end}) before it starts ({p.sale_start})"
+
+
+def parse_bytes(raw: bytes, source: str, suffix: str = ".json") -> Loaded:
+    """Parse and validate one document. Never raises for bad input: problems are returned."""
+    loaded = Loaded(source=source, raw=raw)
+
+    def fail(ptr: str, message: str, line: int | None = None, column: int | None = None) -> Loaded:
+        loaded.problems.append(Problem(source, ptr, message, line, column))
+        return loaded
+
+    if not raw.strip():
+        return fail("", "the file is empty; expected one JSON object (a submission or a product_filing)")
+    for bom, name in ((codecs.BOM_UTF8, "UTF-8"), (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16")):
+        if raw.startswith(bom):
+            return fail("", f"the file starts with a {name} byte-order mark; save it as UTF-8 without a BOM", 1, 1)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start].decode("utf-8", "replace")
+        line, col = LineIndex(before).position(len(before))
+        return fail("", f"byte 0x{raw[exc.start]:02x} is not UTF-8; the contract expects UTF-8 "
+                    "(a GBK- or GB18030-encoded file must be re-saved as UTF-8)", line, col)
+
+    is_yaml = suffix.lower() in (".yaml", ".yml")
+    source_map: SourceMap | None = None
+    try:
+        if is_yaml:
+            data = yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - _YamlLoader derives from SafeLoader
+        else:
+            data = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_pairs)
+    except json.JSONDecodeError as exc:
+        return fail("", f"not valid JSON: {exc.msg}", exc.lineno, exc.colno)
+    except (_Duplicate, _NonFinite):
+        source_map = map_json(text)
+        for ptr, line, col in source_map.duplicates:
+            fail(ptr, f"duplicate key {ptr.rsplit('/', 1)[-1]!r}: each key may appear once in an object", line, col)
+        for ptr, line, col in source_map.non_finite:
+            fail(ptr, "NaN and Infinity are not JSON numbers; give a finite number or null where allowed", line, col)
+        if not loaded.problems:
+            fail("", "not valid JSON: duplicate key or non-finite number")
+        return loaded
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        return fail("", f"not valid YAML: {exc.problem or exc.context}", *where)
+    except yaml.YAMLError as exc:
+        return fail("", f"not valid YAML: {exc}")
+    except RecursionError:
+        return fail("", "the document nests too deeply")
+
+    if not isinstance(data, dict):
+        found = "an array" if isinstance(data, list) else f"a {type(data).__name__}"
+        return fail("", f"the top level must be an object with a 'kind', found {found}", 1, 1)
+    kind = data.get("kind")
+    if kind not in KINDS:
+        return _located(loaded, text, is_yaml, [("/kind" if "kind" in data else "",
+                        f"'kind' must be one of {', '.join(KINDS)}; found {kind!r}")])
+    try:
+        document: Document = MODELS[kind].model_validate(data)
+    except ValidationError as exc:
+        messages = _schema_messages(kind, data) or _model_messages(exc)
+        return _located(loaded, text, is_yaml, messages)
+    semantic = list(_semantic(document))
+    if semantic:
+        return _located(loaded, text, is_yaml, semantic)
+    loaded.document = document
+    return loaded
+
+
+def _located(loaded: Loaded, text: str, is_yaml: bool, messages: Iterable[tuple[str, str]]) -> Loaded:
+    source_map = map_yaml(text) if is_yaml else map_json(text)
+    for ptr, message in messages:
+        at = source_map.find(ptr)
+        loaded.problems.append(Problem(loaded.source, ptr, message, *(at or (None, None))))
+    return loaded
+
+
+def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Loaded:
+    source = str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return Loaded(source, problems=[Problem(source, "", (
+                f"the file is {size / 2**20:.1f} MiB, over the {max_bytes / 2**20:.0f} MiB limit; split the "
+                "submission or raise --max-file-mib"))])
+        raw = path.read_bytes()
+    except OSError as exc:
+        return Loaded(source, problems=[Problem(source, "", f"cannot read the file: {exc.strerror or exc}")])
+    return parse_bytes(raw, source, path.suffix)
+
+
+def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
+    """Files as given; folders walked in sorted order for *.json, *.yaml and *.yml."""
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for found in sorted(path.rglob("*")):
+                if found.is_file() and found.suffix.lower() in DOCUMENT_SUFFIXES:
+                    yield found
+        else:
+            yield path

@@ -1,0 +1,190 @@
+"""Typed models of the two documents. They accept exactly what the JSON Schemas accept.
+
+The JSON Schema files beside this module are the published contract; ``tests/contract`` keeps
+these models and the schemas in step on the samples and on generated cases. Numbers arrive as
+``int`` or ``Decimal`` (the loaders never produce binary floats), so every rate compares exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _number(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise ValueError("must be a JSON number")
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise ValueError("must be a finite number (NaN and Infinity are not JSON)")
+    return Decimal(value)
+
+
+def _unique(items: list[str]) -> list[str]:
+    if len(set(items)) != len(items):
+        raise ValueError("items must be unique")
+    return items
+
+
+def _iso_date(value: Any) -> date:
+    if not isinstance(value, str) or not _DATE.match(value):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value} is not a calendar date") from None
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be a whole number")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+Rate = Annotated[Decimal, BeforeValidator(_number), Field(ge=0, le=1, max_digits=15)]
+RatioPct = Annotated[Decimal, BeforeValidator(_number), Field(ge=-100000, le=100000, max_digits=15)]
+AmountCny = Annotated[Decimal, BeforeValidator(_number), Field(ge=0, le=10**15, max_digits=18)]
+Days = Annotated[Decimal, BeforeValidator(_number), Field(ge=0, le=3650, max_digits=15)]
+Count = Annotated[int, BeforeValidator(_count), Field(ge=0, le=10_000_000_000)]
+Text = Annotated[str, Field(min_length=1, max_length=500)]
+InsurerCode = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9-]{1,39}$")]
+Quarter = Annotated[str, Field(pattern=r"^(19|20|21)[0-9]{2}-Q[1-4]$")]
+
+Category = Literal["property", "life", "health", "pension", "agricultural", "reinsurance"]
+SizeClass = Literal["large", "medium", "small", "micro"]
+IrrClass = Literal["A", "B", "C", "D", "AAA", "AA", "BBB", "BB"]
+Line = Literal[
+    "accident", "health", "term_life", "household_property", "enterprise_property",
+    "intellectual_property", "cargo", "export_credit", "agriculture", "annuity",
+    "long_term_care", "liability", "other",
+]
+TargetGroup = Literal[
+    "rural_residents", "remote_area_residents", "poverty_alleviated", "urban_low_income",
+    "county_residents", "elderly", "preexisting_conditions", "disabled", "women_two_cancers",
+    "children_congenital", "rare_disease", "new_citizens", "flexible_employment",
+    "special_occupations", "micro_small_enterprises", "individual_businesses",
+    "new_agricultural_entities", "small_farmers", "families_children",
+]
+Channel = Literal["direct", "agency", "broker", "postal", "bank", "online"]
+INTERMEDIARY_CHANNELS: frozenset[str] = frozenset({"agency", "broker", "postal", "bank"})
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class Insurer(_Strict):
+    code: InsurerCode
+    name: Text
+    category: Category
+    state_owned: bool
+    size_class: SizeClass | None = None
+    total_assets_cny: AmountCny | None = None
+    headquarters_region: Text
+
+
+class SolvencyQuarter(_Strict):
+    quarter: Quarter
+    core_ratio_pct: RatioPct
+    comprehensive_ratio_pct: RatioPct
+    irr_class: IrrClass
+
+
+class Governance(_Strict):
+    leadership_system: bool
+    lead_department: Annotated[str, Field(max_length=500)] | None
+    board_reviews: list[IsoDate]
+    management_reviews: list[IsoDate]
+    assessment_includes_inclusive: bool
+    inclusive_kpi_weight: Rate | None = None
+    internal_control_policy: bool
+
+
+class Comparable(_Strict):
+    product_code: Text
+    premium_rate: Rate | None = None
+    intermediary_fee_rate: Rate | None = None
+
+
+class Product(_Strict):
+    code: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    name: Text
+    line: Line
+    dedicated_inclusive: bool
+    target_groups: Annotated[list[TargetGroup], AfterValidator(_unique)]
+    term: Literal["short", "long"]
+    sale_start: IsoDate
+    sale_end: IsoDate | None = None
+    government_program: bool = False
+    channels: Annotated[list[Channel], Field(min_length=1), AfterValidator(_unique)]
+    premium_rate: Rate
+    intermediary_fee_rate: Rate | None = None
+    comparable: Comparable | None = None
+    policies_in_force: Count | None = None
+    insured_persons: Count | None = None
+    premium_cny: AmountCny | None = None
+    claims_paid_cny: AmountCny | None = None
+    claims_settled: Count | None = None
+    avg_settlement_days: Days | None = None
+
+
+class Intermediary(_Strict):
+    name: Text
+    type: Literal["agency", "broker", "postal", "bank", "other"]
+    agreement_start: IsoDate
+    agreement_end: IsoDate | None = None
+    covers_inclusive: bool
+    insurer_handles_disputes: bool
+
+
+class CommitmentsPublished(_Strict):
+    premises: bool
+    agency_sites: bool
+    online: bool
+
+
+class Service(_Strict):
+    commitments_published: CommitmentsPublished
+    online_underwriting: bool
+    online_claims: bool
+    inquiry_channel: bool
+    elderly_friendly: bool
+    accessibility: bool
+
+
+class ConsumerProtection(_Strict):
+    complaint_mechanism: bool
+    diversified_dispute_resolution: bool
+    first_inquiry_responsibility: bool
+    complaints: Count
+    mass_incidents: Count
+
+
+class Submission(_Strict):
+    kind: Literal["submission"]
+    schema_version: Literal["1.0"]
+    reporting_period: Annotated[str, Field(pattern=r"^(19|20|21)[0-9]{2}(-Q[1-4])?$")]
+    insurer: Insurer
+    solvency: list[SolvencyQuarter]
+    governance: Governance
+    products: list[Product]
+    intermediaries: list[Intermediary]
+    service: Service
+    consumer_protection: ConsumerProtection
+
+
+class ProductFiling(_Strict):
+    kind: Literal["product_filing"]
+    schema_version: Literal["1.0"]
+    insurer_code: InsurerCode
+    filing_date: IsoDate
+    product: Product
+
+
+Document = Submission | ProductFiling
