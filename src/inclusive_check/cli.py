@@ -91,5 +91,253 @@ def schema(kind: str) -> None:
     click.echo(schema_text(kind), nl=False)
 
 
+# --- shared options and helpers ------------------------------------------------------------------
+
+def _report_options(f: Any) -> Any:
+    f = click.option("--show-passes", is_flag=True, help="List passing and not-applicable checks too (text).")(f)
+    f = click.option("--exit-zero", is_flag=True, help="Always exit 0 when the input was valid (demo, dashboards).")(f)
+    f = click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)(f)
+    f = click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error",
+                     show_default=True, help="Exit 1 when an open finding is at or above this severity.")(f)
+    f = click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)(f)
+    return f
+
+
+def _ruleset_option(f: Any) -> Any:
+    return click.option("--ruleset", "ruleset_path", type=click.Path(dir_okay=False), default=None,
+                        help="Ruleset YAML (default: the packaged nfra-2024-inclusive).")(f)
+
+
+def _as_of_option(f: Any) -> Any:
+    return click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+                        help="Judge dispensation expiry on this date (default: today).")(f)
+
+
+def _load_ruleset(path: str | None) -> Any:
+    from pathlib import Path
+
+    from .ruleset import RulesetError, load_ruleset
+
+    try:
+        return load_ruleset(Path(path) if path else None)
+    except RulesetError as exc:
+        raise DomainError(f"invalid ruleset: {exc}", EXIT_INVALID) from None
+
+
+def _as_of(value: Any) -> Any:
+    from datetime import date
+
+    return value.date() if value is not None else date.today()
+
+
+def _engine(ctx: click.Context) -> Any:
+    from .store.db import DatabaseError, open_store
+
+    try:
+        return open_store(ctx.obj["db_url"])
+    except DatabaseError as exc:
+        raise DomainError(str(exc)) from None
+
+
+def _print_problems(problems: list[Any], fmt: str) -> None:
+    if fmt == "json":
+        _emit_json({"valid": False, "problems": [p.as_dict() for p in problems]})
+    else:
+        for p in problems:
+            click.echo(f"{p.where()}: {p.pointer or '(document)'}: {p.message}", err=True)
+        click.echo(f"input not valid: {len(problems)} problem(s); nothing was checked", err=True)
+
+
+def _finish(results: dict[str, Any], fmt: str, fail_on: str, lang: str, exit_zero: bool, show_passes: bool) -> None:
+    from .engine import SEVERITY_RANK
+    from .reports import text
+    from .results import worst_severity
+
+    if fmt == "json":
+        _emit_json(results)
+    else:
+        click.echo(text.render(results, lang, show_passes))
+    worst = worst_severity(results)
+    failed = worst is not None and SEVERITY_RANK[worst] >= SEVERITY_RANK[fail_on]
+    _exit(EXIT_FINDINGS if failed and not exit_zero else EXIT_OK)
+
+
+# --- check -----------------------------------------------------------------------------------------
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--insurer", "insurer_file", type=click.Path(dir_okay=False),
+              help="The insurer's submission, as context for product filings (solvency, size).")
+@_ruleset_option
+@_as_of_option
+@_report_options
+@click.pass_context
+def check(ctx: click.Context, paths: tuple[str, ...], insurer_file: str | None, ruleset_path: str | None,
+          as_of: Any, fmt: str, fail_on: str, lang: str, exit_zero: bool, show_passes: bool) -> None:
+    """Validate, then check and score documents without touching the database.
+
+    Product filings without --insurer use the insurer's latest submission stored in --db, if any.
+    """
+    from pathlib import Path
+
+    from .check import ContextMismatch, check_documents
+    from .contract.load import expand_paths, load_file
+
+    files = list(expand_paths(paths))
+    if not files:
+        raise DomainError("no .json, .yaml or .yml documents found in the given paths")
+    ruleset = _load_ruleset(ruleset_path)
+    loaded = [load_file(p) for p in files]
+    context = load_file(Path(insurer_file)) if insurer_file else _stored_context(ctx, loaded)
+    try:
+        outcome = check_documents(loaded, ruleset, _as_of(as_of), context)
+    except ContextMismatch as exc:
+        raise DomainError(str(exc)) from None
+    if outcome.results is None:
+        _print_problems(outcome.problems, fmt)
+        _exit(EXIT_INVALID)
+    _finish(outcome.results, fmt, fail_on, lang, exit_zero, show_passes)
+
+
+def _stored_context(ctx: click.Context, loaded: list[Any]) -> Any:
+    """The latest stored submission of the filings' insurer, when a database has one."""
+    import os
+
+    from .contract.load import parse_bytes
+    from .contract.models import ProductFiling
+    from .store.queries import latest_submission_raw
+
+    codes = {x.document.insurer_code for x in loaded if isinstance(x.document, ProductFiling)}
+    has_submission = any(x.document is not None and not isinstance(x.document, ProductFiling) for x in loaded)
+    if len(codes) != 1 or has_submission:
+        return None
+    if not (ctx.obj["db_url"] or os.environ.get("INCLUSIVE_CHECK_DATABASE_URL") or os.path.exists("inclusive-check.db")):
+        return None
+    found = latest_submission_raw(_engine(ctx), codes.pop())
+    return None if found is None else parse_bytes(found[1].encode("utf-8"), found[0])
+
+
+# --- store: db, ingest, run, queries ---------------------------------------------------------------
+
+@cli.group()
+def db() -> None:
+    """Database schema migrations (Alembic, shipped with the package)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@click.pass_context
+def db_upgrade(ctx: click.Context, revision: str) -> None:
+    """Migrate the database up to REVISION (default head)."""
+    from .store.db import DatabaseError, make_engine, upgrade
+
+    engine = make_engine(ctx.obj["db_url"])
+    try:
+        upgrade(engine, revision)
+    except DatabaseError as exc:
+        raise DomainError(str(exc)) from None
+    click.echo(f"database at {_current(engine)} ({engine.url.render_as_string(hide_password=True)})")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@click.pass_context
+def db_downgrade(ctx: click.Context, revision: str) -> None:
+    """Migrate the database down to REVISION (e.g. base, or -1)."""
+    from .store.db import downgrade, make_engine
+
+    engine = make_engine(ctx.obj["db_url"])
+    downgrade(engine, revision)
+    click.echo(f"database at {_current(engine)}")
+
+
+@db.command("current")
+@click.pass_context
+def db_current(ctx: click.Context) -> None:
+    """Print the database's schema revision and the newest one this version knows."""
+    from .store.db import head, make_engine
+
+    click.echo(f"current: {_current(make_engine(ctx.obj['db_url']))}\nhead:    {head()}")
+
+
+def _current(engine: Any) -> str:
+    from .store.db import DatabaseError, current
+
+    try:
+        return current(engine) or "empty (no schema)"
+    except DatabaseError as exc:
+        raise DomainError(str(exc)) from None
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--max-file-mib", type=click.IntRange(1, 4096), default=64, show_default=True)
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[str, ...], fmt: str, max_file_mib: int) -> None:
+    """Validate and store documents, one transaction per file; quarantine invalid ones with their reasons.
+
+    Exit 0 when every file was stored (or already was), 3 when any was quarantined.
+    """
+    from .contract.load import expand_paths
+    from .store.ingest import ingest_paths
+    from .store.progress import progress
+
+    files = list(expand_paths(paths))
+    if not files:
+        raise DomainError("no .json, .yaml or .yml documents found in the given paths")
+    engine = _engine(ctx)
+    with progress(len(files), "ingest", enabled=fmt == "text") as advance:
+        report = ingest_paths(engine, files, max_file_mib * 2**20, advance)
+    if fmt == "json":
+        _emit_json({"files": [f.__dict__ for f in report.files],
+                    "counts": {o: report.count(o) for o in ("stored", "revised", "unchanged", "quarantined")}})
+    else:
+        for f in report.quarantined:
+            click.echo(f"quarantined {f.source}:")
+            for problem in f.problems:
+                click.echo(f"    {problem}")
+        click.echo(f"{len(report.files)} file(s): {report.count('stored')} stored, {report.count('revised')} new "
+                   f"revision(s), {report.count('unchanged')} unchanged, {report.count('quarantined')} quarantined")
+    _exit(EXIT_INVALID if report.quarantined else EXIT_OK)
+
+
+@cli.command("run")
+@click.option("--insurer", help="Only this insurer code.")
+@click.option("--period", help='Only this reporting period ("2025" or "2025-Q4").')
+@_ruleset_option
+@_as_of_option
+@_report_options
+@click.pass_context
+def run_cmd(ctx: click.Context, insurer: str | None, period: str | None, ruleset_path: str | None, as_of: Any,
+            fmt: str, fail_on: str, lang: str, exit_zero: bool, show_passes: bool) -> None:
+    """Check the latest revision of each stored document; store findings and scores under a new run."""
+    from .engine import RuleCrash, Selection, execute_run
+    from .results import run_results
+
+    ruleset = _load_ruleset(ruleset_path)
+    engine = _engine(ctx)
+    try:
+        run_id = execute_run(engine, ruleset, Selection(insurer=insurer, period=period), _as_of(as_of))
+    except RuleCrash as exc:
+        raise DomainError(str(exc), 70) from None
+    with engine.connect() as conn:
+        results = run_results(conn, run_id)
+    if not results["submissions"]:
+        raise DomainError("nothing to check: no stored documents match; ingest some first")
+    if fmt == "text":
+        click.echo(f"run {run_id}")
+    _finish(results, fmt, fail_on, lang, exit_zero, show_passes)
+
+
 def main() -> None:
-    cli(prog_name="inclusive-check")
+    import os
+
+    try:
+        cli(prog_name="inclusive-check")
+    except Exception as exc:  # a bug, not bad input: say so plainly; the traceback is for developers
+        if os.environ.get("INCLUSIVE_CHECK_DEBUG"):
+            raise
+        click.echo(f"inclusive-check: internal error: {type(exc).__name__}: {exc}\n"
+                   "This is a bug; rerun with INCLUSIVE_CHECK_DEBUG=1 for details and report it.", err=True)
+        sys.exit(70)

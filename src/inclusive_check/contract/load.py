@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -122,12 +122,12 @@ _YamlLoader.add_constructor("tag:yaml.org,2002:map", _yaml_mapping)
 _YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema_text(kind: str) -> str:
     return resources.files(__package__).joinpath(f"schemas/{kind}.schema.json").read_text("utf-8")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(kind: str) -> Any:
     import jsonschema
 
@@ -218,7 +218,7 @@ def parse_bytes(raw: bytes, source: str, suffix: str = ".json") -> Loaded:
     source_map: SourceMap | None = None
     try:
         if is_yaml:
-            data = yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - _YamlLoader derives from SafeLoader
+            data = yaml.load(text, Loader=_YamlLoader)
         else:
             data = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_pairs)
     except json.JSONDecodeError as exc:

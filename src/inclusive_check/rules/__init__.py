@@ -1,0 +1,68 @@
+"""The rule registry: every rule module, listed explicitly, and what the guidance items map to."""
+
+from __future__ import annotations
+
+from . import (
+    ic04_rural_low_income,
+    ic05_specific_groups,
+    ic06_small_business,
+    ic07_key_areas,
+    ic08_premium_rate,
+    ic08_target_groups,
+    ic10_assessment,
+    ic10_internal_control,
+    ic10_kpi_weight,
+    ic10_lead_department,
+    ic10_leadership,
+    ic10_regular_reviews,
+    ic11_elderly_accessible,
+    ic11_online_service,
+    ic11_service_commitments,
+    ic12_fee_rate,
+    ic12_stable_cooperation,
+    ic19_mass_incidents,
+    ic19_solvency_gate,
+    ic20_agency_disputes,
+    ic20_consumer_protection,
+)
+from .base import RuleModule
+
+ALL_RULES: tuple[RuleModule, ...] = (
+    ic19_solvency_gate,
+    ic08_premium_rate,
+    ic12_fee_rate,
+    ic08_target_groups,
+    ic10_leadership,
+    ic10_lead_department,
+    ic10_regular_reviews,
+    ic10_assessment,
+    ic10_kpi_weight,
+    ic10_internal_control,
+    ic11_service_commitments,
+    ic11_elderly_accessible,
+    ic11_online_service,
+    ic12_stable_cooperation,
+    ic20_consumer_protection,
+    ic20_agency_disputes,
+    ic19_mass_incidents,
+    ic04_rural_low_income,
+    ic05_specific_groups,
+    ic06_small_business,
+    ic07_key_areas,
+)
+
+# Items that no rule encodes, and why. `rules matrix` shows these beside the encoded ones.
+NOT_ENCODED: dict[int, str] = {
+    1: "guiding ideology; states no duty a submission can show",
+    2: "basic principles; made concrete by items 4-20, which are encoded where checkable",
+    3: "five-year goals for the industry as a whole, not a duty of one insurer",
+    9: "differentiated roles by insurer type are encouragements without a measurable test; "
+       "state-owned status and category are reported and shown in scores",
+    13: "duty of the regulator's own departments and local offices",
+    14: "industry data sharing through financial infrastructure is not observable in a submission",
+    15: "coordination with local governments and donations are not observable in a submission",
+    16: "public insurance education by society at large; no per-insurer measure",
+    17: "research and international exchange; no per-insurer measure",
+    18: "not a pass/fail duty: the indicator system (variety, coverage, protection, service) is the scoring of "
+        "every submission (SPEC 5)",
+}

@@ -1,0 +1,171 @@
+"""Runs: choose the stored submissions, bind the ruleset to each one's period, let every rule judge
+them all at once in SQL, store the findings, then score.
+
+A single file in CI takes this same path through an in-memory SQLite database.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, insert, literal, select, update
+
+from . import __version__
+from .rules.base import RuleModule, Scope, Verdict
+from .ruleset import Ruleset
+from .store import tables as t
+
+# Severity is policy, not a property of a rule: what a status of a rule of a given strength means.
+SEVERITY: dict[tuple[str, str], str] = {
+    ("fail", "mandatory"): "error",
+    ("fail", "principle"): "error",
+    ("fail", "flag"): "warning",
+    ("fail", "encouraged"): "info",
+    ("indeterminate", "mandatory"): "error",
+    ("indeterminate", "principle"): "warning",
+    ("indeterminate", "flag"): "warning",
+    ("indeterminate", "encouraged"): "info",
+}
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+_BATCH = 20_000
+
+
+class RuleCrash(Exception):
+    """A rule raised: a bug in the rule, reported with its ID rather than swallowed."""
+
+    def __init__(self, rule_id: str, error: BaseException) -> None:
+        super().__init__(f"rule {rule_id} failed: {type(error).__name__}: {error}")
+        self.rule_id = rule_id
+
+
+def severity(status: str, strength: str) -> str:
+    return SEVERITY.get((status, strength), "info")
+
+
+@dataclass(frozen=True)
+class Selection:
+    insurer: str | None = None
+    period: str | None = None
+    submission_ids: tuple[int, ...] | None = None
+
+    def as_json(self) -> str:
+        return json.dumps({"insurer": self.insurer, "period": self.period,
+                           "submission_ids": list(self.submission_ids) if self.submission_ids else None})
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _select_scope(conn: Connection, run_id: int, selection: Selection) -> None:
+    """Record what the run checks: the latest revision of each selected document, with its insurer context."""
+    s, c = t.Submission, t.Submission.__table__.alias("context")
+    context = (
+        select(c.c.id)
+        .where(c.c.insurer_id == s.insurer_id, c.c.kind == "submission", c.c.is_latest.is_(True))
+        .order_by(c.c.period_end.desc(), c.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    chosen = select(literal(run_id), s.id, context, s.period_end, literal("[]"))
+    if selection.submission_ids is not None:
+        chosen = chosen.where(s.id.in_(selection.submission_ids))
+    else:
+        chosen = chosen.where(s.is_latest.is_(True))
+    if selection.insurer:
+        chosen = chosen.join(t.Insurer, t.Insurer.id == s.insurer_id).where(t.Insurer.code == selection.insurer)
+    if selection.period:
+        chosen = chosen.where(s.period == selection.period)
+    conn.execute(insert(t.RunSubmission).from_select(
+        ["run_id", "submission_id", "context_submission_id", "binding_date", "warnings"], chosen))
+
+
+def _flag_stale(conn: Connection, run_id: int, ruleset: Ruleset) -> None:
+    reviewed = ruleset.data.reviewed_to
+    warning = json.dumps([f"ruleset {ruleset.id} {ruleset.version} was last reviewed against the law up to "
+                          f"{reviewed}; this period ends later, so the ruleset may be out of date"])
+    conn.execute(update(t.RunSubmission)
+                 .where(t.RunSubmission.run_id == run_id, t.RunSubmission.binding_date > reviewed)
+                 .values(warnings=warning))
+
+
+def _not_applicable(conn: Connection, scope: Scope, rule: RuleModule, reason: str) -> Iterator[Verdict]:
+    rs, s = t.RunSubmission, t.Submission
+    query = (select(rs.submission_id).join(s, s.id == rs.submission_id)
+             .where(scope.where(), s.kind.in_(rule.KINDS)).order_by(rs.submission_id))
+    for (sid,) in conn.execute(query):
+        yield Verdict(sid, "", "not_applicable", "a provision in force", reason)
+
+
+def _finding_rows(run_id: int, rule: RuleModule, verdicts: Iterable[Verdict]) -> Iterator[dict[str, Any]]:
+    for v in verdicts:
+        yield {
+            "run_id": run_id, "submission_id": v.submission_id, "rule_id": rule.ID, "clause": rule.CLAUSE,
+            "strength": rule.STRENGTH, "severity": severity(v.status, rule.STRENGTH), "status": v.status,
+            "subject": v.subject, "key": v.key, "expected": v.expected[:500], "actual": v.actual[:500],
+            "margin": v.margin, "dispensation_id": None,
+        }
+
+
+def _insert_batched(conn: Connection, rows: Iterator[dict[str, Any]]) -> int:
+    count, batch = 0, []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= _BATCH:
+            conn.execute(insert(t.Finding), batch)
+            count, batch = count + len(batch), []
+    if batch:
+        conn.execute(insert(t.Finding), batch)
+        count += len(batch)
+    return count
+
+
+def evaluate_rules(conn: Connection, run_id: int, ruleset: Ruleset, rules: Sequence[RuleModule]) -> int:
+    total = 0
+    for rule in rules:
+        for segment in ruleset.segments(rule):
+            scope = Scope(run_id, segment.start, segment.end)
+            try:
+                verdicts = (rule.evaluate(conn, scope, segment.params) if segment.params is not None
+                            else _not_applicable(conn, scope, rule, segment.reason))
+                total += _insert_batched(conn, _finding_rows(run_id, rule, verdicts))
+            except RuleCrash:
+                raise
+            except Exception as exc:  # a crashing rule is a bug: name it, never swallow it
+                raise RuleCrash(rule.ID, exc) from exc
+    return total
+
+
+def execute_run(engine: Engine, ruleset: Ruleset, selection: Selection, as_of: date,
+                dispensations: Any = None) -> int:
+    """Check the selected submissions; store findings and scores under a new run; return its id."""
+    from .scoring import score_run
+
+    with engine.begin() as conn:
+        run_id = int(conn.execute(insert(t.Run).values(
+            ruleset_id=ruleset.id, ruleset_version=ruleset.version, ruleset_sha256=ruleset.sha256,
+            ruleset_text=ruleset.text, tool_version=__version__, as_of=as_of, started_at=_now(),
+            selection=selection.as_json(),
+        ).returning(t.Run.id)).scalar_one())
+        _select_scope(conn, run_id, selection)
+        _flag_stale(conn, run_id, ruleset)
+        evaluate_rules(conn, run_id, ruleset, ruleset.rules())
+        if dispensations is not None:
+            dispensations.apply(conn, run_id, as_of)
+        score_run(conn, run_id, ruleset)
+        conn.execute(update(t.Run).where(t.Run.id == run_id).values(finished_at=_now()))
+    return run_id
+
+
+def run_submission_count(conn: Connection, run_id: int) -> int:
+    from sqlalchemy import func
+
+    return int(conn.execute(select(func.count()).select_from(t.RunSubmission)
+                            .where(t.RunSubmission.run_id == run_id)).scalar_one())
+
+
+__all__ = ["and_"]

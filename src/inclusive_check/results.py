@@ -1,0 +1,151 @@
+"""Read a stored run back as the documented JSON shape (SPEC 4). Every report renders from this.
+
+Shape::
+
+    {"schema": "inclusive-check/results/1", "run": {...}, "summary": {...},
+     "submissions": [{"submission_id", "insurer", "kind", "period", "document_key", "revision", "source",
+                      "sha256", "warnings", "score", "findings": [finding, ...]}]}
+
+A finding carries rule_id, clause, strength, severity, status, subject (JSON Pointer), key, expected,
+actual, margin (a decimal string or null), message {en, zh}, parameters {name: {value, effective_from,
+citation, interpretation}}, title {en, zh}, dispensation and fingerprint (stable across runs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from .rules import ALL_RULES
+from .rules.base import RuleModule, number
+from .ruleset import Ruleset, RulesetError, load_ruleset_text
+from .store import tables as t
+
+RESULTS_SCHEMA = "inclusive-check/results/1"
+RULES: dict[str, RuleModule] = {r.ID: r for r in ALL_RULES}
+
+
+def fingerprint(insurer: str, kind: str, document_key: str, rule_id: str, subject: str, key: str) -> str:
+    """Stable identity of a finding across runs: who, which document, which rule, which subject."""
+    text = "\x1f".join([insurer, kind, document_key, rule_id, subject, key])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def message(rule_id: str, status: str, finding: dict[str, Any], lang: str) -> str:
+    rule = RULES.get(rule_id)
+    templates = rule.MESSAGES if rule else {}
+    template = templates.get(status) or templates.get("fail") or {"en": "{actual}", "zh": "{actual}"}
+    values = {"subject": finding["subject"] or "(document)", "key": finding["key"], "expected": finding["expected"],
+              "actual": finding["actual"], "dispensation": finding.get("dispensation") or ""}
+    return template[lang].format(**values)
+
+
+@lru_cache(maxsize=8)
+def _ruleset(text: str) -> Ruleset | None:
+    try:
+        return load_ruleset_text(text, "stored run")
+    except RulesetError:
+        return None
+
+
+def _margin(value: Decimal | float | None) -> str | None:
+    return None if value is None else number(value)
+
+
+def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, status: str | None = None,
+                include_passes: bool = True) -> dict[str, Any]:
+    run = conn.execute(select(t.Run.__table__).where(t.Run.id == run_id)).first()
+    if run is None:
+        raise LookupError(f"no run {run_id}")
+    ruleset = _ruleset(run.ruleset_text)
+    s, rs, i = t.Submission, t.RunSubmission, t.Insurer
+    subs = select(s.id, s.kind, s.period, s.document_key, s.revision, s.source, s.sha256, i.code, i.name,
+                  rs.binding_date, rs.warnings, rs.context_submission_id).join(
+        rs, rs.submission_id == s.id).join(i, i.id == s.insurer_id).where(rs.run_id == run_id)
+    if insurer:
+        subs = subs.where(i.code == insurer)
+    out_subs: dict[int, dict[str, Any]] = {}
+    for row in conn.execute(subs.order_by(i.code, s.kind.desc(), s.document_key)):
+        out_subs[row.id] = {
+            "submission_id": row.id, "insurer": {"code": row.code, "name": row.name}, "kind": row.kind,
+            "period": row.period, "document_key": row.document_key, "revision": row.revision, "source": row.source,
+            "sha256": row.sha256, "binding_date": row.binding_date.isoformat(),
+            "context_submission_id": row.context_submission_id, "warnings": json.loads(row.warnings),
+            "score": None, "findings": [],
+        }
+    f = t.Finding
+    query = select(f.__table__).where(f.run_id == run_id).order_by(f.submission_id, f.id)
+    if status:
+        query = query.where(f.status == status)
+    elif not include_passes:
+        query = query.where(f.status.not_in(("pass", "not_applicable")))
+    params_cache: dict[tuple[str, date], dict[str, Any]] = {}
+    for finding in conn.execute(query):
+        sub = out_subs.get(finding.submission_id)
+        if sub is None:
+            continue
+        item: dict[str, Any] = {
+            "rule_id": finding.rule_id, "clause": finding.clause, "strength": finding.strength,
+            "severity": finding.severity, "status": finding.status, "subject": finding.subject, "key": finding.key,
+            "expected": finding.expected, "actual": finding.actual, "margin": _margin(finding.margin),
+            "dispensation": finding.dispensation_id,
+        }
+        rule = RULES.get(finding.rule_id)
+        item["title"] = rule.TITLE if rule else {"en": finding.rule_id, "zh": finding.rule_id}
+        item["message"] = {lang: message(finding.rule_id, finding.status, item, lang) for lang in ("en", "zh")}
+        bound = date.fromisoformat(sub["binding_date"])
+        cache_key = (finding.rule_id, bound)
+        if cache_key not in params_cache:
+            params_cache[cache_key] = (ruleset.parameters_at(rule, bound) if ruleset and rule
+                                       and finding.rule_id in ruleset.data.rules else {})
+        item["parameters"] = params_cache[cache_key]
+        item["fingerprint"] = fingerprint(sub["insurer"]["code"], sub["kind"], sub["document_key"],
+                                          finding.rule_id, finding.subject, finding.key)
+        sub["findings"].append(item)
+    for score in conn.execute(select(t.Score.__table__).where(t.Score.run_id == run_id)):
+        if score.submission_id in out_subs:
+            out_subs[score.submission_id]["score"] = {
+                "compliance": number(score.compliance), "blocking": score.blocking,
+                "variety": _margin(score.variety), "coverage": _margin(score.coverage),
+                "protection": _margin(score.protection), "service": _margin(score.service),
+                "breakdown": json.loads(score.breakdown),
+            }
+    submissions = list(out_subs.values())
+    statuses: Counter[str] = Counter()
+    severities: Counter[str] = Counter()
+    for sub in submissions:
+        for item in sub["findings"]:
+            statuses[item["status"]] += 1
+            if item["status"] in ("fail", "indeterminate"):
+                severities[item["severity"]] += 1
+    return {
+        "schema": RESULTS_SCHEMA,
+        "run": {"id": run.id, "ruleset": {"id": run.ruleset_id, "version": run.ruleset_version,
+                                          "sha256": run.ruleset_sha256},
+                "tool_version": run.tool_version, "as_of": run.as_of.isoformat(),
+                "started_at": run.started_at.isoformat(),
+                "finished_at": run.finished_at.isoformat() if run.finished_at else None},
+        "summary": {"submissions": len(submissions), "status": dict(sorted(statuses.items())),
+                    "open_by_severity": dict(sorted(severities.items()))},
+        "submissions": submissions,
+    }
+
+
+def worst_severity(results: dict[str, Any]) -> str | None:
+    """The most severe open finding (fail or indeterminate); waived and passes never count."""
+    from .engine import SEVERITY_RANK
+
+    worst = None
+    for sub in results["submissions"]:
+        for item in sub["findings"]:
+            if item["status"] in ("fail", "indeterminate") and (
+                    worst is None or SEVERITY_RANK[item["severity"]] > SEVERITY_RANK[worst]):
+                worst = item["severity"]
+    return worst

@@ -1,0 +1,155 @@
+"""What every rule module provides, and the shared pieces of their queries.
+
+A rule is a small module: ``ID``, ``CLAUSE`` (the guidance item), ``STRENGTH``, ``TITLE`` (en, zh),
+``MESSAGES`` per status, a pydantic ``Params`` and ``evaluate``. ``evaluate`` runs one set-based
+query that judges every subject of every submission in a run's scope and yields one ``Verdict``
+per subject. The judgement (the status) is made in SQL; Python only formats what it shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import ColumnElement, Connection, and_, case, false, literal, or_, select, true
+
+from ..store import tables as t
+
+Strength = Literal["mandatory", "principle", "encouraged", "flag"]
+Status = Literal["pass", "fail", "indeterminate", "waived", "not_applicable"]
+STATUSES: tuple[Status, ...] = ("pass", "fail", "indeterminate", "waived", "not_applicable")
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NoParams(Params):
+    pass
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The submissions a run judges, restricted to one stretch of binding dates."""
+
+    run_id: int
+    start: date | None
+    end: date | None
+
+    def where(self, rs: type[t.RunSubmission] = t.RunSubmission) -> ColumnElement[bool]:
+        cond: list[ColumnElement[bool]] = [rs.run_id == self.run_id]
+        if self.start is not None:
+            cond.append(rs.binding_date >= self.start)
+        if self.end is not None:
+            cond.append(rs.binding_date < self.end)
+        return and_(*cond)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    submission_id: int
+    subject: str
+    status: Status
+    expected: str
+    actual: str
+    margin: Decimal | None = None
+    key: str = ""
+
+
+class RuleModule(Protocol):
+    ID: str
+    CLAUSE: int
+    STRENGTH: Strength
+    KINDS: tuple[str, ...]  # the document kinds the rule judges
+    TITLE: dict[str, str]
+    MESSAGES: dict[str, dict[str, str]]
+    Params: type[BaseModel]
+    __doc__: str | None
+
+    def evaluate(self, conn: Connection, scope: Scope, params: Any) -> Iterable[Verdict]: ...
+
+
+def submission_scope(scope: Scope) -> Any:
+    """A select over the submissions (kind 'submission', not filings) in scope."""
+    return (
+        select(t.Submission)
+        .join(t.RunSubmission, t.RunSubmission.submission_id == t.Submission.id)
+        .where(scope.where(), t.Submission.kind == "submission")
+    )
+
+
+def status_case(passed: ColumnElement[bool], indeterminate: ColumnElement[bool] | None = None) -> Any:
+    whens: list[tuple[ColumnElement[bool], str]] = []
+    if indeterminate is not None:
+        whens.append((indeterminate, "indeterminate"))
+    whens.append((passed, "pass"))
+    return case(*whens, else_="fail").label("status")
+
+
+def all_true(*columns: Any) -> ColumnElement[bool]:
+    return and_(*[c.is_(True) for c in columns])
+
+
+def flag_verdicts(conn: Connection, scope: Scope, fields: dict[str, str]) -> Iterator[Verdict]:
+    """Submission-level rules that require every named boolean field to be true.
+
+    ``fields`` maps a column of ``submissions`` to the JSON Pointer of the field in the document.
+    """
+    columns = [getattr(t.Submission, name) for name in fields]
+    query = submission_scope(scope).with_only_columns(
+        t.Submission.id, status_case(all_true(*columns)), *columns
+    )
+    expected = " and ".join(f"{ptr} = true" for ptr in fields.values())
+    for row in conn.execute(query):
+        values = dict(zip(fields.values(), row[2:], strict=True))
+        false_ones = [ptr for ptr, v in values.items() if not v]
+        subject = _common_parent(list(fields.values()) if row.status == "pass" else false_ones)
+        actual = "all true" if row.status == "pass" else ", ".join(f"{p} = false" for p in false_ones)
+        yield Verdict(row.id, subject, row.status, expected, actual)
+
+
+def _common_parent(pointers: list[str]) -> str:
+    if len(pointers) == 1:
+        return pointers[0]
+    parts = [p.split("/") for p in pointers]
+    common = []
+    for level in zip(*parts, strict=False):
+        if len(set(level)) != 1:
+            break
+        common.append(level[0])
+    return "/".join(common)
+
+
+def channel_used(channels: Iterable[str], column: Any = None) -> ColumnElement[bool]:
+    """True when a product's stored ",a,b," channel list contains any of ``channels``."""
+    column = t.Product.channels if column is None else column
+    names = list(channels)
+    return or_(*[column.like(f"%,{c},%") for c in names]) if names else false()
+
+
+def number(value: Decimal | int | float | None) -> str:
+    """A number as people write it: no exponent, no trailing zeros."""
+    if value is None:
+        return "null"
+    d = value if isinstance(value, Decimal) else Decimal(str(value))
+    text = format(d.normalize(), "f")
+    return text
+
+
+def percent(rate: Decimal | None) -> str:
+    """A fraction shown as a percentage: 0.0499 -> '4.99%'."""
+    return "null" if rate is None else number(Decimal(rate) * 100) + "%"
+
+
+def exact(value: Decimal | float | None) -> Decimal | None:
+    """A stored number back as the exact decimal that was filed (SQLite hands REALs back)."""
+    if value is None:
+        return None
+    return Decimal(number(value))
+
+
+__all__ = ["NoParams", "Params", "Scope", "Verdict", "literal", "true"]

@@ -1,0 +1,93 @@
+"""Ensure a large insurer gives inclusive insurance at least 5% weight in its performance assessment.
+
+Item 10 says a large insurer's assessment weight for inclusive insurance should in principle be no
+less than 5%. The guidance does not define "large": the insurer's declared size class is used, and
+when none is declared, total assets at or above the ruleset's line (500 billion CNY, an unverified
+reading of the financial-sector size standard) make it large. Exactly 5% passes; 4.99% fails.
+
+Non-compliant::
+
+    insurer: {size_class: large}, governance: {inclusive_kpi_weight: 0.0499}
+
+Compliant::
+
+    insurer: {size_class: large}, governance: {inclusive_kpi_weight: 0.05}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import Field
+from sqlalchemy import Connection, and_, case, or_
+
+from ..store import tables as t
+from .base import Params as _Params
+from .base import Scope, Verdict, exact, number, percent, submission_scope
+
+ID = "IC10-KPI-WEIGHT"
+CLAUSE = 10
+STRENGTH = "principle"
+KINDS = ("submission",)
+TITLE = {
+    "en": "Ensure a large insurer weights inclusive insurance at no less than 5% in performance assessment",
+    "zh": "大型保险公司普惠保险考核权重原则上不低于5%",
+}
+MESSAGES = {
+    "pass": {"en": "{subject}: assessment weight {actual} meets {expected}.",
+             "zh": "{subject}：考核权重{actual}，符合{expected}。"},
+    "fail": {"en": "{subject}: a large insurer's assessment weight is {actual}; required {expected}.",
+             "zh": "{subject}：大型保险公司考核权重为{actual}，要求{expected}。"},
+    "indeterminate": {"en": "{subject}: cannot judge the assessment weight: {actual}.",
+                      "zh": "{subject}：无法判断考核权重：{actual}。"},
+    "waived": {"en": "{subject}: assessment weight {actual} is under {expected}; waived by dispensation "
+                     "{dispensation}.",
+               "zh": "{subject}：考核权重{actual}低于{expected}，已由豁免{dispensation}覆盖。"},
+    "not_applicable": {"en": "Weight rule not applied: {actual}.", "zh": "未适用考核权重规则：{actual}。"},
+}
+
+
+class Params(_Params):
+    min_weight: Annotated[Decimal, Field(ge=0, le=1)]
+    large_total_assets_cny: Annotated[Decimal, Field(gt=0)]
+    size_source: Literal["declared_then_assets", "declared_only", "assets_only"]
+
+
+def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
+    s = t.Submission
+    by_assets = s.total_assets_cny >= p.large_total_assets_cny
+    declared = s.size_class.is_not(None)
+    if p.size_source == "declared_only":
+        large, unknown = s.size_class == "large", ~declared
+    elif p.size_source == "assets_only":
+        large, unknown = by_assets, s.total_assets_cny.is_(None)
+    else:
+        large = or_(s.size_class == "large", and_(~declared, by_assets))
+        unknown = and_(~declared, s.total_assets_cny.is_(None))
+    status = case(
+        (unknown, "indeterminate"),
+        (~large, "not_applicable"),
+        (s.inclusive_kpi_weight.is_(None), "indeterminate"),
+        (s.inclusive_kpi_weight >= p.min_weight, "pass"),
+        else_="fail",
+    ).label("status")
+    query = submission_scope(scope).with_only_columns(
+        s.id, s.size_class, s.total_assets_cny, s.inclusive_kpi_weight, status, unknown.label("unknown"))
+    expected = f">= {percent(p.min_weight)}"
+    for row in conn.execute(query):
+        weight = exact(row.inclusive_kpi_weight)
+        if row.status == "indeterminate" and row.unknown:
+            yield Verdict(row.id, "/insurer", "indeterminate", expected,
+                          f"size unknown: the insurer's size cannot be told ({p.size_source})")
+        elif row.status == "indeterminate":
+            yield Verdict(row.id, "/governance/inclusive_kpi_weight", "indeterminate", expected,
+                          "a large insurer reports no inclusive_kpi_weight")
+        elif row.status == "not_applicable":
+            basis = (f"size_class {row.size_class}" if row.size_class
+                     else f"total assets {number(exact(row.total_assets_cny))} CNY")
+            yield Verdict(row.id, "/insurer", "not_applicable", "a large insurer", f"not large ({basis})")
+        else:
+            yield Verdict(row.id, "/governance/inclusive_kpi_weight", row.status, expected, percent(weight),
+                          None if weight is None else weight - p.min_weight)

@@ -1,0 +1,43 @@
+"""Ensure a lead department for inclusive insurance is named.
+
+Item 10 requires insurers to designate the department that leads inclusive-insurance business.
+
+Non-compliant::
+
+    governance: {lead_department: null, ...}
+
+Compliant::
+
+    governance: {lead_department: 普惠金融事业部, ...}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import Connection, func
+
+from ..store import tables as t
+from .base import NoParams, Scope, Verdict, status_case, submission_scope
+
+ID = "IC10-LEAD-DEPARTMENT"
+CLAUSE = 10
+STRENGTH = "mandatory"
+KINDS = ("submission",)
+TITLE = {"en": "Ensure a lead department for inclusive insurance is named", "zh": "明确普惠保险业务牵头部门"}
+MESSAGES = {
+    "pass": {"en": "{subject}: lead department is {actual}.", "zh": "{subject}：牵头部门为{actual}。"},
+    "fail": {"en": "{subject}: no lead department for inclusive insurance is named.",
+             "zh": "{subject}：未明确普惠保险业务牵头部门。"},
+    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
+}
+Params = NoParams
+
+
+def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
+    s = t.Submission
+    named = func.length(func.trim(func.coalesce(s.lead_department, ""))) > 0
+    query = submission_scope(scope).with_only_columns(s.id, s.lead_department, status_case(named))
+    for row in conn.execute(query):
+        yield Verdict(row.id, "/governance/lead_department", row.status, "a named department",
+                      row.lead_department if row.status == "pass" else "none")

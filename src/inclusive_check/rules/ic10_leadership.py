@@ -1,0 +1,39 @@
+"""Ensure the insurer has a leadership system for inclusive insurance.
+
+Item 10 requires insurers to set up a leadership system for developing inclusive insurance.
+
+Non-compliant::
+
+    governance: {leadership_system: false, ...}
+
+Compliant::
+
+    governance: {leadership_system: true, ...}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import Connection
+
+from .base import NoParams, Scope, Verdict, flag_verdicts
+
+ID = "IC10-LEADERSHIP"
+CLAUSE = 10
+STRENGTH = "mandatory"
+KINDS = ("submission",)
+TITLE = {"en": "Ensure the insurer has a leadership system for inclusive insurance", "zh": "建立普惠保险发展领导体制"}
+MESSAGES = {
+    "pass": {"en": "{subject}: in place ({actual}).", "zh": "{subject}：已落实（{actual}）。"},
+    "fail": {"en": "{subject}: no leadership system for inclusive insurance is reported ({actual}).", "zh": "{subject}：未建立普惠保险发展领导体制（{actual}）。"},
+    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
+}
+Params = NoParams
+FIELDS = {
+    "leadership_system": "/governance/leadership_system",
+}
+
+
+def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
+    return flag_verdicts(conn, scope, FIELDS)

@@ -1,0 +1,57 @@
+"""Ensure intermediary agreements covering inclusive business are stable: at least 12 months long.
+
+Item 12 asks insurers that sell inclusive insurance through intermediaries to keep relatively
+stable (相对稳定) cooperation. Read as: each agreement covering inclusive business runs for at
+least the ruleset's minimum (12 months, an interpretation). An open-ended agreement passes.
+
+Non-compliant::
+
+    intermediaries: [{agreement_start: 2025-01-01, agreement_end: 2025-06-30, covers_inclusive: true, ...}]
+
+Compliant::
+
+    intermediaries: [{agreement_start: 2025-01-01, agreement_end: 2025-12-31, covers_inclusive: true, ...}]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from pydantic import Field
+from sqlalchemy import Connection, or_
+
+from ..store import tables as t
+from ._agreements import agreements
+from .base import Params as _Params
+from .base import Scope, Verdict
+
+ID = "IC12-STABLE-COOPERATION"
+CLAUSE = 12
+STRENGTH = "mandatory"
+KINDS = ("submission",)
+TITLE = {
+    "en": "Ensure agreements with intermediaries for inclusive business last at least 12 months",
+    "zh": "通过中介机构代理普惠保险业务应建立相对稳定的合作关系",
+}
+MESSAGES = {
+    "pass": {"en": "{subject}: agreement runs {actual}.", "zh": "{subject}：合作期限{actual}。"},
+    "fail": {"en": "{subject}: agreement runs only {actual}; required {expected}.",
+             "zh": "{subject}：合作期限仅{actual}，要求{expected}。"},
+    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
+}
+
+
+class Params(_Params):
+    min_agreement_months: Annotated[int, Field(ge=1, le=120)]
+
+
+def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
+    m = t.Intermediary
+    passed = or_(m.agreement_months.is_(None), m.agreement_months >= p.min_agreement_months)
+    for row in agreements(conn, scope, passed, m.agreement_months):
+        months = row.agreement_months
+        actual = "open-ended" if months is None else f"{months} month(s)"
+        margin = None if months is None else months - p.min_agreement_months
+        yield Verdict(row.submission_id, f"/intermediaries/{row.position}", row.status,
+                      f">= {p.min_agreement_months} months", actual, None if margin is None else margin)

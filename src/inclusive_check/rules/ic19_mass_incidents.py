@@ -1,0 +1,55 @@
+"""Flag an insurer with serious mass incidents for supervisory attention.
+
+Item 19 lets supervisors take necessary measures against insurers and intermediaries where a
+serious mass incident (重大群体性事件) occurred. The checker cannot decide the measure; it raises a
+warning for the supervisor when the reported count exceeds the ruleset's tolerance (default 0).
+
+Flagged::
+
+    consumer_protection: {mass_incidents: 1, ...}
+
+Not flagged::
+
+    consumer_protection: {mass_incidents: 0, ...}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from pydantic import Field
+from sqlalchemy import Connection
+
+from ..store import tables as t
+from .base import Params as _Params
+from .base import Scope, Verdict, status_case, submission_scope
+
+ID = "IC19-MASS-INCIDENTS"
+CLAUSE = 19
+STRENGTH = "flag"
+KINDS = ("submission",)
+TITLE = {
+    "en": "Flag insurers reporting serious mass incidents for supervisory measures",
+    "zh": "发生重大群体性事件的，提示监管部门视情况采取监管措施",
+}
+MESSAGES = {
+    "pass": {"en": "{subject}: {actual} serious mass incident(s).", "zh": "{subject}：重大群体性事件{actual}起。"},
+    "fail": {"en": "{subject}: {actual} serious mass incident(s) reported; supervisory measures may be needed.",
+             "zh": "{subject}：报告重大群体性事件{actual}起，需关注是否采取监管措施。"},
+    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
+}
+
+
+class Params(_Params):
+    max_mass_incidents: Annotated[int, Field(ge=0)]
+
+
+def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
+    s = t.Submission
+    query = submission_scope(scope).with_only_columns(
+        s.id, s.mass_incidents, status_case(s.mass_incidents <= p.max_mass_incidents))
+    for row in conn.execute(query):
+        yield Verdict(row.id, "/consumer_protection/mass_incidents", row.status,
+                      f"<= {p.max_mass_incidents}", str(row.mass_incidents),
+                      p.max_mass_incidents - row.mass_incidents)
