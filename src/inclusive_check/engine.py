@@ -95,10 +95,10 @@ def _flag_stale(conn: Connection, run_id: int, ruleset: Ruleset) -> None:
 
 def _not_applicable(conn: Connection, scope: Scope, rule: RuleModule, reason: str) -> Iterator[Verdict]:
     rs, s = t.RunSubmission, t.Submission
-    query = (select(rs.submission_id).join(s, s.id == rs.submission_id)
+    query = (select(rs.submission_id, rs.binding_date).join(s, s.id == rs.submission_id)
              .where(scope.where(), s.kind.in_(rule.KINDS)).order_by(rs.submission_id))
-    for (sid,) in conn.execute(query):
-        yield Verdict(sid, "", "not_applicable", "a provision in force", reason)
+    for sid, on in conn.execute(query):
+        yield Verdict(sid, "", "not_applicable", "a provision in force", reason.format(on=on))
 
 
 def _finding_rows(run_id: int, rule: RuleModule, verdicts: Iterable[Verdict]) -> Iterator[dict[str, Any]]:

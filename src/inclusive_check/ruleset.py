@@ -141,7 +141,7 @@ class Segment:
     start: date | None  # inclusive; None = since ever
     end: date | None  # exclusive; None = for ever
     params: BaseModel | None
-    reason: str  # why the rule does not apply, when params is None
+    reason: str  # why the rule does not apply, when params is None; "{on}" stands for the binding date
 
 
 @dataclass(frozen=True)
@@ -165,17 +165,18 @@ class Ruleset:
         return self.data.rules[rule_id]
 
     def bind(self, rule: RuleModule, on: date) -> tuple[BaseModel | None, str]:
+        """The rule's parameters in force on ``on``, or None and why (with an ``{on}`` placeholder)."""
         entry = self.entry(rule.ID)
         if entry.in_force.at(on) is None:
             first = entry.in_force.values[0].start
             if on < first:
-                return None, f"the obligation applies from {first}; the period ends {on}"
-            return None, f"no provision of the ruleset is in force on {on}"
+                return None, f"the obligation applies from {first}; the period ends {{on}}"
+            return None, "no provision of the ruleset is in force on {on}"
         values: dict[str, Any] = {}
         for name, param in entry.params.items():
             found = param.at(on)
             if found is None:
-                return None, f"parameter {name} has no value in force on {on}"
+                return None, f"parameter {name} has no value in force on {{on}}"
             values[name] = found.value
         return rule.Params.model_validate(values), ""
 

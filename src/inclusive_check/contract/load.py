@@ -93,8 +93,16 @@ def _reject_constant(name: str) -> Any:
     raise _NonFinite(name)
 
 
-class _YamlLoader(yaml.SafeLoader):
+class YamlLoader(yaml.SafeLoader):
     """Safe YAML: no tags that run code, dates stay text, floats become Decimal, duplicate keys fail."""
+
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "anchors and aliases are not allowed in documents",
+                                              event.start_mark)
+        return super().compose_node(parent, index)
 
 
 def _yaml_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
@@ -102,13 +110,16 @@ def _yaml_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
     try:
         return Decimal(text)
     except ArithmeticError:
-        return Decimal("NaN")
+        return Decimal("NaN")  # .nan, .inf: the model rejects non-finite numbers with their pointer
 
 
 def _yaml_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     seen: dict[Any, Any] = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node)
+        if not isinstance(key, str):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"keys must be text, found {type(key).__name__}", key_node.start_mark)
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -117,9 +128,9 @@ def _yaml_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, 
     return seen
 
 
-_YamlLoader.add_constructor("tag:yaml.org,2002:float", _yaml_float)
-_YamlLoader.add_constructor("tag:yaml.org,2002:map", _yaml_mapping)
-_YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+YamlLoader.add_constructor("tag:yaml.org,2002:float", _yaml_float)
+YamlLoader.add_constructor("tag:yaml.org,2002:map", _yaml_mapping)
+YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
 
 
 @cache
@@ -131,8 +142,15 @@ def schema_text(kind: str) -> str:
 def _validator(kind: str) -> Any:
     import jsonschema
 
+    def is_integer(checker: Any, instance: Any) -> bool:  # 37.0 is an integer in JSON Schema, as a Decimal too
+        if isinstance(instance, Decimal):
+            return instance.is_finite() and instance == instance.to_integral_value()
+        return bool(base.TYPE_CHECKER.is_type(instance, "integer"))
+
+    base = jsonschema.Draft202012Validator
+    validator = jsonschema.validators.extend(base, type_checker=base.TYPE_CHECKER.redefine("integer", is_integer))
     schema = json.loads(schema_text(kind))
-    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    return validator(schema, format_checker=jsonschema.FormatChecker())
 
 
 def _schema_messages(kind: str, data: Any) -> list[tuple[str, str]]:
@@ -152,6 +170,8 @@ def _schema_messages(kind: str, data: Any) -> list[tuple[str, str]]:
 
 def _explain(validator: Any, instance: Any, message: str) -> str:
     message = _DECIMAL_REPR.sub(r"\1", message)
+    if instance is None:
+        message = message.replace("None is not", "null is not", 1)
     if validator == "type" and isinstance(instance, str) and instance.strip().endswith("%"):
         return (f"{instance!r} is a percent string; write a number: a *_rate or *_weight as a "
                 "decimal fraction (5% is 0.05), a *_pct as the percentage itself (215.3)")
@@ -218,7 +238,7 @@ def parse_bytes(raw: bytes, source: str, suffix: str = ".json") -> Loaded:
     source_map: SourceMap | None = None
     try:
         if is_yaml:
-            data = yaml.load(text, Loader=_YamlLoader)
+            data = yaml.load(text, Loader=YamlLoader)
         else:
             data = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_pairs)
     except json.JSONDecodeError as exc:
@@ -240,6 +260,8 @@ def parse_bytes(raw: bytes, source: str, suffix: str = ".json") -> Loaded:
         return fail("", f"not valid YAML: {exc}")
     except RecursionError:
         return fail("", "the document nests too deeply")
+    except ValueError as exc:  # e.g. an integer literal longer than Python converts
+        return fail("", f"not a usable number or value: {exc}")
 
     if not isinstance(data, dict):
         found = "an array" if isinstance(data, list) else f"a {type(data).__name__}"
@@ -251,7 +273,10 @@ def parse_bytes(raw: bytes, source: str, suffix: str = ".json") -> Loaded:
     try:
         document: Document = MODELS[kind].model_validate(data)
     except ValidationError as exc:
-        messages = _schema_messages(kind, data) or _model_messages(exc)
+        try:
+            messages = _schema_messages(kind, data) or _model_messages(exc)
+        except ArithmeticError:  # NaN from YAML cannot be compared by the schema validator
+            messages = _model_messages(exc)
         return _located(loaded, text, is_yaml, messages)
     semantic = list(_semantic(document))
     if semantic:

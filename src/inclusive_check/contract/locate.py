@@ -111,7 +111,12 @@ def map_yaml(text: str) -> SourceMap:
     except yaml.YAMLError:
         return out
 
+    seen: set[int] = set()
+
     def walk(node: yaml.Node, parts: list[str | int]) -> None:
+        if id(node) in seen:  # an alias: the same node again; never expand it
+            return
+        seen.add(id(node))
         out.positions.setdefault(pointer(parts), (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:

@@ -41,6 +41,8 @@ def _iso_date(value: Any) -> date:
 
 
 def _count(value: Any) -> int:
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)  # JSON Schema counts 37.0 as an integer too
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError("must be a whole number")
     return value
@@ -49,7 +51,7 @@ def _count(value: Any) -> int:
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Rate = Annotated[Decimal, BeforeValidator(_number), Field(ge=0, le=1, max_digits=15)]
 RatioPct = Annotated[Decimal, BeforeValidator(_number), Field(ge=-100000, le=100000, max_digits=15)]
-AmountCny = Annotated[Decimal, BeforeValidator(_number), Field(ge=0, le=10**15, max_digits=18)]
+AmountCny = Annotated[Decimal, BeforeValidator(_number), Field(ge=0, le=10**14, max_digits=15)]
 Days = Annotated[Decimal, BeforeValidator(_number), Field(ge=0, le=3650, max_digits=15)]
 Count = Annotated[int, BeforeValidator(_count), Field(ge=0, le=10_000_000_000)]
 Text = Annotated[str, Field(min_length=1, max_length=500)]

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import Field
-from sqlalchemy import Connection, and_, case, or_
+from sqlalchemy import ColumnElement, Connection, and_, case, func, or_
 
 from ..store import tables as t
 from .base import Params as _Params
@@ -57,15 +57,19 @@ class Params(_Params):
 
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
     s = t.Submission
-    by_assets = s.total_assets_cny >= p.large_total_assets_cny
-    declared = s.size_class.is_not(None)
+    # NULL-safe throughout: an unknown size must never fall through to a judgement by accident.
+    by_assets = func.coalesce(s.total_assets_cny, -1) >= p.large_total_assets_cny
+    declared_large = func.coalesce(s.size_class, "") == "large"
+    undeclared = s.size_class.is_(None)
+    large: ColumnElement[bool]
+    unknown: ColumnElement[bool]
     if p.size_source == "declared_only":
-        large, unknown = s.size_class == "large", ~declared
+        large, unknown = declared_large, undeclared
     elif p.size_source == "assets_only":
         large, unknown = by_assets, s.total_assets_cny.is_(None)
     else:
-        large = or_(s.size_class == "large", and_(~declared, by_assets))
-        unknown = and_(~declared, s.total_assets_cny.is_(None))
+        large = or_(declared_large, and_(undeclared, by_assets))
+        unknown = and_(undeclared, s.total_assets_cny.is_(None))
     status = case(
         (unknown, "indeterminate"),
         (~large, "not_applicable"),

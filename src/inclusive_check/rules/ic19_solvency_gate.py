@@ -44,9 +44,9 @@ MESSAGES = {
     "fail": {"en": "{key}: dedicated inclusive products are on sale but solvency is below the standard: {actual}; "
                    "required {expected}.",
              "zh": "{key}：偿付能力不达标（{actual}，要求{expected}），仍在销售专属普惠保险产品。"},
-    "indeterminate": {"en": "{key}: dedicated products are on sale but no solvency figures are reported for this "
-                            "quarter ({actual}).",
-                      "zh": "{key}：专属普惠产品在售，但未报送该季度偿付能力数据（{actual}）。"},
+    "indeterminate": {"en": "{subject} {key}: solvency cannot be judged while dedicated products are on sale: "
+                            "{actual}.",
+                      "zh": "{subject} {key}：专属普惠产品在售，但无法判断偿付能力：{actual}。"},
     "not_applicable": {"en": "Solvency gate not applied: {actual}.", "zh": "未适用偿付能力门槛：{actual}。"},
 }
 
