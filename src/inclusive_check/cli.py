@@ -19,13 +19,21 @@ FORMATS = ("text", "json")
 
 
 class DomainError(click.ClickException):
-    """An error a user can cause: printed plainly, exit code 2 unless said otherwise."""
+    """An error a user can cause: printed plainly, with exit code 2 (usage)."""
 
     exit_code = EXIT_USAGE
 
-    def __init__(self, message: str, exit_code: int = EXIT_USAGE) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+
+class InvalidInput(DomainError):
+    """Input that is not valid (documents, rulesets, dispensation files): exit code 3."""
+
+    exit_code = EXIT_INVALID
+
+
+class RuleBug(DomainError):
+    """A rule crashed: a bug in the rule, reported with its ID. Exit code 70 (internal software error)."""
+
+    exit_code = 70
 
 
 def _emit_json(payload: Any) -> None:
@@ -121,7 +129,7 @@ def _load_ruleset(path: str | None) -> Any:
     try:
         return load_ruleset(Path(path) if path else None)
     except RulesetError as exc:
-        raise DomainError(f"invalid ruleset: {exc}", EXIT_INVALID) from None
+        raise InvalidInput(f"invalid ruleset: {exc}") from None
 
 
 def _as_of(value: Any) -> Any:
@@ -211,7 +219,8 @@ def _stored_context(ctx: click.Context, loaded: list[Any]) -> Any:
     has_submission = any(x.document is not None and not isinstance(x.document, ProductFiling) for x in loaded)
     if len(codes) != 1 or has_submission:
         return None
-    if not (ctx.obj["db_url"] or os.environ.get("INCLUSIVE_CHECK_DATABASE_URL") or os.path.exists("inclusive-check.db")):
+    if not (ctx.obj["db_url"] or os.environ.get("INCLUSIVE_CHECK_DATABASE_URL")
+            or os.path.exists("inclusive-check.db")):
         return None
     found = latest_submission_raw(_engine(ctx), codes.pop())
     return None if found is None else parse_bytes(found[1].encode("utf-8"), found[0])
@@ -320,7 +329,7 @@ def run_cmd(ctx: click.Context, insurer: str | None, period: str | None, ruleset
     try:
         run_id = execute_run(engine, ruleset, Selection(insurer=insurer, period=period), _as_of(as_of))
     except RuleCrash as exc:
-        raise DomainError(str(exc), 70) from None
+        raise RuleBug(str(exc)) from None
     with engine.connect() as conn:
         results = run_results(conn, run_id)
     if not results["submissions"]:

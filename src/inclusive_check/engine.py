@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, insert, literal, select, update
+from sqlalchemy import Connection, Engine, insert, literal, select, update
 
 from . import __version__
 from .rules.base import RuleModule, Scope, Verdict
@@ -167,5 +167,3 @@ def run_submission_count(conn: Connection, run_id: int) -> int:
     return int(conn.execute(select(func.count()).select_from(t.RunSubmission)
                             .where(t.RunSubmission.run_id == run_id)).scalar_one())
 
-
-__all__ = ["and_"]

@@ -47,7 +47,7 @@ def _dec(value: Any) -> Decimal:
 
 def _compliance(conn: Connection, run_id: int, ruleset: Ruleset) -> dict[int, dict[str, Any]]:
     f = t.Finding
-    weights = ruleset.data.scoring.strength_weights
+    weights: dict[str, Decimal] = {str(k): v for k, v in ruleset.data.scoring.strength_weights.items()}
     query = (
         select(f.submission_id, f.strength, f.status, f.rule_id, func.count())
         .where(f.run_id == run_id, f.status.in_(COUNTED))
@@ -56,7 +56,7 @@ def _compliance(conn: Connection, run_id: int, ruleset: Ruleset) -> dict[int, di
     out: dict[int, dict[str, Any]] = defaultdict(lambda: {"by_strength": {}, "blocking_failures": []})
     blocking = set(ruleset.data.scoring.blocking_rules)
     for sid, strength, status, rule_id, n in conn.execute(query):
-        entry = out[sid]["by_strength"].setdefault(strength, {"weight": str(weights.get(strength, 0)),
+        entry = out[sid]["by_strength"].setdefault(strength, {"weight": str(weights.get(strength, Decimal(0))),
                                                                "passed": 0, "counted": 0})
         entry["counted"] += n
         if status in PASSED:
@@ -123,8 +123,8 @@ def _indicators(conn: Connection, run_id: int, ind: Indicators) -> dict[int, dic
             "variety": {"score": str(variety), "inclusive_lines": lines, "target_groups": n_groups,
                         "lines_for_full": ind.variety.lines_for_full, "groups_for_full": ind.variety.groups_for_full},
             "coverage": {"score": str(coverage), "insured_persons": str(insured)},
-            "protection": {"score": str(protection), "claims_paid_cny": str(claims),
-                           "premium_cny": str(premium_incl), "loss_ratio": None if loss_ratio is None else str(loss_ratio)},
+            "protection": {"score": str(protection), "claims_paid_cny": str(claims), "premium_cny": str(premium_incl),
+                           "loss_ratio": None if loss_ratio is None else str(loss_ratio)},
             "service": {"score": str(service), "complaints": complaints,
                         "complaints_per_100m_cny": None if per_100m is None else str(per_100m),
                         "avg_settlement_days": None if days is None else str(days),

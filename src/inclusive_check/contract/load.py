@@ -99,7 +99,7 @@ class YamlLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.composer.ComposerError(None, None, "anchors and aliases are not allowed in documents",
                                               event.start_mark)
         return super().compose_node(parent, index)
@@ -130,7 +130,7 @@ def _yaml_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, 
 
 YamlLoader.add_constructor("tag:yaml.org,2002:float", _yaml_float)
 YamlLoader.add_constructor("tag:yaml.org,2002:map", _yaml_mapping)
-YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)  # type: ignore[type-var]
 
 
 @cache
@@ -148,7 +148,8 @@ def _validator(kind: str) -> Any:
         return bool(base.TYPE_CHECKER.is_type(instance, "integer"))
 
     base = jsonschema.Draft202012Validator
-    validator = jsonschema.validators.extend(base, type_checker=base.TYPE_CHECKER.redefine("integer", is_integer))
+    validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+        base, type_checker=base.TYPE_CHECKER.redefine("integer", is_integer))
     schema = json.loads(schema_text(kind))
     return validator(schema, format_checker=jsonschema.FormatChecker())
 
@@ -202,7 +203,8 @@ def _semantic(document: Document) -> Iterator[tuple[str, str]]:
         quarters: dict[str, int] = {}
         for i, q in enumerate(document.solvency):
             if q.quarter in quarters:
-                yield f"/solvency/{i}/quarter", f"quarter {q.quarter} already reported at /solvency/{quarters[q.quarter]}"
+                first = quarters[q.quarter]
+                yield f"/solvency/{i}/quarter", f"quarter {q.quarter} already reported at /solvency/{first}"
             quarters.setdefault(q.quarter, i)
         for i, m in enumerate(document.intermediaries):
             if m.agreement_end is not None and m.agreement_end < m.agreement_start:

@@ -73,7 +73,7 @@ def map_json(text: str) -> SourceMap:
                 out.positions.setdefault(pointer(path), lines.position(start))
                 stack.append(("obj" if tok == "{" else "arr", list(path), set()))
                 if tok == "[":
-                    path = path + [0]
+                    path = [*path, 0]
                 expecting_key = tok == "{"
             elif tok in "}]":
                 if not stack:
@@ -83,7 +83,7 @@ def map_json(text: str) -> SourceMap:
             elif tok == ",":
                 if stack and stack[-1][0] == "arr":
                     last = path[-1]
-                    path = path[:-1] + [int(last) + 1]
+                    path = [*path[:-1], int(last) + 1]
                 else:
                     expecting_key = True
             continue
@@ -120,10 +120,10 @@ def map_yaml(text: str) -> SourceMap:
         out.positions.setdefault(pointer(parts), (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
-                walk(value, parts + [str(key.value)])
+                walk(value, [*parts, str(key.value)])
         elif isinstance(node, yaml.SequenceNode):
             for i, value in enumerate(node.value):
-                walk(value, parts + [i])
+                walk(value, [*parts, i])
 
     if root is not None:
         walk(root, [])

@@ -27,6 +27,8 @@ from . import (
 )
 from .base import RuleModule
 
+__all__ = ["ALL_RULES", "NOT_ENCODED", "RuleModule"]
+
 ALL_RULES: tuple[RuleModule, ...] = (
     ic19_solvency_gate,
     ic08_premium_rate,

@@ -32,7 +32,7 @@ def covered(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
     hit = select(pr.pointer).where(pr.submission_id == s.id, inclusive, aimed).order_by(pr.id).limit(1)
     query = submission_scope(scope).with_only_columns(
         s.id, hit.scalar_subquery().label("first"), status_case(exists(hit)))
-    expected = "an inclusive product for " + ", ".join(p.target_groups + p.lines)
+    expected = "an inclusive product for " + ", ".join([*p.target_groups, *p.lines])
     for row in conn.execute(query):
         yield Verdict(row.id, row.first or "/products", row.status, expected,
                       f"first: {row.first}" if row.first else "none")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, select, true
+from sqlalchemy import ColumnElement, Connection, select, true
 
 from ..store import tables as t
 from .base import Scope, Verdict, exact, percent, status_case
@@ -26,7 +26,8 @@ def below_comparable(conn: Connection, scope: Scope, own: Any, comparable: Any, 
     for row in conn.execute(query):
         mine, theirs = exact(row.own), exact(row.comparable)
         code = row.comparable_code or "no comparable product named"
-        expected = f"{field} < {percent(theirs)} ({code})" if theirs is not None else f"{field} below a named comparable"
+        expected = (f"{field} < {percent(theirs)} ({code})" if theirs is not None
+                    else f"{field} below a named comparable")
         if mine is None:
             actual = f"{field} not reported"
         elif theirs is None:
@@ -36,5 +37,3 @@ def below_comparable(conn: Connection, scope: Scope, own: Any, comparable: Any, 
         margin = theirs - mine if mine is not None and theirs is not None else None
         yield Verdict(row.submission_id, f"{row.pointer}/{field}", row.status, expected, actual, margin)
 
-
-__all__ = ["and_"]

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import ColumnElement, Connection, and_, case, false, literal, or_, select, true
+from sqlalchemy import ColumnElement, Connection, and_, case, false, or_, select
 
 from ..store import tables as t
 
@@ -61,16 +61,26 @@ class Verdict:
 
 
 class RuleModule(Protocol):
-    ID: str
-    CLAUSE: int
-    STRENGTH: Strength
-    KINDS: tuple[str, ...]  # the document kinds the rule judges
-    TITLE: dict[str, str]
-    MESSAGES: dict[str, dict[str, str]]
-    Params: type[BaseModel]
-    __doc__: str | None
+    """What a rule module provides (read-only, so that each module's narrower types fit)."""
 
-    def evaluate(self, conn: Connection, scope: Scope, params: Any) -> Iterable[Verdict]: ...
+    @property
+    def ID(self) -> str: ...
+    @property
+    def CLAUSE(self) -> int: ...
+    @property
+    def STRENGTH(self) -> Strength: ...
+    @property
+    def KINDS(self) -> tuple[str, ...]: ...  # the document kinds the rule judges
+    @property
+    def TITLE(self) -> dict[str, str]: ...
+    @property
+    def MESSAGES(self) -> dict[str, dict[str, str]]: ...
+    @property
+    def Params(self) -> type[BaseModel]: ...
+    @property
+    def __doc__(self) -> str | None: ...  # type: ignore[override]
+
+    def evaluate(self, conn: Connection, scope: Scope, params: Any, /) -> Iterable[Verdict]: ...
 
 
 def submission_scope(scope: Scope) -> Any:
@@ -151,5 +161,3 @@ def exact(value: Decimal | float | None) -> Decimal | None:
         return None
     return Decimal(number(value))
 
-
-__all__ = ["NoParams", "Params", "Scope", "Verdict", "literal", "true"]

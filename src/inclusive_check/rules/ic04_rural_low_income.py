@@ -14,17 +14,19 @@ Covered::
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Final
 
 from sqlalchemy import Connection
 
-from ._coverage import Params, covered
+from . import _coverage
 from .base import Scope, Verdict
 
 ID = "IC04-RURAL-LOW-INCOME"
 CLAUSE = 4
-STRENGTH = "encouraged"
+STRENGTH: Final = "encouraged"
 KINDS = ("submission",)
 TITLE = {"en": "Encourage inclusive products for rural, remote, poverty-alleviated, urban low-income and county residents", "zh": "提高农民和城镇低收入等群体保险保障水平"}
+Params = _coverage.Params
 MESSAGES = {
     "pass": {"en": "Item 4 groups are served ({actual}).", "zh": "第4项所列群体已覆盖（{actual}）。"},
     "fail": {"en": "No inclusive product serves the groups or lines of item 4; expected {expected}.",
@@ -34,7 +36,5 @@ MESSAGES = {
 
 
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
-    return covered(conn, scope, p)
+    return _coverage.covered(conn, scope, p)
 
-
-__all__ = ["Params"]

@@ -14,17 +14,19 @@ Covered::
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Final
 
 from sqlalchemy import Connection
 
-from ._coverage import Params, covered
+from . import _coverage
 from .base import Scope, Verdict
 
 ID = "IC05-SPECIFIC-GROUPS"
 CLAUSE = 5
-STRENGTH = "encouraged"
+STRENGTH: Final = "encouraged"
 KINDS = ("submission",)
 TITLE = {"en": "Encourage inclusive products for the elderly, the chronically ill, the disabled, new citizens and other specific groups", "zh": "加大特定群体保险保障供给力度"}
+Params = _coverage.Params
 MESSAGES = {
     "pass": {"en": "Item 5 groups are served ({actual}).", "zh": "第5项所列群体已覆盖（{actual}）。"},
     "fail": {"en": "No inclusive product serves the groups or lines of item 5; expected {expected}.",
@@ -34,7 +36,5 @@ MESSAGES = {
 
 
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
-    return covered(conn, scope, p)
+    return _coverage.covered(conn, scope, p)
 
-
-__all__ = ["Params"]

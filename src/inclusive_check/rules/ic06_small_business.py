@@ -14,17 +14,19 @@ Covered::
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Final
 
 from sqlalchemy import Connection
 
-from ._coverage import Params, covered
+from . import _coverage
 from .base import Scope, Verdict
 
 ID = "IC06-SMALL-BUSINESS"
 CLAUSE = 6
-STRENGTH = "encouraged"
+STRENGTH: Final = "encouraged"
 KINDS = ("submission",)
 TITLE = {"en": "Encourage inclusive products for micro and small enterprises, individual businesses and new agricultural entities", "zh": "提升小微企业和个体工商户等抗风险能力"}
+Params = _coverage.Params
 MESSAGES = {
     "pass": {"en": "Item 6 groups are served ({actual}).", "zh": "第6项所列群体已覆盖（{actual}）。"},
     "fail": {"en": "No inclusive product serves the groups or lines of item 6; expected {expected}.",
@@ -34,7 +36,5 @@ MESSAGES = {
 
 
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
-    return covered(conn, scope, p)
+    return _coverage.covered(conn, scope, p)
 
-
-__all__ = ["Params"]

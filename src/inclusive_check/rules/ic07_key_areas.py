@@ -14,17 +14,19 @@ Covered::
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Final
 
 from sqlalchemy import Connection
 
-from ._coverage import Params, covered
+from . import _coverage
 from .base import Scope, Verdict
 
 ID = "IC07-KEY-AREAS"
 CLAUSE = 7
-STRENGTH = "encouraged"
+STRENGTH: Final = "encouraged"
 KINDS = ("submission",)
 TITLE = {"en": "Encourage inclusive products in agriculture, pensions, long-term care, liability and family cover", "zh": "积极参与重点领域风险保障"}
+Params = _coverage.Params
 MESSAGES = {
     "pass": {"en": "Item 7 groups are served ({actual}).", "zh": "第7项所列群体已覆盖（{actual}）。"},
     "fail": {"en": "No inclusive product serves the groups or lines of item 7; expected {expected}.",
@@ -34,7 +36,5 @@ MESSAGES = {
 
 
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
-    return covered(conn, scope, p)
+    return _coverage.covered(conn, scope, p)
 
-
-__all__ = ["Params"]

@@ -18,6 +18,7 @@ Compliant::
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Final
 
 from sqlalchemy import Connection
 
@@ -27,7 +28,7 @@ from .base import NoParams, Scope, Verdict
 
 ID = "IC08-PREMIUM-RATE"
 CLAUSE = 8
-STRENGTH = "principle"
+STRENGTH: Final = "principle"
 KINDS = ("submission", "product_filing")
 TITLE = {
     "en": "Ensure each dedicated inclusive product is priced below its comparable product",

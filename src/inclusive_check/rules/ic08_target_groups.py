@@ -16,6 +16,7 @@ Compliant::
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Final
 
 from sqlalchemy import Connection, select
 
@@ -24,7 +25,7 @@ from .base import NoParams, Scope, Verdict, status_case
 
 ID = "IC08-TARGET-GROUPS"
 CLAUSE = 8
-STRENGTH = "mandatory"
+STRENGTH: Final = "mandatory"
 KINDS = ("submission", "product_filing")
 TITLE = {
     "en": "Ensure each dedicated inclusive product names the risk groups it serves",

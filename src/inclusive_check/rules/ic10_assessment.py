@@ -14,6 +14,7 @@ Compliant::
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Final
 
 from sqlalchemy import Connection
 
@@ -21,7 +22,7 @@ from .base import NoParams, Scope, Verdict, flag_verdicts
 
 ID = "IC10-ASSESSMENT"
 CLAUSE = 10
-STRENGTH = "mandatory"
+STRENGTH: Final = "mandatory"
 KINDS = ("submission",)
 TITLE = {"en": "Ensure inclusive insurance is part of the insurer's performance assessment", "zh": "将普惠保险纳入经营绩效考核"}
 MESSAGES = {

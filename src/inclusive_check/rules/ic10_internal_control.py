@@ -14,6 +14,7 @@ Compliant::
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Final
 
 from sqlalchemy import Connection
 
@@ -21,7 +22,7 @@ from .base import NoParams, Scope, Verdict, flag_verdicts
 
 ID = "IC10-INTERNAL-CONTROL"
 CLAUSE = 10
-STRENGTH = "mandatory"
+STRENGTH: Final = "mandatory"
 KINDS = ("submission",)
 TITLE = {"en": "Ensure the insurer has internal controls over its inclusive business", "zh": "加强普惠保险内控管理"}
 MESSAGES = {

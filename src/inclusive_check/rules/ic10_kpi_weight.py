@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import Field
 from sqlalchemy import ColumnElement, Connection, and_, case, func, or_
@@ -29,7 +29,7 @@ from .base import Scope, Verdict, exact, number, percent, submission_scope
 
 ID = "IC10-KPI-WEIGHT"
 CLAUSE = 10
-STRENGTH = "principle"
+STRENGTH: Final = "principle"
 KINDS = ("submission",)
 TITLE = {
     "en": "Ensure a large insurer weights inclusive insurance at no less than 5% in performance assessment",

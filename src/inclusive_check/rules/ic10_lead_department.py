@@ -14,6 +14,7 @@ Compliant::
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Final
 
 from sqlalchemy import Connection, func
 
@@ -22,7 +23,7 @@ from .base import NoParams, Scope, Verdict, status_case, submission_scope
 
 ID = "IC10-LEAD-DEPARTMENT"
 CLAUSE = 10
-STRENGTH = "mandatory"
+STRENGTH: Final = "mandatory"
 KINDS = ("submission",)
 TITLE = {"en": "Ensure a lead department for inclusive insurance is named", "zh": "明确普惠保险业务牵头部门"}
 MESSAGES = {

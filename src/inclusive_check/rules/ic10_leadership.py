@@ -14,6 +14,7 @@ Compliant::
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Final
 
 from sqlalchemy import Connection
 
@@ -21,7 +22,7 @@ from .base import NoParams, Scope, Verdict, flag_verdicts
 
 ID = "IC10-LEADERSHIP"
 CLAUSE = 10
-STRENGTH = "mandatory"
+STRENGTH: Final = "mandatory"
 KINDS = ("submission",)
 TITLE = {"en": "Ensure the insurer has a leadership system for inclusive insurance", "zh": "建立普惠保险发展领导体制"}
 MESSAGES = {

@@ -16,7 +16,7 @@ Compliant::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any, Final
 
 from pydantic import Field
 from sqlalchemy import Connection, and_, func, select
@@ -27,7 +27,7 @@ from .base import Scope, Verdict, status_case, submission_scope
 
 ID = "IC10-REGULAR-REVIEWS"
 CLAUSE = 10
-STRENGTH = "mandatory"
+STRENGTH: Final = "mandatory"
 KINDS = ("submission",)
 TITLE = {
     "en": "Ensure the board and management review inclusive insurance within each reporting period",
@@ -46,7 +46,7 @@ class Params(_Params):
     min_management_reviews: Annotated[int, Field(ge=0)]
 
 
-def _count(body: str) -> object:
+def _count(body: str) -> Any:
     s, r = t.Submission, t.GovernanceReview
     return (
         select(func.count(r.id))
@@ -58,7 +58,7 @@ def _count(body: str) -> object:
 
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
     board, management = _count("board"), _count("management")
-    passed = and_(board >= p.min_board_reviews, management >= p.min_management_reviews)  # type: ignore[operator]
+    passed = and_(board >= p.min_board_reviews, management >= p.min_management_reviews)
     query = submission_scope(scope).with_only_columns(
         t.Submission.id, board.label("board"), management.label("management"), status_case(passed))
     expected = f"board >= {p.min_board_reviews}, management >= {p.min_management_reviews}"

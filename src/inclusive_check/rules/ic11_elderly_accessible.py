@@ -14,6 +14,7 @@ Compliant::
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Final
 
 from sqlalchemy import Connection
 
@@ -21,7 +22,7 @@ from .base import NoParams, Scope, Verdict, flag_verdicts
 
 ID = "IC11-ELDERLY-ACCESSIBLE"
 CLAUSE = 11
-STRENGTH = "mandatory"
+STRENGTH: Final = "mandatory"
 KINDS = ("submission",)
 TITLE = {"en": "Ensure the insurer offers elderly-friendly and accessible service", "zh": "提供适老化和无障碍服务"}
 MESSAGES = {

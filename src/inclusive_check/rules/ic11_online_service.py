@@ -14,6 +14,7 @@ Compliant::
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Final
 
 from sqlalchemy import Connection
 
@@ -21,7 +22,7 @@ from .base import NoParams, Scope, Verdict, flag_verdicts
 
 ID = "IC11-ONLINE-SERVICE"
 CLAUSE = 11
-STRENGTH = "encouraged"
+STRENGTH: Final = "encouraged"
 KINDS = ("submission",)
 TITLE = {"en": "Encourage online underwriting and online claims for inclusive products", "zh": "提高线上承保理赔能力"}
 MESSAGES = {

@@ -18,10 +18,10 @@ Compliant::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import Field
-from sqlalchemy import Connection, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, exists, or_, select
 
 from ..store import tables as t
 from .base import Params as _Params
@@ -29,7 +29,7 @@ from .base import Scope, Verdict, channel_used, status_case, submission_scope
 
 ID = "IC11-SERVICE-COMMITMENTS"
 CLAUSE = 11
-STRENGTH = "mandatory"
+STRENGTH: Final = "mandatory"
 KINDS = ("submission",)
 TITLE = {
     "en": "Ensure service commitments are published on premises, agency sites and online wherever business is done",
@@ -52,16 +52,16 @@ class Params(_Params):
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
     s, pr = t.Submission, t.Product
 
-    def uses(condition: object) -> object:
+    def uses(condition: ColumnElement[bool]) -> Any:
         return exists(select(pr.id).where(pr.submission_id == s.id, condition))
 
     agency, online = uses(channel_used(p.agency_site_channels)), uses(channel_used(["online"]))
     passed = and_(s.commitments_premises.is_(True),
-                  or_(~agency, s.commitments_agency_sites.is_(True)),  # type: ignore[operator]
-                  or_(~online, s.commitments_online.is_(True)))  # type: ignore[operator]
+                  or_(~agency, s.commitments_agency_sites.is_(True)),
+                  or_(~online, s.commitments_online.is_(True)))
     query = submission_scope(scope).with_only_columns(
         s.id, s.commitments_premises, s.commitments_agency_sites, s.commitments_online,
-        agency.label("agency"), online.label("online"), status_case(passed))  # type: ignore[attr-defined]
+        agency.label("agency"), online.label("online"), status_case(passed))
     for row in conn.execute(query):
         need = {"premises": True, "agency_sites": bool(row.agency), "online": bool(row.online)}
         have = {"premises": row.commitments_premises, "agency_sites": row.commitments_agency_sites,

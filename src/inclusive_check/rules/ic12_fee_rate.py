@@ -20,7 +20,7 @@ Compliant::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import Field
 from sqlalchemy import Connection
@@ -32,7 +32,7 @@ from .base import Scope, Verdict, channel_used
 
 ID = "IC12-FEE-RATE"
 CLAUSE = 12
-STRENGTH = "principle"
+STRENGTH: Final = "principle"
 KINDS = ("submission", "product_filing")
 TITLE = {
     "en": "Ensure each dedicated inclusive product sold through intermediaries has a lower intermediary fee rate "

@@ -16,7 +16,7 @@ Compliant::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Final
 
 from pydantic import Field
 from sqlalchemy import Connection, or_
@@ -28,7 +28,7 @@ from .base import Scope, Verdict
 
 ID = "IC12-STABLE-COOPERATION"
 CLAUSE = 12
-STRENGTH = "mandatory"
+STRENGTH: Final = "mandatory"
 KINDS = ("submission",)
 TITLE = {
     "en": "Ensure agreements with intermediaries for inclusive business last at least 12 months",

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Final
 
 from pydantic import Field
 from sqlalchemy import Connection, and_, func, or_, select
@@ -32,7 +32,7 @@ from .base import Scope, Verdict, exact, number, status_case
 
 ID = "IC19-SOLVENCY-GATE"
 CLAUSE = 19
-STRENGTH = "mandatory"
+STRENGTH: Final = "mandatory"
 KINDS = ("submission", "product_filing")
 TITLE = {
     "en": "Ensure dedicated inclusive products are sold only in quarters when the insurer meets the solvency standard",

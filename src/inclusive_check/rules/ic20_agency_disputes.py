@@ -16,6 +16,7 @@ Compliant::
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Final
 
 from sqlalchemy import Connection
 
@@ -25,7 +26,7 @@ from .base import NoParams, Scope, Verdict
 
 ID = "IC20-AGENCY-DISPUTES"
 CLAUSE = 20
-STRENGTH = "mandatory"
+STRENGTH: Final = "mandatory"
 KINDS = ("submission",)
 TITLE = {
     "en": "Ensure the insurer handles consumer disputes arising from agency-handled inclusive business",

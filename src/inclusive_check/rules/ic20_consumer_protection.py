@@ -14,6 +14,7 @@ Compliant::
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Final
 
 from sqlalchemy import Connection
 
@@ -21,7 +22,7 @@ from .base import NoParams, Scope, Verdict, flag_verdicts
 
 ID = "IC20-CONSUMER-PROTECTION"
 CLAUSE = 20
-STRENGTH = "mandatory"
+STRENGTH: Final = "mandatory"
 KINDS = ("submission",)
 TITLE = {"en": "Ensure complaint handling, diversified dispute resolution and first-inquiry responsibility are in place", "zh": "完善消费投诉处理机制和纠纷多元化解机制，落实首问负责制"}
 MESSAGES = {

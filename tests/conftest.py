@@ -1,0 +1,105 @@
+"""Shared fixtures. Every test that touches SQL runs on SQLite and on PostgreSQL.
+
+PostgreSQL is found at INCLUSIVE_CHECK_TEST_PG (default postgresql+psycopg://postgres@127.0.0.1:5432/test).
+When it is not running we try to start the local cluster. When it still cannot be reached the
+PostgreSQL leg is skipped, except under CI=true, where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get("INCLUSIVE_CHECK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+_pg_state: dict[str, object] = {}
+
+
+def _pg_reachable() -> bool:
+    try:
+        engine = create_engine(PG_ADMIN_URL)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+def _start_cluster() -> None:
+    try:
+        versions = os.listdir("/etc/postgresql")
+    except OSError:
+        return
+    for version in versions:
+        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
+                       capture_output=True, timeout=60, check=False)
+
+
+def pg_available() -> bool:
+    if "ok" not in _pg_state:
+        ok = _pg_reachable()
+        if not ok:
+            _start_cluster()
+            ok = _pg_reachable()
+        _pg_state["ok"] = ok
+    return bool(_pg_state["ok"])
+
+
+def require_pg() -> None:
+    if pg_available():
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"PostgreSQL is required when CI=true and is not reachable at {PG_ADMIN_URL}")
+    pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}")
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session (and xdist worker); dropped at the end."""
+    require_pg()
+    name = f"ic_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _reset_pg(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database on each backend (no schema yet)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    url: str = request.getfixturevalue("pg_database")
+    _reset_pg(url)
+    return url
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[object]:
+    """An engine on a migrated, empty database on each backend."""
+    from inclusive_check.store.db import open_store
+
+    engine = open_store(db_url)
+    yield engine
+    engine.dispose()
