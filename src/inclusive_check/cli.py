@@ -339,6 +339,186 @@ def run_cmd(ctx: click.Context, insurer: str | None, period: str | None, ruleset
     _finish(results, fmt, fail_on, lang, exit_zero, show_passes)
 
 
+# --- rules -----------------------------------------------------------------------------------------
+
+@cli.group()
+def rules() -> None:
+    """The rules: list them, show one with its parameters and citations, or the guidance traceability matrix."""
+
+
+@rules.command("list")
+@_ruleset_option
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+def rules_list(ruleset_path: str | None, fmt: str, lang: str) -> None:
+    """Every rule: ID, guidance item, strength and what it requires."""
+    ruleset = _load_ruleset(ruleset_path)
+    items = [{"id": r.ID, "clause": r.CLAUSE, "strength": r.STRENGTH, "title": r.TITLE[lang]} for r in ruleset.rules()]
+    if fmt == "json":
+        _emit_json(items)
+        return
+    for item in items:
+        click.echo(f"{item['id']:<26} item {item['clause']:<3} {item['strength']:<11} {item['title']}")
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@_ruleset_option
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Show the parameter values in force on this date (default: today).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+def rules_show(rule_id: str, ruleset_path: str | None, as_of: Any, fmt: str) -> None:
+    """One rule: title, guidance item, strength, parameters with citations and dates, and examples."""
+    import inspect
+
+    ruleset = _load_ruleset(ruleset_path)
+    known = {r.ID: r for r in ruleset.rules()}
+    rule = known.get(rule_id.upper())
+    if rule is None:
+        raise DomainError(f"unknown rule {rule_id!r}; `inclusive-check rules list` shows them")
+    entry = ruleset.entry(rule.ID)
+    params = {name: {"citation": p.citation, "interpretation": p.interpretation, "note": p.note,
+                     "values": [{"from": v.start.isoformat(), "until": v.until.isoformat() if v.until else None,
+                                 "value": v.value} for v in p.values]}
+              for name, p in {"in_force": entry.in_force, **entry.params}.items()}
+    doc = inspect.cleandoc(rule.__doc__ or "")
+    if fmt == "json":
+        _emit_json({"id": rule.ID, "clause": rule.CLAUSE, "strength": rule.STRENGTH, "title": rule.TITLE,
+                    "kinds": list(rule.KINDS), "parameters": params, "description": doc,
+                    "in_force_on": _as_of(as_of).isoformat(),
+                    "bound": ruleset.parameters_at(rule, _as_of(as_of))})
+        return
+    click.echo(f"{rule.ID} — guidance item {rule.CLAUSE} — {rule.STRENGTH}")
+    click.echo(f"  {rule.TITLE['en']}\n  {rule.TITLE['zh']}\n")
+    click.echo(doc + "\n")
+    click.echo("Parameters (value from each date until the next):")
+    for name, p in params.items():
+        flag = " [interpretation]" if p["interpretation"] else ""
+        click.echo(f"  {name}{flag} — {p['citation']}")
+        for v in p["values"]:
+            until = f" until {v['until']}" if v["until"] else ""
+            shown = "in force" if name == "in_force" else json.dumps(v["value"], ensure_ascii=False, default=str)
+            click.echo(f"      from {v['from']}{until}: {shown}")
+        if p["note"]:
+            click.echo(f"      note: {p['note']}")
+
+
+@rules.command("matrix")
+@_ruleset_option
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+def rules_matrix(ruleset_path: str | None, fmt: str) -> None:
+    """Guidance items 1-20: the rules that encode each, or why it is not encoded."""
+    from .rules import NOT_ENCODED
+
+    ruleset = _load_ruleset(ruleset_path)
+    rows: list[dict[str, Any]] = []
+    for item in range(1, 21):
+        encoded = [r.ID for r in ruleset.rules() if item == r.CLAUSE]
+        rows.append({"item": item, "rules": encoded,
+                     "reason": None if encoded else NOT_ENCODED.get(item, "not encoded by this ruleset")})
+    if fmt == "json":
+        _emit_json(rows)
+        return
+    for row in rows:
+        what = ", ".join(row["rules"]) if row["rules"] else f"not encoded — {row['reason']}"
+        click.echo(f"item {row['item']:>2}: {what}")
+
+
+# --- queries ---------------------------------------------------------------------------------------
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    if not rows:
+        click.echo("(none)")
+        return
+    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
+    click.echo("  ".join(c.ljust(widths[c]) for c in columns))
+    for r in rows:
+        click.echo("  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns))
+
+
+@cli.command()
+@click.option("--insurer", help="Only this insurer code.")
+@click.option("--all-revisions", is_flag=True, help="Include superseded revisions.")
+@click.option("--quarantined", is_flag=True, help="List quarantined files with their reasons instead.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.pass_context
+def submissions(ctx: click.Context, insurer: str | None, all_revisions: bool, quarantined: bool, fmt: str) -> None:
+    """Stored documents (latest revision of each, unless --all-revisions)."""
+    from .store.queries import list_quarantine, list_submissions
+
+    engine = _engine(ctx)
+    if quarantined:
+        rows = list_quarantine(engine)
+        for r in rows:
+            r["problems"] = json.loads(r["problems"])
+        if fmt == "json":
+            _emit_json(rows)
+        else:
+            for r in rows:
+                click.echo(f"{r['quarantined_at']:%Y-%m-%d %H:%M}  {r['source']}")
+                for p in r["problems"]:
+                    click.echo(f"    {p['pointer'] or '(document)'}: {p['message']}")
+            click.echo(f"{len(rows)} quarantined file(s)")
+        return
+    rows = list_submissions(engine, insurer, all_revisions)
+    if fmt == "json":
+        _emit_json(rows)
+    else:
+        for r in rows:
+            r["sha256"] = r["sha256"][:12]
+        _table(rows, ["id", "code", "kind", "document_key", "revision", "is_latest", "sha256", "source"])
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.pass_context
+def runs(ctx: click.Context, fmt: str) -> None:
+    """Stored runs: ruleset, tool version, time, documents checked and failures."""
+    from .store.queries import list_runs
+
+    rows = list_runs(_engine(ctx))
+    if fmt == "json":
+        _emit_json(rows)
+    else:
+        _table(rows, ["id", "ruleset_id", "ruleset_version", "tool_version", "as_of", "started_at", "documents",
+                      "failures"])
+
+
+@cli.command()
+@click.option("--run", "run_id", type=int, help="Run id (default: the latest run).")
+@click.option("--insurer", help="Only this insurer code.")
+@click.option("--status", type=click.Choice(["pass", "fail", "indeterminate", "waived", "not_applicable"]))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+@click.pass_context
+def findings(ctx: click.Context, run_id: int | None, insurer: str | None, status: str | None, fmt: str,
+             lang: str) -> None:
+    """Findings of a stored run, as the JSON contract or one line each."""
+    from .results import run_results
+    from .store.queries import latest_run_id
+
+    engine = _engine(ctx)
+    run_id = run_id or latest_run_id(engine)
+    if run_id is None:
+        raise DomainError("no runs stored yet; `inclusive-check run` makes one")
+    with engine.connect() as conn:
+        try:
+            results = run_results(conn, run_id, insurer=insurer, status=status)
+        except LookupError as exc:
+            raise DomainError(str(exc)) from None
+    if fmt == "json":
+        _emit_json(results)
+        return
+    count = 0
+    for sub in results["submissions"]:
+        for f in sub["findings"]:
+            count += 1
+            click.echo(f"{sub['insurer']['code']}\t{sub['document_key']}\t{f['status']}\t{f['severity']}\t"
+                       f"{f['rule_id']}\t{f['subject']}{(' [' + f['key'] + ']') if f['key'] else ''}\t"
+                       f"{f['message'][lang]}")
+    click.echo(f"{count} finding(s) in run {run_id}")
+
+
 def main() -> None:
     import os
 
