@@ -16,6 +16,9 @@ from . import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INVALID = 0, 1, 2, 3
 FORMATS = ("text", "json")
+# Formats of `check` and `run` (stdout's --format and --output FORMAT=PATH); the same as
+# reports.RESULT_FORMATS, spelled out here so that --help imports nothing.
+RESULT_FORMATS = ("text", "json", "junit", "sarif", "github")
 
 
 class DomainError(click.ClickException):
@@ -91,12 +94,35 @@ def validate(paths: tuple[str, ...], fmt: str, max_file_mib: int) -> None:
 
 
 @cli.command()
-@click.argument("kind", type=click.Choice(["submission", "product_filing"]))
+@click.argument("kind", type=click.Choice(["submission", "product_filing", "dispensations"]))
 def schema(kind: str) -> None:
-    """Print the published JSON Schema (draft 2020-12) of a document kind."""
+    """Print the published JSON Schema (draft 2020-12) of a document kind or of the dispensation file."""
+    if kind == "dispensations":
+        from .dispensations import SCHEMA
+
+        _emit_json(SCHEMA)
+        return
     from .contract.load import schema_text
 
     click.echo(schema_text(kind), nl=False)
+
+
+@cli.group()
+def dispensations() -> None:
+    """Supervisor-approved dispensations for principle (原则上) rules."""
+
+
+@dispensations.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.pass_context
+def dispensations_import(ctx: click.Context, path: str) -> None:
+    """Validate and store dispensations, keeping history; later runs apply the current ones."""
+    from .dispensations import import_dispensations
+
+    items = _load_dispensations(path, "text")
+    counts = import_dispensations(_engine(ctx), items.items, path)
+    click.echo(f"{len(items.items)} dispensation(s): {counts['new']} new, {counts['changed']} changed "
+               f"(new version), {counts['unchanged']} unchanged")
 
 
 # --- shared options and helpers ------------------------------------------------------------------
@@ -107,8 +133,36 @@ def _report_options(f: Any) -> Any:
     f = click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)(f)
     f = click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error",
                      show_default=True, help="Exit 1 when an open finding is at or above this severity.")(f)
-    f = click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)(f)
+    f = click.option("--output", "outputs", multiple=True, metavar="FORMAT=PATH", callback=_parse_outputs,
+                     help=f"Also write FORMAT ({', '.join(RESULT_FORMATS)}) to PATH; repeatable, "
+                          "e.g. --output sarif=out.sarif --output junit=out.xml.")(f)
+    f = click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="text", show_default=True,
+                     help="What stdout shows: junit and sarif for CI tools, github for workflow annotations.")(f)
     return f
+
+
+def _parse_outputs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[tuple[str, str]]:
+    outputs = []
+    for value in values:
+        fmt, sep, path = value.partition("=")
+        if not sep or not path or fmt not in RESULT_FORMATS:
+            raise click.BadParameter(f"{value!r}: expected FORMAT=PATH with FORMAT one of {', '.join(RESULT_FORMATS)}",
+                                     ctx, param)
+        outputs.append((fmt, path))
+    return outputs
+
+
+def _write_outputs(outputs: list[tuple[str, str]], render: Any) -> None:
+    """Write ``render(fmt)`` to each --output PATH (parent folders are created)."""
+    from pathlib import Path
+
+    for fmt, path in outputs:
+        target = Path(path)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(render(fmt).rstrip("\n") + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise DomainError(f"cannot write --output {fmt}={path}: {exc.strerror or exc}") from None
 
 
 def _ruleset_option(f: Any) -> Any:
@@ -117,8 +171,24 @@ def _ruleset_option(f: Any) -> Any:
 
 
 def _as_of_option(f: Any) -> Any:
+    f = click.option("--dispensations", "dispensations_path", type=click.Path(dir_okay=False), default=None,
+                     help="Dispensations (YAML/JSON) for principle rules; see `schema dispensations`.")(f)
     return click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
                         help="Judge dispensation expiry on this date (default: today).")(f)
+
+
+def _load_dispensations(path: str | None, fmt: str) -> Any:
+    from pathlib import Path
+
+    from .dispensations import DispensationError, DispensationSet, load_dispensations
+
+    if path is None:
+        return None
+    try:
+        return DispensationSet(tuple(load_dispensations(Path(path))))
+    except DispensationError as exc:
+        _print_problems(exc.problems, fmt)
+        _exit(EXIT_INVALID)
 
 
 def _load_ruleset(path: str | None) -> Any:
@@ -147,24 +217,39 @@ def _engine(ctx: click.Context) -> Any:
         raise DomainError(str(exc)) from None
 
 
-def _print_problems(problems: list[Any], fmt: str) -> None:
+def _print_problems(problems: list[Any], fmt: str, outputs: list[tuple[str, str]] | None = None) -> None:
+    from .reports import render_problems
+
+    as_dicts = [p.as_dict() for p in problems]
+    _write_outputs(outputs or [], lambda f: render_problems(f, as_dicts, __version__))
     if fmt == "json":
-        _emit_json({"valid": False, "problems": [p.as_dict() for p in problems]})
+        _emit_json({"valid": False, "problems": as_dicts})
     else:
+        if fmt != "text":
+            click.echo(render_problems(fmt, as_dicts, __version__))
         for p in problems:
             click.echo(f"{p.where()}: {p.pointer or '(document)'}: {p.message}", err=True)
         click.echo(f"input not valid: {len(problems)} problem(s); nothing was checked", err=True)
 
 
-def _finish(results: dict[str, Any], fmt: str, fail_on: str, lang: str, exit_zero: bool, show_passes: bool) -> None:
+def _finish(results: dict[str, Any], fmt: str, fail_on: str, lang: str, exit_zero: bool, show_passes: bool,
+            outputs: list[tuple[str, str]] | None = None, texts: Any = None) -> None:
+    """Render to stdout and to each --output, then exit by --fail-on.
+
+    ``texts`` (SHA-256 -> document text, or a callable returning that) lets junit/sarif/github point at lines.
+    """
     from .engine import SEVERITY_RANK
-    from .reports import text
+    from .reports import LOCATED_FORMATS, render_results
     from .results import worst_severity
 
+    outputs = outputs or []
+    if callable(texts):
+        texts = texts() if LOCATED_FORMATS & {fmt, *(f for f, _ in outputs)} else None
+    _write_outputs(outputs, lambda f: render_results(f, results, lang, show_passes, texts))
     if fmt == "json":
         _emit_json(results)
     else:
-        click.echo(text.render(results, lang, show_passes))
+        click.echo(render_results(fmt, results, lang, show_passes, texts))
     worst = worst_severity(results)
     failed = worst is not None and SEVERITY_RANK[worst] >= SEVERITY_RANK[fail_on]
     _exit(EXIT_FINDINGS if failed and not exit_zero else EXIT_OK)
@@ -181,7 +266,8 @@ def _finish(results: dict[str, Any], fmt: str, fail_on: str, lang: str, exit_zer
 @_report_options
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[str, ...], insurer_file: str | None, ruleset_path: str | None,
-          as_of: Any, fmt: str, fail_on: str, lang: str, exit_zero: bool, show_passes: bool) -> None:
+          as_of: Any, dispensations_path: str | None, fmt: str, fail_on: str, lang: str, exit_zero: bool,
+          show_passes: bool, outputs: list[tuple[str, str]]) -> None:
     """Validate, then check and score documents without touching the database.
 
     Product filings without --insurer use the insurer's latest submission stored in --db, if any.
@@ -195,16 +281,18 @@ def check(ctx: click.Context, paths: tuple[str, ...], insurer_file: str | None, 
     if not files:
         raise DomainError("no .json, .yaml or .yml documents found in the given paths")
     ruleset = _load_ruleset(ruleset_path)
+    dispensations = _load_dispensations(dispensations_path, fmt)
     loaded = [load_file(p) for p in files]
     context = load_file(Path(insurer_file)) if insurer_file else _stored_context(ctx, loaded)
     try:
-        outcome = check_documents(loaded, ruleset, _as_of(as_of), context)
+        outcome = check_documents(loaded, ruleset, _as_of(as_of), context, dispensations)
     except ContextMismatch as exc:
         raise DomainError(str(exc)) from None
     if outcome.results is None:
-        _print_problems(outcome.problems, fmt)
+        _print_problems(outcome.problems, fmt, outputs)
         _exit(EXIT_INVALID)
-    _finish(outcome.results, fmt, fail_on, lang, exit_zero, show_passes)
+    texts = {x.sha256: x.raw.decode("utf-8", "replace") for x in loaded if x.raw}
+    _finish(outcome.results, fmt, fail_on, lang, exit_zero, show_passes, outputs, texts)
 
 
 def _stored_context(ctx: click.Context, loaded: list[Any]) -> Any:
@@ -319,15 +407,24 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], fmt: str, max_file_mib: i
 @_report_options
 @click.pass_context
 def run_cmd(ctx: click.Context, insurer: str | None, period: str | None, ruleset_path: str | None, as_of: Any,
-            fmt: str, fail_on: str, lang: str, exit_zero: bool, show_passes: bool) -> None:
-    """Check the latest revision of each stored document; store findings and scores under a new run."""
+            dispensations_path: str | None, fmt: str, fail_on: str, lang: str, exit_zero: bool,
+            show_passes: bool, outputs: list[tuple[str, str]]) -> None:
+    """Check the latest revision of each stored document; store findings and scores under a new run.
+
+    Dispensations: those of --dispensations FILE, else the ones stored by `dispensations import`.
+    """
+    from .dispensations import stored_dispensations
     from .engine import RuleCrash, Selection, execute_run
     from .results import run_results
 
     ruleset = _load_ruleset(ruleset_path)
+    dispensations = _load_dispensations(dispensations_path, fmt)
     engine = _engine(ctx)
+    if dispensations is None:
+        dispensations = stored_dispensations(engine)
     try:
-        run_id = execute_run(engine, ruleset, Selection(insurer=insurer, period=period), _as_of(as_of))
+        run_id = execute_run(engine, ruleset, Selection(insurer=insurer, period=period), _as_of(as_of),
+                             dispensations)
     except RuleCrash as exc:
         raise RuleBug(str(exc)) from None
     with engine.connect() as conn:
@@ -336,7 +433,7 @@ def run_cmd(ctx: click.Context, insurer: str | None, period: str | None, ruleset
         raise DomainError("nothing to check: no stored documents match; ingest some first")
     if fmt == "text":
         click.echo(f"run {run_id}")
-    _finish(results, fmt, fail_on, lang, exit_zero, show_passes)
+    _finish(results, fmt, fail_on, lang, exit_zero, show_passes, outputs)
 
 
 # --- rules -----------------------------------------------------------------------------------------

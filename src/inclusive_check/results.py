@@ -9,6 +9,8 @@ Shape::
 A finding carries rule_id, clause, strength, severity, status, subject (JSON Pointer), key, expected,
 actual, margin (a decimal string or null), message {en, zh}, parameters {name: {value, effective_from,
 citation, interpretation}}, title {en, zh}, dispensation and fingerprint (stable across runs).
+``dispensations`` lists every dispensation the run considered, with status applied, expired or unused,
+the failures it covered, and days to expiry (``expiring_soon`` within ``expiry_warning_days``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from .dispensations import run_dispensations
 from .rules import ALL_RULES
 from .rules.base import RuleModule, number
 from .ruleset import Ruleset, RulesetError, load_ruleset_text
@@ -60,7 +63,7 @@ def _margin(value: Decimal | float | None) -> str | None:
 
 
 def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, status: str | None = None,
-                include_passes: bool = True) -> dict[str, Any]:
+                include_passes: bool = True, expiry_warning_days: int = 90) -> dict[str, Any]:
     run = conn.execute(select(t.Run.__table__).where(t.Run.id == run_id)).first()
     if run is None:
         raise LookupError(f"no run {run_id}")
@@ -135,6 +138,7 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
         "summary": {"submissions": len(submissions), "status": dict(sorted(statuses.items())),
                     "open_by_severity": dict(sorted(severities.items()))},
         "submissions": submissions,
+        "dispensations": run_dispensations(conn, run_id, run.as_of, expiry_warning_days),
     }
 
 

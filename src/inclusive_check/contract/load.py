@@ -287,11 +287,18 @@ def parse_bytes(raw: bytes, source: str, suffix: str = ".json") -> Loaded:
     return loaded
 
 
-def _located(loaded: Loaded, text: str, is_yaml: bool, messages: Iterable[tuple[str, str]]) -> Loaded:
+def locate_messages(source: str, text: str, is_yaml: bool, messages: Iterable[tuple[str, str]]) -> list[Problem]:
+    """(pointer, message) pairs as problems with the line and column of each pointer in ``text``."""
     source_map = map_yaml(text) if is_yaml else map_json(text)
+    out = []
     for ptr, message in messages:
         at = source_map.find(ptr)
-        loaded.problems.append(Problem(loaded.source, ptr, message, *(at or (None, None))))
+        out.append(Problem(source, ptr, message, *(at or (None, None))))
+    return out
+
+
+def _located(loaded: Loaded, text: str, is_yaml: bool, messages: Iterable[tuple[str, str]]) -> Loaded:
+    loaded.problems.extend(locate_messages(loaded.source, text, is_yaml, messages))
     return loaded
 
 

@@ -30,6 +30,11 @@ def render(results: dict[str, Any], lang: str = "en", show_passes: bool = False)
                 f"protection {score['protection']}, service {score['service']}")
             lines.append(f"   score: compliance {score['compliance']}/100{block}{ind}")
         lines.append("")
+    for d in results.get("dispensations", []):
+        soon = f"; expires in {d['expires_in_days']} day(s)" if d["expiring_soon"] else ""
+        scope = ", ".join(x for x in (d["rule"], d["insurer"], d["subject"], d["period"]) if x)
+        lines.append(f"dispensation {d['id']} ({scope}): {d['status']}, {d['covered']} failure(s) covered, "
+                     f"expires {d['expires']}{soon}")
     summary = results["summary"]
     counts = ", ".join(f"{n} {s}" for s, n in summary["status"].items()) or "no findings"
     lines.append(f"{summary['submissions']} document(s) checked with {results['run']['ruleset']['id']} "

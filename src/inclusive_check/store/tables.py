@@ -279,3 +279,38 @@ class Score(Base):
     protection: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     service: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     breakdown: Mapped[str] = mapped_column(Text)  # JSON: every input and weight behind the numbers
+
+
+class Dispensation(Base):
+    """An imported dispensation, with history: a changed one is a new version; the old ones stay."""
+
+    __tablename__ = "dispensations"
+    __table_args__ = (UniqueConstraint("dispensation_id", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dispensation_id: Mapped[str] = mapped_column(String(80))
+    version: Mapped[int] = mapped_column(Integer)
+    is_current: Mapped[bool] = mapped_column(Boolean)
+    digest: Mapped[str] = mapped_column(String(64))
+    rule_id: Mapped[str] = mapped_column(String(40))
+    insurer_code: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str | None] = mapped_column(String(200))
+    period: Mapped[str | None] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text)
+    approved_by: Mapped[str] = mapped_column(String(500))
+    reference: Mapped[str] = mapped_column(String(500))
+    expires: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(1000))
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RunDispensation(Base):
+    """What each dispensation did in a run: applied, expired or unused."""
+
+    __tablename__ = "run_dispensations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(_fk("runs.id"), index=True)
+    dispensation_id: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(10))
+    covered: Mapped[int] = mapped_column(Integer)
+    expires: Mapped[date] = mapped_column(Date)
+    record: Mapped[str] = mapped_column(Text)  # JSON: the dispensation as applied
