@@ -67,6 +67,16 @@ def alembic_config(connection: Connection) -> Any:
 
 @contextmanager
 def _migration_lock(engine: Engine) -> Iterator[Connection]:
+    """One migrator at a time: a PostgreSQL advisory lock, or a lock file beside a SQLite database."""
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database not in (None, "", ":memory:"):
+        import fcntl
+
+        with open(f"{database}.migrate.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            with engine.begin() as conn:
+                yield conn
+        return
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
