@@ -433,7 +433,14 @@ def run_cmd(ctx: click.Context, insurer: str | None, period: str | None, ruleset
         raise DomainError("nothing to check: no stored documents match; ingest some first")
     if fmt == "text":
         click.echo(f"run {run_id}")
-    _finish(results, fmt, fail_on, lang, exit_zero, show_passes, outputs)
+
+    def texts() -> dict[str, str]:  # the stored documents, only when a format points at lines
+        from .reports import stored_texts
+
+        with engine.connect() as conn:
+            return stored_texts(conn, results)
+
+    _finish(results, fmt, fail_on, lang, exit_zero, show_passes, outputs, texts)
 
 
 # --- rules -----------------------------------------------------------------------------------------

@@ -1,0 +1,75 @@
+"""Reports: one module per format, each rendering the results dict of a stored run (results.run_results).
+
+``render_results`` is the one entry point the CLI uses for the formats of `check` and `run`.
+Format modules are imported only when used, so that choosing a format costs nothing for the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib import import_module
+from typing import Any
+
+# Formats of `check` and `run` (stdout's --format and --output FORMAT=PATH), in the order shown in --help.
+RESULT_FORMATS = ("text", "json", "junit", "sarif", "github")
+# Formats whose output points at a line: they need the documents' text (see common.Locator).
+LOCATED_FORMATS = frozenset({"junit", "sarif", "github"})
+
+
+def render_results(fmt: str, results: dict[str, Any], lang: str = "en", show_passes: bool = False,
+                   texts: Mapping[str, str] | None = None) -> str:
+    """The results in one of RESULT_FORMATS; ``texts`` maps a document's SHA-256 to its text."""
+    if fmt == "json":
+        import json
+
+        return json.dumps(results, ensure_ascii=False, indent=2, default=str)
+    if fmt == "text":
+        from . import text
+
+        return text.render(results, lang, show_passes)
+    if fmt not in LOCATED_FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(RESULT_FORMATS)}")
+    module = import_module(f"{__name__}.{fmt}")
+    rendered: str = module.render(results, lang, texts)
+    return rendered
+
+
+def stored_texts(conn: Any, results: dict[str, Any]) -> dict[str, str]:
+    """SHA-256 -> stored raw text of every document in ``results`` (for locating subjects of a stored run)."""
+    from sqlalchemy import select
+
+    from ..store import tables as t
+
+    ids = [sub["submission_id"] for sub in results["submissions"]]
+    texts: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        query = select(t.Submission.sha256, t.Submission.raw).where(t.Submission.id.in_(ids[start:start + 500]))
+        texts.update({row.sha256: row.raw for row in conn.execute(query)})
+    return texts
+
+
+def render_problems(fmt: str, problems: list[dict[str, Any]], tool_version: str) -> str:
+    """Input that was not valid (``Problem.as_dict()`` each), in one of RESULT_FORMATS: nothing was checked."""
+    if fmt == "json":
+        import json
+
+        return json.dumps({"valid": False, "problems": problems}, ensure_ascii=False, indent=2, default=str)
+    if fmt == "text":
+        lines = []
+        for p in problems:
+            where = p["file"] if p.get("line") is None else f"{p['file']}:{p['line']}:{p['column']}"
+            lines.append(f"{where}: {p['pointer'] or '(document)'}: {p['message']}")
+        return "\n".join([*lines, f"input not valid: {len(problems)} problem(s); nothing was checked"])
+    if fmt == "sarif":
+        from . import sarif
+
+        return sarif.render_problems(problems, tool_version)
+    if fmt == "junit":
+        from . import junit
+
+        return junit.render_problems(problems)
+    if fmt == "github":
+        from . import github
+
+        return github.render_problems(problems)
+    raise ValueError(f"unknown format {fmt!r}")

@@ -1,0 +1,138 @@
+"""What several report formats share: which findings are open, their evidence, and where a subject is in its file.
+
+Reports only render what a run stored (results.run_results). The one thing they look up is the
+position of a finding's subject (a JSON Pointer) in the document's text, so that CI annotations
+point at a line. The text comes from the caller (``texts``: SHA-256 -> text, e.g. the bytes `check`
+just read or ``submissions.raw`` of a stored run) or, failing that, from the source file on disk
+when its SHA-256 still matches what was checked; otherwise the finding is located at the file only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import quote
+
+from ..contract.locate import SourceMap, map_json, map_yaml
+
+OPEN_STATUSES = ("fail", "indeterminate")
+SEVERITIES = ("error", "warning", "info")
+
+
+def is_open(finding: dict[str, Any]) -> bool:
+    """A finding that still needs action: a failure or a check that could not be decided."""
+    return finding["status"] in OPEN_STATUSES
+
+
+def each_finding(results: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """(submission, finding) pairs in the order the results list them."""
+    for sub in results["submissions"]:
+        for finding in sub["findings"]:
+            yield sub, finding
+
+
+def document_label(sub: dict[str, Any]) -> str:
+    """`KN-HLTH-006 2025` for a submission, `KN-HLTH-006 filing KNH-CI-01` for a product filing."""
+    code = sub["insurer"]["code"]
+    if sub["kind"] == "submission":
+        return f"{code} {sub['period']}"
+    return f"{code} filing {sub['document_key']}"
+
+
+def case_name(finding: dict[str, Any]) -> str:
+    """One name per rule and subject: `IC19-SOLVENCY-GATE /solvency [2025-Q3]`."""
+    name = f"{finding['rule_id']} {finding['subject'] or '/'}"
+    return f"{name} [{finding['key']}]" if finding["key"] else name
+
+
+def citations(finding: dict[str, Any]) -> list[str]:
+    """The guidance item, then each parameter the check used with its citation and effective date."""
+    out = [f"Guidance item {finding['clause']} (2024 NFRA inclusive-insurance guidance)"]
+    for name, param in sorted(finding["parameters"].items()):
+        reading = " (our interpretation)" if param.get("interpretation") else ""
+        value = "" if name == "in_force" else f" = {_short(param.get('value'))}"
+        out.append(f"{name}{value}: {param.get('citation')}{reading}, in force from {param.get('effective_from')}")
+    return out
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return str(value)
+
+
+def evidence(finding: dict[str, Any], lang: str = "en") -> list[str]:
+    """The evidence of a finding as lines: what was expected, what was found, and the law behind it."""
+    lines = [
+        f"rule: {finding['rule_id']} — {finding['title'][lang]}",
+        f"status: {finding['status']} ({finding['strength']}, severity {finding['severity']})",
+        f"subject: {finding['subject'] or '/'}" + (f" [{finding['key']}]" if finding["key"] else ""),
+        f"expected: {finding['expected']}",
+        f"actual: {finding['actual']}",
+    ]
+    if finding["margin"] is not None:
+        lines.append(f"margin: {finding['margin']}")
+    if finding["dispensation"] is not None:
+        lines.append(f"dispensation: {finding['dispensation']}")
+    lines.extend(f"citation: {c}" for c in citations(finding))
+    lines.append(f"fingerprint: {finding['fingerprint']}")
+    return lines
+
+
+def display_path(source: str) -> str:
+    """A source path as CI tools want it: relative to the working directory when it lies under it."""
+    path = Path(source)
+    if path.is_absolute():
+        try:
+            return path.relative_to(Path.cwd()).as_posix()
+        except ValueError:
+            return source
+    return source
+
+
+def artifact_uri(source: str) -> tuple[str, str | None]:
+    """A SARIF/URI form of a source path: relative paths stay relative (to %SRCROOT%), absolute become file:."""
+    path = Path(display_path(source))
+    if path.is_absolute():
+        return path.as_uri(), None
+    return quote(PurePosixPath(*path.parts).as_posix(), safe="/-._~"), "%SRCROOT%"
+
+
+class Locator:
+    """Line and column of a finding's subject in its document, when the document's text is known."""
+
+    def __init__(self, texts: Mapping[str, str] | None = None) -> None:
+        self._texts = dict(texts or {})
+        self._maps: dict[str, SourceMap | None] = {}
+
+    def _text(self, sub: dict[str, Any]) -> str | None:
+        text = self._texts.get(sub["sha256"])
+        if text is not None:
+            return text
+        path = Path(sub["source"])
+        try:
+            raw = path.read_bytes() if path.is_file() else None
+        except OSError:
+            return None
+        if raw is None or hashlib.sha256(raw).hexdigest() != sub["sha256"]:
+            return None  # changed since it was checked: a line from the new text could point anywhere
+        return raw.decode("utf-8", "replace")
+
+    def source_map(self, sub: dict[str, Any]) -> SourceMap | None:
+        key = sub["sha256"]
+        if key not in self._maps:
+            text = self._text(sub)
+            if text is None:
+                self._maps[key] = None
+            elif sub["source"].lower().endswith((".yaml", ".yml")) and not text.lstrip().startswith("{"):
+                self._maps[key] = map_yaml(text)
+            else:
+                self._maps[key] = map_json(text)
+        return self._maps[key]
+
+    def find(self, sub: dict[str, Any], pointer: str) -> tuple[int, int] | None:
+        """(line, column), 1-based, of ``pointer`` or its nearest ancestor in the source; None when unknown."""
+        source_map = self.source_map(sub)
+        return None if source_map is None else source_map.find(pointer)

@@ -1,0 +1,67 @@
+"""GitHub Actions workflow commands: one annotation per open finding (fail or indeterminate).
+
+``::error file=F,line=L,col=C,title=T::message`` for severity error, ``::warning`` for warning and
+``::notice`` for info. ``line`` and ``col`` are given where the document's text is known. The message
+is followed by the evidence (expected, actual, margin); values are escaped as the runner expects
+(``%``, CR and LF in messages; also ``:`` and ``,`` in properties). A last plain line sums up.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from .common import Locator, display_path, document_label, is_open
+
+COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render(results: dict[str, Any], lang: str = "en", texts: Mapping[str, str] | None = None) -> str:
+    locator = Locator(texts)
+    lines: list[str] = []
+    counts: Counter[str] = Counter()
+    for sub in results["submissions"]:
+        for finding in sub["findings"]:
+            if not is_open(finding):
+                continue
+            props = [f"file={escape_property(display_path(sub['source']))}"]
+            position = locator.find(sub, finding["subject"])
+            if position is not None:
+                props += [f"line={position[0]}", f"col={position[1]}"]
+            undecided = " — indeterminate" if finding["status"] == "indeterminate" else ""
+            title = (f"{finding['rule_id']} (guidance item {finding['clause']}{undecided}) — "
+                     f"{document_label(sub)}: {finding['title'][lang]}")
+            props.append(f"title={escape_property(title)}")
+            detail = [finding["message"][lang], f"expected: {finding['expected']}", f"actual: {finding['actual']}"]
+            if finding["margin"] is not None:
+                detail.append(f"margin: {finding['margin']}")
+            detail.append(f"subject: {finding['subject'] or '/'}" + (f" [{finding['key']}]" if finding["key"] else ""))
+            lines.append(f"::{COMMAND[finding['severity']]} {','.join(props)}::{escape_data(chr(10).join(detail))}")
+            counts[finding["severity"]] += 1
+    summary = ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "info") if counts[s]) or "none"
+    lines.append(f"inclusive-check: {len(results['submissions'])} document(s), open findings: {summary}")
+    return "\n".join(lines)
+
+
+def render_problems(problems: list[dict[str, Any]]) -> str:
+    """Input that is not valid (``Problem.as_dict()``): one ``::error`` per problem, at its line and column."""
+    lines = []
+    for p in problems:
+        props = [f"file={escape_property(display_path(p['file']))}"]
+        if p.get("line") is not None:
+            props.append(f"line={p['line']}")
+            if p.get("column") is not None:
+                props.append(f"col={p['column']}")
+        props.append(f"title={escape_property('input not valid: ' + (p['pointer'] or '(document)'))}")
+        lines.append(f"::error {','.join(props)}::{escape_data(p['message'])}")
+    lines.append(f"inclusive-check: input not valid: {len(problems)} problem(s); nothing was checked")
+    return "\n".join(lines)

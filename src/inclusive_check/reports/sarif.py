@@ -1,0 +1,189 @@
+"""SARIF 2.1.0 (OASIS) for code-scanning tools, e.g. GitHub's upload-sarif.
+
+One SARIF run per checker run. ``tool.driver.rules`` lists every rule with its title, help text and
+guidance item; the guidance items are also a SARIF taxonomy, which each rule relates to. Results are
+the findings that need attention or were waived:
+
+- ``fail`` -> kind ``fail`` with level error / warning / note from the finding's severity;
+- ``indeterminate`` -> kind ``open`` (the rule could not decide), level ``none`` as SARIF requires for
+  a kind other than ``fail``; the finding's severity stays in ``properties.severity``;
+- ``waived`` -> kind ``fail`` with an accepted external suppression naming the dispensation.
+
+Passing and not-applicable checks are left out (a code-scanning alert list is for problems). Each
+result is located at its document (relative paths resolve against ``%SRCROOT%``) and, when the
+document's text is known, at the line and column of its subject. ``partialFingerprints`` carry the
+finding's fingerprint, which is stable across runs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from ..results import RULES
+from .common import Locator, artifact_uri, citations
+
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+TAXONOMY = "NFRA-2024-inclusive-insurance-guidance"
+FINGERPRINT_KEY = "inclusiveCheckFinding/v1"
+LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+GUIDANCE = "国家金融监督管理总局关于推进普惠保险高质量发展的指导意见 (NFRA, 2024-05-29)"
+
+
+def _rule_descriptor(rule_id: str, severity: str | None) -> dict[str, Any]:
+    rule = RULES[rule_id]
+    doc = (rule.__doc__ or rule.TITLE["en"]).strip()
+    summary = doc.split("\n\n", 1)[0].replace("\n", " ")
+    help_text = (f"{rule.TITLE['en']}\n{rule.TITLE['zh']}\n\nGuidance item {rule.CLAUSE} of {GUIDANCE}; "
+                 f"strength: {rule.STRENGTH}.\n\n{doc}")
+    help_markdown = (f"**{rule.TITLE['en']}** / {rule.TITLE['zh']}\n\nGuidance item **{rule.CLAUSE}** of {GUIDANCE}; "
+                     f"strength: *{rule.STRENGTH}*.\n\n{doc}")
+    descriptor: dict[str, Any] = {
+        "id": rule_id,
+        "name": "".join(part.capitalize() for part in rule_id.split("-")),
+        "shortDescription": {"text": rule.TITLE["en"]},
+        "fullDescription": {"text": summary},
+        "help": {"text": help_text, "markdown": help_markdown},
+        "relationships": [{"target": {"id": str(rule.CLAUSE), "toolComponent": {"name": TAXONOMY}},
+                           "kinds": ["relevant"]}],
+        "properties": {"guidance_item": rule.CLAUSE, "strength": rule.STRENGTH, "title_zh": rule.TITLE["zh"],
+                       "tags": ["inclusive-insurance", f"guidance-item-{rule.CLAUSE}", rule.STRENGTH]},
+    }
+    if severity is not None:
+        descriptor["defaultConfiguration"] = {"level": LEVEL[severity]}
+    return descriptor
+
+
+def _result(sub: dict[str, Any], finding: dict[str, Any], rule_index: dict[str, int], artifact_index: int,
+            locator: Locator, lang: str) -> dict[str, Any]:
+    status = finding["status"]
+    uri, base = artifact_uri(sub["source"])
+    artifact: dict[str, Any] = {"uri": uri, "index": artifact_index}
+    if base:
+        artifact["uriBaseId"] = base
+    physical: dict[str, Any] = {"artifactLocation": artifact}
+    position = locator.find(sub, finding["subject"])
+    if position is not None:
+        physical["region"] = {"startLine": position[0], "startColumn": position[1]}
+    location: dict[str, Any] = {"physicalLocation": physical}
+    if finding["subject"]:
+        location["logicalLocations"] = [{"fullyQualifiedName": finding["subject"], "kind": "element"}]
+    result: dict[str, Any] = {
+        "ruleId": finding["rule_id"],
+        "kind": "open" if status == "indeterminate" else "fail",
+        "level": "none" if status == "indeterminate" else LEVEL[finding["severity"]],
+        "message": {"text": finding["message"][lang]},
+        "locations": [location],
+        "partialFingerprints": {FINGERPRINT_KEY: finding["fingerprint"]},
+        "properties": {
+            "status": status, "severity": finding["severity"], "strength": finding["strength"],
+            "guidance_item": finding["clause"], "subject": finding["subject"], "key": finding["key"],
+            "expected": finding["expected"], "actual": finding["actual"], "margin": finding["margin"],
+            "citations": citations(finding), "parameters": finding["parameters"],
+            "message": finding["message"], "insurer": sub["insurer"]["code"], "document_kind": sub["kind"],
+            "document_key": sub["document_key"], "revision": sub["revision"],
+        },
+    }
+    if finding["rule_id"] in rule_index:
+        result["ruleIndex"] = rule_index[finding["rule_id"]]
+    if status == "waived":
+        result["suppressions"] = [{"kind": "external", "status": "accepted",
+                                   "justification": f"dispensation {finding['dispensation']}"}]
+    return result
+
+
+def sarif_log(results: dict[str, Any], lang: str = "en", texts: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The SARIF log as a dict (see the module docstring)."""
+    locator = Locator(texts)
+    severities: dict[str, str] = {}
+    for sub in results["submissions"]:
+        for finding in sub["findings"]:
+            severities.setdefault(finding["rule_id"], finding["severity"])
+    rule_ids = list(RULES)
+    rule_index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
+    clauses = sorted({RULES[r].CLAUSE for r in rule_ids})
+    artifacts: list[dict[str, Any]] = []
+    sarif_results: list[dict[str, Any]] = []
+    for sub in results["submissions"]:
+        uri, base = artifact_uri(sub["source"])
+        location: dict[str, Any] = {"uri": uri}
+        if base:
+            location["uriBaseId"] = base
+        artifacts.append({"location": location, "hashes": {"sha-256": sub["sha256"]},
+                          "properties": {"insurer": sub["insurer"]["code"], "kind": sub["kind"],
+                                         "document_key": sub["document_key"], "revision": sub["revision"]}})
+        for finding in sub["findings"]:
+            if finding["status"] in ("fail", "indeterminate", "waived"):
+                sarif_results.append(_result(sub, finding, rule_index, len(artifacts) - 1, locator, lang))
+    run = results["run"]
+    version = str(run["tool_version"])
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "inclusive-check",
+                "version": version,
+                "semanticVersion": version,
+                "rules": [_rule_descriptor(r, severities.get(r)) for r in rule_ids],
+                "supportedTaxonomies": [{"name": TAXONOMY}],
+                "properties": {"ruleset": run["ruleset"]},
+            }},
+            "taxonomies": [{
+                "name": TAXONOMY,
+                "fullName": GUIDANCE,
+                "organization": "National Financial Regulatory Administration (国家金融监督管理总局)",
+                "taxa": [{"id": str(c), "name": f"item {c}"} for c in clauses],
+            }],
+            "invocations": [{"executionSuccessful": True,
+                             "properties": {"run_id": run["id"], "as_of": run["as_of"]}}],
+            "automationDetails": {"id": f"inclusive-check/{run['ruleset']['id']}/"},
+            "columnKind": "unicodeCodePoints",
+            "artifacts": artifacts,
+            "results": sarif_results,
+        }],
+    }
+
+
+def render(results: dict[str, Any], lang: str = "en", texts: Mapping[str, str] | None = None) -> str:
+    return json.dumps(sarif_log(results, lang, texts), ensure_ascii=False, indent=2)
+
+
+INPUT_RULE = "INPUT-NOT-VALID"
+
+
+def problems_log(problems: list[dict[str, Any]], tool_version: str) -> dict[str, Any]:
+    """Input that is not valid (``Problem.as_dict()``), as SARIF: one error result per problem, nothing checked."""
+    results: list[dict[str, Any]] = []
+    for p in problems:
+        uri, base = artifact_uri(p["file"])
+        artifact: dict[str, Any] = {"uri": uri}
+        if base:
+            artifact["uriBaseId"] = base
+        physical: dict[str, Any] = {"artifactLocation": artifact}
+        if p.get("line") is not None:
+            physical["region"] = {"startLine": p["line"]}
+            if p.get("column") is not None:
+                physical["region"]["startColumn"] = p["column"]
+        location: dict[str, Any] = {"physicalLocation": physical}
+        if p["pointer"]:
+            location["logicalLocations"] = [{"fullyQualifiedName": p["pointer"], "kind": "element"}]
+        results.append({"ruleId": INPUT_RULE, "ruleIndex": 0, "kind": "fail", "level": "error",
+                        "message": {"text": p["message"]}, "locations": [location]})
+    rule = {"id": INPUT_RULE, "name": "InputNotValid",
+            "shortDescription": {"text": "Ensure the document parses and is valid against its published JSON Schema"},
+            "help": {"text": "The document could not be parsed or is not valid against the published JSON Schema "
+                             "of its kind (see `inclusive-check schema KIND`); nothing was checked."},
+            "defaultConfiguration": {"level": "error"}}
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [{
+        "tool": {"driver": {"name": "inclusive-check", "version": tool_version, "semanticVersion": tool_version,
+                            "rules": [rule]}},
+        "invocations": [{"executionSuccessful": False}],
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+    }]}
+
+
+def render_problems(problems: list[dict[str, Any]], tool_version: str) -> str:
+    return json.dumps(problems_log(problems, tool_version), ensure_ascii=False, indent=2)
