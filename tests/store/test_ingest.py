@@ -25,7 +25,8 @@ def test_samples_and_invalid_files(store: Any, db_url: str) -> None:
     runner = CliRunner()
     valid = sorted((SAMPLES / "submissions").glob("*")) + sorted((SAMPLES / "filings").glob("*"))
     invalid = sorted((SAMPLES / "invalid").glob("*"))
-    result = runner.invoke(cli, ["--db", db_url, "ingest", str(SAMPLES), "--format", "json"])
+    folders = [str(SAMPLES / name) for name in ("submissions", "filings", "invalid")]
+    result = runner.invoke(cli, ["--db", db_url, "ingest", *folders, "--format", "json"])
     assert result.exit_code == 3, result.output
     report = json.loads(result.output)
     assert report["counts"] == {"stored": len(valid), "revised": 0, "unchanged": 0, "quarantined": len(invalid)}
