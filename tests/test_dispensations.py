@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from rulecases import apply_patch, base, to_json
 
 from inclusive_check.check import check_documents
 from inclusive_check.cli import cli
@@ -30,6 +29,7 @@ from inclusive_check.engine import Selection, execute_run
 from inclusive_check.results import run_results
 from inclusive_check.ruleset import load_ruleset
 from inclusive_check.store.ingest import ingest_one
+from rulecases import apply_patch, base, to_json
 
 RULESET = load_ruleset()
 
