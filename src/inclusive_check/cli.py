@@ -427,8 +427,8 @@ def run_cmd(ctx: click.Context, insurer: str | None, period: str | None, ruleset
                              dispensations)
     except RuleCrash as exc:
         raise RuleBug(str(exc)) from None
-    with engine.connect() as conn:
-        results = run_results(conn, run_id)
+    with engine.connect() as conn:  # a market's passes are many: list them only when they will be shown
+        results = run_results(conn, run_id, include_passes=show_passes or fmt != "text")
     if not results["submissions"]:
         raise DomainError("nothing to check: no stored documents match; ingest some first")
     if fmt == "text":

@@ -23,7 +23,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from .dispensations import run_dispensations
 from .rules import ALL_RULES
@@ -121,13 +121,15 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
                 "breakdown": json.loads(score.breakdown),
             }
     submissions = list(out_subs.values())
+    # The summary counts every finding of the selection, also the ones a filter left out of the list.
+    counted = select(f.status, f.severity, func.count()).where(f.run_id == run_id, f.submission_id.in_(out_subs))
     statuses: Counter[str] = Counter()
     severities: Counter[str] = Counter()
-    for sub in submissions:
-        for item in sub["findings"]:
-            statuses[item["status"]] += 1
-            if item["status"] in ("fail", "indeterminate"):
-                severities[item["severity"]] += 1
+    for state, severity, n in conn.execute(counted.group_by(f.status, f.severity)):
+        statuses[state] += n
+        if state in ("fail", "indeterminate"):
+            severities[severity] += n
+    submissions = list(out_subs.values())
     return {
         "schema": RESULTS_SCHEMA,
         "run": {"id": run.id, "ruleset": {"id": run.ruleset_id, "version": run.ruleset_version,
@@ -136,6 +138,8 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
                 "started_at": run.started_at.isoformat(),
                 "finished_at": run.finished_at.isoformat() if run.finished_at else None},
         "summary": {"submissions": len(submissions), "status": dict(sorted(statuses.items())),
+                    "listed": "all" if include_passes and not status else "open and waived only" if not status
+                    else f"status {status} only",
                     "open_by_severity": dict(sorted(severities.items()))},
         "submissions": submissions,
         "dispensations": run_dispensations(conn, run_id, run.as_of, expiry_warning_days),
@@ -146,10 +150,5 @@ def worst_severity(results: dict[str, Any]) -> str | None:
     """The most severe open finding (fail or indeterminate); waived and passes never count."""
     from .engine import SEVERITY_RANK
 
-    worst = None
-    for sub in results["submissions"]:
-        for item in sub["findings"]:
-            if item["status"] in ("fail", "indeterminate") and (
-                    worst is None or SEVERITY_RANK[item["severity"]] > SEVERITY_RANK[worst]):
-                worst = item["severity"]
-    return worst
+    open_ = results["summary"]["open_by_severity"]
+    return max(open_, key=SEVERITY_RANK.__getitem__) if open_ else None
