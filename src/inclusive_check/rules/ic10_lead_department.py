@@ -14,7 +14,7 @@ Compliant::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import Connection, func
 
@@ -33,12 +33,19 @@ MESSAGES = {
     "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
 }
 Params = NoParams
+BLANKS = (" ", "\t", "\n", "\r", "\u3000", "\u00a0")
 
 
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
     s = t.Submission
-    named = func.length(func.trim(func.coalesce(s.lead_department, ""))) > 0
-    query = submission_scope(scope).with_only_columns(s.id, s.lead_department, status_case(named))
+    # Blank is not a name: SQL trim() removes only ASCII spaces, so strip every kind of blank a filer may
+    # type (tab, line breaks, the ideographic space U+3000, no-break space) before measuring.
+    text: Any = func.coalesce(s.lead_department, "")
+    for blank in BLANKS:
+        text = func.replace(text, blank, "")
+    query = submission_scope(scope).with_only_columns(
+        s.id, s.lead_department, status_case(func.length(text) > 0))
     for row in conn.execute(query):
-        yield Verdict(row.id, "/governance/lead_department", row.status, "a named department",
-                      row.lead_department if row.status == "pass" else "none")
+        actual = (row.lead_department if row.status == "pass"
+                  else "none" if row.lead_department is None else f"blank ({row.lead_department!r})")
+        yield Verdict(row.id, "/governance/lead_department", row.status, "a named department", actual)

@@ -63,5 +63,10 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
         t.Submission.id, board.label("board"), management.label("management"), status_case(passed))
     expected = f"board >= {p.min_board_reviews}, management >= {p.min_management_reviews}"
     for row in conn.execute(query):
-        yield Verdict(row.id, "/governance", row.status, expected,
-                      f"board {row.board}, management {row.management}")
+        # A failure points at the list that is short (both short: their parent).
+        short = [ptr for ptr, count, least in (("/governance/board_reviews", row.board, p.min_board_reviews),
+                                               ("/governance/management_reviews", row.management,
+                                                p.min_management_reviews))
+                 if count < least]
+        subject = short[0] if row.status == "fail" and len(short) == 1 else "/governance"
+        yield Verdict(row.id, subject, row.status, expected, f"board {row.board}, management {row.management}")

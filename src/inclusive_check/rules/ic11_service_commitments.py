@@ -71,4 +71,6 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
         actual = "published: " + (", ".join(k for k, v in have.items() if v) or "nowhere")
         if missing:
             actual += "; missing: " + ", ".join(missing)
-        yield Verdict(row.id, "/service/commitments_published", row.status, expected, actual)
+        # A failure points at the one place it is missing from (several: the commitments object).
+        subject = "/service/commitments_published" + (f"/{missing[0]}" if len(missing) == 1 else "")
+        yield Verdict(row.id, subject, row.status, expected, actual)

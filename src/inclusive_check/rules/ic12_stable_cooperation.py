@@ -53,5 +53,6 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
         months = row.agreement_months
         actual = "open-ended" if months is None else f"{months} month(s)"
         margin = None if months is None else months - p.min_agreement_months
-        yield Verdict(row.submission_id, f"/intermediaries/{row.position}", row.status,
-                      f">= {p.min_agreement_months} months", actual, None if margin is None else margin)
+        # A short agreement points at the end date that makes it short (an open one has none to point at).
+        subject = f"/intermediaries/{row.position}" + ("/agreement_end" if row.status == "fail" else "")
+        yield Verdict(row.submission_id, subject, row.status, f">= {p.min_agreement_months} months", actual, margin)

@@ -19,9 +19,9 @@ Compliant::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
 from pydantic import Field
 from sqlalchemy import Connection, and_, func, or_, select
@@ -44,9 +44,8 @@ MESSAGES = {
     "fail": {"en": "{key}: dedicated inclusive products are on sale but solvency is below the standard: {actual}; "
                    "required {expected}.",
              "zh": "{key}：偿付能力不达标（{actual}，要求{expected}），仍在销售专属普惠保险产品。"},
-    "indeterminate": {"en": "{subject} {key}: solvency cannot be judged while dedicated products are on sale: "
-                            "{actual}.",
-                      "zh": "{subject} {key}：专属普惠产品在售，但无法判断偿付能力：{actual}。"},
+    "indeterminate": {"en": "{subject}: solvency cannot be judged while dedicated products are on sale: {actual}.",
+                      "zh": "{subject}：专属普惠产品在售，但无法判断偿付能力：{actual}。"},
     "not_applicable": {"en": "Solvency gate not applied: {actual}.", "zh": "未适用偿付能力门槛：{actual}。"},
 }
 
@@ -65,49 +64,65 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
     passed = and_(ratios_ok, sq.irr_class.in_(p.passing_irr_grades)) if p.irr_condition else ratios_ok
     on_sale = and_(pr.sale_start <= pq.quarter_end, or_(pr.sale_end.is_(None), pr.sale_end >= pq.quarter_start))
     dedicated = and_(pr.submission_id == rs.submission_id, pr.dedicated_inclusive.is_(True))
-    quarters = (
-        select(rs.submission_id, sub.kind, pq.quarter, sq.position, sq.core_ratio_pct,
-               sq.comprehensive_ratio_pct, sq.irr_class, func.count(pr.id).label("on_sale"),
-               status_case(passed, indeterminate=sq.id.is_(None)))
-        .join(sub, sub.id == rs.submission_id)
-        .join(pr, dedicated)
-        .join(pq, and_(pq.submission_id == rs.context_submission_id, on_sale))
-        .outerjoin(sq, and_(sq.submission_id == rs.context_submission_id, sq.quarter == pq.quarter))
-        .where(scope.where())
-        .group_by(rs.submission_id, sub.kind, pq.quarter, sq.id, sq.position, sq.core_ratio_pct,
-                  sq.comprehensive_ratio_pct, sq.irr_class)
-        .order_by(rs.submission_id, pq.quarter)
-    )
+
+    def quarters(kind: str, facts: Any) -> Any:
+        """Every quarter in which a dedicated product is on sale, with the solvency figures reported for it.
+
+        ``facts`` names the submission whose quarters and figures count: a submission is judged on its own,
+        a product filing on its insurer context's. (Never a submission on its context: that is the insurer's
+        latest period, which need not be this one.)
+        """
+        return (
+            select(rs.submission_id, sub.kind, pq.quarter, sq.position, sq.core_ratio_pct,
+                   sq.comprehensive_ratio_pct, sq.irr_class, func.count(pr.id).label("on_sale"),
+                   status_case(passed, indeterminate=sq.id.is_(None)))
+            .join(sub, sub.id == rs.submission_id)
+            .join(pr, dedicated)
+            .join(pq, and_(pq.submission_id == facts, on_sale))
+            .outerjoin(sq, and_(sq.submission_id == facts, sq.quarter == pq.quarter))
+            .where(scope.where(), sub.kind == kind)
+            .group_by(rs.submission_id, sub.kind, pq.quarter, sq.id, sq.position, sq.core_ratio_pct,
+                      sq.comprehensive_ratio_pct, sq.irr_class)
+            .order_by(rs.submission_id, pq.quarter)
+        )
+
     irr = f", IRR class in {'/'.join(p.passing_irr_grades)}" if p.irr_condition else ""
     expected = (f"core >= {number(p.min_core_ratio_pct)}%, comprehensive >= "
                 f"{number(p.min_comprehensive_ratio_pct)}%{irr}")
-    for row in conn.execute(quarters):
-        products = f"{row.on_sale} dedicated product(s) on sale"
-        subject = "/product" if row.kind == "product_filing" else f"/solvency/{row.position}"
-        if row.status == "indeterminate":
-            subject = "/product" if row.kind == "product_filing" else "/solvency"
-            yield Verdict(row.submission_id, subject, "indeterminate", expected,
-                          f"{row.quarter} not reported; {products}", key=row.quarter)
-            continue
-        core, comp = exact(row.core_ratio_pct), exact(row.comprehensive_ratio_pct)
-        assert core is not None and comp is not None
-        actual = f"core {number(core)}%, comprehensive {number(comp)}%, IRR {row.irr_class}; {products}"
-        margin = min(core - p.min_core_ratio_pct, comp - p.min_comprehensive_ratio_pct)
-        yield Verdict(row.submission_id, subject, row.status, expected, actual, margin, key=row.quarter)
+    for kind, facts in (("submission", rs.submission_id), ("product_filing", rs.context_submission_id)):
+        yield from _judged(conn.execute(quarters(kind, facts)), p, expected)
 
     # A dedicated filing whose sale window no insurer context covers cannot be judged.
     covered = (
         select(pq.id).where(pq.submission_id == rs.context_submission_id, on_sale).exists()
     )
     filings = (
-        select(rs.submission_id, rs.context_submission_id, pr.sale_start)
+        select(rs.submission_id, rs.context_submission_id, pr.sale_start, pr.sale_end)
         .join(sub, sub.id == rs.submission_id)
         .join(pr, dedicated)
         .where(scope.where(), sub.kind == "product_filing", ~covered)
         .order_by(rs.submission_id)
     )
     for row in conn.execute(filings):
+        window = f"from {row.sale_start}" + (f" to {row.sale_end}" if row.sale_end else "")
         why = ("no insurer context: pass --insurer FILE or store the insurer's submission"
                if row.context_submission_id is None
-               else f"the insurer context has no quarter covering the sale window (from {row.sale_start})")
+               else f"the insurer context has no quarter covering the sale window ({window})")
         yield Verdict(row.submission_id, "/product", "indeterminate", expected, why)
+
+
+def _judged(rows: Iterable[Any], p: Params, expected: str) -> Iterator[Verdict]:
+    for row in rows:
+        products = f"{row.on_sale} dedicated product(s) on sale"
+        filing = row.kind == "product_filing"
+        subject = "/product" if filing else f"/solvency/{row.position}"
+        if row.status == "indeterminate":
+            where = "in the insurer context" if filing else "in /solvency"
+            yield Verdict(row.submission_id, "/product" if filing else "/solvency", "indeterminate", expected,
+                          f"{row.quarter} not reported {where}; {products}", key=row.quarter)
+            continue
+        core, comp = exact(row.core_ratio_pct), exact(row.comprehensive_ratio_pct)
+        assert core is not None and comp is not None
+        actual = f"core {number(core)}%, comprehensive {number(comp)}%, IRR {row.irr_class}; {products}"
+        margin = min(core - p.min_core_ratio_pct, comp - p.min_comprehensive_ratio_pct)
+        yield Verdict(row.submission_id, subject, row.status, expected, actual, margin, key=row.quarter)
