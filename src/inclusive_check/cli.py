@@ -623,6 +623,57 @@ def findings(ctx: click.Context, run_id: int | None, insurer: str | None, status
     click.echo(f"{count} finding(s) in run {run_id}")
 
 
+# --- reports of stored runs: report, diff -------------------------------------------------------------
+
+@cli.command()
+@click.option("--run", "run_id", type=int, help="Run id (default: the latest run).")
+@click.option("--insurer", help="Only this insurer code.")
+@click.option("--format", "fmt", type=click.Choice(["html", "csv", "xlsx"]), default="html", show_default=True,
+              help="html: self-contained audit report; csv/xlsx: one row per finding.")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), required=True, help="File to write.")
+@click.option("--lang", type=click.Choice(["en", "zh", "both"]), default="both", show_default=True,
+              help="Language of the HTML report (both: switchable in the page).")
+@click.pass_context
+def report(ctx: click.Context, run_id: int | None, insurer: str | None, fmt: str, output: str, lang: str) -> None:
+    """Write an HTML, CSV or XLSX report of a stored run."""
+    from pathlib import Path
+
+    from .reports.stored import ReportError, load_run, write_report
+
+    try:
+        results = load_run(_engine(ctx), run_id, insurer)
+        write_report(results, fmt, Path(output), lang)
+    except ReportError as exc:
+        raise DomainError(str(exc)) from None
+    findings_count = sum(len(s["findings"]) for s in results["submissions"])
+    click.echo(f"{fmt} report of run {results['run']['id']}: {len(results['submissions'])} document(s), "
+               f"{findings_count} finding(s) -> {output}")
+
+
+@cli.command()
+@click.argument("run_ids", nargs=-1, type=int, metavar="[RUN_A RUN_B]")
+@click.option("--insurer", help="Only this insurer code.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+@click.pass_context
+def diff(ctx: click.Context, run_ids: tuple[int, ...], insurer: str | None, fmt: str, lang: str) -> None:
+    """What changed from RUN_A to RUN_B (default: the last two runs): findings new, fixed or persisting, matched
+    by fingerprint, and the score change of each document."""
+    from .reports.diff import DiffError, diff_runs, render_text
+
+    if len(run_ids) not in (0, 2):
+        raise DomainError("give two run ids (RUN_A RUN_B), or none for the last two runs")
+    try:
+        before, after = run_ids if run_ids else (None, None)
+        result = diff_runs(_engine(ctx), before, after, insurer=insurer)
+    except DiffError as exc:
+        raise DomainError(str(exc)) from None
+    if fmt == "json":
+        _emit_json(result)
+    else:
+        click.echo(render_text(result, lang))
+
+
 def main() -> None:
     import os
 

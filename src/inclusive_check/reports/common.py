@@ -47,13 +47,28 @@ def case_name(finding: dict[str, Any]) -> str:
     return f"{name} [{finding['key']}]" if finding["key"] else name
 
 
-def citations(finding: dict[str, Any]) -> list[str]:
+CN_NUMERALS = ("", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四", "十五",
+               "十六", "十七", "十八", "十九", "二十")
+
+
+def item_text(clause: int, lang: str = "en") -> str:
+    """The guidance item as cited: `Guidance item 8` or `指导意见第（八）项`."""
+    if lang == "zh":
+        numeral = CN_NUMERALS[clause] if 0 < clause < len(CN_NUMERALS) else str(clause)
+        return f"指导意见第（{numeral}）项"
+    return f"Guidance item {clause}"
+
+
+def citations(finding: dict[str, Any], lang: str = "en") -> list[str]:
     """The guidance item, then each parameter the check used with its citation and effective date."""
-    out = [f"Guidance item {finding['clause']} (2024 NFRA inclusive-insurance guidance)"]
+    zh = lang == "zh"
+    out = [item_text(finding["clause"], lang) + ("（2024年普惠保险指导意见）" if zh else
+                                                   " (2024 NFRA inclusive-insurance guidance)")]
     for name, param in sorted(finding["parameters"].items()):
-        reading = " (our interpretation)" if param.get("interpretation") else ""
+        reading = ("（本工具解释）" if zh else " (our interpretation)") if param.get("interpretation") else ""
         value = "" if name == "in_force" else f" = {_short(param.get('value'))}"
-        out.append(f"{name}{value}: {param.get('citation')}{reading}, in force from {param.get('effective_from')}")
+        since = f"，自{param.get('effective_from')}起适用" if zh else f", in force from {param.get('effective_from')}"
+        out.append(f"{name}{value}: {param.get('citation')}{reading}{since}")
     return out
 
 

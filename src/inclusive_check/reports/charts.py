@@ -1,0 +1,141 @@
+"""Inline SVG charts for the HTML report: no script, no font or file fetched, readable when printed.
+
+Each function returns one ``<svg>`` element as markup. Labels inside a chart are language-neutral
+(insurer codes, item numbers, values); titles and legends live in the HTML around it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from markupsafe import Markup, escape
+
+SEVERITY_COLOURS = {"error": "#c62828", "warning": "#ef8f00", "info": "#1e6fd9"}
+DIMENSION_COLOURS = {"variety": "#5b3cc4", "coverage": "#00897b", "protection": "#1e6fd9", "service": "#d81b60"}
+FONT = "font-family=\"system-ui, 'Noto Sans CJK SC', 'WenQuanYi Micro Hei', sans-serif\""
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: Decimal | None
+    href: str = ""
+    blocking: bool = False
+
+
+def band(score: Decimal | None) -> str:
+    """good >= 90, fair >= 75, poor below; 'none' without a score."""
+    if score is None:
+        return "none"
+    return "good" if score >= 90 else "fair" if score >= 75 else "poor"
+
+
+BAND_COLOURS = {"good": "#2e7d32", "fair": "#ef8f00", "poor": "#c62828", "none": "#9e9e9e"}
+
+
+def _label(text: str, href: str, x: float, y: float, anchor: str = "end") -> str:
+    label = f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" class="label">{escape(text)}</text>'
+    return f'<a href="{escape(href)}">{label}</a>' if href else label
+
+
+def score_bars(element_id: str, title: str, bars: Sequence[Bar], maximum: Decimal = Decimal(100),
+               blocking_mark: str = "blocking") -> Markup:
+    """Horizontal bars on a 0..maximum scale, coloured by band; a blocking failure is drawn red and marked."""
+    label_w, plot_w, row_h, top = 190, 560, 26, 26
+    height = top + row_h * max(len(bars), 1) + 10
+    width = label_w + plot_w + 110
+    parts = [f'<svg id="{element_id}" class="chart" role="img" xmlns="http://www.w3.org/2000/svg" '
+             f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" {FONT} font-size="12">',
+             f"<title>{escape(title)}</title>"]
+    for tick in range(0, 101, 25):
+        x = label_w + plot_w * tick / 100
+        parts.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 10}" class="grid"/>')
+        parts.append(f'<text x="{x:.1f}" y="{top - 10}" text-anchor="middle" class="tick">'
+                     f"{maximum * tick / 100:g}</text>")
+    for i, bar in enumerate(bars):
+        y = top + i * row_h
+        parts.append(_label(bar.label, bar.href, label_w - 8, y + 16))
+        colour = BAND_COLOURS["poor" if bar.blocking else band(bar.value)]
+        if bar.value is None:
+            parts.append(f'<text x="{label_w + 4}" y="{y + 16}" class="value">—</text>')
+            continue
+        w = plot_w * float(min(max(bar.value, Decimal(0)), maximum) / maximum)
+        parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{w:.1f}" height="{row_h - 8}" rx="3" '
+                     f'fill="{colour}" class="bar"><title>{escape(bar.label)}: {bar.value}</title></rect>')
+        parts.append(f'<text x="{label_w + w + 6:.1f}" y="{y + 16}" class="value">{bar.value}</text>')
+        if bar.blocking:
+            parts.append(f'<text x="{label_w + w + 52:.1f}" y="{y + 16}" class="blocking">'
+                         f"{escape(blocking_mark)}</text>")
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def stacked_columns(element_id: str, title: str, columns: Sequence[tuple[str, dict[str, int]]],
+                    series: Sequence[str] = ("error", "warning", "info")) -> Markup:
+    """Vertical columns (one per guidance item) stacked by severity; counts on top."""
+    left, top, plot_h, width = 40, 18, 220, 860
+    slot = (width - left - 10) / max(len(columns), 1)
+    col_w = min(56.0, slot * 0.7)
+    gap = slot - col_w
+    height = top + plot_h + 36
+    highest = max([sum(counts.values()) for _, counts in columns] + [1])
+    step = max(1, -(-highest // 5))
+    scale_max = step * -(-highest // step)
+    parts = [f'<svg id="{element_id}" class="chart" role="img" xmlns="http://www.w3.org/2000/svg" '
+             f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" {FONT} font-size="12">',
+             f"<title>{escape(title)}</title>"]
+    for tick in range(0, scale_max + 1, step):
+        y = top + plot_h - plot_h * tick / scale_max
+        parts.append(f'<line x1="{left - 4}" y1="{y:.1f}" x2="{width - 6}" y2="{y:.1f}" class="grid"/>')
+        parts.append(f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end" class="tick">{tick}</text>')
+    for i, (label, counts) in enumerate(columns):
+        x = left + gap / 2 + i * (col_w + gap)
+        y = top + plot_h
+        for name in series:
+            n = counts.get(name, 0)
+            if not n:
+                continue
+            h = plot_h * n / scale_max
+            y -= h
+            parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{col_w:.1f}" height="{h:.1f}" '
+                         f'fill="{SEVERITY_COLOURS[name]}" '
+                         f'class="bar {name}"><title>{escape(label)}: {n} {name}</title></rect>')
+        total = sum(counts.values())
+        parts.append(f'<text x="{x + col_w / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" class="value">{total}</text>')
+        parts.append(f'<text x="{x + col_w / 2:.1f}" y="{top + plot_h + 18}" text-anchor="middle" '
+                     f'class="label">{escape(label)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def grouped_bars(element_id: str, title: str, rows: Sequence[tuple[str, str, dict[str, Decimal | None]]],
+                 dimensions: Sequence[str] = ("variety", "coverage", "protection", "service")) -> Markup:
+    """One row per insurer with a thin 0..100 bar per dimension; rows are (label, href, values)."""
+    label_w, plot_w, bar_h, top = 190, 560, 9, 26
+    row_h = bar_h * len(dimensions) + 12
+    height = top + row_h * max(len(rows), 1) + 6
+    width = label_w + plot_w + 60
+    parts = [f'<svg id="{element_id}" class="chart" role="img" xmlns="http://www.w3.org/2000/svg" '
+             f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" {FONT} font-size="12">',
+             f"<title>{escape(title)}</title>"]
+    for tick in range(0, 101, 25):
+        x = label_w + plot_w * tick / 100
+        parts.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 6}" class="grid"/>')
+        parts.append(f'<text x="{x:.1f}" y="{top - 10}" text-anchor="middle" class="tick">{tick}</text>')
+    for i, (label, href, values) in enumerate(rows):
+        y0 = top + i * row_h
+        parts.append(_label(label, href, label_w - 8, y0 + row_h / 2 + 2))
+        for j, name in enumerate(dimensions):
+            value = values.get(name)
+            y = y0 + 4 + j * bar_h
+            if value is None:
+                continue
+            w = plot_w * float(min(max(value, Decimal(0)), Decimal(100)) / 100)
+            parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h - 2}" '
+                         f'fill="{DIMENSION_COLOURS[name]}" class="bar {name}">'
+                         f"<title>{escape(label)} {name}: {value}</title></rect>")
+            parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + bar_h - 2}" class="value small">{value}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -1,0 +1,260 @@
+"""The HTML audit report of a stored run: one self-contained file that works offline.
+
+No script, stylesheet, font or image is fetched: CSS and SVG charts are inline, and the only
+script is a few inline lines that switch the language when the report is bilingual. Layout:
+
+- a market overview: summary tiles, a table of insurers, and three charts (compliance score by
+  insurer, open findings by guidance item, the four item-18 indicator dimensions);
+- one section (a printed page) per insurer: for each of its documents the score with its
+  breakdown, then the findings grouped by guidance item, with evidence and citations; passing
+  and not-applicable checks are listed folded.
+
+``lang`` is ``en``, ``zh`` or ``both`` (both languages, switchable in the page).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from decimal import Decimal
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from . import charts
+from .common import CN_NUMERALS, OPEN_STATUSES, citations
+
+LANGS = ("en", "zh", "both")
+DIMENSIONS = ("variety", "coverage", "protection", "service")
+STATUS_ORDER = {"fail": 0, "indeterminate": 1, "waived": 2, "pass": 3, "not_applicable": 4}
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+LABELS: dict[str, dict[str, str]] = {
+    "title": {"en": "Inclusive-insurance compliance report", "zh": "普惠保险合规检查报告"},
+    "subtitle": {"en": "2024 NFRA guidance on high-quality development of inclusive insurance",
+                 "zh": "国家金融监督管理总局关于推进普惠保险高质量发展的指导意见（2024）"},
+    "run": {"en": "Run", "zh": "检查批次"},
+    "ruleset": {"en": "Ruleset", "zh": "规则集"},
+    "as_of": {"en": "Dispensations judged on", "zh": "豁免判定日"},
+    "checked_at": {"en": "Checked at (UTC)", "zh": "检查时间（UTC）"},
+    "tool": {"en": "Tool version", "zh": "工具版本"},
+    "overview": {"en": "Market overview", "zh": "市场概览"},
+    "insurers": {"en": "Insurers", "zh": "机构"},
+    "documents": {"en": "Documents", "zh": "文件"},
+    "open_errors": {"en": "Open errors", "zh": "未解决错误"},
+    "open_warnings": {"en": "Open warnings", "zh": "未解决警告"},
+    "open_info": {"en": "Open notes", "zh": "提示"},
+    "blocking_docs": {"en": "Blocking failures", "zh": "阻断性违规"},
+    "chart_scores": {"en": "Compliance score by insurer (0–100)", "zh": "各机构合规得分（0–100）"},
+    "chart_scores_note": {"en": "Bars: ≥ 90 green, ≥ 75 amber, lower red; a blocking failure (item 19) is drawn red "
+                                "and marked, whatever the score.",
+                          "zh": "≥90 绿色，≥75 橙色，其余红色；阻断性违规（第（十九）项）无论得分均以红色标示。"},
+    "chart_items": {"en": "Open findings by guidance item", "zh": "按指导意见条目统计的未解决问题"},
+    "chart_items_note": {"en": "Failures and indeterminate checks, stacked by severity.",
+                         "zh": "未通过及无法判定的检查，按严重程度堆叠。"},
+    "chart_indicators": {"en": "Item 18 indicator dimensions (0–100)", "zh": "第（十八）项指标体系各维度（0–100）"},
+    "variety": {"en": "product variety", "zh": "产品丰富度"},
+    "coverage": {"en": "coverage", "zh": "覆盖面"},
+    "protection": {"en": "protection", "zh": "保障水平"},
+    "service": {"en": "service quality", "zh": "服务质量"},
+    "insurer": {"en": "Insurer", "zh": "机构"},
+    "code": {"en": "Code", "zh": "机构代码"},
+    "period": {"en": "Period", "zh": "报告期"},
+    "compliance": {"en": "Compliance", "zh": "合规得分"},
+    "open": {"en": "Open findings", "zh": "未解决问题"},
+    "submission": {"en": "Submission", "zh": "报送材料"},
+    "product_filing": {"en": "Product filing", "zh": "产品备案"},
+    "revision": {"en": "revision", "zh": "版本"},
+    "source": {"en": "Source", "zh": "来源文件"},
+    "score": {"en": "Score", "zh": "评分"},
+    "breakdown": {"en": "Score breakdown", "zh": "评分明细"},
+    "strength": {"en": "Strength", "zh": "效力"},
+    "weight": {"en": "Weight", "zh": "权重"},
+    "passed": {"en": "Passed", "zh": "通过"},
+    "counted": {"en": "Counted", "zh": "计入"},
+    "dimension": {"en": "Dimension", "zh": "维度"},
+    "details": {"en": "Details", "zh": "明细"},
+    "findings": {"en": "Findings by guidance item", "zh": "按指导意见条目列示的检查结果"},
+    "no_open": {"en": "No open findings.", "zh": "无未解决问题。"},
+    "status": {"en": "Status", "zh": "状态"},
+    "severity": {"en": "Severity", "zh": "严重程度"},
+    "rule": {"en": "Rule", "zh": "规则"},
+    "subject": {"en": "Subject", "zh": "对象"},
+    "finding": {"en": "Finding", "zh": "结论"},
+    "evidence": {"en": "Evidence", "zh": "证据"},
+    "expected": {"en": "expected", "zh": "要求"},
+    "actual": {"en": "actual", "zh": "实际"},
+    "margin": {"en": "margin", "zh": "差距"},
+    "dispensation": {"en": "dispensation", "zh": "豁免"},
+    "citations": {"en": "Citations", "zh": "依据"},
+    "closed_checks": {"en": "passed, waived and not-applicable checks", "zh": "项通过、豁免或不适用的检查"},
+    "warnings": {"en": "Warnings", "zh": "警示"},
+    "blocking": {"en": "blocking failure", "zh": "阻断性违规"},
+    "blocking_short": {"en": "blocking", "zh": "阻断"},
+    "back": {"en": "back to overview", "zh": "返回概览"},
+    "no_score": {"en": "no score stored", "zh": "无评分"},
+    "fingerprint": {"en": "fingerprint", "zh": "指纹"},
+    "language": {"en": "Language", "zh": "语言"},
+    "both": {"en": "both", "zh": "双语"},
+    "footer": {"en": "Rendered from the findings and scores stored for this run; nothing here was recomputed. "
+                     "Messages are ours, not the text of the guidance.",
+               "zh": "本报告依据该批次存储的检查结果与评分生成，未作重新计算。文字为本工具表述，非指导意见原文。"},
+    "pass": {"en": "pass", "zh": "通过"},
+    "fail": {"en": "fail", "zh": "未通过"},
+    "indeterminate": {"en": "indeterminate", "zh": "无法判定"},
+    "waived": {"en": "waived", "zh": "已豁免"},
+    "not_applicable": {"en": "not applicable", "zh": "不适用"},
+    "error": {"en": "error", "zh": "错误"},
+    "warning": {"en": "warning", "zh": "警告"},
+    "info": {"en": "info", "zh": "提示"},
+    "mandatory": {"en": "mandatory", "zh": "强制"},
+    "principle": {"en": "principle", "zh": "原则上"},
+    "encouraged": {"en": "encouraged", "zh": "鼓励"},
+    "flag": {"en": "supervisory flag", "zh": "监管关注"},
+}
+
+
+def item_label(clause: int) -> dict[str, str]:
+    numeral = CN_NUMERALS[clause] if 0 < clause < len(CN_NUMERALS) else str(clause)
+    return {"en": f"Item {clause}", "zh": f"第（{numeral}）项"}
+
+
+def slug(text: str) -> str:
+    return "ins-" + re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")
+
+
+def _dec(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+class _Text:
+    """Renders a {en, zh} pair in the chosen language, or both (each in a span the switcher shows or hides)."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def pair(self, value: dict[str, str], sep: str = " ") -> Markup:
+        if self.lang != "both":
+            return Markup(escape(value[self.lang]))
+        return Markup(f'<span class="l-en" lang="en">{escape(value["en"])}</span>{sep}'
+                      f'<span class="l-zh" lang="zh-CN">{escape(value["zh"])}</span>')
+
+    def label(self, key: str) -> Markup:
+        return self.pair(LABELS[key])
+
+    def plain(self, key: str) -> str:
+        """One language for places that take no markup (chart titles): English in a bilingual report."""
+        return LABELS[key]["en" if self.lang == "both" else self.lang] + (
+            f" / {LABELS[key]['zh']}" if self.lang == "both" else "")
+
+
+def _document(sub: dict[str, Any]) -> dict[str, Any]:
+    groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    closed = []
+    for f in sub["findings"]:
+        if f["status"] in OPEN_STATUSES:
+            groups[f["clause"]].append(f)
+        else:
+            closed.append(f)
+    for items in groups.values():
+        items.sort(key=lambda f: (SEVERITY_ORDER[f["severity"]], STATUS_ORDER[f["status"]], f["rule_id"], f["subject"]))
+    closed.sort(key=lambda f: (STATUS_ORDER[f["status"]], f["clause"], f["rule_id"], f["subject"], f["key"]))
+    open_counts = Counter(f["severity"] for items in groups.values() for f in items)
+    score = sub["score"]
+    return {
+        "sub": sub,
+        "anchor": slug(f"{sub['insurer']['code']}-{sub['kind']}-{sub['document_key']}"),
+        "groups": [(clause, item_label(clause), groups[clause]) for clause in sorted(groups)],
+        "closed": closed,
+        "open_counts": open_counts,
+        "score": score,
+        "band": charts.band(_dec(score["compliance"]) if score else None),
+        "indicator_details": _indicator_details(score),
+    }
+
+
+def _indicator_details(score: dict[str, Any] | None) -> list[tuple[str, str, str]]:
+    """(dimension, score, details) rows from the stored breakdown."""
+    if not score or not score["breakdown"].get("indicators"):
+        return []
+    rows = []
+    for name in DIMENSIONS:
+        detail = score["breakdown"]["indicators"].get(name) or {}
+        facts = ", ".join(f"{k} {_fmt(v)}" for k, v in detail.items() if k != "score")
+        rows.append((name, str(detail.get("score", score.get(name))), facts))
+    return rows
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return str(value)
+
+
+def _context(results: dict[str, Any], lang: str) -> dict[str, Any]:
+    insurers: dict[str, dict[str, Any]] = {}
+    for sub in results["submissions"]:
+        code = sub["insurer"]["code"]
+        entry = insurers.setdefault(code, {"code": code, "name": sub["insurer"]["name"] or "", "anchor": slug(code),
+                                           "documents": []})
+        entry["documents"].append(_document(sub))
+    by_item: dict[int, Counter[str]] = defaultdict(Counter)
+    open_total: Counter[str] = Counter()
+    for sub in results["submissions"]:
+        for f in sub["findings"]:
+            if f["status"] in OPEN_STATUSES:
+                by_item[f["clause"]][f["severity"]] += 1
+                open_total[f["severity"]] += 1
+    scored = [d for ins in insurers.values() for d in ins["documents"] if d["sub"]["kind"] == "submission"]
+    if not scored:  # filings only: show each filing's score
+        scored = [d for ins in insurers.values() for d in ins["documents"]]
+    text = _Text(lang)
+
+    def bar_label(doc: dict[str, Any]) -> str:
+        sub = doc["sub"]
+        return f"{sub['insurer']['code']} {sub['period'] if sub['kind'] == 'submission' else sub['document_key']}"
+
+    score_chart = charts.score_bars("chart-scores", text.plain("chart_scores"), [
+        charts.Bar(bar_label(d), _dec(d["score"]["compliance"]) if d["score"] else None, "#" + d["anchor"],
+                   bool(d["score"] and d["score"]["blocking"])) for d in scored],
+        blocking_mark=text.plain("blocking_short"))
+    item_chart = charts.stacked_columns("chart-items", text.plain("chart_items"), [
+        (str(clause), dict(by_item[clause])) for clause in sorted(by_item)])
+    indicator_rows = [(bar_label(d), "#" + d["anchor"], {n: _dec(d["score"][n]) for n in DIMENSIONS})
+                      for d in scored if d["score"] and d["sub"]["kind"] == "submission"]
+    indicator_chart = charts.grouped_bars("chart-indicators", text.plain("chart_indicators"), indicator_rows)
+    return {
+        "results": results,
+        "run": results["run"],
+        "lang": lang,
+        "html_lang": {"en": "en", "zh": "zh-CN", "both": "zh-CN"}[lang],
+        "t": text.label,
+        "pair": text.pair,
+        "item_label": item_label,
+        "citations": lambda f: citations(f, "zh" if lang == "zh" else "en"),
+        "insurers": list(insurers.values()),
+        "documents": sum(len(i["documents"]) for i in insurers.values()),
+        "open_total": open_total,
+        "blocking_docs": sum(1 for i in insurers.values() for d in i["documents"]
+                             if d["score"] and d["score"]["blocking"]),
+        "score_chart": score_chart,
+        "item_chart": item_chart,
+        "indicator_chart": indicator_chart if indicator_rows else None,
+        "severity_colours": charts.SEVERITY_COLOURS,
+        "dimension_colours": charts.DIMENSION_COLOURS,
+        "dimensions": DIMENSIONS,
+    }
+
+
+def environment() -> Environment:
+    return Environment(loader=PackageLoader("inclusive_check.reports", "templates"), autoescape=True,
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def render(results: dict[str, Any], lang: str = "both") -> str:
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)}")
+    return environment().get_template("report.html.j2").render(**_context(results, lang))

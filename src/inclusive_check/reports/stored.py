@@ -1,0 +1,54 @@
+"""`inclusive-check report`: an HTML, CSV or XLSX report of a stored run, written to a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+REPORT_FORMATS = ("html", "csv", "xlsx")
+
+
+class ReportError(Exception):
+    """The run or insurer asked for is not stored, or the file cannot be written."""
+
+
+def load_run(engine: Engine, run_id: int | None, insurer: str | None) -> dict[str, Any]:
+    """The results of ``run_id`` (default: the latest run), optionally one insurer's documents only."""
+    from ..results import run_results
+    from ..store.queries import latest_run_id
+
+    if run_id is None:
+        run_id = latest_run_id(engine)
+        if run_id is None:
+            raise ReportError("no runs stored yet; `inclusive-check run` makes one")
+    with engine.connect() as conn:
+        try:
+            results = run_results(conn, run_id, insurer=insurer)
+        except LookupError:
+            raise ReportError(f"no stored run {run_id}; `inclusive-check runs` lists them") from None
+    if insurer and not results["submissions"]:
+        raise ReportError(f"run {run_id} checked no document of insurer {insurer}")
+    return results
+
+
+def write_report(results: dict[str, Any], fmt: str, path: Path, lang: str = "both") -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "html":
+            from . import html
+
+            path.write_text(html.render(results, lang), encoding="utf-8")
+        elif fmt == "csv":
+            from .tabular import write_csv
+
+            write_csv(results, str(path))
+        elif fmt == "xlsx":
+            from .tabular import write_xlsx
+
+            write_xlsx(results, str(path))
+        else:
+            raise ValueError(f"unknown report format {fmt!r}")
+    except OSError as exc:
+        raise ReportError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -1,0 +1,143 @@
+"""CSV and XLSX: one row per finding, with every field of the JSON contract and the document it belongs to.
+
+``message`` and ``title`` are flattened per language (``message_en``, ``message_zh``...); ``parameters``
+is JSON text. Numbers stay as the run stored them (margin is an exact decimal string).
+
+CSV is UTF-8 with a byte-order mark, so that spreadsheet programs read the Chinese text right. A text
+cell that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or CR,
+and not a number) is written with a leading apostrophe; XLSX cells are typed as text instead, so they
+keep their value exactly.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+FINDING_COLUMNS = (
+    "run_id", "ruleset_id", "ruleset_version", "submission_id", "insurer_code", "insurer_name", "kind", "period",
+    "document_key", "revision", "source", "sha256",
+    "rule_id", "clause", "strength", "severity", "status", "subject", "key", "expected", "actual", "margin",
+    "dispensation", "fingerprint", "title_en", "title_zh", "message_en", "message_zh", "parameters",
+)
+SCORE_COLUMNS = (
+    "run_id", "submission_id", "insurer_code", "insurer_name", "kind", "period", "document_key", "revision",
+    "compliance", "blocking", "variety", "coverage", "protection", "service", "breakdown",
+)
+INTEGER_COLUMNS = frozenset({"run_id", "submission_id", "revision", "clause"})
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_ILLEGAL_XLSX = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def finding_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    run = results["run"]
+    rows = []
+    for sub in results["submissions"]:
+        base = {
+            "run_id": run["id"], "ruleset_id": run["ruleset"]["id"], "ruleset_version": run["ruleset"]["version"],
+            "submission_id": sub["submission_id"], "insurer_code": sub["insurer"]["code"],
+            "insurer_name": sub["insurer"]["name"], "kind": sub["kind"], "period": sub["period"],
+            "document_key": sub["document_key"], "revision": sub["revision"], "source": sub["source"],
+            "sha256": sub["sha256"],
+        }
+        for f in sub["findings"]:
+            rows.append({**base, **{k: f[k] for k in ("rule_id", "clause", "strength", "severity", "status", "subject",
+                                                       "key", "expected", "actual", "margin", "dispensation",
+                                                       "fingerprint")},
+                         "title_en": f["title"]["en"], "title_zh": f["title"]["zh"],
+                         "message_en": f["message"]["en"], "message_zh": f["message"]["zh"],
+                         "parameters": json.dumps(f["parameters"], ensure_ascii=False, sort_keys=True)})
+    return rows
+
+
+def score_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for sub in results["submissions"]:
+        score = sub["score"] or {}
+        rows.append({
+            "run_id": results["run"]["id"], "submission_id": sub["submission_id"],
+            "insurer_code": sub["insurer"]["code"], "insurer_name": sub["insurer"]["name"], "kind": sub["kind"],
+            "period": sub["period"], "document_key": sub["document_key"], "revision": sub["revision"],
+            **{k: score.get(k) for k in ("compliance", "blocking", "variety", "coverage", "protection", "service")},
+            "breakdown": json.dumps(score.get("breakdown"), ensure_ascii=False, sort_keys=True) if score else None,
+        })
+    return rows
+
+
+def _is_number(text: str) -> bool:
+    try:
+        Decimal(text)
+    except InvalidOperation:
+        return False
+    return True
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    if text.startswith(_FORMULA_START) and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def render_csv(results: dict[str, Any]) -> str:
+    """The findings as CSV text (write it with encoding ``utf-8-sig``)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=FINDING_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for row in finding_rows(results):
+        writer.writerow({k: _csv_cell(v) for k, v in row.items()})
+    return buffer.getvalue()
+
+
+def write_csv(results: dict[str, Any], path: str) -> None:
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        handle.write(render_csv(results))
+
+
+def _sheet(workbook: Any, title: str, columns: tuple[str, ...], rows: list[dict[str, Any]], first: bool) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    sheet = workbook.active if first else workbook.create_sheet()
+    sheet.title = title
+    sheet.append(list(columns))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for r, row in enumerate(rows, start=2):
+        for c, name in enumerate(columns, start=1):
+            value = row[name]
+            cell = sheet.cell(row=r, column=c)
+            if value is None:
+                continue
+            if name in INTEGER_COLUMNS or isinstance(value, bool):
+                cell.value = value
+            else:
+                cell.value = _ILLEGAL_XLSX.sub("\ufffd", str(value))
+                cell.data_type = "s"  # never a formula, whatever the text starts with
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(rows) + 1, 1)}"
+    for c, name in enumerate(columns, start=1):
+        width = max([len(name)] + [len(str(row[name] or "")) for row in rows[:200]])
+        sheet.column_dimensions[get_column_letter(c)].width = min(max(width + 2, 8), 60)
+
+
+def write_xlsx(results: dict[str, Any], path: str) -> None:
+    """Sheets ``findings`` (one row per finding), ``scores`` (one row per document) and ``run``."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    _sheet(workbook, "findings", FINDING_COLUMNS, finding_rows(results), first=True)
+    _sheet(workbook, "scores", SCORE_COLUMNS, score_rows(results), first=False)
+    run = results["run"]
+    info = [{"field": k, "value": json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else str(v)}
+            for k, v in run.items()]
+    _sheet(workbook, "run", ("field", "value"), info, first=False)
+    workbook.save(path)
