@@ -46,6 +46,5 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
     query = submission_scope(scope).with_only_columns(
         s.id, s.lead_department, status_case(func.length(text) > 0))
     for row in conn.execute(query):
-        actual = (row.lead_department if row.status == "pass"
-                  else "none" if row.lead_department is None else f"blank ({row.lead_department!r})")
+        actual = row.lead_department if row.status == "pass" else "none" if row.lead_department is None else "blank"
         yield Verdict(row.id, "/governance/lead_department", row.status, "a named department", actual)
