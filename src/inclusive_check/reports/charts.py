@@ -45,7 +45,7 @@ def score_bars(element_id: str, title: str, bars: Sequence[Bar], maximum: Decima
     """Horizontal bars on a 0..maximum scale, coloured by band; a blocking failure is drawn red and marked."""
     label_w, plot_w, row_h, top = 190, 560, 26, 26
     height = top + row_h * max(len(bars), 1) + 10
-    width = label_w + plot_w + 110
+    width = label_w + plot_w + 170
     parts = [f'<svg id="{element_id}" class="chart" role="img" xmlns="http://www.w3.org/2000/svg" '
              f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" {FONT} font-size="12">',
              f"<title>{escape(title)}</title>"]

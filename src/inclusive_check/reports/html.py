@@ -169,7 +169,7 @@ def _document(sub: dict[str, Any]) -> dict[str, Any]:
         "closed": closed,
         "open_counts": open_counts,
         "score": score,
-        "band": charts.band(_dec(score["compliance"]) if score else None),
+        "band": "poor" if score and score["blocking"] else charts.band(_dec(score["compliance"]) if score else None),
         "indicator_details": _indicator_details(score),
     }
 

@@ -1,0 +1,231 @@
+"""The HTML audit report: self-contained, bilingual, and rendered by a real browser (headless Chromium).
+
+Chromium is Debian's `chromium` package; the session fixture installs it (and a CJK font, so that the
+Chinese text is drawn) when it is missing. Outside CI a failed install skips these tests; under CI=true
+it fails them.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import shutil
+import struct
+import subprocess
+import zlib
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from report_helpers import AS_OF, KN_FILING, ROOT, SUBMISSIONS, store_run
+
+from inclusive_check.cli import cli
+from inclusive_check.reports import html
+
+CI = os.environ.get("CI", "").lower() == "true"
+APT_ENV = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+
+
+def _has_cjk_font() -> bool:
+    try:
+        listing = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return bool(listing.stdout.strip())
+
+
+def _apt_install(packages: list[str]) -> str | None:
+    """Install Debian packages; None when it worked, else why not."""
+    if os.geteuid() != 0:
+        return "not root, cannot apt-get install"
+    if shutil.which("apt-get") is None:
+        return "apt-get not found"
+    with open("/tmp/inclusive-check-apt.lock", "w") as lock:  # xdist workers take turns with dpkg
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if all(shutil.which(p) for p in packages if p == "chromium") and ("fonts-wqy-microhei" not in packages
+                                                                         or _has_cjk_font()):
+            return None
+        for command in (["apt-get", "update"], ["apt-get", "install", "-y", *packages]):
+            try:
+                done = subprocess.run(command, capture_output=True, text=True, timeout=1200, env=APT_ENV, check=False)
+            except (OSError, subprocess.SubprocessError) as exc:
+                return f"{' '.join(command)}: {exc}"
+            if done.returncode != 0:
+                return f"{' '.join(command)} exited {done.returncode}: {done.stderr.strip()[-500:]}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The path of Debian's chromium, installed when missing (with a CJK font for the Chinese text)."""
+    missing = [] if shutil.which("chromium") else ["chromium"]
+    if not _has_cjk_font():
+        missing.append("fonts-wqy-microhei")
+    problem = _apt_install(missing) if missing else None
+    path = shutil.which("chromium")
+    if path is None:
+        message = f"chromium is not installed and could not be installed: {problem}"
+        if CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def _chromium(binary: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    profile = tmp_path / f"chromium-profile-{len(list(tmp_path.glob('chromium-profile-*')))}"
+    command = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               "--disable-dev-shm-usage", f"--user-data-dir={profile}", *args]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done
+
+
+def _png_size_and_colours(path: Path) -> tuple[int, int, int]:
+    """(width, height, distinct byte values in the pixel data): a blank page has very few."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    pos, idat = 8, b""
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        kind = data[pos + 4:pos + 8]
+        if kind == b"IDAT":
+            idat += data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+    return width, height, len(set(zlib.decompress(idat)))
+
+
+class _Elements(HTMLParser):
+    """Collects (tag, attributes) of every element of a DOM dump."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.elements: list[tuple[str, dict[str, str]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, {k: v or "" for k, v in attrs}))
+
+    def find(self, tag: str, **attrs: str) -> list[dict[str, str]]:
+        return [a for t, a in self.elements if t == tag and all(
+            v in a.get(k.rstrip("_"), "").split() or a.get(k.rstrip("_")) == v for k, v in attrs.items())]
+
+
+def _stored_report(store: Any, tmp_path: Path, *args: str) -> Path:
+    store_run(store, [*SUBMISSIONS, KN_FILING])
+    out = tmp_path / "report.html"
+    url = store.url.render_as_string(hide_password=False)
+    result = CliRunner().invoke(cli, ["--db", url, "report", "--format", "html", "-o", str(out), *args])
+    assert result.exit_code == 0, result.output
+    if not args:
+        assert result.output == (f"html report of run 1: {len(SUBMISSIONS) + 1} document(s), "
+                                 f"{_findings_in(store)} finding(s) -> {out}\n")
+    return out
+
+
+def _findings_in(store: Any) -> int:
+    from sqlalchemy import func, select
+
+    from inclusive_check.store import tables as t
+
+    with store.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(t.Finding)).scalar_one())
+
+
+def test_html_report_renders_in_headless_chromium(store: Any, tmp_path: Path, chromium: str) -> None:
+    report = _stored_report(store, tmp_path)
+    screenshot = tmp_path / "report.png"
+    _chromium(chromium, tmp_path, f"--screenshot={screenshot}", "--window-size=1280,2000",
+              "--host-resolver-rules=MAP * ~NOTFOUND", report.as_uri())
+    width, height, colours = _png_size_and_colours(screenshot)
+    assert (width, height) == (1280, 2000)
+    assert colours > 100, "the screenshot looks blank"
+    (ROOT / "out").mkdir(exist_ok=True)
+    shutil.copyfile(screenshot, ROOT / "out" / "report.png")
+
+    dom = _chromium(chromium, tmp_path, "--dump-dom", "--host-resolver-rules=MAP * ~NOTFOUND", report.as_uri()).stdout
+    page = _Elements()
+    page.feed(dom)
+    for chart in ("chart-scores", "chart-items", "chart-indicators"):
+        (svg,) = page.find("svg", id=chart)
+        assert svg["role"] == "img"
+    assert len(page.find("rect", class_="bar")) > 20
+    sections = page.find("section", class_="insurer")
+    assert [s["data-insurer"] for s in sections] == ["AL-PROP-017", "FH-AGRI-003", "HX-LIFE-001", "KN-HLTH-006",
+                                                     "ZS-PROP-002"]
+    rows = page.find("tr", class_="finding")
+    assert len(rows) == sum(1 for _ in re.finditer(r'<tr class="finding ', report.read_text(encoding="utf-8")))
+    fee = [r for r in rows if r["data-rule"] == "IC12-FEE-RATE"]
+    assert len(fee) == 2 and all("status-fail" in r["class"] and "sev-error" in r["class"] for r in fee)
+    assert 'id="ins-KN-HLTH-006"' in dom and "中介费用率14%未低于同类产品" in dom and "Market overview" in dom
+
+
+def test_html_report_fetches_nothing(sample_results: dict[str, Any]) -> None:
+    text = html.render(sample_results, "both")
+    assert '<meta http-equiv="Content-Security-Policy" content="default-src \'none\';' in text
+    assert not re.search(r"<(link|img|iframe|object|embed|audio|video|source)\b", text)
+    assert not re.search(r"<script[^>]*\bsrc=", text)
+    assert "@import" not in text and "url(" not in text
+    assert set(re.findall(r"https?://[^\s\"'<>)]+", text)) == {"http://www.w3.org/2000/svg"}  # an XML namespace
+
+
+def test_html_report_languages(sample_results: dict[str, Any]) -> None:
+    english = html.render(sample_results, "en")
+    chinese = html.render(sample_results, "zh")
+    both = html.render(sample_results, "both")
+    assert "Market overview" in english and "市场概览" not in english
+    assert "市场概览" in chinese and "Market overview" not in chinese
+    assert '<span class="l-en" lang="en">Market overview</span> <span class="l-zh" lang="zh-CN">市场概览</span>' in both
+    assert 'class="switch"' in both and "<script>" in both
+    assert "<script" not in english and "<script" not in chinese
+    assert "Guidance item 12 (2024 NFRA inclusive-insurance guidance)" in english
+    assert "指导意见第（十二）项（2024年普惠保险指导意见）" in chinese
+    assert "第（十二）项" in chinese and "Item 12" in english
+
+
+def test_html_report_groups_findings_by_item_with_evidence(sample_results: dict[str, Any]) -> None:
+    page = _Elements()
+    text = html.render(sample_results, "en")
+    page.feed(text)
+    (sub,) = [s for s in sample_results["submissions"]
+              if s["insurer"]["code"] == "KN-HLTH-006" and s["kind"] == "submission"]
+    anchor = "ins-KN-HLTH-006-submission-2025"
+    items = [h["id"] for h in page.find("h5", class_="item") if h["id"].startswith(anchor + "-item-")]
+    assert items == [f"{anchor}-item-{n}" for n in (6, 8, 10, 12)]
+    open_findings = [f for f in sub["findings"] if f["status"] in ("fail", "indeterminate")]
+    section = text[text.index(f'id="{anchor}"'):]
+    section = section[:section.index("</article>")]
+    assert [m for m in re.findall(r'data-fingerprint="([0-9a-f]+)"', section)][:len(open_findings)] == [
+        f["fingerprint"] for f in sorted(open_findings, key=lambda f: (
+            f["clause"], {"error": 0, "warning": 1, "info": 2}[f["severity"]],
+            {"fail": 0, "indeterminate": 1}[f["status"]], f["rule_id"], f["subject"]))]
+    assert "<dt>expected</dt><dd>intermediary_fee_rate &lt; 12% (KNH-CI-STD-09)</dd>" in section
+    assert "<dt>actual</dt><dd>14%</dd>" in section and "<dt>margin</dt><dd>-0.02</dd>" in section
+    assert f"{len(sub['findings']) - len(open_findings)} passed, waived and not-applicable checks" in section
+    assert f'<div class="big band-fair">{sub["score"]["compliance"]}<small> / 100</small></div>' in section
+    for name in ("variety", "coverage", "protection", "service"):
+        assert sub["score"]["breakdown"]["indicators"][name]["score"] in section
+
+
+def test_html_report_of_one_insurer(store: Any, tmp_path: Path) -> None:
+    report = _stored_report(store, tmp_path, "--insurer", "FH-AGRI-003", "--lang", "zh")
+    page = _Elements()
+    page.feed(report.read_text(encoding="utf-8"))
+    assert [s["data-insurer"] for s in page.find("section", class_="insurer")] == ["FH-AGRI-003"]
+    assert [svg["id"] for svg in page.find("svg")] == ["chart-scores", "chart-items", "chart-indicators"]
+
+
+def test_report_command_errors(store: Any, tmp_path: Path) -> None:
+    url = store.url.render_as_string(hide_password=False)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--db", url, "report", "-o", str(tmp_path / "r.html")])
+    assert result.exit_code == 2 and "no runs stored yet" in result.output
+    store_run(store, [KN_FILING])
+    result = runner.invoke(cli, ["--db", url, "report", "--run", "7", "-o", str(tmp_path / "r.html")])
+    assert result.exit_code == 2 and "no stored run 7" in result.output
+    result = runner.invoke(cli, ["--db", url, "report", "--insurer", "NOPE", "-o", str(tmp_path / "r.html")])
+    assert result.exit_code == 2 and "run 1 checked no document of insurer NOPE" in result.output
+    assert AS_OF.year == 2026
