@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, literal, select, update
+from sqlalchemy import Connection, Engine, case, insert, literal, select, update
 
 from . import __version__
 from .rules.base import RuleModule, Scope, Verdict
@@ -71,7 +71,9 @@ def _select_scope(conn: Connection, run_id: int, selection: Selection) -> None:
         .limit(1)
         .scalar_subquery()
     )
-    chosen = select(literal(run_id), s.id, context, s.period_end, literal("[]"))
+    # A submission is its own insurer context; a filing takes its insurer's latest stored submission.
+    own_or_latest = case((s.kind == "submission", s.id), else_=context)
+    chosen = select(literal(run_id), s.id, own_or_latest, s.period_end, literal("[]"))
     if selection.submission_ids is not None:
         chosen = chosen.where(s.id.in_(selection.submission_ids))
     else:
