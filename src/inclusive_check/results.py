@@ -36,9 +36,23 @@ RULES: dict[str, RuleModule] = {r.ID: r for r in ALL_RULES}
 
 
 def fingerprint(insurer: str, kind: str, document_key: str, rule_id: str, subject: str, key: str) -> str:
-    """Stable identity of a finding across runs: who, which document, which rule, which subject."""
+    """Stable identity of a finding across runs: who, which document, which rule, which subject.
+
+    Pass ``subject`` through ``stable_subject`` first, so that a product keeps its identity when the
+    products before it in the list change.
+    """
     text = "\x1f".join([insurer, kind, document_key, rule_id, subject, key])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def stable_subject(subject: str, product_codes: dict[str, str]) -> str:
+    """/products/3/premium_rate -> products[P-CODE]/premium_rate: positions shift, product codes do not."""
+    if subject.startswith("/products/"):
+        head, _, rest = subject[len("/products/"):].partition("/")
+        code = product_codes.get(f"/products/{head}")
+        if code is not None:
+            return f"products[{code}]" + (f"/{rest}" if rest else "")
+    return subject
 
 
 def message(rule_id: str, status: str, finding: dict[str, Any], lang: str) -> str:
@@ -90,6 +104,11 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
     elif not include_passes:
         query = query.where(f.status.not_in(("pass", "not_applicable")))
     params_cache: dict[tuple[str, date], dict[str, Any]] = {}
+    p = t.Product
+    codes: dict[int, dict[str, str]] = {}
+    for sid, pointer, code in conn.execute(select(p.submission_id, p.pointer, p.code).where(
+            p.submission_id.in_(out_subs), p.dedicated_inclusive.is_(True))):
+        codes.setdefault(sid, {})[pointer] = code
     for finding in conn.execute(query):
         sub = out_subs.get(finding.submission_id)
         if sub is None:
@@ -109,8 +128,9 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
             params_cache[cache_key] = (ruleset.parameters_at(rule, bound) if ruleset and rule
                                        and finding.rule_id in ruleset.data.rules else {})
         item["parameters"] = params_cache[cache_key]
-        item["fingerprint"] = fingerprint(sub["insurer"]["code"], sub["kind"], sub["document_key"],
-                                          finding.rule_id, finding.subject, finding.key)
+        item["fingerprint"] = fingerprint(sub["insurer"]["code"], sub["kind"], sub["document_key"], finding.rule_id,
+                                          stable_subject(finding.subject, codes.get(finding.submission_id, {})),
+                                          finding.key)
         sub["findings"].append(item)
     for score in conn.execute(select(t.Score.__table__).where(t.Score.run_id == run_id)):
         if score.submission_id in out_subs:
