@@ -29,7 +29,8 @@ def test_inserting_a_product_before_a_breach_keeps_its_fingerprint(store: Any) -
     doc["products"][0]["premium_rate"] = Decimal("0.002")  # equal to the comparable: fails
     first = _fail_prints(store, doc)
     later = copy.deepcopy(doc)
-    later["products"].insert(0, {**copy.deepcopy(doc["products"][0]), "code": "P-NEW", "premium_rate": Decimal("0.001")})
+    new_product = {**copy.deepcopy(doc["products"][0]), "code": "P-NEW", "premium_rate": Decimal("0.001")}
+    later["products"].insert(0, new_product)
     second = _fail_prints(store, later)
     assert list(first) == ["/products/0/premium_rate"]
     assert list(second) == ["/products/1/premium_rate"]
