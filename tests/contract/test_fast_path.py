@@ -76,7 +76,8 @@ def _random_number(rng: random.Random) -> Any:
     digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 34)))
     exponent = rng.randint(-40, 20)
     sign = rng.choice(["", "-"]) if rng.random() < 0.2 else ""
-    return Decimal(f"{sign}{digits}E{exponent}") if rng.random() < 0.5 else Decimal(f"{sign}{digits}E{exponent}").normalize()
+    value = Decimal(f"{sign}{digits}E{exponent}")
+    return value if rng.random() < 0.5 else value.normalize()
 
 
 NUMBER_FIELDS = {

@@ -4,18 +4,28 @@ A new document for the same insurer and period (or, for a filing, the same produ
 the next revision and supersedes the previous one, which is kept. Concurrent ingests of the same
 files are safe: the unique constraints decide, and the loser of a race retries or finds its file
 already stored.
+
+Speed (a market is a million product rows): the statements are built once; product rows are plain
+tuples of the driver's own types, written with one ``executemany`` per file (SQLite: the values
+SQLAlchemy's bind processors would produce, REAL for numbers and ISO text for dates); and a large
+batch of files is read and validated by a pool of worker processes while this process, the single
+writer, stores them in order, one transaction per file as before.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Iterable
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..contract.load import Loaded, load_file
@@ -79,21 +89,45 @@ def _csv(items: Iterable[str]) -> str:
     return "," + ",".join(items) + "," if items else ""
 
 
-def product_row(submission_id: int, pointer: str, p: Product) -> dict[str, Any]:
+PRODUCT_COLUMNS = (
+    "submission_id", "pointer", "code", "name", "line", "dedicated_inclusive", "target_groups", "target_group_count",
+    "term", "sale_start", "sale_end", "government_program", "channels", "premium_rate", "intermediary_fee_rate",
+    "comparable_code", "comparable_premium_rate", "comparable_fee_rate", "policies_in_force", "insured_persons",
+    "premium_cny", "claims_paid_cny", "claims_settled", "avg_settlement_days",
+)
+
+
+def _product_values(pointer: str, p: Product, native: bool) -> tuple[Any, ...]:
+    """A product's row after ``submission_id``, in PRODUCT_COLUMNS order.
+
+    ``native`` (SQLite): numbers as float and dates as ISO text, exactly what SQLAlchemy's bind processors
+    hand the driver for these columns; otherwise Decimal and date, for the driver to adapt.
+    """
     c = p.comparable
-    return {
-        "submission_id": submission_id, "pointer": pointer, "code": p.code, "name": p.name, "line": p.line,
-        "dedicated_inclusive": p.dedicated_inclusive, "target_groups": _csv(sorted(p.target_groups)),
-        "target_group_count": len(p.target_groups), "term": p.term, "sale_start": p.sale_start,
-        "sale_end": p.sale_end, "government_program": p.government_program, "channels": _csv(p.channels),
-        "premium_rate": p.premium_rate, "intermediary_fee_rate": p.intermediary_fee_rate,
-        "comparable_code": c.product_code if c else None,
-        "comparable_premium_rate": c.premium_rate if c else None,
-        "comparable_fee_rate": c.intermediary_fee_rate if c else None,
-        "policies_in_force": p.policies_in_force, "insured_persons": p.insured_persons,
-        "premium_cny": p.premium_cny, "claims_paid_cny": p.claims_paid_cny, "claims_settled": p.claims_settled,
-        "avg_settlement_days": p.avg_settlement_days,
-    }
+    if not native:
+        return (
+            pointer, p.code, p.name, p.line, p.dedicated_inclusive, _csv(sorted(p.target_groups)),
+            len(p.target_groups), p.term, p.sale_start, p.sale_end, p.government_program, _csv(p.channels),
+            p.premium_rate, p.intermediary_fee_rate, c.product_code if c else None, c.premium_rate if c else None,
+            c.intermediary_fee_rate if c else None, p.policies_in_force, p.insured_persons, p.premium_cny,
+            p.claims_paid_cny, p.claims_settled, p.avg_settlement_days,
+        )
+    return (  # the hot path of a market ingest: written out, no per-value dispatch
+        pointer, p.code, p.name, p.line, p.dedicated_inclusive, _csv(sorted(p.target_groups)),
+        len(p.target_groups), p.term, p.sale_start.isoformat(), None if p.sale_end is None else p.sale_end.isoformat(),
+        p.government_program, _csv(p.channels), float(p.premium_rate), _float(p.intermediary_fee_rate),
+        c.product_code if c else None, _float(c.premium_rate) if c else None,
+        _float(c.intermediary_fee_rate) if c else None, p.policies_in_force, p.insured_persons,
+        _float(p.premium_cny), _float(p.claims_paid_cny), p.claims_settled, _float(p.avg_settlement_days),
+    )
+
+
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def product_row(submission_id: int, pointer: str, p: Product) -> dict[str, Any]:
+    return dict(zip(PRODUCT_COLUMNS, (submission_id, *_product_values(pointer, p, native=False)), strict=True))
 
 
 def _submission_facts(doc: Submission) -> dict[str, Any]:
@@ -125,68 +159,113 @@ def _filing_facts(doc: ProductFiling) -> dict[str, Any]:
             "period_start": doc.filing_date, "period_end": doc.filing_date}
 
 
+# Statements built once (SQLAlchemy caches their compiled form); values are bound per call.
+_S, _I = t.Submission, t.Insurer
+_BY_SHA = select(_S.id, _S.revision).where(_S.sha256 == bindparam("sha"))
+_INSURER = select(_I.id, _I.name).where(_I.code == bindparam("code"))
+_RENAME = update(_I).where(_I.id == bindparam("insurer")).values(name=bindparam("new_name"))
+_NEW_INSURER = insert(_I).returning(_I.id)
+_SAME_DOCUMENT = (_S.insurer_id == bindparam("insurer"), _S.kind == bindparam("doc_kind"),
+                  _S.document_key == bindparam("key"))
+_LAST_REVISION = select(func.max(_S.revision)).where(*_SAME_DOCUMENT)
+_SUPERSEDE = update(_S).where(*_SAME_DOCUMENT).values(is_latest=False)
+_NEW_SUBMISSION = insert(_S).returning(_S.id)
+_PRODUCTS = insert(t.Product)
+_PRODUCTS_SQL = (f"INSERT INTO {t.Product.__tablename__} ({', '.join(PRODUCT_COLUMNS)}) "
+                 f"VALUES ({', '.join('?' * len(PRODUCT_COLUMNS))})")
+
+
+@dataclass
+class Facts:
+    """Everything a valid document stores, ready to write: what a worker process hands the writer."""
+
+    kind: str
+    insurer_code: str
+    insurer_name: str | None
+    submission: dict[str, Any]  # the submissions row's facts
+    products: list[tuple[Any, ...]]  # _product_values rows (native when made for SQLite)
+    native: bool
+    solvency: list[dict[str, Any]] = field(default_factory=list)
+    quarters: list[dict[str, Any]] = field(default_factory=list)
+    reviews: list[dict[str, Any]] = field(default_factory=list)
+    intermediaries: list[dict[str, Any]] = field(default_factory=list)
+
+
+def document_facts(doc: Submission | ProductFiling, native: bool = False) -> Facts:
+    if isinstance(doc, ProductFiling):
+        return Facts("product_filing", doc.insurer_code, None, _filing_facts(doc),
+                     [_product_values("/product", doc.product, native)], native)
+    reviews = [("board", d) for d in doc.governance.board_reviews] + \
+              [("management", d) for d in doc.governance.management_reviews]
+    return Facts(
+        "submission", doc.insurer.code, doc.insurer.name, _submission_facts(doc),
+        [_product_values(f"/products/{i}", p, native) for i, p in enumerate(doc.products)], native,
+        solvency=[{"position": i, "quarter": q.quarter, "core_ratio_pct": q.core_ratio_pct,
+                   "comprehensive_ratio_pct": q.comprehensive_ratio_pct, "irr_class": q.irr_class}
+                  for i, q in enumerate(doc.solvency)],
+        quarters=[{"quarter": name, "quarter_start": start, "quarter_end": end}
+                  for name, start, end in quarters_of(doc.reporting_period)],
+        reviews=[{"body": body, "review_date": d} for body, d in reviews],
+        intermediaries=[{"position": i, "name": m.name, "type": m.type, "agreement_start": m.agreement_start,
+                         "agreement_end": m.agreement_end,
+                         "agreement_months": whole_months(m.agreement_start, m.agreement_end),
+                         "covers_inclusive": m.covers_inclusive,
+                         "insurer_handles_disputes": m.insurer_handles_disputes}
+                        for i, m in enumerate(doc.intermediaries)],
+    )
+
+
+def _native_for(conn: Connection) -> bool:
+    """Whether rows go straight to the driver (SQLite) rather than through SQLAlchemy's insert."""
+    return conn.dialect.name == "sqlite"
+
+
 def _insurer_id(conn: Connection, code: str, name: str | None) -> int:
-    found = conn.execute(select(t.Insurer.id, t.Insurer.name).where(t.Insurer.code == code)).first()
+    found = conn.execute(_INSURER, {"code": code}).first()
     if found is not None:
         if name and found.name != name:
-            conn.execute(update(t.Insurer).where(t.Insurer.id == found.id).values(name=name))
+            conn.execute(_RENAME, {"insurer": found.id, "new_name": name})
         return int(found.id)
-    return int(conn.execute(insert(t.Insurer).values(code=code, name=name).returning(t.Insurer.id)).scalar_one())
+    return int(conn.execute(_NEW_INSURER, {"code": code, "name": name}).scalar_one())
 
 
 def store_document(conn: Connection, loaded: Loaded) -> FileResult:
     """Store one valid document in the caller's transaction."""
     doc = loaded.document
     assert doc is not None
-    existing = conn.execute(select(t.Submission.id, t.Submission.revision)
-                            .where(t.Submission.sha256 == loaded.sha256)).first()
+    return _store(conn, loaded.source, loaded.sha256, loaded.raw, lambda: document_facts(doc, _native_for(conn)))
+
+
+def _store(conn: Connection, source: str, sha256: str, raw: bytes, facts_of: Callable[[], Facts]) -> FileResult:
+    existing = conn.execute(_BY_SHA, {"sha": sha256}).first()
     if existing is not None:
-        return FileResult(loaded.source, "unchanged", existing.id, existing.revision)
-    if isinstance(doc, Submission):
-        facts, code, name = _submission_facts(doc), doc.insurer.code, doc.insurer.name
-    else:
-        facts, code, name = _filing_facts(doc), doc.insurer_code, None
-    insurer_id = _insurer_id(conn, code, name)
-    same = (t.Submission.insurer_id == insurer_id, t.Submission.kind == facts["kind"],
-            t.Submission.document_key == facts["document_key"])
-    last = conn.execute(select(func.max(t.Submission.revision)).where(*same)).scalar()
+        return FileResult(source, "unchanged", existing.id, existing.revision)
+    facts = facts_of()
+    insurer_id = _insurer_id(conn, facts.insurer_code, facts.insurer_name)
+    same = {"insurer": insurer_id, "doc_kind": facts.kind, "key": facts.submission["document_key"]}
+    last = conn.execute(_LAST_REVISION, same).scalar()
     revision = (last or 0) + 1
     if last:
-        conn.execute(update(t.Submission).where(*same).values(is_latest=False))
-    submission_id = int(conn.execute(insert(t.Submission).values(
-        insurer_id=insurer_id, revision=revision, is_latest=True, sha256=loaded.sha256, source=loaded.source,
-        raw=loaded.raw.decode("utf-8"), ingested_at=_now(), **facts,
-    ).returning(t.Submission.id)).scalar_one())
-    _store_facts(conn, submission_id, doc)
-    return FileResult(loaded.source, "revised" if last else "stored", submission_id, revision)
+        conn.execute(_SUPERSEDE, same)
+    submission_id = int(conn.execute(_NEW_SUBMISSION, {
+        "insurer_id": insurer_id, "revision": revision, "is_latest": True, "sha256": sha256, "source": source,
+        "raw": raw.decode("utf-8"), "ingested_at": _now(), **facts.submission,
+    }).scalar_one())
+    _store_facts(conn, submission_id, facts)
+    return FileResult(source, "revised" if last else "stored", submission_id, revision)
 
 
-def _store_facts(conn: Connection, sid: int, doc: Submission | ProductFiling) -> None:
-    if isinstance(doc, ProductFiling):
-        conn.execute(insert(t.Product), [product_row(sid, "/product", doc.product)])
-        return
-    if doc.products:
-        conn.execute(insert(t.Product), [product_row(sid, f"/products/{i}", p) for i, p in enumerate(doc.products)])
-    if doc.solvency:
-        conn.execute(insert(t.SolvencyQuarter), [
-            {"submission_id": sid, "position": i, "quarter": q.quarter, "core_ratio_pct": q.core_ratio_pct,
-             "comprehensive_ratio_pct": q.comprehensive_ratio_pct, "irr_class": q.irr_class}
-            for i, q in enumerate(doc.solvency)])
-    conn.execute(insert(t.PeriodQuarter), [
-        {"submission_id": sid, "quarter": name, "quarter_start": start, "quarter_end": end}
-        for name, start, end in quarters_of(doc.reporting_period)])
-    reviews = [("board", d) for d in doc.governance.board_reviews] + \
-              [("management", d) for d in doc.governance.management_reviews]
-    if reviews:
-        conn.execute(insert(t.GovernanceReview), [
-            {"submission_id": sid, "body": body, "review_date": d} for body, d in reviews])
-    if doc.intermediaries:
-        conn.execute(insert(t.Intermediary), [
-            {"submission_id": sid, "position": i, "name": m.name, "type": m.type,
-             "agreement_start": m.agreement_start, "agreement_end": m.agreement_end,
-             "agreement_months": whole_months(m.agreement_start, m.agreement_end),
-             "covers_inclusive": m.covers_inclusive, "insurer_handles_disputes": m.insurer_handles_disputes}
-            for i, m in enumerate(doc.intermediaries)])
+def _store_facts(conn: Connection, sid: int, facts: Facts) -> None:
+    if facts.products and facts.native:  # SQLite: one executemany straight to the driver
+        assert _native_for(conn), "native product rows are for SQLite only"
+        conn.exec_driver_sql(_PRODUCTS_SQL, [(sid, *values) for values in facts.products])
+    elif facts.products:
+        conn.execute(_PRODUCTS, [dict(zip(PRODUCT_COLUMNS, (sid, *values), strict=True))
+                                 for values in facts.products])
+    for table, rows in ((t.SolvencyQuarter, facts.solvency), (t.PeriodQuarter, facts.quarters),
+                        (t.GovernanceReview, facts.reviews), (t.Intermediary, facts.intermediaries)):
+        if rows:
+            conn.execute(insert(table), [{"submission_id": sid, **row} for row in rows])
 
 
 def quarantine(conn: Connection, loaded: Loaded) -> FileResult:
@@ -198,11 +277,16 @@ def quarantine(conn: Connection, loaded: Loaded) -> FileResult:
                       problems=tuple(f"{p.where()}: {p.pointer or '(document)'}: {p.message}" for p in loaded.problems))
 
 
-def ingest_one(engine: Engine, loaded: Loaded, attempts: int = 5) -> FileResult:
-    """Store or quarantine one loaded file in its own transaction; retry when a concurrent ingest wins a race."""
+def ingest_one(engine: Engine, loaded: Loaded, attempts: int = 5, facts: Facts | None = None) -> FileResult:
+    """Store or quarantine one loaded file in its own transaction; retry when a concurrent ingest wins a race.
+
+    ``facts``: the document's facts already made by a worker (``loaded.document`` is then not needed).
+    """
     for attempt in range(attempts):
         try:
             with engine.begin() as conn:
+                if facts is not None:
+                    return _store(conn, loaded.source, loaded.sha256, loaded.raw, _given(facts))
                 return store_document(conn, loaded) if loaded.ok else quarantine(conn, loaded)
         except IntegrityError:
             if attempt == attempts - 1:
@@ -210,9 +294,83 @@ def ingest_one(engine: Engine, loaded: Loaded, attempts: int = 5) -> FileResult:
     raise AssertionError("unreachable")
 
 
+def _given(facts: Facts) -> Callable[[], Facts]:
+    return lambda: facts
+
+
+# Read and validate in worker processes when the batch is large enough to repay starting them.
+POOL_MIN_FILES = 4
+POOL_MIN_BYTES = 16 * 2**20
+
+
+def _prepare(path: Path, max_bytes: int, native: bool) -> tuple[Loaded, Facts | None]:
+    """Worker: load one file; for a valid document, its facts instead of the (slow to pickle) document."""
+    loaded = load_file(path, max_bytes)
+    if not loaded.ok:
+        return loaded, None
+    assert loaded.document is not None
+    facts = document_facts(loaded.document, native)
+    loaded.document = None
+    return loaded, facts
+
+
+def _workers(paths: list[Path], workers: int | None) -> int:
+    if workers is not None:
+        return workers
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if cpus < 2 or len(paths) < POOL_MIN_FILES:
+        return 0
+    size = 0
+    for path in paths:
+        with contextlib.suppress(OSError):  # an unreadable file is quarantined later, with its reason
+            size += path.stat().st_size
+        if size >= POOL_MIN_BYTES:
+            return min(cpus, 8)
+    return 0
+
+
+def _prepared(paths: list[Path], max_bytes: int, native: bool, workers: int) -> Iterator[tuple[Loaded, Facts | None]]:
+    """(loaded, facts) per path, in order: made by ``workers`` processes, at most a few files ahead."""
+    import multiprocessing
+    import threading
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    # fork: workers start at once with everything imported. With other threads running (a progress bar),
+    # forking is unsafe: a fork server started afresh makes the workers (it imports __main__ again, as every
+    # non-fork start does, which the console script guards).
+    methods = multiprocessing.get_all_start_methods()
+    method = "fork" if "fork" in methods and threading.active_count() == 1 else (
+        "forkserver" if "forkserver" in methods else "spawn")
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload([__name__])
+    window: deque[Future[tuple[Loaded, Facts | None]]] = deque()
+    pending = iter(paths)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for path in pending:  # keep 2 files per worker in flight: memory stays flat however big the batch
+            window.append(pool.submit(_prepare, path, max_bytes, native))
+            if len(window) >= 2 * workers:
+                break
+        while window:
+            done = window.popleft().result()
+            following = next(pending, None)
+            if following is not None:
+                window.append(pool.submit(_prepare, following, max_bytes, native))
+            yield done
+
+
 def ingest_paths(engine: Engine, paths: list[Path], max_bytes: int,
-                 on_file: Callable[[FileResult], None] = lambda _: None) -> IngestReport:
+                 on_file: Callable[[FileResult], None] = lambda _: None, workers: int | None = None) -> IngestReport:
+    """Ingest files in order, one transaction each. ``workers``: reading processes (None: decide by size)."""
     report = IngestReport()
+    count = _workers(paths, workers)
+    if count > 0:
+        stream = _prepared(paths, max_bytes, engine.dialect.name == "sqlite", count)
+        for loaded, facts in stream:
+            result = ingest_one(engine, loaded, facts=facts)
+            report.files.append(result)
+            on_file(result)
+        return report
     for path in paths:
         result = ingest_one(engine, load_file(path, max_bytes))
         report.files.append(result)
