@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, case, insert, literal, select, update
 
 from . import __version__
-from .rules.base import RuleModule, Scope, Verdict
+from .rules.base import STATUSES, RuleModule, Scope, Verdict
 from .ruleset import Ruleset
 from .store import tables as t
 
@@ -103,38 +103,57 @@ def _not_applicable(conn: Connection, scope: Scope, rule: RuleModule, reason: st
         yield Verdict(sid, "", "not_applicable", "a provision in force", reason.format(on=on))
 
 
-def _finding_rows(run_id: int, rule: RuleModule, verdicts: Iterable[Verdict]) -> Iterator[dict[str, Any]]:
+FINDING_COLUMNS = ("run_id", "submission_id", "rule_id", "clause", "strength", "severity", "status", "subject", "key",
+                   "expected", "actual", "margin", "dispensation_id")
+# SQLite: rows go straight to the driver, as the values SQLAlchemy's bind processors would give it (the
+# margin as a float); elsewhere through SQLAlchemy's insert, which batches them for the driver.
+_QUOTED = ", ".join(f'"{c}"' for c in FINDING_COLUMNS)
+_FINDINGS_SQL = f"INSERT INTO {t.Finding.__tablename__} ({_QUOTED}) VALUES ({', '.join('?' * len(FINDING_COLUMNS))})"
+
+
+def _finding_rows(run_id: int, rule: RuleModule, verdicts: Iterable[Verdict],
+                  native: bool = False) -> Iterator[tuple[Any, ...]]:
+    """One tuple per verdict, in FINDING_COLUMNS order (``native``: the margin as the float SQLite stores)."""
+    rule_id, clause, strength = rule.ID, rule.CLAUSE, rule.STRENGTH
+    severities = {status: severity(status, strength) for status in STATUSES}
     for v in verdicts:
-        yield {
-            "run_id": run_id, "submission_id": v.submission_id, "rule_id": rule.ID, "clause": rule.CLAUSE,
-            "strength": rule.STRENGTH, "severity": severity(v.status, rule.STRENGTH), "status": v.status,
-            "subject": v.subject, "key": v.key, "expected": v.expected[:500], "actual": v.actual[:500],
-            "margin": v.margin, "dispensation_id": None,
-        }
+        margin: Any = v.margin
+        if native and margin is not None:
+            margin = float(margin)
+        yield (run_id, v.submission_id, rule_id, clause, strength,
+               severities.get(v.status) or severity(v.status, strength), v.status, v.subject, v.key,
+               v.expected[:500], v.actual[:500], margin, None)
 
 
-def _insert_batched(conn: Connection, rows: Iterator[dict[str, Any]]) -> int:
+def _insert_batched(conn: Connection, rows: Iterator[tuple[Any, ...]], native: bool = False) -> int:
     count, batch = 0, []
     for row in rows:
         batch.append(row)
         if len(batch) >= _BATCH:
-            conn.execute(insert(t.Finding), batch)
+            _write_findings(conn, batch, native)
             count, batch = count + len(batch), []
     if batch:
-        conn.execute(insert(t.Finding), batch)
+        _write_findings(conn, batch, native)
         count += len(batch)
     return count
 
 
+def _write_findings(conn: Connection, batch: list[tuple[Any, ...]], native: bool) -> None:
+    if native:
+        conn.exec_driver_sql(_FINDINGS_SQL, batch)
+    else:
+        conn.execute(insert(t.Finding), [dict(zip(FINDING_COLUMNS, row, strict=True)) for row in batch])
+
+
 def evaluate_rules(conn: Connection, run_id: int, ruleset: Ruleset, rules: Sequence[RuleModule]) -> int:
-    total = 0
+    total, native = 0, conn.dialect.name == "sqlite"
     for rule in rules:
         for segment in ruleset.segments(rule):
-            scope = Scope(run_id, segment.start, segment.end)
+            scope = Scope(run_id, segment.start, segment.end, segment.in_force_from)
             try:
                 verdicts = (rule.evaluate(conn, scope, segment.params) if segment.params is not None
                             else _not_applicable(conn, scope, rule, segment.reason))
-                total += _insert_batched(conn, _finding_rows(run_id, rule, verdicts))
+                total += _insert_batched(conn, _finding_rows(run_id, rule, verdicts, native), native)
             except RuleCrash:
                 raise
             except Exception as exc:  # a crashing rule is a bug: name it, never swallow it

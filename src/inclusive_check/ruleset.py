@@ -141,6 +141,7 @@ class Segment:
     start: date | None  # inclusive; None = since ever
     end: date | None  # exclusive; None = for ever
     params: BaseModel | None
+    in_force_from: date | None  # when the obligation in force over this stretch took effect
     reason: str  # why the rule does not apply, when params is None; "{on}" stands for the binding date
 
 
@@ -170,7 +171,8 @@ class Ruleset:
         if entry.in_force.at(on) is None:
             first = entry.in_force.values[0].start
             if on < first:
-                return None, f"the obligation applies from {first}; the period ends {{on}}"
+                return None, (f"the obligation applies from {first}; the document's binding date "
+                              "(period end or filing date) is {on}")
             return None, "no provision of the ruleset is in force on {on}"
         values: dict[str, Any] = {}
         for name, param in entry.params.items():
@@ -183,10 +185,11 @@ class Ruleset:
     def segments(self, rule: RuleModule) -> list[Segment]:
         entry = self.entry(rule.ID)
         edges = sorted({d for p in [entry.in_force, *entry.params.values()] for d in p.boundaries()})
-        out = [Segment(None, edges[0], None, self.bind(rule, edges[0] - timedelta(days=1))[1])]
+        out = [Segment(None, edges[0], None, None, self.bind(rule, edges[0] - timedelta(days=1))[1])]
         for start, end in zip(edges, [*edges[1:], None], strict=True):
             params, reason = self.bind(rule, start)
-            out.append(Segment(start, end, params, reason))
+            in_force = entry.in_force.at(start)
+            out.append(Segment(start, end, params, in_force.start if in_force else None, reason))
         return out
 
     def parameters_at(self, rule: RuleModule, on: date) -> dict[str, Any]:

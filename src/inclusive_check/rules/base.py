@@ -39,6 +39,7 @@ class Scope:
     run_id: int
     start: date | None
     end: date | None
+    in_force_from: date | None = None  # when the obligation itself took effect, for this stretch
 
     def where(self, rs: type[t.RunSubmission] = t.RunSubmission) -> ColumnElement[bool]:
         cond: list[ColumnElement[bool]] = [rs.run_id == self.run_id]

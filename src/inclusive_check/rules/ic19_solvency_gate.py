@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Final
 
 from pydantic import Field
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, func, or_, select, true
 
 from ..store import tables as t
 from .base import Params as _Params
@@ -65,32 +65,27 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
     on_sale = and_(pr.sale_start <= pq.quarter_end, or_(pr.sale_end.is_(None), pr.sale_end >= pq.quarter_start))
     dedicated = and_(pr.submission_id == rs.submission_id, pr.dedicated_inclusive.is_(True))
 
-    def quarters(kind: str, facts: Any) -> Any:
-        """Every quarter in which a dedicated product is on sale, with the solvency figures reported for it.
-
-        ``facts`` names the submission whose quarters and figures count: a submission is judged on its own,
-        a product filing on its insurer context's. (Never a submission on its context: that is the insurer's
-        latest period, which need not be this one.)
-        """
-        return (
-            select(rs.submission_id, sub.kind, pq.quarter, sq.position, sq.core_ratio_pct,
-                   sq.comprehensive_ratio_pct, sq.irr_class, func.count(pr.id).label("on_sale"),
-                   status_case(passed, indeterminate=sq.id.is_(None)))
-            .join(sub, sub.id == rs.submission_id)
-            .join(pr, dedicated)
-            .join(pq, and_(pq.submission_id == facts, on_sale))
-            .outerjoin(sq, and_(sq.submission_id == facts, sq.quarter == pq.quarter))
-            .where(scope.where(), sub.kind == kind)
-            .group_by(rs.submission_id, sub.kind, pq.quarter, sq.id, sq.position, sq.core_ratio_pct,
-                      sq.comprehensive_ratio_pct, sq.irr_class)
-            .order_by(rs.submission_id, pq.quarter)
-        )
-
+    # The context is the submission itself, or a filing's insurer context (engine). Quarters that ended
+    # before the obligation took effect are not judged.
+    facts = rs.context_submission_id
+    in_force = pq.quarter_end >= scope.in_force_from if scope.in_force_from else true()
+    quarters = (
+        select(rs.submission_id, sub.kind, pq.quarter, sq.position, sq.core_ratio_pct,
+               sq.comprehensive_ratio_pct, sq.irr_class, func.count(pr.id).label("on_sale"),
+               status_case(passed, indeterminate=sq.id.is_(None)))
+        .join(sub, sub.id == rs.submission_id)
+        .join(pr, dedicated)
+        .join(pq, and_(pq.submission_id == facts, on_sale, in_force))
+        .outerjoin(sq, and_(sq.submission_id == facts, sq.quarter == pq.quarter))
+        .where(scope.where())
+        .group_by(rs.submission_id, sub.kind, pq.quarter, sq.id, sq.position, sq.core_ratio_pct,
+                  sq.comprehensive_ratio_pct, sq.irr_class)
+        .order_by(rs.submission_id, pq.quarter)
+    )
     irr = f", IRR class in {'/'.join(p.passing_irr_grades)}" if p.irr_condition else ""
     expected = (f"core >= {number(p.min_core_ratio_pct)}%, comprehensive >= "
                 f"{number(p.min_comprehensive_ratio_pct)}%{irr}")
-    for kind, facts in (("submission", rs.submission_id), ("product_filing", rs.context_submission_id)):
-        yield from _judged(conn.execute(quarters(kind, facts)), p, expected)
+    yield from _judged(conn.execute(quarters), p, expected)
 
     # A dedicated filing whose sale window no insurer context covers cannot be judged.
     covered = (
@@ -124,5 +119,7 @@ def _judged(rows: Iterable[Any], p: Params, expected: str) -> Iterator[Verdict]:
         core, comp = exact(row.core_ratio_pct), exact(row.comprehensive_ratio_pct)
         assert core is not None and comp is not None
         actual = f"core {number(core)}%, comprehensive {number(comp)}%, IRR {row.irr_class}; {products}"
-        margin = min(core - p.min_core_ratio_pct, comp - p.min_comprehensive_ratio_pct)
+        margin: Decimal | None = min(core - p.min_core_ratio_pct, comp - p.min_comprehensive_ratio_pct)
+        if row.status == "fail" and margin is not None and margin >= 0:
+            margin = None  # failed on the rating alone: the ratios' headroom is no distance to a threshold
         yield Verdict(row.submission_id, subject, row.status, expected, actual, margin, key=row.quarter)
