@@ -27,8 +27,13 @@ class ContextMismatch(Exception):
 
 
 def check_documents(loaded: list[Loaded], ruleset: Ruleset, as_of: date, context: Loaded | None = None,
-                    dispensations: Any = None, engine_url: str = MEMORY_URL) -> CheckOutcome:
-    """Check already-parsed documents; ``context`` is an insurer submission for product filings."""
+                    dispensations: Any = None, engine_url: str = MEMORY_URL,
+                    expiry_warning_days: int = 90) -> CheckOutcome:
+    """Check already-parsed documents; ``context`` is an insurer submission for product filings.
+
+    ``expiry_warning_days``: dispensations expiring within that many days of ``as_of`` are marked
+    ``expiring_soon`` in the results.
+    """
     problems = [p for item in loaded + ([context] if context else []) for p in item.problems]
     if problems:
         return CheckOutcome(problems=problems)
@@ -51,13 +56,15 @@ def check_documents(loaded: list[Loaded], ruleset: Ruleset, as_of: date, context
         selection = Selection(submission_ids=tuple(i for i in ids if i is not None))
         run_id = execute_run(engine, ruleset, selection, as_of, dispensations)
         with engine.connect() as conn:
-            return CheckOutcome(results=run_results(conn, run_id))
+            return CheckOutcome(results=run_results(conn, run_id, expiry_warning_days=expiry_warning_days))
     finally:
         engine.dispose()
 
 
 def check_paths(paths: list[Path], ruleset: Ruleset, as_of: date, insurer_file: Path | None = None,
-                dispensations: Any = None, max_bytes: int = 64 * 2**20) -> CheckOutcome:
+                dispensations: Any = None, max_bytes: int = 64 * 2**20,
+                expiry_warning_days: int = 90) -> CheckOutcome:
     loaded = [load_file(p, max_bytes) for p in paths]
     context = load_file(insurer_file, max_bytes) if insurer_file else None
-    return check_documents(loaded, ruleset, as_of, context, dispensations)
+    return check_documents(loaded, ruleset, as_of, context, dispensations,
+                           expiry_warning_days=expiry_warning_days)

@@ -170,7 +170,13 @@ def _ruleset_option(f: Any) -> Any:
                         help="Ruleset YAML (default: the packaged nfra-2024-inclusive).")(f)
 
 
+def _expiry_option(f: Any) -> Any:
+    return click.option("--expiry-warning-days", type=click.IntRange(min=0), default=90, show_default=True,
+                        help="Mark dispensations that expire within this many days of the run's as-of date.")(f)
+
+
 def _as_of_option(f: Any) -> Any:
+    f = _expiry_option(f)
     f = click.option("--dispensations", "dispensations_path", type=click.Path(dir_okay=False), default=None,
                      help="Dispensations (YAML/JSON) for principle rules; see `schema dispensations`.")(f)
     return click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
@@ -266,8 +272,8 @@ def _finish(results: dict[str, Any], fmt: str, fail_on: str, lang: str, exit_zer
 @_report_options
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[str, ...], insurer_file: str | None, ruleset_path: str | None,
-          as_of: Any, dispensations_path: str | None, fmt: str, fail_on: str, lang: str, exit_zero: bool,
-          show_passes: bool, outputs: list[tuple[str, str]]) -> None:
+          as_of: Any, dispensations_path: str | None, expiry_warning_days: int, fmt: str, fail_on: str, lang: str,
+          exit_zero: bool, show_passes: bool, outputs: list[tuple[str, str]]) -> None:
     """Validate, then check and score documents without touching the database.
 
     Product filings without --insurer use the insurer's latest submission stored in --db, if any.
@@ -285,7 +291,8 @@ def check(ctx: click.Context, paths: tuple[str, ...], insurer_file: str | None, 
     loaded = [load_file(p) for p in files]
     context = load_file(Path(insurer_file)) if insurer_file else _stored_context(ctx, loaded)
     try:
-        outcome = check_documents(loaded, ruleset, _as_of(as_of), context, dispensations)
+        outcome = check_documents(loaded, ruleset, _as_of(as_of), context, dispensations,
+                                  expiry_warning_days=expiry_warning_days)
     except ContextMismatch as exc:
         raise DomainError(str(exc)) from None
     if outcome.results is None:
@@ -407,8 +414,8 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], fmt: str, max_file_mib: i
 @_report_options
 @click.pass_context
 def run_cmd(ctx: click.Context, insurer: str | None, period: str | None, ruleset_path: str | None, as_of: Any,
-            dispensations_path: str | None, fmt: str, fail_on: str, lang: str, exit_zero: bool,
-            show_passes: bool, outputs: list[tuple[str, str]]) -> None:
+            dispensations_path: str | None, expiry_warning_days: int, fmt: str, fail_on: str, lang: str,
+            exit_zero: bool, show_passes: bool, outputs: list[tuple[str, str]]) -> None:
     """Check the latest revision of each stored document; store findings and scores under a new run.
 
     Dispensations: those of --dispensations FILE, else the ones stored by `dispensations import`.
@@ -428,7 +435,8 @@ def run_cmd(ctx: click.Context, insurer: str | None, period: str | None, ruleset
     except RuleCrash as exc:
         raise RuleBug(str(exc)) from None
     with engine.connect() as conn:  # a market's passes are many: list them only when they will be shown
-        results = run_results(conn, run_id, include_passes=show_passes or fmt != "text")
+        results = run_results(conn, run_id, include_passes=show_passes or fmt != "text",
+                              expiry_warning_days=expiry_warning_days)
     if not results["submissions"]:
         raise DomainError("nothing to check: no stored documents match; ingest some first")
     if fmt == "text":
@@ -633,16 +641,18 @@ def findings(ctx: click.Context, run_id: int | None, insurer: str | None, status
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), required=True, help="File to write.")
 @click.option("--lang", type=click.Choice(["en", "zh", "both"]), default="both", show_default=True,
               help="Language of the HTML report (both: switchable in the page).")
+@_expiry_option
 @click.pass_context
-def report(ctx: click.Context, run_id: int | None, insurer: str | None, fmt: str, output: str, lang: str) -> None:
-    """Write an HTML, CSV or XLSX report of a stored run."""
+def report(ctx: click.Context, run_id: int | None, insurer: str | None, fmt: str, output: str, lang: str,
+           expiry_warning_days: int) -> None:
+    """Write an HTML, CSV or XLSX report of a stored run, waived findings and dispensations shown apart."""
     from pathlib import Path
 
     from .reports.stored import ReportError, load_run, write_report
 
     try:
-        results = load_run(_engine(ctx), run_id, insurer)
-        write_report(results, fmt, Path(output), lang)
+        results = load_run(_engine(ctx), run_id, insurer, expiry_warning_days)
+        write_report(results, fmt, Path(output), lang, expiry_warning_days)
     except ReportError as exc:
         raise DomainError(str(exc)) from None
     findings_count = sum(len(s["findings"]) for s in results["submissions"])
@@ -655,17 +665,20 @@ def report(ctx: click.Context, run_id: int | None, insurer: str | None, fmt: str
 @click.option("--insurer", help="Only this insurer code.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+@_expiry_option
 @click.pass_context
-def diff(ctx: click.Context, run_ids: tuple[int, ...], insurer: str | None, fmt: str, lang: str) -> None:
-    """What changed from RUN_A to RUN_B (default: the last two runs): findings new, fixed or persisting, matched
-    by fingerprint, and the score change of each document."""
+def diff(ctx: click.Context, run_ids: tuple[int, ...], insurer: str | None, fmt: str, lang: str,
+         expiry_warning_days: int) -> None:
+    """What changed from RUN_A to RUN_B (default: the last two runs): findings new, fixed, waived or persisting,
+    matched by fingerprint, the score change of each document, and the dispensations of RUN_B that expire
+    within --expiry-warning-days."""
     from .reports.diff import DiffError, diff_runs, render_text
 
     if len(run_ids) not in (0, 2):
         raise DomainError("give two run ids (RUN_A RUN_B), or none for the last two runs")
     try:
         before, after = run_ids if run_ids else (None, None)
-        result = diff_runs(_engine(ctx), before, after, insurer=insurer)
+        result = diff_runs(_engine(ctx), before, after, insurer=insurer, expiry_warning_days=expiry_warning_days)
     except DiffError as exc:
         raise DomainError(str(exc)) from None
     if fmt == "json":

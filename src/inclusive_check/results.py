@@ -10,7 +10,8 @@ A finding carries rule_id, clause, strength, severity, status, subject (JSON Poi
 actual, margin (a decimal string or null), message {en, zh}, parameters {name: {value, effective_from,
 citation, interpretation}}, title {en, zh}, dispensation and fingerprint (stable across runs).
 ``dispensations`` lists every dispensation the run considered, with status applied, expired or unused,
-the failures it covered, and days to expiry (``expiring_soon`` within ``expiry_warning_days``).
+the failures it covered, and days to expiry (``expiring_soon`` within ``expiry_warning_days``);
+with ``insurer``, only that insurer's.
 """
 
 from __future__ import annotations
@@ -162,7 +163,9 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
                     else f"status {status} only",
                     "open_by_severity": dict(sorted(severities.items()))},
         "submissions": submissions,
-        "dispensations": run_dispensations(conn, run_id, run.as_of, expiry_warning_days),
+        # Scoped like the submissions: a report for one insurer never shows another insurer's dispensations.
+        "dispensations": [d for d in run_dispensations(conn, run_id, run.as_of, expiry_warning_days)
+                          if insurer is None or d["insurer"] == insurer],
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,19 +24,51 @@ def sarif_schema_path() -> Path:
     raise FileNotFoundError("sarif-schema-2.1.0.json not found in ../shared/reference")
 
 
-def store_run(engine: Any, paths: list[Path], insurer: str | None = None) -> int:
-    """Ingest ``paths`` into ``engine`` and run the checker over what is stored; the new run's id."""
+def store_run(engine: Any, paths: list[Path], insurer: str | None = None, dispensations: str | None = None,
+              as_of: date = AS_OF) -> int:
+    """Ingest ``paths`` into ``engine`` and run the checker over what is stored; the new run's id.
+
+    ``dispensations`` is the text of a dispensation file to apply in the run.
+    """
+    from inclusive_check.dispensations import DispensationSet, parse_dispensations
     from inclusive_check.engine import Selection, execute_run
     from inclusive_check.ruleset import load_ruleset
     from inclusive_check.store.ingest import ingest_paths
 
     report = ingest_paths(engine, paths, 64 * 2**20)
     assert not report.quarantined, [f.problems for f in report.quarantined]
-    return execute_run(engine, load_ruleset(None), Selection(insurer=insurer), AS_OF)
+    items = DispensationSet(tuple(parse_dispensations(dispensations, "d.yaml"))) if dispensations else None
+    return execute_run(engine, load_ruleset(None), Selection(insurer=insurer), as_of, items)
 
 
-def load_results(engine: Any, run_id: int, insurer: str | None = None) -> dict[str, Any]:
+def load_results(engine: Any, run_id: int, insurer: str | None = None,
+                 expiry_warning_days: int = 90) -> dict[str, Any]:
     from inclusive_check.results import run_results
 
     with engine.connect() as conn:
-        return run_results(conn, run_id, insurer=insurer)
+        return run_results(conn, run_id, insurer=insurer, expiry_warning_days=expiry_warning_days)
+
+
+WINDOW = 90  # the default --expiry-warning-days
+
+
+def kn_dispensations(as_of: date = AS_OF, window: int = WINDOW) -> str:
+    """Dispensations for the KN sample, one of each status, two of them either side of the expiry window.
+
+    - D-EDGE (IC08-PREMIUM-RATE, /products/0): applied; expires exactly ``window`` days after ``as_of``, so it
+      is expiring soon;
+    - D-PAST-EDGE (IC12-FEE-RATE, /products/1): applied; expires ``window + 1`` days after, so it is not;
+    - D-UNUSED (IC08-PREMIUM-RATE, /products/2, which is indeterminate, not failing): unused, not expiring soon;
+    - D-LAPSED (IC12-FEE-RATE, /product: the KN filing's fee breach): expired the day before ``as_of``.
+    """
+    def item(id_: str, rule: str, subject: str, expires: date) -> str:
+        return (f"  - id: {id_}\n    rule: {rule}\n    insurer: KN-HLTH-006\n    subject: {subject}\n"
+                f"    reason: 示例理由 {id_}\n    approved_by: Supervisor {id_}\n    reference: Letter {id_}\n"
+                f"    expires: {expires.isoformat()}\n")
+
+    return "dispensations:\n" + "".join([
+        item("D-EDGE", "IC08-PREMIUM-RATE", "/products/0", as_of + timedelta(days=window)),
+        item("D-PAST-EDGE", "IC12-FEE-RATE", "/products/1", as_of + timedelta(days=window + 1)),
+        item("D-UNUSED", "IC08-PREMIUM-RATE", "/products/2", as_of + timedelta(days=window + 30)),
+        item("D-LAPSED", "IC12-FEE-RATE", "/product", as_of - timedelta(days=1)),
+    ])

@@ -1,17 +1,19 @@
-"""`diff`: between two stored runs each open finding is new, fixed or persisting, matched by fingerprint."""
+"""`diff`: between two stored runs each open or waived finding is new, fixed, waived or persisting, matched by
+fingerprint; dispensations of the later run that expire soon are listed."""
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
-from report_helpers import KN_SUBMISSION, SUBMISSIONS, load_results, store_run
+from report_helpers import AS_OF, KN_SUBMISSION, SUBMISSIONS, kn_dispensations, load_results, store_run
 
 from inclusive_check.cli import cli
-from inclusive_check.reports.diff import diff_results, diff_runs
+from inclusive_check.reports.diff import diff_results, diff_runs, render_text
 
 
 def _kn(tmp_path: Path, name: str, premium_rates: tuple[float, float, float]) -> Path:
@@ -50,7 +52,7 @@ def test_fixed_new_and_persisting_are_told_apart(store: Any, tmp_path: Path) -> 
         ("persisting", "IC06-SMALL-BUSINESS", "/products", "fail", "fail"),
         ("persisting", "IC12-FEE-RATE", "/products/1/intermediary_fee_rate", "fail", "fail"),
     ]
-    assert diff["summary"] == {"new": 1, "fixed": 1, "persisting": 2, "not_rechecked": 0}
+    assert diff["summary"] == {"new": 1, "fixed": 1, "waived": 0, "persisting": 2, "not_rechecked": 0}
     before, after = load_results(store, first), load_results(store, second)
     fingerprints_after = {f["fingerprint"]: f for f in after["submissions"][0]["findings"]}
     for entry in diff["findings"]:
@@ -83,9 +85,9 @@ def test_default_is_the_last_two_runs_in_text_and_json(store: Any, tmp_path: Pat
     assert lines[1] == "== KN-HLTH-006 2025"
     assert [line.split()[0] for line in lines[2:6]] == ["new", "fixed", "persisting", "persisting"]
     assert "/products/2/premium_rate" in lines[2] and "/products/0/premium_rate" in lines[3]
-    assert lines[-1] == "1 new, 1 fixed, 2 persisting, 0 not rechecked"
+    assert lines[-1] == "1 new, 1 fixed, 0 waived, 2 persisting, 0 not rechecked"
     chinese = runner.invoke(cli, ["--db", url, "diff", "--lang", "zh"])
-    assert chinese.output.splitlines()[-1] == "1 新增, 1 已整改, 2 仍存在, 0 未复查"
+    assert chinese.output.splitlines()[-1] == "1 新增, 1 已整改, 0 已豁免, 2 仍存在, 0 未复查"
 
 
 def test_a_document_left_out_of_the_later_run_is_not_fixed(store: Any, tmp_path: Path) -> None:
@@ -104,7 +106,7 @@ def test_a_document_left_out_of_the_later_run_is_not_fixed(store: Any, tmp_path:
 def test_diff_of_the_same_run_changes_nothing(sample_results: dict[str, Any]) -> None:
     diff = diff_results(sample_results, sample_results)
     open_count = sum(sample_results["summary"]["open_by_severity"].values())
-    assert diff["summary"] == {"new": 0, "fixed": 0, "persisting": open_count, "not_rechecked": 0}
+    assert diff["summary"] == {"new": 0, "fixed": 0, "waived": 0, "persisting": open_count, "not_rechecked": 0}
     assert all(s["compliance"]["change"] == "0" for s in diff["scores"])
 
 
@@ -117,3 +119,73 @@ def test_diff_usage_errors(store: Any) -> None:
     assert result.exit_code == 2 and "give two run ids" in result.output
     result = runner.invoke(cli, ["--db", url, "diff", "1", "2"])
     assert result.exit_code == 2 and "no stored run 1" in result.output
+
+
+def _dispensed(diff: dict[str, Any]) -> list[tuple[str, str, str | None, str | None, str | None, str | None]]:
+    return [(f["change"], f["subject"], f["status_before"], f["status_after"], f["dispensation_before"],
+             f["dispensation_after"]) for f in diff["findings"] if f["rule_id"] in ("IC08-PREMIUM-RATE",
+                                                                                    "IC12-FEE-RATE")]
+
+
+def test_a_newly_waived_finding_is_waived_not_fixed(store: Any) -> None:
+    first = store_run(store, [KN_SUBMISSION])
+    second = store_run(store, [KN_SUBMISSION], dispensations=kn_dispensations())
+    diff = diff_runs(store, first, second)
+    assert _dispensed(diff) == [
+        ("waived", "/products/0/premium_rate", "fail", "waived", None, "D-EDGE"),
+        ("waived", "/products/1/intermediary_fee_rate", "fail", "waived", None, "D-PAST-EDGE"),
+        ("persisting", "/products/2/premium_rate", "indeterminate", "indeterminate", None, None),
+    ]
+    assert diff["summary"]["waived"] == 2 and diff["summary"]["fixed"] == 0
+    # the later run's dispensations expiring within 90 days: exactly 90 days is in, 91 days is not
+    assert diff["expiry_warning_days"] == 90
+    assert [(d["id"], d["status"], d["expires_in_days"]) for d in diff["expiring_dispensations"]] == [
+        ("D-EDGE", "applied", 90)]
+    wider = diff_runs(store, first, second, expiry_warning_days=91)
+    assert [d["id"] for d in wider["expiring_dispensations"]] == ["D-EDGE", "D-PAST-EDGE"]
+
+
+def test_waived_persists_as_waived_and_a_lapsed_dispensation_reopens(store: Any) -> None:
+    waived = store_run(store, [KN_SUBMISSION], dispensations=kn_dispensations())
+    # 91 days on: D-EDGE (AS_OF + 90) has lapsed, D-PAST-EDGE (AS_OF + 91) holds on its last day
+    later = store_run(store, [KN_SUBMISSION], dispensations=kn_dispensations(), as_of=AS_OF + timedelta(days=91))
+    diff = diff_runs(store, waived, later)
+    assert _dispensed(diff) == [
+        ("new", "/products/0/premium_rate", "waived", "fail", "D-EDGE", None),
+        ("waived", "/products/1/intermediary_fee_rate", "waived", "waived", "D-PAST-EDGE", "D-PAST-EDGE"),
+        ("persisting", "/products/2/premium_rate", "indeterminate", "indeterminate", None, None),
+    ]
+    assert [(d["id"], d["status"], d["expires_in_days"]) for d in diff["expiring_dispensations"]] == [
+        ("D-PAST-EDGE", "applied", 0), ("D-UNUSED", "unused", 29)]
+    assert "expires 2026-04-16 (today)" in render_text(diff)
+
+
+def test_diff_text_and_json_show_waived_and_expiring(store: Any) -> None:
+    first = store_run(store, [KN_SUBMISSION])
+    second = store_run(store, [KN_SUBMISSION], dispensations=kn_dispensations())
+    url = store.url.render_as_string(hide_password=False)
+    runner = CliRunner()
+    text = runner.invoke(cli, ["--db", url, "diff"])
+    assert text.exit_code == 0, text.output
+    lines = text.output.splitlines()
+    waived = [line for line in lines if line.split()[:1] == ["waived"]]
+    assert len(waived) == 2 and all(" waived " in line for line in waived)
+    assert "/products/0/premium_rate" in waived[0] and "D-EDGE" in waived[0]
+    assert lines[-3:] == [
+        f"dispensations of run {second} expiring within 90 day(s):",
+        "   D-EDGE (IC08-PREMIUM-RATE, KN-HLTH-006, /products/0): applied, 1 failure(s) covered, expires "
+        "2026-04-15 (in 90 day(s)); Letter D-EDGE",
+        "0 new, 0 fixed, 2 waived, 4 persisting, 0 not rechecked",
+    ]
+    chinese = runner.invoke(cli, ["--db", url, "diff", "--lang", "zh", "--expiry-warning-days", "91"])
+    assert chinese.exit_code == 0, chinese.output
+    assert f"批次 {second} 即将到期的豁免（91天内）：" in chinese.output
+    assert "D-PAST-EDGE（IC12-FEE-RATE, KN-HLTH-006, /products/1）：已适用，覆盖 1 项未达标，2026-04-16到期（91天后）" \
+        in chinese.output
+    assert chinese.output.splitlines()[-1] == "0 新增, 0 已整改, 2 已豁免, 4 仍存在, 0 未复查"
+    as_json = runner.invoke(cli, ["--db", url, "diff", str(first), str(second), "--format", "json",
+                                  "--expiry-warning-days", "89"])
+    assert as_json.exit_code == 0, as_json.output
+    payload = json.loads(as_json.output)
+    assert payload["summary"]["waived"] == 2 and payload["expiring_dispensations"] == []
+    assert payload["expiry_warning_days"] == 89

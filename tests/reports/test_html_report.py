@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from report_helpers import AS_OF, KN_FILING, ROOT, SUBMISSIONS, store_run
+from report_helpers import AS_OF, KN_FILING, KN_SUBMISSION, ROOT, SUBMISSIONS, kn_dispensations, load_results, store_run
 
 from inclusive_check.cli import cli
 from inclusive_check.reports import html
@@ -204,7 +204,8 @@ def test_html_report_groups_findings_by_item_with_evidence(sample_results: dict[
             {"fail": 0, "indeterminate": 1}[f["status"]], f["rule_id"], f["subject"]))]
     assert "<dt>expected</dt><dd>intermediary_fee_rate &lt; 12% (KNH-CI-STD-09)</dd>" in section
     assert "<dt>actual</dt><dd>14%</dd>" in section and "<dt>margin</dt><dd>-0.02</dd>" in section
-    assert f"{len(sub['findings']) - len(open_findings)} passed, waived and not-applicable checks" in section
+    assert not [f for f in sub["findings"] if f["status"] == "waived"]  # no dispensations in this run
+    assert f"{len(sub['findings']) - len(open_findings)} passed and not-applicable checks" in section
     assert f'<div class="big band-fair">{sub["score"]["compliance"]}<small> / 100</small></div>' in section
     for name in ("variety", "coverage", "protection", "service"):
         assert sub["score"]["breakdown"]["indicators"][name]["score"] in section
@@ -229,3 +230,68 @@ def test_report_command_errors(store: Any, tmp_path: Path) -> None:
     result = runner.invoke(cli, ["--db", url, "report", "--insurer", "NOPE", "-o", str(tmp_path / "r.html")])
     assert result.exit_code == 2 and "run 1 checked no document of insurer NOPE" in result.output
     assert AS_OF.year == 2026
+
+
+def _row_cells(text: str, marker: str) -> list[str]:
+    """The cell contents (tags stripped) of the first table row whose start tag contains ``marker``."""
+    start = text.index(marker)
+    row = text[text.rindex("<tr", 0, start):text.index("</tr>", start)]
+    return [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+
+
+def test_html_report_shows_waived_findings_and_dispensations_apart(store: Any, tmp_path: Path,
+                                                                   chromium: str) -> None:
+    run_id = store_run(store, [KN_SUBMISSION, KN_FILING], dispensations=kn_dispensations())
+    out = tmp_path / "report.html"
+    url = store.url.render_as_string(hide_password=False)
+    result = CliRunner().invoke(cli, ["--db", url, "report", "-o", str(out), "--lang", "en"])  # window: 90 days
+    assert result.exit_code == 0, result.output
+    dom = _chromium(chromium, tmp_path, "--dump-dom", "--host-resolver-rules=MAP * ~NOTFOUND", out.as_uri()).stdout
+    page = _Elements()
+    page.feed(dom)
+
+    # Waived findings: a group of their own in the document, each with its dispensation; neither open nor closed.
+    (heading,) = page.find("h4", class_="waived-group")
+    assert heading["id"] == "ins-KN-HLTH-006-submission-2025-waived"
+    assert "Waived by dispensation (2)" in dom
+    waived = page.find("tr", class_="waived-finding")
+    assert [(r["data-rule"], r["data-dispensation"]) for r in waived] == [
+        ("IC08-PREMIUM-RATE", "D-EDGE"), ("IC12-FEE-RATE", "D-PAST-EDGE")]
+    assert all("status-waived" in r["class"].split() for r in waived)
+    assert not [r for r in page.find("tr", class_="finding") if "status-waived" in r["class"].split()]
+    assert not [r for r in page.find("tr", class_="check") if "status-waived" in r["class"].split()]
+    assert page.find("a", href="#disp-D-EDGE") and page.find("a", href="#disp-D-PAST-EDGE")
+    # the lapsed dispensation waives nothing: the filing's fee breach stays open, with a warning naming it
+    (fee,) = [r for r in page.find("tr", class_="finding") if r["data-rule"] == "IC12-FEE-RATE"]
+    assert "status-fail" in fee["class"].split()
+    assert "dispensation D-LAPSED for IC12-FEE-RATE expired on 2026-01-14" in dom
+    # the overview counts them on a tile of their own
+    (tile,) = page.find("div", id="tile-waived")
+    assert "waived" in tile["class"].split()
+    assert re.search(r'id="tile-waived"><div class="n">2</div>', dom)
+
+    # Dispensations: every one of the run with status, covered count, approver, reference and expiry.
+    assert page.find("a", href="#dispensations") and page.find("section", id="dispensations")
+    rows = page.find("tr", class_="dispensation")
+    assert [(r["data-dispensation"], r["data-status"], r["data-expires-in-days"]) for r in rows] == [
+        ("D-LAPSED", "expired", "-1"), ("D-EDGE", "applied", "90"), ("D-PAST-EDGE", "applied", "91"),
+        ("D-UNUSED", "unused", "120")]
+    # the boundary: expiring exactly 90 days after the as-of date is soon, 91 days is not
+    assert [r["data-dispensation"] for r in rows if "expiring-soon" in r["class"].split()] == ["D-EDGE"]
+    assert "expires in 90 day(s)" in dom and "expires in 91 day(s)" not in dom
+    assert f"Highlighted: expiring within 90 day(s) of {AS_OF.isoformat()}." in dom
+    text = out.read_text(encoding="utf-8")
+    assert _row_cells(text, 'data-dispensation="D-EDGE" data-status') == [
+        "D-EDGE", "applied", "IC08-PREMIUM-RATE", "KN-HLTH-006 · /products/0", "1", "Supervisor D-EDGE",
+        "Letter D-EDGE", "2026-04-15 expires in 90 day(s)", "示例理由 D-EDGE"]
+    assert _row_cells(text, 'data-dispensation="D-LAPSED" data-status')[1:5] == [
+        "expired", "IC12-FEE-RATE", "KN-HLTH-006 · /product", "1"]
+    assert _row_cells(text, 'data-dispensation="D-UNUSED" data-status')[1] == "unused"
+
+    # The window is an option: one day wider takes in the other applied dispensation; bilingual labels.
+    wider = html.render(load_results(store, run_id, expiry_warning_days=91), "both", 91)
+    assert wider.count('class="dispensation status-applied expiring-soon"') == 2
+    assert '<span class="l-en" lang="en">Dispensations</span> <span class="l-zh" lang="zh-CN">豁免</span>' in wider
+    assert '<span class="l-zh" lang="zh-CN">91天后到期</span>' in wider and "已豁免" in wider
+    narrower = html.render(load_results(store, run_id, expiry_warning_days=89), "zh", 89)
+    assert ' expiring-soon"' not in narrower and "天后到期" not in narrower and "已豁免" in narrower

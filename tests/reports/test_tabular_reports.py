@@ -10,10 +10,16 @@ from typing import Any
 
 from click.testing import CliRunner
 from openpyxl import load_workbook
-from report_helpers import KN_FILING, SUBMISSIONS, load_results, store_run
+from report_helpers import KN_FILING, KN_SUBMISSION, SUBMISSIONS, kn_dispensations, load_results, store_run
 
 from inclusive_check.cli import cli
-from inclusive_check.reports.tabular import FINDING_COLUMNS, SCORE_COLUMNS, write_csv, write_xlsx
+from inclusive_check.reports.tabular import (
+    DISPENSATION_COLUMNS,
+    FINDING_COLUMNS,
+    SCORE_COLUMNS,
+    write_csv,
+    write_xlsx,
+)
 
 FINDING_FIELDS = {"rule_id", "clause", "strength", "severity", "status", "subject", "key", "expected", "actual",
                   "margin", "message", "title", "parameters", "dispensation", "fingerprint"}
@@ -75,7 +81,8 @@ def test_xlsx_read_back(store: Any, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     results = load_results(store, run_id, insurer="KN-HLTH-006")
     book = load_workbook(out)
-    assert book.sheetnames == ["findings", "scores", "run"]
+    assert book.sheetnames == ["findings", "scores", "dispensations", "run"]
+    assert [list(r) for r in book["dispensations"].iter_rows(values_only=True)] == [list(DISPENSATION_COLUMNS)]
     sheet = book["findings"]
     header, *body = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert tuple(header) == FINDING_COLUMNS
@@ -103,3 +110,42 @@ def test_formula_like_text_stays_text(sample_results: dict[str, Any], tmp_path: 
     assert first["margin"] == "-0.02"  # a number is not a formula
     cell = load_workbook(tmp_path / "x.xlsx")["findings"].cell(row=2, column=FINDING_COLUMNS.index("actual") + 1)
     assert (cell.value, cell.data_type) == (finding["actual"], "s")
+
+
+def test_waived_rows_carry_their_dispensation(store: Any, tmp_path: Path) -> None:
+    run_id = store_run(store, [KN_SUBMISSION, KN_FILING], dispensations=kn_dispensations())
+    url = store.url.render_as_string(hide_password=False)
+    runner = CliRunner()
+    csv_out, xlsx_out = tmp_path / "findings.csv", tmp_path / "findings.xlsx"
+    for fmt, out in (("csv", csv_out), ("xlsx", xlsx_out)):
+        result = runner.invoke(cli, ["--db", url, "report", "--format", fmt, "-o", str(out)])
+        assert result.exit_code == 0, result.output
+    waived = [("KN-HLTH-006", "submission", "IC08-PREMIUM-RATE", "/products/0/premium_rate", "waived", "D-EDGE"),
+              ("KN-HLTH-006", "submission", "IC12-FEE-RATE", "/products/1/intermediary_fee_rate", "waived",
+               "D-PAST-EDGE")]
+    keys = ("insurer_code", "kind", "rule_id", "subject", "status", "dispensation")
+
+    with csv_out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [tuple(r[k] for k in keys) for r in rows if r["dispensation"]] == waived
+    assert all(r["status"] != "waived" for r in rows if not r["dispensation"])
+    # the lapsed dispensation covers the filing's fee breach but waives nothing: no id on that failing row
+    (fee,) = [r for r in rows if r["kind"] == "product_filing" and r["rule_id"] == "IC12-FEE-RATE"]
+    assert (fee["status"], fee["dispensation"]) == ("fail", "")
+
+    book = load_workbook(xlsx_out)
+    header, *body = [list(r) for r in book["findings"].iter_rows(values_only=True)]
+    rows_x = [dict(zip(header, r, strict=True)) for r in body]
+    assert [tuple(r[k] for k in keys) for r in rows_x if r["dispensation"]] == waived
+    header, *body = [list(r) for r in book["dispensations"].iter_rows(values_only=True)]
+    assert tuple(header) == DISPENSATION_COLUMNS
+    sheet = [dict(zip(header, r, strict=True)) for r in body]
+    assert [(d["run_id"], d["id"], d["status"], d["covered"], d["expires"], d["expires_in_days"], d["expiring_soon"])
+            for d in sheet] == [
+        (run_id, "D-EDGE", "applied", 1, "2026-04-15", 90, True),
+        (run_id, "D-PAST-EDGE", "applied", 1, "2026-04-16", 91, False),
+        (run_id, "D-UNUSED", "unused", 0, "2026-05-15", 120, False),
+        (run_id, "D-LAPSED", "expired", 1, "2026-01-14", -1, False)]
+    assert (sheet[0]["approved_by"], sheet[0]["reference"], sheet[0]["reason"], sheet[0]["subject"]) == (
+        "Supervisor D-EDGE", "Letter D-EDGE", "示例理由 D-EDGE", "/products/0")
+    assert sheet[0]["period"] is None

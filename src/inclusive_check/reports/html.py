@@ -5,9 +5,11 @@ script is a few inline lines that switch the language when the report is bilingu
 
 - a market overview: summary tiles, a table of insurers, and three charts (compliance score by
   insurer, open findings by guidance item, the four item-18 indicator dimensions);
+- the dispensations of the run (status applied, expired or unused, failures covered, approver,
+  reference, expiry), those expiring within the warning window highlighted;
 - one section (a printed page) per insurer: for each of its documents the score with its
-  breakdown, then the findings grouped by guidance item, with evidence and citations; passing
-  and not-applicable checks are listed folded.
+  breakdown, then the open findings grouped by guidance item, with evidence and citations; then
+  the findings waived by a dispensation, apart; passing and not-applicable checks are listed folded.
 
 ``lang`` is ``en``, ``zh`` or ``both`` (both languages, switchable in the page).
 """
@@ -88,7 +90,34 @@ LABELS: dict[str, dict[str, str]] = {
     "margin": {"en": "margin", "zh": "差距"},
     "dispensation": {"en": "dispensation", "zh": "豁免"},
     "citations": {"en": "Citations", "zh": "依据"},
-    "closed_checks": {"en": "passed, waived and not-applicable checks", "zh": "项通过、豁免或不适用的检查"},
+    "closed_checks": {"en": "passed and not-applicable checks", "zh": "项通过或不适用的检查"},
+    "waived_total": {"en": "Waived by dispensation", "zh": "已豁免"},
+    "waived_group": {"en": "Waived by dispensation", "zh": "已豁免"},
+    "waived_note": {"en": "Failures of principle (原则上) duties that a supervisor's dispensation covers. They are not "
+                          "open and do not fail the check, but they are not passes either.",
+                    "zh": "监管豁免所覆盖的“原则上”义务未达标项：不计为未解决问题，亦不影响检查结果，但不视为通过。"},
+    "dispensations": {"en": "Dispensations", "zh": "豁免"},
+    "dispensations_note": {"en": "Every dispensation this run considered, judged on {as_of} (expiry is inclusive): "
+                                 "applied — it waived the failures it covers; expired — those failures stand; "
+                                 "unused — it covered no failure.",
+                           "zh": "本批次考虑的全部豁免，判定日为{as_of}（到期日当天仍有效）："
+                                 "已适用——所覆盖的未达标项已豁免；已过期——所覆盖的未达标项仍成立；"
+                                 "未使用——未覆盖任何未达标项。"},
+    "expiry_window": {"en": "Highlighted: expiring within {n} day(s) of {as_of}.",
+                      "zh": "标示：自{as_of}起{n}天内到期。"},
+    "no_dispensations": {"en": "No dispensation was considered in this run.", "zh": "本批次未涉及豁免。"},
+    "dispensation_id": {"en": "Dispensation", "zh": "豁免编号"},
+    "scope": {"en": "Scope", "zh": "范围"},
+    "covered": {"en": "Failures covered", "zh": "覆盖未达标项"},
+    "approved_by": {"en": "Approved by", "zh": "批准机构"},
+    "reference": {"en": "Reference", "zh": "文号"},
+    "expires": {"en": "Expires", "zh": "到期日"},
+    "reason": {"en": "Reason", "zh": "理由"},
+    "whole_document": {"en": "whole submission", "zh": "整份材料"},
+    "expiring_soon_count": {"en": "expiring soon", "zh": "即将到期"},
+    "applied": {"en": "applied", "zh": "已适用"},
+    "expired": {"en": "expired", "zh": "已过期"},
+    "unused": {"en": "unused", "zh": "未使用"},
     "warnings": {"en": "Warnings", "zh": "警示"},
     "blocking": {"en": "blocking failure", "zh": "阻断性违规"},
     "blocking_short": {"en": "blocking", "zh": "阻断"},
@@ -151,14 +180,18 @@ class _Text:
 
 def _document(sub: dict[str, Any]) -> dict[str, Any]:
     groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    waived = []
     closed = []
     for f in sub["findings"]:
         if f["status"] in OPEN_STATUSES:
             groups[f["clause"]].append(f)
+        elif f["status"] == "waived":
+            waived.append(f)
         else:
             closed.append(f)
     for items in groups.values():
         items.sort(key=lambda f: (SEVERITY_ORDER[f["severity"]], STATUS_ORDER[f["status"]], f["rule_id"], f["subject"]))
+    waived.sort(key=lambda f: (f["clause"], SEVERITY_ORDER[f["severity"]], f["rule_id"], f["subject"], f["key"]))
     closed.sort(key=lambda f: (STATUS_ORDER[f["status"]], f["clause"], f["rule_id"], f["subject"], f["key"]))
     open_counts = Counter(f["severity"] for items in groups.values() for f in items)
     score = sub["score"]
@@ -166,6 +199,7 @@ def _document(sub: dict[str, Any]) -> dict[str, Any]:
         "sub": sub,
         "anchor": slug(f"{sub['insurer']['code']}-{sub['kind']}-{sub['document_key']}"),
         "groups": [(clause, item_label(clause), groups[clause]) for clause in sorted(groups)],
+        "waived": waived,
         "closed": closed,
         "open_counts": open_counts,
         "score": score,
@@ -194,7 +228,15 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _context(results: dict[str, Any], lang: str) -> dict[str, Any]:
+def _dispensation_anchor(dispensation_id: str | None) -> str:
+    return "disp-" + re.sub(r"[^A-Za-z0-9._-]+", "-", dispensation_id or "")
+
+
+def _scope(d: dict[str, Any]) -> str:
+    return " · ".join(x for x in (d["insurer"], d["subject"], d["period"]) if x)
+
+
+def _context(results: dict[str, Any], lang: str, expiry_warning_days: int | None = None) -> dict[str, Any]:
     insurers: dict[str, dict[str, Any]] = {}
     for sub in results["submissions"]:
         code = sub["insurer"]["code"]
@@ -212,6 +254,16 @@ def _context(results: dict[str, Any], lang: str) -> dict[str, Any]:
     if not scored:  # filings only: show each filing's score
         scored = [d for ins in insurers.values() for d in ins["documents"]]
     text = _Text(lang)
+    dispensations = sorted(results.get("dispensations", []), key=lambda d: (d["expires"], d["id"]))
+    as_of = results["run"]["as_of"]
+
+    def fill(key: str, **values: Any) -> Markup:
+        return text.pair({k: v.format(**values) for k, v in LABELS[key].items()})
+
+    def expires_in(days: int) -> Markup:
+        if days == 0:
+            return text.pair({"en": "expires today", "zh": "今日到期"})
+        return text.pair({"en": f"expires in {days} day(s)", "zh": f"{days}天后到期"})
 
     def bar_label(doc: dict[str, Any]) -> str:
         sub = doc["sub"]
@@ -246,6 +298,16 @@ def _context(results: dict[str, Any], lang: str) -> dict[str, Any]:
         "severity_colours": charts.SEVERITY_COLOURS,
         "dimension_colours": charts.DIMENSION_COLOURS,
         "dimensions": DIMENSIONS,
+        "waived_total": sum(len(d["waived"]) for i in insurers.values() for d in i["documents"]),
+        "dispensations": dispensations,
+        "dispensations_by_id": {d["id"]: d for d in dispensations},
+        "expiring_soon": sum(1 for d in dispensations if d["expiring_soon"]),
+        "expiry_warning_days": expiry_warning_days,
+        "dispensation_anchor": _dispensation_anchor,
+        "scope": _scope,
+        "fill": fill,
+        "expires_in": expires_in,
+        "as_of": as_of,
     }
 
 
@@ -254,7 +316,9 @@ def environment() -> Environment:
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def render(results: dict[str, Any], lang: str = "both") -> str:
+def render(results: dict[str, Any], lang: str = "both", expiry_warning_days: int | None = None) -> str:
+    """The report; ``expiry_warning_days`` is the window the results' ``expiring_soon`` was judged with (named in
+    the dispensations section when given)."""
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {', '.join(LANGS)}")
-    return environment().get_template("report.html.j2").render(**_context(results, lang))
+    return environment().get_template("report.html.j2").render(**_context(results, lang, expiry_warning_days))

@@ -14,8 +14,12 @@ class ReportError(Exception):
     """The run or insurer asked for is not stored, or the file cannot be written."""
 
 
-def load_run(engine: Engine, run_id: int | None, insurer: str | None) -> dict[str, Any]:
-    """The results of ``run_id`` (default: the latest run), optionally one insurer's documents only."""
+def load_run(engine: Engine, run_id: int | None, insurer: str | None,
+             expiry_warning_days: int = 90) -> dict[str, Any]:
+    """The results of ``run_id`` (default: the latest run), optionally one insurer's documents only.
+
+    Dispensations expiring within ``expiry_warning_days`` of the run's as-of date are marked ``expiring_soon``.
+    """
     from ..results import run_results
     from ..store.queries import latest_run_id
 
@@ -25,7 +29,7 @@ def load_run(engine: Engine, run_id: int | None, insurer: str | None) -> dict[st
             raise ReportError("no runs stored yet; `inclusive-check run` makes one")
     with engine.connect() as conn:
         try:
-            results = run_results(conn, run_id, insurer=insurer)
+            results = run_results(conn, run_id, insurer=insurer, expiry_warning_days=expiry_warning_days)
         except LookupError:
             raise ReportError(f"no stored run {run_id}; `inclusive-check runs` lists them") from None
     if insurer and not results["submissions"]:
@@ -33,13 +37,15 @@ def load_run(engine: Engine, run_id: int | None, insurer: str | None) -> dict[st
     return results
 
 
-def write_report(results: dict[str, Any], fmt: str, path: Path, lang: str = "both") -> None:
+def write_report(results: dict[str, Any], fmt: str, path: Path, lang: str = "both",
+                 expiry_warning_days: int | None = None) -> None:
+    """``expiry_warning_days`` is the window ``load_run`` used; the HTML report names it."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "html":
             from . import html
 
-            path.write_text(html.render(results, lang), encoding="utf-8")
+            path.write_text(html.render(results, lang, expiry_warning_days), encoding="utf-8")
         elif fmt == "csv":
             from .tabular import write_csv
 

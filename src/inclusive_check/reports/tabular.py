@@ -1,7 +1,9 @@
 """CSV and XLSX: one row per finding, with every field of the JSON contract and the document it belongs to.
 
 ``message`` and ``title`` are flattened per language (``message_en``, ``message_zh``...); ``parameters``
-is JSON text. Numbers stay as the run stored them (margin is an exact decimal string).
+is JSON text. Numbers stay as the run stored them (margin is an exact decimal string). A waived finding
+keeps its row, with status ``waived`` and the id of the dispensation that covers it in ``dispensation``;
+XLSX also has a ``dispensations`` sheet (one row per dispensation of the run, with its status).
 
 CSV is UTF-8 with a byte-order mark, so that spreadsheet programs read the Chinese text right. A text
 cell that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or CR,
@@ -28,7 +30,11 @@ SCORE_COLUMNS = (
     "run_id", "submission_id", "insurer_code", "insurer_name", "kind", "period", "document_key", "revision",
     "compliance", "blocking", "variety", "coverage", "protection", "service", "breakdown",
 )
-INTEGER_COLUMNS = frozenset({"run_id", "submission_id", "revision", "clause"})
+DISPENSATION_COLUMNS = (
+    "run_id", "id", "status", "covered", "rule", "insurer", "subject", "period", "expires", "expires_in_days",
+    "expiring_soon", "approved_by", "reference", "reason",
+)
+INTEGER_COLUMNS = frozenset({"run_id", "submission_id", "revision", "clause", "covered", "expires_in_days"})
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL_XLSX = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -66,6 +72,11 @@ def score_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
             "breakdown": json.dumps(score.get("breakdown"), ensure_ascii=False, sort_keys=True) if score else None,
         })
     return rows
+
+
+def dispensation_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"run_id": results["run"]["id"], **{k: d.get(k) for k in DISPENSATION_COLUMNS if k != "run_id"}}
+            for d in results.get("dispensations", [])]
 
 
 def _is_number(text: str) -> bool:
@@ -130,12 +141,14 @@ def _sheet(workbook: Any, title: str, columns: tuple[str, ...], rows: list[dict[
 
 
 def write_xlsx(results: dict[str, Any], path: str) -> None:
-    """Sheets ``findings`` (one row per finding), ``scores`` (one row per document) and ``run``."""
+    """Sheets ``findings`` (one row per finding), ``scores`` (one row per document), ``dispensations`` (one row per
+    dispensation the run considered) and ``run``."""
     from openpyxl import Workbook
 
     workbook = Workbook()
     _sheet(workbook, "findings", FINDING_COLUMNS, finding_rows(results), first=True)
     _sheet(workbook, "scores", SCORE_COLUMNS, score_rows(results), first=False)
+    _sheet(workbook, "dispensations", DISPENSATION_COLUMNS, dispensation_rows(results), first=False)
     run = results["run"]
     info = [{"field": k, "value": json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else str(v)}
             for k, v in run.items()]
