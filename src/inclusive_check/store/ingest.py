@@ -28,7 +28,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..contract.load import Loaded, load_file
+from ..contract.load import Loaded, load_file, paused_gc
 from ..contract.models import Product, ProductFiling, Submission
 from . import tables as t
 
@@ -240,7 +240,8 @@ def _store(conn: Connection, source: str, sha256: str, raw: bytes, facts_of: Cal
     existing = conn.execute(_BY_SHA, {"sha": sha256}).first()
     if existing is not None:
         return FileResult(source, "unchanged", existing.id, existing.revision)
-    facts = facts_of()
+    with paused_gc():
+        facts = facts_of()
     insurer_id = _insurer_id(conn, facts.insurer_code, facts.insurer_name)
     same = {"insurer": insurer_id, "doc_kind": facts.kind, "key": facts.submission["document_key"]}
     last = conn.execute(_LAST_REVISION, same).scalar()
@@ -309,7 +310,8 @@ def _prepare(path: Path, max_bytes: int, native: bool) -> tuple[Loaded, Facts | 
     if not loaded.ok:
         return loaded, None
     assert loaded.document is not None
-    facts = document_facts(loaded.document, native)
+    with paused_gc():
+        facts = document_facts(loaded.document, native)
     loaded.document = None
     return loaded, facts
 
