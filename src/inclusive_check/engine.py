@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, case, insert, literal, select, update
+from sqlalchemy import Connection, Engine, Select, case, func, insert, literal, null, select, update
 
 from . import __version__
+from .contract.load import paused_gc
 from .rules.base import STATUSES, RuleModule, Scope, Verdict
 from .ruleset import Ruleset
 from .store import tables as t
@@ -127,11 +128,12 @@ def _finding_rows(run_id: int, rule: RuleModule, verdicts: Iterable[Verdict],
 
 def _insert_batched(conn: Connection, rows: Iterator[tuple[Any, ...]], native: bool = False) -> int:
     count, batch = 0, []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= _BATCH:
-            _write_findings(conn, batch, native)
-            count, batch = count + len(batch), []
+    with paused_gc():  # a rule yields a Verdict per subject: many small objects, no cycles
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= _BATCH:
+                _write_findings(conn, batch, native)
+                count, batch = count + len(batch), []
     if batch:
         _write_findings(conn, batch, native)
         count += len(batch)
@@ -145,12 +147,33 @@ def _write_findings(conn: Connection, batch: list[tuple[Any, ...]], native: bool
         conn.execute(insert(t.Finding), [dict(zip(FINDING_COLUMNS, row, strict=True)) for row in batch])
 
 
+def _insert_from_select(conn: Connection, run_id: int, rule: RuleModule, query: Select[Any]) -> int:
+    """Findings written by the database alone: ``INSERT INTO findings ... SELECT`` over a rule's query.
+
+    A rule module may offer ``findings_query(conn, scope, params)`` beside ``evaluate``: a SELECT whose
+    labelled columns are ``submission_id``, ``subject``, ``status``, ``expected``, ``actual``, ``margin``,
+    ``key`` and ``ordinal``, each row the finding ``evaluate`` would yield, in ``(submission_id, ordinal)``
+    order. No Python runs per subject: at market scale the findings of per-product rules are most of a run.
+    """
+    q = query.subquery()
+    severities = case({s: severity(s, rule.STRENGTH) for s in STATUSES}, value=q.c.status, else_="info")
+    rows = (select(literal(run_id), q.c.submission_id, literal(rule.ID), literal(rule.CLAUSE), literal(rule.STRENGTH),
+                   severities, q.c.status, q.c.subject, q.c.key, func.substr(q.c.expected, 1, 500),
+                   func.substr(q.c.actual, 1, 500), q.c.margin, null())
+            .order_by(q.c.submission_id, q.c.ordinal))
+    return int(conn.execute(insert(t.Finding).from_select(list(FINDING_COLUMNS), rows)).rowcount)
+
+
 def evaluate_rules(conn: Connection, run_id: int, ruleset: Ruleset, rules: Sequence[RuleModule]) -> int:
     total, native = 0, conn.dialect.name == "sqlite"
     for rule in rules:
         for segment in ruleset.segments(rule):
             scope = Scope(run_id, segment.start, segment.end, segment.in_force_from)
             try:
+                bulk = getattr(rule, "findings_query", None) if segment.params is not None else None
+                if bulk is not None:
+                    total += _insert_from_select(conn, run_id, rule, bulk(conn, scope, segment.params))
+                    continue
                 verdicts = (rule.evaluate(conn, scope, segment.params) if segment.params is not None
                             else _not_applicable(conn, scope, rule, segment.reason))
                 total += _insert_batched(conn, _finding_rows(run_id, rule, verdicts, native), native)
