@@ -359,12 +359,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--filings", type=int, default=1000)
     ap.add_argument("--skip", action="append", default=[], choices=["peer", "filings", "floor"],
                     help="leave out a measurement (repeatable); its keys are null")
+    ap.add_argument("--proto", action="store_true",
+                    help="run the CLI with bench/proto_sql_findings.py installed (set-based per-product findings)")
     args = ap.parse_args(argv)
     workdir: Path = args.workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
-    cli = _tool("inclusive-check")
+    cli = [sys.executable, str(HERE / "proto_cli.py")] if args.proto else [_tool("inclusive-check")]
     out: dict[str, Any] = {"insurers": args.insurers, "products_per_insurer": args.products, "seed": args.seed,
-                           "load_before": round(os.getloadavg()[0], 2)}
+                           "proto": args.proto, "load_before": round(os.getloadavg()[0], 2)}
 
     market, filing_dir, gen_s = generate(workdir, args.insurers, args.products, args.filings, args.seed)
     files = sorted(market.glob("*.json"))
@@ -373,7 +375,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     out["generate_s"] = round(gen_s, 2)
 
     # --help: the fastest command, median of 5 (a cold first start is not the steady state CI sees).
-    out["help_s"] = round(median([Child([cli, "--help"]).expect(0).seconds for _ in range(5)]), 3)
+    out["help_s"] = round(median([Child([_tool("inclusive-check"), "--help"]).expect(0).seconds for _ in range(5)]), 3)
 
     # e2e: validate + ingest + check + score through the CLI on a fresh SQLite file.
     db = workdir / "market.db"
@@ -381,14 +383,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     url = f"sqlite:///{db}"
     # Default (text) output, as a supervisor runs it: the open findings are listed, passes are counted.
-    ingest = Child([cli, "--db", url, "ingest", str(market)]).expect(0)
-    run = Child([cli, "--db", url, "run", "--exit-zero"]).expect(0)
+    ingest = Child([*cli, "--db", url, "ingest", str(market)]).expect(0)
+    run = Child([*cli, "--db", url, "run", "--exit-zero"]).expect(0)
     out["ingest_s"], out["run_s"] = round(ingest.seconds, 2), round(run.seconds, 2)
     out["e2e_s"] = round(ingest.seconds + run.seconds, 2)
     out["findings"] = finding_count(db, 1)
 
     # recheck: a new run over the stored market, and one full scan of the stored product rows.
-    recheck = Child([cli, "--db", url, "run", "--exit-zero"]).expect(0)
+    recheck = Child([*cli, "--db", url, "run", "--exit-zero"]).expect(0)
     out["recheck_s"] = round(recheck.seconds, 2)
     scan_s, scanned = scan(db)
     assert scanned == out["products"], (scanned, out["products"])
@@ -421,17 +423,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "filings" not in args.skip and args.filings:
         schema = workdir / "product_filing.schema.json"
         with schema.open("wb") as fh:
-            Child([cli, "schema", "product_filing"], stdout=fh).expect(0)
+            Child([*cli, "schema", "product_filing"], stdout=fh).expect(0)
         filing_files = sorted(str(p) for p in filing_dir.glob("*.json"))
         # No --db and no ./inclusive-check.db in the working directory: the filings are checked on their own.
-        ours_run = Child([cli, "check", "--exit-zero", str(filing_dir)], cwd=workdir).expect(0)
+        ours_run = Child([*cli, "check", "--exit-zero", str(filing_dir)], cwd=workdir).expect(0)
         theirs = Child([_tool("check-jsonschema"), "--schemafile", str(schema), *filing_files],
                        cwd=workdir).expect(0)
         out["filings"] = len(filing_files)
         out["filings_s"], out["check_jsonschema_s"] = round(ours_run.seconds, 3), round(theirs.seconds, 3)
         out["filings_over_check_jsonschema"] = round(ours_run.seconds / theirs.seconds, 2)
         one = filing_files[0]
-        ours_one = median([Child([cli, "check", "--exit-zero", one], cwd=workdir)
+        ours_one = median([Child([*cli, "check", "--exit-zero", one], cwd=workdir)
                            .expect(0).seconds for _ in range(3)])
         theirs_one = median([Child([_tool("check-jsonschema"), "--schemafile", str(schema), one], cwd=workdir)
                              .expect(0).seconds for _ in range(3)])
