@@ -359,14 +359,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--filings", type=int, default=1000)
     ap.add_argument("--skip", action="append", default=[], choices=["peer", "filings", "floor"],
                     help="leave out a measurement (repeatable); its keys are null")
-    ap.add_argument("--proto", action="store_true",
-                    help="run the CLI with bench/proto_sql_findings.py installed (set-based per-product findings)")
     args = ap.parse_args(argv)
     workdir: Path = args.workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
-    cli = [sys.executable, str(HERE / "proto_cli.py")] if args.proto else [_tool("inclusive-check")]
+    cli = [_tool("inclusive-check")]
     out: dict[str, Any] = {"insurers": args.insurers, "products_per_insurer": args.products, "seed": args.seed,
-                           "proto": args.proto, "load_before": round(os.getloadavg()[0], 2)}
+                           "load_before": round(os.getloadavg()[0], 2)}
 
     market, filing_dir, gen_s = generate(workdir, args.insurers, args.products, args.filings, args.seed)
     files = sorted(market.glob("*.json"))

@@ -1,71 +1,52 @@
-"""A rule may give its findings as one SELECT (``findings_query``); the engine writes them with INSERT ... SELECT.
+"""Per-product rules return one SELECT that the database writes (INSERT ... SELECT, no Python per product).
 
-The rows must be the ones ``evaluate`` yields through the Python path, in the same order, on each backend.
+The texts and margins that SQL writes must be exactly what Python's decimal formatting gives
+(``rules.base.percent`` and ``Decimal`` subtraction), on SQLite (REAL) and on PostgreSQL (NUMERIC), for
+awkward rates too: 15 decimal places, whole numbers, trailing zeros.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
+from decimal import Decimal
 from typing import Any
 
-import pytest
-from sqlalchemy import Connection, Numeric, case, cast, func, literal, null, select
-
+from inclusive_check.contract.load import parse_bytes
 from inclusive_check.engine import Selection, execute_run
-from inclusive_check.rules import ic08_target_groups
-from inclusive_check.rules.base import Scope, status_case
+from inclusive_check.results import run_results
+from inclusive_check.rules.base import number, percent
 from inclusive_check.ruleset import load_ruleset
-from inclusive_check.store import tables as t
-from inclusive_check.store.ingest import ingest_paths
+from inclusive_check.store.ingest import ingest_one
+from rulecases import base, to_json
 
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
-COLUMNS = ("submission_id", "rule_id", "clause", "strength", "severity", "status", "subject", "key", "expected",
-           "actual", "margin", "dispensation_id")
-
-
-def target_groups_query(conn: Connection, scope: Scope, p: Any) -> Any:
-    """IC08-TARGET-GROUPS's ``evaluate``, as SQL."""
-    rs, pr = t.RunSubmission, t.Product
-    trim = func.trim if conn.dialect.name == "sqlite" else func.btrim
-    groups = func.replace(trim(pr.target_groups, ","), ",", ", ")
-    return (
-        select(rs.submission_id.label("submission_id"), (pr.pointer + "/target_groups").label("subject"),
-               status_case(pr.target_group_count > 0), literal("at least 1 target group").label("expected"),
-               case((groups == "", "none"), else_=groups).label("actual"), cast(null(), Numeric).label("margin"),
-               literal("").label("key"), pr.id.label("ordinal"))
-        .join(pr, pr.submission_id == rs.submission_id)
-        .where(scope.where(), pr.dedicated_inclusive.is_(True))
-    )
+PAIRS = [  # (own premium rate, comparable premium rate)
+    ("0.05", "0.05"), ("0.0499", "0.05"), ("0.123456789012345", "0.123456789012346"), ("0", "1"),
+    ("0.000000000000001", "0.000000000000002"), ("0.1", "0.30"), ("0.999999999999999", "1"), ("0.0012", "0.0018"),
+    ("0.07", "0.069999999999999"),
+]
 
 
-def _findings(store: Any, run_id: int) -> list[tuple[Any, ...]]:
-    f = t.Finding
+def test_sql_written_findings_equal_decimal_formatting(store: Any) -> None:
+    doc = base("submission")
+    template = doc["products"][0]
+    doc["products"] = [
+        {**template, "code": f"P-{i}", "premium_rate": Decimal(own),
+         "comparable": {**template["comparable"], "premium_rate": Decimal(theirs)}}
+        for i, (own, theirs) in enumerate(PAIRS)]
+    doc["products"].append({**template, "code": "P-NONE", "target_groups": [], "comparable": None})
+    sid = ingest_one(store, parse_bytes(to_json(doc), "doc.json")).submission_id
+    run_id = execute_run(store, load_ruleset(), Selection(submission_ids=(sid,) if sid else ()), date(2026, 1, 1))
     with store.connect() as conn:
-        return [tuple(r) for r in conn.execute(select(*[getattr(f, c) for c in COLUMNS])
-                                               .where(f.run_id == run_id).order_by(f.id))]
-
-
-def test_set_based_findings_equal_the_python_path(store: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    files = sorted((SAMPLES / "submissions").glob("*.json"))
-    # a product with no target group and a dedicated product added, so that both statuses occur
-    extra = tmp_path / "extra.json"
-    text = (SAMPLES / "submissions" / "hx-life-2025.json").read_text("utf-8")
-    extra.write_text(text.replace('"HX-LIFE-001"', '"HX-LIFE-002"').replace(
-        '"target_groups": ["rural_residents", "poverty_alleviated"]', '"target_groups": []'), "utf-8")
-    assert not ingest_paths(store, [*files, extra], 64 * 2**20).quarantined
-    ruleset, as_of = load_ruleset(None), date(2026, 1, 15)
-    python_run = execute_run(store, ruleset, Selection(), as_of)
-    calls: list[Scope] = []
-
-    def counted(conn: Connection, scope: Scope, p: Any) -> Any:
-        calls.append(scope)
-        return target_groups_query(conn, scope, p)
-
-    monkeypatch.setattr(ic08_target_groups, "findings_query", counted, raising=False)
-    sql_run = execute_run(store, ruleset, Selection(), as_of)
-    assert calls, "the engine did not use findings_query"
-    python_rows, sql_rows = _findings(store, python_run), _findings(store, sql_run)
-    assert python_rows == sql_rows
-    judged = [r for r in sql_rows if r[1] == ic08_target_groups.ID]
-    assert {r[5] for r in judged} == {"pass", "fail"}
+        findings = run_results(conn, run_id)["submissions"][0]["findings"]
+    rates = [(f["subject"], f["status"], f["expected"], f["actual"], f["margin"])
+             for f in findings if f["rule_id"] == "IC08-PREMIUM-RATE"]
+    expected = [(f"/products/{i}/premium_rate", "pass" if Decimal(own) < Decimal(theirs) else "fail",
+                 f"premium_rate < {percent(Decimal(theirs))} (P-STD-1)", percent(Decimal(own)),
+                 number(Decimal(theirs) - Decimal(own))) for i, (own, theirs) in enumerate(PAIRS)]
+    expected.append((f"/products/{len(PAIRS)}/premium_rate", "indeterminate", "premium_rate below a named comparable",
+                     "0.1%; comparable premium_rate not reported (no comparable product named)", None))
+    assert rates == expected
+    groups = [(f["subject"], f["status"], f["actual"]) for f in findings if f["rule_id"] == "IC08-TARGET-GROUPS"]
+    assert groups[0] == ("/products/0/target_groups", "pass",
+                         "elderly, micro_small_enterprises, rural_residents, small_farmers")
+    assert groups[-1] == (f"/products/{len(PAIRS)}/target_groups", "fail", "none")

@@ -150,10 +150,9 @@ def _write_findings(conn: Connection, batch: list[tuple[Any, ...]], native: bool
 def _insert_from_select(conn: Connection, run_id: int, rule: RuleModule, query: Select[Any]) -> int:
     """Findings written by the database alone: ``INSERT INTO findings ... SELECT`` over a rule's query.
 
-    A rule module may offer ``findings_query(conn, scope, params)`` beside ``evaluate``: a SELECT whose
-    labelled columns are ``submission_id``, ``subject``, ``status``, ``expected``, ``actual``, ``margin``,
-    ``key`` and ``ordinal``, each row the finding ``evaluate`` would yield, in ``(submission_id, ordinal)``
-    order. No Python runs per subject: at market scale the findings of per-product rules are most of a run.
+    A rule's ``evaluate`` may return a SELECT instead of verdicts (see ``rules.base``): its labelled columns
+    ``submission_id``, ``subject``, ``status``, ``expected``, ``actual``, ``margin``, ``key`` and ``ordinal``
+    are the findings, stored in ``(submission_id, ordinal)`` order. No Python runs per subject.
     """
     q = query.subquery()
     severities = case({s: severity(s, rule.STRENGTH) for s in STATUSES}, value=q.c.status, else_="info")
@@ -170,13 +169,12 @@ def evaluate_rules(conn: Connection, run_id: int, ruleset: Ruleset, rules: Seque
         for segment in ruleset.segments(rule):
             scope = Scope(run_id, segment.start, segment.end, segment.in_force_from)
             try:
-                bulk = getattr(rule, "findings_query", None) if segment.params is not None else None
-                if bulk is not None:
-                    total += _insert_from_select(conn, run_id, rule, bulk(conn, scope, segment.params))
-                    continue
                 verdicts = (rule.evaluate(conn, scope, segment.params) if segment.params is not None
                             else _not_applicable(conn, scope, rule, segment.reason))
-                total += _insert_batched(conn, _finding_rows(run_id, rule, verdicts, native), native)
+                if isinstance(verdicts, Select):
+                    total += _insert_from_select(conn, run_id, rule, verdicts)
+                else:
+                    total += _insert_batched(conn, _finding_rows(run_id, rule, verdicts, native), native)
             except RuleCrash:
                 raise
             except Exception as exc:  # a crashing rule is a bug: name it, never swallow it

@@ -1,39 +1,84 @@
-"""The shared shape of the two "below the comparable product" rules (items 8 and 12)."""
+"""The shared shape of the two "below the comparable product" rules (items 8 and 12).
+
+These per-product rules are most of a market's findings, so they are written by the database alone:
+``evaluate`` returns a SELECT whose rows are the findings and the engine stores them with one
+``INSERT ... SELECT`` (no Python per product). Texts and margins are exact on both backends:
+
+* SQLite keeps rates as REAL. A rate has at most 15 decimal places (the contract's ``max_digits``), so
+  ``N = CAST(ROUND(rate * 1e15) AS INTEGER)`` is the filed decimal times 10**15, exactly (N <= 10**15 <
+  2**53). The percentage is N / 10**13 written out with its fraction's trailing zeros cut.
+* PostgreSQL keeps NUMERIC: ``trim_scale(rate * 100)`` is the percentage, ``theirs - mine`` the margin.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    Select,
+    Text,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    true,
+)
 
 from ..store import tables as t
-from .base import Scope, Verdict, exact, percent, status_case
+from .base import Scope, status_case
+
+_PCT = 10**13  # rate * 100 = N / 10**13
+
+
+def _text(value: Any) -> Any:
+    return cast(value, Text)
+
+
+def _scaled(rate: Any) -> Any:
+    return cast(func.round(rate * literal_column("1e15")), Integer)
+
+
+def percent_sql(dialect: str, rate: Any) -> Any:
+    """SQL for ``base.percent(rate)``: 0.0499 -> '4.99%'."""
+    if dialect == "sqlite":
+        n = _scaled(rate)
+        fraction = func.rtrim(func.substr("0000000000000" + _text(n % _PCT), -13), "0")
+        return _text(n // _PCT) + case((n % _PCT == 0, ""), else_="." + fraction) + "%"
+    return _text(func.trim_scale(rate * 100)) + "%"
+
+
+def margin_sql(dialect: str, own: Any, theirs: Any) -> Any:
+    """SQL for the exact difference ``theirs - own``."""
+    if dialect == "sqlite":
+        return (_scaled(theirs) - _scaled(own)) / literal_column("1e15")
+    return func.trim_scale(theirs - own)
 
 
 def below_comparable(conn: Connection, scope: Scope, own: Any, comparable: Any, field: str,
-                     applies: ColumnElement[bool] | None = None) -> Iterator[Verdict]:
+                     applies: ColumnElement[bool] | None = None) -> Select[Any]:
     """Dedicated products whose ``own`` rate must be strictly below the comparable's (equal fails)."""
     rs, pr = t.RunSubmission, t.Product
-    query = (
-        select(rs.submission_id, pr.pointer, own.label("own"), comparable.label("comparable"),
-               pr.comparable_code,
-               status_case(own < comparable, indeterminate=(own.is_(None) | comparable.is_(None))))
+    dialect = conn.dialect.name
+    code = func.coalesce(pr.comparable_code, "no comparable product named")
+    missing = own.is_(None) | comparable.is_(None)
+    expected = case((comparable.is_(None), f"{field} below a named comparable"),
+                    else_=f"{field} < " + percent_sql(dialect, comparable) + " (" + code + ")")
+    actual = case((own.is_(None), f"{field} not reported"),
+                  (comparable.is_(None), percent_sql(dialect, own) + f"; comparable {field} not reported (" + code
+                   + ")"),
+                  else_=percent_sql(dialect, own))
+    return (
+        select(rs.submission_id.label("submission_id"), (pr.pointer + f"/{field}").label("subject"),
+               status_case(own < comparable, indeterminate=missing), expected.label("expected"),
+               actual.label("actual"),
+               case((missing, null()), else_=margin_sql(dialect, own, comparable)).label("margin"),
+               literal("").label("key"), pr.id.label("ordinal"))
         .join(pr, pr.submission_id == rs.submission_id)
         .where(scope.where(), pr.dedicated_inclusive.is_(True), true() if applies is None else applies)
-        .order_by(rs.submission_id, pr.id)
     )
-    for row in conn.execute(query):
-        mine, theirs = exact(row.own), exact(row.comparable)
-        code = row.comparable_code or "no comparable product named"
-        expected = (f"{field} < {percent(theirs)} ({code})" if theirs is not None
-                    else f"{field} below a named comparable")
-        if mine is None:
-            actual = f"{field} not reported"
-        elif theirs is None:
-            actual = f"{percent(mine)}; comparable {field} not reported ({code})"
-        else:
-            actual = percent(mine)
-        margin = theirs - mine if mine is not None and theirs is not None else None
-        yield Verdict(row.submission_id, f"{row.pointer}/{field}", row.status, expected, actual, margin)
-

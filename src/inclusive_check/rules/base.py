@@ -4,6 +4,10 @@ A rule is a small module: ``ID``, ``CLAUSE`` (the guidance item), ``STRENGTH``, 
 ``MESSAGES`` per status, a pydantic ``Params`` and ``evaluate``. ``evaluate`` runs one set-based
 query that judges every subject of every submission in a run's scope and yields one ``Verdict``
 per subject. The judgement (the status) is made in SQL; Python only formats what it shows.
+
+A per-product rule, whose findings are most of a market's, instead returns the SELECT itself: its
+labelled columns ``submission_id``, ``subject``, ``status``, ``expected``, ``actual``, ``margin``, ``key``
+and ``ordinal`` are the findings, and the engine stores them with one ``INSERT ... SELECT``.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from decimal import Decimal
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import ColumnElement, Connection, and_, case, false, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, case, false, or_, select
 
 from ..store import tables as t
 
@@ -81,7 +85,7 @@ class RuleModule(Protocol):
     @property
     def __doc__(self) -> str | None: ...  # type: ignore[override]
 
-    def evaluate(self, conn: Connection, scope: Scope, params: Any, /) -> Iterable[Verdict]: ...
+    def evaluate(self, conn: Connection, scope: Scope, params: Any, /) -> Iterable[Verdict] | Select[Any]: ...
 
 
 def submission_scope(scope: Scope) -> Any:

@@ -17,14 +17,13 @@ Compliant::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Final
+from typing import Any, Final
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Select
 
 from ..store import tables as t
 from ._product_rates import below_comparable
-from .base import NoParams, Scope, Verdict
+from .base import NoParams, Scope
 
 ID = "IC08-PREMIUM-RATE"
 CLAUSE = 8
@@ -49,6 +48,6 @@ MESSAGES = {
 Params = NoParams
 
 
-def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
+def evaluate(conn: Connection, scope: Scope, p: Params) -> Select[Any]:
     pr = t.Product
     return below_comparable(conn, scope, pr.premium_rate, pr.comparable_premium_rate, "premium_rate")

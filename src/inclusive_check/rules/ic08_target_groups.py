@@ -15,13 +15,12 @@ Compliant::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Final
+from typing import Any, Final
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Numeric, Select, case, cast, func, literal, null, select
 
 from ..store import tables as t
-from .base import NoParams, Scope, Verdict, status_case
+from .base import NoParams, Scope, status_case
 
 ID = "IC08-TARGET-GROUPS"
 CLAUSE = 8
@@ -40,15 +39,16 @@ MESSAGES = {
 Params = NoParams
 
 
-def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
+def evaluate(conn: Connection, scope: Scope, p: Params) -> Select[Any]:
+    """One SELECT whose rows are the findings; the engine stores them with INSERT ... SELECT."""
     rs, pr = t.RunSubmission, t.Product
-    query = (
-        select(rs.submission_id, pr.pointer, pr.target_groups, status_case(pr.target_group_count > 0))
+    trim = func.trim if conn.dialect.name == "sqlite" else func.btrim
+    groups = func.replace(trim(pr.target_groups, ","), ",", ", ")
+    return (
+        select(rs.submission_id.label("submission_id"), (pr.pointer + "/target_groups").label("subject"),
+               status_case(pr.target_group_count > 0), literal("at least 1 target group").label("expected"),
+               case((groups == "", "none"), else_=groups).label("actual"), cast(null(), Numeric).label("margin"),
+               literal("").label("key"), pr.id.label("ordinal"))
         .join(pr, pr.submission_id == rs.submission_id)
         .where(scope.where(), pr.dedicated_inclusive.is_(True))
-        .order_by(rs.submission_id, pr.id)
     )
-    for row in conn.execute(query):
-        groups = row.target_groups.strip(",").replace(",", ", ")
-        yield Verdict(row.submission_id, f"{row.pointer}/target_groups", row.status,
-                      "at least 1 target group", groups or "none")

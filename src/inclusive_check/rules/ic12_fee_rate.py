@@ -19,16 +19,15 @@ Compliant::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import Field
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Select
 
 from ..store import tables as t
 from ._product_rates import below_comparable
 from .base import Params as _Params
-from .base import Scope, Verdict, channel_used
+from .base import Scope, channel_used
 
 ID = "IC12-FEE-RATE"
 CLAUSE = 12
@@ -60,7 +59,7 @@ class Params(_Params):
     intermediary_channels: Annotated[list[Channel], Field(min_length=1)]
 
 
-def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
+def evaluate(conn: Connection, scope: Scope, p: Params) -> Select[Any]:
     pr = t.Product
     return below_comparable(conn, scope, pr.intermediary_fee_rate, pr.comparable_fee_rate,
                             "intermediary_fee_rate", channel_used(p.intermediary_channels))
