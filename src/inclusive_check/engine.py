@@ -202,10 +202,3 @@ def execute_run(engine: Engine, ruleset: Ruleset, selection: Selection, as_of: d
         conn.execute(update(t.Run).where(t.Run.id == run_id).values(finished_at=_now()))
     return run_id
 
-
-def run_submission_count(conn: Connection, run_id: int) -> int:
-    from sqlalchemy import func
-
-    return int(conn.execute(select(func.count()).select_from(t.RunSubmission)
-                            .where(t.RunSubmission.run_id == run_id)).scalar_one())
-
