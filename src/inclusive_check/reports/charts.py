@@ -6,7 +6,7 @@ Each function returns one ``<svg>`` element as markup. Labels inside a chart are
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -40,20 +40,27 @@ def _label(text: str, href: str, x: float, y: float, anchor: str = "end") -> str
     return f'<a href="{escape(href)}">{label}</a>' if href else label
 
 
+def _frame(element_id: str, title: str, width: int, height: int, label_w: int, plot_w: int, top: int,
+           bottom: int, tick_text: Callable[[int], str]) -> list[str]:
+    """The opening of a horizontal-bar chart: the svg element, its title and a 0/25/50/75/100 grid."""
+    parts = [f'<svg id="{element_id}" class="chart" role="img" xmlns="http://www.w3.org/2000/svg" '
+             f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" {FONT} font-size="12">',
+             f"<title>{escape(title)}</title>"]
+    for tick in range(0, 101, 25):
+        x = label_w + plot_w * tick / 100
+        parts.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{bottom}" class="grid"/>')
+        parts.append(f'<text x="{x:.1f}" y="{top - 10}" text-anchor="middle" class="tick">{tick_text(tick)}</text>')
+    return parts
+
+
 def score_bars(element_id: str, title: str, bars: Sequence[Bar], maximum: Decimal = Decimal(100),
                blocking_mark: str = "blocking") -> Markup:
     """Horizontal bars on a 0..maximum scale, coloured by band; a blocking failure is drawn red and marked."""
     label_w, plot_w, row_h, top = 190, 560, 26, 26
     height = top + row_h * max(len(bars), 1) + 10
     width = label_w + plot_w + 170
-    parts = [f'<svg id="{element_id}" class="chart" role="img" xmlns="http://www.w3.org/2000/svg" '
-             f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" {FONT} font-size="12">',
-             f"<title>{escape(title)}</title>"]
-    for tick in range(0, 101, 25):
-        x = label_w + plot_w * tick / 100
-        parts.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 10}" class="grid"/>')
-        parts.append(f'<text x="{x:.1f}" y="{top - 10}" text-anchor="middle" class="tick">'
-                     f"{maximum * tick / 100:g}</text>")
+    parts = _frame(element_id, title, width, height, label_w, plot_w, top, height - 10,
+                   lambda tick: f"{maximum * tick / 100:g}")
     for i, bar in enumerate(bars):
         y = top + i * row_h
         parts.append(_label(bar.label, bar.href, label_w - 8, y + 16))
@@ -117,13 +124,7 @@ def grouped_bars(element_id: str, title: str, rows: Sequence[tuple[str, str, dic
     row_h = bar_h * len(dimensions) + 12
     height = top + row_h * max(len(rows), 1) + 6
     width = label_w + plot_w + 60
-    parts = [f'<svg id="{element_id}" class="chart" role="img" xmlns="http://www.w3.org/2000/svg" '
-             f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" {FONT} font-size="12">',
-             f"<title>{escape(title)}</title>"]
-    for tick in range(0, 101, 25):
-        x = label_w + plot_w * tick / 100
-        parts.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 6}" class="grid"/>')
-        parts.append(f'<text x="{x:.1f}" y="{top - 10}" text-anchor="middle" class="tick">{tick}</text>')
+    parts = _frame(element_id, title, width, height, label_w, plot_w, top, height - 6, str)
     for i, (label, href, values) in enumerate(rows):
         y0 = top + i * row_h
         parts.append(_label(label, href, label_w - 8, y0 + row_h / 2 + 2))
