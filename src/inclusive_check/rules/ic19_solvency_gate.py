@@ -66,21 +66,24 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
     dedicated = and_(pr.submission_id == rs.submission_id, pr.dedicated_inclusive.is_(True))
 
     # The context is the submission itself, or a filing's insurer context (engine). Quarters that ended
-    # before the obligation took effect are not judged.
+    # before the obligation took effect are not judged. Products are counted per quarter first, and only
+    # then joined to the solvency figures: the join then sees one row per quarter, not one per product.
     facts = rs.context_submission_id
     in_force = pq.quarter_end >= scope.in_force_from if scope.in_force_from else true()
-    quarters = (
-        select(rs.submission_id, sub.kind, pq.quarter, sq.position, sq.core_ratio_pct,
-               sq.comprehensive_ratio_pct, sq.irr_class, func.count(pr.id).label("on_sale"),
-               status_case(passed, indeterminate=sq.id.is_(None)))
+    on_sale_count = select(func.count(pr.id)).where(dedicated, on_sale).scalar_subquery()
+    counted = (
+        select(rs.submission_id, rs.context_submission_id, sub.kind, pq.quarter, on_sale_count.label("on_sale"))
         .join(sub, sub.id == rs.submission_id)
-        .join(pr, dedicated)
-        .join(pq, and_(pq.submission_id == facts, on_sale, in_force))
-        .outerjoin(sq, and_(sq.submission_id == facts, sq.quarter == pq.quarter))
+        .join(pq, and_(pq.submission_id == facts, in_force))
         .where(scope.where())
-        .group_by(rs.submission_id, sub.kind, pq.quarter, sq.id, sq.position, sq.core_ratio_pct,
-                  sq.comprehensive_ratio_pct, sq.irr_class)
-        .order_by(rs.submission_id, pq.quarter)
+        .subquery()
+    )
+    quarters = (
+        select(counted.c.submission_id, counted.c.kind, counted.c.quarter, sq.position, sq.core_ratio_pct,
+               sq.comprehensive_ratio_pct, sq.irr_class, counted.c.on_sale,
+               status_case(passed, indeterminate=sq.id.is_(None)))
+        .outerjoin(sq, and_(sq.submission_id == counted.c.context_submission_id, sq.quarter == counted.c.quarter))
+        .order_by(counted.c.submission_id, counted.c.quarter)
     )
     irr = f", IRR class in {'/'.join(p.passing_irr_grades)}" if p.irr_condition else ""
     expected = (f"core >= {number(p.min_core_ratio_pct)}%, comprehensive >= "
@@ -108,6 +111,8 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
 
 def _judged(rows: Iterable[Any], p: Params, expected: str) -> Iterator[Verdict]:
     for row in rows:
+        if not row.on_sale:  # filtered here: in SQL, SQLite would count the products a second time
+            continue
         products = f"{row.on_sale} dedicated product(s) on sale"
         filing = row.kind == "product_filing"
         subject = "/product" if filing else f"/solvency/{row.position}"
