@@ -42,6 +42,5 @@ def covered(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
     query = select(probes.c.id, select(pr.pointer).where(pr.id == hit).scalar_subquery().label("first"))
     expected = "an inclusive product for " + ", ".join([*p.target_groups, *p.lines])
     for row in conn.execute(query.order_by(probes.c.id)):
-        status = "pass" if row.first else "fail"
-        yield Verdict(row.id, row.first or "/products", status, expected,
+        yield Verdict(row.id, row.first or "/products", "pass" if row.first else "fail", expected,
                       f"first: {row.first}" if row.first else "none")
