@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -28,7 +29,7 @@ from sqlalchemy import Connection, func, select
 
 from .dispensations import run_dispensations
 from .rules import ALL_RULES
-from .rules.base import RuleModule, number
+from .rules.base import STATUSES, RuleModule, number
 from .ruleset import Ruleset, RulesetError, load_ruleset_text
 from .store import tables as t
 
@@ -77,6 +78,26 @@ def _margin(value: Decimal | float | None) -> str | None:
     return None if value is None else number(value)
 
 
+def _product_codes(conn: Connection, findings: Sequence[Any]) -> dict[int, dict[str, str]]:
+    """submission id -> {"/products/3": product code} for the dedicated products the findings name."""
+    wanted: dict[int, set[str]] = {}
+    for finding in findings:
+        if finding.subject.startswith("/products/"):
+            head = finding.subject[len("/products/"):].partition("/")[0]
+            wanted.setdefault(finding.submission_id, set()).add(f"/products/{head}")
+    p = t.Product
+    codes: dict[int, dict[str, str]] = {}
+    for sid, pointers in wanted.items():
+        ordered = sorted(pointers)
+        for start in range(0, len(ordered), 500):
+            # By the (submission, pointer) key; the dedicated ones kept here, so that the key's index serves.
+            query = select(p.pointer, p.code, p.dedicated_inclusive).where(
+                p.submission_id == sid, p.pointer.in_(ordered[start:start + 500]))
+            codes.setdefault(sid, {}).update({row.pointer: row.code for row in conn.execute(query)
+                                              if row.dedicated_inclusive})
+    return codes
+
+
 def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, status: str | None = None,
                 include_passes: bool = True, expiry_warning_days: int = 90) -> dict[str, Any]:
     run = conn.execute(select(t.Run.__table__).where(t.Run.id == run_id)).first()
@@ -102,15 +123,12 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
     query = select(f.__table__).where(f.run_id == run_id).order_by(f.submission_id, f.id)
     if status:
         query = query.where(f.status == status)
-    elif not include_passes:
-        query = query.where(f.status.not_in(("pass", "not_applicable")))
+    elif not include_passes:  # a list of statuses, not NOT IN, so that the (run, status) index serves it
+        query = query.where(f.status.in_([s for s in STATUSES if s not in ("pass", "not_applicable")]))
     params_cache: dict[tuple[str, date], dict[str, Any]] = {}
-    p = t.Product
-    codes: dict[int, dict[str, str]] = {}
-    for sid, pointer, code in conn.execute(select(p.submission_id, p.pointer, p.code).where(
-            p.submission_id.in_(out_subs), p.dedicated_inclusive.is_(True))):
-        codes.setdefault(sid, {})[pointer] = code
-    for finding in conn.execute(query):
+    findings = conn.execute(query).all()
+    codes = _product_codes(conn, findings)
+    for finding in findings:
         sub = out_subs.get(finding.submission_id)
         if sub is None:
             continue

@@ -9,7 +9,7 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Connection, case, func, insert, or_, select
+from sqlalchemy import Connection, func, insert, select
 
 from .ruleset import AtLeast, AtMost, Indicators, Ruleset
 from .store import tables as t
@@ -45,6 +45,11 @@ def _dec(value: Any) -> Decimal:
     return Decimal(0) if value is None else Decimal(str(value))
 
 
+def _count(listed: str | None) -> int:
+    """How many names a ",a,b," list holds."""
+    return len([name for name in (listed or "").split(",") if name])
+
+
 def _compliance(conn: Connection, run_id: int, ruleset: Ruleset) -> dict[int, dict[str, Any]]:
     f = t.Finding
     weights: dict[str, Decimal] = {str(k): v for k, v in ruleset.data.scoring.strength_weights.items()}
@@ -71,38 +76,19 @@ def _compliance(conn: Connection, run_id: int, ruleset: Ruleset) -> dict[int, di
 
 
 def _indicators(conn: Connection, run_id: int, ind: Indicators) -> dict[int, dict[str, Any]]:
-    rs, p, s = t.RunSubmission, t.Product, t.Submission
-    inclusive = or_(p.dedicated_inclusive.is_(True), p.target_group_count > 0)
-    in_run = (rs.run_id == run_id, s.kind == "submission")
-    sums = (
-        select(
-            rs.submission_id,
-            func.count(func.distinct(case((inclusive, p.line)))).label("lines"),
-            func.sum(case((inclusive, p.insured_persons), else_=0)).label("insured"),
-            func.sum(case((inclusive, p.premium_cny), else_=0)).label("incl_premium"),
-            func.sum(case((inclusive, p.claims_paid_cny), else_=0)).label("claims_paid"),
-            func.sum(p.premium_cny).label("premium"),
-            func.sum(case((inclusive, p.avg_settlement_days * p.claims_settled), else_=0)).label("days_x_claims"),
-            func.sum(case((inclusive & p.avg_settlement_days.is_not(None), p.claims_settled), else_=0))
-            .label("claims_settled"),
-        )
-        .join(s, s.id == rs.submission_id)
-        .outerjoin(p, p.submission_id == rs.submission_id)
-        .where(*in_run)
-        .group_by(rs.submission_id)
-    )
-    groups: dict[int, set[str]] = defaultdict(set)
-    combos = (select(rs.submission_id, p.target_groups).join(s, s.id == rs.submission_id)
-              .join(p, p.submission_id == rs.submission_id).where(*in_run, inclusive)
-              .group_by(rs.submission_id, p.target_groups))
-    for sid, text in conn.execute(combos):
-        groups[sid].update(g for g in text.split(",") if g)
-    facts = {row.id: row for row in conn.execute(
-        select(s.id, s.complaints, s.online_claims).join(rs, rs.submission_id == s.id).where(*in_run))}
+    """Item 18's four indicators from each submission's portfolio sums (stored at ingest)."""
+    rs, s = t.RunSubmission, t.Submission
+    sums = (select(s).join(rs, rs.submission_id == s.id).where(rs.run_id == run_id, s.kind == "submission")
+            .with_only_columns(s.id.label("submission_id"), s.inclusive_lines, s.inclusive_groups,
+                               s.inclusive_insured_persons.label("insured"),
+                               s.inclusive_premium_cny.label("incl_premium"),
+                               s.inclusive_claims_paid_cny.label("claims_paid"), s.premium_cny.label("premium"),
+                               s.inclusive_settlement_days_x_claims.label("days_x_claims"),
+                               s.inclusive_claims_settled.label("claims_settled"), s.complaints, s.online_claims))
     out: dict[int, dict[str, Any]] = {}
     for row in conn.execute(sums):
         sid = row.submission_id
-        lines, n_groups = int(row.lines or 0), len(groups[sid])
+        lines, n_groups = _count(row.inclusive_lines), _count(row.inclusive_groups)
         variety = _round(min(Decimal(1), Decimal(lines) / ind.variety.lines_for_full) * 50
                          + min(Decimal(1), Decimal(n_groups) / ind.variety.groups_for_full) * 50)
         insured = _dec(row.insured)
@@ -111,11 +97,11 @@ def _indicators(conn: Connection, run_id: int, ind: Indicators) -> dict[int, dic
         loss_ratio = _round(claims / premium_incl * 100) / 100 if premium_incl else None
         protection = banded_at_least(loss_ratio, ind.protection.bands)
         premium = _dec(row.premium)
-        complaints = facts[sid].complaints or 0
+        complaints = row.complaints or 0
         per_100m = _round(Decimal(complaints) / (premium / Decimal(100_000_000))) if premium else None
         settled = _dec(row.claims_settled)
         days = _round(_dec(row.days_x_claims) / settled) if settled else None
-        online = ind.service.online_claims_points if facts[sid].online_claims else Decimal(0)
+        online = ind.service.online_claims_points if row.online_claims else Decimal(0)
         service_parts = [banded_at_most(per_100m, ind.service.complaints_per_100m_cny_at_most),
                          banded_at_most(days, ind.service.settlement_days_at_most), online]
         service = _round(sum(service_parts, Decimal(0)) / len(service_parts))
@@ -128,7 +114,7 @@ def _indicators(conn: Connection, run_id: int, ind: Indicators) -> dict[int, dic
             "service": {"score": str(service), "complaints": complaints,
                         "complaints_per_100m_cny": None if per_100m is None else str(per_100m),
                         "avg_settlement_days": None if days is None else str(days),
-                        "online_claims": bool(facts[sid].online_claims),
+                        "online_claims": bool(row.online_claims),
                         "parts": [str(x) for x in service_parts]},
         }
     return out

@@ -27,6 +27,15 @@ def test_upgrade_from_empty_creates_every_table(db_url: str) -> None:
     engine.dispose()
 
 
+def test_head_constant_is_alembics_head() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(SAMPLES.parent / "migrations"))
+    assert head() == ScriptDirectory.from_config(config).get_current_head()
+
+
 def test_autogenerate_finds_no_drift(db_url: str) -> None:
     engine = make_engine(db_url)
     upgrade(engine)
@@ -43,16 +52,25 @@ def _counts(engine: Any) -> dict[str, int]:
                 for name, table in t.Base.metadata.tables.items() if name in inspect(conn).get_table_names()}
 
 
+def _submissions(engine: Any) -> list[Any]:
+    s, d = t.Submission, t.Document
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(select(s.__table__, d.raw).join(d, d.submission_id == s.id)
+                                                   .order_by(s.id))]
+
+
 def test_downgrade_then_upgrade_keeps_the_data(db_url: str) -> None:
     engine = make_engine(db_url)
     upgrade(engine)
     ingest_paths(engine, sorted((SAMPLES / "submissions").glob("*.json")), 2**26)
-    before = _counts(engine)
+    before, stored = _counts(engine), _submissions(engine)
     assert before["products"] > 0
     downgrade(engine, "-1")
     upgrade(engine)
     after = _counts(engine)
     assert {k: after[k] for k in before} == before
+    # 0003 computes the portfolio sums of stored submissions the way ingest does, and keeps every document.
+    assert _submissions(engine) == stored
     engine.dispose()
 
 

@@ -34,10 +34,10 @@ def _market(folder: Path, files: int, products: int) -> None:
 
 def _stored(engine: Any) -> list[tuple[str, int, int]]:
     """(sha256, products stored, products in the stored raw document) for every stored submission."""
-    s, p = t.Submission, t.Product
+    s, p, d = t.Submission, t.Product, t.Document
     with engine.connect() as conn:
-        rows = conn.execute(select(s.sha256, s.raw, select(func.count(p.id)).where(p.submission_id == s.id)
-                                   .scalar_subquery())).all()
+        rows = conn.execute(select(s.sha256, d.raw, select(func.count(p.id)).where(p.submission_id == s.id)
+                                   .scalar_subquery()).outerjoin(d, d.submission_id == s.id)).all()
     return [(sha, count, len(json.loads(raw)["products"])) for sha, raw, count in rows]
 
 

@@ -151,7 +151,32 @@ def _submission_facts(doc: Submission) -> dict[str, Any]:
         "diversified_dispute_resolution": c.diversified_dispute_resolution,
         "first_inquiry_responsibility": c.first_inquiry_responsibility,
         "complaints": c.complaints, "mass_incidents": c.mass_incidents,
+        **_portfolio(doc.products),
     }
+
+
+def _portfolio(products: list[Product]) -> dict[str, Any]:
+    """The inclusive portfolio's sums behind item 18's indicators (see ``tables.Submission``)."""
+    lines: set[str] = set()
+    groups: set[str] = set()
+    insured = settled = 0
+    premium = inclusive_premium = claims_paid = days_x_claims = Decimal(0)
+    for p in products:
+        premium += p.premium_cny or 0
+        if not (p.dedicated_inclusive or p.target_groups):
+            continue
+        lines.add(p.line)
+        groups.update(p.target_groups)
+        insured += p.insured_persons or 0
+        inclusive_premium += p.premium_cny or 0
+        claims_paid += p.claims_paid_cny or 0
+        if p.avg_settlement_days is not None and p.claims_settled is not None:
+            settled += p.claims_settled
+            days_x_claims += p.avg_settlement_days * p.claims_settled
+    return {"inclusive_lines": _csv(sorted(lines)), "inclusive_groups": _csv(sorted(groups)),
+            "inclusive_insured_persons": insured, "inclusive_premium_cny": inclusive_premium,
+            "inclusive_claims_paid_cny": claims_paid, "inclusive_claims_settled": settled,
+            "inclusive_settlement_days_x_claims": days_x_claims, "premium_cny": premium}
 
 
 def _filing_facts(doc: ProductFiling) -> dict[str, Any]:
@@ -170,6 +195,7 @@ _SAME_DOCUMENT = (_S.insurer_id == bindparam("insurer"), _S.kind == bindparam("d
 _LAST_REVISION = select(func.max(_S.revision)).where(*_SAME_DOCUMENT)
 _SUPERSEDE = update(_S).where(*_SAME_DOCUMENT).values(is_latest=False)
 _NEW_SUBMISSION = insert(_S).returning(_S.id)
+_NEW_DOCUMENT = insert(t.Document)
 _PRODUCTS = insert(t.Product)
 _PRODUCTS_SQL = (f"INSERT INTO {t.Product.__tablename__} ({', '.join(PRODUCT_COLUMNS)}) "
                  f"VALUES ({', '.join('?' * len(PRODUCT_COLUMNS))})")
@@ -250,8 +276,9 @@ def _store(conn: Connection, source: str, sha256: str, raw: bytes, facts_of: Cal
         conn.execute(_SUPERSEDE, same)
     submission_id = int(conn.execute(_NEW_SUBMISSION, {
         "insurer_id": insurer_id, "revision": revision, "is_latest": True, "sha256": sha256, "source": source,
-        "raw": raw.decode("utf-8"), "ingested_at": _now(), **facts.submission,
+        "ingested_at": _now(), **facts.submission,
     }).scalar_one())
+    conn.execute(_NEW_DOCUMENT, {"submission_id": submission_id, "raw": raw.decode("utf-8")})
     _store_facts(conn, submission_id, facts)
     return FileResult(source, "revised" if last else "stored", submission_id, revision)
 

@@ -11,10 +11,10 @@ from . import tables as t
 
 def latest_submission_raw(engine: Engine, insurer_code: str) -> tuple[str, str] | None:
     """(source, raw text) of the insurer's latest stored submission, by period end."""
-    s, i = t.Submission, t.Insurer
+    s, i, d = t.Submission, t.Insurer, t.Document
     with engine.connect() as conn:
         row = conn.execute(
-            select(s.source, s.raw).join(i, i.id == s.insurer_id)
+            select(s.source, d.raw).join(i, i.id == s.insurer_id).join(d, d.submission_id == s.id)
             .where(i.code == insurer_code, s.kind == "submission", s.is_latest.is_(True))
             .order_by(s.period_end.desc(), s.id.desc()).limit(1)).first()
     return None if row is None else (f"{row.source} (stored)", row.raw)

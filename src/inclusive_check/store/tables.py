@@ -100,7 +100,6 @@ class Submission(Base):
     is_latest: Mapped[bool] = mapped_column(Boolean)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     source: Mapped[str] = mapped_column(String(1000))
-    raw: Mapped[str] = mapped_column(Text)
     ingested_at: Mapped[datetime] = mapped_column(DateTime)
     # Insurer profile as declared for this period (submissions only).
     insurer_category: Mapped[str | None] = mapped_column(String(20))
@@ -129,6 +128,26 @@ class Submission(Base):
     first_inquiry_responsibility: Mapped[bool | None] = mapped_column(Boolean)
     complaints: Mapped[int | None] = mapped_column(BigInteger)
     mass_incidents: Mapped[int | None] = mapped_column(BigInteger)
+    # The inclusive portfolio (item 18's indicators), summed over the products at ingest (submissions only).
+    # Inclusive: dedicated, or naming a target group. Lines and groups as ",a,b," (sorted; LIKE-able).
+    inclusive_lines: Mapped[str | None] = mapped_column(String(500))
+    inclusive_groups: Mapped[str | None] = mapped_column(String(1000))
+    inclusive_insured_persons: Mapped[int | None] = mapped_column(BigInteger)
+    inclusive_premium_cny: Mapped[Decimal | None] = mapped_column(Money)
+    inclusive_claims_paid_cny: Mapped[Decimal | None] = mapped_column(Money)
+    # Claims settled by inclusive products that report settlement days, and those days weighted by them.
+    inclusive_claims_settled: Mapped[int | None] = mapped_column(BigInteger)
+    inclusive_settlement_days_x_claims: Mapped[Decimal | None] = mapped_column(Money)
+    premium_cny: Mapped[Decimal | None] = mapped_column(Money)  # every product's, inclusive or not
+
+
+class Document(Base):
+    """The document exactly as filed. Kept apart from ``submissions``: a document can run to megabytes, and
+    on SQLite every column stored after it in the same row would be read through its overflow pages."""
+
+    __tablename__ = "documents"
+    submission_id: Mapped[int] = mapped_column(_fk("submissions.id"), primary_key=True)
+    raw: Mapped[str] = mapped_column(Text)
 
 
 class GovernanceReview(Base):
@@ -164,7 +183,8 @@ class SolvencyQuarter(Base):
 
 class Product(Base):
     __tablename__ = "products"
-    __table_args__ = (Index(None, "submission_id", "dedicated_inclusive"),)
+    __table_args__ = (Index(None, "submission_id", "dedicated_inclusive"),
+                      Index(None, "submission_id", "pointer", unique=True))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     submission_id: Mapped[int] = mapped_column(_fk("submissions.id"))
     pointer: Mapped[str] = mapped_column(String(40))
