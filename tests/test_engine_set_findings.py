@@ -50,3 +50,23 @@ def test_sql_written_findings_equal_decimal_formatting(store: Any) -> None:
     assert groups[0] == ("/products/0/target_groups", "pass",
                          "elderly, micro_small_enterprises, rural_residents, small_farmers")
     assert groups[-1] == (f"/products/{len(PAIRS)}/target_groups", "fail", "none")
+
+
+def test_a_500_character_comparable_code_keeps_texts_within_their_columns(store: Any) -> None:
+    # PostgreSQL refuses a text longer than its VARCHAR(500); the rule cuts the code, never the database.
+    doc = base("submission")
+    template = doc["products"][0]
+    code = "C" * 500
+    doc["products"] = [{**template, "code": "P-LONG", "intermediary_fee_rate": Decimal("0.999999999999999"),
+                        "comparable": {**template["comparable"], "product_code": code,
+                                       "premium_rate": Decimal("0.000000000000001"), "intermediary_fee_rate": None}}]
+    sid = ingest_one(store, parse_bytes(to_json(doc), "doc.json")).submission_id
+    run_id = execute_run(store, load_ruleset(), Selection(submission_ids=(sid,) if sid else ()), date(2026, 1, 1))
+    with store.connect() as conn:
+        findings = run_results(conn, run_id)["submissions"][0]["findings"]
+    texts = {f["rule_id"]: (f["expected"], f["actual"]) for f in findings
+             if f["rule_id"] in ("IC08-PREMIUM-RATE", "IC12-FEE-RATE")}
+    assert texts["IC08-PREMIUM-RATE"][0] == f"premium_rate < 0.0000000000001% ({code[:400]})"
+    assert texts["IC12-FEE-RATE"][1] == (f"99.9999999999999%; comparable intermediary_fee_rate not reported "
+                                         f"({code[:400]})")
+    assert all(len(text) <= 500 for pair in texts.values() for text in pair)

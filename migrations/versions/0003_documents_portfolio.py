@@ -1,4 +1,4 @@
-"""documents apart from submissions; the inclusive portfolio's sums; one product per pointer
+"""documents apart from submissions; the inclusive portfolio's sums; one product per pointer; findings indexed once
 
 Revision ID: 0003
 Revises: 0002
@@ -48,6 +48,10 @@ def upgrade() -> None:
     for column in PORTFOLIO:
         op.add_column('submissions', column._copy())
     op.create_index(op.f('ix_products_submission_id_pointer'), 'products', ['submission_id', 'pointer'], unique=True)
+    op.drop_index(op.f('ix_findings_run_id_status'), table_name='findings')
+    op.drop_index(op.f('ix_findings_run_id_submission_id'), table_name='findings')
+    op.create_index(op.f('ix_findings_run_id_submission_id_rule_id_status'), 'findings',
+                    ['run_id', 'submission_id', 'rule_id', 'status'], unique=False)
     _backfill_portfolio(op.get_bind())
 
 
@@ -95,6 +99,9 @@ def _backfill_portfolio(conn: sa.Connection) -> None:
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_findings_run_id_submission_id_rule_id_status'), table_name='findings')
+    op.create_index(op.f('ix_findings_run_id_submission_id'), 'findings', ['run_id', 'submission_id'], unique=False)
+    op.create_index(op.f('ix_findings_run_id_status'), 'findings', ['run_id', 'status'], unique=False)
     op.drop_index(op.f('ix_products_submission_id_pointer'), table_name='products')
     for column in reversed(PORTFOLIO):
         op.drop_column('submissions', column.name)

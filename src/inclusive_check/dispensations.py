@@ -20,7 +20,6 @@ from typing import Any
 import yaml
 from sqlalchemy import Connection, Engine, func, insert, or_, select, update
 
-from .contract.load import Problem, YamlLoader, locate_messages
 from .rules import ALL_RULES
 from .store import tables as t
 
@@ -61,7 +60,7 @@ SCHEMA: dict[str, Any] = {
 class DispensationError(Exception):
     """The dispensation file is not valid; ``problems`` are located."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Any]) -> None:  # contract.load.Problem
         super().__init__("; ".join(f"{p.where()}: {p.pointer}: {p.message}" for p in problems))
         self.problems = problems
 
@@ -89,6 +88,8 @@ class Dispensation:
 
 def parse_dispensations(text: str, source: str) -> list[Dispensation]:
     import jsonschema
+
+    from .contract.load import Problem, YamlLoader, locate_messages  # the contract's models load only here
 
     try:
         data = yaml.load(text, Loader=YamlLoader)
@@ -125,6 +126,8 @@ def parse_dispensations(text: str, source: str) -> list[Dispensation]:
 
 
 def load_dispensations(path: Path) -> list[Dispensation]:
+    from .contract.load import Problem
+
     try:
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:

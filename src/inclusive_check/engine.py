@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, case, func, insert, literal, null, select, update
+from sqlalchemy import Connection, Engine, Select, case, insert, literal, null, select, update
 
 from . import __version__
-from .contract.load import paused_gc
+from .gcpause import paused_gc
 from .rules.base import STATUSES, RuleModule, Scope, Verdict
 from .ruleset import Ruleset
 from .store import tables as t
@@ -152,13 +152,14 @@ def _insert_from_select(conn: Connection, run_id: int, rule: RuleModule, query: 
 
     A rule's ``evaluate`` may return a SELECT instead of verdicts (see ``rules.base``): its labelled columns
     ``submission_id``, ``subject``, ``status``, ``expected``, ``actual``, ``margin``, ``key`` and ``ordinal``
-    are the findings, stored in ``(submission_id, ordinal)`` order. No Python runs per subject.
+    are the findings, stored in ``(submission_id, ordinal)`` order. No Python runs per subject. The rule keeps
+    ``expected`` and ``actual`` within the columns' 500 characters (cutting them here would cost a copy of
+    every text of a market's findings).
     """
     q = query.subquery()
     severities = case({s: severity(s, rule.STRENGTH) for s in STATUSES}, value=q.c.status, else_="info")
     rows = (select(literal(run_id), q.c.submission_id, literal(rule.ID), literal(rule.CLAUSE), literal(rule.STRENGTH),
-                   severities, q.c.status, q.c.subject, q.c.key, func.substr(q.c.expected, 1, 500),
-                   func.substr(q.c.actual, 1, 500), q.c.margin, null())
+                   severities, q.c.status, q.c.subject, q.c.key, q.c.expected, q.c.actual, q.c.margin, null())
             .order_by(q.c.submission_id, q.c.ordinal))
     return int(conn.execute(insert(t.Finding).from_select(list(FINDING_COLUMNS), rows)).rowcount)
 

@@ -19,13 +19,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, and_, case, func, null, select
 
 from .dispensations import run_dispensations
 from .rules import ALL_RULES
@@ -78,24 +77,12 @@ def _margin(value: Decimal | float | None) -> str | None:
     return None if value is None else number(value)
 
 
-def _product_codes(conn: Connection, findings: Sequence[Any]) -> dict[int, dict[str, str]]:
-    """submission id -> {"/products/3": product code} for the dedicated products the findings name."""
-    wanted: dict[int, set[str]] = {}
-    for finding in findings:
-        if finding.subject.startswith("/products/"):
-            head = finding.subject[len("/products/"):].partition("/")[0]
-            wanted.setdefault(finding.submission_id, set()).add(f"/products/{head}")
-    p = t.Product
-    codes: dict[int, dict[str, str]] = {}
-    for sid, pointers in wanted.items():
-        ordered = sorted(pointers)
-        for start in range(0, len(ordered), 500):
-            # By the (submission, pointer) key; the dedicated ones kept here, so that the key's index serves.
-            query = select(p.pointer, p.code, p.dedicated_inclusive).where(
-                p.submission_id == sid, p.pointer.in_(ordered[start:start + 500]))
-            codes.setdefault(sid, {}).update({row.pointer: row.code for row in conn.execute(query)
-                                              if row.dedicated_inclusive})
-    return codes
+def _product_pointer(dialect: str, subject: Any) -> Any:
+    """SQL for the product a subject names: '/products/3/premium_rate' -> '/products/3'; NULL otherwise."""
+    rest = func.substr(subject, len("/products/") + 1) + "/"
+    position = func.instr(rest, "/") if dialect == "sqlite" else func.strpos(rest, "/")
+    return case((subject.like("/products/%"), func.substr(subject, 1, len("/products/") - 1 + position)),
+                else_=null())
 
 
 def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, status: str | None = None,
@@ -119,16 +106,19 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
             "context_submission_id": row.context_submission_id, "warnings": json.loads(row.warnings),
             "score": None, "findings": [],
         }
-    f = t.Finding
-    query = select(f.__table__).where(f.run_id == run_id).order_by(f.submission_id, f.id)
+    f, p = t.Finding, t.Product
+    # Each finding with the code of the dedicated product it names, looked up by the (submission, pointer) key.
+    pointer = _product_pointer(conn.dialect.name, f.subject)
+    query = (select(f.__table__, pointer.label("product_pointer"), p.code.label("product_code"))
+             .outerjoin(p, and_(p.submission_id == f.submission_id, p.pointer == pointer,
+                                p.dedicated_inclusive.is_(True)))
+             .where(f.run_id == run_id).order_by(f.submission_id, f.id))
     if status:
         query = query.where(f.status == status)
     elif not include_passes:  # a list of statuses, not NOT IN, so that the (run, status) index serves it
         query = query.where(f.status.in_([s for s in STATUSES if s not in ("pass", "not_applicable")]))
     params_cache: dict[tuple[str, date], dict[str, Any]] = {}
-    findings = conn.execute(query).all()
-    codes = _product_codes(conn, findings)
-    for finding in findings:
+    for finding in conn.execute(query):
         sub = out_subs.get(finding.submission_id)
         if sub is None:
             continue
@@ -147,9 +137,9 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
             params_cache[cache_key] = (ruleset.parameters_at(rule, bound) if ruleset and rule
                                        and finding.rule_id in ruleset.data.rules else {})
         item["parameters"] = params_cache[cache_key]
+        code = {} if finding.product_code is None else {finding.product_pointer: finding.product_code}
         item["fingerprint"] = fingerprint(sub["insurer"]["code"], sub["kind"], sub["document_key"], finding.rule_id,
-                                          stable_subject(finding.subject, codes.get(finding.submission_id, {})),
-                                          finding.key)
+                                          stable_subject(finding.subject, code), finding.key)
         sub["findings"].append(item)
     for score in conn.execute(select(t.Score.__table__).where(t.Score.run_id == run_id)):
         if score.submission_id in out_subs:
@@ -161,13 +151,13 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
             }
     submissions = list(out_subs.values())
     # The summary counts every finding of the selection, also the ones a filter left out of the list.
-    counted = select(f.status, f.severity, func.count()).where(f.run_id == run_id, f.submission_id.in_(out_subs))
-    statuses: Counter[str] = Counter()
-    severities: Counter[str] = Counter()
-    for state, severity, n in conn.execute(counted.group_by(f.status, f.severity)):
-        statuses[state] += n
-        if state in ("fail", "indeterminate"):
-            severities[severity] += n
+    # Statuses are counted from the findings' index alone; severities only over the open ones.
+    mine = (f.run_id == run_id, f.submission_id.in_(out_subs))
+    statuses: Counter[str] = Counter(dict(conn.execute(select(f.status, func.count()).where(*mine)
+                                                       .group_by(f.status)).all()))
+    severities: Counter[str] = Counter(dict(conn.execute(
+        select(f.severity, func.count()).where(*mine, f.status.in_(("fail", "indeterminate")))
+        .group_by(f.severity)).all()))
     submissions = list(out_subs.values())
     return {
         "schema": RESULTS_SCHEMA,

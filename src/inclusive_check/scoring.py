@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
+from .rules import ALL_RULES
 from .ruleset import AtLeast, AtMost, Indicators, Ruleset
 from .store import tables as t
 
@@ -53,14 +54,18 @@ def _count(listed: str | None) -> int:
 def _compliance(conn: Connection, run_id: int, ruleset: Ruleset) -> dict[int, dict[str, Any]]:
     f = t.Finding
     weights: dict[str, Decimal] = {str(k): v for k, v in ruleset.data.scoring.strength_weights.items()}
+    # Grouped by the columns of the findings' (run, submission, rule, status) index alone: the database
+    # counts from the index. A rule's strength is its module's, as the engine stored it.
     query = (
-        select(f.submission_id, f.strength, f.status, f.rule_id, func.count())
+        select(f.submission_id, f.rule_id, f.status, func.count())
         .where(f.run_id == run_id, f.status.in_(COUNTED))
-        .group_by(f.submission_id, f.strength, f.status, f.rule_id)
+        .group_by(f.submission_id, f.rule_id, f.status)
     )
+    strengths = {rule.ID: rule.STRENGTH for rule in ALL_RULES}
+    counts = sorted((sid, strengths[rule_id], status, rule_id, n) for sid, rule_id, status, n in conn.execute(query))
     out: dict[int, dict[str, Any]] = defaultdict(lambda: {"by_strength": {}, "blocking_failures": []})
     blocking = set(ruleset.data.scoring.blocking_rules)
-    for sid, strength, status, rule_id, n in conn.execute(query):
+    for sid, strength, status, rule_id, n in counts:
         entry = out[sid]["by_strength"].setdefault(strength, {"weight": str(weights.get(strength, Decimal(0))),
                                                                "passed": 0, "counted": 0})
         entry["counted"] += n

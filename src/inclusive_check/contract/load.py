@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import codecs
 import functools
-import gc
 import hashlib
 import json
 import os
 import re
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -27,6 +25,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from ..gcpause import paused_gc
 from . import models as _models
 from .locate import LineIndex, SourceMap, map_json, map_yaml, pointer
 from .models import Document, ProductFiling, Submission
@@ -332,22 +331,6 @@ def _semantic(document: Document) -> Iterator[tuple[str, str]]:
             yield f"{ptr}/sale_end", f"sale ends ({p.sale_end}) before it starts ({p.sale_start})"
 
 
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """The cyclic garbage collector off for a burst of allocation that makes no cycles.
-
-    Reading a market file makes hundreds of thousands of dicts, Decimals and models at once; each
-    allocation threshold would start a collection that walks them all (a fifth of the loading time).
-    Reference counting frees them as usual; the collector runs again when the burst is over.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def parse_bytes(raw: bytes, source: str, suffix: str = ".json") -> Loaded:

@@ -65,7 +65,8 @@ def below_comparable(conn: Connection, scope: Scope, own: Any, comparable: Any, 
     """Dedicated products whose ``own`` rate must be strictly below the comparable's (equal fails)."""
     rs, pr = t.RunSubmission, t.Product
     dialect = conn.dialect.name
-    code = func.coalesce(pr.comparable_code, "no comparable product named")
+    # A code may run to 500 characters: 400 of them keep every text within its 500-character column.
+    code = func.coalesce(func.substr(pr.comparable_code, 1, 400), "no comparable product named")
     missing = own.is_(None) | comparable.is_(None)
     expected = case((comparable.is_(None), f"{field} below a named comparable"),
                     else_=f"{field} < " + percent_sql(dialect, comparable) + " (" + code + ")")

@@ -47,7 +47,7 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Select[Any]:
     return (
         select(rs.submission_id.label("submission_id"), (pr.pointer + "/target_groups").label("subject"),
                status_case(pr.target_group_count > 0), literal("at least 1 target group").label("expected"),
-               case((groups == "", "none"), else_=groups).label("actual"), cast(null(), Numeric).label("margin"),
+               case((pr.target_group_count == 0, "none"), else_=groups).label("actual"), cast(null(), Numeric).label("margin"),
                literal("").label("key"), pr.id.label("ordinal"))
         .join(pr, pr.submission_id == rs.submission_id)
         .where(scope.where(), pr.dedicated_inclusive.is_(True))

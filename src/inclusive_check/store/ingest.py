@@ -28,8 +28,9 @@ from typing import Any, Literal
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..contract.load import Loaded, load_file, paused_gc
+from ..contract.load import Loaded, load_file
 from ..contract.models import Product, ProductFiling, Submission
+from ..gcpause import paused_gc
 from . import tables as t
 
 Outcome = Literal["stored", "revised", "unchanged", "quarantined"]

@@ -266,10 +266,8 @@ class RunSubmission(Base):
 
 class Finding(Base):
     __tablename__ = "findings"
-    __table_args__ = (
-        Index(None, "run_id", "submission_id"),
-        Index(None, "run_id", "status"),
-    )
+    # One index: a run's findings by document, and the counts scoring and summaries need, from the index alone.
+    __table_args__ = (Index(None, "run_id", "submission_id", "rule_id", "status"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(_fk("runs.id"))
     submission_id: Mapped[int] = mapped_column(_fk("submissions.id"))
