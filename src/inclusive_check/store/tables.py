@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Column,
     Date,
     DateTime,
     ForeignKey,
@@ -22,12 +23,12 @@ from sqlalchemy import (
     MetaData,
     Numeric,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeEngine
 
 NAMING = {
@@ -65,8 +66,39 @@ Rate = ExactDecimal()
 Money = ExactDecimal()
 
 
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+if TYPE_CHECKING:  # typed as the ORM's mapped attributes (what the expressions are written against)
+    from sqlalchemy.orm import InstrumentedAttribute as Col
+else:  # at run time: a class attribute below is its table's column
+    Col = Column
+
+
+def col(*args: Any, **kwargs: Any) -> Any:
+    return Column(*args, **kwargs)
+
+
+class Base:
+    """Tables declared as classes, in SQLAlchemy Core (the ORM is never imported: it costs every command
+    a fifth of a second to start). ``Table.column`` is the Column; ``Table.__table__`` the Table. A column
+    is NOT NULL unless its annotation admits None, as with the ORM's ``Mapped``."""
+
+    metadata: ClassVar[MetaData] = MetaData(naming_convention=NAMING)
+    __tablename__: ClassVar[str]
+    __table__: ClassVar[Table]
+    __table_args__: ClassVar[tuple[Any, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        columns = []
+        for name, value in vars(cls).items():
+            if isinstance(value, Column):
+                value.name = value.key = name
+                value.nullable = value.primary_key is False and "None" in str(cls.__annotations__[name])
+                columns.append(value)
+        cls.__table__ = Table(cls.__tablename__, cls.metadata, *columns, *cls.__table_args__)
+
+    @classmethod
+    def __clause_element__(cls) -> Table:  # insert(t.Finding), select(t.Submission): the table
+        return cls.__table__
 
 
 def _fk(target: str) -> ForeignKey:
@@ -75,9 +107,9 @@ def _fk(target: str) -> ForeignKey:
 
 class Insurer(Base):
     __tablename__ = "insurers"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
-    name: Mapped[str | None] = mapped_column(String(500))
+    id: Col[int] = col(Integer, primary_key=True)
+    code: Col[str] = col(String(40), unique=True)
+    name: Col[str | None] = col(String(500))
 
 
 class Submission(Base):
@@ -88,57 +120,57 @@ class Submission(Base):
         UniqueConstraint("insurer_id", "kind", "document_key", "revision"),
         Index(None, "insurer_id", "kind", "document_key", "is_latest"),
     )
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    insurer_id: Mapped[int] = mapped_column(_fk("insurers.id"))
-    kind: Mapped[str] = mapped_column(String(20))
+    id: Col[int] = col(Integer, primary_key=True)
+    insurer_id: Col[int] = col(_fk("insurers.id"))
+    kind: Col[str] = col(String(20))
     # What a new revision supersedes: the reporting period of a submission, the product code of a filing.
-    document_key: Mapped[str] = mapped_column(String(80))
-    period: Mapped[str | None] = mapped_column(String(10))
-    period_start: Mapped[date] = mapped_column(Date)
-    period_end: Mapped[date] = mapped_column(Date)
-    revision: Mapped[int] = mapped_column(Integer)
-    is_latest: Mapped[bool] = mapped_column(Boolean)
-    sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    source: Mapped[str] = mapped_column(String(1000))
-    ingested_at: Mapped[datetime] = mapped_column(DateTime)
+    document_key: Col[str] = col(String(80))
+    period: Col[str | None] = col(String(10))
+    period_start: Col[date] = col(Date)
+    period_end: Col[date] = col(Date)
+    revision: Col[int] = col(Integer)
+    is_latest: Col[bool] = col(Boolean)
+    sha256: Col[str] = col(String(64), unique=True)
+    source: Col[str] = col(String(1000))
+    ingested_at: Col[datetime] = col(DateTime)
     # Insurer profile as declared for this period (submissions only).
-    insurer_category: Mapped[str | None] = mapped_column(String(20))
-    state_owned: Mapped[bool | None] = mapped_column(Boolean)
-    size_class: Mapped[str | None] = mapped_column(String(10))
-    total_assets_cny: Mapped[Decimal | None] = mapped_column(Money)
-    headquarters_region: Mapped[str | None] = mapped_column(String(500))
+    insurer_category: Col[str | None] = col(String(20))
+    state_owned: Col[bool | None] = col(Boolean)
+    size_class: Col[str | None] = col(String(10))
+    total_assets_cny: Col[Decimal | None] = col(Money)
+    headquarters_region: Col[str | None] = col(String(500))
     # Governance (item 10).
-    leadership_system: Mapped[bool | None] = mapped_column(Boolean)
-    lead_department: Mapped[str | None] = mapped_column(String(500))
-    assessment_includes_inclusive: Mapped[bool | None] = mapped_column(Boolean)
-    inclusive_kpi_weight: Mapped[Decimal | None] = mapped_column(Rate)
-    internal_control_policy: Mapped[bool | None] = mapped_column(Boolean)
+    leadership_system: Col[bool | None] = col(Boolean)
+    lead_department: Col[str | None] = col(String(500))
+    assessment_includes_inclusive: Col[bool | None] = col(Boolean)
+    inclusive_kpi_weight: Col[Decimal | None] = col(Rate)
+    internal_control_policy: Col[bool | None] = col(Boolean)
     # Service (item 11).
-    commitments_premises: Mapped[bool | None] = mapped_column(Boolean)
-    commitments_agency_sites: Mapped[bool | None] = mapped_column(Boolean)
-    commitments_online: Mapped[bool | None] = mapped_column(Boolean)
-    online_underwriting: Mapped[bool | None] = mapped_column(Boolean)
-    online_claims: Mapped[bool | None] = mapped_column(Boolean)
-    inquiry_channel: Mapped[bool | None] = mapped_column(Boolean)
-    elderly_friendly: Mapped[bool | None] = mapped_column(Boolean)
-    accessibility: Mapped[bool | None] = mapped_column(Boolean)
+    commitments_premises: Col[bool | None] = col(Boolean)
+    commitments_agency_sites: Col[bool | None] = col(Boolean)
+    commitments_online: Col[bool | None] = col(Boolean)
+    online_underwriting: Col[bool | None] = col(Boolean)
+    online_claims: Col[bool | None] = col(Boolean)
+    inquiry_channel: Col[bool | None] = col(Boolean)
+    elderly_friendly: Col[bool | None] = col(Boolean)
+    accessibility: Col[bool | None] = col(Boolean)
     # Consumer protection (items 19, 20).
-    complaint_mechanism: Mapped[bool | None] = mapped_column(Boolean)
-    diversified_dispute_resolution: Mapped[bool | None] = mapped_column(Boolean)
-    first_inquiry_responsibility: Mapped[bool | None] = mapped_column(Boolean)
-    complaints: Mapped[int | None] = mapped_column(BigInteger)
-    mass_incidents: Mapped[int | None] = mapped_column(BigInteger)
+    complaint_mechanism: Col[bool | None] = col(Boolean)
+    diversified_dispute_resolution: Col[bool | None] = col(Boolean)
+    first_inquiry_responsibility: Col[bool | None] = col(Boolean)
+    complaints: Col[int | None] = col(BigInteger)
+    mass_incidents: Col[int | None] = col(BigInteger)
     # The inclusive portfolio (item 18's indicators), summed over the products at ingest (submissions only).
     # Inclusive: dedicated, or naming a target group. Lines and groups as ",a,b," (sorted; LIKE-able).
-    inclusive_lines: Mapped[str | None] = mapped_column(String(500))
-    inclusive_groups: Mapped[str | None] = mapped_column(String(1000))
-    inclusive_insured_persons: Mapped[int | None] = mapped_column(BigInteger)
-    inclusive_premium_cny: Mapped[Decimal | None] = mapped_column(Money)
-    inclusive_claims_paid_cny: Mapped[Decimal | None] = mapped_column(Money)
+    inclusive_lines: Col[str | None] = col(String(500))
+    inclusive_groups: Col[str | None] = col(String(1000))
+    inclusive_insured_persons: Col[int | None] = col(BigInteger)
+    inclusive_premium_cny: Col[Decimal | None] = col(Money)
+    inclusive_claims_paid_cny: Col[Decimal | None] = col(Money)
     # Claims settled by inclusive products that report settlement days, and those days weighted by them.
-    inclusive_claims_settled: Mapped[int | None] = mapped_column(BigInteger)
-    inclusive_settlement_days_x_claims: Mapped[Decimal | None] = mapped_column(Money)
-    premium_cny: Mapped[Decimal | None] = mapped_column(Money)  # every product's, inclusive or not
+    inclusive_claims_settled: Col[int | None] = col(BigInteger)
+    inclusive_settlement_days_x_claims: Col[Decimal | None] = col(Money)
+    premium_cny: Col[Decimal | None] = col(Money)  # every product's, inclusive or not
 
 
 class Document(Base):
@@ -146,109 +178,109 @@ class Document(Base):
     on SQLite every column stored after it in the same row would be read through its overflow pages."""
 
     __tablename__ = "documents"
-    submission_id: Mapped[int] = mapped_column(_fk("submissions.id"), primary_key=True)
-    raw: Mapped[str] = mapped_column(Text)
+    submission_id: Col[int] = col(_fk("submissions.id"), primary_key=True)
+    raw: Col[str] = col(Text)
 
 
 class GovernanceReview(Base):
     __tablename__ = "governance_reviews"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    submission_id: Mapped[int] = mapped_column(_fk("submissions.id"), index=True)
-    body: Mapped[str] = mapped_column(String(20))  # board | management
-    review_date: Mapped[date] = mapped_column(Date)
+    id: Col[int] = col(Integer, primary_key=True)
+    submission_id: Col[int] = col(_fk("submissions.id"), index=True)
+    body: Col[str] = col(String(20))  # board | management
+    review_date: Col[date] = col(Date)
 
 
 class PeriodQuarter(Base):
     """The calendar quarters a submission's reporting period covers (derived at ingest)."""
 
     __tablename__ = "period_quarters"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    submission_id: Mapped[int] = mapped_column(_fk("submissions.id"), index=True)
-    quarter: Mapped[str] = mapped_column(String(7))
-    quarter_start: Mapped[date] = mapped_column(Date)
-    quarter_end: Mapped[date] = mapped_column(Date)
+    id: Col[int] = col(Integer, primary_key=True)
+    submission_id: Col[int] = col(_fk("submissions.id"), index=True)
+    quarter: Col[str] = col(String(7))
+    quarter_start: Col[date] = col(Date)
+    quarter_end: Col[date] = col(Date)
 
 
 class SolvencyQuarter(Base):
     __tablename__ = "solvency_quarters"
     __table_args__ = (UniqueConstraint("submission_id", "quarter"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    submission_id: Mapped[int] = mapped_column(_fk("submissions.id"))
-    position: Mapped[int] = mapped_column(Integer)
-    quarter: Mapped[str] = mapped_column(String(7))
-    core_ratio_pct: Mapped[Decimal] = mapped_column(Rate)
-    comprehensive_ratio_pct: Mapped[Decimal] = mapped_column(Rate)
-    irr_class: Mapped[str] = mapped_column(String(3))
+    id: Col[int] = col(Integer, primary_key=True)
+    submission_id: Col[int] = col(_fk("submissions.id"))
+    position: Col[int] = col(Integer)
+    quarter: Col[str] = col(String(7))
+    core_ratio_pct: Col[Decimal] = col(Rate)
+    comprehensive_ratio_pct: Col[Decimal] = col(Rate)
+    irr_class: Col[str] = col(String(3))
 
 
 class Product(Base):
     __tablename__ = "products"
     __table_args__ = (Index(None, "submission_id", "dedicated_inclusive"),
                       Index(None, "submission_id", "pointer", unique=True))
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    submission_id: Mapped[int] = mapped_column(_fk("submissions.id"))
-    pointer: Mapped[str] = mapped_column(String(40))
-    code: Mapped[str] = mapped_column(String(64))
-    name: Mapped[str] = mapped_column(String(500))
-    line: Mapped[str] = mapped_column(String(30))
-    dedicated_inclusive: Mapped[bool] = mapped_column(Boolean)
-    target_groups: Mapped[str] = mapped_column(String(500))  # ",elderly,rural_residents," (sorted; LIKE-able)
-    target_group_count: Mapped[int] = mapped_column(Integer)
-    term: Mapped[str] = mapped_column(String(5))
-    sale_start: Mapped[date] = mapped_column(Date)
-    sale_end: Mapped[date | None] = mapped_column(Date)
-    government_program: Mapped[bool] = mapped_column(Boolean)
-    channels: Mapped[str] = mapped_column(String(100))  # ",direct,agency," (LIKE-able)
-    premium_rate: Mapped[Decimal] = mapped_column(Rate)
-    intermediary_fee_rate: Mapped[Decimal | None] = mapped_column(Rate)
-    comparable_code: Mapped[str | None] = mapped_column(String(500))
-    comparable_premium_rate: Mapped[Decimal | None] = mapped_column(Rate)
-    comparable_fee_rate: Mapped[Decimal | None] = mapped_column(Rate)
-    policies_in_force: Mapped[int | None] = mapped_column(BigInteger)
-    insured_persons: Mapped[int | None] = mapped_column(BigInteger)
-    premium_cny: Mapped[Decimal | None] = mapped_column(Money)
-    claims_paid_cny: Mapped[Decimal | None] = mapped_column(Money)
-    claims_settled: Mapped[int | None] = mapped_column(BigInteger)
-    avg_settlement_days: Mapped[Decimal | None] = mapped_column(Rate)
+    id: Col[int] = col(Integer, primary_key=True)
+    submission_id: Col[int] = col(_fk("submissions.id"))
+    pointer: Col[str] = col(String(40))
+    code: Col[str] = col(String(64))
+    name: Col[str] = col(String(500))
+    line: Col[str] = col(String(30))
+    dedicated_inclusive: Col[bool] = col(Boolean)
+    target_groups: Col[str] = col(String(500))  # ",elderly,rural_residents," (sorted; LIKE-able)
+    target_group_count: Col[int] = col(Integer)
+    term: Col[str] = col(String(5))
+    sale_start: Col[date] = col(Date)
+    sale_end: Col[date | None] = col(Date)
+    government_program: Col[bool] = col(Boolean)
+    channels: Col[str] = col(String(100))  # ",direct,agency," (LIKE-able)
+    premium_rate: Col[Decimal] = col(Rate)
+    intermediary_fee_rate: Col[Decimal | None] = col(Rate)
+    comparable_code: Col[str | None] = col(String(500))
+    comparable_premium_rate: Col[Decimal | None] = col(Rate)
+    comparable_fee_rate: Col[Decimal | None] = col(Rate)
+    policies_in_force: Col[int | None] = col(BigInteger)
+    insured_persons: Col[int | None] = col(BigInteger)
+    premium_cny: Col[Decimal | None] = col(Money)
+    claims_paid_cny: Col[Decimal | None] = col(Money)
+    claims_settled: Col[int | None] = col(BigInteger)
+    avg_settlement_days: Col[Decimal | None] = col(Rate)
 
 
 class Intermediary(Base):
     __tablename__ = "intermediaries"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    submission_id: Mapped[int] = mapped_column(_fk("submissions.id"), index=True)
-    position: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str] = mapped_column(String(500))
-    type: Mapped[str] = mapped_column(String(10))
-    agreement_start: Mapped[date] = mapped_column(Date)
-    agreement_end: Mapped[date | None] = mapped_column(Date)
-    agreement_months: Mapped[int | None] = mapped_column(Integer)  # whole months, end day inclusive; None = open
-    covers_inclusive: Mapped[bool] = mapped_column(Boolean)
-    insurer_handles_disputes: Mapped[bool] = mapped_column(Boolean)
+    id: Col[int] = col(Integer, primary_key=True)
+    submission_id: Col[int] = col(_fk("submissions.id"), index=True)
+    position: Col[int] = col(Integer)
+    name: Col[str] = col(String(500))
+    type: Col[str] = col(String(10))
+    agreement_start: Col[date] = col(Date)
+    agreement_end: Col[date | None] = col(Date)
+    agreement_months: Col[int | None] = col(Integer)  # whole months, end day inclusive; None = open
+    covers_inclusive: Col[bool] = col(Boolean)
+    insurer_handles_disputes: Col[bool] = col(Boolean)
 
 
 class Quarantine(Base):
     """A file that ingest refused, with every problem, so that a supervisor can send it back."""
 
     __tablename__ = "quarantine"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    source: Mapped[str] = mapped_column(String(1000))
-    sha256: Mapped[str | None] = mapped_column(String(64))
-    problems: Mapped[str] = mapped_column(Text)  # JSON list of located problems
-    quarantined_at: Mapped[datetime] = mapped_column(DateTime)
+    id: Col[int] = col(Integer, primary_key=True)
+    source: Col[str] = col(String(1000))
+    sha256: Col[str | None] = col(String(64))
+    problems: Col[str] = col(Text)  # JSON list of located problems
+    quarantined_at: Col[datetime] = col(DateTime)
 
 
 class Run(Base):
     __tablename__ = "runs"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ruleset_id: Mapped[str] = mapped_column(String(100))
-    ruleset_version: Mapped[str] = mapped_column(String(40))
-    ruleset_sha256: Mapped[str] = mapped_column(String(64))
-    ruleset_text: Mapped[str] = mapped_column(Text)  # what the run used, so that it can be reproduced
-    tool_version: Mapped[str] = mapped_column(String(40))
-    as_of: Mapped[date] = mapped_column(Date)
-    started_at: Mapped[datetime] = mapped_column(DateTime)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
-    selection: Mapped[str] = mapped_column(Text)  # JSON: the options that chose the submissions
+    id: Col[int] = col(Integer, primary_key=True)
+    ruleset_id: Col[str] = col(String(100))
+    ruleset_version: Col[str] = col(String(40))
+    ruleset_sha256: Col[str] = col(String(64))
+    ruleset_text: Col[str] = col(Text)  # what the run used, so that it can be reproduced
+    tool_version: Col[str] = col(String(40))
+    as_of: Col[date] = col(Date)
+    started_at: Col[datetime] = col(DateTime)
+    finished_at: Col[datetime | None] = col(DateTime)
+    selection: Col[str] = col(Text)  # JSON: the options that chose the submissions
 
 
 class RunSubmission(Base):
@@ -256,47 +288,47 @@ class RunSubmission(Base):
 
     __tablename__ = "run_submissions"
     __table_args__ = (UniqueConstraint("run_id", "submission_id"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    run_id: Mapped[int] = mapped_column(_fk("runs.id"))
-    submission_id: Mapped[int] = mapped_column(_fk("submissions.id"), index=True)
-    context_submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id", ondelete="SET NULL"))
-    binding_date: Mapped[date] = mapped_column(Date)
-    warnings: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of run-level warnings
+    id: Col[int] = col(Integer, primary_key=True)
+    run_id: Col[int] = col(_fk("runs.id"))
+    submission_id: Col[int] = col(_fk("submissions.id"), index=True)
+    context_submission_id: Col[int | None] = col(ForeignKey("submissions.id", ondelete="SET NULL"))
+    binding_date: Col[date] = col(Date)
+    warnings: Col[str] = col(Text, default="[]")  # JSON list of run-level warnings
 
 
 class Finding(Base):
     __tablename__ = "findings"
     # One index: a run's findings by document, and the counts scoring and summaries need, from the index alone.
     __table_args__ = (Index(None, "run_id", "submission_id", "rule_id", "status"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    run_id: Mapped[int] = mapped_column(_fk("runs.id"))
-    submission_id: Mapped[int] = mapped_column(_fk("submissions.id"))
-    rule_id: Mapped[str] = mapped_column(String(40))
-    clause: Mapped[int] = mapped_column(Integer)
-    strength: Mapped[str] = mapped_column(String(12))
-    severity: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(16))
-    subject: Mapped[str] = mapped_column(String(200))
-    key: Mapped[str] = mapped_column(String(40), default="")  # e.g. the quarter, when a subject has several
-    expected: Mapped[str] = mapped_column(String(500))
-    actual: Mapped[str] = mapped_column(String(500))
-    margin: Mapped[Decimal | None] = mapped_column(Rate)
-    dispensation_id: Mapped[str | None] = mapped_column(String(80))
+    id: Col[int] = col(Integer, primary_key=True)
+    run_id: Col[int] = col(_fk("runs.id"))
+    submission_id: Col[int] = col(_fk("submissions.id"))
+    rule_id: Col[str] = col(String(40))
+    clause: Col[int] = col(Integer)
+    strength: Col[str] = col(String(12))
+    severity: Col[str] = col(String(8))
+    status: Col[str] = col(String(16))
+    subject: Col[str] = col(String(200))
+    key: Col[str] = col(String(40), default="")  # e.g. the quarter, when a subject has several
+    expected: Col[str] = col(String(500))
+    actual: Col[str] = col(String(500))
+    margin: Col[Decimal | None] = col(Rate)
+    dispensation_id: Col[str | None] = col(String(80))
 
 
 class Score(Base):
     __tablename__ = "scores"
     __table_args__ = (UniqueConstraint("run_id", "submission_id"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    run_id: Mapped[int] = mapped_column(_fk("runs.id"))
-    submission_id: Mapped[int] = mapped_column(_fk("submissions.id"))
-    compliance: Mapped[Decimal] = mapped_column(Numeric(6, 2))
-    blocking: Mapped[bool] = mapped_column(Boolean)
-    variety: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
-    coverage: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
-    protection: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
-    service: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
-    breakdown: Mapped[str] = mapped_column(Text)  # JSON: every input and weight behind the numbers
+    id: Col[int] = col(Integer, primary_key=True)
+    run_id: Col[int] = col(_fk("runs.id"))
+    submission_id: Col[int] = col(_fk("submissions.id"))
+    compliance: Col[Decimal] = col(Numeric(6, 2))
+    blocking: Col[bool] = col(Boolean)
+    variety: Col[Decimal | None] = col(Numeric(6, 2))
+    coverage: Col[Decimal | None] = col(Numeric(6, 2))
+    protection: Col[Decimal | None] = col(Numeric(6, 2))
+    service: Col[Decimal | None] = col(Numeric(6, 2))
+    breakdown: Col[str] = col(Text)  # JSON: every input and weight behind the numbers
 
 
 class Dispensation(Base):
@@ -304,31 +336,31 @@ class Dispensation(Base):
 
     __tablename__ = "dispensations"
     __table_args__ = (UniqueConstraint("dispensation_id", "version"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    dispensation_id: Mapped[str] = mapped_column(String(80))
-    version: Mapped[int] = mapped_column(Integer)
-    is_current: Mapped[bool] = mapped_column(Boolean)
-    digest: Mapped[str] = mapped_column(String(64))
-    rule_id: Mapped[str] = mapped_column(String(40))
-    insurer_code: Mapped[str] = mapped_column(String(40))
-    subject: Mapped[str | None] = mapped_column(String(200))
-    period: Mapped[str | None] = mapped_column(String(10))
-    reason: Mapped[str] = mapped_column(Text)
-    approved_by: Mapped[str] = mapped_column(String(500))
-    reference: Mapped[str] = mapped_column(String(500))
-    expires: Mapped[date] = mapped_column(Date)
-    source: Mapped[str] = mapped_column(String(1000))
-    imported_at: Mapped[datetime] = mapped_column(DateTime)
+    id: Col[int] = col(Integer, primary_key=True)
+    dispensation_id: Col[str] = col(String(80))
+    version: Col[int] = col(Integer)
+    is_current: Col[bool] = col(Boolean)
+    digest: Col[str] = col(String(64))
+    rule_id: Col[str] = col(String(40))
+    insurer_code: Col[str] = col(String(40))
+    subject: Col[str | None] = col(String(200))
+    period: Col[str | None] = col(String(10))
+    reason: Col[str] = col(Text)
+    approved_by: Col[str] = col(String(500))
+    reference: Col[str] = col(String(500))
+    expires: Col[date] = col(Date)
+    source: Col[str] = col(String(1000))
+    imported_at: Col[datetime] = col(DateTime)
 
 
 class RunDispensation(Base):
     """What each dispensation did in a run: applied, expired or unused."""
 
     __tablename__ = "run_dispensations"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    run_id: Mapped[int] = mapped_column(_fk("runs.id"), index=True)
-    dispensation_id: Mapped[str] = mapped_column(String(80))
-    status: Mapped[str] = mapped_column(String(10))
-    covered: Mapped[int] = mapped_column(Integer)
-    expires: Mapped[date] = mapped_column(Date)
-    record: Mapped[str] = mapped_column(Text)  # JSON: the dispensation as applied
+    id: Col[int] = col(Integer, primary_key=True)
+    run_id: Col[int] = col(_fk("runs.id"), index=True)
+    dispensation_id: Col[str] = col(String(80))
+    status: Col[str] = col(String(10))
+    covered: Col[int] = col(Integer)
+    expires: Col[date] = col(Date)
+    record: Col[str] = col(Text)  # JSON: the dispensation as applied
