@@ -1,4 +1,4 @@
-"""documents apart from submissions; the inclusive portfolio's sums; one product per pointer; findings indexed once
+"""documents apart from submissions; the inclusive portfolio's sums; one product per pointer; dedicated sale windows and findings indexed
 
 Revision ID: 0003
 Revises: 0002
@@ -48,6 +48,9 @@ def upgrade() -> None:
     for column in PORTFOLIO:
         op.add_column('submissions', column._copy())
     op.create_index(op.f('ix_products_submission_id_pointer'), 'products', ['submission_id', 'pointer'], unique=True)
+    op.create_index('ix_products_dedicated_sale_window', 'products', ['submission_id', 'sale_start', 'sale_end'],
+                    unique=False, sqlite_where=sa.text('dedicated_inclusive IS 1'),
+                    postgresql_where=sa.text('dedicated_inclusive IS true'))
     op.drop_index(op.f('ix_findings_run_id_status'), table_name='findings')
     op.drop_index(op.f('ix_findings_run_id_submission_id'), table_name='findings')
     op.create_index(op.f('ix_findings_run_id_submission_id_rule_id_status'), 'findings',
@@ -102,6 +105,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_findings_run_id_submission_id_rule_id_status'), table_name='findings')
     op.create_index(op.f('ix_findings_run_id_submission_id'), 'findings', ['run_id', 'submission_id'], unique=False)
     op.create_index(op.f('ix_findings_run_id_status'), 'findings', ['run_id', 'status'], unique=False)
+    op.drop_index('ix_products_dedicated_sale_window', table_name='products')
     op.drop_index(op.f('ix_products_submission_id_pointer'), table_name='products')
     for column in reversed(PORTFOLIO):
         op.drop_column('submissions', column.name)

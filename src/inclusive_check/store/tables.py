@@ -29,6 +29,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import text
 from sqlalchemy.types import TypeEngine
 
 NAMING = {
@@ -215,8 +216,13 @@ class SolvencyQuarter(Base):
 
 class Product(Base):
     __tablename__ = "products"
-    __table_args__ = (Index(None, "submission_id", "dedicated_inclusive"),
-                      Index(None, "submission_id", "pointer", unique=True))
+    __table_args__ = (
+        Index(None, "submission_id", "dedicated_inclusive"),
+        Index(None, "submission_id", "pointer", unique=True),
+        # The solvency gate counts each quarter's dedicated products on sale from this index alone.
+        Index("ix_products_dedicated_sale_window", "submission_id", "sale_start", "sale_end",
+              sqlite_where=text("dedicated_inclusive IS 1"), postgresql_where=text("dedicated_inclusive IS true")),
+    )
     id: Col[int] = col(Integer, primary_key=True)
     submission_id: Col[int] = col(_fk("submissions.id"))
     pointer: Col[str] = col(String(40))
