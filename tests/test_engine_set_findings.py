@@ -71,3 +71,24 @@ def test_a_500_character_comparable_code_keeps_texts_within_their_columns(store:
     assert texts["IC12-FEE-RATE"][1] == (f"99.9999999999999%; comparable intermediary_fee_rate not reported "
                                          f"({code[:400]})")
     assert all(len(text) <= 500 for pair in texts.values() for text in pair)
+
+
+def test_sqlite_percent_text_equals_decimal_formatting_for_random_rates() -> None:
+    # Every number of decimal places from 1 to 15, on both sides of the 1e-5 switch between the two SQL routes.
+    import random
+
+    from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, select
+
+    from inclusive_check.rules._product_rates import percent_sql
+    from inclusive_check.store.tables import Rate
+
+    rng = random.Random(7)
+    rates = [Decimal(rng.randint(0, 10**places)).scaleb(-places) for places in range(1, 16) for _ in range(2000)]
+    rates += [Decimal("0.00001"), Decimal("0.000009999999999"), Decimal("0"), Decimal("1")]
+    table = Table("r", MetaData(), Column("i", Integer, primary_key=True), Column("rate", Rate))
+    engine = create_engine("sqlite://")
+    with engine.begin() as conn:
+        table.create(conn)
+        conn.execute(insert(table), [{"i": i, "rate": r} for i, r in enumerate(rates)])
+        texts = conn.execute(select(percent_sql("sqlite", table.c.rate)).order_by(table.c.i)).scalars().all()
+    assert [t for t, r in zip(texts, rates, strict=True) if t != percent(r)] == []
