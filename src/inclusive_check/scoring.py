@@ -83,13 +83,12 @@ def _compliance(conn: Connection, run_id: int, ruleset: Ruleset) -> dict[int, di
 def _indicators(conn: Connection, run_id: int, ind: Indicators) -> dict[int, dict[str, Any]]:
     """Item 18's four indicators from each submission's portfolio sums (stored at ingest)."""
     rs, s = t.RunSubmission, t.Submission
-    sums = (select(s).join(rs, rs.submission_id == s.id).where(rs.run_id == run_id, s.kind == "submission")
-            .with_only_columns(s.id.label("submission_id"), s.inclusive_lines, s.inclusive_groups,
-                               s.inclusive_insured_persons.label("insured"),
-                               s.inclusive_premium_cny.label("incl_premium"),
-                               s.inclusive_claims_paid_cny.label("claims_paid"), s.premium_cny.label("premium"),
-                               s.inclusive_settlement_days_x_claims.label("days_x_claims"),
-                               s.inclusive_claims_settled.label("claims_settled"), s.complaints, s.online_claims))
+    sums = (select(s.id.label("submission_id"), s.inclusive_lines, s.inclusive_groups,
+                   s.inclusive_insured_persons.label("insured"), s.inclusive_premium_cny.label("incl_premium"),
+                   s.inclusive_claims_paid_cny.label("claims_paid"), s.premium_cny.label("premium"),
+                   s.inclusive_settlement_days_x_claims.label("days_x_claims"),
+                   s.inclusive_claims_settled.label("claims_settled"), s.complaints, s.online_claims)
+            .join(rs, rs.submission_id == s.id).where(rs.run_id == run_id, s.kind == "submission"))
     out: dict[int, dict[str, Any]] = {}
     for row in conn.execute(sums):
         sid = row.submission_id
