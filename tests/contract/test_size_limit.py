@@ -5,7 +5,6 @@ from __future__ import annotations
 import builtins
 import json
 import pathlib
-import time
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -78,10 +77,8 @@ def test_70_mib_file_is_rejected_without_being_read(tmp_path: Path, monkeypatch:
     monkeypatch.setattr(pathlib.Path, "read_bytes", read_bytes)
     monkeypatch.setattr(builtins, "open", guarded_open)
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         result = CliRunner().invoke(cli, ["validate", str(big)])
-        elapsed = time.perf_counter() - started
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -93,8 +90,7 @@ def test_70_mib_file_is_rejected_without_being_read(tmp_path: Path, monkeypatch:
         "1 file(s): 0 valid, 1 invalid (1 problem(s))",
     ]
     assert opened == []
-    assert peak < 8 * MIB
-    assert elapsed < 2.0
+    assert peak < 8 * MIB  # refused unread: neither opened nor held in memory (no timing: not a benchmark)
 
 
 def test_70_mib_file_json_report(tmp_path: Path) -> None:
