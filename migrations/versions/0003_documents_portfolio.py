@@ -22,16 +22,18 @@ down_revision = '0002'
 branch_labels = None
 depends_on = None
 
-PORTFOLIO = [
-    sa.Column('inclusive_lines', sa.String(length=500), nullable=True),
-    sa.Column('inclusive_groups', sa.String(length=1000), nullable=True),
-    sa.Column('inclusive_insured_persons', sa.BigInteger(), nullable=True),
-    sa.Column('inclusive_premium_cny', sa.Numeric(), nullable=True),
-    sa.Column('inclusive_claims_paid_cny', sa.Numeric(), nullable=True),
-    sa.Column('inclusive_claims_settled', sa.BigInteger(), nullable=True),
-    sa.Column('inclusive_settlement_days_x_claims', sa.Numeric(), nullable=True),
-    sa.Column('premium_cny', sa.Numeric(), nullable=True),
-]
+def _portfolio() -> list[sa.Column[Any]]:
+    """Item 18's portfolio sums (new Column objects each time: a column belongs to one table)."""
+    return [
+        sa.Column('inclusive_lines', sa.String(length=500), nullable=True),
+        sa.Column('inclusive_groups', sa.String(length=1000), nullable=True),
+        sa.Column('inclusive_insured_persons', sa.BigInteger(), nullable=True),
+        sa.Column('inclusive_premium_cny', sa.Numeric(), nullable=True),
+        sa.Column('inclusive_claims_paid_cny', sa.Numeric(), nullable=True),
+        sa.Column('inclusive_claims_settled', sa.BigInteger(), nullable=True),
+        sa.Column('inclusive_settlement_days_x_claims', sa.Numeric(), nullable=True),
+        sa.Column('premium_cny', sa.Numeric(), nullable=True),
+    ]
 
 
 def upgrade() -> None:
@@ -45,8 +47,8 @@ def upgrade() -> None:
     # Plain ALTER TABLE, never a batch copy: on SQLite (>= 3.35 drops columns in place), copying and dropping
     # `submissions` would cascade-delete every row that refers to it.
     op.drop_column('submissions', 'raw')
-    for column in PORTFOLIO:
-        op.add_column('submissions', column._copy())
+    for column in _portfolio():
+        op.add_column('submissions', column)
     op.create_index(op.f('ix_products_submission_id_pointer'), 'products', ['submission_id', 'pointer'], unique=True)
     op.create_index('ix_products_dedicated_sale_window', 'products', ['submission_id', 'sale_start', 'sale_end'],
                     unique=False, sqlite_where=sa.text('dedicated_inclusive IS 1'),
@@ -107,7 +109,7 @@ def downgrade() -> None:
     op.create_index(op.f('ix_findings_run_id_status'), 'findings', ['run_id', 'status'], unique=False)
     op.drop_index('ix_products_dedicated_sale_window', table_name='products')
     op.drop_index(op.f('ix_products_submission_id_pointer'), table_name='products')
-    for column in reversed(PORTFOLIO):
+    for column in reversed(_portfolio()):
         op.drop_column('submissions', column.name)
     # Added back nullable (ALTER TABLE cannot add a NOT NULL column without a default), then filled.
     op.add_column('submissions', sa.Column('raw', sa.Text(), nullable=True))
