@@ -82,7 +82,7 @@ def apply_patch(doc: Any, patch: dict[str, Any]) -> Any:
         for token in parents:
             target = target[int(token)] if isinstance(target, list) else target[token]
         if isinstance(target, list):
-            if last == "-":
+            if last == "-" or last == str(len(target)):  # past the end: append (as JSON Patch's add does)
                 target.append(value)
             elif value == "~delete":
                 del target[int(last)]
