@@ -15,13 +15,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from sqlalchemy import Connection, Engine, func, insert, or_, select, update
 
 from .rules import ALL_RULES
 from .store import tables as t
+
+if TYPE_CHECKING:  # loaded at run time only where a file is parsed
+    from .contract.load import Problem
 
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -60,7 +63,7 @@ SCHEMA: dict[str, Any] = {
 class DispensationError(Exception):
     """The dispensation file is not valid; ``problems`` are located."""
 
-    def __init__(self, problems: list[Any]) -> None:  # contract.load.Problem
+    def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(f"{p.where()}: {p.pointer}: {p.message}" for p in problems))
         self.problems = problems
 

@@ -331,8 +331,6 @@ def _semantic(document: Document) -> Iterator[tuple[str, str]]:
             yield f"{ptr}/sale_end", f"sale ends ({p.sale_end}) before it starts ({p.sale_start})"
 
 
-
-
 def parse_bytes(raw: bytes, source: str, suffix: str = ".json") -> Loaded:
     """Parse and validate one document. Never raises for bad input: problems are returned."""
     with paused_gc():
