@@ -46,14 +46,14 @@ def fingerprint(insurer: str, kind: str, document_key: str, rule_id: str, subjec
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def stable_subject(subject: str, product_codes: dict[str, str]) -> str:
-    """/products/3/premium_rate -> products[P-CODE]/premium_rate: positions shift, product codes do not."""
-    if subject.startswith("/products/"):
-        head, _, rest = subject[len("/products/"):].partition("/")
-        code = product_codes.get(f"/products/{head}")
-        if code is not None:
-            return f"products[{code}]" + (f"/{rest}" if rest else "")
-    return subject
+def stable_subject(subject: str, pointer: str | None, code: str | None) -> str:
+    """/products/3/premium_rate -> products[P-CODE]/premium_rate: positions shift, product codes do not.
+
+    ``pointer`` is the product the subject names ('/products/3'), ``code`` that product's code (None: keep).
+    """
+    if pointer is None or code is None:
+        return subject
+    return f"products[{code}]" + subject[len(pointer):]
 
 
 def message(rule_id: str, status: str, finding: dict[str, Any], lang: str) -> str:
@@ -137,9 +137,9 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
             params_cache[cache_key] = (ruleset.parameters_at(rule, bound) if ruleset and rule
                                        and finding.rule_id in ruleset.data.rules else {})
         item["parameters"] = params_cache[cache_key]
-        code = {} if finding.product_code is None else {finding.product_pointer: finding.product_code}
+        stable = stable_subject(finding.subject, finding.product_pointer, finding.product_code)
         item["fingerprint"] = fingerprint(sub["insurer"]["code"], sub["kind"], sub["document_key"], finding.rule_id,
-                                          stable_subject(finding.subject, code), finding.key)
+                                          stable, finding.key)
         sub["findings"].append(item)
     for score in conn.execute(select(t.Score.__table__).where(t.Score.run_id == run_id)):
         if score.submission_id in out_subs:
