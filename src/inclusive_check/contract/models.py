@@ -73,6 +73,11 @@ TargetGroup = Literal[
     "special_occupations", "micro_small_enterprises", "individual_businesses",
     "new_agricultural_entities", "small_farmers", "families_children",
 ]
+RiskArea = Literal[  # the specific risk areas of items 5-7 (item 8: groups *or areas*); schema 1.1
+    "natural_disaster", "accident_disaster", "public_health", "campus_safety", "road_safety", "medical_liability",
+    "medical_accident", "vaccination", "agriculture", "elderly_care", "long_term_care", "maternity",
+]
+SchemaVersion = Literal["1.0", "1.1"]  # 1.1 adds products' risk_areas; 1.0 documents stay valid
 Channel = Literal["direct", "agency", "broker", "postal", "bank", "online"]
 INTERMEDIARY_CHANNELS: frozenset[str] = frozenset({"agency", "broker", "postal", "bank"})
 
@@ -120,6 +125,7 @@ class Product(_Strict):
     line: Line
     dedicated_inclusive: bool
     target_groups: Annotated[list[TargetGroup], AfterValidator(_unique)]
+    risk_areas: Annotated[list[RiskArea], AfterValidator(_unique)] | None = None
     term: Literal["short", "long"]
     sale_start: IsoDate
     sale_end: IsoDate | None = None
@@ -170,7 +176,7 @@ class ConsumerProtection(_Strict):
 
 class Submission(_Strict):
     kind: Literal["submission"]
-    schema_version: Literal["1.0"]
+    schema_version: SchemaVersion
     reporting_period: Annotated[str, Field(pattern=r"^(19|20|21)[0-9]{2}(-Q[1-4])?$")]
     insurer: Insurer
     solvency: list[SolvencyQuarter]
@@ -183,7 +189,7 @@ class Submission(_Strict):
 
 class ProductFiling(_Strict):
     kind: Literal["product_filing"]
-    schema_version: Literal["1.0"]
+    schema_version: SchemaVersion
     insurer_code: InsurerCode
     filing_date: IsoDate
     product: Product

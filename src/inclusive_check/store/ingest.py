@@ -92,7 +92,7 @@ def _csv(items: Iterable[str]) -> str:
 
 PRODUCT_COLUMNS = (
     "submission_id", "pointer", "code", "name", "line", "dedicated_inclusive", "target_groups", "target_group_count",
-    "term", "sale_start", "sale_end", "government_program", "channels", "premium_rate", "intermediary_fee_rate",
+    "risk_areas", "term", "sale_start", "sale_end", "government_program", "channels", "premium_rate", "intermediary_fee_rate",
     "comparable_code", "comparable_premium_rate", "comparable_fee_rate", "policies_in_force", "insured_persons",
     "premium_cny", "claims_paid_cny", "claims_settled", "avg_settlement_days",
 )
@@ -108,14 +108,14 @@ def _product_values(pointer: str, p: Product, native: bool) -> tuple[Any, ...]:
     if not native:
         return (
             pointer, p.code, p.name, p.line, p.dedicated_inclusive, _csv(sorted(p.target_groups)),
-            len(p.target_groups), p.term, p.sale_start, p.sale_end, p.government_program, _csv(p.channels),
+            len(p.target_groups), _csv(sorted(p.risk_areas or ())), p.term, p.sale_start, p.sale_end, p.government_program, _csv(p.channels),
             p.premium_rate, p.intermediary_fee_rate, c.product_code if c else None, c.premium_rate if c else None,
             c.intermediary_fee_rate if c else None, p.policies_in_force, p.insured_persons, p.premium_cny,
             p.claims_paid_cny, p.claims_settled, p.avg_settlement_days,
         )
     return (  # the hot path of a market ingest: written out, no per-value dispatch
         pointer, p.code, p.name, p.line, p.dedicated_inclusive, _csv(sorted(p.target_groups)),
-        len(p.target_groups), p.term, p.sale_start.isoformat(), None if p.sale_end is None else p.sale_end.isoformat(),
+        len(p.target_groups), _csv(sorted(p.risk_areas)) if p.risk_areas else "", p.term, p.sale_start.isoformat(), None if p.sale_end is None else p.sale_end.isoformat(),
         p.government_program, _csv(p.channels), float(p.premium_rate), _float(p.intermediary_fee_rate),
         c.product_code if c else None, _float(c.premium_rate) if c else None,
         _float(c.intermediary_fee_rate) if c else None, p.policies_in_force, p.insured_persons,

@@ -219,6 +219,7 @@ class Product(Base):
     __table_args__ = (
         Index(None, "submission_id", "dedicated_inclusive"),
         Index(None, "submission_id", "pointer", unique=True),
+        Index(None, "submission_id", "code"),  # items 8 and 12: a named comparable filed in the same submission
         # The solvency gate counts each quarter's dedicated products on sale from this index alone.
         Index("ix_products_dedicated_sale_window", "submission_id", "sale_start", "sale_end",
               sqlite_where=text("dedicated_inclusive IS 1"), postgresql_where=text("dedicated_inclusive IS true")),
@@ -232,6 +233,7 @@ class Product(Base):
     dedicated_inclusive: Col[bool] = col(Boolean)
     target_groups: Col[str] = col(String(500))  # ",elderly,rural_residents," (sorted; LIKE-able)
     target_group_count: Col[int] = col(Integer)
+    risk_areas: Col[str] = col(String(500), server_default="")  # ",public_health,road_safety," (item 8)
     term: Col[str] = col(String(5))
     sale_start: Col[date] = col(Date)
     sale_end: Col[date | None] = col(Date)
