@@ -20,8 +20,10 @@ from sqlalchemy import (
     Integer,
     Select,
     Text,
+    and_,
     case,
     cast,
+    exists,
     func,
     literal,
     literal_column,
@@ -31,7 +33,7 @@ from sqlalchemy import (
 )
 
 from ..store import tables as t
-from .base import Scope, status_case
+from .base import Scope, judged_on_sale
 
 _PCT = 10**13  # rate * 100 = N / 10**13
 
@@ -66,24 +68,40 @@ def margin_sql(dialect: str, own: Any, theirs: Any) -> Any:
 
 def below_comparable(conn: Connection, scope: Scope, own: Any, comparable: Any, field: str,
                      applies: ColumnElement[bool] | None = None) -> Select[Any]:
-    """Dedicated products whose ``own`` rate must be strictly below the comparable's (equal fails)."""
-    rs, pr = t.RunSubmission, t.Product
+    """Dedicated products whose ``own`` rate must be strictly below the comparable's (equal fails).
+
+    Only products on sale in the period on or after the in-force date are judged (``judged_on_sale``). The
+    comparable's rate is taken on trust unless the named product is filed in the same document: then the
+    declared rate must be that product's own filed rate, or the comparison is indeterminate.
+    """
+    rs, pr, s = t.RunSubmission, t.Product, t.Submission
     dialect = conn.dialect.name
     # A code may run to 500 characters: 400 of them keep every text within its 500-character column.
     code = func.coalesce(func.substr(pr.comparable_code, 1, 400), "no comparable product named")
     missing = own.is_(None) | comparable.is_(None)
-    expected = case((comparable.is_(None), f"{field} below a named comparable"),
+    filed = t.Product.__table__.alias("filed")
+    same = (filed.c.submission_id == pr.submission_id, filed.c.code == pr.comparable_code)
+    own_filed = select(filed.c[own.key]).where(*same).order_by(filed.c.id).limit(1).scalar_subquery()
+    mismatch = and_(exists().where(*same), own_filed.is_distinct_from(comparable))
+    judged, na_expected, na_actual = judged_on_sale(scope)
+    status = case((~judged, "not_applicable"), (missing, "indeterminate"), (mismatch, "indeterminate"),
+                  (own < comparable, "pass"), else_="fail").label("status")
+    expected = case((~judged, na_expected), (comparable.is_(None), f"{field} below a named comparable"),
                     else_=f"{field} < " + percent_sql(dialect, comparable) + " (" + code + ")")
-    actual = case((own.is_(None), f"{field} not reported"),
-                  (comparable.is_(None), percent_sql(dialect, own) + f"; comparable {field} not reported (" + code
-                   + ")"),
-                  else_=percent_sql(dialect, own))
+    own_text = func.coalesce(percent_sql(dialect, own), f"{field} not reported")
+    filed_text = func.coalesce(percent_sql(dialect, own_filed), "not reported")
+    actual = case((~judged, na_actual),
+                  (own.is_(None), f"{field} not reported"),
+                  (comparable.is_(None), own_text + f"; comparable {field} not reported (" + code + ")"),
+                  (mismatch, own_text + f"; the declared comparable {field} differs from the rate filed for "
+                   + code + " in this document (" + filed_text + ")"),
+                  else_=own_text)
     return (
         select(rs.submission_id.label("submission_id"), (pr.pointer + f"/{field}").label("subject"),
-               status_case(own < comparable, indeterminate=missing), expected.label("expected"),
-               actual.label("actual"),
-               case((missing, null()), else_=margin_sql(dialect, own, comparable)).label("margin"),
+               status, expected.label("expected"), actual.label("actual"),
+               case((missing | mismatch | ~judged, null()), else_=margin_sql(dialect, own, comparable)).label("margin"),
                literal("").label("key"), pr.id.label("ordinal"))
         .join(pr, pr.submission_id == rs.submission_id)
+        .join(s, s.id == rs.submission_id)
         .where(scope.where(), pr.dedicated_inclusive.is_(True), true() if applies is None else applies)
     )

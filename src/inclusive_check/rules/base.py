@@ -19,7 +19,21 @@ from decimal import Decimal
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import ColumnElement, Connection, Select, and_, case, false, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    Text,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
 
 from ..store import tables as t
 
@@ -137,6 +151,28 @@ def _common_parent(pointers: list[str]) -> str:
             break
         common.append(level[0])
     return "/".join(common)
+
+
+def judged_on_sale(scope: Scope) -> tuple[ColumnElement[bool], Any, Any]:
+    """Whether a dedicated product is judged by a per-product rule (items 8 and 12), and if not, why.
+
+    A submission's product is judged when it was on sale on some day of the reporting period on or after
+    the obligation's in-force date; a filed product unless its sale window closed before that date. Returns
+    the condition and the ``expected`` and ``actual`` texts of a ``not_applicable`` finding. Needs
+    ``t.Product`` and ``t.Submission`` (the product's document) in the query.
+    """
+    pr, s = t.Product, t.Submission
+    since = scope.in_force_from
+    after_in_force = true() if since is None else pr.sale_end >= since
+    in_period = and_(s.kind == "submission", pr.sale_start <= s.period_end,
+                     or_(pr.sale_end.is_(None), and_(pr.sale_end >= s.period_start, after_in_force)))
+    filed = and_(s.kind == "product_filing", or_(pr.sale_end.is_(None), after_in_force))
+    window = "on sale " + cast(pr.sale_start, Text) + " to " + func.coalesce(cast(pr.sale_end, Text), "open")
+    start = s.period_start if since is None else case((s.period_start >= since, s.period_start), else_=literal(since))
+    actual = case((s.kind == "product_filing", window + f"; the sale ended before {since}"),
+                  else_=window + "; not on sale between " + cast(start, Text) + " and " + cast(s.period_end, Text))
+    expected = literal("on sale in the period" + ("" if since is None else f" on or after {since}"))
+    return or_(in_period, filed), expected, actual
 
 
 def channel_used(channels: Iterable[str], column: Any = None) -> ColumnElement[bool]:

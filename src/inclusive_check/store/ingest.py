@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from ..contract.load import Loaded, load_file
 from ..contract.models import Product, ProductFiling, Submission
 from ..gcpause import paused_gc
+from ..periods import period_bounds, quarters_of
 from . import tables as t
 
 Outcome = Literal["stored", "revised", "unchanged", "quarantined"]
@@ -61,22 +62,6 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def period_bounds(period: str) -> tuple[date, date]:
-    year = int(period[:4])
-    if "-Q" not in period:
-        return date(year, 1, 1), date(year, 12, 31)
-    q = int(period[-1])
-    start = date(year, 3 * q - 2, 1)
-    end = date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1) - timedelta(days=1)
-    return start, end
-
-
-def quarters_of(period: str) -> list[tuple[str, date, date]]:
-    year = period[:4]
-    names = [period] if "-Q" in period else [f"{year}-Q{q}" for q in range(1, 5)]
-    return [(name, *period_bounds(name)) for name in names]
-
-
 def whole_months(start: date, end: date | None) -> int | None:
     """Whole months an agreement runs, its end day included: 2025-01-01..2025-12-31 is 12."""
     if end is None:
@@ -92,7 +77,8 @@ def _csv(items: Iterable[str]) -> str:
 
 PRODUCT_COLUMNS = (
     "submission_id", "pointer", "code", "name", "line", "dedicated_inclusive", "target_groups", "target_group_count",
-    "risk_areas", "term", "sale_start", "sale_end", "government_program", "channels", "premium_rate", "intermediary_fee_rate",
+    "risk_areas", "term", "sale_start", "sale_end", "government_program", "channels", "premium_rate",
+    "intermediary_fee_rate",
     "comparable_code", "comparable_premium_rate", "comparable_fee_rate", "policies_in_force", "insured_persons",
     "premium_cny", "claims_paid_cny", "claims_settled", "avg_settlement_days",
 )
@@ -108,14 +94,16 @@ def _product_values(pointer: str, p: Product, native: bool) -> tuple[Any, ...]:
     if not native:
         return (
             pointer, p.code, p.name, p.line, p.dedicated_inclusive, _csv(sorted(p.target_groups)),
-            len(p.target_groups), _csv(sorted(p.risk_areas or ())), p.term, p.sale_start, p.sale_end, p.government_program, _csv(p.channels),
+            len(p.target_groups), _csv(sorted(p.risk_areas or ())), p.term, p.sale_start, p.sale_end,
+            p.government_program, _csv(p.channels),
             p.premium_rate, p.intermediary_fee_rate, c.product_code if c else None, c.premium_rate if c else None,
             c.intermediary_fee_rate if c else None, p.policies_in_force, p.insured_persons, p.premium_cny,
             p.claims_paid_cny, p.claims_settled, p.avg_settlement_days,
         )
     return (  # the hot path of a market ingest: written out, no per-value dispatch
         pointer, p.code, p.name, p.line, p.dedicated_inclusive, _csv(sorted(p.target_groups)),
-        len(p.target_groups), _csv(sorted(p.risk_areas)) if p.risk_areas else "", p.term, p.sale_start.isoformat(), None if p.sale_end is None else p.sale_end.isoformat(),
+        len(p.target_groups), _csv(sorted(p.risk_areas)) if p.risk_areas else "", p.term, p.sale_start.isoformat(),
+        None if p.sale_end is None else p.sale_end.isoformat(),
         p.government_program, _csv(p.channels), float(p.premium_rate), _float(p.intermediary_fee_rate),
         c.product_code if c else None, _float(c.premium_rate) if c else None,
         _float(c.intermediary_fee_rate) if c else None, p.policies_in_force, p.insured_persons,

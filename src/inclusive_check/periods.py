@@ -1,0 +1,35 @@
+"""Reporting periods and calendar quarters: "2025" and "2025-Q4", their bounds, and the quarters between dates."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    year = int(period[:4])
+    if "-Q" not in period:
+        return date(year, 1, 1), date(year, 12, 31)
+    q = int(period[-1])
+    start = date(year, 3 * q - 2, 1)
+    end = date(year + 1, 1, 1) - timedelta(days=1) if q == 4 else date(year, 3 * q + 1, 1) - timedelta(days=1)
+    return start, end
+
+
+def quarters_of(period: str) -> list[tuple[str, date, date]]:
+    year = period[:4]
+    names = [period] if "-Q" in period else [f"{year}-Q{q}" for q in range(1, 5)]
+    return [(name, *period_bounds(name)) for name in names]
+
+
+def quarter_of(day: date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def quarters_between(first: date, last: date) -> list[str]:
+    """The quarters that contain some day of ``first``..``last`` (inclusive), in order; none when last < first."""
+    out: list[str] = []
+    year, q = first.year, (first.month - 1) // 3 + 1
+    while (year, q) <= (last.year, (last.month - 1) // 3 + 1):
+        out.append(f"{year}-Q{q}")
+        year, q = (year + 1, 1) if q == 4 else (year, q + 1)
+    return out
