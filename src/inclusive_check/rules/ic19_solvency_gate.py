@@ -19,13 +19,15 @@ Compliant::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Final
 
 from pydantic import Field
-from sqlalchemy import Connection, and_, func, or_, select, true
+from sqlalchemy import Connection, and_, func, or_, select
 
+from ..periods import quarter_of, quarters_between
 from ..store import tables as t
 from .base import Params as _Params
 from .base import Scope, Verdict, exact, number, status_case
@@ -62,69 +64,103 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
     ratios_ok = and_(sq.core_ratio_pct >= p.min_core_ratio_pct,
                      sq.comprehensive_ratio_pct >= p.min_comprehensive_ratio_pct)
     passed = and_(ratios_ok, sq.irr_class.in_(p.passing_irr_grades)) if p.irr_condition else ratios_ok
-    on_sale = and_(pr.sale_start <= pq.quarter_end, or_(pr.sale_end.is_(None), pr.sale_end >= pq.quarter_start))
-    dedicated = and_(pr.submission_id == rs.submission_id, pr.dedicated_inclusive.is_(True))
-
-    # The context is the submission itself, or a filing's insurer context (engine). Quarters that ended
-    # before the obligation took effect are not judged. Products are counted per quarter first, and only
-    # then joined to the solvency figures: the join then sees one row per quarter, not one per product.
-    facts = rs.context_submission_id
-    in_force = pq.quarter_end >= scope.in_force_from if scope.in_force_from else true()
-    on_sale_count = select(func.count(pr.id)).where(dedicated, on_sale).scalar_subquery()
-    counted = (
-        select(rs.submission_id, rs.context_submission_id, sub.kind, pq.quarter, on_sale_count.label("on_sale"))
-        .join(sub, sub.id == rs.submission_id)
-        .join(pq, and_(pq.submission_id == facts, in_force))
-        .where(scope.where())
-        .subquery()
-    )
-    quarters = (
-        select(counted.c.submission_id, counted.c.kind, counted.c.quarter, sq.position, sq.core_ratio_pct,
-               sq.comprehensive_ratio_pct, sq.irr_class, counted.c.on_sale,
-               status_case(passed, indeterminate=sq.id.is_(None)))
-        .outerjoin(sq, and_(sq.submission_id == counted.c.context_submission_id, sq.quarter == counted.c.quarter))
-        .order_by(counted.c.submission_id, counted.c.quarter)
-    )
+    since = scope.in_force_from or date.min
     irr = f", IRR class in {'/'.join(p.passing_irr_grades)}" if p.irr_condition else ""
     expected = (f"core >= {number(p.min_core_ratio_pct)}%, comprehensive >= "
                 f"{number(p.min_comprehensive_ratio_pct)}%{irr}")
-    yield from _judged(conn.execute(quarters), p, expected)
 
-    # A dedicated filing whose sale window no insurer context covers cannot be judged.
-    covered = (
-        select(pq.id).where(pq.submission_id == rs.context_submission_id, on_sale).exists()
-    )
-    filings = (
-        select(rs.submission_id, rs.context_submission_id, pr.sale_start, pr.sale_end)
+    # A submission: each quarter of its own period in which some dedicated product was on sale on a day on or
+    # after the in-force date. Products are counted per quarter first, and only then joined to the solvency
+    # figures: the join then sees one row per quarter, not one per product.
+    on_sale = and_(pr.sale_start <= pq.quarter_end, pq.quarter_end >= since,
+                   or_(pr.sale_end.is_(None), and_(pr.sale_end >= pq.quarter_start, pr.sale_end >= since)))
+    dedicated = and_(pr.submission_id == rs.submission_id, pr.dedicated_inclusive.is_(True))
+    on_sale_count = select(func.count(pr.id)).where(dedicated, on_sale).scalar_subquery()
+    counted = (
+        select(rs.submission_id, pq.quarter, on_sale_count.label("on_sale"))
         .join(sub, sub.id == rs.submission_id)
-        .join(pr, dedicated)
-        .where(scope.where(), sub.kind == "product_filing", ~covered)
-        .order_by(rs.submission_id)
+        .join(pq, pq.submission_id == rs.submission_id)
+        .where(scope.where(), sub.kind == "submission")
+        .subquery()
     )
-    for row in conn.execute(filings):
-        window = f"from {row.sale_start}" + (f" to {row.sale_end}" if row.sale_end else "")
-        why = ("no insurer context: pass --insurer FILE or store the insurer's submission"
-               if row.context_submission_id is None
-               else f"the insurer context has no quarter covering the sale window ({window})")
-        yield Verdict(row.submission_id, "/product", "indeterminate", expected, why)
+    quarters = (
+        select(counted.c.submission_id, counted.c.quarter, sq.position, sq.core_ratio_pct,
+               sq.comprehensive_ratio_pct, sq.irr_class, counted.c.on_sale,
+               status_case(passed, indeterminate=sq.id.is_(None)))
+        .outerjoin(sq, and_(sq.submission_id == counted.c.submission_id, sq.quarter == counted.c.quarter))
+        .order_by(counted.c.submission_id, counted.c.quarter)
+    )
+    for row in conn.execute(quarters):
+        if row.on_sale:  # filtered here: in SQL, SQLite would count the products a second time
+            products = f"{row.on_sale} dedicated product(s) on sale"
+            if row.status == "indeterminate":
+                yield Verdict(row.submission_id, "/solvency", "indeterminate", expected,
+                              f"{row.quarter} not reported in /solvency; {products}", key=row.quarter)
+            else:
+                yield _judged(row.submission_id, f"/solvency/{row.position}", row, p, expected, products)
+    yield from _filings(conn, scope, p, passed, expected, since)
 
 
-def _judged(rows: Iterable[Any], p: Params, expected: str) -> Iterator[Verdict]:
-    for row in rows:
-        if not row.on_sale:  # filtered here: in SQL, SQLite would count the products a second time
+def _filings(conn: Connection, scope: Scope, p: Params, passed: Any, expected: str, since: date) -> Iterator[Verdict]:
+    """A dedicated filing: every quarter in which the filed product is on sale on or after the in-force date, up
+    to the end of its insurer context's period. A quarter the context does not cover is indeterminate."""
+    rs, pr, sq, sub = t.RunSubmission, t.Product, t.SolvencyQuarter, t.Submission
+    ctx = sub.__table__.alias("context")
+    filings = list(conn.execute(
+        select(rs.submission_id, rs.context_submission_id, pr.sale_start, pr.sale_end,
+               ctx.c.period, ctx.c.period_start, ctx.c.period_end)
+        .join(sub, sub.id == rs.submission_id)
+        .join(pr, and_(pr.submission_id == rs.submission_id, pr.dedicated_inclusive.is_(True)))
+        .outerjoin(ctx, ctx.c.id == rs.context_submission_id)
+        .where(scope.where(), sub.kind == "product_filing")
+        .order_by(rs.submission_id)))
+    contexts = {f.context_submission_id for f in filings if f.context_submission_id is not None}
+    figures = {(row.submission_id, row.quarter): row for row in conn.execute(
+        select(sq.submission_id, sq.quarter, sq.core_ratio_pct, sq.comprehensive_ratio_pct, sq.irr_class,
+               status_case(passed)).where(sq.submission_id.in_(contexts)))} if contexts else {}
+    for f in filings:
+        first = max(f.sale_start, since)
+        if f.sale_end is not None and f.sale_end < first:
+            continue  # the sale ended before the obligation took effect: nothing to judge
+        window = f"from {f.sale_start}" + (f" to {f.sale_end}" if f.sale_end else "")
+        if f.context_submission_id is None:
+            yield Verdict(f.submission_id, "/product", "indeterminate", expected,
+                          "no insurer context: pass --insurer FILE or store the insurer's submission")
             continue
-        products = f"{row.on_sale} dedicated product(s) on sale"
-        filing = row.kind == "product_filing"
-        subject = "/product" if filing else f"/solvency/{row.position}"
-        if row.status == "indeterminate":
-            where = "in the insurer context" if filing else "in /solvency"
-            yield Verdict(row.submission_id, "/product" if filing else "/solvency", "indeterminate", expected,
-                          f"{row.quarter} not reported {where}; {products}", key=row.quarter)
+        if first > f.period_end:
+            yield Verdict(f.submission_id, "/product", "indeterminate", expected,
+                          f"the insurer context ({f.period}) ends {f.period_end}, before the sale window ({window})")
             continue
-        core, comp = exact(row.core_ratio_pct), exact(row.comprehensive_ratio_pct)
-        assert core is not None and comp is not None
-        actual = f"core {number(core)}%, comprehensive {number(comp)}%, IRR {row.irr_class}; {products}"
-        margin: Decimal | None = min(core - p.min_core_ratio_pct, comp - p.min_comprehensive_ratio_pct)
-        if row.status == "fail" and margin is not None and margin >= 0:
-            margin = None  # failed on the rating alone: the ratios' headroom is no distance to a threshold
-        yield Verdict(row.submission_id, subject, row.status, expected, actual, margin, key=row.quarter)
+        last = f.period_end if f.sale_end is None else min(f.sale_end, f.period_end)
+        for quarter in quarters_between(first, last):
+            row = figures.get((f.context_submission_id, quarter))
+            if row is not None:
+                yield _judged(f.submission_id, "/product", row, p, expected, "1 dedicated product(s) on sale")
+            elif quarter_of(f.period_start) <= quarter:
+                yield Verdict(f.submission_id, "/product", "indeterminate", expected,
+                              f"{quarter} not reported in the insurer context; 1 dedicated product(s) on sale",
+                              key=quarter)
+            else:
+                yield Verdict(f.submission_id, "/product", "indeterminate", expected,
+                              f"{quarter} is outside the insurer context ({f.period}); the product is on sale "
+                              f"{window}", key=quarter)
+
+
+def _judged(submission_id: int, subject: str, row: Any, p: Params, expected: str, products: str) -> Verdict:
+    core, comp = exact(row.core_ratio_pct), exact(row.comprehensive_ratio_pct)
+    assert core is not None and comp is not None
+    figures = f"core {number(core)}%, comprehensive {number(comp)}%, IRR {row.irr_class}"
+    margin: Decimal | None = min(core - p.min_core_ratio_pct, comp - p.min_comprehensive_ratio_pct)
+    if row.status == "pass":
+        return Verdict(submission_id, subject, "pass", expected, f"{figures}; {products}", margin, key=row.quarter)
+    parts = ((f"core ratio below {number(p.min_core_ratio_pct)}%", "core ratio", core >= p.min_core_ratio_pct),
+             (f"comprehensive ratio below {number(p.min_comprehensive_ratio_pct)}%", "comprehensive ratio",
+              comp >= p.min_comprehensive_ratio_pct),
+             (f"IRR class {row.irr_class} not in {'/'.join(p.passing_irr_grades)}", f"IRR class {row.irr_class}",
+              not p.irr_condition or row.irr_class in p.passing_irr_grades))
+    failed = [why for why, _, ok in parts if not ok]
+    met = [name for _, name, ok in parts[:3 if p.irr_condition else 2] if ok]
+    actual = f"{figures}; failed: {', '.join(failed)}" + (f"; met: {', '.join(met)}" if met else "")
+    if margin is not None and margin >= 0:
+        margin = None  # failed on the rating alone: the ratios' headroom is no distance to a threshold
+    return Verdict(submission_id, subject, "fail", expected, f"{actual}; {products}", margin, key=row.quarter)
