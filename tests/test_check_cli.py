@@ -23,7 +23,7 @@ EXPECTED = {
     "hx-life-2025.json": (0, [("IC06-SMALL-BUSINESS", "fail", "info", "/products", ""),
                               ("IC07-KEY-AREAS", "fail", "info", "/products", "")]),
     "kn-health-2025.json": (1, [("IC08-PREMIUM-RATE", "fail", "error", "/products/0/premium_rate", ""),
-                                ("IC08-PREMIUM-RATE", "indeterminate", "warning", "/products/2/premium_rate", ""),
+                                ("IC08-PREMIUM-RATE", "indeterminate", "error", "/products/2/premium_rate", ""),
                                 ("IC12-FEE-RATE", "fail", "error", "/products/1/intermediary_fee_rate", ""),
                                 ("IC10-LEAD-DEPARTMENT", "fail", "error", "/governance/lead_department", ""),
                                 ("IC10-REGULAR-REVIEWS", "fail", "error", "/governance/board_reviews", ""),

@@ -27,7 +27,7 @@ SEVERITY: dict[tuple[str, str], str] = {
     ("fail", "flag"): "warning",
     ("fail", "encouraged"): "info",
     ("indeterminate", "mandatory"): "error",
-    ("indeterminate", "principle"): "warning",
+    ("indeterminate", "principle"): "error",  # missing evidence (no comparator, no weight) cannot show compliance
     ("indeterminate", "flag"): "warning",
     ("indeterminate", "encouraged"): "info",
 }
@@ -112,10 +112,10 @@ _QUOTED = ", ".join(f'"{c}"' for c in FINDING_COLUMNS)
 _FINDINGS_SQL = f"INSERT INTO {t.Finding.__tablename__} ({_QUOTED}) VALUES ({', '.join('?' * len(FINDING_COLUMNS))})"
 
 
-def _finding_rows(run_id: int, rule: RuleModule, verdicts: Iterable[Verdict],
+def _finding_rows(run_id: int, rule: RuleModule, strength: str, verdicts: Iterable[Verdict],
                   native: bool = False) -> Iterator[tuple[Any, ...]]:
     """One tuple per verdict, in FINDING_COLUMNS order (``native``: the margin as the float SQLite stores)."""
-    rule_id, clause, strength = rule.ID, rule.CLAUSE, rule.STRENGTH
+    rule_id, clause = rule.ID, rule.CLAUSE
     severities = {status: severity(status, strength) for status in STATUSES}
     for v in verdicts:
         margin: Any = v.margin
@@ -147,7 +147,7 @@ def _write_findings(conn: Connection, batch: list[tuple[Any, ...]], native: bool
         conn.execute(insert(t.Finding), [dict(zip(FINDING_COLUMNS, row, strict=True)) for row in batch])
 
 
-def _insert_from_select(conn: Connection, run_id: int, rule: RuleModule, query: Select[Any]) -> int:
+def _insert_from_select(conn: Connection, run_id: int, rule: RuleModule, strength: str, query: Select[Any]) -> int:
     """Findings written by the database alone: ``INSERT INTO findings ... SELECT`` over a rule's query.
 
     A rule's ``evaluate`` may return a SELECT instead of verdicts (see ``rules.base``): its labelled columns
@@ -157,8 +157,8 @@ def _insert_from_select(conn: Connection, run_id: int, rule: RuleModule, query: 
     every text of a market's findings).
     """
     q = query.subquery()
-    severities = case({s: severity(s, rule.STRENGTH) for s in STATUSES}, value=q.c.status, else_="info")
-    rows = (select(literal(run_id), q.c.submission_id, literal(rule.ID), literal(rule.CLAUSE), literal(rule.STRENGTH),
+    severities = case({s: severity(s, strength) for s in STATUSES}, value=q.c.status, else_="info")
+    rows = (select(literal(run_id), q.c.submission_id, literal(rule.ID), literal(rule.CLAUSE), literal(strength),
                    severities, q.c.status, q.c.subject, q.c.key, q.c.expected, q.c.actual, q.c.margin, null())
             .order_by(q.c.submission_id, q.c.ordinal))
     return int(conn.execute(insert(t.Finding).from_select(list(FINDING_COLUMNS), rows)).rowcount)
@@ -173,9 +173,10 @@ def evaluate_rules(conn: Connection, run_id: int, ruleset: Ruleset, rules: Seque
                 verdicts = (rule.evaluate(conn, scope, segment.params) if segment.params is not None
                             else _not_applicable(conn, scope, rule, segment.reason))
                 if isinstance(verdicts, Select):
-                    total += _insert_from_select(conn, run_id, rule, verdicts)
+                    total += _insert_from_select(conn, run_id, rule, segment.strength, verdicts)
                 else:
-                    total += _insert_batched(conn, _finding_rows(run_id, rule, verdicts, native), native)
+                    total += _insert_batched(conn, _finding_rows(run_id, rule, segment.strength, verdicts, native),
+                                             native)
             except RuleCrash:
                 raise
             except Exception as exc:  # a crashing rule is a bug: name it, never swallow it

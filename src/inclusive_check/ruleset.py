@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .rules import ALL_RULES, RuleModule
+from .rules.base import STRENGTHS
 
 DEFAULT_RULESET = "nfra-2024-inclusive.yaml"
 
@@ -73,6 +74,9 @@ class Parameter(_Model):
 
 class RuleEntry(_Model):
     in_force: Parameter
+    # The rule's strength (mandatory, principle, encouraged, flag), dated and cited where the ruleset states a
+    # reading of the guidance's wording; absent: the strength the rule module declares.
+    strength: Parameter | None = None
     params: dict[str, Parameter] = Field(default_factory=dict)
 
 
@@ -143,6 +147,7 @@ class Segment:
     params: BaseModel | None
     in_force_from: date | None  # when the obligation in force over this stretch took effect
     reason: str  # why the rule does not apply, when params is None; "{on}" stands for the binding date
+    strength: str = ""  # the rule's strength over this stretch
 
 
 @dataclass(frozen=True)
@@ -182,14 +187,23 @@ class Ruleset:
             values[name] = found.value
         return rule.Params.model_validate(values), ""
 
+    def strength(self, rule: RuleModule, on: date) -> str:
+        """The rule's strength on ``on``: the ruleset's reading where it states one, else the module's."""
+        entry = self.entry(rule.ID)
+        found = entry.strength.at(on) if entry.strength is not None else None
+        return str(found.value) if found is not None else rule.STRENGTH
+
     def segments(self, rule: RuleModule) -> list[Segment]:
         entry = self.entry(rule.ID)
-        edges = sorted({d for p in [entry.in_force, *entry.params.values()] for d in p.boundaries()})
-        out = [Segment(None, edges[0], None, None, self.bind(rule, edges[0] - timedelta(days=1))[1])]
+        dated = [entry.in_force, *entry.params.values(), *([entry.strength] if entry.strength else [])]
+        edges = sorted({d for p in dated for d in p.boundaries()})
+        before = edges[0] - timedelta(days=1)
+        out = [Segment(None, edges[0], None, None, self.bind(rule, before)[1], self.strength(rule, before))]
         for start, end in zip(edges, [*edges[1:], None], strict=True):
             params, reason = self.bind(rule, start)
             in_force = entry.in_force.at(start)
-            out.append(Segment(start, end, params, in_force.start if in_force else None, reason))
+            out.append(Segment(start, end, params, in_force.start if in_force else None, reason,
+                               self.strength(rule, start)))
         return out
 
     def parameters_at(self, rule: RuleModule, on: date) -> dict[str, Any]:
@@ -243,6 +257,11 @@ def load_ruleset_text(text: str, source: str) -> Ruleset:
         for name in entry.params:
             if name not in fields:
                 raise RulesetError(f"{source}: rules/{rule_id}/params/{name}: unknown parameter of {rule_id}")
+        if entry.strength is not None:
+            for i, v in enumerate(entry.strength.values):
+                if v.value not in STRENGTHS:
+                    raise RulesetError(f"{source}: rules/{rule_id}/strength/values/{i}: strength must be one of "
+                                       f"{', '.join(STRENGTHS)}, not {v.value!r}")
         missing = sorted(set(fields) - set(entry.params))
         if missing:
             raise RulesetError(f"{source}: rules/{rule_id}: parameters missing: {', '.join(missing)}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, select
@@ -11,14 +11,17 @@ from ..store import tables as t
 from .base import Scope, status_case
 
 
-def agreements(conn: Connection, scope: Scope, passed: ColumnElement[bool], *columns: Any) -> Iterator[Any]:
-    """Every agreement covering inclusive business, of every submission in scope, judged by ``passed``."""
+def agreements(conn: Connection, scope: Scope, types: Iterable[str], passed: ColumnElement[bool],
+               *columns: Any) -> Iterator[Any]:
+    """Every agreement of one of ``types`` covering inclusive business, of every submission in scope, judged by
+    ``passed``."""
     rs, m, s = t.RunSubmission, t.Intermediary, t.Submission
     query = (
         select(rs.submission_id, m.position, m.name, status_case(passed), *columns)
         .join(s, s.id == rs.submission_id)
         .join(m, m.submission_id == rs.submission_id)
-        .where(scope.where(), s.kind == "submission", m.covers_inclusive.is_(True))
+        .where(scope.where(), s.kind == "submission", m.covers_inclusive.is_(True),
+               m.type.in_(list(types)))
         .order_by(rs.submission_id, m.position)
     )
     return iter(conn.execute(query))

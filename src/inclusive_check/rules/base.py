@@ -38,6 +38,7 @@ from sqlalchemy import (
 from ..store import tables as t
 
 Strength = Literal["mandatory", "principle", "encouraged", "flag"]
+STRENGTHS: tuple[Strength, ...] = ("mandatory", "principle", "encouraged", "flag")
 Status = Literal["pass", "fail", "indeterminate", "waived", "not_applicable"]
 STATUSES: tuple[Status, ...] = ("pass", "fail", "indeterminate", "waived", "not_applicable")
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from sqlalchemy import Connection, Numeric, Select, case, cast, func, literal, null, select
+from sqlalchemy import Connection, Numeric, Select, case, cast, func, literal, null, or_, select
 
 from ..store import tables as t
-from .base import NoParams, Scope, status_case
+from .base import NoParams, Scope, judged_on_sale
 
 ID = "IC08-TARGET-GROUPS"
 CLAUSE = 8
@@ -41,14 +41,23 @@ Params = NoParams
 
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Select[Any]:
     """One SELECT whose rows are the findings; the engine stores them with INSERT ... SELECT."""
-    rs, pr = t.RunSubmission, t.Product
+    rs, pr, s = t.RunSubmission, t.Product, t.Submission
     trim = func.trim if conn.dialect.name == "sqlite" else func.btrim
     groups = func.replace(trim(pr.target_groups, ","), ",", ", ")
+    areas = func.replace(trim(pr.risk_areas, ","), ",", ", ")
+    named = or_(pr.target_group_count > 0, pr.risk_areas != "")
+    judged, na_expected, na_actual = judged_on_sale(scope)
+    status = case((~judged, "not_applicable"), (named, "pass"), else_="fail").label("status")
+    actual = case((~judged, na_actual), (~named, "none"),
+                  (pr.risk_areas == "", "groups: " + groups),
+                  (pr.target_group_count == 0, "areas: " + areas),
+                  else_="groups: " + groups + "; areas: " + areas)
+    expected = case((~judged, na_expected), else_="at least 1 target group or risk area")
     return (
         select(rs.submission_id.label("submission_id"), (pr.pointer + "/target_groups").label("subject"),
-               status_case(pr.target_group_count > 0), literal("at least 1 target group").label("expected"),
-               case((pr.target_group_count == 0, "none"), else_=groups).label("actual"), cast(null(), Numeric).label("margin"),
-               literal("").label("key"), pr.id.label("ordinal"))
+               status, expected.label("expected"), func.substr(actual, 1, 500).label("actual"),
+               cast(null(), Numeric).label("margin"), literal("").label("key"), pr.id.label("ordinal"))
         .join(pr, pr.submission_id == rs.submission_id)
+        .join(s, s.id == rs.submission_id)
         .where(scope.where(), pr.dedicated_inclusive.is_(True))
     )

@@ -1,14 +1,16 @@
 """Ensure inclusive insurance is part of the insurer's performance assessment.
 
-Item 10 requires insurers to include inclusive insurance and social responsibility in performance assessment.
+Item 10 requires insurers to include inclusive insurance and social responsibility in performance
+assessment. A declared inclusion with an assessment weight of exactly 0 is inconsistent (the inclusion
+carries no weight) and fails, pointing at the weight.
 
 Non-compliant::
 
-    governance: {assessment_includes_inclusive: false, ...}
+    governance: {assessment_includes_inclusive: true, inclusive_kpi_weight: 0, ...}
 
 Compliant::
 
-    governance: {assessment_includes_inclusive: true, ...}
+    governance: {assessment_includes_inclusive: true, inclusive_kpi_weight: 0.02, ...}
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Final
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, and_
 
-from .base import NoParams, Scope, Verdict, flag_verdicts
+from ..store import tables as t
+from .base import NoParams, Scope, Verdict, status_case, submission_scope
 
 ID = "IC10-ASSESSMENT"
 CLAUSE = 10
@@ -27,14 +30,24 @@ KINDS = ("submission",)
 TITLE = {"en": "Ensure inclusive insurance is part of the insurer's performance assessment", "zh": "将普惠保险纳入经营绩效考核"}
 MESSAGES = {
     "pass": {"en": "{subject}: in place ({actual}).", "zh": "{subject}：已落实（{actual}）。"},
-    "fail": {"en": "{subject}: performance assessment does not include inclusive insurance ({actual}).", "zh": "{subject}：经营绩效考核未纳入普惠保险（{actual}）。"},
+    "fail": {"en": "{subject}: inclusive insurance does not count in performance assessment ({actual}).", "zh": "{subject}：普惠保险未在绩效考核中发挥作用（{actual}）。"},
     "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
 }
 Params = NoParams
-FIELDS = {
-    "assessment_includes_inclusive": "/governance/assessment_includes_inclusive",
-}
+FLAG, WEIGHT = "/governance/assessment_includes_inclusive", "/governance/inclusive_kpi_weight"
 
 
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
-    return flag_verdicts(conn, scope, FIELDS)
+    s = t.Submission
+    included = s.assessment_includes_inclusive.is_(True)
+    zero_weight = and_(s.inclusive_kpi_weight.is_not(None), s.inclusive_kpi_weight == 0)
+    query = submission_scope(scope).with_only_columns(
+        s.id, status_case(and_(included, ~zero_weight)), included.label("included"))
+    for row in conn.execute(query):
+        if row.status == "pass":
+            yield Verdict(row.id, FLAG, "pass", f"{FLAG} = true", "all true")
+        elif row.included:
+            yield Verdict(row.id, WEIGHT, "fail", f"{FLAG} = true with a weight above 0",
+                          f"{FLAG} = true but {WEIGHT} = 0")
+        else:
+            yield Verdict(row.id, FLAG, "fail", f"{FLAG} = true", f"{FLAG} = false")

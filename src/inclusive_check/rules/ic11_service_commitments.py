@@ -1,13 +1,15 @@
 """Ensure service commitments are published wherever inclusive business is done.
 
 Item 11 requires insurers to publish their service commitments at their business premises, at
-agency premises or on their own online platforms. Read as: always on the premises; on agency
-sites when any product is sold through an agency-type channel; online when any product is sold
-online. Which channels count as agency sites is a ruleset parameter (an interpretation).
+agency premises or on their own online platforms. Read as owed where the inclusive business is done
+(an interpretation; the channel sets are ruleset parameters): on the premises when an inclusive product
+is sold directly, on agency sites when one is sold through an agency-type channel, online when one is
+sold online. Only the channels of inclusive products count (dedicated, or naming a target group or risk
+area); an online-only insurer need not publish on premises. No inclusive product: not applicable.
 
 Non-compliant::
 
-    products: [{channels: [direct, online], ...}]
+    products: [{dedicated_inclusive: true, channels: [direct, online], ...}]
     service: {commitments_published: {premises: true, agency_sites: false, online: false}}
 
 Compliant::
@@ -17,23 +19,23 @@ Compliant::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import Field
-from sqlalchemy import ColumnElement, Connection, and_, exists, or_, select
+from sqlalchemy import Connection, and_, case, exists, or_, select
 
 from ..store import tables as t
 from .base import Params as _Params
-from .base import Scope, Verdict, channel_used, status_case, submission_scope
+from .base import Scope, Verdict, channel_used, submission_scope
 
 ID = "IC11-SERVICE-COMMITMENTS"
 CLAUSE = 11
 STRENGTH: Final = "mandatory"
 KINDS = ("submission",)
 TITLE = {
-    "en": "Ensure service commitments are published on premises, agency sites and online wherever business is done",
-    "zh": "在营业场所、代理场所或自营网络平台公示服务承诺",
+    "en": "Ensure service commitments are on display wherever inclusive products are sold: premises, agency sites, online",
+    "zh": "凡销售普惠保险产品的场所（自有网点、代理网点、线上平台）均须展示服务承诺",
 }
 MESSAGES = {
     "pass": {"en": "{subject}: commitments published where required ({actual}).",
@@ -45,32 +47,42 @@ MESSAGES = {
 }
 
 
+SiteChannel = Literal["direct", "agency", "broker", "postal", "bank", "online"]
+PLACES = ("premises", "agency_sites", "online")
+
+
 class Params(_Params):
-    agency_site_channels: Annotated[list[Literal["agency", "broker", "postal", "bank"]], Field(min_length=1)]
+    premises_channels: Annotated[list[SiteChannel], Field(min_length=1)]
+    agency_site_channels: Annotated[list[SiteChannel], Field(min_length=1)]
+    online_channels: Annotated[list[SiteChannel], Field(min_length=1)]
 
 
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
     s, pr = t.Submission, t.Product
+    inclusive = or_(pr.dedicated_inclusive.is_(True), pr.target_group_count > 0, pr.risk_areas != "")
 
-    def uses(condition: ColumnElement[bool]) -> Any:
-        return exists(select(pr.id).where(pr.submission_id == s.id, condition))
+    def sold_through(channels: Iterable[str]) -> Any:
+        return exists(select(pr.id).where(pr.submission_id == s.id, inclusive, channel_used(channels)))
 
-    agency, online = uses(channel_used(p.agency_site_channels)), uses(channel_used(["online"]))
-    passed = and_(s.commitments_premises.is_(True),
-                  or_(~agency, s.commitments_agency_sites.is_(True)),
-                  or_(~online, s.commitments_online.is_(True)))
+    need = [sold_through(p.premises_channels), sold_through(p.agency_site_channels), sold_through(p.online_channels)]
+    have = [s.commitments_premises, s.commitments_agency_sites, s.commitments_online]
+    passed = and_(*[or_(~n, h.is_(True)) for n, h in zip(need, have, strict=True)])
+    status = case((~or_(*need), "not_applicable"), (passed, "pass"), else_="fail").label("status")
     query = submission_scope(scope).with_only_columns(
-        s.id, s.commitments_premises, s.commitments_agency_sites, s.commitments_online,
-        agency.label("agency"), online.label("online"), status_case(passed))
+        s.id, *have, *[n.label(f"need_{place}") for n, place in zip(need, PLACES, strict=True)], status)
     for row in conn.execute(query):
-        need = {"premises": True, "agency_sites": bool(row.agency), "online": bool(row.online)}
-        have = {"premises": row.commitments_premises, "agency_sites": row.commitments_agency_sites,
-                "online": row.commitments_online}
-        expected = ", ".join(k for k, v in need.items() if v)
-        missing = [k for k, v in need.items() if v and not have[k]]
-        actual = "published: " + (", ".join(k for k, v in have.items() if v) or "nowhere")
+        needed = [place for place in PLACES if row._mapping[f"need_{place}"]]
+        if row.status == "not_applicable":
+            yield Verdict(row.id, "/service/commitments_published", "not_applicable",
+                          "an inclusive product sold directly, through agency sites or online",
+                          "no inclusive product is sold through a channel that calls for published commitments")
+            continue
+        published = {"premises": row.commitments_premises, "agency_sites": row.commitments_agency_sites,
+                     "online": row.commitments_online}
+        missing = [place for place in needed if not published[place]]
+        actual = "published: " + (", ".join(k for k, v in published.items() if v) or "nowhere")
         if missing:
             actual += "; missing: " + ", ".join(missing)
         # A failure points at the one place it is missing from (several: the commitments object).
         subject = "/service/commitments_published" + (f"/{missing[0]}" if len(missing) == 1 else "")
-        yield Verdict(row.id, subject, row.status, expected, actual)
+        yield Verdict(row.id, subject, row.status, ", ".join(needed), actual)

@@ -1,8 +1,9 @@
 """Ensure intermediary agreements covering inclusive business are stable: at least 12 months long.
 
-Item 12 asks insurers that sell inclusive insurance through intermediaries to keep relatively
-stable (相对稳定) cooperation. Read as: each agreement covering inclusive business runs for at
-least the ruleset's minimum (12 months, an interpretation). An open-ended agreement passes.
+Item 12 asks insurers that sell inclusive insurance through insurance intermediaries to keep relatively
+stable (相对稳定) cooperation. Read as: each agreement with an intermediary (agency, broker, bank: the
+ruleset's ``agreement_types``; postal assistance is a separate arrangement) covering inclusive business
+runs for at least the ruleset's minimum (12 months). Both are interpretations. An open-ended agreement passes.
 
 Non-compliant::
 
@@ -16,7 +17,7 @@ Compliant::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Final
+from typing import Annotated, Final, Literal
 
 from pydantic import Field
 from sqlalchemy import Connection, or_
@@ -42,14 +43,18 @@ MESSAGES = {
 }
 
 
+AgreementType = Literal["agency", "broker", "postal", "bank", "other"]
+
+
 class Params(_Params):
+    agreement_types: Annotated[list[AgreementType], Field(min_length=1)]
     min_agreement_months: Annotated[int, Field(ge=1, le=120)]
 
 
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
     m = t.Intermediary
     passed = or_(m.agreement_months.is_(None), m.agreement_months >= p.min_agreement_months)
-    for row in agreements(conn, scope, passed, m.agreement_months):
+    for row in agreements(conn, scope, p.agreement_types, passed, m.agreement_months):
         months = row.agreement_months
         actual = "open-ended" if months is None else f"{months} month(s)"
         margin = None if months is None else months - p.min_agreement_months
