@@ -52,7 +52,8 @@ class Entry(BaseModel):
     def _one_basis(self) -> Entry:
         given = [name for name in ("rules", "scored", "not_checkable") if getattr(self, name)]
         if len(given) != 1:
-            raise ValueError(f"item {self.ref}: needs exactly one of rules, scored, not_checkable (has {given or 'none'})")
+            has = ", ".join(given) or "none"
+            raise ValueError(f"item {self.ref}: needs exactly one of rules, scored, not_checkable (has {has})")
         if self.sentence is None and (self.item > 3 or self.part or self.heading):
             raise ValueError(f"item {self.item}: only items 1-3 may be listed without a sentence number")
         if self.heading and (self.sentence != 1 or self.part):
