@@ -142,7 +142,7 @@ def test_a_period_after_the_review_date_warns_the_ruleset_may_be_out_of_date(run
 
 
 def test_rules_matrix_accounts_for_all_twenty_items(runner: CliRunner) -> None:
-    rows = json.loads(runner.invoke(cli, ["rules", "matrix", "--format", "json"]).output)
+    rows = json.loads(runner.invoke(cli, ["rules", "matrix", "--format", "json"]).output)["items"]
     assert [r["item"] for r in rows] == list(range(1, 21))
     assert all(r["rules"] or r["reason"] for r in rows)
     assert {r["item"] for r in rows if r["rules"]} == {4, 5, 6, 7, 8, 10, 11, 12, 19, 20}

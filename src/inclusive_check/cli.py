@@ -517,23 +517,21 @@ def rules_show(rule_id: str, ruleset_path: str | None, as_of: Any, fmt: str) -> 
 
 @rules.command("matrix")
 @_ruleset_option
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-def rules_matrix(ruleset_path: str | None, fmt: str) -> None:
-    """Guidance items 1-20: the rules that encode each, or why it is not encoded."""
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Language of the paraphrases in text output (json and markdown carry both).")
+def rules_matrix(ruleset_path: str | None, fmt: str, lang: str) -> None:
+    """Each obligation-bearing sentence of the guidance: the rules that encode it, or why none can."""
     from .rules import NOT_ENCODED
+    from .traceability import load_traceability, matrix, render_markdown, render_text
 
     ruleset = _load_ruleset(ruleset_path)
-    rows: list[dict[str, Any]] = []
-    for item in range(1, 21):
-        encoded = [r.ID for r in ruleset.rules() if item == r.CLAUSE]
-        rows.append({"item": item, "rules": encoded,
-                     "reason": None if encoded else NOT_ENCODED.get(item, "not encoded by this ruleset")})
+    source = ruleset.data.source.model_dump(mode="json")
+    data = matrix(load_traceability(), [r.ID for r in ruleset.rules()], NOT_ENCODED, source)
     if fmt == "json":
-        _emit_json(rows)
-        return
-    for row in rows:
-        what = ", ".join(row["rules"]) if row["rules"] else f"not encoded — {row['reason']}"
-        click.echo(f"item {row['item']:>2}: {what}")
+        _emit_json(data)
+    else:
+        click.echo(render_markdown(data) if fmt == "markdown" else render_text(data, lang))
 
 
 # --- queries ---------------------------------------------------------------------------------------

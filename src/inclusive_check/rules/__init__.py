@@ -55,18 +55,20 @@ ALL_RULES: tuple[RuleModule, ...] = (
     ic07_key_areas,
 )
 
-# Items that no rule encodes, and why. `rules matrix` shows these beside the encoded ones.
+# Items that no rule encodes, and why, in one line each. `rules matrix` goes below items: every
+# obligation-bearing sentence, with its rules or the reason none can check it, is in
+# ../traceability.yaml, and a test keeps these keys equal to the items none of whose sentences names a rule.
 NOT_ENCODED: dict[int, str] = {
     1: "guiding ideology; states no duty a submission can show",
     2: "basic principles; made concrete by items 4-20, which are encoded where checkable",
     3: "five-year goals for the industry as a whole, not a duty of one insurer",
-    9: "differentiated roles by insurer type are encouragements without a measurable test; "
-       "state-owned status and category are reported and shown in scores",
+    9: "roles by type of insurer (state-owned, specialist, small and medium, reinsurer) are encouragements "
+       "without a measurable test; state ownership and category are reported, but no rule or score uses them",
     13: "duty of the regulator's own departments and local offices",
     14: "industry data sharing through financial infrastructure is not observable in a submission",
-    15: "coordination with local governments and donations are not observable in a submission",
+    15: "contacts with local governments, joint development and donations are not observable in a submission",
     16: "public insurance education by society at large; no per-insurer measure",
     17: "research and international exchange; no per-insurer measure",
-    18: "not a pass/fail duty: the indicator system (variety, coverage, protection, service) is the scoring of "
-        "every submission (SPEC 5)",
+    18: "not a pass/fail duty of an insurer; scored: the item 18 indicators (variety, coverage, protection, "
+        "service) are computed for every submission",
 }

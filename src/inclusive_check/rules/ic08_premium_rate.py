@@ -2,7 +2,7 @@
 
 Item 8 says dedicated inclusive insurance should, in principle (原则上), be priced below other
 products under the same conditions. The filer names the comparable product it benchmarks against
-(same line, term bucket and channel; an interpretation, FACTS.md) with that product's rate. The
+(same line, term bucket and channel; an interpretation, docs/regulatory-basis.md) with that product's rate. The
 comparison is exact and strict: an equal rate fails. A missing comparator is indeterminate.
 A breach can be waived only by a dispensation a supervisor approved.
 
