@@ -6,6 +6,10 @@ Shape::
      "submissions": [{"submission_id", "insurer", "kind", "period", "document_key", "revision", "source",
                       "sha256", "warnings", "score", "findings": [finding, ...]}]}
 
+A score is null (nothing stored) or {compliance (a decimal string, or null: not scored), not_scored
+({en, zh} reason, when compliance is null), blocking, band (good, fair, poor or none: the display band the
+scoring stored, poor whenever blocking), variety, coverage, protection, service, breakdown}.
+
 A finding carries rule_id, clause, strength, severity, status, subject (JSON Pointer), key, expected,
 actual, margin (a decimal string or null), message {en, zh}, parameters {name: {value, effective_from,
 citation, interpretation}}, title {en, zh}, dispensation and fingerprint (stable across runs).
@@ -71,6 +75,16 @@ def _ruleset(text: str) -> Ruleset | None:
         return load_ruleset_text(text, "stored run")
     except RulesetError:
         return None
+
+
+def _scoring(ruleset: Ruleset | None) -> dict[str, Any] | None:
+    """The scoring method of the run's stored ruleset (its date, citation and display bands); None when the
+    stored text no longer loads."""
+    if ruleset is None:
+        return None
+    from .scoring import method
+
+    return method(ruleset)
 
 
 def _margin(value: Decimal | float | None) -> str | None:
@@ -143,11 +157,17 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
         sub["findings"].append(item)
     for score in conn.execute(select(t.Score.__table__).where(t.Score.run_id == run_id)):
         if score.submission_id in out_subs:
+            breakdown = json.loads(score.breakdown)
+            comp = breakdown.get("compliance") or {}
             out_subs[score.submission_id]["score"] = {
-                "compliance": number(score.compliance), "blocking": score.blocking,
+                "compliance": _margin(score.compliance), "blocking": score.blocking,
+                # the band the score is shown in, as scoring stored it ("poor" when blocking, "none" when
+                # not scored); runs scored before bands were stored show "none"
+                "band": comp.get("band", "none"),
+                "not_scored": comp.get("not_scored") if score.compliance is None else None,
                 "variety": _margin(score.variety), "coverage": _margin(score.coverage),
                 "protection": _margin(score.protection), "service": _margin(score.service),
-                "breakdown": json.loads(score.breakdown),
+                "breakdown": breakdown,
             }
     submissions = list(out_subs.values())
     # The summary counts every finding of the selection, also the ones a filter left out of the list.
@@ -162,6 +182,7 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
         "schema": RESULTS_SCHEMA,
         "run": {"id": run.id, "ruleset": {"id": run.ruleset_id, "version": run.ruleset_version,
                                           "sha256": run.ruleset_sha256},
+                "scoring": _scoring(ruleset),
                 "tool_version": run.tool_version, "as_of": run.as_of.isoformat(),
                 "started_at": run.started_at.isoformat(),
                 "finished_at": run.finished_at.isoformat() if run.finished_at else None},
