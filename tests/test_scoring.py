@@ -192,3 +192,64 @@ def test_bands_come_from_the_ruleset_into_the_report(store: Any) -> None:
             assert f'<div class="big band-{band}">91.49<small> / 100</small></div>' in page
             assert f"Bars: ≥ {good} green" in page
             assert f"compliance 91.49/100 ({band})" in text.render(results)
+
+
+def test_every_renderer_shows_not_scored_and_never_crashes(store: Any, tmp_path: Any) -> None:
+    import json
+
+    from openpyxl import load_workbook
+
+    from inclusive_check.reports import github, junit, sarif, tabular
+    from inclusive_check.reports.diff import diff_results, render_text
+
+    ruleset = _ruleset({"/scoring/from": date(2020, 1, 1)})
+    scored = _results(store, _doc({"/insurer/name": "Scored"}))[1]
+    for results in _results(store, _doc(_period_2023()), ruleset):
+        assert json.loads(json.dumps(results))["submissions"][0]["score"]["compliance"] is None
+        assert '<property name="compliance_score" value="not scored" />' in junit.render(results)
+        assert "no rule applied to this document" in junit.render(results)
+        sarif.render(results), github.render(results)  # no score shown there; no crash either
+        tabular.render_csv(results)
+        page = html.render(results, "zh")
+        assert page.count("未评分") >= 3  # the insurers table, the score chart and the scorecard
+        chart = page[page.index('<svg id="chart-scores"'):]
+        assert "未评分" in chart[:chart.index("</svg>")]
+        path = tmp_path / "scores.xlsx"
+        tabular.write_xlsx(results, str(path))
+        sheet = load_workbook(path)["scores"]
+        header = [c.value for c in sheet[1]]
+        row = dict(zip(header, [c.value for c in sheet[2]], strict=True))
+        assert (row["compliance"], row["band"]) == ("not scored", "none")
+        assert row["not_scored"] == "not scored: no rule applied to this document"
+        # diff: the same document scored before and not scored now
+        before = copy.deepcopy(results)
+        before["submissions"][0]["score"] = scored["submissions"][0]["score"]
+        diff = diff_results(before, results)
+        (entry,) = diff["scores"]
+        assert entry["compliance"] == {"before": "100", "after": None, "change": None}
+        assert entry["not_scored_after"] == NOTHING_APPLIED and entry["not_scored_before"] is None
+        assert "compliance 100 -> not scored" in render_text(diff)
+        assert "compliance 100 -> 未评分" in render_text(diff, "zh")
+
+
+def test_migration_0004_not_scored_rows_down_and_up(db_url: str) -> None:
+    from sqlalchemy import select
+
+    from inclusive_check.store import tables as t
+    from inclusive_check.store.db import downgrade, make_engine, upgrade
+
+    engine = make_engine(db_url)
+    upgrade(engine)
+    ruleset = _ruleset({"/scoring/from": date(2020, 1, 1)})
+    _results(engine, _doc(_period_2023()), ruleset)
+    query = select(t.Score.compliance).order_by(t.Score.id)
+    with engine.connect() as conn:
+        assert list(conn.execute(query).scalars()) == [None]
+    # 0003 had no "not scored": downgrading writes the old meaning (100) so that NOT NULL can return
+    downgrade(engine, "0003")
+    with engine.connect() as conn:
+        assert list(conn.execute(query).scalars()) == [Decimal(100)]
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert list(conn.execute(query).scalars()) == [Decimal(100)]
+    engine.dispose()
