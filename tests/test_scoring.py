@@ -9,19 +9,25 @@ a possible weight of 3*12 + 2*3 + 1*5 = 47.
 from __future__ import annotations
 
 import copy
+import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import yaml
+from openpyxl import load_workbook
+from sqlalchemy import func, select, update
 
 from inclusive_check.check import check_documents
 from inclusive_check.contract.load import parse_bytes
 from inclusive_check.engine import Selection, execute_run
-from inclusive_check.reports import html, text
+from inclusive_check.reports import github, html, junit, sarif, tabular, text
+from inclusive_check.reports.diff import diff_results, render_text
 from inclusive_check.results import run_results
 from inclusive_check.ruleset import Ruleset, load_ruleset, load_ruleset_text
 from inclusive_check.scoring import NOTHING_APPLIED
+from inclusive_check.store import tables as t
+from inclusive_check.store.db import downgrade, make_engine, upgrade
 from inclusive_check.store.ingest import ingest_one
 from rulecases import RULESET_FILE, _Dumper, apply_patch, base, to_json
 
@@ -195,13 +201,6 @@ def test_bands_come_from_the_ruleset_into_the_report(store: Any) -> None:
 
 
 def test_every_renderer_shows_not_scored_and_never_crashes(store: Any, tmp_path: Any) -> None:
-    import json
-
-    from openpyxl import load_workbook
-
-    from inclusive_check.reports import github, junit, sarif, tabular
-    from inclusive_check.reports.diff import diff_results, render_text
-
     ruleset = _ruleset({"/scoring/from": date(2020, 1, 1)})
     scored = _results(store, _doc({"/insurer/name": "Scored"}))[1]
     for results in _results(store, _doc(_period_2023()), ruleset):
@@ -233,11 +232,6 @@ def test_every_renderer_shows_not_scored_and_never_crashes(store: Any, tmp_path:
 
 
 def test_migration_0004_not_scored_rows_down_and_up(db_url: str) -> None:
-    from sqlalchemy import select
-
-    from inclusive_check.store import tables as t
-    from inclusive_check.store.db import downgrade, make_engine, upgrade
-
     engine = make_engine(db_url)
     upgrade(engine)
     ruleset = _ruleset({"/scoring/from": date(2020, 1, 1)})
@@ -253,3 +247,30 @@ def test_migration_0004_not_scored_rows_down_and_up(db_url: str) -> None:
     with engine.connect() as conn:
         assert list(conn.execute(query).scalars()) == [Decimal(100)]
     engine.dispose()
+
+
+def test_a_run_scored_before_rules_were_weighted_still_renders(store: Any) -> None:
+    """Runs stored before this scoring: their ruleset text has no dated, banded scoring section and their
+    breakdown counts findings per strength. Reports still render them; findings keep their citations."""
+    old_scoring = ("scoring:\n  strength_weights: {mandatory: 3, principle: 2, encouraged: 1, flag: 0}\n"
+                   "  blocking_rules: [IC19-SOLVENCY-GATE]\n")
+    old_text = RULESET.text[:RULESET.text.index("\nscoring:") + 1] + old_scoring
+    old_breakdown = {"compliance": {"score": "92.86", "blocking_failures": [], "counts": "findings",
+                                    "by_strength": {"mandatory": {"weight": "3", "passed": 14, "counted": 15}}},
+                     "indicators": None}
+    _results(store, _doc({"/insurer/name": "Old run"}))
+    with store.begin() as conn:
+        run_id = conn.execute(select(func.max(t.Run.id))).scalar_one()
+        conn.execute(update(t.Run).where(t.Run.id == run_id).values(ruleset_text=old_text))
+        conn.execute(update(t.Score).where(t.Score.run_id == run_id).values(
+            breakdown=json.dumps(old_breakdown), variety=None, coverage=None, protection=None, service=None))
+    with store.connect() as conn:
+        results = run_results(conn, run_id)
+    sub = results["submissions"][0]
+    assert results["run"]["scoring"] is None and sub["score"]["band"] == "none"
+    assert all(f["parameters"] for f in sub["findings"] if f["rule_id"] == "IC19-SOLVENCY-GATE")
+    page = html.render(results, "en")
+    assert "sets no score bands" in page and "<td class=\"num\">14</td>" in page
+    assert "compliance 100/100" in text.render(results)
+    junit.render(results), tabular.score_rows(results)
+

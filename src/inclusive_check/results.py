@@ -28,12 +28,14 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+import yaml
+from pydantic import ValidationError
 from sqlalchemy import Connection, and_, case, func, null, select
 
 from .dispensations import run_dispensations
 from .rules import ALL_RULES
 from .rules.base import STATUSES, RuleModule, number
-from .ruleset import Ruleset, RulesetError, load_ruleset_text
+from .ruleset import RuleEntry, Ruleset, RulesetError, RulesetFile, load_ruleset_text
 from .store import tables as t
 
 RESULTS_SCHEMA = "inclusive-check/results/1"
@@ -74,13 +76,26 @@ def _ruleset(text: str) -> Ruleset | None:
     try:
         return load_ruleset_text(text, "stored run")
     except RulesetError:
+        return _rules_only(text)
+
+
+def _rules_only(text: str) -> Ruleset | None:
+    """The rules of a stored ruleset that no longer loads whole (e.g. one stored before its ``scoring`` section
+    was dated and banded): its findings keep their parameters and citations; its scoring is left out (None)."""
+    try:
+        raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        rules = {rule_id: RuleEntry.model_validate(entry) for rule_id, entry in raw["rules"].items()}
+    except (yaml.YAMLError, ValidationError, TypeError, KeyError, AttributeError):
         return None
+    fields: dict[str, Any] = {"id": str(raw.get("id")), "version": str(raw.get("version")), "rules": rules}
+    data = RulesetFile.model_construct(**fields)  # no scoring: _scoring() reports None
+    return Ruleset(data, text, hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
 def _scoring(ruleset: Ruleset | None) -> dict[str, Any] | None:
     """The scoring method of the run's stored ruleset (its date, citation and display bands); None when the
     stored text no longer loads."""
-    if ruleset is None:
+    if ruleset is None or getattr(ruleset.data, "scoring", None) is None:
         return None
     from .scoring import method
 
