@@ -6,6 +6,10 @@ Shape::
      "submissions": [{"submission_id", "insurer", "kind", "period", "document_key", "revision", "source",
                       "sha256", "warnings", "score", "findings": [finding, ...]}]}
 
+A score is null (nothing stored) or {compliance (a decimal string, or null: not scored), not_scored
+({en, zh} reason, when compliance is null), blocking, band (good, fair, poor or none: the display band the
+scoring stored, poor whenever blocking), variety, coverage, protection, service, breakdown}.
+
 A finding carries rule_id, clause, strength, severity, status, subject (JSON Pointer), key, expected,
 actual, margin (a decimal string or null), message {en, zh}, parameters {name: {value, effective_from,
 citation, interpretation}}, title {en, zh}, dispensation and fingerprint (stable across runs).
@@ -24,12 +28,14 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+import yaml
+from pydantic import ValidationError
 from sqlalchemy import Connection, and_, case, func, null, select
 
 from .dispensations import run_dispensations
 from .rules import ALL_RULES
 from .rules.base import STATUSES, RuleModule, number
-from .ruleset import Ruleset, RulesetError, load_ruleset_text
+from .ruleset import RuleEntry, Ruleset, RulesetError, RulesetFile, load_ruleset_text
 from .store import tables as t
 
 RESULTS_SCHEMA = "inclusive-check/results/1"
@@ -70,7 +76,30 @@ def _ruleset(text: str) -> Ruleset | None:
     try:
         return load_ruleset_text(text, "stored run")
     except RulesetError:
+        return _rules_only(text)
+
+
+def _rules_only(text: str) -> Ruleset | None:
+    """The rules of a stored ruleset that no longer loads whole (e.g. one stored before its ``scoring`` section
+    was dated and banded): its findings keep their parameters and citations; its scoring is left out (None)."""
+    try:
+        raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        rules = {rule_id: RuleEntry.model_validate(entry) for rule_id, entry in raw["rules"].items()}
+    except (yaml.YAMLError, ValidationError, TypeError, KeyError, AttributeError):
         return None
+    fields: dict[str, Any] = {"id": str(raw.get("id")), "version": str(raw.get("version")), "rules": rules}
+    data = RulesetFile.model_construct(**fields)  # no scoring: _scoring() reports None
+    return Ruleset(data, text, hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+def _scoring(ruleset: Ruleset | None) -> dict[str, Any] | None:
+    """The scoring method of the run's stored ruleset (its date, citation and display bands); None when the
+    stored text no longer loads."""
+    if ruleset is None or getattr(ruleset.data, "scoring", None) is None:
+        return None
+    from .scoring import method
+
+    return method(ruleset)
 
 
 def _margin(value: Decimal | float | None) -> str | None:
@@ -143,11 +172,17 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
         sub["findings"].append(item)
     for score in conn.execute(select(t.Score.__table__).where(t.Score.run_id == run_id)):
         if score.submission_id in out_subs:
+            breakdown = json.loads(score.breakdown)
+            comp = breakdown.get("compliance") or {}
             out_subs[score.submission_id]["score"] = {
-                "compliance": number(score.compliance), "blocking": score.blocking,
+                "compliance": _margin(score.compliance), "blocking": score.blocking,
+                # the band the score is shown in, as scoring stored it ("poor" when blocking, "none" when
+                # not scored); runs scored before bands were stored show "none"
+                "band": comp.get("band", "none"),
+                "not_scored": comp.get("not_scored") if score.compliance is None else None,
                 "variety": _margin(score.variety), "coverage": _margin(score.coverage),
                 "protection": _margin(score.protection), "service": _margin(score.service),
-                "breakdown": json.loads(score.breakdown),
+                "breakdown": breakdown,
             }
     submissions = list(out_subs.values())
     # The summary counts every finding of the selection, also the ones a filter left out of the list.
@@ -162,6 +197,7 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
         "schema": RESULTS_SCHEMA,
         "run": {"id": run.id, "ruleset": {"id": run.ruleset_id, "version": run.ruleset_version,
                                           "sha256": run.ruleset_sha256},
+                "scoring": _scoring(ruleset),
                 "tool_version": run.tool_version, "as_of": run.as_of.isoformat(),
                 "started_at": run.started_at.isoformat(),
                 "finished_at": run.finished_at.isoformat() if run.finished_at else None},

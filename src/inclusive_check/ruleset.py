@@ -101,11 +101,24 @@ class Variety(_Model):
     citation: str
     lines_for_full: int = Field(gt=0)
     groups_for_full: int = Field(gt=0)
+    lines_points: Decimal = Field(ge=0, le=100, description="points for lines_for_full lines or more")
+    groups_points: Decimal = Field(ge=0, le=100, description="points for groups_for_full target groups or more")
+
+    @model_validator(mode="after")
+    def _out_of_100(self) -> Variety:
+        if self.lines_points + self.groups_points != 100:
+            raise ValueError("lines_points and groups_points must add up to 100")
+        return self
 
 
 class Banded(_Model):
     citation: str
     bands: list[AtLeast] = Field(min_length=1)
+
+
+class Protection(Banded):
+    loss_ratio_places: int = Field(ge=0, le=10, description="decimal places the loss ratio (a fraction) is "
+                                                              "rounded to, half-up, before banding")
 
 
 class ServiceIndicator(_Model):
@@ -118,13 +131,56 @@ class ServiceIndicator(_Model):
 class Indicators(_Model):
     variety: Variety
     coverage: Banded
-    protection: Banded
+    protection: Protection
     service: ServiceIndicator
 
 
+class StrengthWeights(_Model):
+    """The weight of a rule of each strength in the compliance score; 0 leaves that strength out of it."""
+
+    mandatory: Decimal = Field(ge=0)
+    principle: Decimal = Field(ge=0)
+    encouraged: Decimal = Field(ge=0)
+    flag: Decimal = Field(ge=0)
+
+    def of(self, strength: str) -> Decimal:
+        value: Decimal = getattr(self, strength)
+        return value
+
+
+class Rounding(_Model):
+    """How scores are rounded: to ``places`` decimal places, half-up (or half-even)."""
+
+    places: int = Field(ge=0, le=4)
+    mode: Literal["half_up", "half_even"] = "half_up"
+
+
+class ScoreBands(_Model):
+    """Display bands of the compliance score: good at or above ``good_at_least``, fair at or above
+    ``fair_at_least``, poor below; a blocking document is shown poor whatever its score."""
+
+    citation: str
+    interpretation: bool = False
+    note: str | None = None
+    good_at_least: Decimal = Field(ge=0, le=100)
+    fair_at_least: Decimal = Field(ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ScoreBands:
+        if self.fair_at_least > self.good_at_least:
+            raise ValueError("fair_at_least must not be above good_at_least")
+        return self
+
+
 class Scoring(_Model):
-    strength_weights: dict[Literal["mandatory", "principle", "encouraged", "flag"], Decimal]
+    citation: str
+    interpretation: bool = False
+    note: str | None = None
+    start: date = Field(alias="from", description="documents whose binding date is earlier are not scored")
+    strength_weights: StrengthWeights
     blocking_rules: list[str]
+    rounding: Rounding
+    bands: ScoreBands
     indicators: Indicators
 
 

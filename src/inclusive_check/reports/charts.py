@@ -19,17 +19,15 @@ FONT = "font-family=\"system-ui, 'Noto Sans CJK SC', 'WenQuanYi Micro Hei', sans
 
 @dataclass(frozen=True)
 class Bar:
+    """One bar: its value (None: not scored, shown as ``missing`` text) and the band it is coloured by, as the
+    run's scoring stored it (good, fair, poor or none)."""
+
     label: str
     value: Decimal | None
     href: str = ""
     blocking: bool = False
-
-
-def band(score: Decimal | None) -> str:
-    """good >= 90, fair >= 75, poor below; 'none' without a score."""
-    if score is None:
-        return "none"
-    return "good" if score >= 90 else "fair" if score >= 75 else "poor"
+    band: str = "none"
+    missing: str = "—"
 
 
 BAND_COLOURS = {"good": "#2e7d32", "fair": "#ef8f00", "poor": "#c62828", "none": "#9e9e9e"}
@@ -55,7 +53,7 @@ def _frame(element_id: str, title: str, width: int, height: int, label_w: int, p
 
 def score_bars(element_id: str, title: str, bars: Sequence[Bar], maximum: Decimal = Decimal(100),
                blocking_mark: str = "blocking") -> Markup:
-    """Horizontal bars on a 0..maximum scale, coloured by band; a blocking failure is drawn red and marked."""
+    """Horizontal bars on a 0..maximum scale, coloured by each bar's band; a blocking document is marked."""
     label_w, plot_w, row_h, top = 190, 560, 26, 26
     height = top + row_h * max(len(bars), 1) + 10
     width = label_w + plot_w + 170
@@ -64,9 +62,11 @@ def score_bars(element_id: str, title: str, bars: Sequence[Bar], maximum: Decima
     for i, bar in enumerate(bars):
         y = top + i * row_h
         parts.append(_label(bar.label, bar.href, label_w - 8, y + 16))
-        colour = BAND_COLOURS["poor" if bar.blocking else band(bar.value)]
+        colour = BAND_COLOURS.get(bar.band, BAND_COLOURS["none"])
         if bar.value is None:
-            parts.append(f'<text x="{label_w + 4}" y="{y + 16}" class="value">—</text>')
+            parts.append(f'<text x="{label_w + 4}" y="{y + 16}" class="value missing">{escape(bar.missing)}</text>')
+            if bar.blocking:
+                parts.append(f'<text x="{label_w + 120}" y="{y + 16}" class="blocking">{escape(blocking_mark)}</text>')
             continue
         w = plot_w * float(min(max(bar.value, Decimal(0)), maximum) / maximum)
         parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{w:.1f}" height="{row_h - 8}" rx="3" '

@@ -126,6 +126,9 @@ def diff_results(before: dict[str, Any], after: dict[str, Any], expiry_warning_d
             "insurer": key[0], "kind": key[1], "document_key": key[2],
             "in_before": sub_b is not None, "in_after": sub_a is not None,
             "blocking_before": score_b.get("blocking"), "blocking_after": score_a.get("blocking"),
+            # a document checked but not scored (compliance null, with the reason) is not a missing document
+            "not_scored_before": score_b.get("not_scored") if score_b and score_b.get("compliance") is None else None,
+            "not_scored_after": score_a.get("not_scored") if score_a and score_a.get("compliance") is None else None,
             **{name: {"before": score_b.get(name), "after": score_a.get(name),
                       "change": _change(score_b.get(name), score_a.get(name))} for name in DIMENSIONS},
         })
@@ -164,6 +167,8 @@ WORDS = {
     "persisting": {"en": "persisting", "zh": "仍存在"}, "not_rechecked": {"en": "not rechecked", "zh": "未复查"},
 }
 
+NOT_SCORED = {"en": "not scored", "zh": "未评分"}
+
 DISPENSATION_WORDS = {"applied": "已适用", "expired": "已过期", "unused": "未使用"}
 
 
@@ -187,13 +192,17 @@ def render_text(diff: dict[str, Any], lang: str = "en") -> str:
             lines.append(f"   {WORDS[f['change']][lang]:<13} {f['severity']:<7} {status:<13} {f['rule_id']:<24} "
                          f"{where}{message}")
         parts = []
+        unscored = NOT_SCORED[lang]
         for name in DIMENSIONS:
             v = score[name]
-            if v["before"] is None and v["after"] is None:
+            shown_b = v["before"] if v["before"] is not None else (
+                unscored if name == "compliance" and score.get("not_scored_before") else "—")
+            shown_a = v["after"] if v["after"] is not None else (
+                unscored if name == "compliance" and score.get("not_scored_after") else "—")
+            if shown_b == "—" and shown_a == "—":
                 continue
             change = f" ({v['change']})" if v["change"] is not None else ""
-            parts.append(f"{name} {v['before'] if v['before'] is not None else '—'} -> "
-                         f"{v['after'] if v['after'] is not None else '—'}{change}")
+            parts.append(f"{name} {shown_b} -> {shown_a}{change}")
         if score["in_before"] and score["in_after"] and score["blocking_before"] != score["blocking_after"]:
             parts.append(f"blocking {score['blocking_before']} -> {score['blocking_after']}")
         if parts:

@@ -49,9 +49,14 @@ LABELS: dict[str, dict[str, str]] = {
     "open_info": {"en": "Open notes", "zh": "提示"},
     "blocking_docs": {"en": "Blocking failures", "zh": "阻断性违规"},
     "chart_scores": {"en": "Compliance score by insurer (0–100)", "zh": "各机构合规得分（0–100）"},
-    "chart_scores_note": {"en": "Bars: ≥ 90 green, ≥ 75 amber, lower red; a blocking failure (item 19) is drawn red "
-                                "and marked, whatever the score.",
-                          "zh": "≥90 绿色，≥75 橙色，其余红色；阻断性违规（第（十九）项）无论得分均以红色标示。"},
+    "chart_scores_note": {"en": "Bars: ≥ {good} green, ≥ {fair} amber, lower red (bands of ruleset {ruleset}); a "
+                                "blocking failure or an undetermined blocking rule (item 19) is drawn red and marked, "
+                                "whatever the score; grey: not scored.",
+                          "zh": "≥{good} 绿色，≥{fair} 橙色，其余红色（规则集 {ruleset} 的分档）；"
+                                "阻断性违规或无法判定的阻断性规则（第（十九）项）无论得分均以红色标示；灰色：未评分。"},
+    "chart_scores_note_unbanded": {"en": "The ruleset stored with this run sets no score bands: bars are grey; a "
+                                         "blocking document is marked, whatever the score.",
+                                   "zh": "该批次存储的规则集未设定得分分档：柱形为灰色；阻断性文件无论得分均予标示。"},
     "chart_items": {"en": "Open findings by guidance item", "zh": "按指导意见条目统计的未解决问题"},
     "chart_items_note": {"en": "Failures and indeterminate checks, stacked by severity.",
                          "zh": "未通过及无法判定的检查，按严重程度堆叠。"},
@@ -123,6 +128,13 @@ LABELS: dict[str, dict[str, str]] = {
     "blocking_short": {"en": "blocking", "zh": "阻断"},
     "back": {"en": "back to overview", "zh": "返回概览"},
     "no_score": {"en": "no score stored", "zh": "无评分"},
+    "not_scored": {"en": "not scored", "zh": "未评分"},
+    "share": {"en": "Share passed", "zh": "通过比例"},
+    "rules_counted": {"en": "Rules", "zh": "规则数"},
+    "earned": {"en": "Earned", "zh": "得分"},
+    "possible": {"en": "Possible", "zh": "满分"},
+    "total": {"en": "Total", "zh": "合计"},
+    "blocking_undetermined": {"en": "blocking until shown otherwise", "zh": "在证明合规之前视为阻断"},
     "fingerprint": {"en": "fingerprint", "zh": "指纹"},
     "language": {"en": "Language", "zh": "语言"},
     "both": {"en": "both", "zh": "双语"},
@@ -203,7 +215,7 @@ def _document(sub: dict[str, Any]) -> dict[str, Any]:
         "closed": closed,
         "open_counts": open_counts,
         "score": score,
-        "band": "poor" if score and score["blocking"] else charts.band(_dec(score["compliance"]) if score else None),
+        "band": score["band"] if score else "none",  # as the run's scoring stored it
         "indicator_details": _indicator_details(score),
     }
 
@@ -271,8 +283,17 @@ def _context(results: dict[str, Any], lang: str, expiry_warning_days: int | None
 
     score_chart = charts.score_bars("chart-scores", text.plain("chart_scores"), [
         charts.Bar(bar_label(d), _dec(d["score"]["compliance"]) if d["score"] else None, "#" + d["anchor"],
-                   bool(d["score"] and d["score"]["blocking"])) for d in scored],
+                   bool(d["score"] and d["score"]["blocking"]), d["band"],
+                   text.plain("not_scored") if d["score"] else "—") for d in scored],
         blocking_mark=text.plain("blocking_short"))
+    scoring = results["run"].get("scoring")
+    if scoring and scoring.get("bands"):
+        bands = scoring["bands"]
+        ruleset = f"{scoring['ruleset']['id']} {scoring['ruleset']['version']}"
+        scores_note = fill("chart_scores_note", good=bands["good_at_least"], fair=bands["fair_at_least"],
+                           ruleset=ruleset)
+    else:
+        scores_note = text.label("chart_scores_note_unbanded")
     item_chart = charts.stacked_columns("chart-items", text.plain("chart_items"), [
         (str(clause), dict(by_item[clause])) for clause in sorted(by_item)])
     indicator_rows = [(bar_label(d), "#" + d["anchor"], {n: _dec(d["score"][n]) for n in DIMENSIONS})
@@ -293,6 +314,8 @@ def _context(results: dict[str, Any], lang: str, expiry_warning_days: int | None
         "blocking_docs": sum(1 for i in insurers.values() for d in i["documents"]
                              if d["score"] and d["score"]["blocking"]),
         "score_chart": score_chart,
+        "scores_note": scores_note,
+        "reason": lambda pair: text.pair(pair) if pair else "",
         "item_chart": item_chart,
         "indicator_chart": indicator_chart if indicator_rows else None,
         "severity_colours": charts.SEVERITY_COLOURS,

@@ -67,6 +67,23 @@ def _testcase(suite: ET.Element, sub: dict[str, Any], finding: dict[str, Any], l
     return "passed"
 
 
+def _compliance(score: dict[str, Any]) -> str | None:
+    """The compliance score, 'not scored' when the run stored none, None without a score at all."""
+    if not score:
+        return None
+    return "not scored" if score.get("compliance") is None else str(score["compliance"])
+
+
+def _reason(pair: dict[str, str] | None, lang: str) -> str | None:
+    return pair.get(lang) if pair else None
+
+
+def _blocking_reasons(score: dict[str, Any]) -> list[dict[str, str]]:
+    reasons: list[dict[str, str]] = ((score.get("breakdown") or {}).get("compliance") or {}).get(
+        "blocking_reasons") or []
+    return reasons
+
+
 def render(results: dict[str, Any], lang: str = "en", texts: Mapping[str, str] | None = None) -> str:
     locator = Locator(texts)
     run = results["run"]
@@ -83,7 +100,10 @@ def render(results: dict[str, Any], lang: str = "en", texts: Mapping[str, str] |
                             ("document_key", sub["document_key"]), ("revision", sub["revision"]),
                             ("sha256", sub["sha256"]),
                             ("ruleset", f"{run['ruleset']['id']} {run['ruleset']['version']}"),
-                            ("compliance_score", score.get("compliance")), ("blocking", score.get("blocking"))):
+                            ("compliance_score", _compliance(score)),
+                            ("not_scored", _reason(score.get("not_scored"), lang)),
+                            ("blocking", score.get("blocking")),
+                            ("blocking_reasons", "; ".join(r[lang] for r in _blocking_reasons(score)) or None)):
             if value is not None:
                 text = str(value).lower() if isinstance(value, bool) else str(value)
                 ET.SubElement(props, "property", {"name": name, "value": _clean(text)})

@@ -28,12 +28,14 @@ FINDING_COLUMNS = (
 )
 SCORE_COLUMNS = (
     "run_id", "submission_id", "insurer_code", "insurer_name", "kind", "period", "document_key", "revision",
-    "compliance", "blocking", "variety", "coverage", "protection", "service", "breakdown",
+    "compliance", "band", "not_scored", "blocking", "blocking_reasons", "variety", "coverage", "protection",
+    "service", "breakdown",
 )
 DISPENSATION_COLUMNS = (
     "run_id", "id", "status", "covered", "rule", "insurer", "subject", "period", "expires", "expires_in_days",
     "expiring_soon", "approved_by", "reference", "reason",
 )
+NOT_SCORED = "not scored"
 INTEGER_COLUMNS = frozenset({"run_id", "submission_id", "revision", "clause", "covered", "expires_in_days"})
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL_XLSX = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -68,7 +70,14 @@ def score_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
             "run_id": results["run"]["id"], "submission_id": sub["submission_id"],
             "insurer_code": sub["insurer"]["code"], "insurer_name": sub["insurer"]["name"], "kind": sub["kind"],
             "period": sub["period"], "document_key": sub["document_key"], "revision": sub["revision"],
-            **{k: score.get(k) for k in ("compliance", "blocking", "variety", "coverage", "protection", "service")},
+            **{k: score.get(k) for k in ("blocking", "variety", "coverage", "protection", "service")},
+            # a document the run did not score says so, with the reason, instead of a number
+            "compliance": score.get("compliance") if score.get("compliance") is not None or not score
+            else NOT_SCORED,
+            "band": score.get("band"),
+            "not_scored": (score.get("not_scored") or {}).get("en"),
+            "blocking_reasons": "; ".join(r["en"] for r in (score.get("breakdown") or {}).get(
+                "compliance", {}).get("blocking_reasons", [])) or None,
             "breakdown": json.dumps(score.get("breakdown"), ensure_ascii=False, sort_keys=True) if score else None,
         })
     return rows

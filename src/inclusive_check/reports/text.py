@@ -7,6 +7,46 @@ from typing import Any
 MARK = {"pass": "ok  ", "fail": "FAIL", "indeterminate": "????", "waived": "WAIV", "not_applicable": "n/a "}
 
 
+BANDS = {"en": {"good": "good", "fair": "fair", "poor": "poor"}, "zh": {"good": "良好", "fair": "一般", "poor": "较差"}}
+WORDS = {
+    "score": {"en": "score", "zh": "评分"}, "compliance": {"en": "compliance", "zh": "合规得分"},
+    "not_scored": {"en": "not scored", "zh": "未评分"}, "blocking": {"en": "BLOCKING", "zh": "阻断"},
+    "blocking_fail": {"en": "BLOCKING FAILURE", "zh": "阻断性违规"},
+    "indicators": {"en": "item 18 indicators", "zh": "第（十八）项指标"},
+    "variety": {"en": "variety", "zh": "产品丰富度"},
+    "coverage": {"en": "coverage", "zh": "覆盖面"}, "protection": {"en": "protection", "zh": "保障水平"},
+    "service": {"en": "service", "zh": "服务质量"},
+    "rules": {"en": "rules below full share", "zh": "未完全通过的规则"},
+}
+
+
+def _score_lines(score: dict[str, Any], lang: str) -> list[str]:
+    """The score as stored: the compliance number and its band (or why it is not scored), blocking with its
+    reasons, the rules that did not fully pass, and item 18's indicators."""
+    w = {k: v[lang] for k, v in WORDS.items()}
+    comp = score["breakdown"].get("compliance") or {}
+    if score["compliance"] is None:
+        reason = (score.get("not_scored") or {}).get(lang)
+        head = reason or w["not_scored"]
+    else:
+        band = BANDS[lang].get(comp.get("score_band", ""), "")
+        head = f"{w['compliance']} {score['compliance']}/100" + (f" ({band})" if band else "")
+    reasons = comp.get("blocking_reasons")
+    if score["blocking"]:
+        why = "; ".join(r[lang] for r in reasons) if reasons else ", ".join(comp.get("blocking_failures", []))
+        mark = w["blocking_fail"] if comp.get("blocking_failures", True) else w["blocking"]
+        head += f"  {mark}: {why}" if why else f"  {mark}"
+    ind = "" if score["variety"] is None else (
+        f"; {w['indicators']}: {w['variety']} {score['variety']}, {w['coverage']} {score['coverage']}, "
+        f"{w['protection']} {score['protection']}, {w['service']} {score['service']}")
+    lines = [f"   {w['score']}: {head}{ind}"]
+    short = [f"{r['rule_id']} {r['passed']}/{r['counted']}" for r in comp.get("rules", [])
+             if r["scored"] and r["passed"] < r["counted"]]
+    if short:
+        lines.append(f"   {w['rules']}: " + ", ".join(short))
+    return lines
+
+
 def render(results: dict[str, Any], lang: str = "en", show_passes: bool = False) -> str:
     lines: list[str] = []
     for sub in results["submissions"]:
@@ -24,11 +64,7 @@ def render(results: dict[str, Any], lang: str = "en", show_passes: bool = False)
             lines.append(f"   ({hidden} passing or not-applicable check(s) not shown; --show-passes lists them)")
         score = sub["score"]
         if score:
-            block = "  BLOCKING FAILURE" if score["blocking"] else ""
-            ind = "" if score["variety"] is None else (
-                f"; item 18 indicators: variety {score['variety']}, coverage {score['coverage']}, "
-                f"protection {score['protection']}, service {score['service']}")
-            lines.append(f"   score: compliance {score['compliance']}/100{block}{ind}")
+            lines.extend(_score_lines(score, lang))
         lines.append("")
     for d in results.get("dispensations", []):
         soon = f"; expires in {d['expires_in_days']} day(s)" if d["expiring_soon"] else ""

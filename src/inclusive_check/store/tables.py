@@ -330,7 +330,7 @@ class Score(Base):
     id: Col[int] = col(Integer, primary_key=True)
     run_id: Col[int] = col(_fk("runs.id"))
     submission_id: Col[int] = col(_fk("submissions.id"))
-    compliance: Col[Decimal] = col(Numeric(6, 2))
+    compliance: Col[Decimal | None] = col(Numeric(6, 2))  # NULL: not scored (the breakdown says why)
     blocking: Col[bool] = col(Boolean)
     variety: Col[Decimal | None] = col(Numeric(6, 2))
     coverage: Col[Decimal | None] = col(Numeric(6, 2))
