@@ -231,7 +231,7 @@ def test_every_renderer_shows_not_scored_and_never_crashes(store: Any, tmp_path:
         assert "compliance 100 -> 未评分" in render_text(diff, "zh")
 
 
-def test_migration_0004_not_scored_rows_down_and_up(db_url: str) -> None:
+def test_migration_0005_not_scored_rows_down_and_up(db_url: str) -> None:
     engine = make_engine(db_url)
     upgrade(engine)
     ruleset = _ruleset({"/scoring/from": date(2020, 1, 1)})
@@ -239,8 +239,8 @@ def test_migration_0004_not_scored_rows_down_and_up(db_url: str) -> None:
     query = select(t.Score.compliance).order_by(t.Score.id)
     with engine.connect() as conn:
         assert list(conn.execute(query).scalars()) == [None]
-    # 0003 had no "not scored": downgrading writes the old meaning (100) so that NOT NULL can return
-    downgrade(engine, "0003")
+    # 0004 had no "not scored": downgrading writes the old meaning (100) so that NOT NULL can return
+    downgrade(engine, "0004")
     with engine.connect() as conn:
         assert list(conn.execute(query).scalars()) == [Decimal(100)]
     upgrade(engine)

@@ -108,30 +108,31 @@ def method(ruleset: Ruleset) -> dict[str, Any]:
     }
 
 
-def _rule_counts(conn: Connection, run_id: int) -> dict[int, dict[str, dict[str, int]]]:
-    """submission -> rule -> status -> count, over the counted statuses."""
+def _rule_counts(conn: Connection, run_id: int) -> tuple[dict[int, dict[str, dict[str, int]]], dict[str, str]]:
+    """submission -> rule -> status -> count, over the counted statuses; and each rule's strength as the run
+    stored it (the ruleset may state a rule's strength)."""
     f = t.Finding
-    # Grouped by the columns of the findings' (run, submission, rule, status) index alone: the database
-    # counts from the index.
     query = (
-        select(f.submission_id, f.rule_id, f.status, func.count())
+        select(f.submission_id, f.rule_id, f.strength, f.status, func.count())
         .where(f.run_id == run_id, f.status.in_(COUNTED))
-        .group_by(f.submission_id, f.rule_id, f.status)
+        .group_by(f.submission_id, f.rule_id, f.strength, f.status)
     )
     out: dict[int, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    for sid, rule_id, status, n in conn.execute(query):
+    strengths: dict[str, str] = {}
+    for sid, rule_id, strength, status, n in conn.execute(query):
         out[sid][rule_id][status] = int(n)
-    return out
+        strengths[rule_id] = strength
+    return out, strengths
 
 
-def compliance(rules: dict[str, dict[str, int]], scoring: Scoring, binding_date: date | None = None
-               ) -> dict[str, Any]:
+def compliance(rules: dict[str, dict[str, int]], scoring: Scoring, binding_date: date | None = None,
+               stored_strengths: dict[str, str] | None = None) -> dict[str, Any]:
     """One document's compliance score and its breakdown, from its counted findings per rule and status.
 
     ``score`` is a Decimal or None (not scored, ``not_scored`` says why); ``blocking`` a bool.
     """
-    # A rule's strength is its module's, as the engine stored it.
-    strengths = {rule.ID: rule.STRENGTH for rule in ALL_RULES}
+    # A rule's strength as the run stored it (the ruleset may state it), else its module's.
+    strengths = {rule.ID: rule.STRENGTH for rule in ALL_RULES} | (stored_strengths or {})
     weights, rounding = scoring.strength_weights, scoring.rounding
     listed: list[dict[str, Any]] = []
     earned, possible = Fraction(0), Fraction(0)
@@ -259,13 +260,13 @@ def _indicators(conn: Connection, run_id: int, ind: Indicators, rounding: Roundi
 
 def score_run(conn: Connection, run_id: int, ruleset: Ruleset) -> None:
     scoring = ruleset.data.scoring
-    counts = _rule_counts(conn, run_id)
+    counts, strengths = _rule_counts(conn, run_id)
     indicators = _indicators(conn, run_id, scoring.indicators, scoring.rounding)
     how = method(ruleset)
     rs = t.RunSubmission
     rows = []
     for sid, binding_date in conn.execute(select(rs.submission_id, rs.binding_date).where(rs.run_id == run_id)):
-        c = compliance(counts.get(sid, {}), scoring, binding_date)
+        c = compliance(counts.get(sid, {}), scoring, binding_date, strengths)
         ind = indicators.get(sid) if binding_date >= scoring.start else None
         breakdown = {"compliance": c["breakdown"], "indicators": ind, "method": how}
         rows.append({

@@ -1,10 +1,10 @@
 """scores.compliance may be NULL: a document where no weighted rule applied is not scored
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-26
 
-Until 0003 a document where nothing applied was stored with compliance 100. From 0004 its compliance
+Until 0004 a document where nothing applied was stored with compliance 100. From 0005 its compliance
 is NULL and the breakdown says why. Downgrading writes 100 back into those rows (the old meaning), so
 that the NOT NULL constraint can return.
 """
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0004'
-down_revision = '0003'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
