@@ -49,7 +49,7 @@ def test_sql_written_findings_equal_decimal_formatting(store: Any) -> None:
     assert rates == expected
     groups = [(f["subject"], f["status"], f["actual"]) for f in findings if f["rule_id"] == "IC08-TARGET-GROUPS"]
     assert groups[0] == ("/products/0/target_groups", "pass",
-                         "elderly, micro_small_enterprises, rural_residents, small_farmers")
+                         "groups: elderly, micro_small_enterprises, rural_residents, small_farmers")
     assert groups[-1] == (f"/products/{len(PAIRS)}/target_groups", "fail", "none")
 
 

@@ -90,12 +90,12 @@ def test_each_rule_counts_once_weighted_by_strength(store: Any) -> None:
     for score in _scores(store, {"/governance/leadership_system": False, "/service/online_claims": False}):
         by = score["breakdown"]["compliance"]["by_strength"]
         assert {k: (v["weight"], v["rules"], v["shares"]) for k, v in by.items()} == {
-            "mandatory": ("3", 12, "11"), "principle": ("2", 3, "3"), "encouraged": ("1", 5, "4"),
+            "mandatory": ("3", 13, "12"), "principle": ("2", 3, "3"), "encouraged": ("1", 5, "4"),
             "flag": ("0", 1, "1")}
-        # (3*11 + 2*3 + 1*4) / (3*12 + 2*3 + 1*5) = 43 / 47 = 0.914893...
-        assert Decimal(score["compliance"]) == Decimal("91.49")
-        assert score["breakdown"]["compliance"]["earned"] == "43"
-        assert score["breakdown"]["compliance"]["possible"] == "47"
+        # (3*12 + 2*3 + 1*4) / (3*13 + 2*3 + 1*5) = 46 / 50 = 0.92
+        assert Decimal(score["compliance"]) == Decimal("92")
+        assert score["breakdown"]["compliance"]["earned"] == "46"
+        assert score["breakdown"]["compliance"]["possible"] == "50"
         assert _rules(score)["IC10-LEADERSHIP"] == (0, 1, "0")
         assert score["service"] == "66.67"  # complaints 100, settlement days 100, online claims 0
 
@@ -106,8 +106,8 @@ def test_a_rule_with_3_of_4_subjects_passing_counts_075_once(store: Any) -> None
         assert (rule["strength"], rule["weight"], rule["passed"], rule["counted"], rule["failed"]) == (
             "mandatory", "3", 3, 4, 1)
         assert rule["share_pct"] == "75"
-        # (3 * (11 + 0.75) + 2*3 + 1*5) / 47 = 46.25 / 47 = 0.984042...: one rule at 0.75, not 3 passes of 4
-        assert Decimal(score["compliance"]) == Decimal("98.40")
+        # (3 * (12 + 0.75) + 2*3 + 1*5) / 50 = 49.25 / 50 = 0.985: one rule at 0.75, not 3 passes of 4
+        assert Decimal(score["compliance"]) == Decimal("98.5")
         assert score["blocking"] is True and score["band"] == "poor"  # a blocking failure whatever the score
 
 
@@ -119,8 +119,8 @@ def test_catalogue_size_does_not_dilute_governance_failures(store: Any) -> None:
     for large, few in zip(big, small, strict=True):
         assert _rules(large)["IC08-TARGET-GROUPS"] == (64, 64, "100")
         assert _rules(few)["IC08-TARGET-GROUPS"] == (4, 4, "100")
-        # (3 * 6 + 2*3 + 1*5) / 47 = 29 / 47
-        assert large["compliance"] == few["compliance"] == "61.7"
+        # (3 * 7 + 2*3 + 1*5) / 50 = 32 / 50
+        assert large["compliance"] == few["compliance"] == "64"
         failed = [r["rule_id"] for r in large["breakdown"]["compliance"]["rules"] if r["failed"]]
         assert len(failed) == 6 and all(r.startswith(("IC10-", "IC20-")) for r in failed)
 
@@ -146,7 +146,7 @@ def test_indeterminate_solvency_gate_is_blocking_until_shown_otherwise(store: An
         assert reason["status"] == "indeterminate"
         assert "could not be determined" in reason["en"] and "无法判定" in reason["zh"]
         assert _rules(score)["IC19-SOLVENCY-GATE"] == (0, 4, "0")  # and it counts as not passed
-        assert Decimal(score["compliance"]) == Decimal("93.62")  # (3*11 + 2*3 + 1*5) / 47 = 44 / 47
+        assert Decimal(score["compliance"]) == Decimal("94")  # (3*12 + 2*3 + 1*5) / 50 = 47 / 50
 
 
 def _period_2023() -> dict[str, Any]:
@@ -185,7 +185,7 @@ def test_scoring_method_is_dated(store: Any) -> None:
 
 
 def test_bands_come_from_the_ruleset_into_the_report(store: Any) -> None:
-    patch = {"/governance/leadership_system": False, "/service/online_claims": False}  # 91.49, see above
+    patch = {"/governance/leadership_system": False, "/service/online_claims": False}  # 92, see above
     shipped = _results(store, _doc(patch))
     stricter = _results(store, _doc({**patch, "/insurer/name": "Stricter bands"}),
                         _ruleset({"/scoring/bands/good_at_least": 95, "/scoring/bands/fair_at_least": 80}))
@@ -195,9 +195,9 @@ def test_bands_come_from_the_ruleset_into_the_report(store: Any) -> None:
             assert sub["score"]["band"] == band
             assert results["run"]["scoring"]["bands"]["good_at_least"] == good
             page = html.render(results, "en")
-            assert f'<div class="big band-{band}">91.49<small> / 100</small></div>' in page
+            assert f'<div class="big band-{band}">92<small> / 100</small></div>' in page
             assert f"Bars: ≥ {good} green" in page
-            assert f"compliance 91.49/100 ({band})" in text.render(results)
+            assert f"compliance 92/100 ({band})" in text.render(results)
 
 
 def test_every_renderer_shows_not_scored_and_never_crashes(store: Any, tmp_path: Any) -> None:
