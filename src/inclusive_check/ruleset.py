@@ -255,8 +255,9 @@ class _Problems:
         self.lines = lines
         self.items: list[str] = []
 
-    def add(self, path: _Path, message: str) -> None:
-        line = next((self.lines[path[:n]] for n in range(len(path), -1, -1) if path[:n] in self.lines), None)
+    def add(self, path: _Path, message: str, line: int | None = None) -> None:
+        if line is None:
+            line = next((self.lines[path[:n]] for n in range(len(path), -1, -1) if path[:n] in self.lines), None)
         where = "/".join(str(p) for p in path) or "(ruleset)"
         self.items.append(clean(f"{self.source}{'' if line is None else f':{line}'}: {where}: {message}"))
 
@@ -305,9 +306,8 @@ def _check_nodes(root: yaml.Node, problems: _Problems) -> dict[_Path, int]:
                     continue
                 name = str(key.value)
                 if name in first:
-                    lines.setdefault((*path, name), line)
                     problems.add((*path, name), f"duplicate key {name!r} (first at line {first[name]}); "
-                                                "the second would silently replace the first")
+                                                "the second would silently replace the first", line)
                     continue
                 first[name] = line
                 lines.setdefault((*path, name), line)
