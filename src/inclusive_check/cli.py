@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 import click
 
 from . import __version__
+from .safetext import clean as _clean
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INVALID = 0, 1, 2, 3
 FORMATS = ("text", "json")
@@ -84,9 +85,9 @@ def validate(paths: tuple[str, ...], fmt: str, max_file_mib: int) -> None:
     else:
         for r in results:
             if r.ok:
-                click.echo(f"ok       {r.source}")
+                click.echo(f"ok       {_clean(r.source)}")
             for p in r.problems:
-                click.echo(f"{p.where()}: {p.pointer or '(document)'}: {p.message}")
+                click.echo(_problem_line(p))
         problems = sum(len(r.problems) for r in invalid)
         click.echo(f"{len(results)} file(s): {len(results) - len(invalid)} valid, {len(invalid)} invalid"
                    + (f" ({problems} problem(s))" if problems else ""))
@@ -94,9 +95,14 @@ def validate(paths: tuple[str, ...], fmt: str, max_file_mib: int) -> None:
 
 
 @cli.command()
-@click.argument("kind", type=click.Choice(["submission", "product_filing", "dispensations"]))
+@click.argument("kind", type=click.Choice(["submission", "product_filing", "dispensations", "ruleset"]))
 def schema(kind: str) -> None:
-    """Print the published JSON Schema (draft 2020-12) of a document kind or of the dispensation file."""
+    """Print the published JSON Schema (draft 2020-12) of a document kind, the dispensation file or a ruleset."""
+    if kind == "ruleset":
+        from .ruleset import ruleset_schema
+
+        _emit_json(ruleset_schema())
+        return
     if kind == "dispensations":
         from .dispensations import SCHEMA
 
@@ -166,8 +172,15 @@ def _write_outputs(outputs: list[tuple[str, str]], render: Any) -> None:
 
 
 def _ruleset_option(f: Any) -> Any:
+    f = click.option("--allow-partial-ruleset", is_flag=True, expose_value=False, callback=_remember_partial,
+                     help="Load a ruleset that leaves out mandatory rules of the guidance (every output then "
+                          "carries a PARTIAL RULESET warning).")(f)
     return click.option("--ruleset", "ruleset_path", type=click.Path(dir_okay=False), default=None,
                         help="Ruleset YAML (default: the packaged nfra-2024-inclusive).")(f)
+
+
+def _remember_partial(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    ctx.meta["allow_partial_ruleset"] = value
 
 
 def _expiry_option(f: Any) -> Any:
@@ -202,10 +215,14 @@ def _load_ruleset(path: str | None) -> Any:
 
     from .ruleset import RulesetError, load_ruleset
 
+    allow_partial = bool(click.get_current_context().meta.get("allow_partial_ruleset"))
     try:
-        return load_ruleset(Path(path) if path else None)
+        ruleset = load_ruleset(Path(path) if path else None, allow_partial=allow_partial)
     except RulesetError as exc:
-        raise InvalidInput(f"invalid ruleset: {exc}") from None
+        raise InvalidInput(f"invalid ruleset: {exc}") from None  # escaped by the loader
+    if ruleset.partial_warning:
+        click.echo(f"warning: {_clean(ruleset.partial_warning)}", err=True)
+    return ruleset
 
 
 def _as_of(value: Any) -> Any:
@@ -234,8 +251,13 @@ def _print_problems(problems: list[Any], fmt: str, outputs: list[tuple[str, str]
         if fmt != "text":
             click.echo(render_problems(fmt, as_dicts, __version__))
         for p in problems:
-            click.echo(f"{p.where()}: {p.pointer or '(document)'}: {p.message}", err=True)
+            click.echo(_problem_line(p), err=True)
         click.echo(f"input not valid: {len(problems)} problem(s); nothing was checked", err=True)
+
+
+def _problem_line(p: Any) -> str:
+    """One problem of an input as one line: file:line:column, pointer and message, control characters escaped."""
+    return f"{_clean(p.where())}: {_clean(p.pointer or '(document)')}: {_clean(p.message)}"
 
 
 def _finish(results: dict[str, Any], fmt: str, fail_on: str, lang: str, exit_zero: bool, show_passes: bool,
@@ -398,9 +420,9 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], fmt: str, max_file_mib: i
                     "counts": {o: report.count(o) for o in ("stored", "revised", "unchanged", "quarantined")}})
     else:
         for f in report.quarantined:
-            click.echo(f"quarantined {f.source}:")
+            click.echo(f"quarantined {_clean(f.source)}:")
             for problem in f.problems:
-                click.echo(f"    {problem}")
+                click.echo(f"    {_clean(problem)}")
         click.echo(f"{len(report.files)} file(s): {report.count('stored')} stored, {report.count('revised')} new "
                    f"revision(s), {report.count('unchanged')} unchanged, {report.count('quarantined')} quarantined")
     _exit(EXIT_INVALID if report.quarantined else EXIT_OK)
@@ -506,13 +528,13 @@ def rules_show(rule_id: str, ruleset_path: str | None, as_of: Any, fmt: str) -> 
     click.echo("Parameters (value from each date until the next):")
     for name, p in params.items():
         flag = " [interpretation]" if p["interpretation"] else ""
-        click.echo(f"  {name}{flag} — {p['citation']}")
+        click.echo(f"  {name}{flag} — {_clean(p['citation'])}")
         for v in p["values"]:
             until = f" until {v['until']}" if v["until"] else ""
             shown = "in force" if name == "in_force" else json.dumps(v["value"], ensure_ascii=False, default=str)
-            click.echo(f"      from {v['from']}{until}: {shown}")
+            click.echo(f"      from {v['from']}{until}: {_clean(shown)}")
         if p["note"]:
-            click.echo(f"      note: {p['note']}")
+            click.echo(f"      note: {_clean(p['note'])}")
 
 
 @rules.command("matrix")
@@ -540,10 +562,11 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
     if not rows:
         click.echo("(none)")
         return
-    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
+    cells = [{c: _clean(r.get(c, "")) for c in columns} for r in rows]
+    widths = {c: max(len(c), *(len(r[c]) for r in cells)) for c in columns}
     click.echo("  ".join(c.ljust(widths[c]) for c in columns))
-    for r in rows:
-        click.echo("  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns))
+    for r in cells:
+        click.echo("  ".join(r[c].ljust(widths[c]) for c in columns))
 
 
 @cli.command()
@@ -565,9 +588,9 @@ def submissions(ctx: click.Context, insurer: str | None, all_revisions: bool, qu
             _emit_json(rows)
         else:
             for r in rows:
-                click.echo(f"{r['quarantined_at']:%Y-%m-%d %H:%M}  {r['source']}")
+                click.echo(f"{r['quarantined_at']:%Y-%m-%d %H:%M}  {_clean(r['source'])}")
                 for p in r["problems"]:
-                    click.echo(f"    {p['pointer'] or '(document)'}: {p['message']}")
+                    click.echo(f"    {_clean(p['pointer'] or '(document)')}: {_clean(p['message'])}")
             click.echo(f"{len(rows)} quarantined file(s)")
         return
     rows = list_submissions(engine, insurer, all_revisions)
@@ -623,9 +646,10 @@ def findings(ctx: click.Context, run_id: int | None, insurer: str | None, status
     for sub in results["submissions"]:
         for f in sub["findings"]:
             count += 1
-            click.echo(f"{sub['insurer']['code']}\t{sub['document_key']}\t{f['status']}\t{f['severity']}\t"
-                       f"{f['rule_id']}\t{f['subject']}{(' [' + f['key'] + ']') if f['key'] else ''}\t"
-                       f"{f['message'][lang]}")
+            key = f" [{f['key']}]" if f["key"] else ""
+            click.echo("\t".join(_clean(x) for x in (
+                sub["insurer"]["code"], sub["document_key"], f["status"], f["severity"], f["rule_id"],
+                f"{f['subject']}{key}", f["message"][lang])))
     click.echo(f"{count} finding(s) in run {run_id}")
 
 
@@ -646,14 +670,15 @@ def report(ctx: click.Context, run_id: int | None, insurer: str | None, fmt: str
     """Write an HTML, CSV or XLSX report of a stored run, waived findings and dispensations shown apart."""
     from pathlib import Path
 
-    from .reports.stored import ReportError, load_run, write_report
+    from .reports.stored import HTML_PASSES_UP_TO, ReportError, load_run, write_report
 
-    try:
-        results = load_run(_engine(ctx), run_id, insurer, expiry_warning_days)
+    try:  # HTML: a market's passes are counted per rule by the database, not loaded
+        results = load_run(_engine(ctx), run_id, insurer, expiry_warning_days,
+                           passes_up_to=HTML_PASSES_UP_TO if fmt == "html" else None)
         write_report(results, fmt, Path(output), lang, expiry_warning_days)
     except ReportError as exc:
         raise DomainError(str(exc)) from None
-    findings_count = sum(len(s["findings"]) for s in results["submissions"])
+    findings_count = sum(results["summary"]["status"].values())
     click.echo(f"{fmt} report of run {results['run']['id']}: {len(results['submissions'])} document(s), "
                f"{findings_count} finding(s) -> {output}")
 

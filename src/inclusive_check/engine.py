@@ -88,9 +88,14 @@ def _select_scope(conn: Connection, run_id: int, selection: Selection) -> None:
 
 
 def _flag_stale(conn: Connection, run_id: int, ruleset: Ruleset) -> None:
+    """Warnings of every document of the run: a partial ruleset (all of them), a ruleset maybe out of date."""
+    partial = [ruleset.partial_warning] if ruleset.partial_warning else []
+    if partial:
+        conn.execute(update(t.RunSubmission).where(t.RunSubmission.run_id == run_id)
+                     .values(warnings=json.dumps(partial)))
     reviewed = ruleset.data.reviewed_to
-    warning = json.dumps([f"ruleset {ruleset.id} {ruleset.version} was last reviewed against the law up to "
-                          f"{reviewed}; this period ends later, so the ruleset may be out of date"])
+    warning = json.dumps([*partial, f"ruleset {ruleset.id} {ruleset.version} was last reviewed against the law up "
+                                    f"to {reviewed}; this period ends later, so the ruleset may be out of date"])
     conn.execute(update(t.RunSubmission)
                  .where(t.RunSubmission.run_id == run_id, t.RunSubmission.binding_date > reviewed)
                  .values(warnings=warning))

@@ -74,7 +74,7 @@ def message(rule_id: str, status: str, finding: dict[str, Any], lang: str) -> st
 @lru_cache(maxsize=8)
 def _ruleset(text: str) -> Ruleset | None:
     try:
-        return load_ruleset_text(text, "stored run")
+        return load_ruleset_text(text, "stored run", allow_partial=True)  # its run said so, if partial
     except RulesetError:
         return _rules_only(text)
 

@@ -4,11 +4,21 @@ A value applies from its ``from`` date until the next value's ``from`` or its ow
 (inclusive). The engine binds a rule's parameters to each submission's binding date (the end of
 its reporting period); where any parameter or the rule itself has no value in force, the rule
 reports ``not_applicable`` with the reason instead of guessing.
+
+A ruleset is validated like a document (``load_ruleset_text``): every problem is reported with its
+path inside the ruleset and its line. YAML aliases, merge keys, duplicate and non-string keys are
+refused before anything is built (so an alias bomb never expands); the file is then validated
+strictly against the models (no ``true`` for a number, no ``1.0`` for an integer), each parameter
+value against its rule's ``Params`` model, dated values must not overlap, strength weights must be
+positive (``flag`` may be 0), and a ruleset that leaves out a mandatory rule of the guidance (or the
+item-19 solvency gate as a blocking rule) loads only with ``allow_partial=True``.
+``ruleset_schema()`` is the published JSON Schema, derived from the same models.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -22,12 +32,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .rules import ALL_RULES, RuleModule
 from .rules.base import STRENGTHS
+from .safetext import clean
 
 DEFAULT_RULESET = "nfra-2024-inclusive.yaml"
-
-
-class RulesetError(Exception):
-    """The ruleset file is not valid; the message says where."""
 
 
 class _Model(BaseModel):
@@ -51,9 +58,13 @@ class Parameter(_Model):
         for before, after in zip(self.values, self.values[1:], strict=False):
             if after.start <= before.start:
                 raise ValueError("values must be in increasing 'from' order")
-        for v in self.values:
+        for i, v in enumerate(self.values):
             if v.until is not None and v.until < v.start:
-                raise ValueError(f"'until' {v.until} is before 'from' {v.start}")
+                raise ValueError(f"values/{i}: 'until' {v.until} is before 'from' {v.start}")
+        for i, (before, after) in enumerate(zip(self.values, self.values[1:], strict=False)):
+            if before.until is not None and before.until >= after.start:
+                raise ValueError(f"values/{i}: 'until' {before.until} overlaps the next value, "
+                                 f"in force from {after.start}")
         return self
 
     def at(self, on: date) -> DatedValue | None:
@@ -190,7 +201,7 @@ class RulesetFile(_Model):
     title: str
     source: Source
     reviewed_to: date
-    rules: dict[str, RuleEntry]
+    rules: dict[str, RuleEntry] = Field(min_length=1)
     scoring: Scoring
 
 
@@ -211,6 +222,17 @@ class Ruleset:
     data: RulesetFile
     text: str
     sha256: str
+    # What a partial ruleset (loaded with allow_partial) leaves out: mandatory rules, or the solvency gate's
+    # place among the blocking rules. Empty for a complete ruleset.
+    omissions: tuple[str, ...] = ()
+
+    @property
+    def partial_warning(self) -> str | None:
+        """The warning every output of a run with a partial ruleset carries; None when the ruleset is complete."""
+        if not self.omissions:
+            return None
+        return (f"PARTIAL RULESET: {self.id} {self.version} leaves out {'; '.join(self.omissions)}; "
+                "loaded only because of --allow-partial-ruleset, so a pass here is not a pass under the guidance")
 
     @property
     def id(self) -> str:
@@ -277,61 +299,315 @@ class Ruleset:
         return out
 
 
-def _safe_load(text: str, source: str) -> Any:
+# --- loading and validation ----------------------------------------------------------------------------
+
+# Rules that must stay among scoring.blocking_rules for the ruleset to encode the guidance in full.
+REQUIRED_BLOCKING: dict[str, str] = {
+    "IC19-SOLVENCY-GATE": "guidance item 19's solvency gate",
+}
+MAX_LISTED_PROBLEMS = 20
+_Path = tuple[str | int, ...]
+
+
+class RulesetError(Exception):
+    """The ruleset file is not valid; the message says where (``problems``: each one, with its path and line)."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems if problems is not None else [message]
+
+
+class _Problems:
+    """Problems of one ruleset, each as ``SOURCE:LINE: path/in/ruleset: message``."""
+
+    def __init__(self, source: str, lines: dict[_Path, int]) -> None:
+        self.source = source
+        self.lines = lines
+        self.items: list[str] = []
+
+    def add(self, path: _Path, message: str, line: int | None = None) -> None:
+        if line is None:
+            line = next((self.lines[path[:n]] for n in range(len(path), -1, -1) if path[:n] in self.lines), None)
+        where = "/".join(str(p) for p in path) or "(ruleset)"
+        self.items.append(clean(f"{self.source}{'' if line is None else f':{line}'}: {where}: {message}"))
+
+    def raise_any(self) -> None:
+        if not self.items:
+            return
+        if len(self.items) == 1:
+            raise RulesetError(self.items[0], self.items)
+        shown = self.items[:MAX_LISTED_PROBLEMS]
+        more = len(self.items) - len(shown)
+        raise RulesetError(f"{len(self.items)} problems:\n  " + "\n  ".join(shown)
+                           + (f"\n  ... and {more} more" if more else ""), self.items)
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _check_nodes(root: yaml.Node, problems: _Problems) -> dict[_Path, int]:
+    """Refuse aliases (each node is visited once: an alias bomb costs its text's length, never its expansion),
+    merge keys, non-string and duplicate keys; the line of every path, for messages."""
+    lines = problems.lines
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, _Path]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        if id(node) in seen:
+            problems.add(path, "YAML aliases (*name) are not allowed in a ruleset; write the value out")
+            continue
+        seen.add(id(node))
+        lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
+            children: list[tuple[yaml.Node, _Path]] = []
+            for key, value in node.value:
+                line = key.start_mark.line + 1
+                if id(key) in seen:
+                    problems.add(path, f"line {line}: YAML aliases (*name) are not allowed in a ruleset")
+                    continue
+                seen.add(id(key))
+                if key.tag == _MERGE_TAG:
+                    problems.add(path, f"line {line}: merge keys (<<) are not allowed in a ruleset")
+                    continue
+                if not isinstance(key, yaml.ScalarNode) or key.tag != _STR_TAG:
+                    problems.add(path, f"line {line}: keys must be plain strings, not {key.tag.rsplit(':', 1)[-1]}")
+                    continue
+                name = str(key.value)
+                if name in first:
+                    problems.add((*path, name), f"duplicate key {name!r} (first at line {first[name]}); "
+                                                "the second would silently replace the first", line)
+                    continue
+                first[name] = line
+                lines.setdefault((*path, name), line)
+                children.append((value, (*path, name)))
+            stack.extend(reversed(children))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed([(item, (*path, i)) for i, item in enumerate(node.value)]))
+    return lines
+
+
+def _parse(text: str, source: str) -> tuple[Any, dict[_Path, int]]:
+    """The YAML document (safe loader, no aliases, no duplicate keys) and the line of each path in it."""
+    # libyaml's safe loader when present (several times faster); never a loader that runs code
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    problems = _Problems(source, {})
     try:
-        # libyaml's safe loader when present (several times faster); never a loader that runs code
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        root = loader.get_single_node()
+        if root is None:
+            raise RulesetError(clean(f"{source}: the ruleset is empty"))
+        lines = _check_nodes(root, problems)
+        problems.raise_any()
+        return loader.construct_document(root), lines
     except yaml.YAMLError as exc:
-        raise RulesetError(f"{source}: not valid YAML: {exc}") from None
+        detail = "\n  ".join(clean(line) for line in str(exc).splitlines())
+        raise RulesetError(f"{clean(source)}: not valid YAML: {detail}") from None
+    except (ValueError, RecursionError) as exc:  # e.g. a date 2024-13-45; nesting too deep to parse
+        raise RulesetError(clean(f"{source}: not valid YAML: {type(exc).__name__}: {exc}")) from None
+    finally:
+        loader.dispose()
 
 
-def load_ruleset(path: Path | None = None) -> Ruleset:
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} values are not allowed in a ruleset")
+
+
+def _as_json(value: Any) -> str:
+    """JSON text of parsed YAML: the models then validate it strictly (JSON has no bool that is also an int)."""
+    return json.dumps(value, default=_plain, allow_nan=False, ensure_ascii=False)
+
+
+def _message(error: Any) -> str:
+    msg = str(error["msg"])
+    return msg.removeprefix("Value error, ")
+
+
+def load_ruleset(path: Path | None = None, *, allow_partial: bool = False) -> Ruleset:
     if path is None:
         text = resources.files("inclusive_check.rulesets").joinpath(DEFAULT_RULESET).read_text("utf-8")
-        return load_ruleset_text(text, DEFAULT_RULESET)
+        return load_ruleset_text(text, DEFAULT_RULESET, allow_partial=allow_partial)
     try:
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise RulesetError(f"{path}: cannot read the ruleset: {exc}") from None
-    return load_ruleset_text(text, str(path))
+        raise RulesetError(clean(f"{path}: cannot read the ruleset: {exc}")) from None
+    return load_ruleset_text(text, str(path), allow_partial=allow_partial)
 
 
-def load_ruleset_text(text: str, source: str) -> Ruleset:
-    raw = _safe_load(text, source)
+def load_ruleset_text(text: str, source: str, *, allow_partial: bool = False) -> Ruleset:
+    """Parse and validate a ruleset; raise RulesetError listing every problem with its path and line.
+
+    ``allow_partial`` lets a ruleset leave out mandatory rules of the guidance (or the solvency gate as a
+    blocking rule); the Ruleset then names what it leaves out in ``omissions``.
+    """
+    raw, lines = _parse(text, source)
+    problems = _Problems(source, lines)
     try:
-        data = RulesetFile.model_validate(raw)
+        payload = _as_json(raw)
+    except (TypeError, ValueError) as exc:
+        problems.add((), f"{exc} (only strings, numbers, booleans, dates, lists and mappings; numbers finite)")
+        problems.raise_any()
+        raise AssertionError("unreachable") from None
+    try:
+        data = RulesetFile.model_validate_json(payload, strict=True)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        where = "/".join(str(p) for p in first["loc"])
-        raise RulesetError(f"{source}: {where}: {first['msg']} ({exc.error_count()} problem(s))") from None
+        for error in exc.errors(include_url=False):
+            problems.add(tuple(error["loc"]), _message(error))
+        problems.raise_any()
+        raise AssertionError("unreachable") from None
+    _check_rules(data, problems)
+    _check_scoring(data, problems)
+    omissions = _omissions(data)
+    if omissions and not allow_partial:
+        problems.add(("rules",), f"the ruleset leaves out {'; '.join(omissions)}: a ruleset that drops a mandatory "
+                                 "duty of the guidance loads only with --allow-partial-ruleset")
+    problems.raise_any()
+    return Ruleset(data, text, hashlib.sha256(text.encode("utf-8")).hexdigest(), tuple(omissions))
+
+
+def _check_rules(data: RulesetFile, problems: _Problems) -> None:
     known = {r.ID: r for r in ALL_RULES}
     for rule_id, entry in data.rules.items():
         rule = known.get(rule_id)
         if rule is None:
-            raise RulesetError(f"{source}: rules/{rule_id}: unknown rule")
+            problems.add(("rules", rule_id), "unknown rule")
+            continue
         fields = rule.Params.model_fields
         for name in entry.params:
             if name not in fields:
-                raise RulesetError(f"{source}: rules/{rule_id}/params/{name}: unknown parameter of {rule_id}")
+                problems.add(("rules", rule_id, "params", name), f"unknown parameter of {rule_id}")
         if entry.strength is not None:
             for i, v in enumerate(entry.strength.values):
                 if v.value not in STRENGTHS:
-                    raise RulesetError(f"{source}: rules/{rule_id}/strength/values/{i}: strength must be one of "
-                                       f"{', '.join(STRENGTHS)}, not {v.value!r}")
+                    problems.add(("rules", rule_id, "strength", "values", i),
+                                 f"strength must be one of {', '.join(STRENGTHS)}, not {v.value!r}")
         missing = sorted(set(fields) - set(entry.params))
         if missing:
-            raise RulesetError(f"{source}: rules/{rule_id}: parameters missing: {', '.join(missing)}")
+            problems.add(("rules", rule_id), f"parameters missing: {', '.join(missing)}")
         for name, param in entry.params.items():
+            if name not in fields:
+                continue
             for i, v in enumerate(param.values):
-                if v.value is None and v.until is None:
-                    raise RulesetError(f"{source}: rules/{rule_id}/params/{name}/values/{i}: value is missing")
-                try:
-                    rule.Params.__pydantic_validator__.validate_assignment(
-                        rule.Params.model_construct(), name, v.value)
-                except ValidationError as exc:
-                    msg = exc.errors(include_url=False)[0]["msg"]
-                    raise RulesetError(f"{source}: rules/{rule_id}/params/{name}/values/{i}: {msg}") from None
-    for rule_id in data.scoring.blocking_rules:
+                where: _Path = ("rules", rule_id, "params", name, "values", i)
+                if v.value is None:
+                    if v.until is None:
+                        problems.add(where, "value is missing")
+                    continue
+                _check_value(rule, name, v.value, (*where, "value"), problems)
+
+
+def _check_value(rule: RuleModule, name: str, value: Any, where: _Path, problems: _Problems) -> None:
+    """A parameter's value, validated strictly against its field of the rule's Params (as JSON: no bool for a
+    number, no float for an integer), then as the engine will bind it."""
+    validator = rule.Params.__pydantic_validator__
+    try:
+        validator.validate_json(_as_json({name: value}), strict=True)
+    except ValidationError as exc:
+        errors = [e for e in exc.errors(include_url=False) if e["loc"][:1] == (name,)]
+        for error in errors:
+            problems.add((*where, *error["loc"][1:]), _message(error))
+        if errors:
+            return
+    try:
+        validator.validate_assignment(rule.Params.model_construct(), name, value)
+    except ValidationError as exc:
+        problems.add(where, _message(exc.errors(include_url=False)[0]))
+
+
+def _check_scoring(data: RulesetFile, problems: _Problems) -> None:
+    weights = {str(k): v for k, v in dict(data.scoring.strength_weights).items()}
+    for strength in ("mandatory", "principle", "encouraged"):
+        weight = weights.get(strength)
+        if weight is None:
+            problems.add(("scoring", "strength_weights"), f"the weight of {strength} rules is missing")
+        elif not weight > 0:
+            problems.add(("scoring", "strength_weights", strength), f"must be greater than 0, not {weight}")
+    flag = weights.get("flag")
+    if flag is not None and flag < 0:
+        problems.add(("scoring", "strength_weights", "flag"), f"must be 0 or more, not {flag}")
+    known = {r.ID for r in ALL_RULES}
+    for i, rule_id in enumerate(data.scoring.blocking_rules):
         if rule_id not in known:
-            raise RulesetError(f"{source}: scoring/blocking_rules: unknown rule {rule_id}")
-    return Ruleset(data, text, hashlib.sha256(text.encode("utf-8")).hexdigest())
+            problems.add(("scoring", "blocking_rules", i), f"unknown rule {rule_id}")
+
+
+def _omissions(data: RulesetFile) -> list[str]:
+    """What the ruleset leaves out of the guidance's mandatory duties (empty: nothing)."""
+    out = []
+    missing = [r.ID for r in ALL_RULES if r.STRENGTH == "mandatory" and r.ID not in data.rules]
+    if missing:
+        out.append(f"mandatory rule(s) {', '.join(missing)}")
+    for rule_id, what in REQUIRED_BLOCKING.items():
+        if rule_id not in data.scoring.blocking_rules:
+            out.append(f"{rule_id} ({what}) from scoring/blocking_rules")
+    return out
+
+
+# --- the published JSON Schema -----------------------------------------------------------------------
+
+RULESET_SCHEMA_ID = "urn:inclusive-check:schema:ruleset:1"
+
+
+def ruleset_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a complete ruleset, derived from the pydantic models: the file's
+    models, and each rule's ``Params`` for the values of its parameters. A change to a model changes it.
+
+    What a schema cannot say is left to the loader: dates in increasing, non-overlapping order, a value
+    present unless ``until`` ends the parameter, rules known to this version. A partial ruleset (one
+    loaded with --allow-partial-ruleset) does not validate against it.
+    """
+    schema: dict[str, Any] = RulesetFile.model_json_schema(mode="validation")
+    defs: dict[str, Any] = schema.setdefault("$defs", {})
+    rules: dict[str, Any] = {}
+    for rule in ALL_RULES:
+        prefix = f"{rule.ID}."
+        params = rule.Params.model_json_schema(mode="validation", ref_template=f"#/$defs/{prefix}{{model}}")
+        defs.update({prefix + k: v for k, v in params.pop("$defs", {}).items()})
+        fields: dict[str, Any] = params.get("properties", {})
+        value_of = {name: {
+            "allOf": [{"$ref": "#/$defs/Parameter"}],
+            "properties": {"values": {"items": {
+                "properties": {"value": field},
+                "anyOf": [{"required": ["value"]}, {"required": ["until"]}],
+            }}},
+        } for name, field in fields.items()}
+        rules[rule.ID] = {
+            "type": "object",
+            "title": f"{rule.ID} (guidance item {rule.CLAUSE}, {rule.STRENGTH})",
+            "additionalProperties": False,
+            "required": ["in_force", *(["params"] if fields else [])],
+            "properties": {
+                "in_force": {"$ref": "#/$defs/Parameter"},
+                "params": {"type": "object", "additionalProperties": False, "required": sorted(fields),
+                           "properties": value_of},
+            },
+        }
+    defs.pop("RuleEntry", None)
+    schema["properties"]["rules"] = {
+        "type": "object",
+        "description": "Each rule by ID: when it is in force, and its dated, cited parameters. Mandatory rules of "
+                       "the guidance are required.",
+        "minProperties": 1,
+        "additionalProperties": False,
+        "required": [r.ID for r in ALL_RULES if r.STRENGTH == "mandatory"],
+        "properties": rules,
+    }
+    scoring = defs.get("Scoring", {}).get("properties", {})
+    if "blocking_rules" in scoring:
+        scoring["blocking_rules"]["allOf"] = [{"contains": {"const": rule_id}} for rule_id in REQUIRED_BLOCKING]
+    weights = scoring.get("strength_weights")
+    if isinstance(weights, dict) and weights.get("type") == "object":
+        positive = {"anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "string"}]}
+        weights["properties"] = {**{s: positive for s in ("mandatory", "principle", "encouraged")},
+                                 "flag": {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string"}]}}
+        weights["required"] = ["mandatory", "principle", "encouraged"]
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": RULESET_SCHEMA_ID,
+        "title": "inclusive-check ruleset",
+        "description": "A ruleset: the guidance's rules as dated, cited parameters, and the scoring. A value applies "
+                       "from its `from` date until the next value's `from` or its own `until` (inclusive).",
+        **{k: v for k, v in schema.items() if k not in ("title", "description")},
+    }

@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from ..safetext import clean
 from .common import OPEN_STATUSES
 
 DIFF_SCHEMA = "inclusive-check/diff/1"
@@ -174,23 +175,24 @@ DISPENSATION_WORDS = {"applied": "已适用", "expired": "已过期", "unused": 
 
 def render_text(diff: dict[str, Any], lang: str = "en") -> str:
     b, a = diff["before"], diff["after"]
-    lines = [f"diff: run {b['id']} ({b['started_at'][:19]}, {b['ruleset']['id']} {b['ruleset']['version']}, "
-             f"{b['documents']} document(s)) -> run {a['id']} ({a['started_at'][:19]}, {a['ruleset']['id']} "
-             f"{a['ruleset']['version']}, {a['documents']} document(s))"]
+    c = clean
+    lines = [f"diff: run {b['id']} ({b['started_at'][:19]}, {c(b['ruleset']['id'])} {c(b['ruleset']['version'])}, "
+             f"{b['documents']} document(s)) -> run {a['id']} ({a['started_at'][:19]}, {c(a['ruleset']['id'])} "
+             f"{c(a['ruleset']['version'])}, {a['documents']} document(s))"]
     for score in diff["scores"]:
         doc = score["document_key"] if score["kind"] == "submission" else f"filing {score['document_key']}"
         entries = [f for f in diff["findings"] if (f["insurer"], f["kind"], f["document_key"]) ==
                    (score["insurer"], score["kind"], score["document_key"])]
         presence = "" if score["in_before"] and score["in_after"] else (
             " (only in the later run)" if score["in_after"] else " (not checked in the later run)")
-        lines.append(f"== {score['insurer']} {doc}{presence}")
+        lines.append(f"== {c(score['insurer'])} {c(doc)}{presence}")
         for f in entries:
             subject = (f["subject"] or "/") + (f" [{f['key']}]" if f["key"] else "")
             status = f["status_after"] if f["status_after"] in (*OPEN_STATUSES, WAIVED) else f["status_before"]
             message = f["message"][lang]
             where = "" if message.startswith(f["subject"] or "\0") else f"{subject}: "
             lines.append(f"   {WORDS[f['change']][lang]:<13} {f['severity']:<7} {status:<13} {f['rule_id']:<24} "
-                         f"{where}{message}")
+                         f"{c(where)}{c(message)}")
         parts = []
         unscored = NOT_SCORED[lang]
         for name in DIMENSIONS:
@@ -215,17 +217,17 @@ def render_text(diff: dict[str, Any], lang: str = "en") -> str:
         lines.append(f"dispensations of run {a['id']} expiring {within}:" if lang == "en" else
                      f"批次 {a['id']} 即将到期的豁免{within}：")
         for d in expiring:
-            scope = ", ".join(x for x in (d["rule"], d["insurer"], d["subject"], d["period"]) if x)
+            scope = c(", ".join(x for x in (d["rule"], d["insurer"], d["subject"], d["period"]) if x))
             days = d["expires_in_days"]
             if lang == "en":
                 when = "today" if days == 0 else f"in {days} day(s)"
-                lines.append(f"   {d['id']} ({scope}): {d['status']}, {d['covered']} failure(s) covered, "
-                             f"expires {d['expires']} ({when}); {d['reference']}")
+                lines.append(f"   {c(d['id'])} ({scope}): {d['status']}, {d['covered']} failure(s) covered, "
+                             f"expires {d['expires']} ({when}); {c(d['reference'])}")
             else:
                 when = "今日" if days == 0 else f"{days}天后"
-                lines.append(f"   {d['id']}（{scope}）：{DISPENSATION_WORDS.get(d['status'], d['status'])}，"
+                lines.append(f"   {c(d['id'])}（{scope}）：{DISPENSATION_WORDS.get(d['status'], d['status'])}，"
                              f"覆盖 {d['covered']} 项未达标，"
-                             f"{d['expires']}到期（{when}）；{d['reference']}")
+                             f"{d['expires']}到期（{when}）；{c(d['reference'])}")
     summary = diff["summary"]
     lines.append(", ".join(f"{summary[c]} {WORDS[c][lang]}" for c in CHANGES))
     return "\n".join(lines)

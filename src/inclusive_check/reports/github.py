@@ -4,6 +4,10 @@
 ``::notice`` for info. ``line`` and ``col`` are given where the document's text is known. The message
 is followed by the evidence (expected, actual, margin); values are escaped as the runner expects
 (``%``, CR and LF in messages; also ``:`` and ``,`` in properties). A last plain line sums up.
+
+Data never makes a line of its own: every text from a document, a file name or a stored run is
+passed through ``safetext.clean`` first, so its newlines and other control characters are shown
+escaped (``\n``) and cannot start a workflow command such as ``::add-mask::`` or ``::stop-commands::``.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from ..safetext import clean
 from .common import Locator, display_path, document_label, is_open
 
 COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
@@ -22,7 +27,8 @@ def escape_data(text: str) -> str:
 
 
 def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+    """A property (file, title) of a command: one line of cleaned data, escaped as the runner expects."""
+    return escape_data(clean(text)).replace(":", "%3A").replace(",", "%2C")
 
 
 def render(results: dict[str, Any], lang: str = "en", texts: Mapping[str, str] | None = None) -> str:
@@ -45,6 +51,7 @@ def render(results: dict[str, Any], lang: str = "en", texts: Mapping[str, str] |
             if finding["margin"] is not None:
                 detail.append(f"margin: {finding['margin']}")
             detail.append(f"subject: {finding['subject'] or '/'}" + (f" [{finding['key']}]" if finding["key"] else ""))
+            detail = [clean(line) for line in detail]  # data's own newlines escaped; the lines joined below are ours
             lines.append(f"::{COMMAND[finding['severity']]} {','.join(props)}::{escape_data(chr(10).join(detail))}")
             counts[finding["severity"]] += 1
     summary = ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "info") if counts[s]) or "none"
@@ -62,6 +69,6 @@ def render_problems(problems: list[dict[str, Any]]) -> str:
             if p.get("column") is not None:
                 props.append(f"col={p['column']}")
         props.append(f"title={escape_property('input not valid: ' + (p['pointer'] or '(document)'))}")
-        lines.append(f"::error {','.join(props)}::{escape_data(p['message'])}")
+        lines.append(f"::error {','.join(props)}::{escape_data(clean(p['message']))}")
     lines.append(f"inclusive-check: input not valid: {len(problems)} problem(s); nothing was checked")
     return "\n".join(lines)

@@ -11,6 +11,14 @@ script is a few inline lines that switch the language when the report is bilingu
   breakdown, then the open findings grouped by guidance item, with evidence and citations; then
   the findings waived by a dispensation, apart; passing and not-applicable checks are listed folded.
 
+Bounded at market scale: a document lists at most ``OPEN_LIST_LIMIT`` open findings (errors first)
+and ``WAIVED_LIST_LIMIT`` waived ones, the report at most ``REPORT_ROW_LIMIT`` finding rows in all;
+what is left out is counted per rule, with a note saying how many more there are and where they
+are all listed (CSV, XLSX, ``findings``). Passing and not-applicable checks are listed only up to
+``CLOSED_LIST_LIMIT`` per document (and only when the loader fetched them: ``stored.load_run``
+counts them per rule instead, in ``closed_counts``, when a run has more than it lists), else counted
+per rule. ``write`` streams the page to a file as the template generates it.
+
 ``lang`` is ``en``, ``zh`` or ``both`` (both languages, switchable in the page).
 """
 
@@ -18,7 +26,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -28,6 +38,10 @@ from . import charts
 from .common import CN_NUMERALS, OPEN_STATUSES, citations
 
 LANGS = ("en", "zh", "both")
+OPEN_LIST_LIMIT = 200  # open findings listed per document; the others are counted per rule
+WAIVED_LIST_LIMIT = 200  # waived findings listed per document
+CLOSED_LIST_LIMIT = 200  # passed and not-applicable checks listed per document; beyond, counted per rule
+REPORT_ROW_LIMIT = 20_000  # finding rows (open, waived and closed) listed in the whole report
 DIMENSIONS = ("variety", "coverage", "protection", "service")
 STATUS_ORDER = {"fail": 0, "indeterminate": 1, "waived": 2, "pass": 3, "not_applicable": 4}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -96,6 +110,18 @@ LABELS: dict[str, dict[str, str]] = {
     "dispensation": {"en": "dispensation", "zh": "豁免"},
     "citations": {"en": "Citations", "zh": "依据"},
     "closed_checks": {"en": "passed and not-applicable checks", "zh": "项通过或不适用的检查"},
+    "closed_counted": {"en": "Counted per rule, not listed one by one (more than {limit} in this document, or "
+                             "too many in the report).",
+                       "zh": "按规则计数，不逐项列示（本文件超过{limit}项，或报告总量过大）。"},
+    "more_open": {"en": "{n} more open finding(s) not listed here: the report lists at most {limit} per document and "
+                        "{total} in all, errors first. The CSV and XLSX reports and `inclusive-check findings` list "
+                        "every one. Not listed, by rule:",
+                  "zh": "另有{n}项未解决问题未在此列示：本报告每份文件最多列示{limit}项、全部最多{total}项，错误优先。"
+                        "CSV、XLSX 报告及 `inclusive-check findings` 列示全部。未列示部分按规则统计："},
+    "more_waived": {"en": "{n} more waived finding(s) not listed here; the CSV and XLSX reports list every one. "
+                          "Not listed, by rule:",
+                    "zh": "另有{n}项已豁免问题未在此列示；CSV、XLSX 报告列示全部。未列示部分按规则统计："},
+    "count": {"en": "Count", "zh": "数量"},
     "waived_total": {"en": "Waived by dispensation", "zh": "已豁免"},
     "waived_group": {"en": "Waived by dispensation", "zh": "已豁免"},
     "waived_note": {"en": "Failures of principle (原则上) duties that a supervisor's dispensation covers. They are not "
@@ -190,29 +216,69 @@ class _Text:
             f" / {LABELS[key]['zh']}" if self.lang == "both" else "")
 
 
-def _document(sub: dict[str, Any]) -> dict[str, Any]:
-    groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    waived = []
-    closed = []
+class _Budget:
+    """Finding rows the whole report may still list."""
+
+    def __init__(self, rows: int) -> None:
+        self.left = rows
+
+    def take(self, items: list[dict[str, Any]], limit: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(listed, left out): at most ``limit`` of ``items``, within what the report may still list."""
+        n = max(min(limit, self.left), 0)
+        self.left -= min(n, len(items))
+        return items[:n], items[n:]
+
+
+def _by_rule(findings: list[dict[str, Any]]) -> list[tuple[str, int, str, int]]:
+    """(rule, guidance item, status, count) of findings left out of a list."""
+    counts = Counter((f["rule_id"], f["clause"], f["status"]) for f in findings)
+    return [(rule, clause, status, n) for (rule, clause, status), n in
+            sorted(counts.items(), key=lambda kv: (kv[0][1], kv[0][0], STATUS_ORDER[kv[0][2]]))]
+
+
+def _document(sub: dict[str, Any], budget: _Budget) -> dict[str, Any]:
+    open_all: list[dict[str, Any]] = []
+    waived_all: list[dict[str, Any]] = []
+    closed: list[dict[str, Any]] = []
     for f in sub["findings"]:
         if f["status"] in OPEN_STATUSES:
-            groups[f["clause"]].append(f)
+            open_all.append(f)
         elif f["status"] == "waived":
-            waived.append(f)
+            waived_all.append(f)
         else:
             closed.append(f)
-    for items in groups.values():
-        items.sort(key=lambda f: (SEVERITY_ORDER[f["severity"]], STATUS_ORDER[f["status"]], f["rule_id"], f["subject"]))
-    waived.sort(key=lambda f: (f["clause"], SEVERITY_ORDER[f["severity"]], f["rule_id"], f["subject"], f["key"]))
-    closed.sort(key=lambda f: (STATUS_ORDER[f["status"]], f["clause"], f["rule_id"], f["subject"], f["key"]))
-    open_counts = Counter(f["severity"] for items in groups.values() for f in items)
+    # Errors first, so that what a bounded list leaves out is the least severe.
+    open_all.sort(key=lambda f: (SEVERITY_ORDER[f["severity"]], STATUS_ORDER[f["status"]], f["clause"], f["rule_id"],
+                                 f["subject"], f["key"]))
+    listed, open_more = budget.take(open_all, OPEN_LIST_LIMIT)
+    groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for f in listed:
+        groups[f["clause"]].append(f)
+    waived_all.sort(key=lambda f: (f["clause"], SEVERITY_ORDER[f["severity"]], f["rule_id"], f["subject"], f["key"]))
+    waived, waived_more = budget.take(waived_all, WAIVED_LIST_LIMIT)
+    closed_counts = [(c["rule_id"], c["clause"], c["status"], c["count"]) for c in sub.get("closed_counts", [])]
+    closed_total = len(closed) + sum(c[3] for c in closed_counts)
+    if closed and not closed_counts and len(closed) <= min(CLOSED_LIST_LIMIT, budget.left):
+        closed.sort(key=lambda f: (STATUS_ORDER[f["status"]], f["clause"], f["rule_id"], f["subject"], f["key"]))
+        budget.left -= len(closed)
+    elif closed:
+        closed_counts = sorted([*closed_counts, *_by_rule(closed)], key=lambda c: (c[1], c[0], STATUS_ORDER[c[2]]))
+        closed = []
+    open_counts = Counter(f["severity"] for f in open_all)
     score = sub["score"]
     return {
         "sub": sub,
         "anchor": slug(f"{sub['insurer']['code']}-{sub['kind']}-{sub['document_key']}"),
         "groups": [(clause, item_label(clause), groups[clause]) for clause in sorted(groups)],
+        "open_more": len(open_more),
+        "open_more_by_rule": _by_rule(open_more),
         "waived": waived,
+        "waived_total": len(waived_all),
+        "waived_more": len(waived_more),
+        "waived_more_by_rule": _by_rule(waived_more),
         "closed": closed,
+        "closed_counts": closed_counts,
+        "closed_total": closed_total,
         "open_counts": open_counts,
         "score": score,
         "band": score["band"] if score else "none",  # as the run's scoring stored it
@@ -250,11 +316,12 @@ def _scope(d: dict[str, Any]) -> str:
 
 def _context(results: dict[str, Any], lang: str, expiry_warning_days: int | None = None) -> dict[str, Any]:
     insurers: dict[str, dict[str, Any]] = {}
+    budget = _Budget(REPORT_ROW_LIMIT)
     for sub in results["submissions"]:
         code = sub["insurer"]["code"]
         entry = insurers.setdefault(code, {"code": code, "name": sub["insurer"]["name"] or "", "anchor": slug(code),
                                            "documents": []})
-        entry["documents"].append(_document(sub))
+        entry["documents"].append(_document(sub, budget))
     by_item: dict[int, Counter[str]] = defaultdict(Counter)
     open_total: Counter[str] = Counter()
     for sub in results["submissions"]:
@@ -321,7 +388,8 @@ def _context(results: dict[str, Any], lang: str, expiry_warning_days: int | None
         "severity_colours": charts.SEVERITY_COLOURS,
         "dimension_colours": charts.DIMENSION_COLOURS,
         "dimensions": DIMENSIONS,
-        "waived_total": sum(len(d["waived"]) for i in insurers.values() for d in i["documents"]),
+        "waived_total": sum(d["waived_total"] for i in insurers.values() for d in i["documents"]),
+        "limits": {"open": OPEN_LIST_LIMIT, "closed": CLOSED_LIST_LIMIT, "total": REPORT_ROW_LIMIT},
         "dispensations": dispensations,
         "dispensations_by_id": {d["id"]: d for d in dispensations},
         "expiring_soon": sum(1 for d in dispensations if d["expiring_soon"]),
@@ -339,9 +407,29 @@ def environment() -> Environment:
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def render(results: dict[str, Any], lang: str = "both", expiry_warning_days: int | None = None) -> str:
-    """The report; ``expiry_warning_days`` is the window the results' ``expiring_soon`` was judged with (named in
-    the dispensations section when given)."""
+def generate(results: dict[str, Any], lang: str = "both", expiry_warning_days: int | None = None) -> Iterator[str]:
+    """The report, piece by piece as the template renders it; ``expiry_warning_days`` is the window the results'
+    ``expiring_soon`` was judged with (named in the dispensations section when given)."""
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {', '.join(LANGS)}")
-    return environment().get_template("report.html.j2").render(**_context(results, lang, expiry_warning_days))
+    return environment().get_template("report.html.j2").generate(**_context(results, lang, expiry_warning_days))
+
+
+def render(results: dict[str, Any], lang: str = "both", expiry_warning_days: int | None = None) -> str:
+    """The whole report as one string (small runs, tests); ``write`` streams it to a file instead."""
+    return "".join(generate(results, lang, expiry_warning_days))
+
+
+def write(results: dict[str, Any], path: Path, lang: str = "both", expiry_warning_days: int | None = None) -> None:
+    """Stream the report into ``path``: the page is never held whole in memory."""
+    pieces = generate(results, lang, expiry_warning_days)
+    with path.open("w", encoding="utf-8") as handle:
+        buffer: list[str] = []
+        size = 0
+        for piece in pieces:
+            buffer.append(piece)
+            size += len(piece)
+            if size >= 1 << 16:
+                handle.write("".join(buffer))
+                buffer, size = [], 0
+        handle.write("".join(buffer))

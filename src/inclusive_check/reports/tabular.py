@@ -8,7 +8,8 @@ XLSX also has a ``dispensations`` sheet (one row per dispensation of the run, wi
 CSV is UTF-8 with a byte-order mark, so that spreadsheet programs read the Chinese text right. A text
 cell that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or CR,
 and not a number) is written with a leading apostrophe; XLSX cells are typed as text instead, so they
-keep their value exactly.
+keep their value exactly. Characters XML cannot hold (C0 controls but tab, LF and CR; U+FFFE, U+FFFF;
+lone surrogates) are written as U+FFFD in XLSX.
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ DISPENSATION_COLUMNS = (
 NOT_SCORED = "not scored"
 INTEGER_COLUMNS = frozenset({"run_id", "submission_id", "revision", "clause", "covered", "expires_in_days"})
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_ILLEGAL_XLSX = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# What XML 1.0 (and so XLSX) cannot hold, even escaped: most C0 controls, lone surrogates, U+FFFE and U+FFFF.
+# openpyxl refuses the first and writes the others into a file that spreadsheet programs call corrupt.
+_ILLEGAL_XLSX = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def finding_rows(results: dict[str, Any]) -> list[dict[str, Any]]:

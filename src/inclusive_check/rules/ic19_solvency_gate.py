@@ -53,8 +53,8 @@ MESSAGES = {
 
 
 class Params(_Params):
-    min_core_ratio_pct: Decimal
-    min_comprehensive_ratio_pct: Decimal
+    min_core_ratio_pct: Annotated[Decimal, Field(ge=0)]  # a ratio: a negative line is meaningless
+    min_comprehensive_ratio_pct: Annotated[Decimal, Field(ge=0)]
     irr_condition: bool
     passing_irr_grades: Annotated[list[str], Field(min_length=1)]
 
