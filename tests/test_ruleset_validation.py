@@ -64,7 +64,7 @@ def test_a_duplicate_key_is_refused_with_its_path_and_both_lines() -> None:
     ("value: 50}", "value: -50}", "rules/IC19-SOLVENCY-GATE/params/min_core_ratio_pct/values/0/value"),
     ("value: 100}", "value: -1}", "rules/IC19-SOLVENCY-GATE/params/min_comprehensive_ratio_pct/values/0/value"),
     ("value: 0.05}", "value: -0.05}", "rules/IC10-KPI-WEIGHT/params/min_weight/values/0/value"),
-    ("value: 12}", "value: -12}", "rules/IC12-STABLE-COOPERATION/params/min_agreement_months/values/0/value"),
+    ("value: 12}", "value: -12}", "rules/IC10-REGULAR-REVIEWS/params/lookback_months/values/0/value"),
 ])
 def test_a_negative_threshold_is_refused(old: str, new: str, path: str) -> None:
     [problem] = problems(replaced(old, new))
@@ -80,7 +80,7 @@ def test_strength_weights_must_be_positive_flag_may_be_zero() -> None:
         ["scoring/strength_weights/flag", "must be 0 or more, not -1"],
     ]
     [missing] = problems(replaced(line, "strength_weights: {mandatory: 3, principle: 2, flag: 0}"))
-    assert "scoring/strength_weights: the weight of encouraged rules is missing" in missing
+    assert "scoring/strength_weights/encouraged: Field required" in missing
     load_ruleset_text(replaced(line, "strength_weights: {mandatory: 3, principle: 2, encouraged: 0.5, flag: 0}"), "ok")
 
 
@@ -92,7 +92,7 @@ def test_an_empty_rules_mapping_is_refused() -> None:
 @pytest.mark.parametrize(("old", "new", "path", "message"), [
     ("value: 1}]", "value: true}]", "rules/IC10-REGULAR-REVIEWS/params/min_board_reviews/values/0/value",
      "valid integer"),
-    ("value: 12}", "value: 12.0}", "rules/IC12-STABLE-COOPERATION/params/min_agreement_months/values/0/value",
+    ("value: 12}", "value: 12.0}", "rules/IC10-REGULAR-REVIEWS/params/lookback_months/values/0/value",
      "valid integer"),
     ("value: 50}", "value: true}", "rules/IC19-SOLVENCY-GATE/params/min_core_ratio_pct/values/0/value", "Decimal"),
     ("value: 0}]", "value: false}]", "rules/IC19-MASS-INCIDENTS/params/max_mass_incidents/values/0/value",

@@ -149,10 +149,10 @@ class Indicators(_Model):
 class StrengthWeights(_Model):
     """The weight of a rule of each strength in the compliance score; 0 leaves that strength out of it."""
 
-    mandatory: Decimal = Field(ge=0)
-    principle: Decimal = Field(ge=0)
-    encouraged: Decimal = Field(ge=0)
-    flag: Decimal = Field(ge=0)
+    mandatory: Decimal
+    principle: Decimal
+    encouraged: Decimal
+    flag: Decimal  # the loader requires > 0 for the first three and >= 0 for the flag, naming each
 
     def of(self, strength: str) -> Decimal:
         value: Decimal = getattr(self, strength)
@@ -517,16 +517,13 @@ def _check_value(rule: RuleModule, name: str, value: Any, where: _Path, problems
 
 
 def _check_scoring(data: RulesetFile, problems: _Problems) -> None:
-    weights = {str(k): v for k, v in dict(data.scoring.strength_weights).items()}
+    weights = data.scoring.strength_weights
     for strength in ("mandatory", "principle", "encouraged"):
-        weight = weights.get(strength)
-        if weight is None:
-            problems.add(("scoring", "strength_weights"), f"the weight of {strength} rules is missing")
-        elif not weight > 0:
-            problems.add(("scoring", "strength_weights", strength), f"must be greater than 0, not {weight}")
-    flag = weights.get("flag")
-    if flag is not None and flag < 0:
-        problems.add(("scoring", "strength_weights", "flag"), f"must be 0 or more, not {flag}")
+        if not weights.of(strength) > 0:
+            problems.add(("scoring", "strength_weights", strength),
+                         f"must be greater than 0, not {weights.of(strength)}")
+    if weights.flag < 0:
+        problems.add(("scoring", "strength_weights", "flag"), f"must be 0 or more, not {weights.flag}")
     known = {r.ID for r in ALL_RULES}
     for i, rule_id in enumerate(data.scoring.blocking_rules):
         if rule_id not in known:
@@ -580,6 +577,9 @@ def ruleset_schema() -> dict[str, Any]:
             "required": ["in_force", *(["params"] if fields else [])],
             "properties": {
                 "in_force": {"$ref": "#/$defs/Parameter"},
+                "strength": {"allOf": [{"$ref": "#/$defs/Parameter"}],
+                             "properties": {"values": {"items": {"properties": {"value": {"enum": list(STRENGTHS)}},
+                                                                 "required": ["value"]}}}},
                 "params": {"type": "object", "additionalProperties": False, "required": sorted(fields),
                            "properties": value_of},
             },
@@ -597,12 +597,12 @@ def ruleset_schema() -> dict[str, Any]:
     scoring = defs.get("Scoring", {}).get("properties", {})
     if "blocking_rules" in scoring:
         scoring["blocking_rules"]["allOf"] = [{"contains": {"const": rule_id}} for rule_id in REQUIRED_BLOCKING]
-    weights = scoring.get("strength_weights")
+    weights = defs.get("StrengthWeights")
     if isinstance(weights, dict) and weights.get("type") == "object":
         positive = {"anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "string"}]}
         weights["properties"] = {**{s: positive for s in ("mandatory", "principle", "encouraged")},
                                  "flag": {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string"}]}}
-        weights["required"] = ["mandatory", "principle", "encouraged"]
+        weights["required"] = ["mandatory", "principle", "encouraged", "flag"]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": RULESET_SCHEMA_ID,
