@@ -113,8 +113,9 @@ def _read_only_sqlite(parsed: URL, file: str) -> URL:
         return parsed
     absolute = path.resolve()
     writable = os.access(absolute, os.W_OK) and os.access(absolute.parent, os.W_OK)
-    target = f"file:{quote(str(absolute))}?mode=ro" + ("" if writable else "&immutable=1")
-    return parsed.set(database=target, query={**parsed.query, "uri": "true"})
+    # pysqlite passes the query's other parameters on to SQLite's URI
+    extra = {"mode": "ro", "uri": "true"} if writable else {"mode": "ro", "immutable": "1", "uri": "true"}
+    return parsed.set(database=f"file:{quote(str(absolute))}", query={**parsed.query, **extra})
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
