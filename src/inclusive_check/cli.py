@@ -15,7 +15,8 @@ import click
 from . import __version__
 from .safetext import clean as _clean
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INVALID = 0, 1, 2, 3
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INVALID, EXIT_ENVIRONMENT = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT), as shells report it
 FORMATS = ("text", "json")
 # Formats of `check` and `run` (stdout's --format and --output FORMAT=PATH); the same as
 # reports.RESULT_FORMATS, spelled out here so that --help imports nothing.
@@ -34,6 +35,44 @@ class InvalidInput(DomainError):
     exit_code = EXIT_INVALID
 
 
+class EnvironmentProblem(click.ClickException):
+    """The database or the machine is not usable (unreachable, locked, full, read-only, damaged, wrong schema):
+    not the input's fault and not a bug. Exit code 4."""
+
+    exit_code = EXIT_ENVIRONMENT
+
+
+class Interrupted(click.ClickException):
+    exit_code = EXIT_INTERRUPTED
+
+    def __init__(self) -> None:
+        super().__init__("interrupted; each file or run is one transaction: nothing half-done was stored")
+
+
+def _environment_problem(exc: BaseException) -> str | None:
+    """A plain message when ``exc`` is a database or machine fault (see ``store.db.fault_message``)."""
+    if isinstance(exc, click.ClickException | click.exceptions.Exit | click.Abort):
+        return None
+    from .store.db import fault_message
+
+    return fault_message(exc)
+
+
+class _Commands(click.Group):
+    """The top-level group: a database or machine fault anywhere in a command becomes a plain message, exit 4."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise Interrupted() from None
+        except Exception as exc:
+            message = _environment_problem(exc)
+            if message is None:
+                raise
+            raise EnvironmentProblem(message) from None
+
+
 class RuleBug(DomainError):
     """A rule crashed: a bug in the rule, reported with its ID. Exit code 70 (internal software error)."""
 
@@ -48,7 +87,7 @@ def _exit(code: int) -> NoReturn:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="inclusive-check")
 @click.option("--db", "db_url", envvar="INCLUSIVE_CHECK_DATABASE_URL", metavar="URL",
               help="Database URL (default: sqlite file ./inclusive-check.db; env INCLUSIVE_CHECK_DATABASE_URL). "
@@ -57,7 +96,8 @@ def _exit(code: int) -> NoReturn:
 def cli(ctx: click.Context, db_url: str | None) -> None:
     """Check insurer submissions and product filings against the 2024 NFRA inclusive-insurance guidance.
 
-    Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 usage error; 3 invalid input.
+    Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 usage error; 3 invalid input;
+    4 database or environment problem (unreachable, locked, full, read-only, damaged, wrong schema); 130 Ctrl-C.
     """
     ctx.obj = {"db_url": db_url}
 
@@ -232,12 +272,23 @@ def _as_of(value: Any) -> Any:
 
 
 def _engine(ctx: click.Context) -> Any:
+    """The database for a writing command: created or migrated when needed."""
     from .store.db import DatabaseError, open_store
 
     try:
         return open_store(ctx.obj["db_url"])
     except DatabaseError as exc:
-        raise DomainError(str(exc)) from None
+        raise EnvironmentProblem(str(exc)) from None
+
+
+def _reader(ctx: click.Context) -> Any:
+    """The database for a reading command: never created, migrated or written (a read-only file serves)."""
+    from .store.db import DatabaseError, open_reader
+
+    try:
+        return open_reader(ctx.obj["db_url"])
+    except DatabaseError as exc:
+        raise EnvironmentProblem(str(exc)) from None
 
 
 def _print_problems(problems: list[Any], fmt: str, outputs: list[tuple[str, str]] | None = None) -> None:
@@ -339,7 +390,7 @@ def _stored_context(ctx: click.Context, loaded: list[Any]) -> Any:
     if not (ctx.obj["db_url"] or os.environ.get("INCLUSIVE_CHECK_DATABASE_URL")
             or os.path.exists("inclusive-check.db")):
         return None
-    found = latest_submission_raw(_engine(ctx), codes.pop())
+    found = latest_submission_raw(_reader(ctx), codes.pop())
     return None if found is None else parse_bytes(found[1].encode("utf-8"), found[0])
 
 
@@ -357,11 +408,11 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
     """Migrate the database up to REVISION (default head)."""
     from .store.db import DatabaseError, make_engine, upgrade
 
-    engine = make_engine(ctx.obj["db_url"])
     try:
+        engine = make_engine(ctx.obj["db_url"])
         upgrade(engine, revision)
     except DatabaseError as exc:
-        raise DomainError(str(exc)) from None
+        raise EnvironmentProblem(str(exc)) from None
     click.echo(f"database at {_current(engine)} ({engine.url.render_as_string(hide_password=True)})")
 
 
@@ -370,10 +421,13 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
 @click.pass_context
 def db_downgrade(ctx: click.Context, revision: str) -> None:
     """Migrate the database down to REVISION (e.g. base, or -1)."""
-    from .store.db import downgrade, make_engine
+    from .store.db import DatabaseError, downgrade, make_engine
 
-    engine = make_engine(ctx.obj["db_url"])
-    downgrade(engine, revision)
+    try:
+        engine = make_engine(ctx.obj["db_url"])
+        downgrade(engine, revision)
+    except DatabaseError as exc:
+        raise EnvironmentProblem(str(exc)) from None
     click.echo(f"database at {_current(engine)}")
 
 
@@ -381,9 +435,16 @@ def db_downgrade(ctx: click.Context, revision: str) -> None:
 @click.pass_context
 def db_current(ctx: click.Context) -> None:
     """Print the database's schema revision and the newest one this version knows."""
-    from .store.db import head, make_engine
+    from .store.db import DatabaseError, NoDatabase, head, make_engine
 
-    click.echo(f"current: {_current(make_engine(ctx.obj['db_url']))}\nhead:    {head()}")
+    try:
+        engine = make_engine(ctx.obj["db_url"], read_only=True)
+    except NoDatabase:
+        click.echo(f"current: empty (no schema) - no database file yet\nhead:    {head()}")
+        return
+    except DatabaseError as exc:
+        raise EnvironmentProblem(str(exc)) from None
+    click.echo(f"current: {_current(engine)}\nhead:    {head()}")
 
 
 def _current(engine: Any) -> str:
@@ -392,7 +453,7 @@ def _current(engine: Any) -> str:
     try:
         return current(engine) or "empty (no schema)"
     except DatabaseError as exc:
-        raise DomainError(str(exc)) from None
+        raise EnvironmentProblem(str(exc)) from None
 
 
 @cli.command()
@@ -443,7 +504,7 @@ def run_cmd(ctx: click.Context, insurer: str | None, period: str | None, ruleset
     Dispensations: those of --dispensations FILE, else the ones stored by `dispensations import`.
     """
     from .dispensations import stored_dispensations
-    from .engine import RuleCrash, Selection, execute_run
+    from .engine import NothingToCheck, RuleCrash, Selection, execute_run
     from .results import run_results
 
     ruleset = _load_ruleset(ruleset_path)
@@ -456,11 +517,11 @@ def run_cmd(ctx: click.Context, insurer: str | None, period: str | None, ruleset
                              dispensations)
     except RuleCrash as exc:
         raise RuleBug(str(exc)) from None
+    except NothingToCheck:  # the run was rolled back: an empty run never becomes the default of later commands
+        raise DomainError("nothing to check: no stored documents match; ingest some first") from None
     with engine.connect() as conn:  # a market's passes are many: list them only when they will be shown
         results = run_results(conn, run_id, include_passes=show_passes or fmt != "text",
                               expiry_warning_days=expiry_warning_days)
-    if not results["submissions"]:
-        raise DomainError("nothing to check: no stored documents match; ingest some first")
     if fmt == "text":
         click.echo(f"run {run_id}")
 
@@ -579,7 +640,7 @@ def submissions(ctx: click.Context, insurer: str | None, all_revisions: bool, qu
     """Stored documents (latest revision of each, unless --all-revisions)."""
     from .store.queries import list_quarantine, list_submissions
 
-    engine = _engine(ctx)
+    engine = _reader(ctx)
     if quarantined:
         rows = list_quarantine(engine)
         for r in rows:
@@ -609,7 +670,7 @@ def runs(ctx: click.Context, fmt: str) -> None:
     """Stored runs: ruleset, tool version, time, documents checked and failures."""
     from .store.queries import list_runs
 
-    rows = list_runs(_engine(ctx))
+    rows = list_runs(_reader(ctx))
     if fmt == "json":
         _emit_json(rows)
     else:
@@ -630,8 +691,9 @@ def findings(ctx: click.Context, run_id: int | None, insurer: str | None, status
     from .results import run_results
     from .store.queries import latest_run_id
 
-    engine = _engine(ctx)
-    run_id = run_id or latest_run_id(engine)
+    engine = _reader(ctx)
+    if run_id is None:
+        run_id = latest_run_id(engine)
     if run_id is None:
         raise DomainError("no runs stored yet; `inclusive-check run` makes one")
     with engine.connect() as conn:
@@ -673,7 +735,7 @@ def report(ctx: click.Context, run_id: int | None, insurer: str | None, fmt: str
     from .reports.stored import HTML_PASSES_UP_TO, ReportError, load_run, write_report
 
     try:  # HTML: a market's passes are counted per rule by the database, not loaded
-        results = load_run(_engine(ctx), run_id, insurer, expiry_warning_days,
+        results = load_run(_reader(ctx), run_id, insurer, expiry_warning_days,
                            passes_up_to=HTML_PASSES_UP_TO if fmt == "html" else None)
         write_report(results, fmt, Path(output), lang, expiry_warning_days)
     except ReportError as exc:
@@ -701,7 +763,7 @@ def diff(ctx: click.Context, run_ids: tuple[int, ...], insurer: str | None, fmt:
         raise DomainError("give two run ids (RUN_A RUN_B), or none for the last two runs")
     try:
         before, after = run_ids if run_ids else (None, None)
-        result = diff_runs(_engine(ctx), before, after, insurer=insurer, expiry_warning_days=expiry_warning_days)
+        result = diff_runs(_reader(ctx), before, after, insurer=insurer, expiry_warning_days=expiry_warning_days)
     except DiffError as exc:
         raise DomainError(str(exc)) from None
     if fmt == "json":
@@ -718,6 +780,10 @@ def main() -> None:
     except Exception as exc:  # a bug, not bad input: say so plainly; the traceback is for developers
         if os.environ.get("INCLUSIVE_CHECK_DEBUG"):
             raise
+        message = _environment_problem(exc)
+        if message is not None:  # raised outside a command (e.g. while exiting): still the environment's fault
+            click.echo(f"Error: {message}", err=True)
+            sys.exit(EXIT_ENVIRONMENT)
         click.echo(f"inclusive-check: internal error: {type(exc).__name__}: {exc}\n"
                    "This is a bug; rerun with INCLUSIVE_CHECK_DEBUG=1 for details and report it.", err=True)
         sys.exit(70)

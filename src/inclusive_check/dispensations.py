@@ -188,7 +188,15 @@ def import_dispensations(engine: Engine, items: Iterable[Dispensation], source: 
     d_t = t.Dispensation
     counts = {"new": 0, "changed": 0, "unchanged": 0}
     now = datetime.now(UTC).replace(tzinfo=None)
-    with engine.begin() as conn:
+    from .store.db import advisory_lock, writing
+
+    # Importers take turns (SQLite: BEGIN IMMEDIATE; PostgreSQL: a lock per id, taken in id order so that two
+    # imports of overlapping files never deadlock): each reads the latest version only after the previous
+    # importer committed, so no version is lost or numbered twice.
+    items = sorted(items, key=lambda d: d.id)
+    with writing(engine).begin() as conn:
+        for d in items:
+            advisory_lock(conn, "dispensation", d.id)
         for d in items:
             latest = conn.execute(select(d_t.version, d_t.digest).where(d_t.dispensation_id == d.id)
                                   .order_by(d_t.version.desc()).limit(1)).first()

@@ -19,6 +19,7 @@ from .gcpause import paused_gc
 from .rules.base import STATUSES, RuleModule, Scope, Verdict
 from .ruleset import Ruleset
 from .store import tables as t
+from .store.db import fault_message, writing
 
 # Severity is policy, not a property of a rule: what a status of a rule of a given strength means.
 SEVERITY: dict[tuple[str, str], str] = {
@@ -41,6 +42,10 @@ class RuleCrash(Exception):
     def __init__(self, rule_id: str, error: BaseException) -> None:
         super().__init__(f"rule {rule_id} failed: {type(error).__name__}: {error}")
         self.rule_id = rule_id
+
+
+class NothingToCheck(Exception):
+    """The selection matched no stored document: the run is rolled back, so that no empty run is stored."""
 
 
 def severity(status: str, strength: str) -> str:
@@ -185,22 +190,29 @@ def evaluate_rules(conn: Connection, run_id: int, ruleset: Ruleset, rules: Seque
             except RuleCrash:
                 raise
             except Exception as exc:  # a crashing rule is a bug: name it, never swallow it
+                if fault_message(exc) is not None:  # the database failed (lost, locked, full): not the rule's fault
+                    raise
                 raise RuleCrash(rule.ID, exc) from exc
     return total
 
 
 def execute_run(engine: Engine, ruleset: Ruleset, selection: Selection, as_of: date,
                 dispensations: Any = None) -> int:
-    """Check the selected submissions; store findings and scores under a new run; return its id."""
+    """Check the selected submissions; store findings and scores under a new run; return its id.
+
+    One transaction: a run that fails (or matches nothing: ``NothingToCheck``) stores nothing.
+    """
     from .scoring import score_run
 
-    with engine.begin() as conn:
+    with writing(engine).begin() as conn:
         run_id = int(conn.execute(insert(t.Run).values(
             ruleset_id=ruleset.id, ruleset_version=ruleset.version, ruleset_sha256=ruleset.sha256,
             ruleset_text=ruleset.text, tool_version=__version__, as_of=as_of, started_at=_now(),
             selection=selection.as_json(),
         ).returning(t.Run.id)).scalar_one())
         _select_scope(conn, run_id, selection)
+        if conn.execute(select(t.RunSubmission.id).where(t.RunSubmission.run_id == run_id).limit(1)).first() is None:
+            raise NothingToCheck(selection.as_json())
         _flag_stale(conn, run_id, ruleset)
         evaluate_rules(conn, run_id, ruleset, ruleset.rules())
         if dispensations is not None:

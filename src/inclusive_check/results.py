@@ -37,6 +37,7 @@ from .rules import ALL_RULES
 from .rules.base import STATUSES, RuleModule, number
 from .ruleset import RuleEntry, Ruleset, RulesetError, RulesetFile, load_ruleset_text
 from .store import tables as t
+from .store.queries import insurer_names_as_filed
 
 RESULTS_SCHEMA = "inclusive-check/results/1"
 RULES: dict[str, RuleModule] = {r.ID: r for r in ALL_RULES}
@@ -121,15 +122,21 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
         raise LookupError(f"no run {run_id}")
     ruleset = _ruleset(run.ruleset_text)
     s, rs, i = t.Submission, t.RunSubmission, t.Insurer
-    subs = select(s.id, s.kind, s.period, s.document_key, s.revision, s.source, s.sha256, i.code, i.name,
+    subs = select(s.id, s.insurer_id, s.kind, s.period, s.document_key, s.revision, s.source, s.sha256, i.code,
+                  i.name,
                   rs.binding_date, rs.warnings, rs.context_submission_id).join(
         rs, rs.submission_id == s.id).join(i, i.id == s.insurer_id).where(rs.run_id == run_id)
     if insurer:
         subs = subs.where(i.code == insurer)
     out_subs: dict[int, dict[str, Any]] = {}
-    for row in conn.execute(subs.order_by(i.code, s.kind.desc(), s.document_key)):
+    rows = conn.execute(subs.order_by(i.code, s.kind.desc(), s.document_key)).all()
+    # Each document under the insurer name it was filed with (a later revision's new name rewrites no old run).
+    as_filed = insurer_names_as_filed(conn, [(r.id, r.insurer_id, r.code, r.id if r.kind == "submission"
+                                              else r.context_submission_id) for r in rows])
+    for row in rows:
         out_subs[row.id] = {
-            "submission_id": row.id, "insurer": {"code": row.code, "name": row.name}, "kind": row.kind,
+            "submission_id": row.id, "insurer": {"code": row.code, "name": as_filed.get(row.id, row.name)},
+            "kind": row.kind,
             "period": row.period, "document_key": row.document_key, "revision": row.revision, "source": row.source,
             "sha256": row.sha256, "binding_date": row.binding_date.isoformat(),
             "context_submission_id": row.context_submission_id, "warnings": json.loads(row.warnings),

@@ -85,11 +85,19 @@ def write_report(results: dict[str, Any], fmt: str, path: Path, lang: str = "bot
             from .tabular import write_csv
 
             write_csv(results, str(path))
-        elif fmt == "xlsx":
+        elif fmt == "xlsx":  # built in memory, then written: a failed write leaves no half-closed zip behind
+            import io
+
             from .tabular import write_xlsx
 
-            write_xlsx(results, str(path))
+            buffer = io.BytesIO()
+            write_xlsx(results, buffer)  # type: ignore[arg-type]  # openpyxl saves to any binary file
+            path.write_bytes(buffer.getvalue())
         else:
             raise ValueError(f"unknown report format {fmt!r}")
     except OSError as exc:
+        from ..store.db import fault_message
+
+        if fault_message(exc) is not None:  # a full disk, a read-only file system: the machine's (exit 4)
+            raise
         raise ReportError(f"cannot write {path}: {exc.strerror or exc}") from None

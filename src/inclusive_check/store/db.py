@@ -2,53 +2,124 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 DEFAULT_URL = "sqlite:///inclusive-check.db"
 MEMORY_URL = "sqlite://"
 _MIGRATION_LOCK = 734_201  # PostgreSQL advisory lock id: one migrator at a time
+SQLITE_BUSY_SECONDS = 60.0  # how long a SQLite writer waits for another one (URL ?timeout=N overrides)
 
 
 class DatabaseError(Exception):
-    """The database cannot be reached or is not in a usable state; the message says what to do."""
+    """The database cannot be reached or is not in a usable state; the message says what to do (exit 4)."""
+
+
+class NoDatabase(DatabaseError):
+    """A reading command was pointed at a SQLite file that does not exist (and will not be created)."""
 
 
 def resolve_url(url: str | None) -> str:
     return url or os.environ.get("INCLUSIVE_CHECK_DATABASE_URL") or DEFAULT_URL
 
 
-def make_engine(url: str | None = None) -> Engine:
-    url = resolve_url(url)
+def _shown(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(unparsable URL)"
+
+
+def _check_url(url: str) -> URL:
+    """The parsed URL, or a DatabaseError naming what is wrong with it (before any connection is tried)."""
+    if any(ch in url for ch in "\n\r\t\x00"):
+        raise DatabaseError("the database URL contains a newline or other control character; check --db and "
+                            "INCLUSIVE_CHECK_DATABASE_URL (e.g. a trailing newline from a file)")
     try:
         parsed = make_url(url)
+        parsed.port  # noqa: B018 - parses the port
     except ArgumentError:
         raise DatabaseError(f"not a database URL: {url!r}") from None
+    except ValueError:
+        raise DatabaseError("the port in the database URL is not a number; e.g. "
+                            "postgresql+psycopg://user@host:5432/db") from None
+    numbers = {"connect_timeout": int, "port": int} if parsed.get_backend_name() == "postgresql" else \
+        {"timeout": float} if parsed.get_backend_name() == "sqlite" else {}
+    for key, kind in numbers.items():
+        value = parsed.query.get(key)
+        if value is None:
+            continue
+        try:
+            kind(value if isinstance(value, str) else value[-1])
+        except ValueError:
+            raise DatabaseError(f"{key}={value!r} in the database URL is not a number") from None
+    return parsed
+
+
+def _sqlite_file(parsed: URL) -> str | None:
+    """The file of a SQLite URL (None: in memory)."""
+    database = parsed.database
+    if database in (None, "", ":memory:"):
+        return None
+    if parsed.query.get("uri") in ("true", "1") and database.startswith("file:"):
+        return database[5:].split("?", 1)[0]
+    return database
+
+
+def make_engine(url: str | None = None, read_only: bool = False) -> Engine:
+    """An engine on ``url``. ``read_only``: never create or write anything (a SQLite file must exist, and is
+    opened read-only, immutable when neither it nor its folder may be written)."""
+    url = resolve_url(url)
+    parsed = _check_url(url)
     kwargs: dict[str, Any] = {}
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database in (None, "", ":memory:"):
+    sqlite = parsed.get_backend_name() == "sqlite"
+    if sqlite:
+        file = _sqlite_file(parsed)
+        if file is None:
             kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
         else:
-            kwargs.update(connect_args={"timeout": 60})
+            if "timeout" not in parsed.query:
+                kwargs.update(connect_args={"timeout": SQLITE_BUSY_SECONDS})
+            if read_only:
+                parsed = _read_only_sqlite(parsed, file)
     try:
         engine = create_engine(parsed, **kwargs)
     except (NoSuchModuleError, ImportError) as exc:
         raise DatabaseError(f"no driver for {parsed.drivername}: {exc}. For PostgreSQL install the extra: "
                             "pip install 'inclusive-check[postgres]' and use postgresql+psycopg://") from None
-    if parsed.get_backend_name() == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+    if sqlite:
+        event.listen(engine, "connect", _sqlite_read_pragmas if read_only else _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
+def _read_only_sqlite(parsed: URL, file: str) -> URL:
+    path = Path(file)
+    if not path.is_file():
+        raise NoDatabase(f"no database at {file}: nothing stored yet (`inclusive-check ingest` creates it), "
+                            "or give --db / INCLUSIVE_CHECK_DATABASE_URL")
+    if parsed.query.get("uri") in ("true", "1"):
+        return parsed
+    absolute = path.resolve()
+    writable = os.access(absolute, os.W_OK) and os.access(absolute.parent, os.W_OK)
+    # pysqlite passes the query's other parameters on to SQLite's URI
+    extra = {"mode": "ro", "uri": "true"} if writable else {"mode": "ro", "immutable": "1", "uri": "true"}
+    return parsed.set(database=f"file:{quote(str(absolute))}", query={**parsed.query, **extra})
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # transactions are begun by _sqlite_begin, not by the driver
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -56,7 +127,116 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def alembic_config(connection: Connection) -> Any:
+def _sqlite_read_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
+    dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """BEGIN on SQLite; BEGIN IMMEDIATE for a writer (``writing(engine)``), which takes the write lock first and
+    so never reads a snapshot it then cannot write from (SQLITE_BUSY_SNAPSHOT), waiting its turn instead."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("ic_writer") else "BEGIN")
+
+
+def writing(engine: Engine) -> Engine:
+    """``engine`` for a writing transaction: ``with writing(engine).begin() as conn`` (see ``_sqlite_begin``)."""
+    return engine.execution_options(ic_writer=True)
+
+
+def advisory_lock(conn: Connection, *parts: str) -> None:
+    """On PostgreSQL, hold a transaction-scoped lock on ``parts`` (e.g. an insurer, kind and document key) until
+    commit: writers of the same thing take turns. SQLite needs none (a writer holds the database lock)."""
+    if conn.dialect.name != "postgresql":
+        return
+    digest = hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=8).digest()
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": int.from_bytes(digest, "big", signed=True)})
+
+
+# --- faults: what went wrong with the database or the machine, in plain words ------------------------
+
+_SQLITE_FAULTS = (
+    ("database is locked", "the database is locked by another inclusive-check (or other program) writing to it, "
+                           "and it stayed locked for the whole wait; try again when that one has finished, or raise "
+                           "the wait with ?timeout=SECONDS in the database URL"),
+    ("database table is locked", "the database is locked by another program; try again later"),
+    ("disk is full", "the disk holding the database is full; free some space and rerun (nothing of the "
+                     "interrupted step was stored)"),
+    ("attempt to write a readonly database", "the database is read-only (file, folder or mount); writing commands "
+                                             "need write access; reading commands (submissions, runs, findings, "
+                                             "report, diff) work as they are"),
+    ("readonly database", "the database is read-only; writing commands need write access"),
+    ("file is not a database", "the file is not a SQLite database (or is encrypted or damaged)"),
+    ("database disk image is malformed", "the SQLite database file is damaged (malformed); restore it from a "
+                                         "backup or ingest again into a new database"),
+    ("disk i/o error", "the disk returned an I/O error while reading or writing the database"),
+    ("unable to open database file", "cannot open the SQLite database file (missing folder or no permission)"),
+    ("no such table", "the database lacks a table this version needs; it is damaged, was changed by hand or is "
+                      "not an inclusive-check database"),
+)
+_PG_CLASSES = {
+    "08": "the connection to the PostgreSQL server failed or was lost",
+    "53": "the PostgreSQL server ran out of resources (disk, memory or connections)",
+    "57": "the PostgreSQL server ended the connection (restarted, shut down, or the session was terminated)",
+    "58": "the PostgreSQL server had a system error",
+    "XX": "the PostgreSQL server reported an internal error (damaged data?)",
+    "25": "the PostgreSQL transaction cannot write (read-only server or transaction)",
+    "28": "PostgreSQL refused the login",
+    "3D": "the PostgreSQL database does not exist",
+    "42P01": "the database lacks a table this version needs; it is damaged, was changed by hand or is not an "
+             "inclusive-check database",
+    "40": "the PostgreSQL transaction was rolled back (deadlock or serialization failure) too many times",
+}
+
+
+def fault_message(exc: BaseException) -> str | None:
+    """A plain message when ``exc`` is a problem of the database or the machine (not of the input or of our
+    code), else None. Covers SQLAlchemy's wrappers, the drivers' own errors and OSError (full disk, read-only)."""
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(exc, DatabaseError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return _os_fault(exc)
+    orig: BaseException | None = exc.orig if isinstance(exc, DBAPIError) else exc
+    detail = str(orig).strip().splitlines()[0] if orig is not None and str(orig).strip() else type(exc).__name__
+    import sqlite3
+
+    if isinstance(orig, sqlite3.Error):
+        lowered = str(orig).lower()
+        for needle, message in _SQLITE_FAULTS:
+            if needle in lowered:
+                return f"{message} ({detail})"
+        return None  # e.g. a syntax error: a bug, not the environment
+    state = getattr(orig, "sqlstate", None) or ""
+    if state:
+        for prefix in (state, state[:2]):
+            if prefix in _PG_CLASSES:
+                return f"{_PG_CLASSES[prefix]} ({detail})"
+        return None
+    module = type(orig).__module__ if orig is not None else ""
+    if module.startswith("psycopg") and type(orig).__name__ in ("OperationalError", "InterfaceError"):
+        return f"cannot reach or lost the PostgreSQL server ({detail})"
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return f"the database connection was lost ({detail})"
+    return None
+
+
+def _os_fault(exc: OSError) -> str | None:
+    import errno
+
+    where = f" ({exc.filename})" if exc.filename else ""
+    if exc.errno == errno.ENOSPC:
+        return f"no space left on the device{where}; free some space and rerun"
+    if exc.errno == errno.EDQUOT:
+        return f"disk quota exceeded{where}"
+    if exc.errno == errno.EROFS:
+        return f"the file system is read-only{where}"
+    if exc.errno == errno.EIO:
+        return f"an I/O error from the device{where}"
+    return None
+
+
+def alembic_config(connection: Connection | None) -> Any:
     from alembic.config import Config
 
     config = Config()
@@ -68,13 +248,13 @@ def alembic_config(connection: Connection) -> Any:
 @contextmanager
 def _migration_lock(engine: Engine) -> Iterator[Connection]:
     """One migrator at a time: a PostgreSQL advisory lock, or a lock file beside a SQLite database."""
-    database = engine.url.database
-    if engine.dialect.name == "sqlite" and database not in (None, "", ":memory:"):
+    file = _sqlite_file(engine.url) if engine.dialect.name == "sqlite" else None
+    if file is not None:
         import fcntl
 
-        with open(f"{database}.migrate.lock", "a") as lock:
+        with open(f"{file}.migrate.lock", "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            with engine.begin() as conn:
+            with writing(engine).begin() as conn:
                 yield conn
         return
     with engine.begin() as conn:
@@ -86,16 +266,19 @@ def _migration_lock(engine: Engine) -> Iterator[Connection]:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
+    _refuse_newer(engine)
     try:
         with _migration_lock(engine) as conn:
             command.upgrade(alembic_config(conn), revision)
-    except OperationalError as exc:
-        raise DatabaseError(f"cannot reach the database {engine.url!r}: {exc.orig}") from None
+    except (OperationalError, OSError) as exc:
+        raise DatabaseError(f"cannot migrate the database {_shown(str(engine.url))}: "
+                            f"{fault_message(exc) or exc}") from None
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     from alembic import command
 
+    _refuse_newer(engine)
     with _migration_lock(engine) as conn:
         command.downgrade(alembic_config(conn), revision)
 
@@ -107,8 +290,11 @@ def current(engine: Engine) -> str | None:
             if not conn.dialect.has_table(conn, "alembic_version"):
                 return None
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except OperationalError as exc:
-        raise DatabaseError(f"cannot reach the database {engine.url!r}: {exc.orig}") from None
+    except SQLAlchemyError as exc:
+        message = fault_message(exc)
+        if message is None:
+            raise
+        raise DatabaseError(f"cannot use the database {_shown(str(engine.url))}: {message}") from None
 
 
 # The newest migration. A test holds it to Alembic's own head; a constant, so that opening a database that
@@ -120,14 +306,65 @@ def head() -> str:
     return HEAD
 
 
+def known_revisions() -> set[str]:
+    """Every revision this version's migrations know (imports Alembic: only when the database is not at head)."""
+    from alembic.script import ScriptDirectory
+
+    config = alembic_config(None)
+    return {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+
+
+def _refuse_newer(engine: Engine) -> None:
+    at = current(engine)
+    if at is not None and at != head() and at not in known_revisions():
+        raise DatabaseError(f"the database schema is at revision {at}, newer than this inclusive-check knows "
+                            f"(up to {head()}): upgrade inclusive-check (pip install -U inclusive-check) rather than "
+                            "the database")
+
+
+def _check_tables(engine: Engine) -> None:
+    from .tables import Base
+
+    try:
+        with engine.connect() as conn:
+            present = set(inspect(conn).get_table_names())
+    except SQLAlchemyError as exc:
+        message = fault_message(exc)
+        if message is None:
+            raise
+        raise DatabaseError(message) from None
+    missing = sorted(set(Base.metadata.tables) - present)
+    if missing:
+        raise DatabaseError(f"the database is at schema {head()} but lacks table(s) {', '.join(missing)}: it was "
+                            "damaged or changed by hand; restore it from a backup")
+
+
 def open_store(url: str | None = None) -> Engine:
-    """An engine on a database migrated to the latest schema (upgrading it when behind)."""
+    """An engine for a writing command: on a database migrated to the latest schema (upgrading it when behind)."""
     engine = make_engine(url)
-    if engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"):
+    if engine.url.get_backend_name() == "sqlite" and _sqlite_file(engine.url) is None:
         from .tables import Base
 
         Base.metadata.create_all(engine)
         return engine
     if current(engine) != head():
         upgrade(engine)
+    _check_tables(engine)
+    return engine
+
+
+def open_reader(url: str | None = None) -> Engine:
+    """An engine for a reading command: never migrates, creates or writes anything. An empty database, one that
+    is not ours, or one at an older or newer schema is refused with what to do."""
+    engine = make_engine(url, read_only=True)
+    at = current(engine)
+    shown = _shown(str(engine.url))
+    if at is None:
+        raise DatabaseError(f"{shown} has no inclusive-check schema (empty, or not an inclusive-check database); "
+                            "`inclusive-check ingest` or `inclusive-check db upgrade` creates it")
+    if at != head():
+        _refuse_newer(engine)
+        raise DatabaseError(f"{shown} is at schema {at}, older than this version's {head()}; run "
+                            "`inclusive-check db upgrade` (reading commands never migrate)")
+    _check_tables(engine)
     return engine

@@ -1,9 +1,10 @@
 """The only code that writes documents into the store. One transaction per file, idempotent by SHA-256.
 
 A new document for the same insurer and period (or, for a filing, the same product code) becomes
-the next revision and supersedes the previous one, which is kept. Concurrent ingests of the same
-files are safe: the unique constraints decide, and the loser of a race retries or finds its file
-already stored.
+the next revision and supersedes the previous one, which is kept. Concurrent ingests are safe: writers of
+the same document (insurer, kind, key) take turns (PostgreSQL: a transaction-scoped advisory lock; SQLite:
+BEGIN IMMEDIATE, one writer at a time), so revision numbers never collide; the unique constraints still
+decide the remaining races (the same bytes, a new insurer), whose loser retries and finds the winner's row.
 
 Speed (a market is a million product rows): the statements are built once; product rows are plain
 tuples of the driver's own types, written with one ``executemany`` per file (SQLite: the values
@@ -18,7 +19,7 @@ import contextlib
 import json
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -26,13 +27,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ..contract.load import Loaded, load_file
 from ..contract.models import Product, ProductFiling, Submission
 from ..gcpause import paused_gc
 from ..periods import period_bounds, quarters_of
 from . import tables as t
+from .db import advisory_lock, writing
 
 Outcome = Literal["stored", "revised", "unchanged", "quarantined"]
 
@@ -257,6 +259,7 @@ def _store(conn: Connection, source: str, sha256: str, raw: bytes, facts_of: Cal
         return FileResult(source, "unchanged", existing.id, existing.revision)
     with paused_gc():
         facts = facts_of()
+    advisory_lock(conn, "document", facts.insurer_code, facts.kind, str(facts.submission["document_key"]))
     insurer_id = _insurer_id(conn, facts.insurer_code, facts.insurer_name)
     same = {"insurer": insurer_id, "doc_kind": facts.kind, "key": facts.submission["document_key"]}
     last = conn.execute(_LAST_REVISION, same).scalar()
@@ -286,10 +289,16 @@ def _store_facts(conn: Connection, sid: int, facts: Facts) -> None:
 
 
 def quarantine(conn: Connection, loaded: Loaded) -> FileResult:
+    """Record an invalid file, once per content: the same bytes again add no row (they are still reported)."""
     problems = [p.as_dict() for p in loaded.problems]
-    conn.execute(insert(t.Quarantine).values(
-        source=loaded.source, sha256=loaded.sha256 if loaded.raw else None,
-        problems=json.dumps(problems, ensure_ascii=False), quarantined_at=_now()))
+    sha256 = loaded.sha256 if loaded.raw else None
+    q = t.Quarantine
+    if sha256 is not None:
+        advisory_lock(conn, "quarantine", sha256)
+    known = sha256 is not None and conn.execute(select(q.id).where(q.sha256 == sha256).limit(1)).first() is not None
+    if not known:
+        conn.execute(insert(q).values(source=loaded.source, sha256=sha256,
+                                      problems=json.dumps(problems, ensure_ascii=False), quarantined_at=_now()))
     return FileResult(loaded.source, "quarantined",
                       problems=tuple(f"{p.where()}: {p.pointer or '(document)'}: {p.message}" for p in loaded.problems))
 
@@ -299,16 +308,25 @@ def ingest_one(engine: Engine, loaded: Loaded, attempts: int = 5, facts: Facts |
 
     ``facts``: the document's facts already made by a worker (``loaded.document`` is then not needed).
     """
+    writer = writing(engine)
     for attempt in range(attempts):
         try:
-            with engine.begin() as conn:
+            with writer.begin() as conn:
                 if facts is not None:
                     return _store(conn, loaded.source, loaded.sha256, loaded.raw, _given(facts))
                 return store_document(conn, loaded) if loaded.ok else quarantine(conn, loaded)
-        except IntegrityError:
-            if attempt == attempts - 1:
+        except (IntegrityError, DBAPIError) as exc:
+            # The loser of a race (same bytes, a new insurer) finds the winner's row on the next attempt; a
+            # PostgreSQL deadlock or serialization failure (SQLSTATE 40...) is retried too. Anything else is raised.
+            if not _retryable(exc) or attempt == attempts - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    if isinstance(exc, IntegrityError):
+        return True
+    return str(getattr(exc.orig, "sqlstate", "") or "").startswith("40")
 
 
 def _given(facts: Facts) -> Callable[[], Facts]:
@@ -318,6 +336,35 @@ def _given(facts: Facts) -> Callable[[], Facts]:
 # Read and validate in worker processes when the batch is large enough to repay starting them.
 POOL_MIN_FILES = 4
 POOL_MIN_BYTES = 16 * 2**20
+
+
+def _worker_start(parent: int) -> None:
+    """Worker: leave Ctrl-C to the parent (no traceback per worker) and die with it, however it dies (kill -9
+    included), so that no worker outlives it holding its stdout open."""
+    import signal
+    import threading
+    import time
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    starter = os.getppid()  # this process (fork) or the fork server (which exits with this process)
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != starter or not _alive(parent):
+                os._exit(1)
+            time.sleep(0.2)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _prepare(path: Path, max_bytes: int, native: bool) -> tuple[Loaded, Facts | None]:
@@ -347,7 +394,8 @@ def _workers(paths: list[Path], workers: int | None) -> int:
     return 0
 
 
-def _prepared(paths: list[Path], max_bytes: int, native: bool, workers: int) -> Iterator[tuple[Loaded, Facts | None]]:
+def _prepared(paths: list[Path], max_bytes: int, native: bool,
+              workers: int) -> Generator[tuple[Loaded, Facts | None], None, None]:
     """(loaded, facts) per path, in order: made by ``workers`` processes, at most a few files ahead."""
     import multiprocessing
     import threading
@@ -364,7 +412,9 @@ def _prepared(paths: list[Path], max_bytes: int, native: bool, workers: int) -> 
         context.set_forkserver_preload([__name__])
     window: deque[Future[tuple[Loaded, Facts | None]]] = deque()
     pending = iter(paths)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_start,
+                               initargs=(os.getpid(),))
+    try:
         for path in pending:  # keep 2 files per worker in flight: memory stays flat however big the batch
             window.append(pool.submit(_prepare, path, max_bytes, native))
             if len(window) >= 2 * workers:
@@ -375,6 +425,8 @@ def _prepared(paths: list[Path], max_bytes: int, native: bool, workers: int) -> 
             if following is not None:
                 window.append(pool.submit(_prepare, following, max_bytes, native))
             yield done
+    finally:  # also when the writer failed or was interrupted: drop the files not yet started
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def ingest_paths(engine: Engine, paths: list[Path], max_bytes: int,
@@ -384,10 +436,11 @@ def ingest_paths(engine: Engine, paths: list[Path], max_bytes: int,
     count = _workers(paths, workers)
     if count > 0:
         stream = _prepared(paths, max_bytes, engine.dialect.name == "sqlite", count)
-        for loaded, facts in stream:
-            result = ingest_one(engine, loaded, facts=facts)
-            report.files.append(result)
-            on_file(result)
+        with contextlib.closing(stream):  # a failed write stops the workers now, not at garbage collection
+            for loaded, facts in stream:
+                result = ingest_one(engine, loaded, facts=facts)
+                report.files.append(result)
+                on_file(result)
         return report
     for path in paths:
         result = ingest_one(engine, load_file(path, max_bytes))

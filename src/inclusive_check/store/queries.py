@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import re
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+import yaml
+from sqlalchemy import Connection, Engine, func, select
 
 from . import tables as t
 
@@ -52,3 +56,50 @@ def latest_run_id(engine: Engine) -> int | None:
     with engine.connect() as conn:
         value = conn.execute(select(func.max(t.Run.id))).scalar()
     return None if value is None else int(value)
+
+
+_INSURER_OBJECT = re.compile(r'"insurer"\s*:\s*(?=\{)')
+
+
+def document_insurer_name(raw: str, code: str) -> str | None:
+    """The insurer name a stored submission document declares (its own, whatever later revisions say).
+
+    JSON: the ``insurer`` object alone is decoded, found by its key and checked by its code (a document can run
+    to megabytes); otherwise, or for YAML, the whole document is parsed.
+    """
+    match = _INSURER_OBJECT.search(raw)
+    if match is not None:
+        with contextlib.suppress(ValueError):
+            found, _ = json.JSONDecoder().raw_decode(raw, match.end())
+            if isinstance(found, dict) and found.get("code") == code and isinstance(found.get("name"), str):
+                return str(found["name"])
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        try:
+            data = yaml.load(raw, Loader=loader)
+        except yaml.YAMLError:
+            return None
+    insurer = data.get("insurer") if isinstance(data, dict) else None
+    name = insurer.get("name") if isinstance(insurer, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def insurer_names_as_filed(conn: Connection, subs: list[tuple[int, int, str, int | None]]) -> dict[int, str]:
+    """The insurer name each document was checked under: ``subs`` are (submission id, insurer id, insurer code,
+    id of the submission that names the insurer: itself, or a filing's context). Only for insurers with more
+    than one stored submission (the others' name is the ``insurers`` row's, which the latest ingest sets)."""
+    s, d = t.Submission, t.Document
+    insurers = {insurer for _, insurer, _, _ in subs}
+    if not insurers:
+        return {}
+    several = set(conn.execute(select(s.insurer_id).where(s.kind == "submission", s.insurer_id.in_(insurers))
+                               .group_by(s.insurer_id).having(func.count() > 1)).scalars())
+    wanted = {named: code for _, insurer, code, named in subs if insurer in several and named is not None}
+    names: dict[int, str] = {}
+    for sid, raw in conn.execute(select(d.submission_id, d.raw).where(d.submission_id.in_(wanted))):
+        name = document_insurer_name(raw, wanted[sid])
+        if name is not None:
+            names[sid] = name
+    return {sid: names[named] for sid, _, _, named in subs if named is not None and named in names}
