@@ -10,6 +10,7 @@ import bisect
 import json
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 import yaml
 
@@ -17,6 +18,20 @@ _TOKEN = re.compile(
     r'\s*(?:(?P<str>"(?:[^"\\]|\\.)*")|(?P<punct>[{}\[\]:,])|(?P<bad>-?(?:NaN|Infinity))|(?P<lit>[^\s{}\[\]:,"]+))',
     re.DOTALL,
 )
+
+
+# No number of the contract reaches 10**16 (the largest maximum is 10**14): a number at or above it is
+# refused as it is read, before anything converts it (1E+9999999 would cost minutes as an int or in a message).
+MAX_ADJUSTED_EXPONENT = 15
+
+
+def absurd_number(literal: str) -> bool:
+    """Whether a number literal is 10**16 or more in size (zero, however written, never is)."""
+    try:
+        value = Decimal(literal)
+    except (InvalidOperation, ValueError):
+        return False
+    return value.is_finite() and not value.is_zero() and value.adjusted() > MAX_ADJUSTED_EXPONENT
 
 
 def escape(token: str | int) -> str:
@@ -41,6 +56,7 @@ class SourceMap:
     positions: dict[str, tuple[int, int]] = field(default_factory=dict)
     duplicates: list[tuple[str, int, int]] = field(default_factory=list)
     non_finite: list[tuple[str, int, int]] = field(default_factory=list)
+    absurd: list[tuple[str, int, int, str]] = field(default_factory=list)  # pointer, line, column, literal
 
     def find(self, ptr: str) -> tuple[int, int] | None:
         """The position of ``ptr`` or of its nearest ancestor that exists in the source."""
@@ -101,6 +117,8 @@ def map_json(text: str) -> SourceMap:
         out.positions.setdefault(pointer(path), (line, col))
         if kind == "bad" or tok in ("NaN", "Infinity", "-Infinity"):
             out.non_finite.append((pointer(path), line, col))
+        elif kind == "lit" and tok[:1] in "-0123456789" and absurd_number(tok):
+            out.absurd.append((pointer(path), line, col, tok))
     return out
 
 
