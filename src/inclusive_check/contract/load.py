@@ -29,7 +29,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..gcpause import paused_gc
 from . import models as _models
-from .locate import MAX_ADJUSTED_EXPONENT, LineIndex, SourceMap, absurd_number, map_json, map_yaml, pointer
+from .locate import MAX_ADJUSTED_EXPONENT, LineIndex, SourceMap, map_json, map_yaml, pointer
 from .models import Document, ProductFiling, Submission
 
 KINDS = ("submission", "product_filing")
@@ -512,9 +512,10 @@ def locate_messages(source: str, text: str, is_yaml: bool, messages: Iterable[tu
 
     At most MAX_PROBLEMS of them, then a line saying validation stopped; overlong keys in pointers are cut.
     """
-    source_map = map_yaml(text) if is_yaml else map_json(text)
+    capped = _capped((ptr, message, 0, 0) for ptr, message in messages)
+    source_map = map_yaml(text) if is_yaml else map_json(text, [ptr for ptr, *_ in capped])
     out = []
-    for ptr, message, line, _ in _capped((ptr, message, 0, 0) for ptr, message in messages):
+    for ptr, message, line, _ in capped:
         at = source_map.find(ptr) if line == 0 else None  # the closing "and more" line has no place
         out.append(Problem(source, _short_pointer(ptr), _printable(message), *(at or (None, None))))
     return out

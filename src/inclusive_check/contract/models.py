@@ -75,6 +75,9 @@ def _count(value: Any) -> int:
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Fifteen = AfterValidator(_fifteen)
+# A list stops at its first bad item: a million bad products cost one error, not a million. The models'
+# messages are only a fallback (the published schema explains problems; see contract/load.py).
+FailFast = Field(fail_fast=True)
 Rate = Annotated[Decimal, BeforeValidator(_number), Field(ge=0, le=1), Fifteen]
 RatioPct = Annotated[Decimal, BeforeValidator(_number), Field(ge=-100000, le=100000), Fifteen]
 AmountCny = Annotated[Decimal, BeforeValidator(_number), Field(ge=0, le=10**14), Fifteen]
@@ -127,8 +130,8 @@ class SolvencyQuarter(_Strict):
 class Governance(_Strict):
     leadership_system: bool
     lead_department: Annotated[str, Field(max_length=500, pattern=NO_NUL)] | None
-    board_reviews: list[IsoDate]
-    management_reviews: list[IsoDate]
+    board_reviews: Annotated[list[IsoDate], FailFast]
+    management_reviews: Annotated[list[IsoDate], FailFast]
     assessment_includes_inclusive: bool
     inclusive_kpi_weight: Rate | None = None
     internal_control_policy: bool
@@ -145,12 +148,12 @@ class Product(_Strict):
     name: Text
     line: Line
     dedicated_inclusive: bool
-    target_groups: Annotated[list[TargetGroup], AfterValidator(_unique)]
+    target_groups: Annotated[list[TargetGroup], FailFast, AfterValidator(_unique)]
     term: Literal["short", "long"]
     sale_start: IsoDate
     sale_end: IsoDate | None = None
     government_program: bool = False
-    channels: Annotated[list[Channel], Field(min_length=1), AfterValidator(_unique)]
+    channels: Annotated[list[Channel], Field(min_length=1, fail_fast=True), AfterValidator(_unique)]
     premium_rate: Rate
     intermediary_fee_rate: Rate | None = None
     comparable: Comparable | None = None
@@ -199,10 +202,10 @@ class Submission(_Strict):
     schema_version: Literal["1.0"]
     reporting_period: Annotated[str, Field(pattern=r"^(19|20|21)[0-9]{2}(-Q[1-4])?$")]
     insurer: Insurer
-    solvency: list[SolvencyQuarter]
+    solvency: Annotated[list[SolvencyQuarter], FailFast]
     governance: Governance
-    products: list[Product]
-    intermediaries: list[Intermediary]
+    products: Annotated[list[Product], FailFast]
+    intermediaries: Annotated[list[Intermediary], FailFast]
     service: Service
     consumer_protection: ConsumerProtection
 
