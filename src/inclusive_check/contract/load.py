@@ -179,7 +179,7 @@ def _yaml_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
     text = str(loader.construct_scalar(node))
     if len(text.replace("_", "").lstrip("+-")) > MAX_ADJUSTED_EXPONENT + 1:  # never convert a huge integer
         raise yaml.constructor.ConstructorError(None, None, _absurd_message(text), node.start_mark)
-    return int(yaml.SafeLoader.construct_yaml_int(loader, node))  # type: ignore[no-untyped-call]
+    return int(yaml.SafeLoader.construct_yaml_int(loader, node))
 
 
 def _yaml_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
@@ -475,8 +475,8 @@ def _parse_bytes(raw: bytes, source: str, suffix: str) -> Loaded:
         return fail("", "the document nests too deeply")
 
     if not isinstance(data, dict):
-        found = "an array" if isinstance(data, list) else f"a {type(data).__name__}"
-        return fail("", f"the top level must be an object with a 'kind', found {found}", 1, 1)
+        shape = "an array" if isinstance(data, list) else f"a {type(data).__name__}"
+        return fail("", f"the top level must be an object with a 'kind', found {shape}", 1, 1)
     kind = data.get("kind")
     if kind not in KINDS:
         return _located(loaded, text, is_yaml, [("/kind" if "kind" in data else "",
