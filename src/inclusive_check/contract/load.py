@@ -208,6 +208,26 @@ def schema_text(kind: str) -> str:
     return resources.files(__package__).joinpath(f"schemas/{kind}.schema.json").read_text("utf-8")
 
 
+class _OutOfWork(Exception):
+    """The schema validator's work budget ran out (see ``_schema_messages``)."""
+
+
+# Keyword checks the schema validator may make explaining one rejected document: a few seconds at most. Python's
+# validator costs microseconds per check, so a million valid items around one bad one would cost a minute.
+SCHEMA_WORK = 100_000
+_work = {"done": 0, "budget": 0}  # budget 0: unmetered (the validator used as a plain validator, in tests)
+
+
+def _metered(check: Any) -> Any:
+    def metered(validator: Any, value: Any, instance: Any, schema: Any) -> Any:
+        if _work["budget"]:
+            _work["done"] += 1
+            if _work["done"] > _work["budget"]:
+                raise _OutOfWork
+        return check(validator, value, instance, schema)
+    return metered
+
+
 @cache
 def _validator(kind: str) -> Any:
     import jsonschema
@@ -219,7 +239,8 @@ def _validator(kind: str) -> Any:
 
     base = jsonschema.Draft202012Validator
     validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
-        base, type_checker=base.TYPE_CHECKER.redefine("integer", is_integer))
+        base, type_checker=base.TYPE_CHECKER.redefine("integer", is_integer),
+        validators={keyword: _metered(check) for keyword, check in base.VALIDATORS.items()})
     schema = json.loads(schema_text(kind))
     return validator(schema, format_checker=jsonschema.FormatChecker())
 
@@ -336,11 +357,25 @@ def _fast_validate(kind: str, data: Any) -> Document | None:
     return document if isinstance(document, MODELS[kind]) else None
 
 
-def _schema_messages(kind: str, data: Any) -> list[tuple[str, str]]:
-    """The first problems the schema finds (one more than MAX_PROBLEMS at most: validation stops there)."""
+def _schema_messages(kind: str, data: Any) -> tuple[list[tuple[str, str]], bool]:
+    """The first problems the schema finds, and whether it stopped before the end of the document.
+
+    It stops after MAX_PROBLEMS + 1 problems or SCHEMA_WORK keyword checks, whichever comes first.
+    """
     out: list[tuple[str, str]] = []
-    first = itertools.islice(_validator(kind).iter_errors(data), MAX_PROBLEMS + 1)
-    for error in sorted(first, key=lambda e: list(map(str, e.absolute_path))):
+    first: list[Any] = []
+    _work.update(done=0, budget=SCHEMA_WORK)
+    try:
+        for error in _validator(kind).iter_errors(data):
+            first.append(error)
+            if len(first) > MAX_PROBLEMS:
+                break
+        stopped = len(first) > MAX_PROBLEMS
+    except _OutOfWork:
+        stopped = True
+    finally:
+        _work.update(done=0, budget=0)
+    for error in sorted(first, key=lambda e: [(isinstance(part, str), part) for part in e.absolute_path]):
         leaves = [error]
         while leaves and leaves[0].validator in ("oneOf", "anyOf") and leaves[0].context:
             ctx = [e for e in leaves[0].context if e.validator != "type" or e.validator_value != "null"]
@@ -350,7 +385,7 @@ def _schema_messages(kind: str, data: Any) -> list[tuple[str, str]]:
         for leaf in leaves[:1]:
             ptr = pointer(list(leaf.absolute_path))
             out.append((ptr, _explain(leaf.validator, leaf.instance, leaf.message, leaf.validator_value)))
-    return out
+    return out, stopped
 
 
 def _explain(validator: Any, instance: Any, message: str, expected: Any = None) -> str:
@@ -487,15 +522,23 @@ def _parse_bytes(raw: bytes, source: str, suffix: str) -> Loaded:
             document = MODELS[kind].model_validate(data)
     except ValidationError as exc:
         try:
-            messages = _schema_messages(kind, data) or _model_messages(exc)
+            messages, stopped = _schema_messages(kind, data)
         except ArithmeticError:  # NaN from YAML cannot be compared by the schema validator
+            messages, stopped = [], False
+        if not messages:  # the schema found nothing (or ran out of work first): the models' own words
             messages = _model_messages(exc)
+        if stopped and len(messages) <= MAX_PROBLEMS:
+            messages.append(("", _STOPPED))
         return _located(loaded, text, is_yaml, messages)
     semantic = list(itertools.islice(_semantic(document), MAX_PROBLEMS + 1))
     if semantic:
         return _located(loaded, text, is_yaml, semantic)
     loaded.document = document
     return loaded
+
+
+_STOPPED = (f"and maybe more problems: validation stopped early (at most {MAX_PROBLEMS} problems are listed and "
+            "a large document is checked only so far); fix these and validate again")
 
 
 def _capped(items: Iterable[tuple[str, str, Any, Any]]) -> list[tuple[str, str, Any, Any]]:
@@ -516,7 +559,7 @@ def locate_messages(source: str, text: str, is_yaml: bool, messages: Iterable[tu
     source_map = map_yaml(text) if is_yaml else map_json(text, [ptr for ptr, *_ in capped])
     out = []
     for ptr, message, line, _ in capped:
-        at = source_map.find(ptr) if line == 0 else None  # the closing "and more" line has no place
+        at = source_map.find(ptr) if line == 0 and message != _STOPPED else None  # a closing note has no place
         out.append(Problem(source, _short_pointer(ptr), _printable(message), *(at or (None, None))))
     return out
 

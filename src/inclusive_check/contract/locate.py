@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 _TOKEN = re.compile(
-    r'\s*(?:(?P<str>"(?:[^"\\]|\\.)*")|(?P<punct>[{}\[\]:,])|(?P<bad>-?(?:NaN|Infinity))|(?P<lit>[^\s{}\[\]:,"]+))',
+    r'\s*(?:(?P<str>"[^"\\]*(?:\\.[^"\\]*)*")|(?P<punct>[{}\[\]:,])|(?P<bad>-?(?:NaN|Infinity))|(?P<lit>[^\s{}\[\]:,"]+))',
     re.DOTALL,
 )
 
@@ -108,7 +108,10 @@ def map_json(text: str, wanted: Iterable[str] | None = None) -> SourceMap:
             if tok in "{[":
                 if keep is None or here in keep:
                     out.positions.setdefault(here, lines.position(start))
-                    remaining.discard(here)
+                    if remaining:
+                        remaining.discard(here)
+                        if not remaining:
+                            break
                 stack.append([tok == "[", here, set(), 0])
                 if tok == "[":
                     here += "/0"
