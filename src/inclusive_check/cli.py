@@ -340,13 +340,15 @@ def _finish(results: dict[str, Any], fmt: str, fail_on: str, lang: str, exit_zer
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--insurer", "insurer_file", type=click.Path(dir_okay=False),
               help="The insurer's submission, as context for product filings (solvency, size).")
+@click.option("--max-file-mib", type=click.IntRange(1, 4096), default=64, show_default=True,
+              help="Reject files larger than this instead of loading them.")
 @_ruleset_option
 @_as_of_option
 @_report_options
 @click.pass_context
-def check(ctx: click.Context, paths: tuple[str, ...], insurer_file: str | None, ruleset_path: str | None,
-          as_of: Any, dispensations_path: str | None, expiry_warning_days: int, fmt: str, fail_on: str, lang: str,
-          exit_zero: bool, show_passes: bool, outputs: list[tuple[str, str]]) -> None:
+def check(ctx: click.Context, paths: tuple[str, ...], insurer_file: str | None, max_file_mib: int,
+          ruleset_path: str | None, as_of: Any, dispensations_path: str | None, expiry_warning_days: int, fmt: str,
+          fail_on: str, lang: str, exit_zero: bool, show_passes: bool, outputs: list[tuple[str, str]]) -> None:
     """Validate, then check and score documents without touching the database.
 
     Product filings without --insurer use the insurer's latest submission stored in --db, if any.
@@ -361,8 +363,8 @@ def check(ctx: click.Context, paths: tuple[str, ...], insurer_file: str | None, 
         raise DomainError("no .json, .yaml or .yml documents found in the given paths")
     ruleset = _load_ruleset(ruleset_path)
     dispensations = _load_dispensations(dispensations_path, fmt)
-    loaded = [load_file(p) for p in files]
-    context = load_file(Path(insurer_file)) if insurer_file else _stored_context(ctx, loaded)
+    loaded = [load_file(p, max_file_mib * 2**20) for p in files]
+    context = load_file(Path(insurer_file), max_file_mib * 2**20) if insurer_file else _stored_context(ctx, loaded)
     try:
         outcome = check_documents(loaded, ruleset, _as_of(as_of), context, dispensations,
                                   expiry_warning_days=expiry_warning_days)

@@ -26,6 +26,8 @@ from .store import tables as t
 if TYPE_CHECKING:  # loaded at run time only where a file is parsed
     from .contract.load import Problem
 
+_NO_NUL = r"^[^\u0000]*$"  # PostgreSQL text cannot hold U+0000
+# Every length limit is the stored column's (store/tables.py Dispensation), so the database is never first to say no.
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "urn:inclusive-check:schema:dispensations:1.0",
@@ -44,13 +46,14 @@ SCHEMA: dict[str, Any] = {
                 "required": ["id", "rule", "insurer", "reason", "approved_by", "reference", "expires"],
                 "properties": {
                     "id": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$"},
-                    "rule": {"type": "string", "minLength": 1},
+                    "rule": {"type": "string", "minLength": 1, "maxLength": 40},
                     "insurer": {"type": "string", "pattern": "^[A-Z0-9][A-Z0-9-]{1,39}$"},
-                    "subject": {"type": ["string", "null"], "pattern": "^(/.*)?$"},
+                    "subject": {"type": ["string", "null"], "maxLength": 200,
+                                "pattern": r"^(/[^\u0000\n\r\u2028\u2029]*)?$"},
                     "period": {"type": ["string", "null"], "pattern": "^(19|20|21)[0-9]{2}(-Q[1-4])?$"},
-                    "reason": {"type": "string", "minLength": 1},
-                    "approved_by": {"type": "string", "minLength": 1},
-                    "reference": {"type": "string", "minLength": 1},
+                    "reason": {"type": "string", "minLength": 1, "maxLength": 5000, "pattern": _NO_NUL},
+                    "approved_by": {"type": "string", "minLength": 1, "maxLength": 500, "pattern": _NO_NUL},
+                    "reference": {"type": "string", "minLength": 1, "maxLength": 500, "pattern": _NO_NUL},
                     "expires": {"type": "string", "format": "date",
                                 "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
                 },

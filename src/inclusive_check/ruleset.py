@@ -79,7 +79,7 @@ class Parameter(_Model):
     def boundaries(self) -> Iterator[date]:
         for v in self.values:
             yield v.start
-            if v.until is not None:
+            if v.until is not None and v.until < date.max:  # until 9999-12-31: no day after it
                 yield v.until + timedelta(days=1)
 
 

@@ -141,15 +141,15 @@ ROBUSTNESS = [
     pytest.param(
         b'{"kind": "submission", "x": ' + b"1" * 5000 + b"}",
         ".json",
-        "",
-        "",
+        "/x",
+        "far beyond every range",
         id="json-int-over-4300-digits",
     ),
     pytest.param(
         b"kind: product_filing\nx: " + b"1" * 5000 + b"\n",
         ".yaml",
         "",
-        "",
+        "far beyond every range",
         id="yaml-int-over-4300-digits",
     ),
     pytest.param(

@@ -3,7 +3,8 @@
 Checked on every valid sample and on deterministic generated mutations of them (fixed seed),
 applied across the whole document tree: dropped keys, unknown keys, wrong types, numbers out of
 range and at the boundaries, enum values not allowed, nulls, date strings, array shapes.
-Numbers never carry more than 15 significant digits: that limit is a documented model-only rule.
+Numbers of any precision and size agree too: the schemas state that a number in range is read to 15 digits
+(rounded), so 0.0500000000000000001 and 1e-400 are accepted by both; text with NUL is refused by both.
 """
 
 from __future__ import annotations
@@ -313,6 +314,26 @@ def explicit_cases() -> list[Any]:
     case(fil_path, fil, ("product", "comparable"), {}, "comparable without code")
     case(fil_path, fil, ("filing_date",), "2025-04-31", "filing date 31 April")
     case(fil_path, fil, ("insurer_code",), "HX_LIFE_001", "insurer code underscore")
+    # precision and range: judged on the number as written by both, then read to 15 digits by the models
+    for value in ("0.0500000000000000001", "1e-400", "1E-9999999", "0E+30", "0E-400", "0.99999999999999999999",
+                  "1.0000000000000001", "-1e-400", "1E+1000000", "0." + "0" * 5000 + "1"):
+        case(sub_path, sub, (*p0, "premium_rate"), Decimal(value), f"rate {value[:30]}")
+    for value in ("99999999999999.99", "100000000000000.0000000001", "0.000000000000000001", "1E+15"):
+        case(sub_path, sub, (*p0, "premium_cny"), Decimal(value), f"amount {value}")
+    for value in ("-100000.0000000000001", "-99999.99999999999999", "215.30000000000000000001"):
+        case(sub_path, sub, ("solvency", 0, "core_ratio_pct"), Decimal(value), f"ratio {value}")
+    case(sub_path, sub, (*p0, "avg_settlement_days"), Decimal("3650.0000000000000001"), "days just above max")
+    case(sub_path, sub, (*p0, "avg_settlement_days"), Decimal("3649.99999999999999999"), "days just below max")
+    for value in ("1E+1000000", "1E+20", "37.000000000000000000001", "1E-400"):
+        case(sub_path, sub, ("consumer_protection", "complaints"), Decimal(value), f"count {value}")
+    # text: NUL anywhere is refused by both; every string has its length limit in the schema
+    case(sub_path, sub, ("insurer", "name"), "华夏\u0000人寿", "NUL in name")
+    case(sub_path, sub, ("governance", "lead_department"), "\u0000", "NUL in lead department")
+    case(sub_path, sub, ("governance", "lead_department"), "部" * 501, "lead department too long")
+    case(sub_path, sub, (*p0, "comparable", "product_code"), "X\u0000", "NUL in comparable code")
+    case(fil_path, fil, ("product", "name"), "\u0000", "NUL as a filing's product name")
+    case(sub_path, sub, (*p0, "code"), "P" * 65, "product code too long")
+    case(sub_path, sub, ("insurer", "code"), "I" * 41, "insurer code too long")
     # known disagreements: one strict xfail per field
     for field in sorted(VOLUME_FIELDS):
         case(sub_path, sub, (*p0, field), None, f"{field} null")
@@ -368,3 +389,27 @@ def test_generator_is_deterministic_and_covers_both_outcomes() -> None:
     depths = Counter(len(c.path) for c in CASES)
     assert max(depths) >= 4  # reaches e.g. /products/0/comparable/premium_rate
     assert {c.sample.name for c in CASES} == {p.name for p in VALID}
+
+
+@pytest.mark.parametrize(("written", "read"), [
+    ("0.0500000000000000001", "0.050000000000000"), ("1e-400", "0E-15"), ("0.05", "0.05"),
+    ("0.123456789012345678", "0.123456789012346"), ("1.0000", "1.0000"), ("0.99999999999999999999", "1.00000000000000"),
+])
+def test_rates_are_read_to_15_digits(written: str, read: str) -> None:
+    data = read_data(next(p for p in VALID if p.name == "hx-life-rural-accident.json"))
+    data["product"]["premium_rate"] = Decimal(written)
+    rate = models.ProductFiling.model_validate(data).product.premium_rate
+    assert str(rate) == read
+    assert float(rate) == float(read)  # what SQLite keeps is the same decimal again
+
+
+@pytest.mark.parametrize("written", ["99999999999999.99", "12345.678901234567", "-0.0000000000000001"])
+def test_every_number_read_fits_15_digits(written: str) -> None:
+    data = read_data(next(p for p in VALID if p.name == "hx-life-2025.json"))
+    data["solvency"][0]["core_ratio_pct"] = Decimal(written) if abs(Decimal(written)) <= 100000 else Decimal(0)
+    data["products"][0]["premium_cny"] = abs(Decimal(written))
+    doc = models.Submission.model_validate(data)
+    for value in (doc.solvency[0].core_ratio_pct, doc.products[0].premium_cny):
+        assert value is not None
+        assert len(value.as_tuple().digits) <= 15 and -int(value.as_tuple().exponent) <= 15
+        assert Decimal(repr(float(value))) == value

@@ -11,9 +11,11 @@ from __future__ import annotations
 import codecs
 import functools
 import hashlib
+import itertools
 import json
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -27,7 +29,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..gcpause import paused_gc
 from . import models as _models
-from .locate import LineIndex, SourceMap, map_json, map_yaml, pointer
+from .locate import MAX_ADJUSTED_EXPONENT, LineIndex, SourceMap, map_json, map_yaml, pointer
 from .models import Document, ProductFiling, Submission
 
 KINDS = ("submission", "product_filing")
@@ -37,7 +39,10 @@ MODELS: dict[str, type[Submission] | type[ProductFiling]] = {
 }
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 DOCUMENT_SUFFIXES = (".json", ".yaml", ".yml")
+MAX_PROBLEMS = 100  # per file: validation stops there, so a hostile file costs no more than a bad one
+EXCERPT_CHARS = 40  # of a value echoed in a message
 _DECIMAL_REPR = re.compile(r"Decimal\('([^']*)'\)")
+_READ_CHUNK = 2**20
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,57 @@ class _NonFinite(ValueError):
     pass
 
 
+class _Absurd(ValueError):
+    pass
+
+
+def _json_number(literal: str) -> Decimal:
+    """A JSON number with a fraction or exponent, as written; refused unread when no field could hold it."""
+    value = Decimal(literal)
+    if value.adjusted() > MAX_ADJUSTED_EXPONENT:
+        if not value.is_zero():
+            raise _Absurd(literal)
+        return Decimal(0).copy_sign(value)  # 0E+9999999 is zero; never let its exponent travel on
+    return value
+
+
+def _absurd_message(literal: str) -> str:
+    return (f"the number {excerpt(literal)} is far beyond every range of the contract (no field accepts "
+            "10000000000000000 or more); write the value itself")
+
+
+def excerpt(value: Any, chars: int = EXCERPT_CHARS) -> str:
+    """A short, printable echo of a value for a message: long text is cut, lists and objects are counted."""
+    if isinstance(value, (list, tuple)):
+        return f"an array of {len(value)} item(s)" if len(value) > 5 else _clip(repr(value), chars * 2)
+    if isinstance(value, dict):
+        return f"an object with {len(value)} key(s)" if len(value) > 5 else _clip(repr(value), chars * 2)
+    if isinstance(value, str):
+        if len(value) <= chars:
+            return _printable(repr(value))
+        return _printable(repr(value[:chars]))[:-1] + f"…' ({len(value)} characters)"
+    if isinstance(value, Decimal):
+        return _clip(str(value), chars)
+    return _clip(repr(value), chars)
+
+
+def _clip(text: str, chars: int) -> str:
+    text = _printable(text)
+    return text if len(text) <= chars else f"{text[:chars]}… ({len(text)} characters)"
+
+
+def _printable(text: str) -> str:
+    """Lone surrogates (never UTF-8) as escapes, so that a message can always be stored and shown."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _short_pointer(ptr: str) -> str:
+    """A pointer whose overlong tokens (unknown or duplicate keys) are cut, for display."""
+    if len(ptr) <= 200:
+        return _printable(ptr)
+    return "/".join(tok if len(tok) <= EXCERPT_CHARS else tok[:EXCERPT_CHARS] + "…" for tok in ptr.split("/"))
+
+
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out = dict(pairs)
     if len(out) != len(pairs):
@@ -112,9 +168,18 @@ class YamlLoader(yaml.SafeLoader):
 def _yaml_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
     text = str(loader.construct_scalar(node)).replace("_", "")
     try:
-        return Decimal(text)
+        return _json_number(text)
+    except _Absurd:
+        raise yaml.constructor.ConstructorError(None, None, _absurd_message(text), node.start_mark) from None
     except ArithmeticError:
         return Decimal("NaN")  # .nan, .inf: the model rejects non-finite numbers with their pointer
+
+
+def _yaml_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    text = str(loader.construct_scalar(node))
+    if len(text.replace("_", "").lstrip("+-")) > MAX_ADJUSTED_EXPONENT + 1:  # never convert a huge integer
+        raise yaml.constructor.ConstructorError(None, None, _absurd_message(text), node.start_mark)
+    return int(yaml.SafeLoader.construct_yaml_int(loader, node))
 
 
 def _yaml_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
@@ -133,6 +198,7 @@ def _yaml_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, 
 
 
 YamlLoader.add_constructor("tag:yaml.org,2002:float", _yaml_float)
+YamlLoader.add_constructor("tag:yaml.org,2002:int", _yaml_int)
 YamlLoader.add_constructor("tag:yaml.org,2002:map", _yaml_mapping)
 YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)  # type: ignore[type-var]
 
@@ -140,6 +206,26 @@ YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.constr
 @cache
 def schema_text(kind: str) -> str:
     return resources.files(__package__).joinpath(f"schemas/{kind}.schema.json").read_text("utf-8")
+
+
+class _OutOfWork(Exception):
+    """The schema validator's work budget ran out (see ``_schema_messages``)."""
+
+
+# Keyword checks the schema validator may make explaining one rejected document: a few seconds at most. Python's
+# validator costs microseconds per check, so a million valid items around one bad one would cost a minute.
+SCHEMA_WORK = 100_000
+_work = {"done": 0, "budget": 0}  # budget 0: unmetered (the validator used as a plain validator, in tests)
+
+
+def _metered(check: Any) -> Any:
+    def metered(validator: Any, value: Any, instance: Any, schema: Any) -> Any:
+        if _work["budget"]:
+            _work["done"] += 1
+            if _work["done"] > _work["budget"]:
+                raise _OutOfWork
+        return check(validator, value, instance, schema)
+    return metered
 
 
 @cache
@@ -153,7 +239,8 @@ def _validator(kind: str) -> Any:
 
     base = jsonschema.Draft202012Validator
     validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
-        base, type_checker=base.TYPE_CHECKER.redefine("integer", is_integer))
+        base, type_checker=base.TYPE_CHECKER.redefine("integer", is_integer),
+        validators={keyword: _metered(check) for keyword, check in base.VALIDATORS.items()})
     schema = json.loads(schema_text(kind))
     return validator(schema, format_checker=jsonschema.FormatChecker())
 
@@ -270,9 +357,25 @@ def _fast_validate(kind: str, data: Any) -> Document | None:
     return document if isinstance(document, MODELS[kind]) else None
 
 
-def _schema_messages(kind: str, data: Any) -> list[tuple[str, str]]:
+def _schema_messages(kind: str, data: Any) -> tuple[list[tuple[str, str]], bool]:
+    """The first problems the schema finds, and whether it stopped before the end of the document.
+
+    It stops after MAX_PROBLEMS + 1 problems or SCHEMA_WORK keyword checks, whichever comes first.
+    """
     out: list[tuple[str, str]] = []
-    for error in sorted(_validator(kind).iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+    first: list[Any] = []
+    _work.update(done=0, budget=SCHEMA_WORK)
+    try:
+        for error in _validator(kind).iter_errors(data):
+            first.append(error)
+            if len(first) > MAX_PROBLEMS:
+                break
+        stopped = len(first) > MAX_PROBLEMS
+    except _OutOfWork:
+        stopped = True
+    finally:
+        _work.update(done=0, budget=0)
+    for error in sorted(first, key=lambda e: [(isinstance(part, str), part) for part in e.absolute_path]):
         leaves = [error]
         while leaves and leaves[0].validator in ("oneOf", "anyOf") and leaves[0].context:
             ctx = [e for e in leaves[0].context if e.validator != "type" or e.validator_value != "null"]
@@ -281,16 +384,26 @@ def _schema_messages(kind: str, data: Any) -> list[tuple[str, str]]:
                 break
         for leaf in leaves[:1]:
             ptr = pointer(list(leaf.absolute_path))
-            out.append((ptr, _explain(leaf.validator, leaf.instance, leaf.message)))
-    return out
+            out.append((ptr, _explain(leaf.validator, leaf.instance, leaf.message, leaf.validator_value)))
+    return out, stopped
 
 
-def _explain(validator: Any, instance: Any, message: str) -> str:
+def _explain(validator: Any, instance: Any, message: str, expected: Any = None) -> str:
+    if validator == "pattern" and isinstance(instance, str) and "\x00" in instance:
+        return (f"text must not contain the NUL character (U+0000); found at character {instance.index(chr(0)) + 1} "
+                f"of {excerpt(instance)}")
+    if validator == "maxLength" and isinstance(instance, str):
+        return f"{excerpt(instance)} is too long: {len(instance)} characters, at most {expected}"
+    if len(message) > 2 * EXCERPT_CHARS:  # the validator echoes the whole value: echo an excerpt instead
+        shown = repr(instance)
+        if message.startswith(shown):
+            message = excerpt(instance) + message[len(shown):]
+        message = _clip(message, 4 * EXCERPT_CHARS)
     message = _DECIMAL_REPR.sub(r"\1", message)
     if instance is None:
         message = message.replace("None is not", "null is not", 1)
     if validator == "type" and isinstance(instance, str) and instance.strip().endswith("%"):
-        return (f"{instance!r} is a percent string; write a number: a *_rate or *_weight as a "
+        return (f"{excerpt(instance)} is a percent string; write a number: a *_rate or *_weight as a "
                 "decimal fraction (5% is 0.05), a *_pct as the percentage itself (215.3)")
     if validator == "type" and isinstance(instance, str):
         return f"{message}; write the value as a JSON number or boolean, not in quotes"
@@ -299,7 +412,7 @@ def _explain(validator: Any, instance: Any, message: str) -> str:
 
 def _model_messages(error: ValidationError) -> list[tuple[str, str]]:
     out = []
-    for item in error.errors(include_url=False):
+    for item in error.errors(include_url=False)[:MAX_PROBLEMS + 1]:
         loc = [part for part in item["loc"] if not (isinstance(part, str) and "[" in part)]
         out.append((pointer(loc), item["msg"]))
     return out
@@ -341,7 +454,7 @@ def _parse_bytes(raw: bytes, source: str, suffix: str) -> Loaded:
     loaded = Loaded(source=source, raw=raw)
 
     def fail(ptr: str, message: str, line: int | None = None, column: int | None = None) -> Loaded:
-        loaded.problems.append(Problem(source, ptr, message, line, column))
+        loaded.problems.append(Problem(source, _short_pointer(ptr), _printable(message), line, column))
         return loaded
 
     if not raw.strip():
@@ -363,18 +476,30 @@ def _parse_bytes(raw: bytes, source: str, suffix: str) -> Loaded:
         if is_yaml:
             data = yaml.load(text, Loader=YamlLoader)
         else:
-            data = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_pairs)
+            data = json.loads(text, parse_float=_json_number, parse_constant=_reject_constant, object_pairs_hook=_pairs)
     except json.JSONDecodeError as exc:
         return fail("", f"not valid JSON: {exc.msg}", exc.lineno, exc.colno)
-    except (_Duplicate, _NonFinite):
+    except (_Duplicate, _NonFinite, _Absurd) as exc:
         source_map = map_json(text)
-        for ptr, line, col in source_map.duplicates:
-            fail(ptr, f"duplicate key {ptr.rsplit('/', 1)[-1]!r}: each key may appear once in an object", line, col)
-        for ptr, line, col in source_map.non_finite:
-            fail(ptr, "NaN and Infinity are not JSON numbers; give a finite number or null where allowed", line, col)
+        found: list[tuple[str, str, int, int]] = [
+            *((ptr, f"duplicate key {excerpt(ptr.rsplit('/', 1)[-1])}: each key may appear once in an object",
+               line, col) for ptr, line, col in source_map.duplicates),
+            *((ptr, "NaN and Infinity are not JSON numbers; give a finite number or null where allowed", line, col)
+              for ptr, line, col in source_map.non_finite),
+            *((ptr, _absurd_message(literal), line, col) for ptr, line, col, literal in source_map.absurd)]
+        for ptr, message, line, col in _capped(found):
+            fail(ptr, message, line, col)
         if not loaded.problems:
-            fail("", "not valid JSON: duplicate key or non-finite number")
+            fail("", _absurd_message(str(exc)) if isinstance(exc, _Absurd) else
+                 "not valid JSON: duplicate key or non-finite number")
         return loaded
+    except ValueError as exc:  # an integer literal longer than Python converts (over 4300 digits)
+        if is_yaml:
+            return fail("", f"not a usable number or value: {exc}")
+        absurd = map_json(text).absurd
+        for ptr, line, col, literal in absurd[:MAX_PROBLEMS]:
+            fail(ptr, _absurd_message(literal), line, col)
+        return loaded if absurd else fail("", f"not a usable number or value: {exc}")
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = (mark.line + 1, mark.column + 1) if mark else (None, None)
@@ -383,40 +508,59 @@ def _parse_bytes(raw: bytes, source: str, suffix: str) -> Loaded:
         return fail("", f"not valid YAML: {exc}")
     except RecursionError:
         return fail("", "the document nests too deeply")
-    except ValueError as exc:  # e.g. an integer literal longer than Python converts
-        return fail("", f"not a usable number or value: {exc}")
 
     if not isinstance(data, dict):
-        found = "an array" if isinstance(data, list) else f"a {type(data).__name__}"
-        return fail("", f"the top level must be an object with a 'kind', found {found}", 1, 1)
+        shape = "an array" if isinstance(data, list) else f"a {type(data).__name__}"
+        return fail("", f"the top level must be an object with a 'kind', found {shape}", 1, 1)
     kind = data.get("kind")
     if kind not in KINDS:
         return _located(loaded, text, is_yaml, [("/kind" if "kind" in data else "",
-                        f"'kind' must be one of {', '.join(KINDS)}; found {kind!r}")])
+                        f"'kind' must be one of {', '.join(KINDS)}; found {excerpt(kind)}")])
     document: Document | None = _fast_validate(kind, data)
     try:
         if document is None:  # rejected by the fast twin: the models as written decide, and explain
             document = MODELS[kind].model_validate(data)
     except ValidationError as exc:
         try:
-            messages = _schema_messages(kind, data) or _model_messages(exc)
+            messages, stopped = _schema_messages(kind, data)
         except ArithmeticError:  # NaN from YAML cannot be compared by the schema validator
+            messages, stopped = [], False
+        if not messages:  # the schema found nothing (or ran out of work first): the models' own words
             messages = _model_messages(exc)
+        if stopped and len(messages) <= MAX_PROBLEMS:
+            messages.append(("", _STOPPED))
         return _located(loaded, text, is_yaml, messages)
-    semantic = list(_semantic(document))
+    semantic = list(itertools.islice(_semantic(document), MAX_PROBLEMS + 1))
     if semantic:
         return _located(loaded, text, is_yaml, semantic)
     loaded.document = document
     return loaded
 
 
+_STOPPED = (f"and maybe more problems: validation stopped early (at most {MAX_PROBLEMS} problems are listed and "
+            "a large document is checked only so far); fix these and validate again")
+
+
+def _capped(items: Iterable[tuple[str, str, Any, Any]]) -> list[tuple[str, str, Any, Any]]:
+    """The first MAX_PROBLEMS problems, then one line saying that validation stopped there."""
+    out = list(itertools.islice(items, MAX_PROBLEMS + 1))
+    if len(out) > MAX_PROBLEMS:
+        out[MAX_PROBLEMS:] = [("", f"and more problems of the same kinds: validation stopped after the first "
+                                   f"{MAX_PROBLEMS}; fix these and validate again", None, None)]
+    return out
+
+
 def locate_messages(source: str, text: str, is_yaml: bool, messages: Iterable[tuple[str, str]]) -> list[Problem]:
-    """(pointer, message) pairs as problems with the line and column of each pointer in ``text``."""
-    source_map = map_yaml(text) if is_yaml else map_json(text)
+    """(pointer, message) pairs as problems with the line and column of each pointer in ``text``.
+
+    At most MAX_PROBLEMS of them, then a line saying validation stopped; overlong keys in pointers are cut.
+    """
+    capped = _capped((ptr, message, 0, 0) for ptr, message in messages)
+    source_map = map_yaml(text) if is_yaml else map_json(text, [ptr for ptr, *_ in capped])
     out = []
-    for ptr, message in messages:
-        at = source_map.find(ptr)
-        out.append(Problem(source, ptr, message, *(at or (None, None))))
+    for ptr, message, line, _ in capped:
+        at = source_map.find(ptr) if line == 0 and message != _STOPPED else None  # a closing note has no place
+        out.append(Problem(source, _short_pointer(ptr), _printable(message), *(at or (None, None))))
     return out
 
 
@@ -425,17 +569,66 @@ def _located(loaded: Loaded, text: str, is_yaml: bool, messages: Iterable[tuple[
     return loaded
 
 
-def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Loaded:
-    source = str(path)
+def display_path(path: str | os.PathLike[str]) -> str:
+    """A path as text that can always be shown and stored: bytes that are not UTF-8 become \\xNN escapes."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+_NOT_REGULAR = {stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFCHR: "a character device",
+                stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a folder"}
+
+
+def _not_regular(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    return (f"not a regular file but {_NOT_REGULAR.get(stat.S_IFMT(mode), 'a special file')}; "
+            "give a file with the document in it")
+
+
+def _too_big(size: float, max_bytes: int, read: bool = False) -> str:
+    what = (f"the file is {size / 2**20:.1f} MiB" if not read else
+            f"the file gave more than {max_bytes / 2**20:.0f} MiB when read (its listed size was {size:.0f} bytes)")
+    return f"{what}, over the {max_bytes / 2**20:.0f} MiB limit; split the submission or raise --max-file-mib"
+
+
+def read_limited(path: Path, max_bytes: int) -> tuple[bytes | None, str | None]:
+    """The file's bytes, or why not: never more than ``max_bytes`` + 1 read, never blocked by a FIFO.
+
+    A file too big by its size is refused unopened; one that reports a size it does not have (``/proc``)
+    is read up to the limit only; anything but a regular file (FIFO, device, socket) is refused unread.
+    """
+    info = os.stat(path)
+    reason = _not_regular(info.st_mode)
+    if reason is None and info.st_size > max_bytes:
+        reason = _too_big(info.st_size, max_bytes)
+    if reason is not None:
+        return None, reason
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            return Loaded(source, problems=[Problem(source, "", (
-                f"the file is {size / 2**20:.1f} MiB, over the {max_bytes / 2**20:.0f} MiB limit; split the "
-                "submission or raise --max-file-mib"))])
-        raw = path.read_bytes()
+        reason = _not_regular(os.fstat(fd).st_mode)  # swapped for a FIFO since the stat above
+        if reason is not None:
+            return None, reason
+        chunks: list[bytes] = []
+        total = 0
+        while total <= max_bytes:
+            chunk = os.read(fd, min(_READ_CHUNK, max_bytes + 1 - total))
+            if not chunk:
+                return b"".join(chunks), None
+            chunks.append(chunk)
+            total += len(chunk)
+        return None, _too_big(info.st_size, max_bytes, read=True)
+    finally:
+        os.close(fd)
+
+
+def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Loaded:
+    source = display_path(path)
+    try:
+        raw, reason = read_limited(path, max_bytes)
     except OSError as exc:
         return Loaded(source, problems=[Problem(source, "", f"cannot read the file: {exc.strerror or exc}")])
+    if raw is None:
+        return Loaded(source, problems=[Problem(source, "", reason or "cannot read the file")])
     return parse_bytes(raw, source, path.suffix)
 
 

@@ -9,14 +9,31 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import yaml
 
 _TOKEN = re.compile(
-    r'\s*(?:(?P<str>"(?:[^"\\]|\\.)*")|(?P<punct>[{}\[\]:,])|(?P<bad>-?(?:NaN|Infinity))|(?P<lit>[^\s{}\[\]:,"]+))',
+    r'\s*(?:(?P<str>"[^"\\]*(?:\\.[^"\\]*)*")|(?P<punct>[{}\[\]:,])|(?P<bad>-?(?:NaN|Infinity))|(?P<lit>[^\s{}\[\]:,"]+))',
     re.DOTALL,
 )
+
+
+# No number of the contract reaches 10**16 (the largest maximum is 10**14): a number at or above it is
+# refused as it is read, before anything converts it (1E+9999999 would cost minutes as an int or in a message).
+MAX_ADJUSTED_EXPONENT = 15
+
+
+def absurd_number(literal: str) -> bool:
+    """Whether a number literal is 10**16 or more in size (zero, however written, never is)."""
+    try:
+        value = Decimal(literal)
+    except (InvalidOperation, ValueError):
+        return False
+    return value.is_finite() and not value.is_zero() and value.adjusted() > MAX_ADJUSTED_EXPONENT
 
 
 def escape(token: str | int) -> str:
@@ -41,6 +58,7 @@ class SourceMap:
     positions: dict[str, tuple[int, int]] = field(default_factory=dict)
     duplicates: list[tuple[str, int, int]] = field(default_factory=list)
     non_finite: list[tuple[str, int, int]] = field(default_factory=list)
+    absurd: list[tuple[str, int, int, str]] = field(default_factory=list)  # pointer, line, column, literal
 
     def find(self, ptr: str) -> tuple[int, int] | None:
         """The position of ``ptr`` or of its nearest ancestor that exists in the source."""
@@ -52,12 +70,30 @@ class SourceMap:
             ptr = ptr.rsplit("/", 1)[0]
 
 
-def map_json(text: str) -> SourceMap:
-    """Scan JSON text, recording the position of every value; stops quietly at a syntax error."""
+def _with_ancestors(pointers: Iterable[str]) -> set[str]:
+    out: set[str] = set()
+    for ptr in pointers:
+        while ptr not in out:
+            out.add(ptr)
+            if not ptr:
+                break
+            ptr = ptr.rsplit("/", 1)[0]
+    return out
+
+
+def map_json(text: str, wanted: Iterable[str] | None = None) -> SourceMap:
+    """Scan JSON text, recording the position of every value; stops quietly at a syntax error.
+
+    ``wanted``: record only these pointers and their ancestors (what ``find`` needs for them), and stop as soon
+    as each is found or known absent (its nearest ancestor closed); the duplicate keys, NaN/Infinity and absurd
+    numbers lists are then partial. One pass, linear in the text.
+    """
     out = SourceMap()
     lines = LineIndex(text)
-    stack: list[tuple[str, list[str | int], set[str]]] = []  # (kind, path, keys seen)
-    path: list[str | int] = []
+    keep = None if wanted is None else _with_ancestors(wanted)
+    remaining = set() if wanted is None else set(wanted)
+    stack: list[list[Any]] = []  # [is_array, the container's pointer, keys seen, index of the current item]
+    here = ""  # the pointer of the value the scanner is at
     expecting_key = False
     pos = 0
     while pos < len(text):
@@ -70,37 +106,54 @@ def map_json(text: str) -> SourceMap:
         tok = m.group(kind or 0)
         if kind == "punct":
             if tok in "{[":
-                out.positions.setdefault(pointer(path), lines.position(start))
-                stack.append(("obj" if tok == "{" else "arr", list(path), set()))
+                if keep is None or here in keep:
+                    out.positions.setdefault(here, lines.position(start))
+                    if remaining:
+                        remaining.discard(here)
+                        if not remaining:
+                            break
+                stack.append([tok == "[", here, set(), 0])
                 if tok == "[":
-                    path = [*path, 0]
+                    here += "/0"
                 expecting_key = tok == "{"
             elif tok in "}]":
                 if not stack:
                     break
-                _, path, _ = stack.pop()
+                here = stack.pop()[1]
                 expecting_key = False
+                if keep is not None and here in keep:  # nothing wanted below here is still to come
+                    inside = here + "/"
+                    remaining = {ptr for ptr in remaining if not ptr.startswith(inside)}
+                    if not remaining:
+                        break
             elif tok == ",":
-                if stack and stack[-1][0] == "arr":
-                    last = path[-1]
-                    path = [*path[:-1], int(last) + 1]
+                if stack and stack[-1][0]:
+                    frame = stack[-1]
+                    frame[3] += 1
+                    here = f"{frame[1]}/{frame[3]}"
                 else:
                     expecting_key = True
             continue
         if expecting_key and kind == "str" and stack:
             key = json.loads(tok)
-            parent = stack[-1]
-            line, col = lines.position(start)
-            if key in parent[2]:
-                out.duplicates.append((pointer(parent[1] + [key]), line, col))
-            parent[2].add(key)
-            path = parent[1] + [key]
+            frame = stack[-1]
+            here = frame[1] + "/" + escape(key)
+            if key in frame[2]:
+                out.duplicates.append((here, *lines.position(start)))
+            frame[2].add(key)
             expecting_key = False
             continue
-        line, col = lines.position(start)
-        out.positions.setdefault(pointer(path), (line, col))
+        if keep is None or here in keep:
+            out.positions.setdefault(here, lines.position(start))
+            if remaining:
+                remaining.discard(here)
+                if not remaining:
+                    break
         if kind == "bad" or tok in ("NaN", "Infinity", "-Infinity"):
-            out.non_finite.append((pointer(path), line, col))
+            out.non_finite.append((here, *lines.position(start)))
+        elif (kind == "lit" and tok[:1] in "-0123456789" and (len(tok) > MAX_ADJUSTED_EXPONENT or "e" in tok
+                                                               or "E" in tok) and absurd_number(tok)):
+            out.absurd.append((here, *lines.position(start), tok))
     return out
 
 

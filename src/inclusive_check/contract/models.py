@@ -3,13 +3,18 @@
 The JSON Schema files beside this module are the published contract; ``tests/contract`` keeps
 these models and the schemas in step on the samples and on generated cases. Numbers arrive as
 ``int`` or ``Decimal`` (the loaders never produce binary floats), so every rate compares exactly.
+
+Precision, as the schemas' descriptions state: a number in range is read to at most 15 significant
+digits and at most 15 decimal places, further digits rounded half-even (0.0500000000000000001 is
+read as 0.05, 1e-400 as 0). The range is judged on the number as written, before rounding. So a
+stored number is the same decimal on PostgreSQL (NUMERIC) and SQLite (REAL, exact to 15 digits).
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
@@ -23,6 +28,24 @@ def _number(value: Any) -> Decimal:
     if isinstance(value, Decimal) and not value.is_finite():
         raise ValueError("must be a finite number (NaN and Infinity are not JSON)")
     return Decimal(value)
+
+
+DIGITS = 15  # significant digits and decimal places a number keeps (see the module's docstring)
+NO_NUL = r"^[^\u0000]*$"  # text never holds U+0000: PostgreSQL cannot store it
+
+
+def _fifteen(value: Decimal) -> Decimal:
+    """``value`` to at most 15 significant digits and 15 decimal places (half-even); unchanged when it fits."""
+    exponent = value.as_tuple().exponent
+    if not isinstance(exponent, int):  # NaN/Infinity never get here (the decimal check refuses them)
+        return value
+    places = min(DIGITS, DIGITS - 1 - value.adjusted()) if value else DIGITS
+    if -exponent <= places:
+        return value
+    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    if len(rounded.as_tuple().digits) > DIGITS:  # 9.9999999999999999 -> 10.00000000000000: drop a zero
+        rounded = rounded.quantize(Decimal(1).scaleb(1 - places))
+    return rounded
 
 
 def _unique(items: list[str]) -> list[str]:
@@ -42,6 +65,8 @@ def _iso_date(value: Any) -> date:
 
 def _count(value: Any) -> int:
     if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        if value.adjusted() > 18:  # never convert 1E+9999999 to an int: far beyond every count's maximum
+            raise ValueError("must be a whole number of at most 10000000000")
         return int(value)  # JSON Schema counts 37.0 as an integer too
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError("must be a whole number")
@@ -49,12 +74,16 @@ def _count(value: Any) -> int:
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
-Rate = Annotated[Decimal, BeforeValidator(_number), Field(ge=0, le=1, max_digits=15)]
-RatioPct = Annotated[Decimal, BeforeValidator(_number), Field(ge=-100000, le=100000, max_digits=15)]
-AmountCny = Annotated[Decimal, BeforeValidator(_number), Field(ge=0, le=10**14, max_digits=15)]
-Days = Annotated[Decimal, BeforeValidator(_number), Field(ge=0, le=3650, max_digits=15)]
+Fifteen = AfterValidator(_fifteen)
+# A list stops at its first bad item: a million bad products cost one error, not a million. The models'
+# messages are only a fallback (the published schema explains problems; see contract/load.py).
+FailFast = Field(fail_fast=True)
+Rate = Annotated[Decimal, BeforeValidator(_number), Field(ge=0, le=1), Fifteen]
+RatioPct = Annotated[Decimal, BeforeValidator(_number), Field(ge=-100000, le=100000), Fifteen]
+AmountCny = Annotated[Decimal, BeforeValidator(_number), Field(ge=0, le=10**14), Fifteen]
+Days = Annotated[Decimal, BeforeValidator(_number), Field(ge=0, le=3650), Fifteen]
 Count = Annotated[int, BeforeValidator(_count), Field(ge=0, le=10_000_000_000)]
-Text = Annotated[str, Field(min_length=1, max_length=500)]
+Text = Annotated[str, Field(min_length=1, max_length=500, pattern=NO_NUL)]
 InsurerCode = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9-]{1,39}$")]
 Quarter = Annotated[str, Field(pattern=r"^(19|20|21)[0-9]{2}-Q[1-4]$")]
 
@@ -105,9 +134,9 @@ class SolvencyQuarter(_Strict):
 
 class Governance(_Strict):
     leadership_system: bool
-    lead_department: Annotated[str, Field(max_length=500)] | None
-    board_reviews: list[IsoDate]
-    management_reviews: list[IsoDate]
+    lead_department: Annotated[str, Field(max_length=500, pattern=NO_NUL)] | None
+    board_reviews: Annotated[list[IsoDate], FailFast]
+    management_reviews: Annotated[list[IsoDate], FailFast]
     assessment_includes_inclusive: bool
     inclusive_kpi_weight: Rate | None = None
     internal_control_policy: bool
@@ -124,13 +153,13 @@ class Product(_Strict):
     name: Text
     line: Line
     dedicated_inclusive: bool
-    target_groups: Annotated[list[TargetGroup], AfterValidator(_unique)]
-    risk_areas: Annotated[list[RiskArea], AfterValidator(_unique)] | None = None
+    target_groups: Annotated[list[TargetGroup], FailFast, AfterValidator(_unique)]
+    risk_areas: Annotated[list[RiskArea], FailFast, AfterValidator(_unique)] | None = None
     term: Literal["short", "long"]
     sale_start: IsoDate
     sale_end: IsoDate | None = None
     government_program: bool = False
-    channels: Annotated[list[Channel], Field(min_length=1), AfterValidator(_unique)]
+    channels: Annotated[list[Channel], Field(min_length=1, fail_fast=True), AfterValidator(_unique)]
     premium_rate: Rate
     intermediary_fee_rate: Rate | None = None
     comparable: Comparable | None = None
@@ -179,10 +208,10 @@ class Submission(_Strict):
     schema_version: SchemaVersion
     reporting_period: Annotated[str, Field(pattern=r"^(19|20|21)[0-9]{2}(-Q[1-4])?$")]
     insurer: Insurer
-    solvency: list[SolvencyQuarter]
+    solvency: Annotated[list[SolvencyQuarter], FailFast]
     governance: Governance
-    products: list[Product]
-    intermediaries: list[Intermediary]
+    products: Annotated[list[Product], FailFast]
+    intermediaries: Annotated[list[Intermediary], FailFast]
     service: Service
     consumer_protection: ConsumerProtection
 

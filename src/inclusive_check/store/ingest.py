@@ -68,9 +68,25 @@ def whole_months(start: date, end: date | None) -> int | None:
     """Whole months an agreement runs, its end day included: 2025-01-01..2025-12-31 is 12."""
     if end is None:
         return None
-    after = end + timedelta(days=1)
-    months = (after.year - start.year) * 12 + after.month - start.month
-    return months - (after.day < start.day)
+    if end.month == 12 and end.day == 31:  # the day after, as numbers: 9999-12-31 has no date after it
+        after = (end.year + 1, 1, 1)
+    else:
+        following = end + timedelta(days=1)
+        after = (following.year, following.month, following.day)
+    months = (after[0] - start.year) * 12 + after[1] - start.month
+    return months - (after[2] < start.day)
+
+
+def fit_source(source: str) -> str:
+    """A file's path as the source column can hold it: a longer one keeps its start and end around an ellipsis."""
+    limit = SOURCE_CHARS
+    if len(source) <= limit:
+        return source
+    head = limit // 4
+    return source[:head] + "…" + source[len(source) - (limit - head - 1):]
+
+
+SOURCE_CHARS = min(t.Submission.source.type.length or 1000, t.Quarantine.source.type.length or 1000)
 
 
 def _csv(items: Iterable[str]) -> str:
@@ -267,7 +283,8 @@ def _store(conn: Connection, source: str, sha256: str, raw: bytes, facts_of: Cal
     if last:
         conn.execute(_SUPERSEDE, same)
     submission_id = int(conn.execute(_NEW_SUBMISSION, {
-        "insurer_id": insurer_id, "revision": revision, "is_latest": True, "sha256": sha256, "source": source,
+        "insurer_id": insurer_id, "revision": revision, "is_latest": True, "sha256": sha256,
+        "source": fit_source(source),
         "ingested_at": _now(), **facts.submission,
     }).scalar_one())
     conn.execute(_NEW_DOCUMENT, {"submission_id": submission_id, "raw": raw.decode("utf-8")})
@@ -297,7 +314,7 @@ def quarantine(conn: Connection, loaded: Loaded) -> FileResult:
         advisory_lock(conn, "quarantine", sha256)
     known = sha256 is not None and conn.execute(select(q.id).where(q.sha256 == sha256).limit(1)).first() is not None
     if not known:
-        conn.execute(insert(q).values(source=loaded.source, sha256=sha256,
+        conn.execute(insert(q).values(source=fit_source(loaded.source), sha256=sha256,
                                       problems=json.dumps(problems, ensure_ascii=False), quarantined_at=_now()))
     return FileResult(loaded.source, "quarantined",
                       problems=tuple(f"{p.where()}: {p.pointer or '(document)'}: {p.message}" for p in loaded.problems))
