@@ -11,7 +11,8 @@ A score is null (nothing stored) or {compliance (a decimal string, or null: not 
 scoring stored, poor whenever blocking), variety, coverage, protection, service, breakdown}.
 
 A finding carries rule_id, clause, strength, severity, status, subject (JSON Pointer), key, expected,
-actual, margin (a decimal string or null), message {en, zh}, parameters {name: {value, effective_from,
+actual (as stored, in English), evidence {en, zh: {expected, actual}} (the same in each language), margin (a
+decimal string or null), message {en, zh}, parameters {name: {value, effective_from,
 citation, interpretation}}, title {en, zh}, dispensation and fingerprint (stable across runs).
 ``dispensations`` lists every dispensation the run considered, with status applied, expired or unused,
 the failures it covered, and days to expiry (``expiring_soon`` within ``expiry_warning_days``);
@@ -38,6 +39,7 @@ from .rules.base import STATUSES, RuleModule, number
 from .ruleset import RuleEntry, Ruleset, RulesetError, RulesetFile, load_ruleset_text
 from .store import tables as t
 from .store.queries import insurer_names_as_filed
+from .wording import localize
 
 RESULTS_SCHEMA = "inclusive-check/results/1"
 RULES: dict[str, RuleModule] = {r.ID: r for r in ALL_RULES}
@@ -64,12 +66,27 @@ def stable_subject(subject: str, pointer: str | None, code: str | None) -> str:
 
 
 def message(rule_id: str, status: str, finding: dict[str, Any], lang: str) -> str:
+    """The rule's message for a finding in ``lang``, with its evidence in that language, and a note when the
+    verdict rests on parameters that are readings of ours (``interpretation: true`` in the ruleset)."""
     rule = RULES.get(rule_id)
     templates = rule.MESSAGES if rule else {}
     template = templates.get(status) or templates.get("fail") or {"en": "{actual}", "zh": "{actual}"}
-    values = {"subject": finding["subject"] or "(document)", "key": finding["key"], "expected": finding["expected"],
-              "actual": finding["actual"], "dispensation": finding.get("dispensation") or ""}
-    return template[lang].format(**values)
+    evidence = finding["evidence"][lang]
+    values = {"subject": finding["subject"] or ("(document)" if lang == "en" else "（文件）"), "key": finding["key"],
+              "expected": evidence["expected"], "actual": evidence["actual"],
+              "dispensation": finding.get("dispensation") or ""}
+    readings = [name for name, p in finding.get("parameters", {}).items()
+                if p.get("interpretation") and p.get("value") is not None]
+    note = ""
+    if readings and status != "not_applicable":
+        note = (f" (Rests on our reading of the guidance: {', '.join(readings)}.)" if lang == "en"
+                else f"（该结论依据本工具对指导意见的解释：{'、'.join(readings)}。）")
+    return template[lang].format(**values) + note
+
+
+@lru_cache(maxsize=65536)
+def _localized(text: str, lang: str) -> str:
+    return localize(text, lang)
 
 
 @lru_cache(maxsize=8)
@@ -166,13 +183,15 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
         }
         rule = RULES.get(finding.rule_id)
         item["title"] = rule.TITLE if rule else {"en": finding.rule_id, "zh": finding.rule_id}
-        item["message"] = {lang: message(finding.rule_id, finding.status, item, lang) for lang in ("en", "zh")}
         bound = date.fromisoformat(sub["binding_date"])
         cache_key = (finding.rule_id, bound)
         if cache_key not in params_cache:
             params_cache[cache_key] = (ruleset.parameters_at(rule, bound) if ruleset and rule
                                        and finding.rule_id in ruleset.data.rules else {})
         item["parameters"] = params_cache[cache_key]
+        item["evidence"] = {lang: {"expected": _localized(finding.expected, lang),
+                                   "actual": _localized(finding.actual, lang)} for lang in ("en", "zh")}
+        item["message"] = {lang: message(finding.rule_id, finding.status, item, lang) for lang in ("en", "zh")}
         stable = stable_subject(finding.subject, finding.product_pointer, finding.product_code)
         item["fingerprint"] = fingerprint(sub["insurer"]["code"], sub["kind"], sub["document_key"], finding.rule_id,
                                           stable, finding.key)

@@ -22,7 +22,7 @@ from inclusive_check.reports.tabular import (
 )
 
 FINDING_FIELDS = {"rule_id", "clause", "strength", "severity", "status", "subject", "key", "expected", "actual",
-                  "margin", "message", "title", "parameters", "dispensation", "fingerprint"}
+                  "margin", "message", "title", "parameters", "dispensation", "fingerprint", "evidence"}
 
 
 def _expected_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
@@ -36,9 +36,10 @@ def _expected_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
                 "insurer_code": sub["insurer"]["code"], "insurer_name": sub["insurer"]["name"], "kind": sub["kind"],
                 "period": sub["period"], "document_key": sub["document_key"], "revision": sub["revision"],
                 "source": sub["source"], "sha256": sub["sha256"],
-                **{k: f[k] for k in FINDING_FIELDS - {"message", "title", "parameters"}},
+                **{k: f[k] for k in FINDING_FIELDS - {"message", "title", "parameters", "evidence"}},
                 "title_en": f["title"]["en"], "title_zh": f["title"]["zh"],
                 "message_en": f["message"]["en"], "message_zh": f["message"]["zh"],
+                "expected_zh": f["evidence"]["zh"]["expected"], "actual_zh": f["evidence"]["zh"]["actual"],
                 "parameters": f["parameters"],
             })
     return rows
@@ -51,8 +52,9 @@ def _as_text(row: dict[str, Any]) -> dict[str, Any]:
 
 def test_columns_cover_the_json_contract() -> None:
     flattened = {c for c in FINDING_COLUMNS}
-    for field in FINDING_FIELDS:
+    for field in FINDING_FIELDS - {"evidence"}:
         assert field in flattened or {f"{field}_en", f"{field}_zh"} <= flattened
+    assert {"expected", "actual", "expected_zh", "actual_zh"} <= flattened  # the evidence in both languages
 
 
 def test_csv_read_back(store: Any, tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """CSV and XLSX: one row per finding, with every field of the JSON contract and the document it belongs to.
 
-``message`` and ``title`` are flattened per language (``message_en``, ``message_zh``...); ``parameters``
+``message`` and ``title`` are flattened per language (``message_en``, ``message_zh``...), the evidence's
+Chinese as ``expected_zh`` and ``actual_zh``; ``parameters``
 is JSON text. Numbers stay as the run stored them (margin is an exact decimal string). A waived finding
 keeps its row, with status ``waived`` and the id of the dispensation that covers it in ``dispensation``;
 XLSX also has a ``dispensations`` sheet (one row per dispensation of the run, with its status).
@@ -25,7 +26,8 @@ FINDING_COLUMNS = (
     "run_id", "ruleset_id", "ruleset_version", "submission_id", "insurer_code", "insurer_name", "kind", "period",
     "document_key", "revision", "source", "sha256",
     "rule_id", "clause", "strength", "severity", "status", "subject", "key", "expected", "actual", "margin",
-    "dispensation", "fingerprint", "title_en", "title_zh", "message_en", "message_zh", "parameters",
+    "dispensation", "fingerprint", "title_en", "title_zh", "message_en", "message_zh", "expected_zh", "actual_zh",
+    "parameters",
 )
 SCORE_COLUMNS = (
     "run_id", "submission_id", "insurer_code", "insurer_name", "kind", "period", "document_key", "revision",
@@ -61,6 +63,7 @@ def finding_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
                                                        "fingerprint")},
                          "title_en": f["title"]["en"], "title_zh": f["title"]["zh"],
                          "message_en": f["message"]["en"], "message_zh": f["message"]["zh"],
+                         "expected_zh": f["evidence"]["zh"]["expected"], "actual_zh": f["evidence"]["zh"]["actual"],
                          "parameters": json.dumps(f["parameters"], ensure_ascii=False, sort_keys=True)})
     return rows
 

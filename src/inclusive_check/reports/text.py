@@ -9,8 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..safetext import clean as c
+from ..wording import SEVERITY, STATUS, shown_status
 
-MARK = {"pass": "ok  ", "fail": "FAIL", "indeterminate": "????", "waived": "WAIV", "not_applicable": "n/a "}
+# A finding's mark: its status in words (an encouraged item that is missed is "not covered", never FAIL).
+MARK = {"en": {"pass": "ok", "fail": "FAIL", "indeterminate": "UNDETERMINED", "waived": "WAIVED",
+               "not_applicable": "n/a", "not_covered": "not covered"},
+        "zh": STATUS["zh"]}
 
 
 BANDS = {"en": {"good": "good", "fair": "fair", "poor": "poor"}, "zh": {"good": "良好", "fair": "一般", "poor": "较差"}}
@@ -23,7 +27,21 @@ WORDS = {
     "coverage": {"en": "coverage", "zh": "覆盖面"}, "protection": {"en": "protection", "zh": "保障水平"},
     "service": {"en": "service", "zh": "服务质量"},
     "rules": {"en": "rules below full share", "zh": "未完全通过的规则"},
+    "filing": {"en": "filing", "zh": "产品备案"}, "rev": {"en": "rev", "zh": "修订版"},
+    "warning": {"en": "warning", "zh": "警告"}, "item": {"en": "item {n}", "zh": "第{n}项"},
+    "hidden": {"en": "({n} passing or not-applicable check(s) not shown; --show-passes lists them)",
+               "zh": "（另有{n}项通过或不适用的检查未列出；--show-passes 可列出）"},
+    "dispensation": {"en": "dispensation {id} ({scope}): {status}, {covered} failure(s) covered, "
+                           "expires {expires}{soon}",
+                     "zh": "豁免 {id}（{scope}）：{status}，覆盖{covered}项不合规，{expires}到期{soon}"},
+    "soon": {"en": "; expires in {days} day(s)", "zh": "；{days}天后到期"},
+    "summary": {"en": "{n} document(s) checked with {ruleset} {version}: {counts}",
+                "zh": "已用规则集 {ruleset} {version} 检查{n}份文件：{counts}"},
+    "no_findings": {"en": "no findings", "zh": "无检查结果"},
 }
+DISPENSATION_STATUS = {"en": {"applied": "applied", "expired": "expired", "unused": "unused"},
+                       "zh": {"applied": "已适用", "expired": "已过期", "unused": "未使用"}}
+
 
 
 def _score_lines(score: dict[str, Any], lang: str) -> list[str]:
@@ -54,31 +72,37 @@ def _score_lines(score: dict[str, Any], lang: str) -> list[str]:
 
 
 def render(results: dict[str, Any], lang: str = "en", show_passes: bool = False) -> str:
+    w = {k: v[lang] for k, v in WORDS.items()}
+    mark, severity = MARK[lang], SEVERITY[lang]
+    width = max(len(m) for m in mark.values())
     lines: list[str] = []
     for sub in results["submissions"]:
         who = f"{c(sub['insurer']['code'])} {c(sub['insurer']['name'] or '')}".strip()
-        what = c(sub["period"]) if sub["kind"] == "submission" else f"filing {c(sub['document_key'])}"
-        lines.append(f"== {who} — {what} (rev {sub['revision']}) — {c(sub['source'])}")
+        what = c(sub["period"]) if sub["kind"] == "submission" else f"{w['filing']} {c(sub['document_key'])}"
+        lines.append(f"== {who} — {what} ({w['rev']} {sub['revision']}) — {c(sub['source'])}")
         for warning in sub["warnings"]:
-            lines.append(f"   warning: {c(warning)}")
+            lines.append(f"   {w['warning']}: {c(warning)}")
         shown = [f for f in sub["findings"] if show_passes or f["status"] not in ("pass", "not_applicable")]
         for f in shown:
-            lines.append(f"   {MARK[f['status']]} {f['severity']:<7} {f['rule_id']:<24} item {f['clause']:<2} "
+            status = mark[shown_status(f["status"], f["strength"])]
+            item = w["item"].format(n=f["clause"])
+            lines.append(f"   {status:<{width}} {severity[f['severity']]:<7} {f['rule_id']:<24} {item:<7} "
                          f"{c(f['message'][lang])}")
         hidden = len(sub["findings"]) - len(shown)
         if hidden:
-            lines.append(f"   ({hidden} passing or not-applicable check(s) not shown; --show-passes lists them)")
+            lines.append("   " + w["hidden"].format(n=hidden))
         score = sub["score"]
         if score:
             lines.extend(_score_lines(score, lang))
         lines.append("")
     for d in results.get("dispensations", []):
-        soon = f"; expires in {d['expires_in_days']} day(s)" if d["expiring_soon"] else ""
+        soon = w["soon"].format(days=d["expires_in_days"]) if d["expiring_soon"] else ""
         scope = ", ".join(c(x) for x in (d["rule"], d["insurer"], d["subject"], d["period"]) if x)
-        lines.append(f"dispensation {c(d['id'])} ({scope}): {d['status']}, {d['covered']} failure(s) covered, "
-                     f"expires {d['expires']}{soon}")
+        status = DISPENSATION_STATUS[lang].get(d["status"], d["status"])
+        lines.append(w["dispensation"].format(id=c(d["id"]), scope=scope, status=status, covered=d["covered"],
+                                              expires=d["expires"], soon=soon))
     summary = results["summary"]
-    counts = ", ".join(f"{n} {s}" for s, n in summary["status"].items()) or "no findings"
-    lines.append(f"{summary['submissions']} document(s) checked with {c(results['run']['ruleset']['id'])} "
-                 f"{c(results['run']['ruleset']['version'])}: {counts}")
+    counts = ", ".join(f"{n} {STATUS[lang].get(s, s)}" for s, n in summary["status"].items()) or w["no_findings"]
+    lines.append(w["summary"].format(n=summary["submissions"], ruleset=c(results["run"]["ruleset"]["id"]),
+                                     version=c(results["run"]["ruleset"]["version"]), counts=counts))
     return "\n".join(lines)
