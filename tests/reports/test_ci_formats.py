@@ -236,7 +236,7 @@ def test_junit_read_back_with_elementtree(sample_results: dict[str, Any]) -> Non
     case = root.find("./testsuite/testcase[@name='IC12-FEE-RATE /product/intermediary_fee_rate']")
     assert case is not None and case.get("file") == display_path(str(KN_FILING))
     assert case.get("line") == "18"
-    assert "expected: intermediary_fee_rate < 12% (KNH-CI-STD-09)" in (failure.text or "")
+    assert "要求: 中介费用率 < 12% (KNH-CI-STD-09)" in (failure.text or "")
 
 
 # --- GitHub annotations ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..contract.locate import SourceMap, map_json, map_yaml
+from ..wording import SEVERITY, STATUS, STRENGTH, shown_status
 
 OPEN_STATUSES = ("fail", "indeterminate")
 SEVERITIES = ("error", "warning", "info")
@@ -78,21 +79,33 @@ def _short(value: Any) -> str:
     return str(value)
 
 
+EVIDENCE_LABELS = {
+    "en": {"rule": "rule", "status": "status", "severity": "severity", "subject": "subject", "expected": "expected",
+           "actual": "actual", "margin": "margin", "dispensation": "dispensation", "citation": "citation",
+           "fingerprint": "fingerprint"},
+    "zh": {"rule": "规则", "status": "状态", "severity": "严重程度", "subject": "对象", "expected": "要求",
+           "actual": "实际", "margin": "差距", "dispensation": "豁免", "citation": "依据", "fingerprint": "指纹"},
+}
+
+
 def evidence(finding: dict[str, Any], lang: str = "en") -> list[str]:
-    """The evidence of a finding as lines: what was expected, what was found, and the law behind it."""
+    """The evidence of a finding as lines, in ``lang``: what was expected, what was found, and the law behind it."""
+    w = EVIDENCE_LABELS[lang]
+    status = STATUS[lang][shown_status(finding["status"], finding["strength"])]
     lines = [
-        f"rule: {finding['rule_id']} — {finding['title'][lang]}",
-        f"status: {finding['status']} ({finding['strength']}, severity {finding['severity']})",
-        f"subject: {finding['subject'] or '/'}" + (f" [{finding['key']}]" if finding["key"] else ""),
-        f"expected: {finding['expected']}",
-        f"actual: {finding['actual']}",
+        f"{w['rule']}: {finding['rule_id']} — {finding['title'][lang]}",
+        f"{w['status']}: {status} ({STRENGTH[lang][finding['strength']]}, {w['severity']} "
+        f"{SEVERITY[lang][finding['severity']]})",
+        f"{w['subject']}: {finding['subject'] or '/'}" + (f" [{finding['key']}]" if finding["key"] else ""),
+        f"{w['expected']}: {finding['evidence'][lang]['expected']}",
+        f"{w['actual']}: {finding['evidence'][lang]['actual']}",
     ]
     if finding["margin"] is not None:
-        lines.append(f"margin: {finding['margin']}")
+        lines.append(f"{w['margin']}: {finding['margin']}")
     if finding["dispensation"] is not None:
-        lines.append(f"dispensation: {finding['dispensation']}")
-    lines.extend(f"citation: {c}" for c in citations(finding))
-    lines.append(f"fingerprint: {finding['fingerprint']}")
+        lines.append(f"{w['dispensation']}: {finding['dispensation']}")
+    lines.extend(f"{w['citation']}: {c}" for c in citations(finding, lang))
+    lines.append(f"{w['fingerprint']}: {finding['fingerprint']}")
     return lines
 
 

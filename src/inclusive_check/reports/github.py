@@ -47,7 +47,8 @@ def render(results: dict[str, Any], lang: str = "en", texts: Mapping[str, str] |
             title = (f"{finding['rule_id']} (guidance item {finding['clause']}{undecided}) — "
                      f"{document_label(sub)}: {finding['title'][lang]}")
             props.append(f"title={escape_property(title)}")
-            detail = [finding["message"][lang], f"expected: {finding['expected']}", f"actual: {finding['actual']}"]
+            detail = [finding["message"][lang], f"expected: {finding['evidence'][lang]['expected']}",
+                      f"actual: {finding['evidence'][lang]['actual']}"]
             if finding["margin"] is not None:
                 detail.append(f"margin: {finding['margin']}")
             detail.append(f"subject: {finding['subject'] or '/'}" + (f" [{finding['key']}]" if finding["key"] else ""))

@@ -34,6 +34,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from ..wording import shown_status
 from . import charts
 from .common import CN_NUMERALS, OPEN_STATUSES, citations
 
@@ -172,6 +173,7 @@ LABELS: dict[str, dict[str, str]] = {
     "indeterminate": {"en": "indeterminate", "zh": "无法判定"},
     "waived": {"en": "waived", "zh": "已豁免"},
     "not_applicable": {"en": "not applicable", "zh": "不适用"},
+    "not_covered": {"en": "not covered", "zh": "未覆盖"},
     "error": {"en": "error", "zh": "错误"},
     "warning": {"en": "warning", "zh": "警告"},
     "info": {"en": "info", "zh": "提示"},
@@ -373,6 +375,8 @@ def _context(results: dict[str, Any], lang: str, expiry_warning_days: int | None
         "html_lang": {"en": "en", "zh": "zh-CN", "both": "zh-CN"}[lang],
         "t": text.label,
         "pair": text.pair,
+        "ev": lambda f, part: text.pair({lang: f["evidence"][lang][part] for lang in ("en", "zh")}),
+        "shown": lambda f: shown_status(f["status"], f["strength"]),
         "item_label": item_label,
         "citations": lambda f: citations(f, "zh" if lang == "zh" else "en"),
         "insurers": list(insurers.values()),
