@@ -79,7 +79,7 @@ def test_fail_on_info_and_chinese_messages(runner: CliRunner) -> None:
     assert runner.invoke(cli, ["check", path]).exit_code == 0
     result = runner.invoke(cli, ["check", path, "--fail-on", "info", "--lang", "zh"])
     assert result.exit_code == 1
-    assert "无普惠产品覆盖第6项" in result.output
+    assert "尚未覆盖：没有普惠产品服务第（六）项" in result.output
 
 
 def test_filing_without_context_is_indeterminate_for_the_solvency_gate(runner: CliRunner) -> None:

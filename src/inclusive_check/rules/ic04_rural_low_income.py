@@ -25,13 +25,18 @@ ID = "IC04-RURAL-LOW-INCOME"
 CLAUSE = 4
 STRENGTH: Final = "encouraged"
 KINDS = ("submission",)
-TITLE = {"en": "Encourage inclusive products for rural, remote, poverty-alleviated, urban low-income and county residents", "zh": "提高农民和城镇低收入等群体保险保障水平"}
+TITLE = {
+    "en": "Encouraged: inclusive cover for rural and remote residents, people lifted out of poverty, urban low-income and county residents",
+    "zh": "鼓励：为农村和边远地区居民、脱贫人口、城市低收入人群及县域居民提供普惠保障",
+}
 Params = _coverage.Params
 MESSAGES = {
-    "pass": {"en": "Item 4 groups are served ({actual}).", "zh": "第4项所列群体已覆盖（{actual}）。"},
-    "fail": {"en": "No inclusive product serves the groups or lines of item 4; expected {expected}.",
-             "zh": "无普惠产品覆盖第4项所列群体或领域。"},
-    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
+    "pass": {"en": "Covered: an inclusive product serves a group or line of item 4 ({actual}).",
+        "zh": "已覆盖：有普惠产品服务第（四）项所列群体或险种（{actual}）。"},
+    "fail": {"en": "Not covered yet: no inclusive product serves the groups or lines of item 4 ({expected}); scored, not a breach.",
+        "zh": "尚未覆盖：没有普惠产品服务第（四）项所列群体或险种（{expected}）；计入评分，不属违规。"},
+    "not_applicable": {"en": "Not applied: {actual}.",
+        "zh": "未适用：{actual}。"},
 }
 
 

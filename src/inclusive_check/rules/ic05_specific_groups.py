@@ -25,13 +25,18 @@ ID = "IC05-SPECIFIC-GROUPS"
 CLAUSE = 5
 STRENGTH: Final = "encouraged"
 KINDS = ("submission",)
-TITLE = {"en": "Encourage inclusive products for the elderly, the chronically ill, the disabled, new citizens and other specific groups", "zh": "加大特定群体保险保障供给力度"}
+TITLE = {
+    "en": "Encouraged: inclusive cover for older people, people with pre-existing conditions or disabilities, new citizens and other specific groups",
+    "zh": "鼓励：为老年人、既往症人群、残障人士、新市民等特定人群提供普惠保障",
+}
 Params = _coverage.Params
 MESSAGES = {
-    "pass": {"en": "Item 5 groups are served ({actual}).", "zh": "第5项所列群体已覆盖（{actual}）。"},
-    "fail": {"en": "No inclusive product serves the groups or lines of item 5; expected {expected}.",
-             "zh": "无普惠产品覆盖第5项所列群体或领域。"},
-    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
+    "pass": {"en": "Covered: an inclusive product serves a group or line of item 5 ({actual}).",
+        "zh": "已覆盖：有普惠产品服务第（五）项所列群体或险种（{actual}）。"},
+    "fail": {"en": "Not covered yet: no inclusive product serves the groups or lines of item 5 ({expected}); scored, not a breach.",
+        "zh": "尚未覆盖：没有普惠产品服务第（五）项所列群体或险种（{expected}）；计入评分，不属违规。"},
+    "not_applicable": {"en": "Not applied: {actual}.",
+        "zh": "未适用：{actual}。"},
 }
 
 

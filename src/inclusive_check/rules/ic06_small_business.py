@@ -25,13 +25,18 @@ ID = "IC06-SMALL-BUSINESS"
 CLAUSE = 6
 STRENGTH: Final = "encouraged"
 KINDS = ("submission",)
-TITLE = {"en": "Encourage inclusive products for micro and small enterprises, individual businesses and new agricultural entities", "zh": "提升小微企业和个体工商户等抗风险能力"}
+TITLE = {
+    "en": "Encouraged: inclusive cover for small businesses, sole traders and new agricultural entities",
+    "zh": "鼓励：为小微企业、个体工商户和新型农业经营主体提供普惠保障",
+}
 Params = _coverage.Params
 MESSAGES = {
-    "pass": {"en": "Item 6 groups are served ({actual}).", "zh": "第6项所列群体已覆盖（{actual}）。"},
-    "fail": {"en": "No inclusive product serves the groups or lines of item 6; expected {expected}.",
-             "zh": "无普惠产品覆盖第6项所列群体或领域。"},
-    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
+    "pass": {"en": "Covered: an inclusive product serves a group or line of item 6 ({actual}).",
+        "zh": "已覆盖：有普惠产品服务第（六）项所列群体或险种（{actual}）。"},
+    "fail": {"en": "Not covered yet: no inclusive product serves the groups or lines of item 6 ({expected}); scored, not a breach.",
+        "zh": "尚未覆盖：没有普惠产品服务第（六）项所列群体或险种（{expected}）；计入评分，不属违规。"},
+    "not_applicable": {"en": "Not applied: {actual}.",
+        "zh": "未适用：{actual}。"},
 }
 
 

@@ -25,13 +25,18 @@ ID = "IC07-KEY-AREAS"
 CLAUSE = 7
 STRENGTH: Final = "encouraged"
 KINDS = ("submission",)
-TITLE = {"en": "Encourage inclusive products in agriculture, pensions, long-term care, liability and family cover", "zh": "积极参与重点领域风险保障"}
+TITLE = {
+    "en": "Encouraged: inclusive cover in farming, pensions, long-term care, liability and family risks",
+    "zh": "鼓励：在农业、养老、长期护理、责任及家庭风险等领域提供普惠保障",
+}
 Params = _coverage.Params
 MESSAGES = {
-    "pass": {"en": "Item 7 groups are served ({actual}).", "zh": "第7项所列群体已覆盖（{actual}）。"},
-    "fail": {"en": "No inclusive product serves the groups or lines of item 7; expected {expected}.",
-             "zh": "无普惠产品覆盖第7项所列群体或领域。"},
-    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
+    "pass": {"en": "Covered: an inclusive product serves a group or line of item 7 ({actual}).",
+        "zh": "已覆盖：有普惠产品服务第（七）项所列群体或险种（{actual}）。"},
+    "fail": {"en": "Not covered yet: no inclusive product serves the groups or lines of item 7 ({expected}); scored, not a breach.",
+        "zh": "尚未覆盖：没有普惠产品服务第（七）项所列群体或险种（{expected}）；计入评分，不属违规。"},
+    "not_applicable": {"en": "Not applied: {actual}.",
+        "zh": "未适用：{actual}。"},
 }
 
 

@@ -30,20 +30,20 @@ CLAUSE = 8
 STRENGTH: Final = "principle"
 KINDS = ("submission", "product_filing")
 TITLE = {
-    "en": "Ensure each dedicated inclusive product is priced below its comparable product",
-    "zh": "专属普惠保险费率应低于同等条件下其他保险产品费率",
+    "en": "In principle, price each dedicated inclusive product below the comparable product it names",
+    "zh": "专属普惠产品的费率原则上须低于其所列可比产品",
 }
 MESSAGES = {
-    "pass": {"en": "{subject}: premium rate {actual} is below the comparable product's ({expected}).",
-             "zh": "{subject}：费率{actual}低于可比产品（{expected}）。"},
-    "fail": {"en": "{subject}: premium rate {actual} is not below the comparable product's; required {expected}.",
-             "zh": "{subject}：费率{actual}未低于可比产品，要求{expected}。"},
-    "indeterminate": {"en": "{subject}: cannot compare premium rates: {actual}.",
-                      "zh": "{subject}：无法比较费率：{actual}。"},
-    "waived": {"en": "{subject}: premium rate {actual} is not below the comparable ({expected}); waived by "
-                     "dispensation {dispensation}.",
-               "zh": "{subject}：费率{actual}未低于可比产品（{expected}），已由豁免{dispensation}覆盖。"},
-    "not_applicable": {"en": "Premium-rate rule not applied: {actual}.", "zh": "未适用费率规则：{actual}。"},
+    "pass": {"en": "{subject}: premium rate {actual}, below the comparable product ({expected}).",
+        "zh": "{subject}：费率{actual}，低于可比产品（{expected}）。"},
+    "fail": {"en": "{subject}: in principle the premium rate must be below the comparable product's; it is {actual} against {expected}.",
+        "zh": "{subject}：费率原则上应低于可比产品，实际为{actual}，要求{expected}。"},
+    "indeterminate": {"en": "{subject}: the premium rates cannot be compared ({actual}); without this evidence compliance is not shown.",
+        "zh": "{subject}：无法比较费率（{actual}）；缺少该证据即不能证明合规。"},
+    "waived": {"en": "{subject}: in principle the premium rate should be below the comparable product's ({actual} against {expected}); dispensation {dispensation} waives it.",
+        "zh": "{subject}：费率原则上应低于可比产品（实际{actual}，要求{expected}），监管豁免{dispensation}已予豁免。"},
+    "not_applicable": {"en": "Premium-rate comparison not applied: {actual}.",
+        "zh": "未适用费率比较：{actual}。"},
 }
 Params = NoParams
 

@@ -27,14 +27,16 @@ CLAUSE = 8
 STRENGTH: Final = "mandatory"
 KINDS = ("submission", "product_filing")
 TITLE = {
-    "en": "Ensure each dedicated inclusive product names the risk groups it serves",
-    "zh": "专属普惠保险产品应面向特定风险群体或特定风险领域",
+    "en": "Name the risk groups or risk areas each dedicated inclusive product is meant for",
+    "zh": "每款专属普惠产品须写明其服务的风险群体或风险领域",
 }
 MESSAGES = {
-    "pass": {"en": "{subject}: serves {actual}.", "zh": "{subject}：面向{actual}。"},
-    "fail": {"en": "{subject}: a dedicated inclusive product names no target group.",
-             "zh": "{subject}：专属普惠产品未列明目标群体。"},
-    "not_applicable": {"en": "Target-group rule not applied: {actual}.", "zh": "未适用目标群体规则：{actual}。"},
+    "pass": {"en": "{subject}: meant for {actual}.",
+        "zh": "{subject}：服务对象为{actual}。"},
+    "fail": {"en": "{subject}: this dedicated inclusive product names neither a target group nor a risk area.",
+        "zh": "{subject}：该专属普惠产品既未写明目标群体，也未写明风险领域。"},
+    "not_applicable": {"en": "Target-group check not applied: {actual}.",
+        "zh": "未适用服务对象检查：{actual}。"},
 }
 Params = NoParams
 

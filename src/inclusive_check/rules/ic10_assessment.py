@@ -27,11 +27,17 @@ ID = "IC10-ASSESSMENT"
 CLAUSE = 10
 STRENGTH: Final = "mandatory"
 KINDS = ("submission",)
-TITLE = {"en": "Ensure inclusive insurance is part of the insurer's performance assessment", "zh": "将普惠保险纳入经营绩效考核"}
+TITLE = {
+    "en": "Make inclusive insurance count in the performance assessment",
+    "zh": "绩效考核须纳入普惠保险，且权重不为零",
+}
 MESSAGES = {
-    "pass": {"en": "{subject}: in place ({actual}).", "zh": "{subject}：已落实（{actual}）。"},
-    "fail": {"en": "{subject}: inclusive insurance does not count in performance assessment ({actual}).", "zh": "{subject}：普惠保险未在绩效考核中发挥作用（{actual}）。"},
-    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
+    "pass": {"en": "{subject}: inclusive insurance counts in performance assessment ({actual}).",
+        "zh": "{subject}：绩效考核已纳入普惠保险（{actual}）。"},
+    "fail": {"en": "{subject}: inclusive insurance does not count in performance assessment ({actual}).",
+        "zh": "{subject}：普惠保险未在绩效考核中发挥作用（{actual}）。"},
+    "not_applicable": {"en": "Not applied: {actual}.",
+        "zh": "未适用：{actual}。"},
 }
 Params = NoParams
 FLAG, WEIGHT = "/governance/assessment_includes_inclusive", "/governance/inclusive_kpi_weight"

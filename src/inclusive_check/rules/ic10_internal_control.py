@@ -24,11 +24,17 @@ ID = "IC10-INTERNAL-CONTROL"
 CLAUSE = 10
 STRENGTH: Final = "mandatory"
 KINDS = ("submission",)
-TITLE = {"en": "Ensure the insurer has internal controls over its inclusive business", "zh": "加强普惠保险内控管理"}
+TITLE = {
+    "en": "Report internal controls that cover inclusive business",
+    "zh": "须报告覆盖普惠业务的内部控制制度",
+}
 MESSAGES = {
-    "pass": {"en": "{subject}: in place ({actual}).", "zh": "{subject}：已落实（{actual}）。"},
-    "fail": {"en": "{subject}: no internal-control policy for inclusive business is reported ({actual}).", "zh": "{subject}：未报告普惠保险内控制度（{actual}）。"},
-    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
+    "pass": {"en": "{subject}: internal controls cover inclusive business ({actual}).",
+        "zh": "{subject}：内部控制已覆盖普惠业务（{actual}）。"},
+    "fail": {"en": "{subject}: no internal controls over inclusive business are reported ({actual}).",
+        "zh": "{subject}：未报告覆盖普惠业务的内部控制（{actual}）。"},
+    "not_applicable": {"en": "Not applied: {actual}.",
+        "zh": "未适用：{actual}。"},
 }
 Params = NoParams
 FIELDS = {

@@ -32,20 +32,20 @@ CLAUSE = 10
 STRENGTH: Final = "principle"
 KINDS = ("submission",)
 TITLE = {
-    "en": "Ensure a large insurer weights inclusive insurance at no less than 5% in performance assessment",
-    "zh": "大型保险公司普惠保险考核权重原则上不低于5%",
+    "en": "In principle, a large insurer gives inclusive insurance at least a 5% share of its performance assessment",
+    "zh": "大型保险公司：普惠保险在绩效考核中的占比原则上须达到5%",
 }
 MESSAGES = {
-    "pass": {"en": "{subject}: assessment weight {actual} meets {expected}.",
-             "zh": "{subject}：考核权重{actual}，符合{expected}。"},
-    "fail": {"en": "{subject}: a large insurer's assessment weight is {actual}; required {expected}.",
-             "zh": "{subject}：大型保险公司考核权重为{actual}，要求{expected}。"},
-    "indeterminate": {"en": "{subject}: cannot judge the assessment weight: {actual}.",
-                      "zh": "{subject}：无法判断考核权重：{actual}。"},
-    "waived": {"en": "{subject}: assessment weight {actual} is under {expected}; waived by dispensation "
-                     "{dispensation}.",
-               "zh": "{subject}：考核权重{actual}低于{expected}，已由豁免{dispensation}覆盖。"},
-    "not_applicable": {"en": "Weight rule not applied: {actual}.", "zh": "未适用考核权重规则：{actual}。"},
+    "pass": {"en": "{subject}: assessment weight {actual}, which meets {expected}.",
+        "zh": "{subject}：考核权重{actual}，达到{expected}。"},
+    "fail": {"en": "{subject}: a large insurer's assessment weight is {actual}; in principle it must be {expected}.",
+        "zh": "{subject}：大型保险公司的考核权重为{actual}，原则上应{expected}。"},
+    "indeterminate": {"en": "{subject}: the assessment weight cannot be judged ({actual}); without this evidence compliance is not shown.",
+        "zh": "{subject}：无法判断考核权重（{actual}）；缺少该证据即不能证明合规。"},
+    "waived": {"en": "{subject}: in principle the weight should be {expected}, but it is {actual}; dispensation {dispensation} waives it.",
+        "zh": "{subject}：考核权重原则上应{expected}，实际为{actual}，监管豁免{dispensation}已予豁免。"},
+    "not_applicable": {"en": "Weight check not applied: {actual}.",
+        "zh": "未适用考核权重检查：{actual}。"},
 }
 
 

@@ -25,12 +25,17 @@ ID = "IC10-LEAD-DEPARTMENT"
 CLAUSE = 10
 STRENGTH: Final = "mandatory"
 KINDS = ("submission",)
-TITLE = {"en": "Ensure a lead department for inclusive insurance is named", "zh": "明确普惠保险业务牵头部门"}
+TITLE = {
+    "en": "Name the department that leads inclusive-insurance work",
+    "zh": "须写明牵头负责普惠保险工作的部门",
+}
 MESSAGES = {
-    "pass": {"en": "{subject}: lead department is {actual}.", "zh": "{subject}：牵头部门为{actual}。"},
-    "fail": {"en": "{subject}: no lead department for inclusive insurance is named.",
-             "zh": "{subject}：未明确普惠保险业务牵头部门。"},
-    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
+    "pass": {"en": "{subject}: the lead department is {actual}.",
+        "zh": "{subject}：牵头部门为{actual}。"},
+    "fail": {"en": "{subject}: no department is named as leading inclusive-insurance work.",
+        "zh": "{subject}：未写明牵头部门。"},
+    "not_applicable": {"en": "Not applied: {actual}.",
+        "zh": "未适用：{actual}。"},
 }
 Params = NoParams
 BLANKS = (" ", "\t", "\n", "\r", "\u3000", "\u00a0")

@@ -24,11 +24,17 @@ ID = "IC10-LEADERSHIP"
 CLAUSE = 10
 STRENGTH: Final = "mandatory"
 KINDS = ("submission",)
-TITLE = {"en": "Ensure the insurer has a leadership system for inclusive insurance", "zh": "建立普惠保险发展领导体制"}
+TITLE = {
+    "en": "Report a leadership arrangement that steers inclusive insurance",
+    "zh": "须报告统筹普惠保险工作的领导机制",
+}
 MESSAGES = {
-    "pass": {"en": "{subject}: in place ({actual}).", "zh": "{subject}：已落实（{actual}）。"},
-    "fail": {"en": "{subject}: no leadership system for inclusive insurance is reported ({actual}).", "zh": "{subject}：未建立普惠保险发展领导体制（{actual}）。"},
-    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
+    "pass": {"en": "{subject}: a leadership arrangement is reported ({actual}).",
+        "zh": "{subject}：已报告领导机制（{actual}）。"},
+    "fail": {"en": "{subject}: no leadership arrangement for inclusive insurance is reported ({actual}).",
+        "zh": "{subject}：未报告普惠保险领导机制（{actual}）。"},
+    "not_applicable": {"en": "Not applied: {actual}.",
+        "zh": "未适用：{actual}。"},
 }
 Params = NoParams
 FIELDS = {

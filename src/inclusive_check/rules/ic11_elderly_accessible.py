@@ -24,11 +24,17 @@ ID = "IC11-ELDERLY-ACCESSIBLE"
 CLAUSE = 11
 STRENGTH: Final = "mandatory"
 KINDS = ("submission",)
-TITLE = {"en": "Ensure the insurer offers elderly-friendly and accessible service", "zh": "提供适老化和无障碍服务"}
+TITLE = {
+    "en": "Serve older and disabled customers with elderly-friendly, barrier-free service",
+    "zh": "须为老年人和残障人士提供适配、无障碍的服务",
+}
 MESSAGES = {
-    "pass": {"en": "{subject}: in place ({actual}).", "zh": "{subject}：已落实（{actual}）。"},
-    "fail": {"en": "{subject}: service is not both elderly-friendly and accessible ({actual}).", "zh": "{subject}：未同时提供适老化和无障碍服务（{actual}）。"},
-    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
+    "pass": {"en": "{subject}: in place ({actual}).",
+        "zh": "{subject}：已具备（{actual}）。"},
+    "fail": {"en": "{subject}: service is not both elderly-friendly and barrier-free ({actual}).",
+        "zh": "{subject}：服务未同时做到适老和无障碍（{actual}）。"},
+    "not_applicable": {"en": "Not applied: {actual}.",
+        "zh": "未适用：{actual}。"},
 }
 Params = NoParams
 FIELDS = {

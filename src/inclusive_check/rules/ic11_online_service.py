@@ -24,11 +24,17 @@ ID = "IC11-ONLINE-SERVICE"
 CLAUSE = 11
 STRENGTH: Final = "encouraged"
 KINDS = ("submission",)
-TITLE = {"en": "Encourage online underwriting and online claims for inclusive products", "zh": "提高线上承保理赔能力"}
+TITLE = {
+    "en": "Encouraged: let customers of inclusive products buy cover and claim online",
+    "zh": "鼓励：支持普惠产品客户线上投保、线上理赔",
+}
 MESSAGES = {
-    "pass": {"en": "{subject}: in place ({actual}).", "zh": "{subject}：已落实（{actual}）。"},
-    "fail": {"en": "{subject}: online underwriting and online claims are not both offered ({actual}).", "zh": "{subject}：未同时提供线上承保和线上理赔（{actual}）。"},
-    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
+    "pass": {"en": "{subject}: covered — online underwriting and claims are offered ({actual}).",
+        "zh": "{subject}：已覆盖——提供线上投保和线上理赔（{actual}）。"},
+    "fail": {"en": "{subject}: not covered yet — online underwriting and online claims are not both offered ({actual}); scored, not a breach.",
+        "zh": "{subject}：尚未覆盖——未同时提供线上投保和线上理赔（{actual}）；计入评分，不属违规。"},
+    "not_applicable": {"en": "Not applied: {actual}.",
+        "zh": "未适用：{actual}。"},
 }
 Params = NoParams
 FIELDS = {

@@ -38,12 +38,12 @@ TITLE = {
     "zh": "凡销售普惠保险产品的场所（自有网点、代理网点、线上平台）均须展示服务承诺",
 }
 MESSAGES = {
-    "pass": {"en": "{subject}: commitments published where required ({actual}).",
-             "zh": "{subject}：已在要求的场所公示服务承诺（{actual}）。"},
-    "fail": {"en": "{subject}: service commitments are not published everywhere business is done: {actual}; "
-                   "required {expected}.",
-             "zh": "{subject}：未在开展业务的全部场所公示服务承诺：{actual}，要求{expected}。"},
-    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
+    "pass": {"en": "{subject}: commitments are on display wherever inclusive products are sold ({actual}).",
+        "zh": "{subject}：销售普惠产品的场所均已展示服务承诺（{actual}）。"},
+    "fail": {"en": "{subject}: commitments are missing where inclusive products are sold ({actual}); needed at: {expected}.",
+        "zh": "{subject}：部分销售普惠产品的场所未展示服务承诺（{actual}）；应展示于：{expected}。"},
+    "not_applicable": {"en": "Not applied: {actual}.",
+        "zh": "未适用：{actual}。"},
 }
 
 

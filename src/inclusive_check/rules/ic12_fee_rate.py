@@ -34,22 +34,20 @@ CLAUSE = 12
 STRENGTH: Final = "principle"
 KINDS = ("submission", "product_filing")
 TITLE = {
-    "en": "Ensure each dedicated inclusive product sold through intermediaries has a lower intermediary fee rate "
-          "than its comparable product",
-    "zh": "专属普惠保险产品的中介费用率应低于同类型其他保险产品",
+    "en": "In principle, pay intermediaries less for a dedicated inclusive product than for its comparable product",
+    "zh": "专属普惠产品付给中介的费用率原则上须低于其所列可比产品",
 }
 MESSAGES = {
-    "pass": {"en": "{subject}: intermediary fee rate {actual} is below the comparable product's ({expected}).",
-             "zh": "{subject}：中介费用率{actual}低于同类产品（{expected}）。"},
-    "fail": {"en": "{subject}: intermediary fee rate {actual} is not below the comparable product's; "
-                   "required {expected}.",
-             "zh": "{subject}：中介费用率{actual}未低于同类产品，要求{expected}。"},
-    "indeterminate": {"en": "{subject}: cannot compare intermediary fee rates: {actual}.",
-                      "zh": "{subject}：无法比较中介费用率：{actual}。"},
-    "waived": {"en": "{subject}: intermediary fee rate {actual} is not below the comparable ({expected}); waived "
-                     "by dispensation {dispensation}.",
-               "zh": "{subject}：中介费用率{actual}未低于同类产品（{expected}），已由豁免{dispensation}覆盖。"},
-    "not_applicable": {"en": "Fee-rate rule not applied: {actual}.", "zh": "未适用中介费用率规则：{actual}。"},
+    "pass": {"en": "{subject}: intermediary fee rate {actual}, below the comparable product ({expected}).",
+        "zh": "{subject}：中介费用率{actual}，低于可比产品（{expected}）。"},
+    "fail": {"en": "{subject}: in principle the intermediary fee rate must be below the comparable product's; it is {actual} against {expected}.",
+        "zh": "{subject}：中介费用率原则上应低于可比产品，实际为{actual}，要求{expected}。"},
+    "indeterminate": {"en": "{subject}: the intermediary fee rates cannot be compared ({actual}); without this evidence compliance is not shown.",
+        "zh": "{subject}：无法比较中介费用率（{actual}）；缺少该证据即不能证明合规。"},
+    "waived": {"en": "{subject}: in principle the intermediary fee rate should be below the comparable product's ({actual} against {expected}); dispensation {dispensation} waives it.",
+        "zh": "{subject}：中介费用率原则上应低于可比产品（实际{actual}，要求{expected}），监管豁免{dispensation}已予豁免。"},
+    "not_applicable": {"en": "Fee-rate comparison not applied: {actual}.",
+        "zh": "未适用中介费用率比较：{actual}。"},
 }
 
 Channel = Literal["agency", "broker", "postal", "bank", "direct", "online"]

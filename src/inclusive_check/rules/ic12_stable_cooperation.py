@@ -32,14 +32,16 @@ CLAUSE = 12
 STRENGTH: Final = "mandatory"
 KINDS = ("submission",)
 TITLE = {
-    "en": "Ensure agreements with intermediaries for inclusive business last at least 12 months",
-    "zh": "通过中介机构代理普惠保险业务应建立相对稳定的合作关系",
+    "en": "Keep cooperation with intermediaries for inclusive business stable: agreements of at least a minimum term",
+    "zh": "与中介机构的普惠业务合作须保持稳定：协议期限不短于最低期限",
 }
 MESSAGES = {
-    "pass": {"en": "{subject}: agreement runs {actual}.", "zh": "{subject}：合作期限{actual}。"},
-    "fail": {"en": "{subject}: agreement runs only {actual}; required {expected}.",
-             "zh": "{subject}：合作期限仅{actual}，要求{expected}。"},
-    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
+    "pass": {"en": "{subject}: the agreement runs {actual}.",
+        "zh": "{subject}：协议期限{actual}。"},
+    "fail": {"en": "{subject}: the agreement runs only {actual}; the minimum term is {expected}.",
+        "zh": "{subject}：协议期限仅{actual}；最低期限为{expected}。"},
+    "not_applicable": {"en": "Not applied: {actual}.",
+        "zh": "未适用：{actual}。"},
 }
 
 

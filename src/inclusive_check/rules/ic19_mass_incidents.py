@@ -30,14 +30,16 @@ CLAUSE = 19
 STRENGTH: Final = "flag"
 KINDS = ("submission",)
 TITLE = {
-    "en": "Flag insurers reporting serious mass incidents for supervisory measures",
-    "zh": "发生重大群体性事件的，提示监管部门视情况采取监管措施",
+    "en": "Flag for the supervisor any serious mass incident an insurer reports",
+    "zh": "提示监管部门关注保险公司报告的重大群体性事件",
 }
 MESSAGES = {
-    "pass": {"en": "{subject}: {actual} serious mass incident(s).", "zh": "{subject}：重大群体性事件{actual}起。"},
-    "fail": {"en": "{subject}: {actual} serious mass incident(s) reported; supervisory measures may be needed.",
-             "zh": "{subject}：报告重大群体性事件{actual}起，需关注是否采取监管措施。"},
-    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
+    "pass": {"en": "{subject}: {actual} serious mass incident(s) reported.",
+        "zh": "{subject}：报告重大群体性事件{actual}起。"},
+    "fail": {"en": "{subject}: {actual} serious mass incident(s) reported; the supervisor may consider measures.",
+        "zh": "{subject}：报告重大群体性事件{actual}起；监管部门可视情况考虑采取措施。"},
+    "not_applicable": {"en": "Not applied: {actual}.",
+        "zh": "未适用：{actual}。"},
 }
 
 

@@ -37,18 +37,18 @@ CLAUSE = 19
 STRENGTH: Final = "mandatory"
 KINDS = ("submission", "product_filing")
 TITLE = {
-    "en": "Ensure dedicated inclusive products are sold only in quarters when the insurer meets the solvency standard",
-    "zh": "偿付能力不达标的季度不得开展专属普惠保险业务",
+    "en": "Sell dedicated inclusive products only in quarters in which the insurer passes all three solvency tests",
+    "zh": "仅在偿付能力三项指标均达标的季度销售专属普惠产品",
 }
 MESSAGES = {
-    "pass": {"en": "{key}: solvency meets the standard ({actual}) while dedicated products are on sale.",
-             "zh": "{key}：专属普惠产品在售期间偿付能力达标（{actual}）。"},
-    "fail": {"en": "{key}: dedicated inclusive products are on sale but solvency is below the standard: {actual}; "
-                   "required {expected}.",
-             "zh": "{key}：偿付能力不达标（{actual}，要求{expected}），仍在销售专属普惠保险产品。"},
-    "indeterminate": {"en": "{subject}: solvency cannot be judged while dedicated products are on sale: {actual}.",
-                      "zh": "{subject}：专属普惠产品在售，但无法判断偿付能力：{actual}。"},
-    "not_applicable": {"en": "Solvency gate not applied: {actual}.", "zh": "未适用偿付能力门槛：{actual}。"},
+    "pass": {"en": "{key}: all solvency tests passed while dedicated products were on sale ({actual}).",
+        "zh": "{key}：专属普惠产品在售期间，偿付能力各项指标均达标（{actual}）。"},
+    "fail": {"en": "{key}: dedicated products were on sale in a quarter that misses the solvency standard ({actual}); the standard is {expected}.",
+        "zh": "{key}：专属普惠产品在售的季度偿付能力未达标（{actual}）；标准为{expected}。"},
+    "indeterminate": {"en": "{subject}: solvency cannot be shown for a quarter with dedicated products on sale ({actual}); the insurer counts as blocked until it is.",
+        "zh": "{subject}：无法证明专属普惠产品在售季度的偿付能力（{actual}）；证明之前按阻断处理。"},
+    "not_applicable": {"en": "Solvency test not applied: {actual}.",
+        "zh": "未适用偿付能力检查：{actual}。"},
 }
 
 

@@ -32,15 +32,16 @@ CLAUSE = 20
 STRENGTH: Final = "mandatory"
 KINDS = ("submission",)
 TITLE = {
-    "en": "Ensure the insurer handles consumer disputes arising from agency-handled inclusive business",
-    "zh": "通过代理、协办方式开展普惠保险业务的，保险公司依法承担处理消费纠纷的责任",
+    "en": "Keep the insurer answerable for consumer disputes when agents or assisting institutions sell its inclusive products",
+    "zh": "代理或协办机构销售普惠产品时，消费纠纷仍须由保险公司负责处理",
 }
 MESSAGES = {
-    "pass": {"en": "{subject}: the insurer handles disputes for {actual}.",
-             "zh": "{subject}：{actual}的消费纠纷由保险公司处理。"},
-    "fail": {"en": "{subject}: the agreement with {actual} leaves dispute handling to the intermediary.",
-             "zh": "{subject}：与{actual}的协议未由保险公司承担纠纷处理责任。"},
-    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
+    "pass": {"en": "{subject}: the insurer answers for disputes arising through {actual}.",
+        "zh": "{subject}：经{actual}产生的消费纠纷由保险公司负责。"},
+    "fail": {"en": "{subject}: the agreement with {actual} leaves consumer disputes to the intermediary.",
+        "zh": "{subject}：与{actual}的协议把消费纠纷留给了中介机构。"},
+    "not_applicable": {"en": "Not applied: {actual}.",
+        "zh": "未适用：{actual}。"},
 }
 AgreementType = Literal["agency", "broker", "postal", "bank", "other"]
 

@@ -24,11 +24,17 @@ ID = "IC20-CONSUMER-PROTECTION"
 CLAUSE = 20
 STRENGTH: Final = "mandatory"
 KINDS = ("submission",)
-TITLE = {"en": "Ensure complaint handling, diversified dispute resolution and first-inquiry responsibility are in place", "zh": "完善消费投诉处理机制和纠纷多元化解机制，落实首问负责制"}
+TITLE = {
+    "en": "Have a complaints process, several ways to settle disputes and a first-contact-answers rule",
+    "zh": "须具备投诉处理流程、多种纠纷解决途径，以及首位受理人负责到底的做法",
+}
 MESSAGES = {
-    "pass": {"en": "{subject}: in place ({actual}).", "zh": "{subject}：已落实（{actual}）。"},
-    "fail": {"en": "{subject}: consumer-protection mechanisms are incomplete ({actual}).", "zh": "{subject}：消费者权益保护机制不完整（{actual}）。"},
-    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
+    "pass": {"en": "{subject}: in place ({actual}).",
+        "zh": "{subject}：已具备（{actual}）。"},
+    "fail": {"en": "{subject}: a consumer-protection arrangement is missing ({actual}).",
+        "zh": "{subject}：缺少消费者保护安排（{actual}）。"},
+    "not_applicable": {"en": "Not applied: {actual}.",
+        "zh": "未适用：{actual}。"},
 }
 Params = NoParams
 FIELDS = {
