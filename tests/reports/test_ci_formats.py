@@ -130,7 +130,8 @@ def test_sarif_points_at_the_breach_in_the_filing(sample_results: dict[str, Any]
     assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 18, "startColumn": 30}
     assert result["locations"][0]["logicalLocations"] == [{"fullyQualifiedName": "/product/intermediary_fee_rate",
                                                            "kind": "element"}]
-    assert result["message"]["text"].startswith("/product/intermediary_fee_rate：中介费用率原则上应低于可比产品，实际为14%")
+    assert result["message"]["text"].startswith(
+        "/product/intermediary_fee_rate：中介费用率原则上应低于可比产品，实际为14%")
     assert result["properties"]["expected"] == "intermediary_fee_rate < 12% (KNH-CI-STD-09)"
     assert result["properties"]["actual"] == "14%"
     assert result["properties"]["margin"] == "-0.02"
@@ -232,7 +233,8 @@ def test_junit_read_back_with_elementtree(sample_results: dict[str, Any]) -> Non
     failure = root.find("./testsuite/testcase[@name='IC12-FEE-RATE /product/intermediary_fee_rate']/failure")
     assert failure is not None
     assert failure.get("type") == "error"
-    assert failure.get("message", "").startswith("/product/intermediary_fee_rate：中介费用率原则上应低于可比产品，实际为14%")
+    assert failure.get("message", "").startswith(
+        "/product/intermediary_fee_rate：中介费用率原则上应低于可比产品，实际为14%")
     case = root.find("./testsuite/testcase[@name='IC12-FEE-RATE /product/intermediary_fee_rate']")
     assert case is not None and case.get("file") == display_path(str(KN_FILING))
     assert case.get("line") == "18"
