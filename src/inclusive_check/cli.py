@@ -549,8 +549,9 @@ def rules() -> None:
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
 def rules_list(ruleset_path: str | None, fmt: str, lang: str) -> None:
     """Every rule: ID, guidance item, strength and what it requires."""
-    ruleset = _load_ruleset(ruleset_path)
-    items = [{"id": r.ID, "clause": r.CLAUSE, "strength": r.STRENGTH, "title": r.TITLE[lang]} for r in ruleset.rules()]
+    ruleset, today = _load_ruleset(ruleset_path), _as_of(None)
+    items = [{"id": r.ID, "clause": r.CLAUSE, "strength": ruleset.strength(r, today), "title": r.TITLE[lang]}
+             for r in ruleset.rules()]
     if fmt == "json":
         _emit_json(items)
         return
@@ -577,15 +578,17 @@ def rules_show(rule_id: str, ruleset_path: str | None, as_of: Any, fmt: str) -> 
     params = {name: {"citation": p.citation, "interpretation": p.interpretation, "note": p.note,
                      "values": [{"from": v.start.isoformat(), "until": v.until.isoformat() if v.until else None,
                                  "value": v.value} for v in p.values]}
-              for name, p in {"in_force": entry.in_force, **entry.params}.items()}
+              for name, p in {"in_force": entry.in_force, **({"strength": entry.strength} if entry.strength else {}),
+                              **entry.params}.items()}
     doc = inspect.cleandoc(rule.__doc__ or "")
+    strength = ruleset.strength(rule, _as_of(as_of))
     if fmt == "json":
-        _emit_json({"id": rule.ID, "clause": rule.CLAUSE, "strength": rule.STRENGTH, "title": rule.TITLE,
+        _emit_json({"id": rule.ID, "clause": rule.CLAUSE, "strength": strength, "title": rule.TITLE,
                     "kinds": list(rule.KINDS), "parameters": params, "description": doc,
                     "in_force_on": _as_of(as_of).isoformat(),
                     "bound": ruleset.parameters_at(rule, _as_of(as_of))})
         return
-    click.echo(f"{rule.ID} — guidance item {rule.CLAUSE} — {rule.STRENGTH}")
+    click.echo(f"{rule.ID} — guidance item {rule.CLAUSE} — {strength}")
     click.echo(f"  {rule.TITLE['en']}\n  {rule.TITLE['zh']}\n")
     click.echo(doc + "\n")
     click.echo("Parameters (value from each date until the next):")

@@ -1,6 +1,8 @@
 """Ensure the insurer offers elderly-friendly and accessible service.
 
-Item 11 requires elderly-friendly and barrier-free service for people who need it.
+Item 11 asks insurers to provide (提供) elderly-friendly and barrier-free service for people who need it. The
+sentence names a service that exists or not, among the item's insurer duties, so it is read as mandatory; the
+strength is stated, with this reading, in the ruleset (``strength:``).
 
 Non-compliant::
 

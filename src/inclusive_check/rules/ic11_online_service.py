@@ -1,6 +1,9 @@
 """Encourage online underwriting and online claims for inclusive products.
 
-Item 11 encourages digital service and online underwriting and claims. It is scored, never a failure that blocks.
+Item 11 asks insurers to raise (提高) their capability for online underwriting and claims. The sentence names a
+direction of improvement with no end state, so it is read as encouraged: scored, and a miss is "not covered",
+never a failure. The strength is stated, with this reading, in the ruleset (``strength:``), where a supervisor
+can see and change it.
 
 Non-compliant::
 
