@@ -133,3 +133,13 @@ def test_xlsx_holds_no_character_xml_cannot(tmp_path: Path) -> None:
     assert any("KNH-MED-STD-03\ufffd\ufffd" in c for c in cells)
     assert any(c.endswith("nonchar\ufffd.json") for c in cells)
     assert not any(ch in c for c in cells for ch in "\uffff\ufffe\x1b")
+
+
+def test_usage_and_environment_errors_escape_control_characters_line_by_line() -> None:
+    from inclusive_check.cli import DomainError, EnvironmentProblem
+
+    for error in (DomainError("no such file: \x1b[31mred.json\ntry again"), EnvironmentProblem("db at \x07bell")):
+        shown = error.format_message()
+        assert "\x1b" not in shown and "\x07" not in shown
+    assert DomainError("no such file: \x1b[31mred.json\ntry again").format_message() == (
+        "no such file: \\x1b[31mred.json\ntry again")

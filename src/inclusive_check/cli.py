@@ -24,9 +24,13 @@ RESULT_FORMATS = ("text", "json", "junit", "sarif", "github")
 
 
 class DomainError(click.ClickException):
-    """An error a user can cause: printed plainly, with exit code 2 (usage)."""
+    """An error a user can cause: printed plainly, with exit code 2 (usage). Control characters that came in with
+    data are shown escaped, line by line (the message's own line breaks stay)."""
 
     exit_code = EXIT_USAGE
+
+    def format_message(self) -> str:
+        return "\n".join(_clean(line) for line in self.message.split("\n"))
 
 
 class InvalidInput(DomainError):
@@ -35,7 +39,7 @@ class InvalidInput(DomainError):
     exit_code = EXIT_INVALID
 
 
-class EnvironmentProblem(click.ClickException):
+class EnvironmentProblem(DomainError):
     """The database or the machine is not usable (unreachable, locked, full, read-only, damaged, wrong schema):
     not the input's fault and not a bug. Exit code 4."""
 
@@ -789,6 +793,6 @@ def main() -> None:
         if message is not None:  # raised outside a command (e.g. while exiting): still the environment's fault
             click.echo(f"Error: {message}", err=True)
             sys.exit(EXIT_ENVIRONMENT)
-        click.echo(f"inclusive-check: internal error: {type(exc).__name__}: {exc}\n"
+        click.echo(f"inclusive-check: internal error: {type(exc).__name__}: {_clean(str(exc))}\n"
                    "This is a bug; rerun with INCLUSIVE_CHECK_DEBUG=1 for details and report it.", err=True)
         sys.exit(70)
