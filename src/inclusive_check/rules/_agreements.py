@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Connection, select
 
 from ..store import tables as t
 from .base import Scope, status_case
+
+
+AgreementType = Literal["agency", "broker", "postal", "bank", "other"]
 
 
 def agreements(conn: Connection, scope: Scope, types: Iterable[str], passed: ColumnElement[bool],

@@ -17,13 +17,13 @@ Compliant::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Final, Literal
+from typing import Annotated, Final
 
 from pydantic import Field
 from sqlalchemy import Connection, or_
 
 from ..store import tables as t
-from ._agreements import agreements
+from ._agreements import AgreementType, agreements
 from .base import Params as _Params
 from .base import Scope, Verdict
 
@@ -43,9 +43,6 @@ MESSAGES = {
     "not_applicable": {"en": "Not applied: {actual}.",
         "zh": "未适用：{actual}。"},
 }
-
-
-AgreementType = Literal["agency", "broker", "postal", "bank", "other"]
 
 
 class Params(_Params):
