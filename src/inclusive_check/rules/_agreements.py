@@ -10,7 +10,6 @@ from sqlalchemy import ColumnElement, Connection, select
 from ..store import tables as t
 from .base import Scope, status_case
 
-
 AgreementType = Literal["agency", "broker", "postal", "bank", "other"]
 
 
