@@ -19,10 +19,9 @@ Arithmetic is exact (fractions) until the one rounding the ruleset names.
 from __future__ import annotations
 
 import json
-import math
 from collections import defaultdict
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -39,6 +38,7 @@ STRENGTH_ORDER = ("mandatory", "principle", "encouraged", "flag")
 # The scale of every score (0..100) and the unit of the complaints indicator (per 100 million yuan of
 # premium, as its ruleset field is named): definitions, not tunable numbers.
 SCALE = 100
+_EXACT = Context(prec=60)
 PER_100M_CNY = 100_000_000
 
 NOTHING_APPLIED = {"en": "not scored: no rule applied to this document",
@@ -50,14 +50,15 @@ COUNTS_NOTE = {"en": "Each rule counts once, by the share of its subjects that p
 
 
 def quantize(value: Fraction | Decimal | int, rounding: Rounding) -> Decimal:
-    """``value`` rounded exactly to the ruleset's decimal places, half-up (away from zero) or half-even."""
-    exact = Fraction(value)
-    scaled = exact * 10 ** rounding.places
-    if rounding.mode == "half_even":
-        whole = round(scaled)
-    else:
-        whole = int(math.copysign(math.floor(abs(scaled) + Fraction(1, 2)), scaled))
-    return Decimal(whole).scaleb(-rounding.places)
+    """``value`` rounded exactly to the ruleset's decimal places, half-up (away from zero) or half-even.
+
+    A fraction is divided out to 60 digits first: a quotient that does not terminate within them cannot sit
+    exactly on a rounding tie, so rounding it gives the same result as rounding the exact fraction.
+    """
+    if isinstance(value, Fraction):
+        value = _EXACT.divide(Decimal(value.numerator), Decimal(value.denominator))
+    mode = ROUND_HALF_EVEN if rounding.mode == "half_even" else ROUND_HALF_UP
+    return Decimal(value).quantize(Decimal(1).scaleb(-rounding.places), rounding=mode, context=_EXACT)
 
 
 def banded_at_least(value: Decimal | None, bands: list[AtLeast]) -> Decimal:

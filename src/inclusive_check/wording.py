@@ -126,7 +126,15 @@ PHRASES_ZH: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r"(\w+) not reported", r"\1未报告"), (r"\bnot reported\b", "未报告"),
     (r"^none$", "无"),
 ]
-_COMPILED = [(re.compile(pattern), replacement) for pattern, replacement in PHRASES_ZH]
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def _anchor(pattern: str) -> str:
+    """The longest plain run of words a pattern needs: a cheap ``in`` test before the regular expression runs."""
+    return max(re.findall(r"[A-Za-z ':;,-]{3,}", re.sub(r"\\.|[\^$]", "\x00", pattern)), key=len, default="")
+
+
+_COMPILED = [(_anchor(pattern), re.compile(pattern), replacement) for pattern, replacement in PHRASES_ZH]
 # An enum or field name standing alone (not inside a JSON Pointer, a longer name or a code).
 _TERM = re.compile(r"(?<![A-Za-z0-9_/.-])(" + "|".join(sorted(map(re.escape, TERMS_ZH), key=len, reverse=True))
                    + r")(?![A-Za-z0-9_/-])")
@@ -134,9 +142,10 @@ _TERM = re.compile(r"(?<![A-Za-z0-9_/.-])(" + "|".join(sorted(map(re.escape, TER
 
 def localize(text: str, lang: str) -> str:
     """Evidence in ``lang``: English as stored, or Chinese built from the fixed vocabulary above."""
-    if lang != "zh" or not text:
+    if lang != "zh" or not _LATIN.search(text):  # numbers, dates and Chinese names need no words changed
         return text
-    for pattern, replacement in _COMPILED:
-        text = pattern.sub(replacement, text)
+    for anchor, pattern, replacement in _COMPILED:
+        if anchor in text:
+            text = pattern.sub(replacement, text)
     text = _TERM.sub(lambda m: TERMS_ZH[m.group(1)], text)
     return text.replace("; ", "；").replace(", ", "、")
