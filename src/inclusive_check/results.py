@@ -1,4 +1,4 @@
-"""Read a stored run back as the documented JSON shape (SPEC 4). Every report renders from this.
+"""Read a stored run back as the documented JSON shape (the findings contract). Every report renders from this.
 
 Shape::
 

@@ -1,4 +1,4 @@
-"""Scores (SPEC 5): a compliance score from the run's findings and item 18's four indicators from the
+"""Scores: a compliance score from the run's findings and item 18's four indicators from the
 stored facts. Every number comes from the ruleset's ``scoring`` section (weights, bands, rounding,
 indicator points); every score is stored with its breakdown.
 

@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,19 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, func, inspect, select, text
 
+from conftest import _reset_pg
 from inclusive_check.cli import cli
 from inclusive_check.store import tables as t
 from inclusive_check.store.db import make_engine, open_store, upgrade
+
+
+@pytest.fixture
+def pg_store(pg_database: str) -> Iterator[Any]:
+    """A migrated, empty PostgreSQL database: for faults only PostgreSQL has (no SQLite leg to skip)."""
+    _reset_pg(pg_database)
+    engine = open_store(pg_database)
+    yield engine
+    engine.dispose()
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
@@ -131,9 +142,8 @@ def test_read_only_sqlite_refuses_writes_with_exit_4(tmp_path: Path) -> None:
     _plain(_cli(f"sqlite:///file:{db}?mode=ro&uri=true", "ingest", str(SUBMISSIONS)), 4, "read-only")
 
 
-def test_read_only_postgresql_refuses_writes_with_exit_4(store: Any) -> None:
-    if store.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's read-only transactions")
+def test_read_only_postgresql_refuses_writes_with_exit_4(pg_store: Any) -> None:
+    store = pg_store
     url = store.url.render_as_string(hide_password=False) + "?options=-c%20default_transaction_read_only%3Don"
     _plain(_cli(url, "ingest", str(SUBMISSIONS)), 4, "cannot write")
 
@@ -235,9 +245,9 @@ def _terminate_self(conn: Any) -> None:
     conn.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
 
 
-def test_connection_terminated_mid_run_is_exit_4_not_a_rule_crash(store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    if store.dialect.name != "postgresql":
-        pytest.skip("terminates a PostgreSQL session")
+def test_connection_terminated_mid_run_is_exit_4_not_a_rule_crash(pg_store: Any,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    store = pg_store
     from inclusive_check.rules import ic08_premium_rate as rule
 
     url = store.url.render_as_string(hide_password=False)
@@ -255,10 +265,9 @@ def test_connection_terminated_mid_run_is_exit_4_not_a_rule_crash(store: Any, mo
     assert _count(url, t.Run) == 0
 
 
-def test_connection_terminated_mid_ingest_is_exit_4(store: Any, tmp_path: Path) -> None:
+def test_connection_terminated_mid_ingest_is_exit_4(pg_store: Any, tmp_path: Path) -> None:
     """In a pool ingest too: a subprocess, so that every process's output is seen."""
-    if store.dialect.name != "postgresql":
-        pytest.skip("terminates a PostgreSQL session")
+    store = pg_store
     url = store.url.render_as_string(hide_password=False)
     folder = tmp_path / "batch"
     folder.mkdir()
