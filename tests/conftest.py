@@ -103,3 +103,14 @@ def store(db_url: str) -> Iterator[object]:
     engine = open_store(db_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def pg_store(pg_database: str) -> Iterator[object]:
+    """A migrated, empty PostgreSQL database, for what only PostgreSQL has (a test with no SQLite leg to skip)."""
+    from inclusive_check.store.db import open_store
+
+    _reset_pg(pg_database)
+    engine = open_store(pg_database)
+    yield engine
+    engine.dispose()

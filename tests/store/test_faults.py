@@ -9,7 +9,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,19 +16,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, func, inspect, select, text
 
-from conftest import _reset_pg
 from inclusive_check.cli import cli
 from inclusive_check.store import tables as t
 from inclusive_check.store.db import make_engine, open_store, upgrade
-
-
-@pytest.fixture
-def pg_store(pg_database: str) -> Iterator[Any]:
-    """A migrated, empty PostgreSQL database: for faults only PostgreSQL has (no SQLite leg to skip)."""
-    _reset_pg(pg_database)
-    engine = open_store(pg_database)
-    yield engine
-    engine.dispose()
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
