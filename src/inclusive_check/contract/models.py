@@ -86,7 +86,6 @@ def _count(value: Any) -> int:
 COMPILED_REFUSAL = "compiled_refusal"
 """Error type of the compiled step's refusal. A value both refuse has two errors, this one and the written rule's:
 readers of the models' errors skip this one (see ``written_errors``)."""
-_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
 def _compiled_first(compiled: cs.CoreSchema, written: cs.CoreSchema) -> GetPydanticSchema:
@@ -117,8 +116,8 @@ def _count_in(ge: int, le: int) -> GetPydanticSchema:
         cs.chain_schema([cs.no_info_plain_validator_function(_count), cs.int_schema(ge=ge, le=le)]))
 
 
-_DATE_FIELD = _compiled_first(  # compiled: exactly YYYY-MM-DD (no final newline) read as a calendar date
-    cs.chain_schema([cs.str_schema(strict=True, pattern=_ISO_DATE), cs.date_schema(strict=False)]),
+_DATE_FIELD = _compiled_first(  # compiled: YYYY-MM-DD read as a calendar date ("$": no final newline in Rust)
+    cs.chain_schema([cs.str_schema(strict=True, pattern=_DATE.pattern), cs.date_schema(strict=False)]),
     cs.no_info_plain_validator_function(_iso_date))
 
 IsoDate = Annotated[date, _DATE_FIELD]
