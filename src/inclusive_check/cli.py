@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 import click
 
 from . import __version__
+from .gcpause import paused_gc
 from .safetext import clean as _clean
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INVALID, EXIT_ENVIRONMENT = 0, 1, 2, 3, 4
@@ -111,6 +112,7 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--max-file-mib", type=click.IntRange(1, 4096), default=64, show_default=True,
               help="Reject files larger than this instead of loading them.")
+@paused_gc()  # the command's work: many objects, no cycles (see gcpause)
 def validate(paths: tuple[str, ...], fmt: str, max_file_mib: int) -> None:
     """Validate submission and product-filing documents (JSON or YAML files, or folders of them)."""
     from .contract.load import expand_paths, load_file
@@ -350,6 +352,7 @@ def _finish(results: dict[str, Any], fmt: str, fail_on: str, lang: str, exit_zer
 @_as_of_option
 @_report_options
 @click.pass_context
+@paused_gc()  # the command's work: many objects, no cycles (see gcpause)
 def check(ctx: click.Context, paths: tuple[str, ...], insurer_file: str | None, max_file_mib: int,
           ruleset_path: str | None, as_of: Any, dispensations_path: str | None, expiry_warning_days: int, fmt: str,
           fail_on: str, lang: str, exit_zero: bool, show_passes: bool, outputs: list[tuple[str, str]]) -> None:
@@ -467,6 +470,7 @@ def _current(engine: Any) -> str:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--max-file-mib", type=click.IntRange(1, 4096), default=64, show_default=True)
 @click.pass_context
+@paused_gc()  # the command's work: many objects, no cycles (see gcpause)
 def ingest(ctx: click.Context, paths: tuple[str, ...], fmt: str, max_file_mib: int) -> None:
     """Validate and store documents, one transaction per file; quarantine invalid ones with their reasons.
 
@@ -502,6 +506,7 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], fmt: str, max_file_mib: i
 @_as_of_option
 @_report_options
 @click.pass_context
+@paused_gc()  # the command's work: many objects, no cycles (see gcpause)
 def run_cmd(ctx: click.Context, insurer: str | None, period: str | None, ruleset_path: str | None, as_of: Any,
             dispensations_path: str | None, expiry_warning_days: int, fmt: str, fail_on: str, lang: str,
             exit_zero: bool, show_passes: bool, outputs: list[tuple[str, str]]) -> None:

@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Select, case, insert, literal, null, select, update
 
 from . import __version__
-from .gcpause import paused_gc
 from .rules.base import STATUSES, RuleModule, Scope, Verdict
 from .ruleset import Ruleset
 from .store import tables as t
@@ -138,12 +137,11 @@ def _finding_rows(run_id: int, rule: RuleModule, strength: str, verdicts: Iterab
 
 def _insert_batched(conn: Connection, rows: Iterator[tuple[Any, ...]], native: bool = False) -> int:
     count, batch = 0, []
-    with paused_gc():  # a rule yields a Verdict per subject: many small objects, no cycles
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= _BATCH:
-                _write_findings(conn, batch, native)
-                count, batch = count + len(batch), []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= _BATCH:
+            _write_findings(conn, batch, native)
+            count, batch = count + len(batch), []
     if batch:
         _write_findings(conn, batch, native)
         count += len(batch)
