@@ -741,7 +741,8 @@ def ruleset_schema() -> dict[str, Any]:
     models, and each rule's ``Params`` for the values of its parameters. A change to a model changes it.
 
     What a schema cannot say is left to the loader: dates in increasing, non-overlapping order, a value
-    present unless ``until`` ends the parameter, rules known to this version. A partial ruleset (one
+    present unless ``until`` ends the parameter, rules known to this version (or retired IDs of them), a
+    strength and a severity table in force wherever a rule is. A partial ruleset (one
     loaded with --allow-partial-ruleset) does not validate against it.
     """
     schema: dict[str, Any] = RulesetFile.model_json_schema(mode="validation")
