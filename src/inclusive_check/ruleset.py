@@ -12,12 +12,12 @@ strictly against the models (no ``true`` for a number, no ``1.0`` for an integer
 value against its rule's ``Params`` model, dated values must not overlap, strength weights must be
 positive (``flag`` may be 0), and a ruleset that leaves out a mandatory rule of the guidance (or the
 item-19 solvency gate as a blocking rule) loads only with ``allow_partial=True``.
+``ruleset_schema()`` is the published JSON Schema, derived from the same models.
 
 Policy is data too: each rule's ``strength`` (dated), the ``severity`` of a fail or an indeterminate finding
 of a rule of each strength (dated), a rule's own dated ``severity`` override, and ``deactivated`` stretches
 over which a rule reports ``not_applicable`` with the reason given. A retired rule ID (``rules.ALIASES``)
 is accepted and read as the rule's current ID.
-``ruleset_schema()`` is the published JSON Schema, derived from the same models.
 """
 
 from __future__ import annotations
