@@ -166,10 +166,10 @@ class DispensationSet:
 
     def apply(self, conn: Connection, run_id: int, as_of: date) -> None:
         """Waive the failures each live dispensation covers; record every dispensation's status for the run."""
-        f, s, i, rs = t.Finding, t.Submission, t.Insurer, t.RunSubmission
+        f, s, i, rs = t.findings.c, t.submissions.c, t.insurers.c, t.run_submissions.c
         rows = []
         for d in self.items:
-            insurer_docs = select(s.id).join(i, i.id == s.insurer_id).where(i.code == d.insurer)
+            insurer_docs = select(s.id).join(t.insurers, i.id == s.insurer_id).where(i.code == d.insurer)
             if d.period:
                 insurer_docs = insurer_docs.where(s.period == d.period)
             # Only failures filed under the principle strength: the ruleset may change a rule's strength from a date.
@@ -177,7 +177,7 @@ class DispensationSet:
                      f.submission_id.in_(insurer_docs)]
             if d.subject:
                 scope.append(or_(f.subject == d.subject, f.subject.like(_like_prefix(d.subject), escape="\\")))
-            covered = int(conn.execute(select(func.count()).select_from(f).where(*scope)).scalar_one())
+            covered = int(conn.execute(select(func.count()).select_from(t.findings).where(*scope)).scalar_one())
             expired = d.expires < as_of
             if expired:
                 status = "expired"
@@ -188,18 +188,18 @@ class DispensationSet:
                     for (sid,) in conn.execute(affected).all():
                         current = conn.execute(select(rs.warnings).where(rs.run_id == run_id,
                                                                          rs.submission_id == sid)).scalar_one()
-                        conn.execute(update(rs).where(rs.run_id == run_id, rs.submission_id == sid)
+                        conn.execute(update(t.run_submissions).where(rs.run_id == run_id, rs.submission_id == sid)
                                      .values(warnings=json.dumps([*json.loads(current), warning],
                                                                  ensure_ascii=False)))
             elif covered:
                 status = "applied"
-                conn.execute(update(f).where(*scope).values(status="waived", dispensation_id=d.id))
+                conn.execute(update(t.findings).where(*scope).values(status="waived", dispensation_id=d.id))
             else:
                 status = "unused"
             rows.append({"run_id": run_id, "dispensation_id": d.id, "status": status, "covered": covered,
                          "expires": d.expires, "record": json.dumps(d.as_dict(), ensure_ascii=False)})
         if rows:
-            conn.execute(insert(t.RunDispensation), rows)
+            conn.execute(insert(t.run_dispensations), rows)
 
 
 def _like_prefix(subject: str) -> str:
@@ -209,7 +209,7 @@ def _like_prefix(subject: str) -> str:
 
 def import_dispensations(engine: Engine, items: Iterable[Dispensation], source: str) -> dict[str, int]:
     """Store dispensations with history: a changed one becomes a new version; the same one again is a no-op."""
-    d_t = t.Dispensation
+    d_t = t.dispensations.c
     counts = {"new": 0, "changed": 0, "unchanged": 0}
     now = datetime.now(UTC).replace(tzinfo=None)
     from .store.db import advisory_lock, writing
@@ -228,8 +228,8 @@ def import_dispensations(engine: Engine, items: Iterable[Dispensation], source: 
                 counts["unchanged"] += 1
                 continue
             if latest is not None:
-                conn.execute(update(d_t).where(d_t.dispensation_id == d.id).values(is_current=False))
-            conn.execute(insert(d_t).values(
+                conn.execute(update(t.dispensations).where(d_t.dispensation_id == d.id).values(is_current=False))
+            conn.execute(insert(t.dispensations).values(
                 dispensation_id=d.id, version=(latest.version + 1) if latest else 1, is_current=True,
                 digest=d.digest(), rule_id=d.rule, insurer_code=d.insurer, subject=d.subject, period=d.period,
                 reason=d.reason, approved_by=d.approved_by, reference=d.reference, expires=d.expires,
@@ -239,9 +239,9 @@ def import_dispensations(engine: Engine, items: Iterable[Dispensation], source: 
 
 
 def stored_dispensations(engine: Engine) -> DispensationSet | None:
-    d_t = t.Dispensation
+    d_t = t.dispensations.c
     with engine.connect() as conn:
-        rows = conn.execute(select(d_t.__table__).where(d_t.is_current.is_(True)).order_by(d_t.id)).all()
+        rows = conn.execute(select(t.dispensations).where(d_t.is_current.is_(True)).order_by(d_t.id)).all()
     if not rows:
         return None
     return DispensationSet(tuple(Dispensation(
@@ -251,9 +251,9 @@ def stored_dispensations(engine: Engine) -> DispensationSet | None:
 
 
 def run_dispensations(conn: Connection, run_id: int, as_of: date, warn_days: int) -> list[dict[str, Any]]:
-    rd = t.RunDispensation
+    rd = t.run_dispensations.c
     out = []
-    for r in conn.execute(select(rd.__table__).where(rd.run_id == run_id).order_by(rd.id)):
+    for r in conn.execute(select(t.run_dispensations).where(rd.run_id == run_id).order_by(rd.id)):
         record = json.loads(r.record)
         days = (r.expires - as_of).days
         out.append({**record, "status": r.status, "covered": r.covered, "expires_in_days": days,

@@ -56,7 +56,7 @@ def _count_closed(conn: Any, run_id: int, results: dict[str, Any]) -> None:
     from ..results import known_rule
     from ..store import tables as t
 
-    f = t.Finding
+    f = t.findings.c
     by_id = {sub["submission_id"]: sub for sub in results["submissions"]}
     for sub in by_id.values():
         sub["closed_counts"] = []
