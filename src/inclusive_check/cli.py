@@ -242,7 +242,7 @@ def _as_of_option(f: Any) -> Any:
                         help="Judge dispensation expiry on this date (default: today).")(f)
 
 
-def _load_dispensations(path: str | None, fmt: str) -> Any:
+def _load_dispensations(path: str | None, fmt: str, ruleset: Any = None) -> Any:
     from pathlib import Path
 
     from .dispensations import DispensationError, DispensationSet, load_dispensations
@@ -250,7 +250,7 @@ def _load_dispensations(path: str | None, fmt: str) -> Any:
     if path is None:
         return None
     try:
-        return DispensationSet(tuple(load_dispensations(Path(path))))
+        return DispensationSet(tuple(load_dispensations(Path(path), ruleset)))
     except DispensationError as exc:
         _print_problems(exc.problems, fmt)
         _exit(EXIT_INVALID)
@@ -369,7 +369,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], insurer_file: str | None, 
     if not files:
         raise DomainError("no .json, .yaml or .yml documents found in the given paths")
     ruleset = _load_ruleset(ruleset_path)
-    dispensations = _load_dispensations(dispensations_path, fmt)
+    dispensations = _load_dispensations(dispensations_path, fmt, ruleset)
     loaded = [load_file(p, max_file_mib * 2**20) for p in files]
     context = load_file(Path(insurer_file), max_file_mib * 2**20) if insurer_file else _stored_context(ctx, loaded)
     try:
@@ -519,7 +519,7 @@ def run_cmd(ctx: click.Context, insurer: str | None, period: str | None, ruleset
     from .results import run_results
 
     ruleset = _load_ruleset(ruleset_path)
-    dispensations = _load_dispensations(dispensations_path, fmt)
+    dispensations = _load_dispensations(dispensations_path, fmt, ruleset)
     engine = _engine(ctx)
     if dispensations is None:
         dispensations = stored_dispensations(engine)
@@ -554,12 +554,14 @@ def rules() -> None:
 
 @rules.command("list")
 @_ruleset_option
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Show each rule's strength as the ruleset states it on this date (default: today).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
-def rules_list(ruleset_path: str | None, fmt: str, lang: str) -> None:
-    """Every rule: ID, guidance item, strength and what it requires."""
-    ruleset, today = _load_ruleset(ruleset_path), _as_of(None)
-    items = [{"id": r.ID, "clause": r.CLAUSE, "strength": ruleset.strength(r, today), "title": r.TITLE[lang]}
+def rules_list(ruleset_path: str | None, as_of: Any, fmt: str, lang: str) -> None:
+    """Every rule: ID, guidance item, strength (ruleset data, on --as-of) and what it requires."""
+    ruleset, on = _load_ruleset(ruleset_path), _as_of(as_of)
+    items = [{"id": r.ID, "clause": r.CLAUSE, "strength": ruleset.strength(r, on), "title": r.TITLE[lang]}
              for r in ruleset.rules()]
     if fmt == "json":
         _emit_json(items)
@@ -578,16 +580,21 @@ def rules_show(rule_id: str, ruleset_path: str | None, as_of: Any, fmt: str) -> 
     """One rule: title, guidance item, strength, parameters with citations and dates, and examples."""
     import inspect
 
+    from . import rules as registry
+
     ruleset = _load_ruleset(ruleset_path)
-    known = {r.ID: r for r in ruleset.rules()}
-    rule = known.get(rule_id.upper())
-    if rule is None:
-        raise DomainError(f"unknown rule {rule_id!r}; `inclusive-check rules list` shows them")
+    try:
+        rule = registry.get(rule_id.upper())
+    except registry.UnknownRule as exc:
+        raise DomainError(str(exc)) from None
+    if rule not in ruleset.rules():
+        raise DomainError(f"rule {rule.ID} is not in the ruleset {ruleset.id} {ruleset.version}")
     entry = ruleset.entry(rule.ID)
+    policy = {"strength": entry.strength, "severity": entry.severity, "deactivated": entry.deactivated}
     params = {name: {"citation": p.citation, "interpretation": p.interpretation, "note": p.note,
                      "values": [{"from": v.start.isoformat(), "until": v.until.isoformat() if v.until else None,
                                  "value": v.value} for v in p.values]}
-              for name, p in {"in_force": entry.in_force, **({"strength": entry.strength} if entry.strength else {}),
+              for name, p in {"in_force": entry.in_force, **{k: v for k, v in policy.items() if v is not None},
                               **entry.params}.items()}
     doc = inspect.cleandoc(rule.__doc__ or "")
     strength = ruleset.strength(rule, _as_of(as_of))

@@ -5,6 +5,10 @@ covers that node and everything under it, never a neighbour such as /products/10
 and a period, with the reason, the approver, the supervisor's reference and an inclusive expiry
 date judged at ``--as-of``. In a run, a failing finding it covers becomes ``waived``; an expired one
 leaves the failure standing and adds a warning; one that covers nothing is ``unused``.
+
+A rule's strength is ruleset data: a dispensation may name a rule the ruleset reads as principle on some
+date, and waives only the failures filed under that strength. A dispensation that names a retired rule ID
+(``rules.ALIASES``) applies to the rule under its current ID.
 """
 
 from __future__ import annotations
@@ -20,11 +24,12 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from sqlalchemy import Connection, Engine, func, insert, or_, select, update
 
-from .rules import ALL_RULES
+from . import rules
 from .store import tables as t
 
 if TYPE_CHECKING:  # loaded at run time only where a file is parsed
     from .contract.load import Problem
+    from .ruleset import Ruleset
 
 _NO_NUL = r"^[^\u0000]*$"  # PostgreSQL text cannot hold U+0000
 # Every length limit is the stored column's (store/tables.py Dispensation), so the database is never first to say no.
@@ -92,7 +97,17 @@ class Dispensation:
         return hashlib.sha256(json.dumps(self.as_dict(), sort_keys=True).encode()).hexdigest()
 
 
-def parse_dispensations(text: str, source: str) -> list[Dispensation]:
+def _dispensable(ruleset: Ruleset | None) -> dict[str, set[str]]:
+    """Each rule of the ruleset (default: the packaged one) and the strengths the ruleset gives it on any date."""
+    from .ruleset import load_ruleset
+
+    ruleset = ruleset if ruleset is not None else load_ruleset()
+    return {rule_id: {str(v.value) for v in entry.strength.values} for rule_id, entry in ruleset.data.rules.items()}
+
+
+def parse_dispensations(text: str, source: str, ruleset: Ruleset | None = None) -> list[Dispensation]:
+    """Validate dispensations against their schema and ``ruleset`` (default: the packaged one): each names a
+    known rule that the ruleset reads as principle (原则上)."""
     import jsonschema
 
     from .contract.load import Problem, YamlLoader, locate_messages  # the contract's models load only here
@@ -109,36 +124,40 @@ def parse_dispensations(text: str, source: str) -> list[Dispensation]:
     for error in validator.iter_errors(data):
         messages.append(("".join(f"/{p}" for p in error.absolute_path), error.message))
     if not messages:
-        strengths = {r.ID: r.STRENGTH for r in ALL_RULES}
+        strengths = _dispensable(ruleset)
         seen: dict[str, int] = {}
         for i, item in enumerate(data["dispensations"]):
-            strength = strengths.get(item["rule"])
-            if strength is None:
-                messages.append((f"/dispensations/{i}/rule", f"unknown rule {item['rule']!r}"))
-            elif strength != "principle":
+            try:
+                rule_id = rules.get(item["rule"]).ID
+            except rules.UnknownRule as exc:
+                messages.append((f"/dispensations/{i}/rule", str(exc)))
+                rule_id = None
+            if rule_id is not None and rule_id not in strengths:
+                messages.append((f"/dispensations/{i}/rule", f"{rule_id} is not in the ruleset"))
+            elif rule_id is not None and "principle" not in strengths[rule_id]:
                 messages.append((f"/dispensations/{i}/rule",
-                                 f"{item['rule']} is a {strength} rule; only principle (原则上) rules can be "
-                                 "dispensed"))
+                                 f"{item['rule']} is a {' and '.join(sorted(strengths[rule_id]))} rule; only principle "
+                                 "(原则上) rules can be dispensed"))
             if item["id"] in seen:
                 messages.append((f"/dispensations/{i}/id", f"id {item['id']} already used by /dispensations/"
                                                            f"{seen[item['id']]}"))
             seen.setdefault(item["id"], i)
     if messages:
         raise DispensationError(locate_messages(source, text, True, messages))
-    return [Dispensation(id=d["id"], rule=d["rule"], insurer=d["insurer"], reason=d["reason"],
+    return [Dispensation(id=d["id"], rule=rules.canonical(d["rule"]), insurer=d["insurer"], reason=d["reason"],
                          approved_by=d["approved_by"], reference=d["reference"],
                          expires=date.fromisoformat(d["expires"]), subject=d.get("subject") or None,
                          period=d.get("period") or None) for d in data["dispensations"]]
 
 
-def load_dispensations(path: Path) -> list[Dispensation]:
+def load_dispensations(path: Path, ruleset: Ruleset | None = None) -> list[Dispensation]:
     from .contract.load import Problem
 
     try:
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DispensationError([Problem(str(path), "", f"cannot read the file: {exc}")]) from None
-    return parse_dispensations(text, str(path))
+    return parse_dispensations(text, str(path), ruleset)
 
 
 @dataclass(frozen=True)
@@ -153,7 +172,9 @@ class DispensationSet:
             insurer_docs = select(s.id).join(t.insurers, i.id == s.insurer_id).where(i.code == d.insurer)
             if d.period:
                 insurer_docs = insurer_docs.where(s.period == d.period)
-            scope = [f.run_id == run_id, f.rule_id == d.rule, f.status == "fail", f.submission_id.in_(insurer_docs)]
+            # Only failures filed under the principle strength: the ruleset may change a rule's strength from a date.
+            scope = [f.run_id == run_id, f.rule_id == d.rule, f.status == "fail", f.strength == "principle",
+                     f.submission_id.in_(insurer_docs)]
             if d.subject:
                 scope.append(or_(f.subject == d.subject, f.subject.like(_like_prefix(d.subject), escape="\\")))
             covered = int(conn.execute(select(func.count()).select_from(t.findings).where(*scope)).scalar_one())
@@ -224,8 +245,9 @@ def stored_dispensations(engine: Engine) -> DispensationSet | None:
     if not rows:
         return None
     return DispensationSet(tuple(Dispensation(
-        id=r.dispensation_id, rule=r.rule_id, insurer=r.insurer_code, reason=r.reason, approved_by=r.approved_by,
-        reference=r.reference, expires=r.expires, subject=r.subject, period=r.period) for r in rows))
+        id=r.dispensation_id, rule=rules.canonical(r.rule_id), insurer=r.insurer_code, reason=r.reason,
+        approved_by=r.approved_by, reference=r.reference, expires=r.expires, subject=r.subject, period=r.period)
+        for r in rows))
 
 
 def run_dispensations(conn: Connection, run_id: int, as_of: date, warn_days: int) -> list[dict[str, Any]]:

@@ -16,21 +16,12 @@ from sqlalchemy import Connection, Engine, Select, case, insert, literal, null, 
 
 from . import __version__
 from .rules.base import STATUSES, RuleModule, Scope, Verdict
-from .ruleset import Ruleset
+from .ruleset import Ruleset, Segment
 from .store import tables as t
 from .store.db import fault_message, writing
 
-# Severity is policy, not a property of a rule: what a status of a rule of a given strength means.
-SEVERITY: dict[tuple[str, str], str] = {
-    ("fail", "mandatory"): "error",
-    ("fail", "principle"): "error",
-    ("fail", "flag"): "warning",
-    ("fail", "encouraged"): "info",
-    ("indeterminate", "mandatory"): "error",
-    ("indeterminate", "principle"): "error",  # missing evidence (no comparator, no weight) cannot show compliance
-    ("indeterminate", "flag"): "warning",
-    ("indeterminate", "encouraged"): "info",
-}
+# The order of severities (for --fail-on). Which severity a finding has is policy: the ruleset's severity
+# table and rules' overrides, bound per segment (ruleset.Ruleset.severities).
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 _BATCH = 20_000
 
@@ -45,10 +36,6 @@ class RuleCrash(Exception):
 
 class NothingToCheck(Exception):
     """The selection matched no stored document: the run is rolled back, so that no empty run is stored."""
-
-
-def severity(status: str, strength: str) -> str:
-    return SEVERITY.get((status, strength), "info")
 
 
 @dataclass(frozen=True)
@@ -121,18 +108,16 @@ _QUOTED = ", ".join(f'"{c}"' for c in FINDING_COLUMNS)
 _FINDINGS_SQL = f"INSERT INTO {t.findings.name} ({_QUOTED}) VALUES ({', '.join('?' * len(FINDING_COLUMNS))})"
 
 
-def _finding_rows(run_id: int, rule: RuleModule, strength: str, verdicts: Iterable[Verdict],
+def _finding_rows(run_id: int, rule: RuleModule, segment: Segment, verdicts: Iterable[Verdict],
                   native: bool = False) -> Iterator[tuple[Any, ...]]:
     """One tuple per verdict, in FINDING_COLUMNS order (``native``: the margin as the float SQLite stores)."""
-    rule_id, clause = rule.ID, rule.CLAUSE
-    severities = {status: severity(status, strength) for status in STATUSES}
+    rule_id, clause, strength, severities = rule.ID, rule.CLAUSE, segment.strength, segment.severities
     for v in verdicts:
         margin: Any = v.margin
         if native and margin is not None:
             margin = float(margin)
-        yield (run_id, v.submission_id, rule_id, clause, strength,
-               severities.get(v.status) or severity(v.status, strength), v.status, v.subject, v.key,
-               v.expected[:500], v.actual[:500], margin, None)
+        yield (run_id, v.submission_id, rule_id, clause, strength, severities.get(v.status, "info"), v.status,
+               v.subject, v.key, v.expected[:500], v.actual[:500], margin, None)
 
 
 def _insert_batched(conn: Connection, rows: Iterator[tuple[Any, ...]], native: bool = False) -> int:
@@ -155,7 +140,8 @@ def _write_findings(conn: Connection, batch: list[tuple[Any, ...]], native: bool
         conn.execute(insert(t.findings), [dict(zip(FINDING_COLUMNS, row, strict=True)) for row in batch])
 
 
-def _insert_from_select(conn: Connection, run_id: int, rule: RuleModule, strength: str, query: Select[Any]) -> int:
+def _insert_from_select(conn: Connection, run_id: int, rule: RuleModule, segment: Segment,
+                        query: Select[Any]) -> int:
     """Findings written by the database alone: ``INSERT INTO findings ... SELECT`` over a rule's query.
 
     A rule's ``evaluate`` may return a SELECT instead of verdicts (see ``rules.base``): its labelled columns
@@ -165,8 +151,9 @@ def _insert_from_select(conn: Connection, run_id: int, rule: RuleModule, strengt
     every text of a market's findings).
     """
     q = query.subquery()
-    severities = case({s: severity(s, strength) for s in STATUSES}, value=q.c.status, else_="info")
-    rows = (select(literal(run_id), q.c.submission_id, literal(rule.ID), literal(rule.CLAUSE), literal(strength),
+    severities = case({s: segment.severities.get(s, "info") for s in STATUSES}, value=q.c.status, else_="info")
+    rows = (select(literal(run_id), q.c.submission_id, literal(rule.ID), literal(rule.CLAUSE),
+                   literal(segment.strength),
                    severities, q.c.status, q.c.subject, q.c.key, q.c.expected, q.c.actual, q.c.margin, null())
             .order_by(q.c.submission_id, q.c.ordinal))
     return int(conn.execute(insert(t.findings).from_select(list(FINDING_COLUMNS), rows)).rowcount)
@@ -181,10 +168,9 @@ def evaluate_rules(conn: Connection, run_id: int, ruleset: Ruleset, rules: Seque
                 verdicts = (rule.evaluate(conn, scope, segment.params) if segment.params is not None
                             else _not_applicable(conn, scope, rule, segment.reason))
                 if isinstance(verdicts, Select):
-                    total += _insert_from_select(conn, run_id, rule, segment.strength, verdicts)
+                    total += _insert_from_select(conn, run_id, rule, segment, verdicts)
                 else:
-                    total += _insert_batched(conn, _finding_rows(run_id, rule, segment.strength, verdicts, native),
-                                             native)
+                    total += _insert_batched(conn, _finding_rows(run_id, rule, segment, verdicts, native), native)
             except RuleCrash:
                 raise
             except Exception as exc:  # a crashing rule is a bug: name it, never swallow it

@@ -33,25 +33,34 @@ import yaml
 from pydantic import ValidationError
 from sqlalchemy import Connection, and_, case, func, null, select
 
+from . import rules
 from .dispensations import run_dispensations
-from .rules import ALL_RULES
 from .rules.base import STATUSES, RuleModule, number
-from .ruleset import RuleEntry, Ruleset, RulesetError, RulesetFile, load_ruleset_text
+from .ruleset import RuleEntry, Ruleset, RulesetError, RulesetFile, load_stored_ruleset, with_legacy_policy
 from .store import tables as t
 from .store.queries import insurer_names_as_filed
 from .wording import localize
 
 RESULTS_SCHEMA = "inclusive-check/results/1"
-RULES: dict[str, RuleModule] = {r.ID: r for r in ALL_RULES}
+
+
+def known_rule(rule_id: str) -> RuleModule | None:
+    """The rule of a stored finding (a retired ID resolves to its successor); None for a rule this version
+    no longer has, whose stored findings still render, with their ID for a title."""
+    try:
+        return rules.get(rule_id)
+    except rules.UnknownRule:
+        return None
 
 
 def fingerprint(insurer: str, kind: str, document_key: str, rule_id: str, subject: str, key: str) -> str:
     """Stable identity of a finding across runs: who, which document, which rule, which subject.
 
+    The rule is named by its current ID (``rules.ALIASES``), so that a renamed rule's findings keep theirs.
     Pass ``subject`` through ``stable_subject`` first, so that a product keeps its identity when the
     products before it in the list change.
     """
-    text = "\x1f".join([insurer, kind, document_key, rule_id, subject, key])
+    text = "\x1f".join([insurer, kind, document_key, rules.canonical(rule_id), subject, key])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
@@ -68,7 +77,7 @@ def stable_subject(subject: str, pointer: str | None, code: str | None) -> str:
 def message(rule_id: str, status: str, finding: dict[str, Any], lang: str) -> str:
     """The rule's message for a finding in ``lang``, with its evidence in that language, and a note when the
     verdict rests on parameters that are readings of ours (``interpretation: true`` in the ruleset)."""
-    rule = RULES.get(rule_id)
+    rule = known_rule(rule_id)
     templates = rule.MESSAGES if rule else {}
     template = templates.get(status) or templates.get("fail") or {"en": "{actual}", "zh": "{actual}"}
     evidence = finding["evidence"][lang]
@@ -92,7 +101,7 @@ def _localized(text: str, lang: str) -> str:
 @lru_cache(maxsize=8)
 def _ruleset(text: str) -> Ruleset | None:
     try:
-        return load_ruleset_text(text, "stored run", allow_partial=True)  # its run said so, if partial
+        return load_stored_ruleset(text, "stored run")
     except RulesetError:
         return _rules_only(text)
 
@@ -101,11 +110,11 @@ def _rules_only(text: str) -> Ruleset | None:
     """The rules of a stored ruleset that no longer loads whole (e.g. one stored before its ``scoring`` section
     was dated and banded): its findings keep their parameters and citations; its scoring is left out (None)."""
     try:
-        raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        rules = {rule_id: RuleEntry.model_validate(entry) for rule_id, entry in raw["rules"].items()}
+        raw = with_legacy_policy(yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+        entries = {rule_id: RuleEntry.model_validate(entry) for rule_id, entry in raw["rules"].items()}
     except (yaml.YAMLError, ValidationError, TypeError, KeyError, AttributeError):
         return None
-    fields: dict[str, Any] = {"id": str(raw.get("id")), "version": str(raw.get("version")), "rules": rules}
+    fields: dict[str, Any] = {"id": str(raw.get("id")), "version": str(raw.get("version")), "rules": entries}
     data = RulesetFile.model_construct(**fields)  # no scoring: _scoring() reports None
     return Ruleset(data, text, hashlib.sha256(text.encode("utf-8")).hexdigest())
 
@@ -181,13 +190,13 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
             "expected": finding.expected, "actual": finding.actual, "margin": _margin(finding.margin),
             "dispensation": finding.dispensation_id,
         }
-        rule = RULES.get(finding.rule_id)
+        rule = known_rule(finding.rule_id)
         item["title"] = rule.TITLE if rule else {"en": finding.rule_id, "zh": finding.rule_id}
         bound = date.fromisoformat(sub["binding_date"])
         cache_key = (finding.rule_id, bound)
         if cache_key not in params_cache:
             params_cache[cache_key] = (ruleset.parameters_at(rule, bound) if ruleset and rule
-                                       and finding.rule_id in ruleset.data.rules else {})
+                                       and rule.ID in ruleset.data.rules else {})
         item["parameters"] = params_cache[cache_key]
         item["evidence"] = {lang: {"expected": _localized(finding.expected, lang),
                                    "actual": _localized(finding.actual, lang)} for lang in ("en", "zh")}
