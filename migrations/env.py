@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from inclusive_check.store.tables import Base
+from inclusive_check.store.tables import metadata
 
 config = context.config
 connection = config.attributes.get("connection")
@@ -12,11 +12,11 @@ if connection is None:  # pragma: no cover - plain `alembic` CLI use
     from inclusive_check.store.db import make_engine
 
     with make_engine().connect() as connection:
-        context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+        context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
 else:
-    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True,
+    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
                       compare_type=True)
     with context.begin_transaction():
         context.run_migrations()

@@ -25,9 +25,9 @@ ITEM = schema()["properties"]["dispensations"]["items"]["properties"]
 def test_every_limited_column_has_its_limit_in_the_schema() -> None:
     columns = {"rule": "rule_id", "subject": "subject", "approved_by": "approved_by", "reference": "reference"}
     for field, column in columns.items():
-        assert ITEM[field]["maxLength"] == getattr(t.Dispensation, column).type.length, field
-    assert "{0,79}" in ITEM["id"]["pattern"] and t.Dispensation.dispensation_id.type.length == 80
-    assert "{1,39}" in ITEM["insurer"]["pattern"] and t.Dispensation.insurer_code.type.length == 40
+        assert ITEM[field]["maxLength"] == t.dispensations.c[column].type.length, field
+    assert "{0,79}" in ITEM["id"]["pattern"] and t.dispensations.c.dispensation_id.type.length == 80
+    assert "{1,39}" in ITEM["insurer"]["pattern"] and t.dispensations.c.insurer_code.type.length == 40
 
 
 @pytest.mark.parametrize(("old", "new", "pointer"), [
@@ -47,4 +47,4 @@ def test_overlong_or_nul_text_is_invalid_input_on_both_backends(store: Any, db_u
     assert re.search(rf"^{re.escape(str(path))}:\d+:\d+: {pointer}: ", result.output, re.MULTILINE), result.output
     assert "Traceback" not in result.output
     with store.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(t.Dispensation.__table__)).scalar_one() == 0
+        assert conn.execute(select(func.count()).select_from(t.dispensations)).scalar_one() == 0

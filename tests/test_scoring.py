@@ -236,7 +236,7 @@ def test_migration_0005_not_scored_rows_down_and_up(db_url: str) -> None:
     upgrade(engine)
     ruleset = _ruleset({"/scoring/from": date(2020, 1, 1)})
     _results(engine, _doc(_period_2023()), ruleset)
-    query = select(t.Score.compliance).order_by(t.Score.id)
+    query = select(t.scores.c.compliance).order_by(t.scores.c.id)
     with engine.connect() as conn:
         assert list(conn.execute(query).scalars()) == [None]
     # 0004 had no "not scored": downgrading writes the old meaning (100) so that NOT NULL can return
@@ -260,9 +260,9 @@ def test_a_run_scored_before_rules_were_weighted_still_renders(store: Any) -> No
                      "indicators": None}
     _results(store, _doc({"/insurer/name": "Old run"}))
     with store.begin() as conn:
-        run_id = conn.execute(select(func.max(t.Run.id))).scalar_one()
-        conn.execute(update(t.Run).where(t.Run.id == run_id).values(ruleset_text=old_text))
-        conn.execute(update(t.Score).where(t.Score.run_id == run_id).values(
+        run_id = conn.execute(select(func.max(t.runs.c.id))).scalar_one()
+        conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(ruleset_text=old_text))
+        conn.execute(update(t.scores).where(t.scores.c.run_id == run_id).values(
             breakdown=json.dumps(old_breakdown), variety=None, coverage=None, protection=None, service=None))
     with store.connect() as conn:
         results = run_results(conn, run_id)

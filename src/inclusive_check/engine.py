@@ -72,7 +72,7 @@ def _now() -> datetime:
 
 def _select_scope(conn: Connection, run_id: int, selection: Selection) -> None:
     """Record what the run checks: the latest revision of each selected document, with its insurer context."""
-    s, c = t.Submission, t.Submission.__table__.alias("context")
+    s, c = t.submissions.c, t.submissions.alias("context")
     context = (
         select(c.c.id)
         .where(c.c.insurer_id == s.insurer_id, c.c.kind == "submission", c.c.is_latest.is_(True))
@@ -88,10 +88,10 @@ def _select_scope(conn: Connection, run_id: int, selection: Selection) -> None:
     else:
         chosen = chosen.where(s.is_latest.is_(True))
     if selection.insurer:
-        chosen = chosen.join(t.Insurer, t.Insurer.id == s.insurer_id).where(t.Insurer.code == selection.insurer)
+        chosen = chosen.join(t.insurers, t.insurers.c.id == s.insurer_id).where(t.insurers.c.code == selection.insurer)
     if selection.period:
         chosen = chosen.where(s.period == selection.period)
-    conn.execute(insert(t.RunSubmission).from_select(
+    conn.execute(insert(t.run_submissions).from_select(
         ["run_id", "submission_id", "context_submission_id", "binding_date", "warnings"], chosen))
 
 
@@ -99,19 +99,19 @@ def _flag_stale(conn: Connection, run_id: int, ruleset: Ruleset) -> None:
     """Warnings of every document of the run: a partial ruleset (all of them), a ruleset maybe out of date."""
     partial = [ruleset.partial_warning] if ruleset.partial_warning else []
     if partial:
-        conn.execute(update(t.RunSubmission).where(t.RunSubmission.run_id == run_id)
+        conn.execute(update(t.run_submissions).where(t.run_submissions.c.run_id == run_id)
                      .values(warnings=json.dumps(partial)))
     reviewed = ruleset.data.reviewed_to
     warning = json.dumps([*partial, f"ruleset {ruleset.id} {ruleset.version} was last reviewed against the law up "
                                     f"to {reviewed}; this period ends later, so the ruleset may be out of date"])
-    conn.execute(update(t.RunSubmission)
-                 .where(t.RunSubmission.run_id == run_id, t.RunSubmission.binding_date > reviewed)
+    conn.execute(update(t.run_submissions)
+                 .where(t.run_submissions.c.run_id == run_id, t.run_submissions.c.binding_date > reviewed)
                  .values(warnings=warning))
 
 
 def _not_applicable(conn: Connection, scope: Scope, rule: RuleModule, reason: str) -> Iterator[Verdict]:
-    rs, s = t.RunSubmission, t.Submission
-    query = (select(rs.submission_id, rs.binding_date).join(s, s.id == rs.submission_id)
+    rs, s = t.run_submissions.c, t.submissions.c
+    query = (select(rs.submission_id, rs.binding_date).join(t.submissions, s.id == rs.submission_id)
              .where(scope.where(), s.kind.in_(rule.KINDS)).order_by(rs.submission_id))
     for sid, on in conn.execute(query):
         yield Verdict(sid, "", "not_applicable", "a provision in force", reason.format(on=on))
@@ -122,7 +122,7 @@ FINDING_COLUMNS = ("run_id", "submission_id", "rule_id", "clause", "strength", "
 # SQLite: rows go straight to the driver, as the values SQLAlchemy's bind processors would give it (the
 # margin as a float); elsewhere through SQLAlchemy's insert, which batches them for the driver.
 _QUOTED = ", ".join(f'"{c}"' for c in FINDING_COLUMNS)
-_FINDINGS_SQL = f"INSERT INTO {t.Finding.__tablename__} ({_QUOTED}) VALUES ({', '.join('?' * len(FINDING_COLUMNS))})"
+_FINDINGS_SQL = f"INSERT INTO {t.findings.name} ({_QUOTED}) VALUES ({', '.join('?' * len(FINDING_COLUMNS))})"
 
 
 def _finding_rows(run_id: int, rule: RuleModule, strength: str, verdicts: Iterable[Verdict],
@@ -157,7 +157,7 @@ def _write_findings(conn: Connection, batch: list[tuple[Any, ...]], native: bool
     if native:
         conn.exec_driver_sql(_FINDINGS_SQL, batch)
     else:
-        conn.execute(insert(t.Finding), [dict(zip(FINDING_COLUMNS, row, strict=True)) for row in batch])
+        conn.execute(insert(t.findings), [dict(zip(FINDING_COLUMNS, row, strict=True)) for row in batch])
 
 
 def _insert_from_select(conn: Connection, run_id: int, rule: RuleModule, strength: str, query: Select[Any]) -> int:
@@ -174,7 +174,7 @@ def _insert_from_select(conn: Connection, run_id: int, rule: RuleModule, strengt
     rows = (select(literal(run_id), q.c.submission_id, literal(rule.ID), literal(rule.CLAUSE), literal(strength),
                    severities, q.c.status, q.c.subject, q.c.key, q.c.expected, q.c.actual, q.c.margin, null())
             .order_by(q.c.submission_id, q.c.ordinal))
-    return int(conn.execute(insert(t.Finding).from_select(list(FINDING_COLUMNS), rows)).rowcount)
+    return int(conn.execute(insert(t.findings).from_select(list(FINDING_COLUMNS), rows)).rowcount)
 
 
 def evaluate_rules(conn: Connection, run_id: int, ruleset: Ruleset, rules: Sequence[RuleModule]) -> int:
@@ -206,16 +206,16 @@ def apply_dispensations(conn: Connection, run_id: int, as_of: date, dispensation
     one) at its subject or under it. Expiry is inclusive, judged at ``as_of``: an expired one leaves the
     failures standing and warns on each document they are in; one that covers nothing is ``unused``.
     """
-    f, s, i, rs = t.Finding, t.Submission, t.Insurer, t.RunSubmission
+    f, s, i, rs = t.findings.c, t.submissions.c, t.insurers.c, t.run_submissions.c
     rows = []
     for d in dispensations:
-        insurer_docs = select(s.id).join(i, i.id == s.insurer_id).where(i.code == d.insurer)
+        insurer_docs = select(s.id).join(t.insurers, i.id == s.insurer_id).where(i.code == d.insurer)
         if d.period:
             insurer_docs = insurer_docs.where(s.period == d.period)
         scope = [f.run_id == run_id, f.rule_id == d.rule, f.status == "fail", f.submission_id.in_(insurer_docs)]
         if d.subject:
             scope.append(or_(f.subject == d.subject, f.subject.like(_like_prefix(d.subject), escape="\\")))
-        covered = int(conn.execute(select(func.count()).select_from(f).where(*scope)).scalar_one())
+        covered = int(conn.execute(select(func.count()).select_from(t.findings).where(*scope)).scalar_one())
         expired = d.expires < as_of
         if expired:
             status = "expired"
@@ -226,17 +226,17 @@ def apply_dispensations(conn: Connection, run_id: int, as_of: date, dispensation
                 for (sid,) in conn.execute(affected).all():
                     current = conn.execute(select(rs.warnings).where(rs.run_id == run_id,
                                                                      rs.submission_id == sid)).scalar_one()
-                    conn.execute(update(rs).where(rs.run_id == run_id, rs.submission_id == sid)
+                    conn.execute(update(t.run_submissions).where(rs.run_id == run_id, rs.submission_id == sid)
                                  .values(warnings=json.dumps([*json.loads(current), warning], ensure_ascii=False)))
         elif covered:
             status = "applied"
-            conn.execute(update(f).where(*scope).values(status="waived", dispensation_id=d.id))
+            conn.execute(update(t.findings).where(*scope).values(status="waived", dispensation_id=d.id))
         else:
             status = "unused"
         rows.append({"run_id": run_id, "dispensation_id": d.id, "status": status, "covered": covered,
                      "expires": d.expires, "record": json.dumps(d.as_dict(), ensure_ascii=False)})
     if rows:
-        conn.execute(insert(t.RunDispensation), rows)
+        conn.execute(insert(t.run_dispensations), rows)
 
 
 def _like_prefix(subject: str) -> str:
@@ -255,18 +255,19 @@ def execute_run(engine: Engine, ruleset: Ruleset, selection: Selection, as_of: d
     from .scoring import score_run
 
     with writing(engine).begin() as conn:
-        run_id = int(conn.execute(insert(t.Run).values(
+        run_id = int(conn.execute(insert(t.runs).values(
             ruleset_id=ruleset.id, ruleset_version=ruleset.version, ruleset_sha256=ruleset.sha256,
             ruleset_text=ruleset.text, tool_version=__version__, as_of=as_of, started_at=_now(),
             selection=selection.as_json(),
-        ).returning(t.Run.id)).scalar_one())
+        ).returning(t.runs.c.id)).scalar_one())
         _select_scope(conn, run_id, selection)
-        if conn.execute(select(t.RunSubmission.id).where(t.RunSubmission.run_id == run_id).limit(1)).first() is None:
+        rs = t.run_submissions.c
+        if conn.execute(select(rs.id).where(rs.run_id == run_id).limit(1)).first() is None:
             raise NothingToCheck(selection.as_json())
         _flag_stale(conn, run_id, ruleset)
         evaluate_rules(conn, run_id, ruleset, ruleset.rules())
         apply_dispensations(conn, run_id, as_of, dispensations)
         score_run(conn, run_id, ruleset)
-        conn.execute(update(t.Run).where(t.Run.id == run_id).values(finished_at=_now()))
+        conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(finished_at=_now()))
     return run_id
 

@@ -133,15 +133,15 @@ def _product_pointer(dialect: str, subject: Any) -> Any:
 
 def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, status: str | None = None,
                 include_passes: bool = True, expiry_warning_days: int = 90) -> dict[str, Any]:
-    run = conn.execute(select(t.Run.__table__).where(t.Run.id == run_id)).first()
+    run = conn.execute(select(t.runs).where(t.runs.c.id == run_id)).first()
     if run is None:
         raise LookupError(f"no run {run_id}")
     ruleset = _ruleset(run.ruleset_text)
-    s, rs, i = t.Submission, t.RunSubmission, t.Insurer
+    s, rs, i = t.submissions.c, t.run_submissions.c, t.insurers.c
     subs = select(s.id, s.insurer_id, s.kind, s.period, s.document_key, s.revision, s.source, s.sha256, i.code,
                   i.name,
                   rs.binding_date, rs.warnings, rs.context_submission_id).join(
-        rs, rs.submission_id == s.id).join(i, i.id == s.insurer_id).where(rs.run_id == run_id)
+        t.run_submissions, rs.submission_id == s.id).join(t.insurers, i.id == s.insurer_id).where(rs.run_id == run_id)
     if insurer:
         subs = subs.where(i.code == insurer)
     out_subs: dict[int, dict[str, Any]] = {}
@@ -158,11 +158,11 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
             "context_submission_id": row.context_submission_id, "warnings": json.loads(row.warnings),
             "score": None, "findings": [],
         }
-    f, p = t.Finding, t.Product
+    f, p = t.findings.c, t.products.c
     # Each finding with the code of the dedicated product it names, looked up by the (submission, pointer) key.
     pointer = _product_pointer(conn.dialect.name, f.subject)
-    query = (select(f.__table__, pointer.label("product_pointer"), p.code.label("product_code"))
-             .outerjoin(p, and_(p.submission_id == f.submission_id, p.pointer == pointer,
+    query = (select(t.findings, pointer.label("product_pointer"), p.code.label("product_code"))
+             .outerjoin(t.products, and_(p.submission_id == f.submission_id, p.pointer == pointer,
                                 p.dedicated_inclusive.is_(True)))
              .where(f.run_id == run_id).order_by(f.submission_id, f.id))
     if status:
@@ -195,7 +195,7 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
         item["fingerprint"] = fingerprint(sub["insurer"]["code"], sub["kind"], sub["document_key"], finding.rule_id,
                                           stable, finding.key)
         sub["findings"].append(item)
-    for score in conn.execute(select(t.Score.__table__).where(t.Score.run_id == run_id)):
+    for score in conn.execute(select(t.scores).where(t.scores.c.run_id == run_id)):
         if score.submission_id in out_subs:
             breakdown = json.loads(score.breakdown)
             comp = breakdown.get("compliance") or {}
@@ -240,9 +240,9 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
 def _run_dispensations(conn: Connection, run_id: int, as_of: date, warn_days: int) -> list[dict[str, Any]]:
     """Every dispensation the run considered, as it was applied, with its days to expiry from ``as_of``
     (``expiring_soon``: within ``warn_days``)."""
-    rd = t.RunDispensation
+    rd = t.run_dispensations.c
     out = []
-    for r in conn.execute(select(rd.__table__).where(rd.run_id == run_id).order_by(rd.id)):
+    for r in conn.execute(select(t.run_dispensations).where(rd.run_id == run_id).order_by(rd.id)):
         record = json.loads(r.record)
         days = (r.expires - as_of).days
         out.append({**record, "status": r.status, "covered": r.covered, "expires_in_days": days,

@@ -112,7 +112,7 @@ def method(ruleset: Ruleset) -> dict[str, Any]:
 def _rule_counts(conn: Connection, run_id: int) -> tuple[dict[int, dict[str, dict[str, int]]], dict[str, str]]:
     """submission -> rule -> status -> count, over the counted statuses; and each rule's strength as the run
     stored it (the ruleset may state a rule's strength)."""
-    f = t.Finding
+    f = t.findings.c
     query = (
         select(f.submission_id, f.rule_id, f.strength, f.status, func.count())
         .where(f.run_id == run_id, f.status.in_(COUNTED))
@@ -209,13 +209,13 @@ def compliance(rules: dict[str, dict[str, int]], scoring: Scoring, binding_date:
 
 def _indicators(conn: Connection, run_id: int, ind: Indicators, rounding: Rounding) -> dict[int, dict[str, Any]]:
     """Item 18's four indicators from each submission's portfolio sums (stored at ingest)."""
-    rs, s = t.RunSubmission, t.Submission
+    rs, s = t.run_submissions.c, t.submissions.c
     sums = (select(s.id.label("submission_id"), s.inclusive_lines, s.inclusive_groups,
                    s.inclusive_insured_persons.label("insured"), s.inclusive_premium_cny.label("incl_premium"),
                    s.inclusive_claims_paid_cny.label("claims_paid"), s.premium_cny.label("premium"),
                    s.inclusive_settlement_days_x_claims.label("days_x_claims"),
                    s.inclusive_claims_settled.label("claims_settled"), s.complaints, s.online_claims)
-            .join(rs, rs.submission_id == s.id).where(rs.run_id == run_id, s.kind == "submission"))
+            .join(t.run_submissions, rs.submission_id == s.id).where(rs.run_id == run_id, s.kind == "submission"))
 
     def rnd(value: Fraction | Decimal | int) -> Decimal:
         return quantize(value, rounding)
@@ -264,7 +264,7 @@ def score_run(conn: Connection, run_id: int, ruleset: Ruleset) -> None:
     counts, strengths = _rule_counts(conn, run_id)
     indicators = _indicators(conn, run_id, scoring.indicators, scoring.rounding)
     how = method(ruleset)
-    rs = t.RunSubmission
+    rs = t.run_submissions.c
     rows = []
     for sid, binding_date in conn.execute(select(rs.submission_id, rs.binding_date).where(rs.run_id == run_id)):
         c = compliance(counts.get(sid, {}), scoring, binding_date, strengths)
@@ -279,4 +279,4 @@ def score_run(conn: Connection, run_id: int, ruleset: Ruleset) -> None:
             "breakdown": json.dumps(breakdown, ensure_ascii=False),
         })
     if rows:
-        conn.execute(insert(t.Score), rows)
+        conn.execute(insert(t.scores), rows)

@@ -132,7 +132,7 @@ def _findings_in(store: Any) -> int:
     from inclusive_check.store import tables as t
 
     with store.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(t.Finding)).scalar_one())
+        return int(conn.execute(select(func.count()).select_from(t.findings)).scalar_one())
 
 
 def test_html_report_renders_in_headless_chromium(store: Any, tmp_path: Path, chromium: str) -> None:

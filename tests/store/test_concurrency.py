@@ -57,7 +57,7 @@ def test_concurrent_ingests_of_one_document_number_every_revision_once(db_url: s
     outcomes = _racers([["--db", db_url, "ingest", str(f), "--format", "json"] for f in folders])
     assert [code for code, _ in outcomes] == [0] * PROCESSES, outcomes
     engine = open_store(db_url)
-    s = t.Submission
+    s = t.submissions.c
     with engine.connect() as conn:
         rows = conn.execute(select(s.revision, s.is_latest).order_by(s.revision)).all()
     engine.dispose()
@@ -86,7 +86,7 @@ def test_concurrent_dispensation_imports_keep_every_version(db_url: str, tmp_pat
     outcomes = _racers([["--db", db_url, "dispensations", "import", str(f)] for f in files])
     assert [code for code, _ in outcomes] == [0] * PROCESSES, outcomes
     engine = open_store(db_url)
-    d = t.Dispensation
+    d = t.dispensations.c
     with engine.connect() as conn:
         rows = conn.execute(select(d.version, d.is_current, d.reason).order_by(d.version)).all()
     engine.dispose()

@@ -251,7 +251,7 @@ def test_connection_terminated_mid_run_is_exit_4_not_a_rule_crash(pg_store: Any,
     result = _cli(url, "run")
     _plain(result, 4, "PostgreSQL")
     assert "IC08" not in result.output
-    assert _count(url, t.Run) == 0
+    assert _count(url, t.runs) == 0
 
 
 def test_connection_terminated_mid_ingest_is_exit_4(pg_store: Any, tmp_path: Path) -> None:
@@ -282,7 +282,7 @@ main()
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 4, done.stderr
     assert "Traceback" not in done.stderr and "PostgreSQL" in done.stderr
-    assert _count(url, t.Submission) == 1  # the first file, whole; nothing of the second
+    assert _count(url, t.submissions) == 1  # the first file, whole; nothing of the second
 
 
 def test_server_down_is_exit_4() -> None:
@@ -295,7 +295,7 @@ def test_an_empty_or_failed_run_stores_nothing(store: Any, monkeypatch: pytest.M
     url = store.url.render_as_string(hide_password=False)
     assert _cli(url, "ingest", str(SUBMISSIONS)).exit_code == 0
     _plain(_cli(url, "run", "--insurer", "NO-SUCH"), 2, "nothing to check")
-    assert _count(url, t.Run) == 0
+    assert _count(url, t.runs) == 0
     from inclusive_check.rules import ic08_premium_rate as rule
 
     def broken(*_: Any, **__: Any) -> Any:
@@ -303,7 +303,7 @@ def test_an_empty_or_failed_run_stores_nothing(store: Any, monkeypatch: pytest.M
 
     monkeypatch.setattr(rule, "evaluate", broken)
     assert _cli(url, "run").exit_code == 70  # a real rule bug is still one
-    assert _count(url, t.Run) == 0 and _count(url, t.Finding) == 0
+    assert _count(url, t.runs) == 0 and _count(url, t.findings) == 0
     assert _cli(url, "findings").exit_code == 2  # no run stored: nothing became the default
 
 
@@ -312,11 +312,11 @@ def test_the_same_invalid_bytes_are_quarantined_once(store: Any, tmp_path: Path)
     bad = SAMPLES / "invalid" / "unknown-field.json"
     for _ in range(2):
         assert _cli(url, "ingest", str(bad)).exit_code == 3
-    assert _count(url, t.Quarantine) == 1
+    assert _count(url, t.quarantine) == 1
     other = tmp_path / "other.json"
     other.write_bytes(bad.read_bytes() + b"\n")
     assert _cli(url, "ingest", str(other)).exit_code == 3
-    assert _count(url, t.Quarantine) == 2
+    assert _count(url, t.quarantine) == 2
 
 
 def test_findings_run_0_is_an_error(store: Any) -> None:

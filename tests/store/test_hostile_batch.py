@@ -61,12 +61,12 @@ def test_a_batch_with_every_hostile_kind_stores_every_good_file(store: Any, db_u
     assert shown  # every path was given as the OS spells it
 
     with store.connect() as conn:
-        sources = {r.source for r in conn.execute(select(t.Submission.source))}
-        quarantined = {r.source: json.loads(r.problems) for r in conn.execute(select(t.Quarantine.__table__))}
-        months = conn.execute(select(t.Intermediary.agreement_months)
-                              .where(t.Intermediary.agreement_end == date(9999, 12, 31))).scalar_one()
-        rates = sorted(r.premium_rate for r in conn.execute(select(t.Product.premium_rate)
-                                                            .where(t.Product.pointer == "/products/0")))
+        sources = {r.source for r in conn.execute(select(t.submissions.c.source))}
+        quarantined = {r.source: json.loads(r.problems) for r in conn.execute(select(t.quarantine))}
+        months = conn.execute(select(t.intermediaries.c.agreement_months)
+                              .where(t.intermediaries.c.agreement_end == date(9999, 12, 31))).scalar_one()
+        rates = sorted(r.premium_rate for r in conn.execute(select(t.products.c.premium_rate)
+                                                            .where(t.products.c.pointer == "/products/0")))
     assert len(sources) == 2 + sum(k.endswith("-valid") for k in hostile)
     assert all(len(s) <= SOURCE_CHARS for s in sources)
     assert fit_source(str(hostile["long-path-valid"])) in sources

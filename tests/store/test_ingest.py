@@ -32,11 +32,11 @@ def test_samples_and_invalid_files(store: Any, db_url: str) -> None:
     assert report["counts"] == {"stored": len(valid), "revised": 0, "unchanged": 0, "quarantined": len(invalid)}
     quarantined = {Path(f["source"]).name for f in report["files"] if f["outcome"] == "quarantined"}
     assert quarantined == {p.name for p in invalid}
-    assert _count(store, t.Submission.__table__) == len(valid)
-    assert _count(store, t.Quarantine.__table__) == len(invalid)
+    assert _count(store, t.submissions) == len(valid)
+    assert _count(store, t.quarantine) == len(invalid)
     # every quarantined file keeps its located reasons
     with store.connect() as conn:
-        reasons = {Path(r.source).name: json.loads(r.problems) for r in conn.execute(select(t.Quarantine.__table__))}
+        reasons = {Path(r.source).name: json.loads(r.problems) for r in conn.execute(select(t.quarantine))}
     assert reasons["percent-string-rate.json"][0]["pointer"] == "/product/premium_rate"
     assert reasons["percent-string-rate.json"][0]["line"] is not None
 
@@ -44,7 +44,7 @@ def test_samples_and_invalid_files(store: Any, db_url: str) -> None:
     result = runner.invoke(cli, ["--db", db_url, "ingest", str(SAMPLES / "submissions"), str(SAMPLES / "filings")])
     assert result.exit_code == 0, result.output
     assert f"{len(valid)} unchanged" in result.output
-    assert _count(store, t.Submission.__table__) == len(valid)
+    assert _count(store, t.submissions) == len(valid)
 
     # quarantine listing
     result = runner.invoke(cli, ["--db", db_url, "submissions", "--quarantined"])
@@ -63,7 +63,7 @@ def test_changed_document_is_a_new_revision_that_supersedes(store: Any, db_url: 
     result = runner.invoke(cli, ["--db", db_url, "ingest", str(changed), "--format", "json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["files"][0]["revision"] == 2
-    s = t.Submission
+    s = t.submissions.c
     with store.connect() as conn:
         rows = conn.execute(select(s.revision, s.is_latest, s.complaints).order_by(s.revision)).all()
     assert [tuple(r) for r in rows] == [(1, False, 412), (2, True, 413)]

@@ -74,11 +74,12 @@ def test_pool_on_each_backend(store: Any, tmp_path: Path) -> None:
     expected = _outcomes(ingest_paths(reference, files, 64 * 2**20, workers=0).files)
     got = _outcomes(ingest_paths(store, files, 64 * 2**20, workers=2).files)
     assert got == expected
-    for table in (t.Submission, t.Product, t.SolvencyQuarter, t.PeriodQuarter, t.GovernanceReview, t.Intermediary,
-                  t.Quarantine):
+    for table in (t.submissions, t.products, t.solvency_quarters, t.period_quarters, t.governance_reviews,
+                  t.intermediaries,
+                  t.quarantine):
         counts = []
         for engine in (reference, store):
             with engine.connect() as conn:  # type: ignore[attr-defined]
                 counts.append(conn.execute(select(func.count()).select_from(table)).scalar_one())
-        assert counts[0] == counts[1], table.__tablename__
+        assert counts[0] == counts[1], table.name
     reference.dispose()

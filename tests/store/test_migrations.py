@@ -23,7 +23,7 @@ def test_upgrade_from_empty_creates_every_table(db_url: str) -> None:
     assert current(engine) is None
     upgrade(engine)
     assert current(engine) == head()
-    assert set(t.Base.metadata.tables) <= set(inspect(engine).get_table_names())
+    assert set(t.metadata.tables) <= set(inspect(engine).get_table_names())
     engine.dispose()
 
 
@@ -41,7 +41,7 @@ def test_autogenerate_finds_no_drift(db_url: str) -> None:
     upgrade(engine)
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
-        diff = compare_metadata(context, t.Base.metadata)
+        diff = compare_metadata(context, t.metadata)
     assert diff == []
     engine.dispose()
 
@@ -49,13 +49,14 @@ def test_autogenerate_finds_no_drift(db_url: str) -> None:
 def _counts(engine: Any) -> dict[str, int]:
     with engine.connect() as conn:
         return {name: conn.execute(select(func.count()).select_from(table)).scalar_one()
-                for name, table in t.Base.metadata.tables.items() if name in inspect(conn).get_table_names()}
+                for name, table in t.metadata.tables.items() if name in inspect(conn).get_table_names()}
 
 
 def _submissions(engine: Any) -> list[Any]:
-    s, d = t.Submission, t.Document
+    s, d = t.submissions.c, t.documents.c
     with engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(select(s.__table__, d.raw).join(d, d.submission_id == s.id)
+        return [tuple(row) for row in conn.execute(select(t.submissions, d.raw)
+                                                   .join(t.documents, d.submission_id == s.id)
                                                    .order_by(s.id))]
 
 

@@ -34,7 +34,7 @@ def _market(folder: Path, files: int, products: int) -> None:
 
 def _stored(engine: Any) -> list[tuple[str, int, int]]:
     """(sha256, products stored, products in the stored raw document) for every stored submission."""
-    s, p, d = t.Submission, t.Product, t.Document
+    s, p, d = t.submissions.c, t.products.c, t.documents.c
     with engine.connect() as conn:
         rows = conn.execute(select(s.sha256, d.raw, select(func.count(p.id)).where(p.submission_id == s.id)
                                    .scalar_subquery()).outerjoin(d, d.submission_id == s.id)).all()
@@ -82,5 +82,5 @@ def test_four_concurrent_ingests_store_each_file_once(db_url: str, tmp_path: Pat
     assert len(final) == 24 and len({sha for sha, _, _ in final}) == 24
     assert all(stored == filed == 50 for _, stored, filed in final)
     with engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(t.Insurer)).scalar_one() == 24
+        assert conn.execute(select(func.count()).select_from(t.insurers)).scalar_one() == 24
     engine.dispose()

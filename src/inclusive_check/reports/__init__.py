@@ -45,8 +45,9 @@ def stored_texts(conn: Any, results: dict[str, Any]) -> dict[str, str]:
     ids = [sub["submission_id"] for sub in results["submissions"]]
     texts: dict[str, str] = {}
     for start in range(0, len(ids), 500):
-        s, d = t.Submission, t.Document
-        query = select(s.sha256, d.raw).join(d, d.submission_id == s.id).where(s.id.in_(ids[start:start + 500]))
+        s, d = t.submissions.c, t.documents.c
+        query = (select(s.sha256, d.raw).join(t.documents, d.submission_id == s.id)
+                 .where(s.id.in_(ids[start:start + 500])))
         texts.update({row.sha256: row.raw for row in conn.execute(query)})
     return texts
 

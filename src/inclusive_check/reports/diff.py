@@ -44,7 +44,7 @@ def last_two_runs(engine: Engine) -> tuple[int, int]:
     from ..store import tables as t
 
     with engine.connect() as conn:
-        ids = [int(i) for i in conn.execute(select(t.Run.id).order_by(t.Run.id.desc()).limit(2)).scalars()]
+        ids = [int(i) for i in conn.execute(select(t.runs.c.id).order_by(t.runs.c.id.desc()).limit(2)).scalars()]
     if len(ids) < 2:
         raise DiffError(f"diff needs two stored runs; the database has {len(ids)}")
     return ids[1], ids[0]

@@ -56,7 +56,7 @@ def _count_closed(conn: Any, run_id: int, results: dict[str, Any]) -> None:
     from ..rules import ALL_RULES
     from ..store import tables as t
 
-    f = t.Finding
+    f = t.findings.c
     clauses = {rule.ID: rule.CLAUSE for rule in ALL_RULES}
     by_id = {sub["submission_id"]: sub for sub in results["submissions"]}
     for sub in by_id.values():

@@ -17,11 +17,11 @@ def agreements(conn: Connection, scope: Scope, types: Iterable[str], passed: Col
                *columns: Any) -> Iterator[Any]:
     """Every agreement of one of ``types`` covering inclusive business, of every submission in scope, judged by
     ``passed``."""
-    rs, m, s = t.RunSubmission, t.Intermediary, t.Submission
+    rs, m, s = t.run_submissions.c, t.intermediaries.c, t.submissions.c
     query = (
         select(rs.submission_id, m.position, m.name, status_case(passed), *columns)
-        .join(s, s.id == rs.submission_id)
-        .join(m, m.submission_id == rs.submission_id)
+        .join(t.submissions, s.id == rs.submission_id)
+        .join(t.intermediaries, m.submission_id == rs.submission_id)
         .where(scope.where(), s.kind == "submission", m.covers_inclusive.is_(True),
                m.type.in_(list(types)))
         .order_by(rs.submission_id, m.position)

@@ -25,7 +25,7 @@ class Params(_Params):
 
 
 def covered(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
-    s, pr = t.Submission, t.Product
+    s, pr = t.submissions.c, t.products.c
     aimed = or_(*[pr.target_groups.like(f"%,{g},%") for g in p.target_groups],
                 pr.line.in_(p.lines) if p.lines else false())
 

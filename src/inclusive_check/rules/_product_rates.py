@@ -74,12 +74,12 @@ def below_comparable(conn: Connection, scope: Scope, own: Any, comparable: Any, 
     comparable's rate is taken on trust unless the named product is filed in the same document: then the
     declared rate must be that product's own filed rate, or the comparison is indeterminate.
     """
-    rs, pr, s = t.RunSubmission, t.Product, t.Submission
+    rs, pr, s = t.run_submissions.c, t.products.c, t.submissions.c
     dialect = conn.dialect.name
     # A code may run to 500 characters: 400 of them keep every text within its 500-character column.
     code = func.coalesce(func.substr(pr.comparable_code, 1, 400), "no comparable product named")
     missing = own.is_(None) | comparable.is_(None)
-    filed = t.Product.__table__.alias("filed")
+    filed = t.products.alias("filed")
     same = (filed.c.submission_id == pr.submission_id, filed.c.code == pr.comparable_code)
     own_filed = select(filed.c[own.key]).where(*same).order_by(filed.c.id).limit(1).scalar_subquery()
     mismatch = and_(exists().where(*same), own_filed.is_distinct_from(comparable))
@@ -101,7 +101,7 @@ def below_comparable(conn: Connection, scope: Scope, own: Any, comparable: Any, 
                status, expected.label("expected"), actual.label("actual"),
                case((missing | mismatch | ~judged, null()), else_=margin_sql(dialect, own, comparable)).label("margin"),
                literal("").label("key"), pr.id.label("ordinal"))
-        .join(pr, pr.submission_id == rs.submission_id)
-        .join(s, s.id == rs.submission_id)
+        .join(t.products, pr.submission_id == rs.submission_id)
+        .join(t.submissions, s.id == rs.submission_id)
         .where(scope.where(), pr.dedicated_inclusive.is_(True), true() if applies is None else applies)
     )

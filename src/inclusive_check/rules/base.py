@@ -60,7 +60,7 @@ class Scope:
     end: date | None
     in_force_from: date | None = None  # when the obligation itself took effect, for this stretch
 
-    def where(self, rs: type[t.RunSubmission] = t.RunSubmission) -> ColumnElement[bool]:
+    def where(self, rs: Any = t.run_submissions.c) -> ColumnElement[bool]:
         cond: list[ColumnElement[bool]] = [rs.run_id == self.run_id]
         if self.start is not None:
             cond.append(rs.binding_date >= self.start)
@@ -106,9 +106,9 @@ class RuleModule(Protocol):
 def submission_scope(scope: Scope) -> Any:
     """A select over the submissions (kind 'submission', not filings) in scope."""
     return (
-        select(t.Submission)
-        .join(t.RunSubmission, t.RunSubmission.submission_id == t.Submission.id)
-        .where(scope.where(), t.Submission.kind == "submission")
+        select(t.submissions)
+        .join(t.run_submissions, t.run_submissions.c.submission_id == t.submissions.c.id)
+        .where(scope.where(), t.submissions.c.kind == "submission")
     )
 
 
@@ -129,9 +129,9 @@ def flag_verdicts(conn: Connection, scope: Scope, fields: dict[str, str]) -> Ite
 
     ``fields`` maps a column of ``submissions`` to the JSON Pointer of the field in the document.
     """
-    columns = [getattr(t.Submission, name) for name in fields]
+    columns = [t.submissions.c[name] for name in fields]
     query = submission_scope(scope).with_only_columns(
-        t.Submission.id, status_case(all_true(*columns)), *columns
+        t.submissions.c.id, status_case(all_true(*columns)), *columns
     )
     expected = " and ".join(f"{ptr} = true" for ptr in fields.values())
     for row in conn.execute(query):
@@ -160,9 +160,9 @@ def judged_on_sale(scope: Scope) -> tuple[ColumnElement[bool], Any, Any]:
     A submission's product is judged when it was on sale on some day of the reporting period on or after
     the obligation's in-force date; a filed product unless its sale window closed before that date. Returns
     the condition and the ``expected`` and ``actual`` texts of a ``not_applicable`` finding. Needs
-    ``t.Product`` and ``t.Submission`` (the product's document) in the query.
+    ``t.products`` and ``t.submissions`` (the product's document) in the query.
     """
-    pr, s = t.Product, t.Submission
+    pr, s = t.products.c, t.submissions.c
     since = scope.in_force_from
     after_in_force = true() if since is None else pr.sale_end >= since
     in_period = and_(s.kind == "submission", pr.sale_start <= s.period_end,
@@ -178,7 +178,7 @@ def judged_on_sale(scope: Scope) -> tuple[ColumnElement[bool], Any, Any]:
 
 def channel_used(channels: Iterable[str], column: Any = None) -> ColumnElement[bool]:
     """True when a product's stored ",a,b," channel list contains any of ``channels``."""
-    column = t.Product.channels if column is None else column
+    column = t.products.c.channels if column is None else column
     names = list(channels)
     return or_(*[column.like(f"%,{c},%") for c in names]) if names else false()
 

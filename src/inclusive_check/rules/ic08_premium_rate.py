@@ -49,5 +49,5 @@ Params = NoParams
 
 
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Select[Any]:
-    pr = t.Product
+    pr = t.products.c
     return below_comparable(conn, scope, pr.premium_rate, pr.comparable_premium_rate, "premium_rate")

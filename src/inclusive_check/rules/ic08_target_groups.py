@@ -43,7 +43,7 @@ Params = NoParams
 
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Select[Any]:
     """One SELECT whose rows are the findings; the engine stores them with INSERT ... SELECT."""
-    rs, pr, s = t.RunSubmission, t.Product, t.Submission
+    rs, pr, s = t.run_submissions.c, t.products.c, t.submissions.c
     trim = func.trim if conn.dialect.name == "sqlite" else func.btrim
     groups = func.replace(trim(pr.target_groups, ","), ",", ", ")
     areas = func.replace(trim(pr.risk_areas, ","), ",", ", ")
@@ -59,7 +59,7 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Select[Any]:
         select(rs.submission_id.label("submission_id"), (pr.pointer + "/target_groups").label("subject"),
                status, expected.label("expected"), func.substr(actual, 1, 500).label("actual"),
                cast(null(), Numeric).label("margin"), literal("").label("key"), pr.id.label("ordinal"))
-        .join(pr, pr.submission_id == rs.submission_id)
-        .join(s, s.id == rs.submission_id)
+        .join(t.products, pr.submission_id == rs.submission_id)
+        .join(t.submissions, s.id == rs.submission_id)
         .where(scope.where(), pr.dedicated_inclusive.is_(True))
     )

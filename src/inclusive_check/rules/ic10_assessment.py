@@ -44,7 +44,7 @@ FLAG, WEIGHT = "/governance/assessment_includes_inclusive", "/governance/inclusi
 
 
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
-    s = t.Submission
+    s = t.submissions.c
     included = s.assessment_includes_inclusive.is_(True)
     zero_weight = and_(s.inclusive_kpi_weight.is_not(None), s.inclusive_kpi_weight == 0)
     query = submission_scope(scope).with_only_columns(

@@ -56,7 +56,7 @@ class Params(_Params):
 
 
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
-    s = t.Submission
+    s = t.submissions.c
     # NULL-safe throughout: an unknown size must never fall through to a judgement by accident.
     by_assets = func.coalesce(s.total_assets_cny, -1) >= p.large_total_assets_cny
     declared_large = func.coalesce(s.size_class, "") == "large"

@@ -42,7 +42,7 @@ BLANKS = (" ", "\t", "\n", "\r", "\u3000", "\u00a0")
 
 
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
-    s = t.Submission
+    s = t.submissions.c
     # Blank is not a name: SQL trim() removes only ASCII spaces, so strip every kind of blank a filer may
     # type (tab, line breaks, the ideographic space U+3000, no-break space) before measuring.
     text: Any = func.coalesce(s.lead_department, "")

@@ -60,7 +60,7 @@ def months_before(day: date, months: int) -> date:
 
 
 def _count(body: str, window_start: Any) -> Any:
-    s, r = t.Submission, t.GovernanceReview
+    s, r = t.submissions.c, t.governance_reviews.c
     return (
         select(func.count(r.review_date.distinct()))  # one review a day: a date listed twice counts once
         .where(r.submission_id == s.id, r.body == body, r.review_date > window_start,
@@ -70,7 +70,7 @@ def _count(body: str, window_start: Any) -> Any:
 
 
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
-    s = t.Submission
+    s = t.submissions.c
     # The window starts the day after the same date lookback_months before each period's end. Periods end on a
     # few distinct days: their starts are computed here, exactly, and handed to SQL as a CASE.
     ends = conn.execute(submission_scope(scope).with_only_columns(s.period_end).distinct()).scalars().all()

@@ -58,7 +58,7 @@ class Params(_Params):
 
 
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
-    s, pr = t.Submission, t.Product
+    s, pr = t.submissions.c, t.products.c
     inclusive = or_(pr.dedicated_inclusive.is_(True), pr.target_group_count > 0, pr.risk_areas != "")
 
     def sold_through(channels: Iterable[str]) -> Any:

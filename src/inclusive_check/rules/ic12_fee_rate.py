@@ -58,6 +58,6 @@ class Params(_Params):
 
 
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Select[Any]:
-    pr = t.Product
+    pr = t.products.c
     return below_comparable(conn, scope, pr.intermediary_fee_rate, pr.comparable_fee_rate,
                             "intermediary_fee_rate", channel_used(p.intermediary_channels))

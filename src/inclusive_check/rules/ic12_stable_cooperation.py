@@ -51,7 +51,7 @@ class Params(_Params):
 
 
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
-    m = t.Intermediary
+    m = t.intermediaries.c
     passed = or_(m.agreement_months.is_(None), m.agreement_months >= p.min_agreement_months)
     for row in agreements(conn, scope, p.agreement_types, passed, m.agreement_months):
         months = row.agreement_months

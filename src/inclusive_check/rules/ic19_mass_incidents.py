@@ -48,7 +48,7 @@ class Params(_Params):
 
 
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
-    s = t.Submission
+    s = t.submissions.c
     query = submission_scope(scope).with_only_columns(
         s.id, s.mass_incidents, status_case(s.mass_incidents <= p.max_mass_incidents))
     for row in conn.execute(query):

@@ -60,7 +60,7 @@ class Params(_Params):
 
 
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
-    rs, pr, pq, sq, sub = t.RunSubmission, t.Product, t.PeriodQuarter, t.SolvencyQuarter, t.Submission
+    rs, pr, pq, sq, sub = t.run_submissions.c, t.products.c, t.period_quarters.c, t.solvency_quarters.c, t.submissions.c
     ratios_ok = and_(sq.core_ratio_pct >= p.min_core_ratio_pct,
                      sq.comprehensive_ratio_pct >= p.min_comprehensive_ratio_pct)
     passed = and_(ratios_ok, sq.irr_class.in_(p.passing_irr_grades)) if p.irr_condition else ratios_ok
@@ -78,8 +78,8 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
     on_sale_count = select(func.count(pr.id)).where(dedicated, on_sale).scalar_subquery()
     counted = (
         select(rs.submission_id, pq.quarter, on_sale_count.label("on_sale"))
-        .join(sub, sub.id == rs.submission_id)
-        .join(pq, pq.submission_id == rs.submission_id)
+        .join(t.submissions, sub.id == rs.submission_id)
+        .join(t.period_quarters, pq.submission_id == rs.submission_id)
         .where(scope.where(), sub.kind == "submission")
         .subquery()
     )
@@ -87,7 +87,7 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
         select(counted.c.submission_id, counted.c.quarter, sq.position, sq.core_ratio_pct,
                sq.comprehensive_ratio_pct, sq.irr_class, counted.c.on_sale,
                status_case(passed, indeterminate=sq.id.is_(None)))
-        .outerjoin(sq, and_(sq.submission_id == counted.c.submission_id, sq.quarter == counted.c.quarter))
+        .outerjoin(t.solvency_quarters, and_(sq.submission_id == counted.c.submission_id, sq.quarter == counted.c.quarter))
         .order_by(counted.c.submission_id, counted.c.quarter)
     )
     for row in conn.execute(quarters):
@@ -104,13 +104,13 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
 def _filings(conn: Connection, scope: Scope, p: Params, passed: Any, expected: str, since: date) -> Iterator[Verdict]:
     """A dedicated filing: every quarter in which the filed product is on sale on or after the in-force date, up
     to the end of its insurer context's period. A quarter the context does not cover is indeterminate."""
-    rs, pr, sq, sub = t.RunSubmission, t.Product, t.SolvencyQuarter, t.Submission
-    ctx = sub.__table__.alias("context")
+    rs, pr, sq, sub = t.run_submissions.c, t.products.c, t.solvency_quarters.c, t.submissions.c
+    ctx = t.submissions.alias("context")
     filings = list(conn.execute(
         select(rs.submission_id, rs.context_submission_id, pr.sale_start, pr.sale_end,
                ctx.c.period, ctx.c.period_start, ctx.c.period_end)
-        .join(sub, sub.id == rs.submission_id)
-        .join(pr, and_(pr.submission_id == rs.submission_id, pr.dedicated_inclusive.is_(True)))
+        .join(t.submissions, sub.id == rs.submission_id)
+        .join(t.products, and_(pr.submission_id == rs.submission_id, pr.dedicated_inclusive.is_(True)))
         .outerjoin(ctx, ctx.c.id == rs.context_submission_id)
         .where(scope.where(), sub.kind == "product_filing")
         .order_by(rs.submission_id)))

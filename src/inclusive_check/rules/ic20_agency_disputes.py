@@ -48,7 +48,7 @@ class Params(_Params):
 
 
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
-    m = t.Intermediary
+    m = t.intermediaries.c
     for row in agreements(conn, scope, p.agreement_types, m.insurer_handles_disputes.is_(True)):
         yield Verdict(row.submission_id, f"/intermediaries/{row.position}/insurer_handles_disputes", row.status,
                       "insurer_handles_disputes = true", row.name)

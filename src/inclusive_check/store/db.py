@@ -323,7 +323,7 @@ def _refuse_newer(engine: Engine) -> None:
 
 
 def _check_tables(engine: Engine) -> None:
-    from .tables import Base
+    from .tables import metadata
 
     try:
         with engine.connect() as conn:
@@ -333,7 +333,7 @@ def _check_tables(engine: Engine) -> None:
         if message is None:
             raise
         raise DatabaseError(message) from None
-    missing = sorted(set(Base.metadata.tables) - present)
+    missing = sorted(set(metadata.tables) - present)
     if missing:
         raise DatabaseError(f"the database is at schema {head()} but lacks table(s) {', '.join(missing)}: it was "
                             "damaged or changed by hand; restore it from a backup")
@@ -343,9 +343,9 @@ def open_store(url: str | None = None) -> Engine:
     """An engine for a writing command: on a database migrated to the latest schema (upgrading it when behind)."""
     engine = make_engine(url)
     if engine.url.get_backend_name() == "sqlite" and _sqlite_file(engine.url) is None:
-        from .tables import Base
+        from .tables import metadata
 
-        Base.metadata.create_all(engine)
+        metadata.create_all(engine)
         return engine
     if current(engine) != head():
         upgrade(engine)

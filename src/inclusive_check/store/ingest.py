@@ -86,7 +86,8 @@ def fit_source(source: str) -> str:
     return source[:head] + "…" + source[len(source) - (limit - head - 1):]
 
 
-SOURCE_CHARS = min(t.Submission.source.type.length or 1000, t.Quarantine.source.type.length or 1000)
+SOURCE_CHARS = min(getattr(t.submissions.c.source.type, "length", None) or 1000,
+                   getattr(t.quarantine.c.source.type, "length", None) or 1000)
 
 
 def _csv(items: Iterable[str]) -> str:
@@ -192,19 +193,19 @@ def _filing_facts(doc: ProductFiling) -> dict[str, Any]:
 
 
 # Statements built once (SQLAlchemy caches their compiled form); values are bound per call.
-_S, _I = t.Submission, t.Insurer
+_S, _I = t.submissions.c, t.insurers.c
 _BY_SHA = select(_S.id, _S.revision).where(_S.sha256 == bindparam("sha"))
 _INSURER = select(_I.id, _I.name).where(_I.code == bindparam("code"))
-_RENAME = update(_I).where(_I.id == bindparam("insurer")).values(name=bindparam("new_name"))
-_NEW_INSURER = insert(_I).returning(_I.id)
+_RENAME = update(t.insurers).where(_I.id == bindparam("insurer")).values(name=bindparam("new_name"))
+_NEW_INSURER = insert(t.insurers).returning(_I.id)
 _SAME_DOCUMENT = (_S.insurer_id == bindparam("insurer"), _S.kind == bindparam("doc_kind"),
                   _S.document_key == bindparam("key"))
 _LAST_REVISION = select(func.max(_S.revision)).where(*_SAME_DOCUMENT)
-_SUPERSEDE = update(_S).where(*_SAME_DOCUMENT).values(is_latest=False)
-_NEW_SUBMISSION = insert(_S).returning(_S.id)
-_NEW_DOCUMENT = insert(t.Document)
-_PRODUCTS = insert(t.Product)
-_PRODUCTS_SQL = (f"INSERT INTO {t.Product.__tablename__} ({', '.join(PRODUCT_COLUMNS)}) "
+_SUPERSEDE = update(t.submissions).where(*_SAME_DOCUMENT).values(is_latest=False)
+_NEW_SUBMISSION = insert(t.submissions).returning(_S.id)
+_NEW_DOCUMENT = insert(t.documents)
+_PRODUCTS = insert(t.products)
+_PRODUCTS_SQL = (f"INSERT INTO {t.products.name} ({', '.join(PRODUCT_COLUMNS)}) "
                  f"VALUES ({', '.join('?' * len(PRODUCT_COLUMNS))})")
 
 
@@ -299,8 +300,8 @@ def _store_facts(conn: Connection, sid: int, facts: Facts) -> None:
     elif facts.products:
         conn.execute(_PRODUCTS, [dict(zip(PRODUCT_COLUMNS, (sid, *values), strict=True))
                                  for values in facts.products])
-    for table, rows in ((t.SolvencyQuarter, facts.solvency), (t.PeriodQuarter, facts.quarters),
-                        (t.GovernanceReview, facts.reviews), (t.Intermediary, facts.intermediaries)):
+    for table, rows in ((t.solvency_quarters, facts.solvency), (t.period_quarters, facts.quarters),
+                        (t.governance_reviews, facts.reviews), (t.intermediaries, facts.intermediaries)):
         if rows:
             conn.execute(insert(table), [{"submission_id": sid, **row} for row in rows])
 
@@ -309,12 +310,12 @@ def quarantine(conn: Connection, loaded: Loaded) -> FileResult:
     """Record an invalid file, once per content: the same bytes again add no row (they are still reported)."""
     problems = [p.as_dict() for p in loaded.problems]
     sha256 = loaded.sha256 if loaded.raw else None
-    q = t.Quarantine
+    q = t.quarantine.c
     if sha256 is not None:
         advisory_lock(conn, "quarantine", sha256)
     known = sha256 is not None and conn.execute(select(q.id).where(q.sha256 == sha256).limit(1)).first() is not None
     if not known:
-        conn.execute(insert(q).values(source=fit_source(loaded.source), sha256=sha256,
+        conn.execute(insert(t.quarantine).values(source=fit_source(loaded.source), sha256=sha256,
                                       problems=json.dumps(problems, ensure_ascii=False), quarantined_at=_now()))
     return FileResult(loaded.source, "quarantined",
                       problems=tuple(f"{p.where()}: {p.pointer or '(document)'}: {p.message}" for p in loaded.problems))

@@ -15,19 +15,20 @@ from . import tables as t
 
 def latest_submission_raw(engine: Engine, insurer_code: str) -> tuple[str, str] | None:
     """(source, raw text) of the insurer's latest stored submission, by period end."""
-    s, i, d = t.Submission, t.Insurer, t.Document
+    s, i, d = t.submissions.c, t.insurers.c, t.documents.c
     with engine.connect() as conn:
         row = conn.execute(
-            select(s.source, d.raw).join(i, i.id == s.insurer_id).join(d, d.submission_id == s.id)
+            select(s.source, d.raw).join(t.insurers, i.id == s.insurer_id).join(t.documents, d.submission_id == s.id)
             .where(i.code == insurer_code, s.kind == "submission", s.is_latest.is_(True))
             .order_by(s.period_end.desc(), s.id.desc()).limit(1)).first()
     return None if row is None else (f"{row.source} (stored)", row.raw)
 
 
 def list_submissions(engine: Engine, insurer: str | None = None, all_revisions: bool = False) -> list[dict[str, Any]]:
-    s, i = t.Submission, t.Insurer
-    query = select(s.id, i.code, s.kind, s.document_key, s.revision, s.is_latest, s.sha256, s.source,
-                   s.ingested_at).join(i, i.id == s.insurer_id).order_by(i.code, s.kind, s.document_key, s.revision)
+    s, i = t.submissions.c, t.insurers.c
+    query = (select(s.id, i.code, s.kind, s.document_key, s.revision, s.is_latest, s.sha256, s.source,
+                    s.ingested_at).join(t.insurers, i.id == s.insurer_id)
+             .order_by(i.code, s.kind, s.document_key, s.revision))
     if insurer:
         query = query.where(i.code == insurer)
     if not all_revisions:
@@ -37,7 +38,7 @@ def list_submissions(engine: Engine, insurer: str | None = None, all_revisions: 
 
 
 def list_runs(engine: Engine) -> list[dict[str, Any]]:
-    r, rs, f = t.Run, t.RunSubmission, t.Finding
+    r, rs, f = t.runs.c, t.run_submissions.c, t.findings.c
     docs = select(func.count()).where(rs.run_id == r.id).scalar_subquery()
     fails = select(func.count()).where(f.run_id == r.id, f.status == "fail").scalar_subquery()
     query = select(r.id, r.ruleset_id, r.ruleset_version, r.tool_version, r.as_of, r.started_at, r.finished_at,
@@ -48,15 +49,15 @@ def list_runs(engine: Engine) -> list[dict[str, Any]]:
 
 def list_quarantine(engine: Engine) -> list[dict[str, Any]]:
     """Quarantined files in the order they came, each with its ``problems`` decoded (pointer, message...)."""
-    q = t.Quarantine
+    q = t.quarantine.c
     with engine.connect() as conn:
-        rows = conn.execute(select(q).order_by(q.id)).all()
+        rows = conn.execute(select(t.quarantine).order_by(q.id)).all()
     return [{**row._mapping, "problems": json.loads(row.problems)} for row in rows]
 
 
 def latest_run_id(engine: Engine) -> int | None:
     with engine.connect() as conn:
-        value = conn.execute(select(func.max(t.Run.id))).scalar()
+        value = conn.execute(select(func.max(t.runs.c.id))).scalar()
     return None if value is None else int(value)
 
 
@@ -92,7 +93,7 @@ def insurer_names_as_filed(conn: Connection, subs: list[tuple[int, int, str, int
     """The insurer name each document was checked under: ``subs`` are (submission id, insurer id, insurer code,
     id of the submission that names the insurer: itself, or a filing's context). Only for insurers with more
     than one stored submission (the others' name is the ``insurers`` row's, which the latest ingest sets)."""
-    s, d = t.Submission, t.Document
+    s, d = t.submissions.c, t.documents.c
     insurers = {insurer for _, insurer, _, _ in subs}
     if not insurers:
         return {}
