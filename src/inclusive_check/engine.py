@@ -1,5 +1,5 @@
 """Runs: choose the stored submissions, bind the ruleset to each one's period, let every rule judge
-them all at once in SQL, store the findings, then score.
+them all at once in SQL, store the findings, apply the dispensations, then score.
 
 A single file in CI takes this same path through an in-memory SQLite database.
 """
@@ -10,15 +10,18 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, Select, case, insert, literal, null, select, update
+from sqlalchemy import Connection, Engine, Select, case, func, insert, literal, null, or_, select, update
 
 from . import __version__
 from .rules.base import STATUSES, RuleModule, Scope, Verdict
 from .ruleset import Ruleset, Segment
 from .store import tables as t
 from .store.db import fault_message, writing
+
+if TYPE_CHECKING:
+    from .contract.dispensations import Dispensation
 
 # The order of severities (for --fail-on). Which severity a finding has is policy: the ruleset's severity
 # table and rules' overrides, bound per segment (ruleset.Ruleset.severities).
@@ -180,9 +183,58 @@ def evaluate_rules(conn: Connection, run_id: int, ruleset: Ruleset, rules: Seque
     return total
 
 
+def apply_dispensations(conn: Connection, run_id: int, as_of: date, dispensations: Sequence[Dispensation]) -> None:
+    """Waive the failures each live dispensation covers; record every dispensation's status for the run.
+
+    A dispensation covers the failures of its rule in its insurer's documents (of its period, when it names
+    one) at its subject or under it. Expiry is inclusive, judged at ``as_of``: an expired one leaves the
+    failures standing and warns on each document they are in; one that covers nothing is ``unused``.
+    """
+    f, s, i, rs = t.findings.c, t.submissions.c, t.insurers.c, t.run_submissions.c
+    rows = []
+    for d in dispensations:
+        insurer_docs = select(s.id).join(t.insurers, i.id == s.insurer_id).where(i.code == d.insurer)
+        if d.period:
+            insurer_docs = insurer_docs.where(s.period == d.period)
+        # Only failures filed under the principle strength: the ruleset may change a rule's strength from a date.
+        scope = [f.run_id == run_id, f.rule_id == d.rule, f.status == "fail", f.strength == "principle",
+                 f.submission_id.in_(insurer_docs)]
+        if d.subject:
+            scope.append(or_(f.subject == d.subject, f.subject.like(_like_prefix(d.subject), escape="\\")))
+        covered = int(conn.execute(select(func.count()).select_from(t.findings).where(*scope)).scalar_one())
+        expired = d.expires < as_of
+        if expired:
+            status = "expired"
+            if covered:
+                warning = (f"dispensation {d.id} for {d.rule} expired on {d.expires.isoformat()}; "
+                           f"{covered} failure(s) it covered stand")
+                affected = select(f.submission_id).where(*scope).distinct()
+                for (sid,) in conn.execute(affected).all():
+                    current = conn.execute(select(rs.warnings).where(rs.run_id == run_id,
+                                                                     rs.submission_id == sid)).scalar_one()
+                    conn.execute(update(t.run_submissions).where(rs.run_id == run_id, rs.submission_id == sid)
+                                 .values(warnings=json.dumps([*json.loads(current), warning], ensure_ascii=False)))
+        elif covered:
+            status = "applied"
+            conn.execute(update(t.findings).where(*scope).values(status="waived", dispensation_id=d.id))
+        else:
+            status = "unused"
+        rows.append({"run_id": run_id, "dispensation_id": d.id, "status": status, "covered": covered,
+                     "expires": d.expires, "record": json.dumps(d.as_dict(), ensure_ascii=False)})
+    if rows:
+        conn.execute(insert(t.run_dispensations), rows)
+
+
+def _like_prefix(subject: str) -> str:
+    """A LIKE pattern for the subjects under ``subject`` (``/products/1/...``, never ``/products/10``)."""
+    escaped = subject.rstrip("/").replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "/%"
+
+
 def execute_run(engine: Engine, ruleset: Ruleset, selection: Selection, as_of: date,
-                dispensations: Any = None) -> int:
-    """Check the selected submissions; store findings and scores under a new run; return its id.
+                dispensations: Sequence[Dispensation] = ()) -> int:
+    """Check the selected submissions; apply ``dispensations``; store findings and scores under a new run;
+    return its id.
 
     One transaction: a run that fails (or matches nothing: ``NothingToCheck``) stores nothing.
     """
@@ -200,8 +252,7 @@ def execute_run(engine: Engine, ruleset: Ruleset, selection: Selection, as_of: d
             raise NothingToCheck(selection.as_json())
         _flag_stale(conn, run_id, ruleset)
         evaluate_rules(conn, run_id, ruleset, ruleset.rules())
-        if dispensations is not None:
-            dispensations.apply(conn, run_id, as_of)
+        apply_dispensations(conn, run_id, as_of, dispensations)
         score_run(conn, run_id, ruleset)
         conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(finished_at=_now()))
     return run_id

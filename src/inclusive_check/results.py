@@ -34,7 +34,6 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, and_, case, func, null, select
 
 from . import rules
-from .dispensations import run_dispensations
 from .rules.base import STATUSES, RuleModule, number
 from .ruleset import RuleEntry, Ruleset, RulesetError, RulesetFile, load_stored_ruleset, with_legacy_policy
 from .store import tables as t
@@ -242,9 +241,22 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
                     "open_by_severity": dict(sorted(severities.items()))},
         "submissions": submissions,
         # Scoped like the submissions: a report for one insurer never shows another insurer's dispensations.
-        "dispensations": [d for d in run_dispensations(conn, run_id, run.as_of, expiry_warning_days)
+        "dispensations": [d for d in _run_dispensations(conn, run_id, run.as_of, expiry_warning_days)
                           if insurer is None or d["insurer"] == insurer],
     }
+
+
+def _run_dispensations(conn: Connection, run_id: int, as_of: date, warn_days: int) -> list[dict[str, Any]]:
+    """Every dispensation the run considered, as it was applied, with its days to expiry from ``as_of``
+    (``expiring_soon``: within ``warn_days``)."""
+    rd = t.run_dispensations.c
+    out = []
+    for r in conn.execute(select(t.run_dispensations).where(rd.run_id == run_id).order_by(rd.id)):
+        record = json.loads(r.record)
+        days = (r.expires - as_of).days
+        out.append({**record, "status": r.status, "covered": r.covered, "expires_in_days": days,
+                    "expiring_soon": 0 <= days <= warn_days})
+    return out
 
 
 def worst_severity(results: dict[str, Any]) -> str | None:

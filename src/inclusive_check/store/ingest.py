@@ -448,7 +448,10 @@ def _prepared(paths: list[Path], max_bytes: int, native: bool,
 
 def ingest_paths(engine: Engine, paths: list[Path], max_bytes: int,
                  on_file: Callable[[FileResult], None] = lambda _: None, workers: int | None = None) -> IngestReport:
-    """Ingest files in order, one transaction each. ``workers``: reading processes (None: decide by size)."""
+    """Ingest files in order, one transaction each. ``workers``: reading processes (None: decide by size).
+
+    ``on_file`` hears of each file as it is done, in order: the caller's progress display (the store shows none).
+    """
     report = IngestReport()
     count = _workers(paths, workers)
     if count > 0:
