@@ -180,8 +180,8 @@ def test_dispensations_naming_a_retired_rule_id_still_apply(store: Any, monkeypa
     with store.begin() as conn:  # as stored before the rename
         conn.execute(text("UPDATE dispensations SET rule_id = 'IC08-PRICE'"))
     monkeypatch.setitem(rules.ALIASES, "IC08-PRICE", "IC08-PREMIUM-RATE")
+    stored = stored_dispensations(store)
     assert [d.rule for d in stored] == ["IC08-PREMIUM-RATE"]
-    assert stored is not None and [d.rule for d in stored.items] == ["IC08-PREMIUM-RATE"]
     [written] = parse_dispensations(_yaml(rule="IC08-PRICE"), "d.yaml")
     assert written.rule == "IC08-PREMIUM-RATE"
     sid = ingest_one(store, parse_bytes(to_json(_document()), "doc.json")).submission_id
