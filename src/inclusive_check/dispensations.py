@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from sqlalchemy import Connection, Engine, func, insert, or_, select, update
 
-from .rules import ALL_RULES
+from . import rules as registry
 from .store import tables as t
 
 if TYPE_CHECKING:  # loaded at run time only where a file is parsed
@@ -109,7 +109,7 @@ def parse_dispensations(text: str, source: str) -> list[Dispensation]:
     for error in validator.iter_errors(data):
         messages.append(("".join(f"/{p}" for p in error.absolute_path), error.message))
     if not messages:
-        strengths = {r.ID: r.STRENGTH for r in ALL_RULES}
+        strengths = {r.ID: r.STRENGTH for r in registry.ALL_RULES}
         seen: dict[str, int] = {}
         for i, item in enumerate(data["dispensations"]):
             strength = strengths.get(item["rule"])

@@ -30,7 +30,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .rules import ALL_RULES, RuleModule
+from . import rules as registry
+from .rules import RuleModule
 from .rules.base import STRENGTHS
 from .safetext import clean
 
@@ -243,7 +244,7 @@ class Ruleset:
         return self.data.version
 
     def rules(self) -> tuple[RuleModule, ...]:
-        return tuple(r for r in ALL_RULES if r.ID in self.data.rules)
+        return tuple(r for r in registry.ALL_RULES if r.ID in self.data.rules)
 
     def entry(self, rule_id: str) -> RuleEntry:
         return self.data.rules[rule_id]
@@ -468,7 +469,7 @@ def load_ruleset_text(text: str, source: str, *, allow_partial: bool = False) ->
 
 
 def _check_rules(data: RulesetFile, problems: _Problems) -> None:
-    known = {r.ID: r for r in ALL_RULES}
+    known = registry.by_id()
     for rule_id, entry in data.rules.items():
         rule = known.get(rule_id)
         if rule is None:
@@ -524,7 +525,7 @@ def _check_scoring(data: RulesetFile, problems: _Problems) -> None:
                          f"must be greater than 0, not {weights.of(strength)}")
     if weights.flag < 0:
         problems.add(("scoring", "strength_weights", "flag"), f"must be 0 or more, not {weights.flag}")
-    known = {r.ID for r in ALL_RULES}
+    known = {r.ID for r in registry.ALL_RULES}
     for i, rule_id in enumerate(data.scoring.blocking_rules):
         if rule_id not in known:
             problems.add(("scoring", "blocking_rules", i), f"unknown rule {rule_id}")
@@ -533,7 +534,7 @@ def _check_scoring(data: RulesetFile, problems: _Problems) -> None:
 def _omissions(data: RulesetFile) -> list[str]:
     """What the ruleset leaves out of the guidance's mandatory duties (empty: nothing)."""
     out = []
-    missing = [r.ID for r in ALL_RULES if r.STRENGTH == "mandatory" and r.ID not in data.rules]
+    missing = [r.ID for r in registry.ALL_RULES if r.STRENGTH == "mandatory" and r.ID not in data.rules]
     if missing:
         out.append(f"mandatory rule(s) {', '.join(missing)}")
     for rule_id, what in REQUIRED_BLOCKING.items():
@@ -558,7 +559,7 @@ def ruleset_schema() -> dict[str, Any]:
     schema: dict[str, Any] = RulesetFile.model_json_schema(mode="validation")
     defs: dict[str, Any] = schema.setdefault("$defs", {})
     rules: dict[str, Any] = {}
-    for rule in ALL_RULES:
+    for rule in registry.ALL_RULES:
         prefix = f"{rule.ID}."
         params = rule.Params.model_json_schema(mode="validation", ref_template=f"#/$defs/{prefix}{{model}}")
         defs.update({prefix + k: v for k, v in params.pop("$defs", {}).items()})
@@ -591,7 +592,7 @@ def ruleset_schema() -> dict[str, Any]:
                        "the guidance are required.",
         "minProperties": 1,
         "additionalProperties": False,
-        "required": [r.ID for r in ALL_RULES if r.STRENGTH == "mandatory"],
+        "required": [r.ID for r in registry.ALL_RULES if r.STRENGTH == "mandatory"],
         "properties": rules,
     }
     scoring = defs.get("Scoring", {}).get("properties", {})

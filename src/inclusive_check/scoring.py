@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
-from .rules import ALL_RULES
+from . import rules as registry
 from .rules.base import number
 from .ruleset import AtLeast, AtMost, Indicators, Rounding, Ruleset, ScoreBands, Scoring
 from .store import tables as t
@@ -133,7 +133,7 @@ def compliance(rules: dict[str, dict[str, int]], scoring: Scoring, binding_date:
     ``score`` is a Decimal or None (not scored, ``not_scored`` says why); ``blocking`` a bool.
     """
     # A rule's strength as the run stored it (the ruleset may state it), else its module's.
-    strengths = {rule.ID: rule.STRENGTH for rule in ALL_RULES} | (stored_strengths or {})
+    strengths = {rule.ID: rule.STRENGTH for rule in registry.ALL_RULES} | (stored_strengths or {})
     weights, rounding = scoring.strength_weights, scoring.rounding
     listed: list[dict[str, Any]] = []
     earned, possible = Fraction(0), Fraction(0)

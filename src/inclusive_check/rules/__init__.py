@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from . import (
     ic04_rural_low_income,
     ic05_specific_groups,
@@ -28,7 +30,7 @@ from . import (
 )
 from .base import RuleModule
 
-__all__ = ["ALL_RULES", "NOT_ENCODED", "RuleModule"]
+__all__ = ["ALL_RULES", "NOT_ENCODED", "RuleModule", "by_id"]
 
 ALL_RULES: tuple[RuleModule, ...] = (
     ic19_solvency_gate,
@@ -54,6 +56,18 @@ ALL_RULES: tuple[RuleModule, ...] = (
     ic06_small_business,
     ic07_key_areas,
 )
+
+
+
+def by_id() -> dict[str, RuleModule]:
+    """The registered rules by ID, read from ``ALL_RULES`` when called (a test may register a rule of its own)."""
+    return _index(ALL_RULES)
+
+
+@lru_cache(maxsize=4)
+def _index(rules: tuple[RuleModule, ...]) -> dict[str, RuleModule]:
+    return {r.ID: r for r in rules}
+
 
 # Items that no rule encodes, and why, in one line each. `rules matrix` goes below items: every
 # obligation-bearing sentence, with its rules or the reason none can check it, is in

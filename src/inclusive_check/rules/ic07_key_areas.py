@@ -19,7 +19,8 @@ from typing import Final
 from sqlalchemy import Connection
 
 from . import _coverage
-from .base import Scope, Verdict
+from .base import Scope
+from .findings import Finding, one_by_one
 
 ID = "IC07-KEY-AREAS"
 CLAUSE = 7
@@ -40,6 +41,7 @@ MESSAGES = {
 }
 
 
-def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
+@one_by_one
+def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
     return _coverage.covered(conn, scope, p)
 

@@ -20,7 +20,8 @@ from typing import Final
 
 from sqlalchemy import Connection
 
-from .base import NoParams, Scope, Verdict, flag_verdicts
+from .base import NoParams, Scope, flag_findings
+from .findings import Finding, one_by_one
 
 ID = "IC11-ELDERLY-ACCESSIBLE"
 CLAUSE = 11
@@ -45,5 +46,6 @@ FIELDS = {
 }
 
 
-def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
-    return flag_verdicts(conn, scope, FIELDS)
+@one_by_one
+def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
+    return flag_findings(conn, scope, FIELDS)
