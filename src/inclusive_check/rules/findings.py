@@ -25,7 +25,7 @@ from decimal import Decimal
 from functools import wraps
 from typing import Any, ParamSpec
 
-from sqlalchemy import Case, Numeric, Select, String, func, literal, null
+from sqlalchemy import Case, Numeric, Select, String, cast, func, literal, null
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.sqltypes import Integer, NullType
 
@@ -156,8 +156,8 @@ def from_select(query: Select[Any], *, submission_id: Any, subject: Any, status:
                 reference: Any = None, margin: Any = None, unit: str = "") -> Findings:
     """Findings as a set: ``query`` (its FROM and WHERE) with these SQL expressions as the columns.
 
-    Texts are cut to their columns in SQL; numbers must be numeric expressions (or None); ``unit`` is one for all
-    rows. Rows are stored in (submission_id, ordinal) order: pass the product's position, say.
+    Texts are cut to their columns in SQL; numbers must be numeric expressions or exact constants (or None);
+    ``unit`` is one for all rows. Rows are stored in (submission_id, ordinal) order: pass the product's position, say.
     """
     if unit not in UNITS:
         raise MalformedFinding(f"unit {unit!r} is not one of {', '.join(map(repr, UNITS))}")
@@ -170,16 +170,21 @@ def from_select(query: Select[Any], *, submission_id: Any, subject: Any, status:
         if expr is None:
             if name in REQUIRED or name == "ordinal":
                 raise MalformedFinding(f"{name} is required")
-            expr = null()
+            # typed: PostgreSQL will not put an untyped NULL into a NUMERIC column through INSERT ... SELECT
+            expr = cast(null(), Integer() if name == "product_id" else Numeric())
         elif isinstance(expr, str):
-            expr = literal(expr)
+            expr = literal(expr[:SIZES[name]] if name in SIZES else expr, String())
+        elif isinstance(expr, Decimal | int) and not isinstance(expr, bool):
+            expr = literal(expr, Numeric() if isinstance(expr, Decimal) else Integer())
+        elif not hasattr(expr, "label"):
+            raise MalformedFinding(f"{name} must be an SQL expression or a constant, not {type(expr).__name__}")
         kind = _kind(expr)
         if name in NUMBERS and kind not in ("number", "unknown"):
             raise MalformedFinding(f"{name} must be a number, not {kind}")
         if name in TEXTS or name == "status":
             if kind not in ("text", "unknown"):
                 raise MalformedFinding(f"{name} must be text, not {kind}")
-            if name in TEXTS:
+            if name in TEXTS and not isinstance(columns[name], str):
                 expr = func.substr(expr, 1, SIZES[name])
         if name == "status":
             _check_statuses(expr)
