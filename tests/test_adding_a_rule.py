@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import json
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from types import ModuleType
@@ -15,10 +16,14 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
+from sqlalchemy import case, select
 
 from inclusive_check import rules
 from inclusive_check.check import check_documents
 from inclusive_check.cli import cli
+from inclusive_check.engine import RuleCrash
+from inclusive_check.rules.findings import finding, from_select, one_by_one
+from inclusive_check.store import tables as t
 from rulecases import RULESET_FILE, Case, base, build, normalise, project, to_json
 
 RULE = '''"""Ensure a dedicated product's premium rate is at most the ruleset's ceiling (a test fixture)."""
@@ -130,3 +135,61 @@ def test_the_rule_runs_through_a_stored_run(new_rule: ModuleType, tmp_path: Path
                                  "--as-of", "2026-01-01", "--format", "json", "--exit-zero"])
     assert result.exit_code == 0, result.output
     _expected_in_output(_mine(result.stdout))
+
+
+def _crash(monkeypatch: pytest.MonkeyPatch, module: ModuleType, evaluate: Any) -> str:
+    monkeypatch.setattr(module, "evaluate", evaluate)
+    loaded, context, ruleset = build(CASE)
+    with pytest.raises(RuleCrash) as crash:
+        check_documents(loaded, ruleset, CASE.as_of, context)
+    assert crash.value.rule_id == CASE.rule
+    return str(crash.value)
+
+
+def test_a_result_that_is_not_findings_is_a_crash_naming_the_rule(new_rule: ModuleType,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    message = _crash(monkeypatch, new_rule, lambda conn, scope, p: [("a", "tuple")])
+    assert "IC99-FIXTURE-CEILING" in message and "evaluate returned list, not Findings" in message
+
+
+@pytest.mark.parametrize(("bad", "says"), [
+    ({"margin": 0.5}, "margin must be a Decimal or an int, not float"),
+    ({"status": "failed"}, "status 'failed' is not one of"),
+    ({"unit": "percent"}, "unit 'percent' is not one of"),
+])
+def test_a_malformed_finding_is_a_crash_naming_the_rule(new_rule: ModuleType, monkeypatch: pytest.MonkeyPatch,
+                                                        bad: dict[str, Any], says: str) -> None:
+    fields: dict[str, Any] = {"status": "fail", **bad}
+
+    @one_by_one
+    def evaluate(conn: Any, scope: Any, p: Any) -> Iterator[Any]:
+        status = fields.pop("status")
+        yield finding(1, "/insurer", status, "x", "y", **fields)
+
+    assert says in _crash(monkeypatch, new_rule, evaluate)
+
+
+def test_a_set_based_status_outside_the_statuses_is_a_crash_naming_the_rule(
+        new_rule: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    def evaluate(conn: Any, scope: Any, p: Any) -> Any:
+        rs = t.run_submissions.c
+        return from_select(select(rs.submission_id).where(scope.where()), submission_id=rs.submission_id,
+                           subject="/insurer", status=case((rs.id > 0, "passed"), else_="fail"), expected="x",
+                           actual="y", ordinal=rs.id)
+
+    assert "status 'passed' is not one of" in _crash(monkeypatch, new_rule, evaluate)
+
+
+def test_long_texts_are_cut_to_their_columns(new_rule: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    @one_by_one
+    def evaluate(conn: Any, scope: Any, p: Any) -> Iterator[Any]:
+        rs = t.run_submissions.c
+        for sid in conn.execute(select(rs.submission_id).where(scope.where())).scalars():
+            yield finding(sid, "/insurer", "fail", "e" * 600, "a" * 600)
+
+    monkeypatch.setattr(new_rule, "evaluate", evaluate)
+    loaded, context, ruleset = build(CASE)
+    outcome = check_documents(loaded, ruleset, CASE.as_of, context)
+    assert outcome.results is not None
+    [mine] = [f for sub in outcome.results["submissions"] for f in sub["findings"] if f["rule_id"] == CASE.rule]
+    assert (mine["expected"], mine["actual"]) == ("e" * 500, "a" * 500)
