@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from .rules.base import number
@@ -31,6 +32,7 @@ def exact(value: Decimal | float | int | None) -> Decimal | int | None:
     return d
 
 
+@lru_cache(maxsize=65536)  # a market repeats its rates: each is written out once
 def shown(value: Decimal | int | None, unit: str, lang: str) -> str:
     """A figure as people read it in ``lang``: a rate as a percentage (0.0499 -> '4.99%'), anything else as a
     plain number with no exponent and no trailing zeros. The same digits in English and Chinese today; the
