@@ -17,11 +17,8 @@ AS_OF = date(2026, 1, 15)
 
 
 def sarif_schema_path() -> Path:
-    for base in (ROOT.parent / "shared", Path("/work/shared")):
-        path = base / "reference" / "sarif-schema-2.1.0.json"
-        if path.is_file():
-            return path
-    raise FileNotFoundError("sarif-schema-2.1.0.json not found in ../shared/reference")
+    """The OASIS SARIF 2.1.0 JSON Schema, kept beside the tests (tests/reports/data/)."""
+    return Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 
 
 def store_run(engine: Any, paths: list[Path], insurer: str | None = None, dispensations: str | None = None,
