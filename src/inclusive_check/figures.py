@@ -63,6 +63,8 @@ def _decimal_text(value: Decimal | float | int | None) -> str | None:
 
 def finding_texts(row: Any, lang: str) -> tuple[str, str]:
     """A stored finding's ``expected`` and ``actual`` with their figures written out for ``lang``."""
+    if "{" not in row.expected and "{" not in row.actual:
+        return row.expected, row.actual
     figures = (exact(row.value), exact(row.threshold), exact(row.reference))
     return (filled(row.expected, lang, row.unit, *figures), filled(row.actual, lang, row.unit, *figures))
 
