@@ -31,7 +31,6 @@ RULE = '''"""Ensure a dedicated product's premium rate is at most the ruleset's 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Final
 
 from sqlalchemy import Connection, case, select
 
@@ -42,7 +41,6 @@ from inclusive_check.store import tables as t
 
 ID = "IC99-FIXTURE-CEILING"
 CLAUSE = 8
-STRENGTH: Final = "principle"
 KINDS = ("submission", "product_filing")
 TITLE = {"en": "Keep premium rates under a ceiling", "zh": "费率不超过上限"}
 MESSAGES = {
@@ -67,6 +65,7 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Findings:
                        ordinal=pr.position)
 '''
 ENTRY = {"in_force": {"citation": "a test fixture", "values": [{"from": date(2024, 5, 29)}]},
+         "strength": {"citation": "a test fixture", "values": [{"from": date(2024, 5, 29), "value": "principle"}]},
          "params": {"max_rate": {"citation": "a test fixture", "values": [{"from": date(2024, 5, 29),
                                                                             "value": "0.0005"}]}}}
 CASE = Case(rule="IC99-FIXTURE-CEILING", name="test_fail_above_the_ceiling",

@@ -1,5 +1,5 @@
 """Runs: choose the stored submissions, bind the ruleset to each one's period, let every rule judge
-them all at once in SQL, store the findings, then score.
+them all at once in SQL, store the findings, apply the dispensations, then score.
 
 A single file in CI takes this same path through an in-memory SQLite database.
 """
@@ -10,29 +10,22 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, Select, case, insert, literal, null, select, update
+from sqlalchemy import Connection, Engine, Select, case, func, insert, literal, null, or_, select, update
 
 from . import __version__
-from .gcpause import paused_gc
 from .rules.base import STATUSES, RuleModule, Scope
 from .rules.findings import Finding, Findings, MalformedFinding, finding
-from .ruleset import Ruleset
+from .ruleset import Ruleset, Segment
 from .store import tables as t
 from .store.db import fault_message, writing
 
-# Severity is policy, not a property of a rule: what a status of a rule of a given strength means.
-SEVERITY: dict[tuple[str, str], str] = {
-    ("fail", "mandatory"): "error",
-    ("fail", "principle"): "error",
-    ("fail", "flag"): "warning",
-    ("fail", "encouraged"): "info",
-    ("indeterminate", "mandatory"): "error",
-    ("indeterminate", "principle"): "error",  # missing evidence (no comparator, no weight) cannot show compliance
-    ("indeterminate", "flag"): "warning",
-    ("indeterminate", "encouraged"): "info",
-}
+if TYPE_CHECKING:
+    from .contract.dispensations import Dispensation
+
+# The order of severities (for --fail-on). Which severity a finding has is policy: the ruleset's severity
+# table and rules' overrides, bound per segment (ruleset.Ruleset.severities).
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 _BATCH = 20_000
 
@@ -47,10 +40,6 @@ class RuleCrash(Exception):
 
 class NothingToCheck(Exception):
     """The selection matched no stored document: the run is rolled back, so that no empty run is stored."""
-
-
-def severity(status: str, strength: str) -> str:
-    return SEVERITY.get((status, strength), "info")
 
 
 @dataclass(frozen=True)
@@ -128,27 +117,25 @@ def _float(value: Any) -> Any:
     return None if value is None else float(value)
 
 
-def _finding_rows(run_id: int, rule: RuleModule, strength: str, findings: Iterable[Finding],
+def _finding_rows(run_id: int, rule: RuleModule, segment: Segment, findings: Iterable[Finding],
                   native: bool = False) -> Iterator[tuple[Any, ...]]:
     """One tuple per finding, in FINDING_COLUMNS order (``native``: numbers as the floats SQLite stores)."""
-    rule_id, clause = rule.ID, rule.CLAUSE
-    severities = {status: severity(status, strength) for status in STATUSES}
+    rule_id, clause, strength, severities = rule.ID, rule.CLAUSE, segment.strength, segment.severities
     for f in findings:
         numbers = ((_float(f.value), _float(f.threshold), _float(f.reference)) if native
                    else (f.value, f.threshold, f.reference))
-        yield (run_id, f.submission_id, rule_id, clause, strength,
-               severities.get(f.status) or severity(f.status, strength), f.status, f.subject, f.key,
-               f.expected, f.actual, f.product_id, *numbers, f.unit, _float(f.margin) if native else f.margin, None)
+        yield (run_id, f.submission_id, rule_id, clause, strength, severities.get(f.status, "info"), f.status,
+               f.subject, f.key, f.expected, f.actual, f.product_id, *numbers, f.unit,
+               _float(f.margin) if native else f.margin, None)
 
 
 def _insert_batched(conn: Connection, rows: Iterator[tuple[Any, ...]], native: bool = False) -> int:
     count, batch = 0, []
-    with paused_gc():  # a rule yields a Finding per subject: many small objects, no cycles
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= _BATCH:
-                _write_findings(conn, batch, native)
-                count, batch = count + len(batch), []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= _BATCH:
+            _write_findings(conn, batch, native)
+            count, batch = count + len(batch), []
     if batch:
         _write_findings(conn, batch, native)
         count += len(batch)
@@ -162,17 +149,18 @@ def _write_findings(conn: Connection, batch: list[tuple[Any, ...]], native: bool
         conn.execute(insert(t.findings), [dict(zip(FINDING_COLUMNS, row, strict=True)) for row in batch])
 
 
-def _insert_from_select(conn: Connection, run_id: int, rule: RuleModule, strength: str, query: Select[Any]) -> int:
+def _insert_from_select(conn: Connection, run_id: int, rule: RuleModule, segment: Segment,
+                        query: Select[Any]) -> int:
     """Findings written by the database alone: ``INSERT INTO findings ... SELECT`` over a rule's query.
 
     The query is a ``from_select`` one (``rules.findings``): its columns are labelled, cut and checked there, and
     stored in ``(submission_id, ordinal)`` order. No Python runs per subject.
     """
     q = query.subquery()
-    severities = case({s: severity(s, strength) for s in STATUSES}, value=q.c.status, else_="info")
-    rows = (select(literal(run_id), q.c.submission_id, literal(rule.ID), literal(rule.CLAUSE), literal(strength),
-                   severities, q.c.status, q.c.subject, q.c.key, q.c.expected, q.c.actual, q.c.product_id,
-                   q.c.value, q.c.threshold, q.c.reference, q.c.unit, q.c.margin, null())
+    severities = case({s: segment.severities.get(s, "info") for s in STATUSES}, value=q.c.status, else_="info")
+    rows = (select(literal(run_id), q.c.submission_id, literal(rule.ID), literal(rule.CLAUSE),
+                   literal(segment.strength), severities, q.c.status, q.c.subject, q.c.key, q.c.expected,
+                   q.c.actual, q.c.product_id, q.c.value, q.c.threshold, q.c.reference, q.c.unit, q.c.margin, null())
             .order_by(q.c.submission_id, q.c.ordinal))
     return int(conn.execute(insert(t.findings).from_select(list(FINDING_COLUMNS), rows)).rowcount)
 
@@ -189,9 +177,9 @@ def evaluate_rules(conn: Connection, run_id: int, ruleset: Ruleset, rules: Seque
                     raise MalformedFinding(f"evaluate returned {type(found).__name__}, not Findings (see "
                                            "rules.findings)")
                 if found.query is not None:
-                    total += _insert_from_select(conn, run_id, rule, segment.strength, found.query)
+                    total += _insert_from_select(conn, run_id, rule, segment, found.query)
                 else:
-                    rows = _finding_rows(run_id, rule, segment.strength, found.checked_rows(), native)
+                    rows = _finding_rows(run_id, rule, segment, found.checked_rows(), native)
                     total += _insert_batched(conn, rows, native)
             except RuleCrash:
                 raise
@@ -202,9 +190,58 @@ def evaluate_rules(conn: Connection, run_id: int, ruleset: Ruleset, rules: Seque
     return total
 
 
+def apply_dispensations(conn: Connection, run_id: int, as_of: date, dispensations: Sequence[Dispensation]) -> None:
+    """Waive the failures each live dispensation covers; record every dispensation's status for the run.
+
+    A dispensation covers the failures of its rule in its insurer's documents (of its period, when it names
+    one) at its subject or under it. Expiry is inclusive, judged at ``as_of``: an expired one leaves the
+    failures standing and warns on each document they are in; one that covers nothing is ``unused``.
+    """
+    f, s, i, rs = t.findings.c, t.submissions.c, t.insurers.c, t.run_submissions.c
+    rows = []
+    for d in dispensations:
+        insurer_docs = select(s.id).join(t.insurers, i.id == s.insurer_id).where(i.code == d.insurer)
+        if d.period:
+            insurer_docs = insurer_docs.where(s.period == d.period)
+        # Only failures filed under the principle strength: the ruleset may change a rule's strength from a date.
+        scope = [f.run_id == run_id, f.rule_id == d.rule, f.status == "fail", f.strength == "principle",
+                 f.submission_id.in_(insurer_docs)]
+        if d.subject:
+            scope.append(or_(f.subject == d.subject, f.subject.like(_like_prefix(d.subject), escape="\\")))
+        covered = int(conn.execute(select(func.count()).select_from(t.findings).where(*scope)).scalar_one())
+        expired = d.expires < as_of
+        if expired:
+            status = "expired"
+            if covered:
+                warning = (f"dispensation {d.id} for {d.rule} expired on {d.expires.isoformat()}; "
+                           f"{covered} failure(s) it covered stand")
+                affected = select(f.submission_id).where(*scope).distinct()
+                for (sid,) in conn.execute(affected).all():
+                    current = conn.execute(select(rs.warnings).where(rs.run_id == run_id,
+                                                                     rs.submission_id == sid)).scalar_one()
+                    conn.execute(update(t.run_submissions).where(rs.run_id == run_id, rs.submission_id == sid)
+                                 .values(warnings=json.dumps([*json.loads(current), warning], ensure_ascii=False)))
+        elif covered:
+            status = "applied"
+            conn.execute(update(t.findings).where(*scope).values(status="waived", dispensation_id=d.id))
+        else:
+            status = "unused"
+        rows.append({"run_id": run_id, "dispensation_id": d.id, "status": status, "covered": covered,
+                     "expires": d.expires, "record": json.dumps(d.as_dict(), ensure_ascii=False)})
+    if rows:
+        conn.execute(insert(t.run_dispensations), rows)
+
+
+def _like_prefix(subject: str) -> str:
+    """A LIKE pattern for the subjects under ``subject`` (``/products/1/...``, never ``/products/10``)."""
+    escaped = subject.rstrip("/").replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "/%"
+
+
 def execute_run(engine: Engine, ruleset: Ruleset, selection: Selection, as_of: date,
-                dispensations: Any = None) -> int:
-    """Check the selected submissions; store findings and scores under a new run; return its id.
+                dispensations: Sequence[Dispensation] = ()) -> int:
+    """Check the selected submissions; apply ``dispensations``; store findings and scores under a new run;
+    return its id.
 
     One transaction: a run that fails (or matches nothing: ``NothingToCheck``) stores nothing.
     """
@@ -222,8 +259,7 @@ def execute_run(engine: Engine, ruleset: Ruleset, selection: Selection, as_of: d
             raise NothingToCheck(selection.as_json())
         _flag_stale(conn, run_id, ruleset)
         evaluate_rules(conn, run_id, ruleset, ruleset.rules())
-        if dispensations is not None:
-            dispensations.apply(conn, run_id, as_of)
+        apply_dispensations(conn, run_id, as_of, dispensations)
         score_run(conn, run_id, ruleset)
         conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(finished_at=_now()))
     return run_id

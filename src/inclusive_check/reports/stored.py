@@ -53,11 +53,10 @@ def _count_closed(conn: Any, run_id: int, results: dict[str, Any]) -> None:
     """Each document's passing and not-applicable findings counted per rule and status, from the findings index."""
     from sqlalchemy import func, select
 
-    from ..rules import ALL_RULES
+    from ..results import known_rule
     from ..store import tables as t
 
     f = t.findings.c
-    clauses = {rule.ID: rule.CLAUSE for rule in ALL_RULES}
     by_id = {sub["submission_id"]: sub for sub in results["submissions"]}
     for sub in by_id.values():
         sub["closed_counts"] = []
@@ -68,7 +67,8 @@ def _count_closed(conn: Any, run_id: int, results: dict[str, Any]) -> None:
     for submission_id, rule_id, status, n in conn.execute(query):
         sub = by_id.get(submission_id)
         if sub is not None:
-            sub["closed_counts"].append({"rule_id": rule_id, "clause": clauses.get(rule_id, 0), "status": status,
+            rule = known_rule(rule_id)
+            sub["closed_counts"].append({"rule_id": rule_id, "clause": rule.CLAUSE if rule else 0, "status": status,
                                          "count": n})
 
 

@@ -1,8 +1,9 @@
 """What every rule module provides, and the shared pieces of their queries.
 
-A rule is a small module: ``ID``, ``CLAUSE`` (the guidance item), ``STRENGTH``, ``KINDS``, ``TITLE``
-(en, zh), ``MESSAGES`` per status, a pydantic ``Params`` and ``evaluate``. ``evaluate`` runs one set-based
-query that judges every subject of every submission in a run's scope and returns ``Findings``
+A rule is a small module: ``ID``, ``CLAUSE`` (the guidance item), ``KINDS``, ``TITLE`` (en, zh),
+``MESSAGES`` per status, a pydantic ``Params`` and ``evaluate``. Its strength (mandatory, principle,
+encouraged, flag) and the severity of its findings are policy, stated dated in the ruleset. ``evaluate`` runs
+one set-based query that judges every subject of every submission in a run's scope and returns ``Findings``
 (``rules.findings``): one ``finding(...)`` per subject, or, for a per-product rule whose findings are most of
 a market's, the labelled SELECT itself (``from_select``), stored with one ``INSERT ... SELECT``. The
 judgement (the status) is made in SQL.
@@ -76,8 +77,6 @@ class RuleModule(Protocol):
     def ID(self) -> str: ...
     @property
     def CLAUSE(self) -> int: ...
-    @property
-    def STRENGTH(self) -> Strength: ...
     @property
     def KINDS(self) -> tuple[str, ...]: ...  # the document kinds the rule judges
     @property

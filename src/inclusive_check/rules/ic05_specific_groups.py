@@ -14,7 +14,6 @@ Covered::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
 
 from sqlalchemy import Connection
 
@@ -24,7 +23,6 @@ from .findings import Finding, one_by_one
 
 ID = "IC05-SPECIFIC-GROUPS"
 CLAUSE = 5
-STRENGTH: Final = "encouraged"
 KINDS = ("submission",)
 TITLE = {
     "en": "Encouraged: inclusive cover for older people, people with pre-existing conditions or disabilities, new citizens and other specific groups",

@@ -14,7 +14,6 @@ Covered::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
 
 from sqlalchemy import Connection
 
@@ -24,7 +23,6 @@ from .findings import Finding, one_by_one
 
 ID = "IC07-KEY-AREAS"
 CLAUSE = 7
-STRENGTH: Final = "encouraged"
 KINDS = ("submission",)
 TITLE = {
     "en": "Encouraged: inclusive cover in farming, pensions, long-term care, liability and family risks",

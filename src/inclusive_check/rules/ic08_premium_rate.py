@@ -17,8 +17,6 @@ Compliant::
 
 from __future__ import annotations
 
-from typing import Final
-
 from sqlalchemy import Connection
 
 from ..store import tables as t
@@ -28,7 +26,6 @@ from .findings import Findings
 
 ID = "IC08-PREMIUM-RATE"
 CLAUSE = 8
-STRENGTH: Final = "principle"
 KINDS = ("submission", "product_filing")
 TITLE = {
     "en": "In principle, price each dedicated inclusive product below the comparable product it names",

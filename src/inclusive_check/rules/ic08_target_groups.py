@@ -15,8 +15,6 @@ Compliant::
 
 from __future__ import annotations
 
-from typing import Final
-
 from sqlalchemy import Connection, case, func, or_, select
 
 from ..store import tables as t
@@ -25,7 +23,6 @@ from .findings import Findings, from_select
 
 ID = "IC08-TARGET-GROUPS"
 CLAUSE = 8
-STRENGTH: Final = "mandatory"
 KINDS = ("submission", "product_filing")
 TITLE = {
     "en": "Name the risk groups or risk areas each dedicated inclusive product is meant for",

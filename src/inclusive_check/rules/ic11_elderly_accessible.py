@@ -16,7 +16,6 @@ Compliant::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
 
 from sqlalchemy import Connection
 
@@ -25,7 +24,6 @@ from .findings import Finding, one_by_one
 
 ID = "IC11-ELDERLY-ACCESSIBLE"
 CLAUSE = 11
-STRENGTH: Final = "mandatory"
 KINDS = ("submission",)
 TITLE = {
     "en": "Serve older and disabled customers with elderly-friendly, barrier-free service",

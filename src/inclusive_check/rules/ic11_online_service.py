@@ -17,7 +17,6 @@ Compliant::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
 
 from sqlalchemy import Connection
 
@@ -26,7 +25,6 @@ from .findings import Finding, one_by_one
 
 ID = "IC11-ONLINE-SERVICE"
 CLAUSE = 11
-STRENGTH: Final = "encouraged"
 KINDS = ("submission",)
 TITLE = {
     "en": "Encouraged: let customers of inclusive products buy cover and claim online",

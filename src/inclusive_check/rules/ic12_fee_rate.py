@@ -19,7 +19,7 @@ Compliant::
 
 from __future__ import annotations
 
-from typing import Annotated, Final, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 from sqlalchemy import Connection
@@ -32,7 +32,6 @@ from .findings import Findings
 
 ID = "IC12-FEE-RATE"
 CLAUSE = 12
-STRENGTH: Final = "principle"
 KINDS = ("submission", "product_filing")
 TITLE = {
     "en": "In principle, pay intermediaries less for a dedicated inclusive product than for its comparable product",
