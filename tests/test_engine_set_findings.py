@@ -1,6 +1,6 @@
 """Per-product rules return one SELECT that the database writes (INSERT ... SELECT, no Python per product).
 
-The texts and margins that SQL writes must be exactly what Python's decimal formatting gives
+The texts and margins read back must be exactly what Python's decimal formatting gives
 (``rules.base.percent`` and ``Decimal`` subtraction), on SQLite (REAL) and on PostgreSQL (NUMERIC), for
 awkward rates too: 15 decimal places, whole numbers, trailing zeros.
 """
@@ -73,22 +73,29 @@ def test_a_500_character_comparable_code_keeps_texts_within_their_columns(store:
     assert all(len(text) <= 500 for pair in texts.values() for text in pair)
 
 
-def test_sqlite_percent_text_equals_decimal_formatting_for_random_rates() -> None:
-    # Every number of decimal places from 1 to 15, on both sides of the 1e-5 switch between the two SQL routes.
+def test_sqlite_margins_read_back_exactly_for_random_rates() -> None:
+    # SQLite subtracts REALs: the margin it stores is a double, which the read side rounds back to the exact
+    # decimal difference (figures.exact). Every number of decimal places from 1 to 15, on both sides.
     import random
 
     from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, select
 
-    from inclusive_check.rules._product_rates import percent_sql
+    from inclusive_check.figures import exact, shown
     from inclusive_check.store.tables import Rate
 
     rng = random.Random(7)
-    rates = [Decimal(rng.randint(0, 10**places)).scaleb(-places) for places in range(1, 16) for _ in range(2000)]
-    rates += [Decimal("0.00001"), Decimal("0.000009999999999"), Decimal("0"), Decimal("1")]
-    table = Table("r", MetaData(), Column("i", Integer, primary_key=True), Column("rate", Rate))
+
+    def rate() -> Decimal:
+        places = rng.randint(1, 15)
+        return Decimal(rng.randint(0, 10**places)).scaleb(-places)
+
+    pairs = [(rate(), rate()) for _ in range(20000)]
+    pairs += [(Decimal("0.000000000000001"), Decimal("1")), (Decimal("0.999999999999999"), Decimal("0"))]
+    table = Table("r", MetaData(), Column("i", Integer, primary_key=True), Column("own", Rate), Column("theirs", Rate))
     engine = create_engine("sqlite://")
     with engine.begin() as conn:
         table.create(conn)
-        conn.execute(insert(table), [{"i": i, "rate": r} for i, r in enumerate(rates)])
-        texts = conn.execute(select(percent_sql("sqlite", table.c.rate)).order_by(table.c.i)).scalars().all()
-    assert [t for t, r in zip(texts, rates, strict=True) if t != percent(r)] == []
+        conn.execute(insert(table), [{"i": i, "own": o, "theirs": t} for i, (o, t) in enumerate(pairs)])
+        margins = conn.execute(select((table.c.theirs - table.c.own).label("m")).order_by(table.c.i)).scalars().all()
+    assert [(o, t) for (o, t), m in zip(pairs, margins, strict=True) if exact(m) != t - o] == []
+    assert [o for o, _ in pairs if shown(o, "rate", "en") != percent(o)] == []

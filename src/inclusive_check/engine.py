@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, Select, case, func, insert, literal, null, or_, select, update
 
 from . import __version__
-from .rules.base import STATUSES, RuleModule, Scope, Verdict
+from .rules.base import STATUSES, RuleModule, Scope
+from .rules.findings import Finding, Findings, MalformedFinding, finding
 from .ruleset import Ruleset, Segment
 from .store import tables as t
 from .store.db import fault_message, writing
@@ -95,32 +96,37 @@ def _flag_stale(conn: Connection, run_id: int, ruleset: Ruleset) -> None:
                  .values(warnings=warning))
 
 
-def _not_applicable(conn: Connection, scope: Scope, rule: RuleModule, reason: str) -> Iterator[Verdict]:
+def _not_applicable(conn: Connection, scope: Scope, rule: RuleModule, reason: str) -> Iterator[Finding]:
     rs, s = t.run_submissions.c, t.submissions.c
     query = (select(rs.submission_id, rs.binding_date).join(t.submissions, s.id == rs.submission_id)
              .where(scope.where(), s.kind.in_(rule.KINDS)).order_by(rs.submission_id))
     for sid, on in conn.execute(query):
-        yield Verdict(sid, "", "not_applicable", "a provision in force", reason.format(on=on))
+        yield finding(sid, "", "not_applicable", "a provision in force", reason.format(on=on))
 
 
 FINDING_COLUMNS = ("run_id", "submission_id", "rule_id", "clause", "strength", "severity", "status", "subject", "key",
-                   "expected", "actual", "margin", "dispensation_id")
+                   "expected", "actual", "product_id", "value", "threshold", "reference", "unit", "margin",
+                   "dispensation_id")
 # SQLite: rows go straight to the driver, as the values SQLAlchemy's bind processors would give it (the
-# margin as a float); elsewhere through SQLAlchemy's insert, which batches them for the driver.
+# numbers as floats); elsewhere through SQLAlchemy's insert, which batches them for the driver.
 _QUOTED = ", ".join(f'"{c}"' for c in FINDING_COLUMNS)
 _FINDINGS_SQL = f"INSERT INTO {t.findings.name} ({_QUOTED}) VALUES ({', '.join('?' * len(FINDING_COLUMNS))})"
 
 
-def _finding_rows(run_id: int, rule: RuleModule, segment: Segment, verdicts: Iterable[Verdict],
+def _float(value: Any) -> Any:
+    return None if value is None else float(value)
+
+
+def _finding_rows(run_id: int, rule: RuleModule, segment: Segment, findings: Iterable[Finding],
                   native: bool = False) -> Iterator[tuple[Any, ...]]:
-    """One tuple per verdict, in FINDING_COLUMNS order (``native``: the margin as the float SQLite stores)."""
+    """One tuple per finding, in FINDING_COLUMNS order (``native``: numbers as the floats SQLite stores)."""
     rule_id, clause, strength, severities = rule.ID, rule.CLAUSE, segment.strength, segment.severities
-    for v in verdicts:
-        margin: Any = v.margin
-        if native and margin is not None:
-            margin = float(margin)
-        yield (run_id, v.submission_id, rule_id, clause, strength, severities.get(v.status, "info"), v.status,
-               v.subject, v.key, v.expected[:500], v.actual[:500], margin, None)
+    for f in findings:
+        numbers = ((_float(f.value), _float(f.threshold), _float(f.reference)) if native
+                   else (f.value, f.threshold, f.reference))
+        yield (run_id, f.submission_id, rule_id, clause, strength, severities.get(f.status, "info"), f.status,
+               f.subject, f.key, f.expected, f.actual, f.product_id, *numbers, f.unit,
+               _float(f.margin) if native else f.margin, None)
 
 
 def _insert_batched(conn: Connection, rows: Iterator[tuple[Any, ...]], native: bool = False) -> int:
@@ -147,17 +153,14 @@ def _insert_from_select(conn: Connection, run_id: int, rule: RuleModule, segment
                         query: Select[Any]) -> int:
     """Findings written by the database alone: ``INSERT INTO findings ... SELECT`` over a rule's query.
 
-    A rule's ``evaluate`` may return a SELECT instead of verdicts (see ``rules.base``): its labelled columns
-    ``submission_id``, ``subject``, ``status``, ``expected``, ``actual``, ``margin``, ``key`` and ``ordinal``
-    are the findings, stored in ``(submission_id, ordinal)`` order. No Python runs per subject. The rule keeps
-    ``expected`` and ``actual`` within the columns' 500 characters (cutting them here would cost a copy of
-    every text of a market's findings).
+    The query is a ``from_select`` one (``rules.findings``): its columns are labelled, cut and checked there, and
+    stored in ``(submission_id, ordinal)`` order. No Python runs per subject.
     """
     q = query.subquery()
     severities = case({s: segment.severities.get(s, "info") for s in STATUSES}, value=q.c.status, else_="info")
     rows = (select(literal(run_id), q.c.submission_id, literal(rule.ID), literal(rule.CLAUSE),
-                   literal(segment.strength),
-                   severities, q.c.status, q.c.subject, q.c.key, q.c.expected, q.c.actual, q.c.margin, null())
+                   literal(segment.strength), severities, q.c.status, q.c.subject, q.c.key, q.c.expected,
+                   q.c.actual, q.c.product_id, q.c.value, q.c.threshold, q.c.reference, q.c.unit, q.c.margin, null())
             .order_by(q.c.submission_id, q.c.ordinal))
     return int(conn.execute(insert(t.findings).from_select(list(FINDING_COLUMNS), rows)).rowcount)
 
@@ -168,12 +171,16 @@ def evaluate_rules(conn: Connection, run_id: int, ruleset: Ruleset, rules: Seque
         for segment in ruleset.segments(rule):
             scope = Scope(run_id, segment.start, segment.end, segment.in_force_from)
             try:
-                verdicts = (rule.evaluate(conn, scope, segment.params) if segment.params is not None
-                            else _not_applicable(conn, scope, rule, segment.reason))
-                if isinstance(verdicts, Select):
-                    total += _insert_from_select(conn, run_id, rule, segment, verdicts)
+                found = (rule.evaluate(conn, scope, segment.params) if segment.params is not None
+                         else Findings(_not_applicable(conn, scope, rule, segment.reason)))
+                if not isinstance(found, Findings):
+                    raise MalformedFinding(f"evaluate returned {type(found).__name__}, not Findings (see "
+                                           "rules.findings)")
+                if found.query is not None:
+                    total += _insert_from_select(conn, run_id, rule, segment, found.query)
                 else:
-                    total += _insert_batched(conn, _finding_rows(run_id, rule, segment, verdicts, native), native)
+                    rows = _finding_rows(run_id, rule, segment, found.checked_rows(), native)
+                    total += _insert_batched(conn, rows, native)
             except RuleCrash:
                 raise
             except Exception as exc:  # a crashing rule is a bug: name it, never swallow it

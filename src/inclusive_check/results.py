@@ -31,9 +31,10 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from sqlalchemy import Connection, and_, case, func, null, select
+from sqlalchemy import Connection, func, select
 
 from . import rules
+from .figures import finding_item, finding_texts
 from .rules.base import STATUSES, RuleModule, number
 from .ruleset import RuleEntry, Ruleset, RulesetError, RulesetFile, load_stored_ruleset, with_legacy_policy
 from .store import tables as t
@@ -132,14 +133,6 @@ def _margin(value: Decimal | float | None) -> str | None:
     return None if value is None else number(value)
 
 
-def _product_pointer(dialect: str, subject: Any) -> Any:
-    """SQL for the product a subject names: '/products/3/premium_rate' -> '/products/3'; NULL otherwise."""
-    rest = func.substr(subject, len("/products/") + 1) + "/"
-    position = func.instr(rest, "/") if dialect == "sqlite" else func.strpos(rest, "/")
-    return case((subject.like("/products/%"), func.substr(subject, 1, len("/products/") - 1 + position)),
-                else_=null())
-
-
 def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, status: str | None = None,
                 include_passes: bool = True, expiry_warning_days: int = 90) -> dict[str, Any]:
     run = conn.execute(select(t.runs).where(t.runs.c.id == run_id)).first()
@@ -168,11 +161,11 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
             "score": None, "findings": [],
         }
     f, p = t.findings.c, t.products.c
-    # Each finding with the code of the dedicated product it names, looked up by the (submission, pointer) key.
-    pointer = _product_pointer(conn.dialect.name, f.subject)
-    query = (select(t.findings, pointer.label("product_pointer"), p.code.label("product_code"))
-             .outerjoin(t.products, and_(p.submission_id == f.submission_id, p.pointer == pointer,
-                                p.dedicated_inclusive.is_(True)))
+    # Each finding with the product it is about.
+    query = (select(t.findings, p.pointer.label("product_pointer"), p.code.label("product_code"),
+                    p.name.label("product_name"), p.position.label("product_position"),
+                    p.dedicated_inclusive.label("product_dedicated"))
+             .outerjoin(t.products, p.id == f.product_id)
              .where(f.run_id == run_id).order_by(f.submission_id, f.id))
     if status:
         query = query.where(f.status == status)
@@ -183,12 +176,7 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
         sub = out_subs.get(finding.submission_id)
         if sub is None:
             continue
-        item: dict[str, Any] = {
-            "rule_id": finding.rule_id, "clause": finding.clause, "strength": finding.strength,
-            "severity": finding.severity, "status": finding.status, "subject": finding.subject, "key": finding.key,
-            "expected": finding.expected, "actual": finding.actual, "margin": _margin(finding.margin),
-            "dispensation": finding.dispensation_id,
-        }
+        item: dict[str, Any] = finding_item(finding)
         rule = known_rule(finding.rule_id)
         item["title"] = rule.TITLE if rule else {"en": finding.rule_id, "zh": finding.rule_id}
         bound = date.fromisoformat(sub["binding_date"])
@@ -197,10 +185,13 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
             params_cache[cache_key] = (ruleset.parameters_at(rule, bound) if ruleset and rule
                                        and rule.ID in ruleset.data.rules else {})
         item["parameters"] = params_cache[cache_key]
-        item["evidence"] = {lang: {"expected": _localized(finding.expected, lang),
-                                   "actual": _localized(finding.actual, lang)} for lang in ("en", "zh")}
+        texts = {"en": (item["expected"], item["actual"]), "zh": finding_texts(finding, "zh")}
+        item["evidence"] = {lang: {"expected": _localized(texts[lang][0], lang),
+                                   "actual": _localized(texts[lang][1], lang)} for lang in ("en", "zh")}
         item["message"] = {lang: message(finding.rule_id, finding.status, item, lang) for lang in ("en", "zh")}
-        stable = stable_subject(finding.subject, finding.product_pointer, finding.product_code)
+        # Only a dedicated product of a submission's list is named by its code (as fingerprints always have).
+        named = finding.product_dedicated and finding.product_pointer.startswith("/products/")
+        stable = stable_subject(finding.subject, finding.product_pointer if named else None, finding.product_code)
         item["fingerprint"] = fingerprint(sub["insurer"]["code"], sub["kind"], sub["document_key"], finding.rule_id,
                                           stable, finding.key)
         sub["findings"].append(item)

@@ -36,7 +36,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .rules import ALIASES, ALL_RULES, RuleModule, UnknownRule, canonical
+from . import rules as registry
+from .rules import ALIASES, RuleModule, UnknownRule, canonical
 from .rules import get as get_rule
 from .rules.base import STATUSES, STRENGTHS
 from .safetext import clean
@@ -293,7 +294,7 @@ class Ruleset:
         return self.data.version
 
     def rules(self) -> tuple[RuleModule, ...]:
-        return tuple(r for r in ALL_RULES if r.ID in self.data.rules)
+        return tuple(r for r in registry.ALL_RULES if r.ID in self.data.rules)
 
     def entry(self, rule_id: str) -> RuleEntry:
         return self.data.rules[rule_id]
@@ -710,7 +711,7 @@ def guidance_mandatory() -> tuple[str, ...]:
     raw = _packaged_raw()
     stated = {canonical(rule_id): [v.get("value") for v in entry["strength"]["values"]]
               for rule_id, entry in raw["rules"].items()}
-    return tuple(r.ID for r in ALL_RULES if "mandatory" in stated.get(r.ID, []))
+    return tuple(r.ID for r in registry.ALL_RULES if "mandatory" in stated.get(r.ID, []))
 
 
 def _omissions(data: RulesetFile) -> list[str]:
@@ -748,7 +749,7 @@ def ruleset_schema() -> dict[str, Any]:
     schema: dict[str, Any] = RulesetFile.model_json_schema(mode="validation")
     defs: dict[str, Any] = schema.setdefault("$defs", {})
     rules: dict[str, Any] = {}
-    for rule in ALL_RULES:
+    for rule in registry.ALL_RULES:
         prefix = f"{rule.ID}."
         params = rule.Params.model_json_schema(mode="validation", ref_template=f"#/$defs/{prefix}{{model}}")
         defs.update({prefix + k: v for k, v in params.pop("$defs", {}).items()})

@@ -8,6 +8,7 @@ map it through ``canonical`` so that a renamed rule keeps its fingerprints and d
 from __future__ import annotations
 
 import difflib
+from functools import lru_cache
 
 from . import (
     ic04_rural_low_income,
@@ -62,7 +63,17 @@ ALL_RULES: tuple[RuleModule, ...] = (
     ic07_key_areas,
 )
 
-_BY_ID: dict[str, RuleModule] = {r.ID: r for r in ALL_RULES}
+
+
+def _by_id() -> dict[str, RuleModule]:
+    """The registered rules by ID, read from ``ALL_RULES`` when asked (a test may register a rule of its own)."""
+    return _index(ALL_RULES)
+
+
+@lru_cache(maxsize=4)
+def _index(rules: tuple[RuleModule, ...]) -> dict[str, RuleModule]:
+    return {r.ID: r for r in rules}
+
 
 # Retired rule ID -> the current ID of the same rule. When a rule is renamed, its old ID goes here, so that
 # rulesets, stored dispensations and the fingerprints of stored findings that name it keep working.
@@ -73,7 +84,7 @@ class UnknownRule(LookupError):
     """No rule has this ID (nor is it a retired one); the message names the closest IDs."""
 
     def __init__(self, rule_id: str) -> None:
-        close = difflib.get_close_matches(rule_id.upper(), [*_BY_ID, *ALIASES], n=3, cutoff=0.6)
+        close = difflib.get_close_matches(rule_id.upper(), [*_by_id(), *ALIASES], n=3, cutoff=0.6)
         hint = f"; did you mean {' or '.join(close)}?" if close else "; `inclusive-check rules list` shows them"
         super().__init__(f"unknown rule {rule_id!r}{hint}")
         self.rule_id = rule_id
@@ -88,7 +99,7 @@ def canonical(rule_id: str) -> str:
 
 def get(rule_id: str) -> RuleModule:
     """The rule module with this ID (or with the ID a retired one maps to); ``UnknownRule`` otherwise."""
-    rule = _BY_ID.get(canonical(rule_id))
+    rule = _by_id().get(canonical(rule_id))
     if rule is None:
         raise UnknownRule(rule_id)
     return rule

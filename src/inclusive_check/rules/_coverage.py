@@ -11,12 +11,13 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 from pydantic import Field
-from sqlalchemy import Connection, case, false, or_, select, true
+from sqlalchemy import Connection, and_, case, false, or_, select, true
 
 from ..contract.models import Line, TargetGroup
 from ..store import tables as t
 from .base import Params as _Params
-from .base import Scope, Verdict, submission_scope
+from .base import Scope, submission_scope
+from .findings import Finding, finding
 
 
 class Params(_Params):
@@ -24,23 +25,25 @@ class Params(_Params):
     lines: list[Line]
 
 
-def covered(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
+def covered(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
     s, pr = t.submissions.c, t.products.c
     aimed = or_(*[pr.target_groups.like(f"%,{g},%") for g in p.target_groups],
                 pr.line.in_(p.lines) if p.lines else false())
 
     def first(dedicated: bool) -> Any:
-        # Products are indexed by (submission, dedicated): within one of those two, the index keeps them in
-        # id order, so each probe stops at its first hit instead of sorting the submission's products.
+        # Products are indexed by (submission, dedicated, position): each probe reads them in filed order and
+        # stops at its first hit instead of sorting the submission's products.
         named = true() if dedicated else pr.target_group_count > 0
-        return (select(pr.id).where(pr.submission_id == s.id, pr.dedicated_inclusive.is_(dedicated), named, aimed)
-                .order_by(pr.id).limit(1).scalar_subquery())
+        return (select(pr.position).where(pr.submission_id == s.id, pr.dedicated_inclusive.is_(dedicated), named,
+                                          aimed)
+                .order_by(pr.position).limit(1).scalar_subquery())
 
     probes = submission_scope(scope).with_only_columns(s.id, first(True).label("a"), first(False).label("b")).subquery()
     hit = case((probes.c.a.is_(None), probes.c.b), (probes.c.b.is_(None), probes.c.a),
                (probes.c.a < probes.c.b, probes.c.a), else_=probes.c.b)
-    query = select(probes.c.id, select(pr.pointer).where(pr.id == hit).scalar_subquery().label("first"))
+    query = (select(probes.c.id, pr.id.label("product_id"), pr.pointer.label("first")).select_from(probes)
+             .outerjoin(t.products, and_(pr.submission_id == probes.c.id, pr.position == hit)))
     expected = "an inclusive product for " + ", ".join([*p.target_groups, *p.lines])
     for row in conn.execute(query.order_by(probes.c.id)):
-        yield Verdict(row.id, row.first or "/products", "pass" if row.first else "fail", expected,
-                      f"first: {row.first}" if row.first else "none")
+        yield finding(row.id, row.first or "/products", "pass" if row.first else "fail", expected,
+                      f"first: {row.first}" if row.first else "none", product_id=row.product_id)

@@ -1,14 +1,12 @@
 """What every rule module provides, and the shared pieces of their queries.
 
-A rule is a small module: ``ID``, ``CLAUSE`` (the guidance item), ``TITLE`` (en, zh),
+A rule is a small module: ``ID``, ``CLAUSE`` (the guidance item), ``KINDS``, ``TITLE`` (en, zh),
 ``MESSAGES`` per status, a pydantic ``Params`` and ``evaluate``. Its strength (mandatory, principle,
-encouraged, flag) and the severity of its findings are policy, stated dated in the ruleset. ``evaluate`` runs one set-based
-query that judges every subject of every submission in a run's scope and yields one ``Verdict``
-per subject. The judgement (the status) is made in SQL; Python only formats what it shows.
-
-A per-product rule, whose findings are most of a market's, instead returns the SELECT itself: its
-labelled columns ``submission_id``, ``subject``, ``status``, ``expected``, ``actual``, ``margin``, ``key``
-and ``ordinal`` are the findings, and the engine stores them with one ``INSERT ... SELECT``.
+encouraged, flag) and the severity of its findings are policy, stated dated in the ruleset. ``evaluate`` runs
+one set-based query that judges every subject of every submission in a run's scope and returns ``Findings``
+(``rules.findings``): one ``finding(...)`` per subject, or, for a per-product rule whose findings are most of
+a market's, the labelled SELECT itself (``from_select``), stored with one ``INSERT ... SELECT``. The
+judgement (the status) is made in SQL.
 """
 
 from __future__ import annotations
@@ -17,13 +15,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Select,
     Text,
     and_,
     case,
@@ -37,6 +34,9 @@ from sqlalchemy import (
 )
 
 from ..store import tables as t
+
+if TYPE_CHECKING:
+    from .findings import Finding, Findings
 
 Strength = Literal["mandatory", "principle", "encouraged", "flag"]
 STRENGTHS: tuple[Strength, ...] = ("mandatory", "principle", "encouraged", "flag")
@@ -70,17 +70,6 @@ class Scope:
         return and_(*cond)
 
 
-@dataclass(frozen=True)
-class Verdict:
-    submission_id: int
-    subject: str
-    status: Status
-    expected: str
-    actual: str
-    margin: Decimal | None = None
-    key: str = ""
-
-
 class RuleModule(Protocol):
     """What a rule module provides (read-only, so that each module's narrower types fit)."""
 
@@ -99,7 +88,7 @@ class RuleModule(Protocol):
     @property
     def __doc__(self) -> str | None: ...  # type: ignore[override]
 
-    def evaluate(self, conn: Connection, scope: Scope, params: Any, /) -> Iterable[Verdict] | Select[Any]: ...
+    def evaluate(self, conn: Connection, scope: Scope, params: Any, /) -> Findings: ...
 
 
 def submission_scope(scope: Scope) -> Any:
@@ -123,11 +112,13 @@ def all_true(*columns: Any) -> ColumnElement[bool]:
     return and_(*[c.is_(True) for c in columns])
 
 
-def flag_verdicts(conn: Connection, scope: Scope, fields: dict[str, str]) -> Iterator[Verdict]:
+def flag_findings(conn: Connection, scope: Scope, fields: dict[str, str]) -> Iterator[Finding]:
     """Submission-level rules that require every named boolean field to be true.
 
     ``fields`` maps a column of ``submissions`` to the JSON Pointer of the field in the document.
     """
+    from .findings import finding
+
     columns = [t.submissions.c[name] for name in fields]
     query = submission_scope(scope).with_only_columns(
         t.submissions.c.id, status_case(all_true(*columns)), *columns
@@ -138,7 +129,7 @@ def flag_verdicts(conn: Connection, scope: Scope, fields: dict[str, str]) -> Ite
         false_ones = [ptr for ptr, v in values.items() if not v]
         subject = _common_parent(list(fields.values()) if row.status == "pass" else false_ones)
         actual = "all true" if row.status == "pass" else ", ".join(f"{p} = false" for p in false_ones)
-        yield Verdict(row.id, subject, row.status, expected, actual)
+        yield finding(row.id, subject, row.status, expected, actual)
 
 
 def _common_parent(pointers: list[str]) -> str:

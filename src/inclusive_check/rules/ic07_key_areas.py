@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from sqlalchemy import Connection
 
 from . import _coverage
-from .base import Scope, Verdict
+from .base import Scope
+from .findings import Finding, one_by_one
 
 ID = "IC07-KEY-AREAS"
 CLAUSE = 7
@@ -38,6 +39,7 @@ MESSAGES = {
 }
 
 
-def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
+@one_by_one
+def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
     return _coverage.covered(conn, scope, p)
 

@@ -17,13 +17,12 @@ Compliant::
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Connection, Select
+from sqlalchemy import Connection
 
 from ..store import tables as t
 from ._product_rates import below_comparable
 from .base import NoParams, Scope
+from .findings import Findings
 
 ID = "IC08-PREMIUM-RATE"
 CLAUSE = 8
@@ -47,6 +46,6 @@ MESSAGES = {
 Params = NoParams
 
 
-def evaluate(conn: Connection, scope: Scope, p: Params) -> Select[Any]:
+def evaluate(conn: Connection, scope: Scope, p: Params) -> Findings:
     pr = t.products.c
     return below_comparable(conn, scope, pr.premium_rate, pr.comparable_premium_rate, "premium_rate")

@@ -15,12 +15,11 @@ Compliant::
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Connection, Numeric, Select, case, cast, func, literal, null, or_, select
+from sqlalchemy import Connection, case, func, or_, select
 
 from ..store import tables as t
 from .base import NoParams, Scope, judged_on_sale
+from .findings import Findings, from_select
 
 ID = "IC08-TARGET-GROUPS"
 CLAUSE = 8
@@ -40,7 +39,7 @@ MESSAGES = {
 Params = NoParams
 
 
-def evaluate(conn: Connection, scope: Scope, p: Params) -> Select[Any]:
+def evaluate(conn: Connection, scope: Scope, p: Params) -> Findings:
     """One SELECT whose rows are the findings; the engine stores them with INSERT ... SELECT."""
     rs, pr, s = t.run_submissions.c, t.products.c, t.submissions.c
     trim = func.trim if conn.dialect.name == "sqlite" else func.btrim
@@ -48,17 +47,15 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Select[Any]:
     areas = func.replace(trim(pr.risk_areas, ","), ",", ", ")
     named = or_(pr.target_group_count > 0, pr.risk_areas != "")
     judged, na_expected, na_actual = judged_on_sale(scope)
-    status = case((~judged, "not_applicable"), (named, "pass"), else_="fail").label("status")
+    status = case((~judged, "not_applicable"), (named, "pass"), else_="fail")
     actual = case((~judged, na_actual), (~named, "none"),
                   (pr.risk_areas == "", "groups: " + groups),
                   (pr.target_group_count == 0, "areas: " + areas),
                   else_="groups: " + groups + "; areas: " + areas)
     expected = case((~judged, na_expected), else_="at least 1 target group or risk area")
-    return (
-        select(rs.submission_id.label("submission_id"), (pr.pointer + "/target_groups").label("subject"),
-               status, expected.label("expected"), func.substr(actual, 1, 500).label("actual"),
-               cast(null(), Numeric).label("margin"), literal("").label("key"), pr.id.label("ordinal"))
-        .join(t.products, pr.submission_id == rs.submission_id)
-        .join(t.submissions, s.id == rs.submission_id)
-        .where(scope.where(), pr.dedicated_inclusive.is_(True))
-    )
+    query = (select(rs.submission_id)
+             .join(t.products, pr.submission_id == rs.submission_id)
+             .join(t.submissions, s.id == rs.submission_id)
+             .where(scope.where(), pr.dedicated_inclusive.is_(True)))
+    return from_select(query, submission_id=rs.submission_id, subject=pr.pointer + "/target_groups", status=status,
+                       expected=expected, actual=actual, product_id=pr.id, ordinal=pr.position)

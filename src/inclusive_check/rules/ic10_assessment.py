@@ -20,7 +20,8 @@ from collections.abc import Iterator
 from sqlalchemy import Connection, and_
 
 from ..store import tables as t
-from .base import NoParams, Scope, Verdict, status_case, submission_scope
+from .base import NoParams, Scope, status_case, submission_scope
+from .findings import Finding, finding, one_by_one
 
 ID = "IC10-ASSESSMENT"
 CLAUSE = 10
@@ -41,7 +42,8 @@ Params = NoParams
 FLAG, WEIGHT = "/governance/assessment_includes_inclusive", "/governance/inclusive_kpi_weight"
 
 
-def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
+@one_by_one
+def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
     s = t.submissions.c
     included = s.assessment_includes_inclusive.is_(True)
     zero_weight = and_(s.inclusive_kpi_weight.is_not(None), s.inclusive_kpi_weight == 0)
@@ -49,9 +51,9 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
         s.id, status_case(and_(included, ~zero_weight)), included.label("included"))
     for row in conn.execute(query):
         if row.status == "pass":
-            yield Verdict(row.id, FLAG, "pass", f"{FLAG} = true", "all true")
+            yield finding(row.id, FLAG, "pass", f"{FLAG} = true", "all true")
         elif row.included:
-            yield Verdict(row.id, WEIGHT, "fail", f"{FLAG} = true with a weight above 0",
+            yield finding(row.id, WEIGHT, "fail", f"{FLAG} = true with a weight above 0",
                           f"{FLAG} = true but {WEIGHT} = 0")
         else:
-            yield Verdict(row.id, FLAG, "fail", f"{FLAG} = true", f"{FLAG} = false")
+            yield finding(row.id, FLAG, "fail", f"{FLAG} = true", f"{FLAG} = false")

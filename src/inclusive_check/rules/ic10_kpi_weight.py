@@ -25,7 +25,8 @@ from sqlalchemy import ColumnElement, Connection, and_, case, func, or_
 
 from ..store import tables as t
 from .base import Params as _Params
-from .base import Scope, Verdict, exact, number, percent, submission_scope
+from .base import Scope, exact, submission_scope
+from .findings import Finding, finding, one_by_one
 
 ID = "IC10-KPI-WEIGHT"
 CLAUSE = 10
@@ -54,7 +55,8 @@ class Params(_Params):
     size_source: Literal["declared_then_assets", "declared_only", "assets_only"]
 
 
-def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
+@one_by_one
+def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
     s = t.submissions.c
     # NULL-safe throughout: an unknown size must never fall through to a judgement by accident.
     by_assets = func.coalesce(s.total_assets_cny, -1) >= p.large_total_assets_cny
@@ -78,19 +80,24 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
     ).label("status")
     query = submission_scope(scope).with_only_columns(
         s.id, s.size_class, s.total_assets_cny, s.inclusive_kpi_weight, status, unknown.label("unknown"))
-    expected = f">= {percent(p.min_weight)}"
+    expected = ">= {threshold}"
     for row in conn.execute(query):
         weight = exact(row.inclusive_kpi_weight)
         if row.status == "indeterminate" and row.unknown:
-            yield Verdict(row.id, "/insurer", "indeterminate", expected,
-                          f"size unknown: the insurer's size cannot be told ({p.size_source})")
+            yield finding(row.id, "/insurer", "indeterminate", expected,
+                          f"size unknown: the insurer's size cannot be told ({p.size_source})",
+                          threshold=p.min_weight, unit="rate")
         elif row.status == "indeterminate":
-            yield Verdict(row.id, "/governance/inclusive_kpi_weight", "indeterminate", expected,
-                          "a large insurer reports no inclusive_kpi_weight")
+            yield finding(row.id, "/governance/inclusive_kpi_weight", "indeterminate", expected,
+                          "a large insurer reports no inclusive_kpi_weight", threshold=p.min_weight, unit="rate")
         elif row.status == "not_applicable":
-            basis = (f"size_class {row.size_class}" if row.size_class
-                     else f"total assets {number(exact(row.total_assets_cny))} CNY")
-            yield Verdict(row.id, "/insurer", "not_applicable", "a large insurer", f"not large ({basis})")
+            if row.size_class:
+                yield finding(row.id, "/insurer", "not_applicable", "a large insurer",
+                              f"not large (size_class {row.size_class})")
+            else:
+                yield finding(row.id, "/insurer", "not_applicable", "a large insurer",
+                              "not large (total assets {value} CNY)", value=exact(row.total_assets_cny), unit="cny")
         else:
-            yield Verdict(row.id, "/governance/inclusive_kpi_weight", row.status, expected, percent(weight),
-                          None if weight is None else weight - p.min_weight)
+            yield finding(row.id, "/governance/inclusive_kpi_weight", row.status, expected, "{value}",
+                          value=weight, threshold=p.min_weight, unit="rate",
+                          margin=None if weight is None else weight - p.min_weight)

@@ -19,7 +19,8 @@ from typing import Any
 from sqlalchemy import Connection, func
 
 from ..store import tables as t
-from .base import NoParams, Scope, Verdict, status_case, submission_scope
+from .base import NoParams, Scope, status_case, submission_scope
+from .findings import Finding, finding, one_by_one
 
 ID = "IC10-LEAD-DEPARTMENT"
 CLAUSE = 10
@@ -40,7 +41,8 @@ Params = NoParams
 BLANKS = (" ", "\t", "\n", "\r", "\u3000", "\u00a0")
 
 
-def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
+@one_by_one
+def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
     s = t.submissions.c
     # Blank is not a name: SQL trim() removes only ASCII spaces, so strip every kind of blank a filer may
     # type (tab, line breaks, the ideographic space U+3000, no-break space) before measuring.
@@ -51,4 +53,4 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
         s.id, s.lead_department, status_case(func.length(text) > 0))
     for row in conn.execute(query):
         actual = row.lead_department if row.status == "pass" else "none" if row.lead_department is None else "blank"
-        yield Verdict(row.id, "/governance/lead_department", row.status, "a named department", actual)
+        yield finding(row.id, "/governance/lead_department", row.status, "a named department", actual)

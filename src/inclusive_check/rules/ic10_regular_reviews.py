@@ -27,7 +27,8 @@ from sqlalchemy import Connection, and_, case, func, select
 
 from ..store import tables as t
 from .base import Params as _Params
-from .base import Scope, Verdict, status_case, submission_scope
+from .base import Scope, status_case, submission_scope
+from .findings import Finding, finding, one_by_one
 
 ID = "IC10-REGULAR-REVIEWS"
 CLAUSE = 10
@@ -68,7 +69,8 @@ def _count(body: str, window_start: Any) -> Any:
     )
 
 
-def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
+@one_by_one
+def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
     s = t.submissions.c
     # The window starts the day after the same date lookback_months before each period's end. Periods end on a
     # few distinct days: their starts are computed here, exactly, and handed to SQL as a CASE.
@@ -91,4 +93,4 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
                                                 p.min_management_reviews))
                  if count < least]
         subject = short[0] if row.status == "fail" and len(short) == 1 else "/governance"
-        yield Verdict(row.id, subject, row.status, expected, f"board {row.board}, management {row.management}")
+        yield finding(row.id, subject, row.status, expected, f"board {row.board}, management {row.management}")

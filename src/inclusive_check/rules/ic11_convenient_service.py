@@ -24,7 +24,8 @@ from pydantic import Field
 from sqlalchemy import Connection
 
 from .base import Params as _Params
-from .base import Scope, Verdict, flag_verdicts
+from .base import Scope, flag_findings
+from .findings import Finding, one_by_one
 
 ID = "IC11-CONVENIENT-SERVICE"
 CLAUSE = 11
@@ -47,5 +48,6 @@ class Params(_Params):
     required_services: Annotated[list[Service], Field(min_length=1)]
 
 
-def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
-    return flag_verdicts(conn, scope, {name: f"/service/{name}" for name in p.required_services})
+@one_by_one
+def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
+    return flag_findings(conn, scope, {name: f"/service/{name}" for name in p.required_services})

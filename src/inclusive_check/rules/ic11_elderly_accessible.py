@@ -19,7 +19,8 @@ from collections.abc import Iterator
 
 from sqlalchemy import Connection
 
-from .base import NoParams, Scope, Verdict, flag_verdicts
+from .base import NoParams, Scope, flag_findings
+from .findings import Finding, one_by_one
 
 ID = "IC11-ELDERLY-ACCESSIBLE"
 CLAUSE = 11
@@ -43,5 +44,6 @@ FIELDS = {
 }
 
 
-def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
-    return flag_verdicts(conn, scope, FIELDS)
+@one_by_one
+def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
+    return flag_findings(conn, scope, FIELDS)

@@ -27,7 +27,8 @@ from sqlalchemy import Connection, and_, case, exists, or_, select
 
 from ..store import tables as t
 from .base import Params as _Params
-from .base import Scope, Verdict, channel_used, submission_scope
+from .base import Scope, channel_used, submission_scope
+from .findings import Finding, finding, one_by_one
 
 ID = "IC11-SERVICE-COMMITMENTS"
 CLAUSE = 11
@@ -56,7 +57,8 @@ class Params(_Params):
     online_channels: Annotated[list[SiteChannel], Field(min_length=1)]
 
 
-def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
+@one_by_one
+def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
     s, pr = t.submissions.c, t.products.c
     inclusive = or_(pr.dedicated_inclusive.is_(True), pr.target_group_count > 0, pr.risk_areas != "")
 
@@ -72,7 +74,7 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
     for row in conn.execute(query):
         needed = [place for place in PLACES if row._mapping[f"need_{place}"]]
         if row.status == "not_applicable":
-            yield Verdict(row.id, "/service/commitments_published", "not_applicable",
+            yield finding(row.id, "/service/commitments_published", "not_applicable",
                           "an inclusive product sold directly, through agency sites or online",
                           "no inclusive product is sold through a channel that calls for published commitments")
             continue
@@ -84,4 +86,4 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
             actual += "; missing: " + ", ".join(missing)
         # A failure points at the one place it is missing from (several: the commitments object).
         subject = "/service/commitments_published" + (f"/{missing[0]}" if len(missing) == 1 else "")
-        yield Verdict(row.id, subject, row.status, ", ".join(needed), actual)
+        yield finding(row.id, subject, row.status, ", ".join(needed), actual)

@@ -19,15 +19,16 @@ Compliant::
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
-from sqlalchemy import Connection, Select
+from sqlalchemy import Connection
 
 from ..store import tables as t
 from ._product_rates import below_comparable
 from .base import Params as _Params
 from .base import Scope, channel_used
+from .findings import Findings
 
 ID = "IC12-FEE-RATE"
 CLAUSE = 12
@@ -56,7 +57,7 @@ class Params(_Params):
     intermediary_channels: Annotated[list[Channel], Field(min_length=1)]
 
 
-def evaluate(conn: Connection, scope: Scope, p: Params) -> Select[Any]:
+def evaluate(conn: Connection, scope: Scope, p: Params) -> Findings:
     pr = t.products.c
     return below_comparable(conn, scope, pr.intermediary_fee_rate, pr.comparable_fee_rate,
                             "intermediary_fee_rate", channel_used(p.intermediary_channels))

@@ -25,7 +25,8 @@ from sqlalchemy import Connection, or_
 from ..store import tables as t
 from ._agreements import AgreementType, agreements
 from .base import Params as _Params
-from .base import Scope, Verdict
+from .base import Scope
+from .findings import Finding, finding, one_by_one
 
 ID = "IC12-STABLE-COOPERATION"
 CLAUSE = 12
@@ -49,13 +50,15 @@ class Params(_Params):
     min_agreement_months: Annotated[int, Field(ge=1, le=120)]
 
 
-def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
+@one_by_one
+def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
     m = t.intermediaries.c
     passed = or_(m.agreement_months.is_(None), m.agreement_months >= p.min_agreement_months)
     for row in agreements(conn, scope, p.agreement_types, passed, m.agreement_months):
         months = row.agreement_months
-        actual = "open-ended" if months is None else f"{months} month(s)"
+        actual = "open-ended" if months is None else "{value} month(s)"
         margin = None if months is None else months - p.min_agreement_months
         # A short agreement points at the end date that makes it short (an open one has none to point at).
         subject = f"/intermediaries/{row.position}" + ("/agreement_end" if row.status == "fail" else "")
-        yield Verdict(row.submission_id, subject, row.status, f">= {p.min_agreement_months} months", actual, margin)
+        yield finding(row.submission_id, subject, row.status, ">= {threshold} months", actual, margin=margin,
+                      value=months, threshold=p.min_agreement_months, unit="months")

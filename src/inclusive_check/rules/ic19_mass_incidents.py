@@ -23,7 +23,8 @@ from sqlalchemy import Connection
 
 from ..store import tables as t
 from .base import Params as _Params
-from .base import Scope, Verdict, status_case, submission_scope
+from .base import Scope, status_case, submission_scope
+from .findings import Finding, finding, one_by_one
 
 ID = "IC19-MASS-INCIDENTS"
 CLAUSE = 19
@@ -46,11 +47,12 @@ class Params(_Params):
     max_mass_incidents: Annotated[int, Field(ge=0)]
 
 
-def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
+@one_by_one
+def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
     s = t.submissions.c
     query = submission_scope(scope).with_only_columns(
         s.id, s.mass_incidents, status_case(s.mass_incidents <= p.max_mass_incidents))
     for row in conn.execute(query):
-        yield Verdict(row.id, "/consumer_protection/mass_incidents", row.status,
-                      f"<= {p.max_mass_incidents}", str(row.mass_incidents),
-                      p.max_mass_incidents - row.mass_incidents)
+        yield finding(row.id, "/consumer_protection/mass_incidents", row.status, "<= {threshold}", "{value}",
+                      value=row.mass_incidents, threshold=p.max_mass_incidents, unit="count",
+                      margin=p.max_mass_incidents - row.mass_incidents)

@@ -30,7 +30,8 @@ from sqlalchemy import Connection, and_, func, or_, select
 from ..periods import quarter_of, quarters_between
 from ..store import tables as t
 from .base import Params as _Params
-from .base import Scope, Verdict, exact, number, status_case
+from .base import Scope, exact, number, status_case
+from .findings import Finding, finding, one_by_one
 
 ID = "IC19-SOLVENCY-GATE"
 CLAUSE = 19
@@ -58,7 +59,8 @@ class Params(_Params):
     passing_irr_grades: Annotated[list[str], Field(min_length=1)]
 
 
-def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
+@one_by_one
+def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
     rs, pr, pq, sq, sub = t.run_submissions.c, t.products.c, t.period_quarters.c, t.solvency_quarters.c, t.submissions.c
     ratios_ok = and_(sq.core_ratio_pct >= p.min_core_ratio_pct,
                      sq.comprehensive_ratio_pct >= p.min_comprehensive_ratio_pct)
@@ -93,14 +95,14 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
         if row.on_sale:  # filtered here: in SQL, SQLite would count the products a second time
             products = f"{row.on_sale} dedicated product(s) on sale"
             if row.status == "indeterminate":
-                yield Verdict(row.submission_id, "/solvency", "indeterminate", expected,
+                yield finding(row.submission_id, "/solvency", "indeterminate", expected,
                               f"{row.quarter} not reported in /solvency; {products}", key=row.quarter)
             else:
                 yield _judged(row.submission_id, f"/solvency/{row.position}", row, p, expected, products)
     yield from _filings(conn, scope, p, passed, expected, since)
 
 
-def _filings(conn: Connection, scope: Scope, p: Params, passed: Any, expected: str, since: date) -> Iterator[Verdict]:
+def _filings(conn: Connection, scope: Scope, p: Params, passed: Any, expected: str, since: date) -> Iterator[Finding]:
     """A dedicated filing: every quarter in which the filed product is on sale on or after the in-force date, up
     to the end of its insurer context's period. A quarter the context does not cover is indeterminate."""
     rs, pr, sq, sub = t.run_submissions.c, t.products.c, t.solvency_quarters.c, t.submissions.c
@@ -123,11 +125,11 @@ def _filings(conn: Connection, scope: Scope, p: Params, passed: Any, expected: s
             continue  # the sale ended before the obligation took effect: nothing to judge
         window = f"from {f.sale_start}" + (f" to {f.sale_end}" if f.sale_end else "")
         if f.context_submission_id is None:
-            yield Verdict(f.submission_id, "/product", "indeterminate", expected,
+            yield finding(f.submission_id, "/product", "indeterminate", expected,
                           "no insurer context: pass --insurer FILE or store the insurer's submission")
             continue
         if first > f.period_end:
-            yield Verdict(f.submission_id, "/product", "indeterminate", expected,
+            yield finding(f.submission_id, "/product", "indeterminate", expected,
                           f"the insurer context ({f.period}) ends {f.period_end}, before the sale window ({window})")
             continue
         last = f.period_end if f.sale_end is None else min(f.sale_end, f.period_end)
@@ -136,22 +138,25 @@ def _filings(conn: Connection, scope: Scope, p: Params, passed: Any, expected: s
             if row is not None:
                 yield _judged(f.submission_id, "/product", row, p, expected, "1 dedicated product(s) on sale")
             elif quarter_of(f.period_start) <= quarter:
-                yield Verdict(f.submission_id, "/product", "indeterminate", expected,
+                yield finding(f.submission_id, "/product", "indeterminate", expected,
                               f"{quarter} not reported in the insurer context; 1 dedicated product(s) on sale",
                               key=quarter)
             else:
-                yield Verdict(f.submission_id, "/product", "indeterminate", expected,
+                yield finding(f.submission_id, "/product", "indeterminate", expected,
                               f"{quarter} is outside the insurer context ({f.period}); the product is on sale "
                               f"{window}", key=quarter)
 
 
-def _judged(submission_id: int, subject: str, row: Any, p: Params, expected: str, products: str) -> Verdict:
+def _judged(submission_id: int, subject: str, row: Any, p: Params, expected: str, products: str) -> Finding:
+    """A quarter's verdict. Its texts name several figures (two ratios, their lines, the rating): they are facts
+    written out here; the margin (in percentage points) is the number."""
     core, comp = exact(row.core_ratio_pct), exact(row.comprehensive_ratio_pct)
     assert core is not None and comp is not None
     figures = f"core {number(core)}%, comprehensive {number(comp)}%, IRR {row.irr_class}"
     margin: Decimal | None = min(core - p.min_core_ratio_pct, comp - p.min_comprehensive_ratio_pct)
     if row.status == "pass":
-        return Verdict(submission_id, subject, "pass", expected, f"{figures}; {products}", margin, key=row.quarter)
+        return finding(submission_id, subject, "pass", expected, f"{figures}; {products}", margin=margin,
+                       key=row.quarter, unit="pct")
     parts = ((f"core ratio below {number(p.min_core_ratio_pct)}%", "core ratio", core >= p.min_core_ratio_pct),
              (f"comprehensive ratio below {number(p.min_comprehensive_ratio_pct)}%", "comprehensive ratio",
               comp >= p.min_comprehensive_ratio_pct),
@@ -162,4 +167,5 @@ def _judged(submission_id: int, subject: str, row: Any, p: Params, expected: str
     actual = f"{figures}; failed: {', '.join(failed)}" + (f"; met: {', '.join(met)}" if met else "")
     if margin is not None and margin >= 0:
         margin = None  # failed on the rating alone: the ratios' headroom is no distance to a threshold
-    return Verdict(submission_id, subject, "fail", expected, f"{actual}; {products}", margin, key=row.quarter)
+    return finding(submission_id, subject, "fail", expected, f"{actual}; {products}", margin=margin,
+                   key=row.quarter, unit="pct")

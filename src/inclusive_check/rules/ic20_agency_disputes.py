@@ -25,7 +25,8 @@ from sqlalchemy import Connection
 from ..store import tables as t
 from ._agreements import AgreementType, agreements
 from .base import Params as _Params
-from .base import Scope, Verdict
+from .base import Scope
+from .findings import Finding, finding, one_by_one
 
 ID = "IC20-AGENCY-DISPUTES"
 CLAUSE = 20
@@ -46,8 +47,9 @@ class Params(_Params):
     agreement_types: Annotated[list[AgreementType], Field(min_length=1)]
 
 
-def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Verdict]:
+@one_by_one
+def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
     m = t.intermediaries.c
     for row in agreements(conn, scope, p.agreement_types, m.insurer_handles_disputes.is_(True)):
-        yield Verdict(row.submission_id, f"/intermediaries/{row.position}/insurer_handles_disputes", row.status,
+        yield finding(row.submission_id, f"/intermediaries/{row.position}/insurer_handles_disputes", row.status,
                       "insurer_handles_disputes = true", row.name)

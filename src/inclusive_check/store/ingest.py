@@ -95,24 +95,27 @@ def _csv(items: Iterable[str]) -> str:
 
 
 PRODUCT_COLUMNS = (
-    "submission_id", "pointer", "code", "name", "line", "dedicated_inclusive", "target_groups", "target_group_count",
-    "risk_areas", "term", "sale_start", "sale_end", "government_program", "channels", "premium_rate",
-    "intermediary_fee_rate",
+    "submission_id", "pointer", "position", "code", "name", "line", "dedicated_inclusive", "target_groups",
+    "target_group_count", "risk_areas", "term", "sale_start", "sale_end", "government_program", "channels",
+    "premium_rate", "intermediary_fee_rate",
     "comparable_code", "comparable_premium_rate", "comparable_fee_rate", "policies_in_force", "insured_persons",
     "premium_cny", "claims_paid_cny", "claims_settled", "avg_settlement_days",
 )
 
 
-def _product_values(pointer: str, p: Product, native: bool) -> tuple[Any, ...]:
-    """A product's row after ``submission_id``, in PRODUCT_COLUMNS order.
+def _product_values(position: int | None, p: Product, native: bool) -> tuple[Any, ...]:
+    """A product's row after ``submission_id``, in PRODUCT_COLUMNS order: ``position`` in the filed list, or
+    None for a filing's one product (pointer '/product', position 0).
 
     ``native`` (SQLite): numbers as float and dates as ISO text, exactly what SQLAlchemy's bind processors
     hand the driver for these columns; otherwise Decimal and date, for the driver to adapt.
     """
     c = p.comparable
+    pointer = "/product" if position is None else f"/products/{position}"
+    position = position or 0
     if not native:
         return (
-            pointer, p.code, p.name, p.line, p.dedicated_inclusive, _csv(sorted(p.target_groups)),
+            pointer, position, p.code, p.name, p.line, p.dedicated_inclusive, _csv(sorted(p.target_groups)),
             len(p.target_groups), _csv(sorted(p.risk_areas or ())), p.term, p.sale_start, p.sale_end,
             p.government_program, _csv(p.channels),
             p.premium_rate, p.intermediary_fee_rate, c.product_code if c else None, c.premium_rate if c else None,
@@ -120,7 +123,7 @@ def _product_values(pointer: str, p: Product, native: bool) -> tuple[Any, ...]:
             p.claims_paid_cny, p.claims_settled, p.avg_settlement_days,
         )
     return (  # the hot path of a market ingest: written out, no per-value dispatch
-        pointer, p.code, p.name, p.line, p.dedicated_inclusive, _csv(sorted(p.target_groups)),
+        pointer, position, p.code, p.name, p.line, p.dedicated_inclusive, _csv(sorted(p.target_groups)),
         len(p.target_groups), _csv(sorted(p.risk_areas)) if p.risk_areas else "", p.term, p.sale_start.isoformat(),
         None if p.sale_end is None else p.sale_end.isoformat(),
         p.government_program, _csv(p.channels), float(p.premium_rate), _float(p.intermediary_fee_rate),
@@ -134,8 +137,8 @@ def _float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def product_row(submission_id: int, pointer: str, p: Product) -> dict[str, Any]:
-    return dict(zip(PRODUCT_COLUMNS, (submission_id, *_product_values(pointer, p, native=False)), strict=True))
+def product_row(submission_id: int, position: int | None, p: Product) -> dict[str, Any]:
+    return dict(zip(PRODUCT_COLUMNS, (submission_id, *_product_values(position, p, native=False)), strict=True))
 
 
 def _submission_facts(doc: Submission) -> dict[str, Any]:
@@ -228,12 +231,12 @@ class Facts:
 def document_facts(doc: Submission | ProductFiling, native: bool = False) -> Facts:
     if isinstance(doc, ProductFiling):
         return Facts("product_filing", doc.insurer_code, None, _filing_facts(doc),
-                     [_product_values("/product", doc.product, native)], native)
+                     [_product_values(None, doc.product, native)], native)
     reviews = [("board", d) for d in doc.governance.board_reviews] + \
               [("management", d) for d in doc.governance.management_reviews]
     return Facts(
         "submission", doc.insurer.code, doc.insurer.name, _submission_facts(doc),
-        [_product_values(f"/products/{i}", p, native) for i, p in enumerate(doc.products)], native,
+        [_product_values(i, p, native) for i, p in enumerate(doc.products)], native,
         solvency=[{"position": i, "quarter": q.quarter, "core_ratio_pct": q.core_ratio_pct,
                    "comprehensive_ratio_pct": q.comprehensive_ratio_pct, "irr_class": q.irr_class}
                   for i, q in enumerate(doc.solvency)],

@@ -68,6 +68,7 @@ class ExactDecimal(TypeDecorator[Decimal]):
 
 
 Rate = ExactDecimal()  # a fraction as filed: 0.05 is 5%
+Number = ExactDecimal()  # a finding's figure, in the unit the finding names (a rate, a count, days, ...)
 Money = ExactDecimal()  # an amount in CNY as filed
 Points = Numeric(6, 2)  # a score out of 100, to the hundredth
 
@@ -194,6 +195,7 @@ products = Table(
     Column("id", Integer, primary_key=True),
     Column("submission_id", _fk("submissions.id"), nullable=False),
     Column("pointer", String(40), nullable=False),
+    Column("position", Integer, nullable=False),  # the index in the filed list (0 for a filing's one product)
     Column("code", String(64), nullable=False),
     Column("name", String(500), nullable=False),
     Column("line", String(30), nullable=False),
@@ -217,7 +219,8 @@ products = Table(
     Column("claims_paid_cny", Money),
     Column("claims_settled", BigInteger),
     Column("avg_settlement_days", Rate),
-    Index(None, "submission_id", "dedicated_inclusive"),
+    # In filed order within (submission, dedicated): "the first product that ..." is a probe, not a sort.
+    Index(None, "submission_id", "dedicated_inclusive", "position"),
     Index(None, "submission_id", "pointer", unique=True),
     Index(None, "submission_id", "code"),  # items 8 and 12: a named comparable filed in the same submission
     # The solvency gate counts each quarter's dedicated products on sale from this index alone.
@@ -294,7 +297,18 @@ findings = Table(
     Column("key", String(40), default="", nullable=False),  # e.g. the quarter, when a subject has several
     Column("expected", String(500), nullable=False),
     Column("actual", String(500), nullable=False),
-    Column("margin", Rate),
+    # The product the finding is about (NULL: the document, a quarter, an agreement). A product deleted with its
+    # submission takes its findings with it, as the submission's deletion does (CASCADE, like every other key).
+    Column("product_id", _fk("products.id")),
+    # Numbers, not text: ``value`` (what was filed), ``threshold`` (what it is held to), ``margin`` (the
+    # distance), ``reference`` (a second filed figure the texts name), all in ``unit``: rate (a fraction, shown
+    # as %), count, cny, days, months, pct (a percentage as filed) or "" (none). Texts name them as {value},
+    # {threshold}, {reference}; results fill them in per language.
+    Column("value", Number),
+    Column("threshold", Number),
+    Column("reference", Number),
+    Column("unit", String(10), server_default="", nullable=False),
+    Column("margin", Number),
     Column("dispensation_id", String(80)),
     # One index: a run's findings by document, and the counts scoring and summaries need, from the index alone.
     Index(None, "run_id", "submission_id", "rule_id", "status"),
