@@ -84,6 +84,9 @@ class RuleBug(DomainError):
 
 
 def _emit_json(payload: Any) -> None:
+    """Print JSON: a published output (a pydantic model, see contract/outputs.py) or a plain payload."""
+    if hasattr(payload, "model_dump"):
+        payload = payload.model_dump(mode="json", by_alias=True)
     click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
 
 
@@ -120,12 +123,7 @@ def validate(paths: tuple[str, ...], fmt: str, max_file_mib: int) -> None:
         raise DomainError("no .json, .yaml or .yml documents found in the given paths")
     invalid = [r for r in results if not r.ok]
     if fmt == "json":
-        _emit_json({
-            "valid": len(results) - len(invalid),
-            "invalid": len(invalid),
-            "files": [{"file": r.source, "valid": r.ok, "sha256": r.sha256 if r.raw else None,
-                       "problems": [p.as_dict() for p in r.problems]} for r in results],
-        })
+        _emit_json(_validation(results))
     else:
         for r in results:
             if r.ok:
@@ -138,10 +136,35 @@ def validate(paths: tuple[str, ...], fmt: str, max_file_mib: int) -> None:
     _exit(EXIT_INVALID if invalid else EXIT_OK)
 
 
+def _validation(items: list[Any], other: list[Any] | None = None) -> Any:
+    """The one shape of a validation report (contract.outputs.Validation): each loaded file (contract.load.Loaded)
+    with its problems, and the files of ``other`` problems (e.g. of a dispensation file), all invalid."""
+    from .contract.outputs import FileValidation, Problem, Validation
+
+    files = [FileValidation(file=r.source, valid=r.ok, sha256=r.sha256 if r.raw else None,
+                            problems=[Problem(**p.as_dict()) for p in r.problems]) for r in items]
+    by_file: dict[str, list[Problem]] = {}
+    for p in other or []:
+        by_file.setdefault(p.source, []).append(Problem(**p.as_dict()))
+    files += [FileValidation(file=f, valid=False, sha256=None, problems=ps) for f, ps in by_file.items()]
+    invalid = sum(not f.valid for f in files)
+    return Validation(valid=len(files) - invalid, invalid=invalid, files=files)
+
+
+SCHEMA_KINDS = ("submission", "product_filing", "dispensations", "ruleset", "results", "diff", "validation")
+
+
 @cli.command()
-@click.argument("kind", type=click.Choice(["submission", "product_filing", "dispensations", "ruleset"]))
+@click.argument("kind", type=click.Choice(SCHEMA_KINDS))
 def schema(kind: str) -> None:
-    """Print the published JSON Schema (draft 2020-12) of a document kind, the dispensation file or a ruleset."""
+    """Print the published JSON Schema (draft 2020-12) of a document kind, the dispensation file, a ruleset, or
+    an output: results (`--format json` of check, run and findings), diff, validation (`validate`, and invalid
+    input to check and run)."""
+    if kind in ("results", "diff", "validation"):
+        from .contract.outputs import schema_json
+
+        click.echo(schema_json(kind), nl=False)
+        return
     if kind == "ruleset":
         from .ruleset import ruleset_schema
 
@@ -250,7 +273,7 @@ def _load_dispensations(path: str | None, fmt: str) -> Any:
     try:
         return DispensationSet(tuple(load_dispensations(Path(path))))
     except DispensationError as exc:
-        _print_problems(exc.problems, fmt)
+        _print_problems(_validation([], exc.problems), fmt)
         _exit(EXIT_INVALID)
 
 
@@ -295,16 +318,17 @@ def _reader(ctx: click.Context) -> Any:
         raise EnvironmentProblem(str(exc)) from None
 
 
-def _print_problems(problems: list[Any], fmt: str, outputs: list[tuple[str, str]] | None = None) -> None:
+def _print_problems(validation: Any, fmt: str, outputs: list[tuple[str, str]] | None = None) -> None:
+    """Input that was not valid (a ``Validation``): nothing was checked."""
     from .reports import render_problems
 
-    as_dicts = [p.as_dict() for p in problems]
-    _write_outputs(outputs or [], lambda f: render_problems(f, as_dicts, __version__))
+    _write_outputs(outputs or [], lambda f: render_problems(f, validation, __version__))
     if fmt == "json":
-        _emit_json({"valid": False, "problems": as_dicts})
+        _emit_json(validation)
     else:
         if fmt != "text":
-            click.echo(render_problems(fmt, as_dicts, __version__))
+            click.echo(render_problems(fmt, validation, __version__))
+        problems = [p for f in validation.files for p in f.problems]
         for p in problems:
             click.echo(_problem_line(p), err=True)
         click.echo(f"input not valid: {len(problems)} problem(s); nothing was checked", err=True)
@@ -312,10 +336,11 @@ def _print_problems(problems: list[Any], fmt: str, outputs: list[tuple[str, str]
 
 def _problem_line(p: Any) -> str:
     """One problem of an input as one line: file:line:column, pointer and message, control characters escaped."""
-    return f"{_clean(p.where())}: {_clean(p.pointer or '(document)')}: {_clean(p.message)}"
+    where = p.file if p.line is None else f"{p.file}:{p.line}:{p.column}"
+    return f"{_clean(where)}: {_clean(p.pointer or '(document)')}: {_clean(p.message)}"
 
 
-def _finish(results: dict[str, Any], fmt: str, fail_on: str, lang: str, exit_zero: bool, show_passes: bool,
+def _finish(results: Any, fmt: str, fail_on: str, lang: str, exit_zero: bool, show_passes: bool,
             outputs: list[tuple[str, str]] | None = None, texts: Any = None) -> None:
     """Render to stdout and to each --output, then exit by --fail-on.
 
@@ -375,7 +400,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], insurer_file: str | None, 
     except ContextMismatch as exc:
         raise DomainError(str(exc)) from None
     if outcome.results is None:
-        _print_problems(outcome.problems, fmt, outputs)
+        _print_problems(_validation([*loaded, *([context] if context else [])]), fmt, outputs)
         _exit(EXIT_INVALID)
     texts = {x.sha256: x.raw.decode("utf-8", "replace") for x in loaded if x.raw}
     _finish(outcome.results, fmt, fail_on, lang, exit_zero, show_passes, outputs, texts)
@@ -697,6 +722,7 @@ def runs(ctx: click.Context, fmt: str) -> None:
 def findings(ctx: click.Context, run_id: int | None, insurer: str | None, status: str | None, fmt: str,
              lang: str) -> None:
     """Findings of a stored run, as the JSON contract or one line each."""
+    from .contract.outputs import in_lang
     from .results import run_results
     from .store.queries import latest_run_id
 
@@ -714,13 +740,13 @@ def findings(ctx: click.Context, run_id: int | None, insurer: str | None, status
         _emit_json(results)
         return
     count = 0
-    for sub in results["submissions"]:
-        for f in sub["findings"]:
+    for sub in results.submissions:
+        for f in sub.findings:
             count += 1
-            key = f" [{f['key']}]" if f["key"] else ""
+            key = f" [{f.key}]" if f.key else ""
             click.echo("\t".join(_clean(x) for x in (
-                sub["insurer"]["code"], sub["document_key"], f["status"], f["severity"], f["rule_id"],
-                f"{f['subject']}{key}", f["message"][lang])))
+                sub.insurer.code, sub.document_key, f.status, f.severity, f.rule_id,
+                f"{f.subject}{key}", in_lang(f.message, lang))))
     click.echo(f"{count} finding(s) in run {run_id}")
 
 
@@ -744,13 +770,13 @@ def report(ctx: click.Context, run_id: int | None, insurer: str | None, fmt: str
     from .reports.stored import HTML_PASSES_UP_TO, ReportError, load_run, write_report
 
     try:  # HTML: a market's passes are counted per rule by the database, not loaded
-        results = load_run(_reader(ctx), run_id, insurer, expiry_warning_days,
-                           passes_up_to=HTML_PASSES_UP_TO if fmt == "html" else None)
-        write_report(results, fmt, Path(output), lang, expiry_warning_days)
+        results, closed = load_run(_reader(ctx), run_id, insurer, expiry_warning_days,
+                                   passes_up_to=HTML_PASSES_UP_TO if fmt == "html" else None)
+        write_report(results, fmt, Path(output), lang, expiry_warning_days, closed)
     except ReportError as exc:
         raise DomainError(str(exc)) from None
-    findings_count = sum(results["summary"]["status"].values())
-    click.echo(f"{fmt} report of run {results['run']['id']}: {len(results['submissions'])} document(s), "
+    findings_count = sum(results.summary.status.values())
+    click.echo(f"{fmt} report of run {results.run.id}: {len(results.submissions)} document(s), "
                f"{findings_count} finding(s) -> {output}")
 
 
@@ -766,7 +792,8 @@ def diff(ctx: click.Context, run_ids: tuple[int, ...], insurer: str | None, fmt:
     """What changed from RUN_A to RUN_B (default: the last two runs): findings new, fixed, waived or persisting,
     matched by fingerprint, the score change of each document, and the dispensations of RUN_B that expire
     within --expiry-warning-days."""
-    from .reports.diff import DiffError, diff_runs, render_text
+    from .reports.diff import render_text
+    from .results import DiffError, diff_runs
 
     if len(run_ids) not in (0, 2):
         raise DomainError("give two run ids (RUN_A RUN_B), or none for the last two runs")

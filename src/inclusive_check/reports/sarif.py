@@ -21,6 +21,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from ..contract.outputs import Results
 from ..results import RULES
 from .common import Locator, artifact_uri, citations
 
@@ -93,8 +94,9 @@ def _result(sub: dict[str, Any], finding: dict[str, Any], rule_index: dict[str, 
     return result
 
 
-def sarif_log(results: dict[str, Any], lang: str = "en", texts: Mapping[str, str] | None = None) -> dict[str, Any]:
+def sarif_log(typed: Results, lang: str = "en", texts: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The SARIF log as a dict (see the module docstring)."""
+    results = typed.model_dump(mode="json")  # this format reads the published JSON form
     locator = Locator(texts)
     severities: dict[str, str] = {}
     for sub in results["submissions"]:
@@ -146,7 +148,7 @@ def sarif_log(results: dict[str, Any], lang: str = "en", texts: Mapping[str, str
     }
 
 
-def render(results: dict[str, Any], lang: str = "en", texts: Mapping[str, str] | None = None) -> str:
+def render(results: Results, lang: str = "en", texts: Mapping[str, str] | None = None) -> str:
     return json.dumps(sarif_log(results, lang, texts), ensure_ascii=False, indent=2)
 
 

@@ -1,0 +1,31 @@
+"""runs.texts: the titles and message templates a run's reports show
+
+Revision ID: 0007
+Revises: 0005
+Create Date: 2026-11-30
+
+A run stores each rule's title and message templates (JSON, see run_texts.capture), so that it renders as it
+was after a rule's wording changes in code. Runs stored before have NULL and read with the code's texts.
+
+Revises 0005: 0006 (findings as numbers) was written in parallel and was not on main when this was; whoever
+lands second sets down_revision to the other's revision.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0007'
+down_revision = '0005'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column('runs', sa.Column('texts', sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('runs') as batch:
+        batch.drop_column('texts')
