@@ -58,7 +58,7 @@ def _single(doc: Any, dispensations: str, as_of: date) -> dict[str, Any]:
     items = DispensationSet(tuple(parse_dispensations(dispensations, "d.yaml")))
     outcome = check_documents([loaded], RULESET, as_of, None, items)
     assert outcome.results is not None
-    return outcome.results
+    return outcome.results.model_dump(mode="json")
 
 
 def _stored(engine: Any, doc: Any, dispensations: str, as_of: date) -> dict[str, Any]:
@@ -66,7 +66,7 @@ def _stored(engine: Any, doc: Any, dispensations: str, as_of: date) -> dict[str,
     items = DispensationSet(tuple(parse_dispensations(dispensations, "d.yaml")))
     run_id = execute_run(engine, RULESET, Selection(submission_ids=(sid,) if sid else ()), as_of, items)
     with engine.connect() as conn:
-        return run_results(conn, run_id)
+        return run_results(conn, run_id).model_dump(mode="json")
 
 
 def both(engine: Any, doc: Any, dispensations: str, as_of: date) -> list[dict[str, Any]]:

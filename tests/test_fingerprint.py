@@ -19,7 +19,7 @@ def _fail_prints(store: Any, doc: Any) -> dict[str, str]:
     sid = ingest_one(store, parse_bytes(to_json(doc), "doc.json")).submission_id
     run_id = execute_run(store, load_ruleset(), Selection(submission_ids=(sid,) if sid else ()), date(2026, 1, 1))
     with store.connect() as conn:
-        results = run_results(conn, run_id)
+        results = run_results(conn, run_id).model_dump(mode="json")
     return {f["subject"]: f["fingerprint"] for s in results["submissions"] for f in s["findings"]
             if f["status"] == "fail"}
 

@@ -27,5 +27,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('runs') as batch:
-        batch.drop_column('texts')
+    # Plain ALTER TABLE, never a batch copy: on SQLite (>= 3.35 drops columns in place), dropping the copied
+    # `runs` table would cascade to every finding, score and dispensation status of every run.
+    op.drop_column('runs', 'texts')
