@@ -121,19 +121,19 @@ def validate(paths: tuple[str, ...], fmt: str, max_file_mib: int) -> None:
     results = [load_file(path, max_file_mib * 2**20) for path in expand_paths(paths)]
     if not results:
         raise DomainError("no .json, .yaml or .yml documents found in the given paths")
-    invalid = [r for r in results if not r.ok]
+    report = _validation(results)
     if fmt == "json":
-        _emit_json(_validation(results))
+        _emit_json(report)
     else:
-        for r in results:
-            if r.ok:
-                click.echo(f"ok       {_clean(r.source)}")
-            for p in r.problems:
+        for f in report.files:
+            if f.valid:
+                click.echo(f"ok       {_clean(f.file)}")
+            for p in f.problems:
                 click.echo(_problem_line(p))
-        problems = sum(len(r.problems) for r in invalid)
-        click.echo(f"{len(results)} file(s): {len(results) - len(invalid)} valid, {len(invalid)} invalid"
+        problems = sum(len(f.problems) for f in report.files)
+        click.echo(f"{len(report.files)} file(s): {report.valid} valid, {report.invalid} invalid"
                    + (f" ({problems} problem(s))" if problems else ""))
-    _exit(EXIT_INVALID if invalid else EXIT_OK)
+    _exit(EXIT_INVALID if report.invalid else EXIT_OK)
 
 
 def _validation(items: list[Any], other: list[Any] | None = None) -> Any:
@@ -335,7 +335,7 @@ def _print_problems(validation: Any, fmt: str, outputs: list[tuple[str, str]] | 
 
 
 def _problem_line(p: Any) -> str:
-    """One problem of an input as one line: file:line:column, pointer and message, control characters escaped."""
+    """One problem (contract.outputs.Problem) of an input as one line: file:line:column, pointer and message, control characters escaped."""
     where = p.file if p.line is None else f"{p.file}:{p.line}:{p.column}"
     return f"{_clean(where)}: {_clean(p.pointer or '(document)')}: {_clean(p.message)}"
 
