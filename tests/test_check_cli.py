@@ -156,6 +156,30 @@ def test_rules_show_prints_parameters_with_citations(runner: CliRunner) -> None:
     assert runner.invoke(cli, ["rules", "show", "NOPE"]).exit_code == 2
 
 
+def test_rules_list_and_show_give_the_strength_the_ruleset_states_on_a_date(runner: CliRunner, tmp_path: Path) -> None:
+    text = (SAMPLES.parent / "rulesets" / "nfra-2024-inclusive.yaml").read_text("utf-8")
+    old = "      values: [{from: 2024-05-29, value: principle}]\n"
+    assert text.count(old) == 3
+    changed = tmp_path / "r.yaml"
+    changed.write_text(text.replace(old, "      values: [{from: 2024-05-29, value: principle}, "
+                                         "{from: 2026-01-01, value: mandatory}]\n"), "utf-8")
+
+    def strength(*args: str) -> str:
+        result = runner.invoke(cli, [*args, "--ruleset", str(changed), "--format", "json"])
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.output)
+        return str(data["strength"] if isinstance(data, dict)
+                   else next(r["strength"] for r in data if r["id"] == "IC10-KPI-WEIGHT"))
+
+    assert strength("rules", "list", "--as-of", "2025-12-31") == "principle"
+    assert strength("rules", "list", "--as-of", "2026-01-01") == "mandatory"
+    assert strength("rules", "show", "IC10-KPI-WEIGHT", "--as-of", "2025-12-31") == "principle"
+    assert strength("rules", "show", "ic10-kpi-weight", "--as-of", "2026-01-01") == "mandatory"
+    unknown = runner.invoke(cli, ["rules", "show", "IC10-KPI-WIEGHT"])
+    assert unknown.exit_code == 2
+    assert "did you mean IC10-KPI-WEIGHT" in unknown.output
+
+
 def test_ruleset_with_an_unknown_parameter_is_rejected(runner: CliRunner, tmp_path: Path) -> None:
     text = (SAMPLES.parent / "rulesets" / "nfra-2024-inclusive.yaml").read_text("utf-8")
     bad = tmp_path / "bad.yaml"

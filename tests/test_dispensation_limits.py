@@ -15,11 +15,11 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from inclusive_check.cli import cli
-from inclusive_check.dispensations import SCHEMA
+from inclusive_check.contract.dispensations import schema
 from inclusive_check.store import tables as t
 
 LETTERS = Path(__file__).resolve().parents[1] / "samples" / "dispensations" / "2025-supervisor-letters.yaml"
-ITEM = SCHEMA["properties"]["dispensations"]["items"]["properties"]
+ITEM = schema()["properties"]["dispensations"]["items"]["properties"]
 
 
 def test_every_limited_column_has_its_limit_in_the_schema() -> None:

@@ -14,20 +14,17 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import text
 
+from inclusive_check import rules
 from inclusive_check.check import check_documents
 from inclusive_check.cli import cli
+from inclusive_check.contract.dispensations import DispensationError, parse_dispensations
 from inclusive_check.contract.load import parse_bytes
-from inclusive_check.dispensations import (
-    DispensationError,
-    DispensationSet,
-    import_dispensations,
-    parse_dispensations,
-    stored_dispensations,
-)
 from inclusive_check.engine import Selection, execute_run
 from inclusive_check.results import run_results
-from inclusive_check.ruleset import load_ruleset
+from inclusive_check.ruleset import load_ruleset, load_ruleset_text
+from inclusive_check.store.dispensations import import_dispensations, stored_dispensations
 from inclusive_check.store.ingest import ingest_one
 from rulecases import apply_patch, base, to_json
 
@@ -55,15 +52,14 @@ def _statuses(results: dict[str, Any]) -> dict[str, tuple[str, str | None]]:
 
 def _single(doc: Any, dispensations: str, as_of: date) -> dict[str, Any]:
     loaded = parse_bytes(to_json(doc), "doc.json")
-    items = DispensationSet(tuple(parse_dispensations(dispensations, "d.yaml")))
-    outcome = check_documents([loaded], RULESET, as_of, None, items)
+    outcome = check_documents([loaded], RULESET, as_of, None, parse_dispensations(dispensations, "d.yaml"))
     assert outcome.results is not None
     return outcome.results.model_dump(mode="json")
 
 
 def _stored(engine: Any, doc: Any, dispensations: str, as_of: date) -> dict[str, Any]:
     sid = ingest_one(engine, parse_bytes(to_json(doc), "doc.json")).submission_id
-    items = DispensationSet(tuple(parse_dispensations(dispensations, "d.yaml")))
+    items = parse_dispensations(dispensations, "d.yaml")
     run_id = execute_run(engine, RULESET, Selection(submission_ids=(sid,) if sid else ()), as_of, items)
     with engine.connect() as conn:
         return run_results(conn, run_id).model_dump(mode="json")
@@ -167,8 +163,7 @@ def test_import_keeps_history_and_later_runs_use_it(store: Any, db_url: str, tmp
     assert import_dispensations(store, first, "d.yaml") == {"new": 0, "changed": 0, "unchanged": 1}
     changed = parse_dispensations(_yaml(expires="2026-12-31"), "d.yaml")
     assert import_dispensations(store, changed, "d.yaml") == {"new": 0, "changed": 1, "unchanged": 0}
-    current = stored_dispensations(store)
-    assert current is not None and [d.expires for d in current.items] == [date(2026, 12, 31)]
+    assert [d.expires for d in stored_dispensations(store)] == [date(2026, 12, 31)]
     doc = tmp_path / "doc.json"
     doc.write_bytes(to_json(_document()))
     runner = CliRunner()
@@ -177,3 +172,43 @@ def test_import_keeps_history_and_later_runs_use_it(store: Any, db_url: str, tmp
     assert result.exit_code == 0, result.output
     assert [(d["status"], d["expires"]) for d in json.loads(result.output)["dispensations"]] == \
         [("applied", "2026-12-31")]
+
+
+def test_dispensations_naming_a_retired_rule_id_still_apply(store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dispensation stored (or written) before its rule was renamed applies to the rule under its new ID."""
+    import_dispensations(store, parse_dispensations(_yaml(), "d.yaml"), "d.yaml")
+    with store.begin() as conn:  # as stored before the rename
+        conn.execute(text("UPDATE dispensations SET rule_id = 'IC08-PRICE'"))
+    monkeypatch.setitem(rules.ALIASES, "IC08-PRICE", "IC08-PREMIUM-RATE")
+    stored = stored_dispensations(store)
+    assert [d.rule for d in stored] == ["IC08-PREMIUM-RATE"]
+    [written] = parse_dispensations(_yaml(rule="IC08-PRICE"), "d.yaml")
+    assert written.rule == "IC08-PREMIUM-RATE"
+    sid = ingest_one(store, parse_bytes(to_json(_document()), "doc.json")).submission_id
+    run_id = execute_run(store, RULESET, Selection(submission_ids=(sid,) if sid else ()), date(2026, 1, 1), stored)
+    with store.connect() as conn:
+        statuses = _statuses(run_results(conn, run_id))
+    assert len(statuses) == 11 and set(statuses.values()) == {("waived", "D-1")}
+
+
+def test_an_unknown_rule_in_a_dispensation_names_the_closest(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(DispensationError) as raised:
+        parse_dispensations(_yaml(rule="IC08-PREMIUM-RAT"), "d.yaml")
+    [problem] = raised.value.problems
+    assert problem.pointer == "/dispensations/0/rule"
+    assert "did you mean IC08-PREMIUM-RATE" in problem.message
+
+
+def test_only_failures_filed_as_principle_are_waived(store: Any) -> None:
+    """A rule's strength is ruleset data: read as mandatory from a date, its failures are no longer dispensable."""
+    stricter = load_ruleset_text(RULESET.text.replace(
+        "      values: [{from: 2024-05-29, value: principle}]\n",
+        "      values: [{from: 2024-05-29, value: principle}, {from: 2025-10-01, value: mandatory}]\n", 1), "r.yaml")
+    assert stricter.strength(rules.get("IC08-PREMIUM-RATE"), date(2025, 12, 31)) == "mandatory"
+    items = parse_dispensations(_yaml(), "d.yaml", stricter)
+    sid = ingest_one(store, parse_bytes(to_json(_document()), "doc.json")).submission_id
+    run_id = execute_run(store, stricter, Selection(submission_ids=(sid,) if sid else ()), date(2026, 1, 1), items)
+    with store.connect() as conn:
+        results = run_results(conn, run_id)
+    assert set(_statuses(results).values()) == {("fail", None)}
+    assert results["dispensations"][0]["status"] == "unused"

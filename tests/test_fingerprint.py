@@ -7,6 +7,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import pytest
+from sqlalchemy import text
+
+from inclusive_check import rules
 from inclusive_check.contract.load import parse_bytes
 from inclusive_check.engine import Selection, execute_run
 from inclusive_check.results import run_results
@@ -35,3 +39,25 @@ def test_inserting_a_product_before_a_breach_keeps_its_fingerprint(store: Any) -
     assert list(first) == ["/products/0/premium_rate"]
     assert list(second) == ["/products/1/premium_rate"]
     assert first["/products/0/premium_rate"] == second["/products/1/premium_rate"]
+
+
+def test_a_renamed_rule_keeps_the_fingerprints_of_its_stored_findings(store: Any,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run stored before a rule was renamed names the old ID; with the old ID in rules.ALIASES its findings
+    keep their fingerprints (and their titles and messages), so that diffs across the rename match them."""
+    doc = base("submission")
+    doc["products"][0]["premium_rate"] = Decimal("0.002")
+    sid = ingest_one(store, parse_bytes(to_json(doc), "doc.json")).submission_id
+    run_id = execute_run(store, load_ruleset(), Selection(submission_ids=(sid,) if sid else ()), date(2026, 1, 1))
+    with store.connect() as conn:
+        before = [f for s in run_results(conn, run_id)["submissions"] for f in s["findings"]
+                  if f["rule_id"] == "IC08-PREMIUM-RATE"]
+    assert before
+    with store.begin() as conn:  # the run as a version before the rename stored it
+        conn.execute(text("UPDATE findings SET rule_id = 'IC08-PRICE' WHERE rule_id = 'IC08-PREMIUM-RATE'"))
+    monkeypatch.setitem(rules.ALIASES, "IC08-PRICE", "IC08-PREMIUM-RATE")
+    with store.connect() as conn:
+        after = [f for s in run_results(conn, run_id)["submissions"] for f in s["findings"]
+                 if f["rule_id"] == "IC08-PRICE"]
+    assert [(f["fingerprint"], f["title"], f["message"]) for f in after] == [
+        (f["fingerprint"], f["title"], f["message"]) for f in before]

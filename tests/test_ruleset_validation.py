@@ -7,10 +7,12 @@ ruleset`) is checked with an independent validator, check-jsonschema.
 
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +20,17 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from inclusive_check import rules as registry
 from inclusive_check.cli import cli
 from inclusive_check.rules import ALL_RULES
-from inclusive_check.ruleset import RulesetError, load_ruleset, load_ruleset_text, ruleset_schema
+from inclusive_check.ruleset import (
+    RulesetError,
+    guidance_mandatory,
+    load_ruleset,
+    load_ruleset_text,
+    load_stored_ruleset,
+    ruleset_schema,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 RULESET = ROOT / "rulesets" / "nfra-2024-inclusive.yaml"
@@ -166,6 +176,7 @@ def test_problems_name_their_path_and_line_and_are_all_listed() -> None:
 def test_control_characters_in_a_ruleset_are_shown_escaped() -> None:
     [problem] = problems(replaced("  IC08-PREMIUM-RATE:\n", '  "IC99\\e[2J\\n::add-mask::x":\n'
                                   "    in_force: {citation: x, values: [{from: 2024-05-29}]}\n"
+                                  "    strength: {citation: x, values: [{from: 2024-05-29, value: mandatory}]}\n"
                                   "  IC08-PREMIUM-RATE:\n"))
     assert "rules/IC99\\x1b[2J\\n::add-mask::x: unknown rule" in problem
     assert "\x1b" not in problem and "\n" not in problem
@@ -184,7 +195,7 @@ def test_dropping_a_mandatory_rule_needs_the_explicit_flag() -> None:
     assert ruleset.omissions == ("mandatory rule(s) IC19-SOLVENCY-GATE",)
     assert ruleset.partial_warning is not None and "PARTIAL RULESET" in ruleset.partial_warning
     # every mandatory rule counts, not only the gate
-    mandatory = [r.ID for r in ALL_RULES if r.STRENGTH == "mandatory"]
+    mandatory = list(guidance_mandatory())
     assert len(mandatory) > 1
     [problem] = problems(edited(lambda d: [d["rules"].pop(rule_id) for rule_id in mandatory]))
     assert ", ".join(mandatory) in problem
@@ -286,6 +297,13 @@ def test_the_shipped_ruleset_validates_against_the_schema_in_check_jsonschema(ex
     ("empty-rules", edited(lambda d: d.update(rules={}))),
     ("no-gate", edited(_without_gate)),
     ("gate-not-blocking", edited(lambda d: d["scoring"].update(blocking_rules=[]))),
+    ("bad-severity", replaced("fail: {mandatory: error,", "fail: {mandatory: fatal,")),
+    ("no-strength", edited(lambda d: d["rules"]["IC10-LEADERSHIP"].pop("strength"))),
+    ("bad-strength", replaced("value: principle}", "value: optional}")),
+    ("bad-override", edited(lambda d: d["rules"]["IC10-KPI-WEIGHT"].update(
+        severity={"citation": "c", "values": [{"from": "2026-01-01", "value": {"fail": "minor"}}]}))),
+    ("deactivated-without-reason", edited(lambda d: d["rules"]["IC10-KPI-WEIGHT"].update(
+        deactivated={"citation": "c", "values": [{"from": "2026-01-01"}]}))),
 ])
 def test_check_jsonschema_and_the_loader_refuse_the_same_rulesets(exported: Path, tmp_path: Path, name: str,
                                                                    text: str) -> None:
@@ -294,3 +312,101 @@ def test_check_jsonschema_and_the_loader_refuse_the_same_rulesets(exported: Path
     assert _check_jsonschema(exported, path).returncode == 1
     with pytest.raises(RulesetError):
         load_ruleset(path)
+
+
+# --- policy as data: severity, strength, deactivation, retired IDs ---------------------------------------
+
+SEVERITY_FAIL = "        fail: {mandatory: error, principle: error, encouraged: info, flag: warning}\n"
+
+
+def _line_of(text: str, needle: str) -> int:
+    return TEXT[:TEXT.index(needle)].count("\n") + 1
+
+
+def test_the_severity_table_is_validated_with_located_problems() -> None:
+    line = _line_of(TEXT, SEVERITY_FAIL)
+    [problem] = problems(replaced(SEVERITY_FAIL, SEVERITY_FAIL.replace("principle: error", "principle: fatal")))
+    assert problem.startswith(f"bad.yaml:{line}: severity/values/0/value/fail/principle: ")
+    assert "'error', 'warning' or 'info'" in problem
+    [problem] = problems(replaced(SEVERITY_FAIL, SEVERITY_FAIL.replace(", flag: warning", "")))
+    assert problem.startswith(f"bad.yaml:{line}: severity/values/0/value/fail/flag: Field required")
+    [problem] = problems(edited(lambda d: d.pop("severity")))
+    assert ": severity: Field required" in problem
+
+
+def test_a_severity_table_must_be_in_force_wherever_a_rule_is() -> None:
+    found = problems(replaced("    - from: 2024-05-29\n      value:\n        fail:",
+                              "    - from: 2025-01-01\n      value:\n        fail:"))
+    assert len(found) == len(ALL_RULES)
+    assert all(": severity: no severity table in force on 2024-05-29, where " in p for p in found)
+
+
+def test_every_rule_states_its_strength_in_force_wherever_it_is() -> None:
+    [problem] = problems(edited(lambda d: d["rules"]["IC10-LEADERSHIP"].pop("strength")))
+    assert ": rules/IC10-LEADERSHIP/strength: Field required" in problem
+    [problem] = problems(edited(lambda d: d["rules"]["IC10-LEADERSHIP"]["strength"].update(
+        values=[{"from": "2024-05-29", "until": "2025-06-30", "value": "mandatory"}])))
+    assert problem.endswith("rules/IC10-LEADERSHIP/strength: no strength in force on 2025-07-01, where "
+                            "IC10-LEADERSHIP is in force")
+    [problem] = problems(edited(lambda d: d["rules"]["IC10-LEADERSHIP"]["strength"].update(
+        values=[{"from": "2024-05-29", "value": "binding"}])))
+    assert "rules/IC10-LEADERSHIP/strength/values/0: strength must be one of mandatory, principle, " in problem
+
+
+def _kpi(**entry: Any) -> str:
+    return edited(lambda d: d["rules"]["IC10-KPI-WEIGHT"].update(**entry))
+
+
+def _dated(value: Any, start: str = "2026-01-01") -> dict[str, Any]:
+    return {"citation": "c", "values": [{"from": start, "value": value}]}
+
+
+def test_a_rules_severity_override_and_deactivation_are_validated_with_located_problems() -> None:
+    where = "rules/IC10-KPI-WEIGHT/severity/values/0/value"
+    [problem] = problems(_kpi(severity=_dated({"fail": "minor"})))
+    assert f": {where}/fail: Input should be 'error', 'warning' or 'info'" in problem
+    [problem] = problems(_kpi(severity=_dated({})))
+    assert f"{where}: give the severity of fail, of indeterminate" in problem
+    [problem] = problems(_kpi(severity=_dated({"pass": "error"})))
+    assert f"{where}/pass: Extra inputs are not permitted" in problem
+    [problem] = problems(_kpi(deactivated=_dated(" ")))
+    assert "rules/IC10-KPI-WEIGHT/deactivated/values/0/value: the reason the rule is deactivated is missing" in problem
+    ok = load_ruleset_text(_kpi(severity=_dated({"fail": "warning"}), deactivated=_dated("faulty", "2027-01-01")),
+                           "ok.yaml")
+    kpi = registry.get("IC10-KPI-WEIGHT")
+    assert ok.severities(kpi, date(2025, 12, 31))["fail"] == "error"
+    assert ok.severities(kpi, date(2026, 1, 1))["fail"] == "warning"
+    assert ok.severities(kpi, date(2026, 1, 1))["indeterminate"] == "error"  # not overridden: the table's
+
+
+def test_an_unknown_rule_names_the_closest_ids() -> None:
+    [problem] = problems(replaced("  IC10-KPI-WEIGHT:\n", "  IC10-KPI-WEIHGT:\n"))
+    assert "rules/IC10-KPI-WEIHGT: unknown rule; did you mean IC10-KPI-WEIGHT?" in problem
+    with pytest.raises(registry.UnknownRule) as raised:
+        registry.get("IC10-KPI-WEIHGT")
+    assert isinstance(raised.value, LookupError)
+    assert "did you mean IC10-KPI-WEIGHT" in str(raised.value)
+
+
+def test_a_retired_rule_id_is_read_as_the_current_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(registry.ALIASES, "IC10-KPI", "IC10-KPI-WEIGHT")
+    assert registry.get("IC10-KPI") is registry.get("IC10-KPI-WEIGHT")
+    renamed = load_ruleset_text(replaced("  IC10-KPI-WEIGHT:\n", "  IC10-KPI:\n"), "old.yaml")
+    assert "IC10-KPI-WEIGHT" in renamed.data.rules and "IC10-KPI" not in renamed.data.rules
+    assert registry.get("IC10-KPI-WEIGHT") in renamed.rules()
+    both = edited(lambda d: d["rules"].update({"IC10-KPI": copy.deepcopy(d["rules"]["IC10-KPI-WEIGHT"])}))
+    [problem] = problems(both)
+    assert "rules/IC10-KPI: IC10-KPI is the retired ID of IC10-KPI-WEIGHT, which the ruleset also names" in problem
+
+
+def test_a_stored_ruleset_from_before_policy_was_data_reads_with_the_codes_values() -> None:
+    """A run stored before severity and strengths moved into the ruleset keeps its parameters and scoring."""
+    old = edited(lambda d: [d.pop("severity"), *(entry.pop("strength") for entry in d["rules"].values())])
+    problems(old)  # no longer a valid ruleset to check with
+    stored = load_stored_ruleset(old, "stored run")
+    shipped = load_ruleset()
+    assert stored.text == old
+    on = date(2025, 12, 31)
+    for rule in ALL_RULES:
+        assert stored.strength(rule, on) == shipped.strength(rule, on)
+        assert stored.severities(rule, on) == shipped.severities(rule, on)

@@ -276,3 +276,22 @@ def test_a_run_scored_before_rules_were_weighted_still_renders(store: Any) -> No
     assert "compliance 100/100" in text.render(results)
     junit.render(results), tabular.score_rows(results.model_dump(mode="json"))
 
+
+
+def test_a_deactivated_rule_does_not_count_and_a_strength_change_reweighs_it(store: Any) -> None:
+    """Deactivation and strength are ruleset data: from their date, a deactivated rule's findings are not
+    applicable and leave the score; a rule read as encouraged weighs 1 instead of 3."""
+    off = _ruleset({"/rules/IC10-LEADERSHIP/deactivated": {
+        "citation": "supervisory notice (example)", "values": [{"from": "2025-10-01", "value": "under review"}]}})
+    for score in _scores(store, {"/governance/leadership_system": False}, ruleset=off):
+        assert "IC10-LEADERSHIP" not in _rules(score)
+        assert score["breakdown"]["compliance"]["by_strength"]["mandatory"]["rules"] == 12
+        assert Decimal(score["compliance"]) == Decimal("100")
+    weaker = _ruleset({"/rules/IC10-LEADERSHIP/strength/values/-": {"from": "2025-10-01", "value": "encouraged"}})
+    for score in _scores(store, {"/governance/leadership_system": False}, ruleset=weaker):
+        assert _rules(score)["IC10-LEADERSHIP"] == (0, 1, "0")
+        rule = next(r for r in score["breakdown"]["compliance"]["rules"] if r["rule_id"] == "IC10-LEADERSHIP")
+        assert (rule["strength"], rule["weight"]) == ("encouraged", "1")
+        # (3*12 + 2*3 + 1*5) / (3*12 + 2*3 + 1*6) = 47 / 48
+        assert score["breakdown"]["compliance"]["earned"] == "47"
+        assert score["breakdown"]["compliance"]["possible"] == "48"

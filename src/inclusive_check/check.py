@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
 
+from .contract.dispensations import Dispensation
 from .contract.load import Loaded, Problem, load_file
 from .contract.models import ProductFiling, Submission
 from .contract.outputs import Results
@@ -28,7 +29,7 @@ class ContextMismatch(Exception):
 
 
 def check_documents(loaded: list[Loaded], ruleset: Ruleset, as_of: date, context: Loaded | None = None,
-                    dispensations: Any = None, engine_url: str = MEMORY_URL,
+                    dispensations: Sequence[Dispensation] = (), engine_url: str = MEMORY_URL,
                     expiry_warning_days: int = 90) -> CheckOutcome:
     """Check already-parsed documents; ``context`` is an insurer submission for product filings.
 
@@ -63,7 +64,7 @@ def check_documents(loaded: list[Loaded], ruleset: Ruleset, as_of: date, context
 
 
 def check_paths(paths: list[Path], ruleset: Ruleset, as_of: date, insurer_file: Path | None = None,
-                dispensations: Any = None, max_bytes: int = 64 * 2**20,
+                dispensations: Sequence[Dispensation] = (), max_bytes: int = 64 * 2**20,
                 expiry_warning_days: int = 90) -> CheckOutcome:
     loaded = [load_file(p, max_bytes) for p in paths]
     context = load_file(insurer_file, max_bytes) if insurer_file else None

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from . import __version__
+from .gcpause import paused_gc
 from .safetext import clean as _clean
+
+if TYPE_CHECKING:
+    from .contract.dispensations import Dispensation
+    from .contract.outputs import Validation
+    from .ruleset import Ruleset
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INVALID, EXIT_ENVIRONMENT = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT), as shells report it
@@ -114,41 +120,21 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--max-file-mib", type=click.IntRange(1, 4096), default=64, show_default=True,
               help="Reject files larger than this instead of loading them.")
+@paused_gc()  # the command's work: many objects, no cycles (see gcpause)
 def validate(paths: tuple[str, ...], fmt: str, max_file_mib: int) -> None:
     """Validate submission and product-filing documents (JSON or YAML files, or folders of them)."""
     from .contract.load import expand_paths, load_file
+    from .reports import views
 
     results = [load_file(path, max_file_mib * 2**20) for path in expand_paths(paths)]
     if not results:
         raise DomainError("no .json, .yaml or .yml documents found in the given paths")
-    report = _validation(results)
+    report = views.validation(results)
     if fmt == "json":
         _emit_json(report)
     else:
-        for f in report.files:
-            if f.valid:
-                click.echo(f"ok       {_clean(f.file)}")
-            for p in f.problems:
-                click.echo(_problem_line(p))
-        problems = sum(len(f.problems) for f in report.files)
-        click.echo(f"{len(report.files)} file(s): {report.valid} valid, {report.invalid} invalid"
-                   + (f" ({problems} problem(s))" if problems else ""))
+        click.echo(views.validation_text(report))
     _exit(EXIT_INVALID if report.invalid else EXIT_OK)
-
-
-def _validation(items: list[Any], other: list[Any] | None = None) -> Any:
-    """The one shape of a validation report (contract.outputs.Validation): each loaded file (contract.load.Loaded)
-    with its problems, and the files of ``other`` problems (e.g. of a dispensation file), all invalid."""
-    from .contract.outputs import FileValidation, Problem, Validation
-
-    files = [FileValidation(file=r.source, valid=r.ok, sha256=r.sha256 if r.raw else None,
-                            problems=[Problem(**p.as_dict()) for p in r.problems]) for r in items]
-    by_file: dict[str, list[Problem]] = {}
-    for p in other or []:
-        by_file.setdefault(p.source, []).append(Problem(**p.as_dict()))
-    files += [FileValidation(file=f, valid=False, sha256=None, problems=ps) for f, ps in by_file.items()]
-    invalid = sum(not f.valid for f in files)
-    return Validation(valid=len(files) - invalid, invalid=invalid, files=files)
 
 
 SCHEMA_KINDS = ("submission", "product_filing", "dispensations", "ruleset", "results", "diff", "validation")
@@ -170,11 +156,6 @@ def schema(kind: str) -> None:
 
         _emit_json(ruleset_schema())
         return
-    if kind == "dispensations":
-        from .dispensations import SCHEMA
-
-        _emit_json(SCHEMA)
-        return
     from .contract.load import schema_text
 
     click.echo(schema_text(kind), nl=False)
@@ -190,12 +171,12 @@ def dispensations() -> None:
 @click.pass_context
 def dispensations_import(ctx: click.Context, path: str) -> None:
     """Validate and store dispensations, keeping history; later runs apply the current ones."""
-    from .dispensations import import_dispensations
+    from .reports.views import dispensations_imported
+    from .store.dispensations import import_dispensations
 
     items = _load_dispensations(path, "text")
-    counts = import_dispensations(_engine(ctx), items.items, path)
-    click.echo(f"{len(items.items)} dispensation(s): {counts['new']} new, {counts['changed']} changed "
-               f"(new version), {counts['unchanged']} unchanged")
+    counts = import_dispensations(_engine(ctx), items, path)
+    click.echo(dispensations_imported(len(items), counts))
 
 
 # --- shared options and helpers ------------------------------------------------------------------
@@ -263,17 +244,18 @@ def _as_of_option(f: Any) -> Any:
                         help="Judge dispensation expiry on this date (default: today).")(f)
 
 
-def _load_dispensations(path: str | None, fmt: str) -> Any:
+def _load_dispensations(path: str, fmt: str, ruleset: Ruleset | None = None) -> tuple[Dispensation, ...]:
+    """The dispensations of the file at ``path``, checked against ``ruleset``; a file that is not valid is
+    printed in ``fmt``, exit 3."""
     from pathlib import Path
 
-    from .dispensations import DispensationError, DispensationSet, load_dispensations
+    from .contract.dispensations import DispensationError, load_dispensations
+    from .reports import views
 
-    if path is None:
-        return None
     try:
-        return DispensationSet(tuple(load_dispensations(Path(path))))
+        return load_dispensations(Path(path), ruleset)
     except DispensationError as exc:
-        _print_problems(_validation([], exc.problems), fmt)
+        _print_problems(views.validation([], exc.problems), fmt)
         _exit(EXIT_INVALID)
 
 
@@ -318,9 +300,10 @@ def _reader(ctx: click.Context) -> Any:
         raise EnvironmentProblem(str(exc)) from None
 
 
-def _print_problems(validation: Any, fmt: str, outputs: list[tuple[str, str]] | None = None) -> None:
+def _print_problems(validation: Validation, fmt: str, outputs: list[tuple[str, str]] | None = None) -> None:
     """Input that was not valid (a ``Validation``): nothing was checked."""
     from .reports import render_problems
+    from .reports.views import problems_text
 
     _write_outputs(outputs or [], lambda f: render_problems(f, validation, __version__))
     if fmt == "json":
@@ -328,16 +311,7 @@ def _print_problems(validation: Any, fmt: str, outputs: list[tuple[str, str]] | 
     else:
         if fmt != "text":
             click.echo(render_problems(fmt, validation, __version__))
-        problems = [p for f in validation.files for p in f.problems]
-        for p in problems:
-            click.echo(_problem_line(p), err=True)
-        click.echo(f"input not valid: {len(problems)} problem(s); nothing was checked", err=True)
-
-
-def _problem_line(p: Any) -> str:
-    """One problem (contract.outputs.Problem) of an input as one line: file:line:column, pointer and message, control characters escaped."""
-    where = p.file if p.line is None else f"{p.file}:{p.line}:{p.column}"
-    return f"{_clean(where)}: {_clean(p.pointer or '(document)')}: {_clean(p.message)}"
+        click.echo(problems_text(validation), err=True)
 
 
 def _finish(results: Any, fmt: str, fail_on: str, lang: str, exit_zero: bool, show_passes: bool,
@@ -375,6 +349,7 @@ def _finish(results: Any, fmt: str, fail_on: str, lang: str, exit_zero: bool, sh
 @_as_of_option
 @_report_options
 @click.pass_context
+@paused_gc()  # the command's work: many objects, no cycles (see gcpause)
 def check(ctx: click.Context, paths: tuple[str, ...], insurer_file: str | None, max_file_mib: int,
           ruleset_path: str | None, as_of: Any, dispensations_path: str | None, expiry_warning_days: int, fmt: str,
           fail_on: str, lang: str, exit_zero: bool, show_passes: bool, outputs: list[tuple[str, str]]) -> None:
@@ -386,12 +361,13 @@ def check(ctx: click.Context, paths: tuple[str, ...], insurer_file: str | None, 
 
     from .check import ContextMismatch, check_documents
     from .contract.load import expand_paths, load_file
+    from .reports import views
 
     files = list(expand_paths(paths))
     if not files:
         raise DomainError("no .json, .yaml or .yml documents found in the given paths")
     ruleset = _load_ruleset(ruleset_path)
-    dispensations = _load_dispensations(dispensations_path, fmt)
+    dispensations = _load_dispensations(dispensations_path, fmt, ruleset) if dispensations_path is not None else ()
     loaded = [load_file(p, max_file_mib * 2**20) for p in files]
     context = load_file(Path(insurer_file), max_file_mib * 2**20) if insurer_file else _stored_context(ctx, loaded)
     try:
@@ -400,7 +376,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], insurer_file: str | None, 
     except ContextMismatch as exc:
         raise DomainError(str(exc)) from None
     if outcome.results is None:
-        _print_problems(_validation([*loaded, *([context] if context else [])]), fmt, outputs)
+        _print_problems(views.validation([*loaded, *([context] if context else [])]), fmt, outputs)
         _exit(EXIT_INVALID)
     texts = {x.sha256: x.raw.decode("utf-8", "replace") for x in loaded if x.raw}
     _finish(outcome.results, fmt, fail_on, lang, exit_zero, show_passes, outputs, texts)
@@ -492,31 +468,27 @@ def _current(engine: Any) -> str:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--max-file-mib", type=click.IntRange(1, 4096), default=64, show_default=True)
 @click.pass_context
+@paused_gc()  # the command's work: many objects, no cycles (see gcpause)
 def ingest(ctx: click.Context, paths: tuple[str, ...], fmt: str, max_file_mib: int) -> None:
     """Validate and store documents, one transaction per file; quarantine invalid ones with their reasons.
 
     Exit 0 when every file was stored (or already was), 3 when any was quarantined.
     """
     from .contract.load import expand_paths
+    from .reports import views
     from .store.ingest import ingest_paths
-    from .store.progress import progress
+    from .terminal import progress
 
     files = list(expand_paths(paths))
     if not files:
         raise DomainError("no .json, .yaml or .yml documents found in the given paths")
     engine = _engine(ctx)
     with progress(len(files), "ingest", enabled=fmt == "text") as advance:
-        report = ingest_paths(engine, files, max_file_mib * 2**20, advance)
+        report = ingest_paths(engine, files, max_file_mib * 2**20, on_file=advance)
     if fmt == "json":
-        _emit_json({"files": [f.__dict__ for f in report.files],
-                    "counts": {o: report.count(o) for o in ("stored", "revised", "unchanged", "quarantined")}})
+        _emit_json(views.ingest_json(report))
     else:
-        for f in report.quarantined:
-            click.echo(f"quarantined {_clean(f.source)}:")
-            for problem in f.problems:
-                click.echo(f"    {_clean(problem)}")
-        click.echo(f"{len(report.files)} file(s): {report.count('stored')} stored, {report.count('revised')} new "
-                   f"revision(s), {report.count('unchanged')} unchanged, {report.count('quarantined')} quarantined")
+        click.echo(views.ingest_text(report))
     _exit(EXIT_INVALID if report.quarantined else EXIT_OK)
 
 
@@ -527,6 +499,7 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], fmt: str, max_file_mib: i
 @_as_of_option
 @_report_options
 @click.pass_context
+@paused_gc()  # the command's work: many objects, no cycles (see gcpause)
 def run_cmd(ctx: click.Context, insurer: str | None, period: str | None, ruleset_path: str | None, as_of: Any,
             dispensations_path: str | None, expiry_warning_days: int, fmt: str, fail_on: str, lang: str,
             exit_zero: bool, show_passes: bool, outputs: list[tuple[str, str]]) -> None:
@@ -534,15 +507,14 @@ def run_cmd(ctx: click.Context, insurer: str | None, period: str | None, ruleset
 
     Dispensations: those of --dispensations FILE, else the ones stored by `dispensations import`.
     """
-    from .dispensations import stored_dispensations
     from .engine import NothingToCheck, RuleCrash, Selection, execute_run
     from .results import run_results
+    from .store.dispensations import stored_dispensations
 
     ruleset = _load_ruleset(ruleset_path)
-    dispensations = _load_dispensations(dispensations_path, fmt)
+    given = _load_dispensations(dispensations_path, fmt, ruleset) if dispensations_path is not None else None
     engine = _engine(ctx)
-    if dispensations is None:
-        dispensations = stored_dispensations(engine)
+    dispensations = given if given is not None else stored_dispensations(engine)
     try:
         run_id = execute_run(engine, ruleset, Selection(insurer=insurer, period=period), _as_of(as_of),
                              dispensations)
@@ -574,18 +546,19 @@ def rules() -> None:
 
 @rules.command("list")
 @_ruleset_option
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Show each rule's strength as the ruleset states it on this date (default: today).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
-def rules_list(ruleset_path: str | None, fmt: str, lang: str) -> None:
-    """Every rule: ID, guidance item, strength and what it requires."""
-    ruleset, today = _load_ruleset(ruleset_path), _as_of(None)
-    items = [{"id": r.ID, "clause": r.CLAUSE, "strength": ruleset.strength(r, today), "title": r.TITLE[lang]}
-             for r in ruleset.rules()]
+def rules_list(ruleset_path: str | None, as_of: Any, fmt: str, lang: str) -> None:
+    """Every rule: ID, guidance item, strength (ruleset data, on --as-of) and what it requires."""
+    from .reports.views import rules_json, rules_text
+
+    items = rules_json(_load_ruleset(ruleset_path), lang, _as_of(as_of))
     if fmt == "json":
         _emit_json(items)
-        return
-    for item in items:
-        click.echo(f"{item['id']:<26} item {item['clause']:<3} {item['strength']:<11} {item['title']}")
+    elif items:
+        click.echo(rules_text(items))
 
 
 @rules.command("show")
@@ -596,40 +569,21 @@ def rules_list(ruleset_path: str | None, fmt: str, lang: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 def rules_show(rule_id: str, ruleset_path: str | None, as_of: Any, fmt: str) -> None:
     """One rule: title, guidance item, strength, parameters with citations and dates, and examples."""
-    import inspect
+    from . import rules as registry
+    from .reports.views import rule_json, rule_text
 
     ruleset = _load_ruleset(ruleset_path)
-    known = {r.ID: r for r in ruleset.rules()}
-    rule = known.get(rule_id.upper())
-    if rule is None:
-        raise DomainError(f"unknown rule {rule_id!r}; `inclusive-check rules list` shows them")
-    entry = ruleset.entry(rule.ID)
-    params = {name: {"citation": p.citation, "interpretation": p.interpretation, "note": p.note,
-                     "values": [{"from": v.start.isoformat(), "until": v.until.isoformat() if v.until else None,
-                                 "value": v.value} for v in p.values]}
-              for name, p in {"in_force": entry.in_force, **({"strength": entry.strength} if entry.strength else {}),
-                              **entry.params}.items()}
-    doc = inspect.cleandoc(rule.__doc__ or "")
-    strength = ruleset.strength(rule, _as_of(as_of))
+    try:
+        rule = registry.get(rule_id.upper())
+    except registry.UnknownRule as exc:
+        raise DomainError(str(exc)) from None
+    if rule not in ruleset.rules():
+        raise DomainError(f"rule {rule.ID} is not in the ruleset {ruleset.id} {ruleset.version}")
+    shown = rule_json(ruleset, rule, _as_of(as_of))
     if fmt == "json":
-        _emit_json({"id": rule.ID, "clause": rule.CLAUSE, "strength": strength, "title": rule.TITLE,
-                    "kinds": list(rule.KINDS), "parameters": params, "description": doc,
-                    "in_force_on": _as_of(as_of).isoformat(),
-                    "bound": ruleset.parameters_at(rule, _as_of(as_of))})
-        return
-    click.echo(f"{rule.ID} — guidance item {rule.CLAUSE} — {strength}")
-    click.echo(f"  {rule.TITLE['en']}\n  {rule.TITLE['zh']}\n")
-    click.echo(doc + "\n")
-    click.echo("Parameters (value from each date until the next):")
-    for name, p in params.items():
-        flag = " [interpretation]" if p["interpretation"] else ""
-        click.echo(f"  {name}{flag} — {_clean(p['citation'])}")
-        for v in p["values"]:
-            until = f" until {v['until']}" if v["until"] else ""
-            shown = "in force" if name == "in_force" else json.dumps(v["value"], ensure_ascii=False, default=str)
-            click.echo(f"      from {v['from']}{until}: {_clean(shown)}")
-        if p["note"]:
-            click.echo(f"      note: {_clean(p['note'])}")
+        _emit_json(shown)
+    else:
+        click.echo(rule_text(shown))
 
 
 @rules.command("matrix")
@@ -639,8 +593,9 @@ def rules_show(rule_id: str, ruleset_path: str | None, as_of: Any, fmt: str) -> 
               help="Language of the paraphrases in text output (json and markdown carry both).")
 def rules_matrix(ruleset_path: str | None, fmt: str, lang: str) -> None:
     """Each obligation-bearing sentence of the guidance: the rules that encode it, or why none can."""
+    from .reports.matrix import render_markdown, render_text
     from .rules import NOT_ENCODED
-    from .traceability import load_traceability, matrix, render_markdown, render_text
+    from .traceability import load_traceability, matrix
 
     ruleset = _load_ruleset(ruleset_path)
     source = ruleset.data.source.model_dump(mode="json")
@@ -653,17 +608,6 @@ def rules_matrix(ruleset_path: str | None, fmt: str, lang: str) -> None:
 
 # --- queries ---------------------------------------------------------------------------------------
 
-def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
-    if not rows:
-        click.echo("(none)")
-        return
-    cells = [{c: _clean(r.get(c, "")) for c in columns} for r in rows]
-    widths = {c: max(len(c), *(len(r[c]) for r in cells)) for c in columns}
-    click.echo("  ".join(c.ljust(widths[c]) for c in columns))
-    for r in cells:
-        click.echo("  ".join(r[c].ljust(widths[c]) for c in columns))
-
-
 @cli.command()
 @click.option("--insurer", help="Only this insurer code.")
 @click.option("--all-revisions", is_flag=True, help="Include superseded revisions.")
@@ -672,29 +616,15 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
 @click.pass_context
 def submissions(ctx: click.Context, insurer: str | None, all_revisions: bool, quarantined: bool, fmt: str) -> None:
     """Stored documents (latest revision of each, unless --all-revisions)."""
+    from .reports.views import quarantined_text, submissions_text
     from .store.queries import list_quarantine, list_submissions
 
     engine = _reader(ctx)
-    if quarantined:
-        rows = list_quarantine(engine)
-        for r in rows:
-            r["problems"] = json.loads(r["problems"])
-        if fmt == "json":
-            _emit_json(rows)
-        else:
-            for r in rows:
-                click.echo(f"{r['quarantined_at']:%Y-%m-%d %H:%M}  {_clean(r['source'])}")
-                for p in r["problems"]:
-                    click.echo(f"    {_clean(p['pointer'] or '(document)')}: {_clean(p['message'])}")
-            click.echo(f"{len(rows)} quarantined file(s)")
-        return
-    rows = list_submissions(engine, insurer, all_revisions)
+    rows = list_quarantine(engine) if quarantined else list_submissions(engine, insurer, all_revisions)
     if fmt == "json":
         _emit_json(rows)
     else:
-        for r in rows:
-            r["sha256"] = r["sha256"][:12]
-        _table(rows, ["id", "code", "kind", "document_key", "revision", "is_latest", "sha256", "source"])
+        click.echo(quarantined_text(rows) if quarantined else submissions_text(rows))
 
 
 @cli.command()
@@ -702,14 +632,14 @@ def submissions(ctx: click.Context, insurer: str | None, all_revisions: bool, qu
 @click.pass_context
 def runs(ctx: click.Context, fmt: str) -> None:
     """Stored runs: ruleset, tool version, time, documents checked and failures."""
+    from .reports.views import runs_text
     from .store.queries import list_runs
 
     rows = list_runs(_reader(ctx))
     if fmt == "json":
         _emit_json(rows)
     else:
-        _table(rows, ["id", "ruleset_id", "ruleset_version", "tool_version", "as_of", "started_at", "documents",
-                      "failures"])
+        click.echo(runs_text(rows))
 
 
 @cli.command()
@@ -722,7 +652,7 @@ def runs(ctx: click.Context, fmt: str) -> None:
 def findings(ctx: click.Context, run_id: int | None, insurer: str | None, status: str | None, fmt: str,
              lang: str) -> None:
     """Findings of a stored run, as the JSON contract or one line each."""
-    from .contract.outputs import in_lang
+    from .reports.views import findings_text
     from .results import run_results
     from .store.queries import latest_run_id
 
@@ -738,16 +668,8 @@ def findings(ctx: click.Context, run_id: int | None, insurer: str | None, status
             raise DomainError(str(exc)) from None
     if fmt == "json":
         _emit_json(results)
-        return
-    count = 0
-    for sub in results.submissions:
-        for f in sub.findings:
-            count += 1
-            key = f" [{f.key}]" if f.key else ""
-            click.echo("\t".join(_clean(x) for x in (
-                sub.insurer.code, sub.document_key, f.status, f.severity, f.rule_id,
-                f"{f.subject}{key}", in_lang(f.message, lang))))
-    click.echo(f"{count} finding(s) in run {run_id}")
+    else:
+        click.echo(findings_text(results, lang))
 
 
 # --- reports of stored runs: report, diff -------------------------------------------------------------
@@ -768,6 +690,7 @@ def report(ctx: click.Context, run_id: int | None, insurer: str | None, fmt: str
     from pathlib import Path
 
     from .reports.stored import HTML_PASSES_UP_TO, ReportError, load_run, write_report
+    from .reports.views import report_written
 
     try:  # HTML: a market's passes are counted per rule by the database, not loaded
         results, closed = load_run(_reader(ctx), run_id, insurer, expiry_warning_days,
@@ -775,9 +698,7 @@ def report(ctx: click.Context, run_id: int | None, insurer: str | None, fmt: str
         write_report(results, fmt, Path(output), lang, expiry_warning_days, closed)
     except ReportError as exc:
         raise DomainError(str(exc)) from None
-    findings_count = sum(results.summary.status.values())
-    click.echo(f"{fmt} report of run {results.run.id}: {len(results.submissions)} document(s), "
-               f"{findings_count} finding(s) -> {output}")
+    click.echo(report_written(fmt, results, output))
 
 
 @cli.command()

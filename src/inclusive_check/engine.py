@@ -1,5 +1,5 @@
 """Runs: choose the stored submissions, bind the ruleset to each one's period, let every rule judge
-them all at once in SQL, store the findings, then score.
+them all at once in SQL, store the findings, apply the dispensations, then score.
 
 A single file in CI takes this same path through an in-memory SQLite database.
 """
@@ -10,29 +10,22 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, Select, case, insert, literal, null, select, update
+from sqlalchemy import Connection, Engine, Select, case, func, insert, literal, null, or_, select, update
 
 from . import __version__
-from .gcpause import paused_gc
 from .rules.base import STATUSES, RuleModule, Scope, Verdict
-from .ruleset import Ruleset
+from .ruleset import Ruleset, Segment
 from .run_texts import capture
 from .store import tables as t
 from .store.db import fault_message, writing
 
-# Severity is policy, not a property of a rule: what a status of a rule of a given strength means.
-SEVERITY: dict[tuple[str, str], str] = {
-    ("fail", "mandatory"): "error",
-    ("fail", "principle"): "error",
-    ("fail", "flag"): "warning",
-    ("fail", "encouraged"): "info",
-    ("indeterminate", "mandatory"): "error",
-    ("indeterminate", "principle"): "error",  # missing evidence (no comparator, no weight) cannot show compliance
-    ("indeterminate", "flag"): "warning",
-    ("indeterminate", "encouraged"): "info",
-}
+if TYPE_CHECKING:
+    from .contract.dispensations import Dispensation
+
+# The order of severities (for --fail-on). Which severity a finding has is policy: the ruleset's severity
+# table and rules' overrides, bound per segment (ruleset.Ruleset.severities).
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 _BATCH = 20_000
 
@@ -47,10 +40,6 @@ class RuleCrash(Exception):
 
 class NothingToCheck(Exception):
     """The selection matched no stored document: the run is rolled back, so that no empty run is stored."""
-
-
-def severity(status: str, strength: str) -> str:
-    return SEVERITY.get((status, strength), "info")
 
 
 @dataclass(frozen=True)
@@ -123,28 +112,25 @@ _QUOTED = ", ".join(f'"{c}"' for c in FINDING_COLUMNS)
 _FINDINGS_SQL = f"INSERT INTO {t.findings.name} ({_QUOTED}) VALUES ({', '.join('?' * len(FINDING_COLUMNS))})"
 
 
-def _finding_rows(run_id: int, rule: RuleModule, strength: str, verdicts: Iterable[Verdict],
+def _finding_rows(run_id: int, rule: RuleModule, segment: Segment, verdicts: Iterable[Verdict],
                   native: bool = False) -> Iterator[tuple[Any, ...]]:
     """One tuple per verdict, in FINDING_COLUMNS order (``native``: the margin as the float SQLite stores)."""
-    rule_id, clause = rule.ID, rule.CLAUSE
-    severities = {status: severity(status, strength) for status in STATUSES}
+    rule_id, clause, strength, severities = rule.ID, rule.CLAUSE, segment.strength, segment.severities
     for v in verdicts:
         margin: Any = v.margin
         if native and margin is not None:
             margin = float(margin)
-        yield (run_id, v.submission_id, rule_id, clause, strength,
-               severities.get(v.status) or severity(v.status, strength), v.status, v.subject, v.key,
-               v.expected[:500], v.actual[:500], margin, None)
+        yield (run_id, v.submission_id, rule_id, clause, strength, severities.get(v.status, "info"), v.status,
+               v.subject, v.key, v.expected[:500], v.actual[:500], margin, None)
 
 
 def _insert_batched(conn: Connection, rows: Iterator[tuple[Any, ...]], native: bool = False) -> int:
     count, batch = 0, []
-    with paused_gc():  # a rule yields a Verdict per subject: many small objects, no cycles
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= _BATCH:
-                _write_findings(conn, batch, native)
-                count, batch = count + len(batch), []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= _BATCH:
+            _write_findings(conn, batch, native)
+            count, batch = count + len(batch), []
     if batch:
         _write_findings(conn, batch, native)
         count += len(batch)
@@ -158,7 +144,8 @@ def _write_findings(conn: Connection, batch: list[tuple[Any, ...]], native: bool
         conn.execute(insert(t.findings), [dict(zip(FINDING_COLUMNS, row, strict=True)) for row in batch])
 
 
-def _insert_from_select(conn: Connection, run_id: int, rule: RuleModule, strength: str, query: Select[Any]) -> int:
+def _insert_from_select(conn: Connection, run_id: int, rule: RuleModule, segment: Segment,
+                        query: Select[Any]) -> int:
     """Findings written by the database alone: ``INSERT INTO findings ... SELECT`` over a rule's query.
 
     A rule's ``evaluate`` may return a SELECT instead of verdicts (see ``rules.base``): its labelled columns
@@ -168,8 +155,9 @@ def _insert_from_select(conn: Connection, run_id: int, rule: RuleModule, strengt
     every text of a market's findings).
     """
     q = query.subquery()
-    severities = case({s: severity(s, strength) for s in STATUSES}, value=q.c.status, else_="info")
-    rows = (select(literal(run_id), q.c.submission_id, literal(rule.ID), literal(rule.CLAUSE), literal(strength),
+    severities = case({s: segment.severities.get(s, "info") for s in STATUSES}, value=q.c.status, else_="info")
+    rows = (select(literal(run_id), q.c.submission_id, literal(rule.ID), literal(rule.CLAUSE),
+                   literal(segment.strength),
                    severities, q.c.status, q.c.subject, q.c.key, q.c.expected, q.c.actual, q.c.margin, null())
             .order_by(q.c.submission_id, q.c.ordinal))
     return int(conn.execute(insert(t.findings).from_select(list(FINDING_COLUMNS), rows)).rowcount)
@@ -184,10 +172,9 @@ def evaluate_rules(conn: Connection, run_id: int, ruleset: Ruleset, rules: Seque
                 verdicts = (rule.evaluate(conn, scope, segment.params) if segment.params is not None
                             else _not_applicable(conn, scope, rule, segment.reason))
                 if isinstance(verdicts, Select):
-                    total += _insert_from_select(conn, run_id, rule, segment.strength, verdicts)
+                    total += _insert_from_select(conn, run_id, rule, segment, verdicts)
                 else:
-                    total += _insert_batched(conn, _finding_rows(run_id, rule, segment.strength, verdicts, native),
-                                             native)
+                    total += _insert_batched(conn, _finding_rows(run_id, rule, segment, verdicts, native), native)
             except RuleCrash:
                 raise
             except Exception as exc:  # a crashing rule is a bug: name it, never swallow it
@@ -197,9 +184,58 @@ def evaluate_rules(conn: Connection, run_id: int, ruleset: Ruleset, rules: Seque
     return total
 
 
+def apply_dispensations(conn: Connection, run_id: int, as_of: date, dispensations: Sequence[Dispensation]) -> None:
+    """Waive the failures each live dispensation covers; record every dispensation's status for the run.
+
+    A dispensation covers the failures of its rule in its insurer's documents (of its period, when it names
+    one) at its subject or under it. Expiry is inclusive, judged at ``as_of``: an expired one leaves the
+    failures standing and warns on each document they are in; one that covers nothing is ``unused``.
+    """
+    f, s, i, rs = t.findings.c, t.submissions.c, t.insurers.c, t.run_submissions.c
+    rows = []
+    for d in dispensations:
+        insurer_docs = select(s.id).join(t.insurers, i.id == s.insurer_id).where(i.code == d.insurer)
+        if d.period:
+            insurer_docs = insurer_docs.where(s.period == d.period)
+        # Only failures filed under the principle strength: the ruleset may change a rule's strength from a date.
+        scope = [f.run_id == run_id, f.rule_id == d.rule, f.status == "fail", f.strength == "principle",
+                 f.submission_id.in_(insurer_docs)]
+        if d.subject:
+            scope.append(or_(f.subject == d.subject, f.subject.like(_like_prefix(d.subject), escape="\\")))
+        covered = int(conn.execute(select(func.count()).select_from(t.findings).where(*scope)).scalar_one())
+        expired = d.expires < as_of
+        if expired:
+            status = "expired"
+            if covered:
+                warning = (f"dispensation {d.id} for {d.rule} expired on {d.expires.isoformat()}; "
+                           f"{covered} failure(s) it covered stand")
+                affected = select(f.submission_id).where(*scope).distinct()
+                for (sid,) in conn.execute(affected).all():
+                    current = conn.execute(select(rs.warnings).where(rs.run_id == run_id,
+                                                                     rs.submission_id == sid)).scalar_one()
+                    conn.execute(update(t.run_submissions).where(rs.run_id == run_id, rs.submission_id == sid)
+                                 .values(warnings=json.dumps([*json.loads(current), warning], ensure_ascii=False)))
+        elif covered:
+            status = "applied"
+            conn.execute(update(t.findings).where(*scope).values(status="waived", dispensation_id=d.id))
+        else:
+            status = "unused"
+        rows.append({"run_id": run_id, "dispensation_id": d.id, "status": status, "covered": covered,
+                     "expires": d.expires, "record": json.dumps(d.as_dict(), ensure_ascii=False)})
+    if rows:
+        conn.execute(insert(t.run_dispensations), rows)
+
+
+def _like_prefix(subject: str) -> str:
+    """A LIKE pattern for the subjects under ``subject`` (``/products/1/...``, never ``/products/10``)."""
+    escaped = subject.rstrip("/").replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "/%"
+
+
 def execute_run(engine: Engine, ruleset: Ruleset, selection: Selection, as_of: date,
-                dispensations: Any = None) -> int:
-    """Check the selected submissions; store findings and scores under a new run; return its id.
+                dispensations: Sequence[Dispensation] = ()) -> int:
+    """Check the selected submissions; apply ``dispensations``; store findings and scores under a new run;
+    return its id.
 
     One transaction: a run that fails (or matches nothing: ``NothingToCheck``) stores nothing.
     """
@@ -217,8 +253,7 @@ def execute_run(engine: Engine, ruleset: Ruleset, selection: Selection, as_of: d
             raise NothingToCheck(selection.as_json())
         _flag_stale(conn, run_id, ruleset)
         evaluate_rules(conn, run_id, ruleset, ruleset.rules())
-        if dispensations is not None:
-            dispensations.apply(conn, run_id, as_of)
+        apply_dispensations(conn, run_id, as_of, dispensations)
         score_run(conn, run_id, ruleset)
         conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(finished_at=_now()))
     return run_id

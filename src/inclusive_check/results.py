@@ -21,6 +21,7 @@ import yaml
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, and_, case, func, null, select
 
+from . import rules
 from .contract.outputs import (
     DiffFinding,
     DiffResult,
@@ -35,25 +36,31 @@ from .contract.outputs import (
     ScoreChange,
     SubmissionResult,
 )
-from .dispensations import run_dispensations
-from .rules import ALL_RULES
 from .rules.base import STATUSES, RuleModule, number
-from .ruleset import RuleEntry, Ruleset, RulesetError, RulesetFile, load_ruleset_text
+from .ruleset import RuleEntry, Ruleset, RulesetError, RulesetFile, load_stored_ruleset, with_legacy_policy
 from .run_texts import RunTexts
 from .store import tables as t
 from .store.queries import insurer_names_as_filed
 from .wording import localize
 
-RULES: dict[str, RuleModule] = {r.ID: r for r in ALL_RULES}
+
+def known_rule(rule_id: str) -> RuleModule | None:
+    """The rule of a stored finding (a retired ID resolves to its successor); None for a rule this version
+    no longer has, whose stored findings still render, with their ID for a title."""
+    try:
+        return rules.get(rule_id)
+    except rules.UnknownRule:
+        return None
 
 
 def fingerprint(insurer: str, kind: str, document_key: str, rule_id: str, subject: str, key: str) -> str:
     """Stable identity of a finding across runs: who, which document, which rule, which subject.
 
+    The rule is named by its current ID (``rules.ALIASES``), so that a renamed rule's findings keep theirs.
     Pass ``subject`` through ``stable_subject`` first, so that a product keeps its identity when the
     products before it in the list change.
     """
-    text = "\x1f".join([insurer, kind, document_key, rule_id, subject, key])
+    text = "\x1f".join([insurer, kind, document_key, rules.canonical(rule_id), subject, key])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
@@ -72,7 +79,7 @@ def message(rule_id: str, status: str, finding: dict[str, Any], lang: str, texts
     verdict rests on parameters that are readings of ours (``interpretation: true`` in the ruleset).
 
     The templates are the run's stored ones (``texts``); without them, the code's."""
-    templates = (texts or RunTexts(None, RULES)).messages(rule_id)
+    templates = (texts or RunTexts(None, known_rule)).messages(rule_id)
     template = templates.get(status) or templates.get("fail") or {"en": "{actual}", "zh": "{actual}"}
     evidence = finding["evidence"][lang]
     values = {"subject": finding["subject"] or ("(document)" if lang == "en" else "（文件）"), "key": finding["key"],
@@ -95,7 +102,7 @@ def _localized(text: str, lang: str) -> str:
 @lru_cache(maxsize=8)
 def _ruleset(text: str) -> Ruleset | None:
     try:
-        return load_ruleset_text(text, "stored run", allow_partial=True)  # its run said so, if partial
+        return load_stored_ruleset(text, "stored run")
     except RulesetError:
         return _rules_only(text)
 
@@ -104,11 +111,11 @@ def _rules_only(text: str) -> Ruleset | None:
     """The rules of a stored ruleset that no longer loads whole (e.g. one stored before its ``scoring`` section
     was dated and banded): its findings keep their parameters and citations; its scoring is left out (None)."""
     try:
-        raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        rules = {rule_id: RuleEntry.model_validate(entry) for rule_id, entry in raw["rules"].items()}
+        raw = with_legacy_policy(yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+        entries = {rule_id: RuleEntry.model_validate(entry) for rule_id, entry in raw["rules"].items()}
     except (yaml.YAMLError, ValidationError, TypeError, KeyError, AttributeError):
         return None
-    fields: dict[str, Any] = {"id": str(raw.get("id")), "version": str(raw.get("version")), "rules": rules}
+    fields: dict[str, Any] = {"id": str(raw.get("id")), "version": str(raw.get("version")), "rules": entries}
     data = RulesetFile.model_construct(**fields)  # no scoring: _scoring() reports None
     return Ruleset(data, text, hashlib.sha256(text.encode("utf-8")).hexdigest())
 
@@ -144,7 +151,7 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
     if run is None:
         raise LookupError(f"no run {run_id}")
     ruleset = _ruleset(run.ruleset_text)
-    texts = RunTexts(run.texts, RULES)
+    texts = RunTexts(run.texts, known_rule)
     s, rs, i = t.submissions.c, t.run_submissions.c, t.insurers.c
     subs = select(s.id, s.insurer_id, s.kind, s.period, s.document_key, s.revision, s.source, s.sha256, i.code,
                   i.name,
@@ -189,13 +196,13 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
             "expected": finding.expected, "actual": finding.actual, "margin": _margin(finding.margin),
             "dispensation": finding.dispensation_id,
         }
-        rule = RULES.get(finding.rule_id)
+        rule = known_rule(finding.rule_id)
         item["title"] = texts.title(finding.rule_id)
         bound = date.fromisoformat(sub["binding_date"])
         cache_key = (finding.rule_id, bound)
         if cache_key not in params_cache:
             params_cache[cache_key] = (ruleset.parameters_at(rule, bound) if ruleset and rule
-                                       and finding.rule_id in ruleset.data.rules else {})
+                                       and rule.ID in ruleset.data.rules else {})
         item["parameters"] = params_cache[cache_key]
         item["evidence"] = {lang: {"expected": _localized(finding.expected, lang),
                                    "actual": _localized(finding.actual, lang)} for lang in ("en", "zh")}
@@ -244,9 +251,22 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
                     "open_by_severity": dict(sorted(severities.items()))},
         "submissions": submissions,
         # Scoped like the submissions: a report for one insurer never shows another insurer's dispensations.
-        "dispensations": [d for d in run_dispensations(conn, run_id, run.as_of, expiry_warning_days)
+        "dispensations": [d for d in _run_dispensations(conn, run_id, run.as_of, expiry_warning_days)
                           if insurer is None or d["insurer"] == insurer],
     })
+
+
+def _run_dispensations(conn: Connection, run_id: int, as_of: date, warn_days: int) -> list[dict[str, Any]]:
+    """Every dispensation the run considered, as it was applied, with its days to expiry from ``as_of``
+    (``expiring_soon``: within ``warn_days``)."""
+    rd = t.run_dispensations.c
+    out = []
+    for r in conn.execute(select(t.run_dispensations).where(rd.run_id == run_id).order_by(rd.id)):
+        record = json.loads(r.record)
+        days = (r.expires - as_of).days
+        out.append({**record, "status": r.status, "covered": r.covered, "expires_in_days": days,
+                    "expiring_soon": 0 <= days <= warn_days})
+    return out
 
 
 class _Shared:

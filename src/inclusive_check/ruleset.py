@@ -13,6 +13,11 @@ value against its rule's ``Params`` model, dated values must not overlap, streng
 positive (``flag`` may be 0), and a ruleset that leaves out a mandatory rule of the guidance (or the
 item-19 solvency gate as a blocking rule) loads only with ``allow_partial=True``.
 ``ruleset_schema()`` is the published JSON Schema, derived from the same models.
+
+Policy is data too: each rule's ``strength`` (dated), the ``severity`` of a fail or an indeterminate finding
+of a rule of each strength (dated), a rule's own dated ``severity`` override, and ``deactivated`` stretches
+over which a rule reports ``not_applicable`` with the reason given. A retired rule ID (``rules.ALIASES``)
+is accepted and read as the rule's current ID.
 """
 
 from __future__ import annotations
@@ -20,9 +25,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -30,8 +36,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .rules import ALL_RULES, RuleModule
-from .rules.base import STRENGTHS
+from .rules import ALIASES, ALL_RULES, RuleModule, UnknownRule, canonical
+from .rules import get as get_rule
+from .rules.base import STATUSES, STRENGTHS
 from .safetext import clean
 
 DEFAULT_RULESET = "nfra-2024-inclusive.yaml"
@@ -83,11 +90,50 @@ class Parameter(_Model):
                 yield v.until + timedelta(days=1)
 
 
+Severity = Literal["error", "warning", "info"]
+# The statuses whose severity is policy; every other status (pass, waived, not_applicable) is info.
+JUDGED: tuple[str, ...] = ("fail", "indeterminate")
+
+
+class ByStrength(_Model):
+    """The severity of a finding of a rule of each strength."""
+
+    mandatory: Severity
+    principle: Severity
+    encouraged: Severity
+    flag: Severity
+
+
+class SeverityTable(_Model):
+    """The value of the ruleset's ``severity`` parameter: what a fail and an indeterminate mean, by strength."""
+
+    fail: ByStrength
+    indeterminate: ByStrength
+
+
+class SeverityOverride(_Model):
+    """The value of a rule's own ``severity`` parameter: its severity by status, over the ruleset's table."""
+
+    fail: Severity | None = None
+    indeterminate: Severity | None = None
+
+    @model_validator(mode="after")
+    def _some(self) -> SeverityOverride:
+        if self.fail is None and self.indeterminate is None:
+            raise ValueError("give the severity of fail, of indeterminate, or of both")
+        return self
+
+
 class RuleEntry(_Model):
     in_force: Parameter
-    # The rule's strength (mandatory, principle, encouraged, flag), dated and cited where the ruleset states a
-    # reading of the guidance's wording; absent: the strength the rule module declares.
-    strength: Parameter | None = None
+    # The rule's strength (mandatory, principle, encouraged, flag): the ruleset's reading of the guidance's
+    # wording, dated and cited. Policy, not code: a supervisor can change it from a date.
+    strength: Parameter
+    # The rule's own severity by status ({fail: warning}), over the ruleset's severity table, from a date.
+    severity: Parameter | None = None
+    # Stretches over which the rule is switched off (a faulty rule): each value is the reason, which its
+    # not_applicable findings show.
+    deactivated: Parameter | None = None
     params: dict[str, Parameter] = Field(default_factory=dict)
 
 
@@ -201,6 +247,9 @@ class RulesetFile(_Model):
     title: str
     source: Source
     reviewed_to: date
+    severity: Parameter = Field(description="The severity of a fail and of an indeterminate finding of a rule of "
+                                            "each strength, dated: each value is {fail: {mandatory: error, ...}, "
+                                            "indeterminate: {...}}")
     rules: dict[str, RuleEntry] = Field(min_length=1)
     scoring: Scoring
 
@@ -215,6 +264,7 @@ class Segment:
     in_force_from: date | None  # when the obligation in force over this stretch took effect
     reason: str  # why the rule does not apply, when params is None; "{on}" stands for the binding date
     strength: str = ""  # the rule's strength over this stretch
+    severities: dict[str, str] = field(default_factory=dict)  # status -> severity over this stretch
 
 
 @dataclass(frozen=True)
@@ -257,6 +307,11 @@ class Ruleset:
                 return None, (f"the obligation applies from {first}; the document's binding date "
                               "(period end or filing date) is {on}")
             return None, "no provision of the ruleset is in force on {on}"
+        off = entry.deactivated.at(on) if entry.deactivated is not None else None
+        if off is not None:
+            until = f" until {off.until}" if off.until is not None else ""
+            reason = f"rule deactivated by the ruleset from {off.start}{until}: {off.value}"
+            return None, reason.replace("{", "{{").replace("}", "}}")  # the reason is text, not a template
         values: dict[str, Any] = {}
         for name, param in entry.params.items():
             found = param.at(on)
@@ -266,22 +321,48 @@ class Ruleset:
         return rule.Params.model_validate(values), ""
 
     def strength(self, rule: RuleModule, on: date) -> str:
-        """The rule's strength on ``on``: the ruleset's reading where it states one, else the module's."""
+        """The rule's strength on ``on``, as the ruleset states it.
+
+        Where no value is in force (before the first, after an ``until``), the latest earlier value, else the
+        first: the loader makes sure a strength is in force wherever the rule is, so this only names the
+        strength that the rule's not_applicable findings are filed under.
+        """
+        values = self.entry(rule.ID).strength.values
+        earlier = [v for v in values if v.start <= on]
+        return str((earlier[-1] if earlier else values[0]).value)
+
+    def severities(self, rule: RuleModule, on: date) -> dict[str, str]:
+        """The severity of each status of the rule's findings on ``on``: a fail or an indeterminate as the
+        ruleset's severity table says for the rule's strength, unless the rule's own ``severity`` says otherwise;
+        every other status is info."""
+        out: dict[str, str] = dict.fromkeys(STATUSES, "info")
+        table = self.data.severity.at(on)
+        if table is not None:
+            by_status = SeverityTable.model_validate(table.value)
+            strength = self.strength(rule, on)
+            out.update({status: getattr(getattr(by_status, status), strength) for status in JUDGED})
         entry = self.entry(rule.ID)
-        found = entry.strength.at(on) if entry.strength is not None else None
-        return str(found.value) if found is not None else rule.STRENGTH
+        override = entry.severity.at(on) if entry.severity is not None else None
+        if override is not None:
+            mine = SeverityOverride.model_validate(override.value)
+            out.update({status: getattr(mine, status) for status in JUDGED if getattr(mine, status) is not None})
+        return out
 
     def segments(self, rule: RuleModule) -> list[Segment]:
+        """The stretches of binding dates over which everything the rule's findings depend on is constant:
+        its being in force (and not deactivated), its parameters, its strength and its severities."""
         entry = self.entry(rule.ID)
-        dated = [entry.in_force, *entry.params.values(), *([entry.strength] if entry.strength else [])]
+        dated = [entry.in_force, entry.strength, self.data.severity, *entry.params.values(),
+                 *(p for p in (entry.severity, entry.deactivated) if p is not None)]
         edges = sorted({d for p in dated for d in p.boundaries()})
         before = edges[0] - timedelta(days=1)
-        out = [Segment(None, edges[0], None, None, self.bind(rule, before)[1], self.strength(rule, before))]
+        out = [Segment(None, edges[0], None, None, self.bind(rule, before)[1], self.strength(rule, before),
+                       self.severities(rule, before))]
         for start, end in zip(edges, [*edges[1:], None], strict=True):
             params, reason = self.bind(rule, start)
             in_force = entry.in_force.at(start)
             out.append(Segment(start, end, params, in_force.start if in_force else None, reason,
-                               self.strength(rule, start)))
+                               self.strength(rule, start), self.severities(rule, start)))
         return out
 
     def parameters_at(self, rule: RuleModule, on: date) -> dict[str, Any]:
@@ -436,6 +517,45 @@ def load_ruleset(path: Path | None = None, *, allow_partial: bool = False) -> Ru
     return load_ruleset_text(text, str(path), allow_partial=allow_partial)
 
 
+def _packaged_raw() -> Any:
+    text = resources.files("inclusive_check.rulesets").joinpath(DEFAULT_RULESET).read_text("utf-8")
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def with_legacy_policy(raw: Any) -> Any:
+    """A parsed ruleset written before severity and strengths were ruleset data, with them filled in.
+
+    They were then the code's: the severity table and each rule module's strength, which the packaged
+    ruleset states unchanged. So a stored run's ruleset keeps reading as it did. Anything else is left as is.
+    """
+    if not isinstance(raw, dict) or not isinstance(raw.get("rules"), dict):
+        return raw
+    packaged = _packaged_raw()
+    out = {**raw, "severity": raw.get("severity", packaged["severity"])}
+    out["rules"] = {rule_id: ({"strength": packaged["rules"][canonical(rule_id)]["strength"], **entry}
+                              if isinstance(entry, dict) and canonical(rule_id) in packaged["rules"] else entry)
+                    for rule_id, entry in raw["rules"].items()}
+    return out
+
+
+def load_stored_ruleset(text: str, source: str) -> Ruleset:
+    """The ruleset a run stored, read as the run used it (a partial one too: its run said so). One written
+    before severity and strengths were ruleset data is read with the values the code then had."""
+    try:
+        return load_ruleset_text(text, source, allow_partial=True)
+    except RulesetError:
+        raw, _ = _parse(text, source)
+        if isinstance(raw, dict) and "severity" in raw:
+            raise
+        upgraded = yaml.safe_dump(with_legacy_policy(raw), allow_unicode=True, sort_keys=False)
+        try:
+            ruleset = load_ruleset_text(upgraded, source, allow_partial=True)
+        except RulesetError:
+            raise RulesetError(f"{source}: a ruleset from before severity and strengths were ruleset data, "
+                               "and not valid with them filled in") from None
+        return Ruleset(ruleset.data, text, hashlib.sha256(text.encode("utf-8")).hexdigest(), ruleset.omissions)
+
+
 def load_ruleset_text(text: str, source: str, *, allow_partial: bool = False) -> Ruleset:
     """Parse and validate a ruleset; raise RulesetError listing every problem with its path and line.
 
@@ -457,8 +577,12 @@ def load_ruleset_text(text: str, source: str, *, allow_partial: bool = False) ->
             problems.add(tuple(error["loc"]), _message(error))
         problems.raise_any()
         raise AssertionError("unreachable") from None
+    _check_severity(data, problems)
     _check_rules(data, problems)
     _check_scoring(data, problems)
+    if not problems.items:
+        data = _current_ids(data)
+        _check_policy_in_force(Ruleset(data, text, ""), problems)
     omissions = _omissions(data)
     if omissions and not allow_partial:
         problems.add(("rules",), f"the ruleset leaves out {'; '.join(omissions)}: a ruleset that drops a mandatory "
@@ -467,22 +591,46 @@ def load_ruleset_text(text: str, source: str, *, allow_partial: bool = False) ->
     return Ruleset(data, text, hashlib.sha256(text.encode("utf-8")).hexdigest(), tuple(omissions))
 
 
+def _check_typed(model: type[BaseModel], param: Parameter, where: _Path, problems: _Problems) -> None:
+    """Each dated value of a policy parameter, validated strictly against its model, every problem located."""
+    for i, v in enumerate(param.values):
+        at: _Path = (*where, "values", i, "value")
+        try:
+            model.model_validate_json(_as_json(v.value), strict=True)
+        except ValidationError as exc:
+            for error in exc.errors(include_url=False):
+                problems.add((*at, *error["loc"]), _message(error))
+
+
+def _check_severity(data: RulesetFile, problems: _Problems) -> None:
+    _check_typed(SeverityTable, data.severity, ("severity",), problems)
+
+
 def _check_rules(data: RulesetFile, problems: _Problems) -> None:
-    known = {r.ID: r for r in ALL_RULES}
     for rule_id, entry in data.rules.items():
-        rule = known.get(rule_id)
-        if rule is None:
-            problems.add(("rules", rule_id), "unknown rule")
+        try:
+            rule = get_rule(rule_id)
+        except UnknownRule as exc:
+            problems.add(("rules", rule_id), f"unknown rule{exc.hint}")
             continue
+        if rule_id in ALIASES and rule.ID in data.rules:
+            problems.add(("rules", rule_id), f"{rule_id} is the retired ID of {rule.ID}, which the ruleset also "
+                                             f"names; keep {rule.ID} only")
         fields = rule.Params.model_fields
         for name in entry.params:
             if name not in fields:
-                problems.add(("rules", rule_id, "params", name), f"unknown parameter of {rule_id}")
-        if entry.strength is not None:
-            for i, v in enumerate(entry.strength.values):
-                if v.value not in STRENGTHS:
-                    problems.add(("rules", rule_id, "strength", "values", i),
-                                 f"strength must be one of {', '.join(STRENGTHS)}, not {v.value!r}")
+                problems.add(("rules", rule_id, "params", name), f"unknown parameter of {rule.ID}")
+        for i, v in enumerate(entry.strength.values):
+            if v.value not in STRENGTHS:
+                problems.add(("rules", rule_id, "strength", "values", i),
+                             f"strength must be one of {', '.join(STRENGTHS)}, not {v.value!r}")
+        if entry.severity is not None:
+            _check_typed(SeverityOverride, entry.severity, ("rules", rule_id, "severity"), problems)
+        if entry.deactivated is not None:
+            for i, v in enumerate(entry.deactivated.values):
+                if not isinstance(v.value, str) or not v.value.strip():
+                    problems.add(("rules", rule_id, "deactivated", "values", i, "value"),
+                                 "the reason the rule is deactivated is missing (a non-empty text)")
         missing = sorted(set(fields) - set(entry.params))
         if missing:
             problems.add(("rules", rule_id), f"parameters missing: {', '.join(missing)}")
@@ -524,16 +672,51 @@ def _check_scoring(data: RulesetFile, problems: _Problems) -> None:
                          f"must be greater than 0, not {weights.of(strength)}")
     if weights.flag < 0:
         problems.add(("scoring", "strength_weights", "flag"), f"must be 0 or more, not {weights.flag}")
-    known = {r.ID for r in ALL_RULES}
     for i, rule_id in enumerate(data.scoring.blocking_rules):
-        if rule_id not in known:
-            problems.add(("scoring", "blocking_rules", i), f"unknown rule {rule_id}")
+        try:
+            get_rule(rule_id)
+        except UnknownRule as exc:
+            problems.add(("scoring", "blocking_rules", i), f"unknown rule {rule_id}{exc.hint}")
+
+
+def _current_ids(data: RulesetFile) -> RulesetFile:
+    """The ruleset with every retired rule ID (``rules.ALIASES``) read as the rule's current ID."""
+    if not any(rule_id in ALIASES for rule_id in [*data.rules, *data.scoring.blocking_rules]):
+        return data
+    scoring = data.scoring.model_copy(update={"blocking_rules": [canonical(r) for r in data.scoring.blocking_rules]})
+    return data.model_copy(update={"rules": {canonical(k): v for k, v in data.rules.items()}, "scoring": scoring})
+
+
+def _check_policy_in_force(ruleset: Ruleset, problems: _Problems) -> None:
+    """Wherever a rule is in force (and not deactivated), a strength and a severity table must be too: a
+    finding is never filed without them."""
+    for rule in ruleset.rules():
+        entry = ruleset.entry(rule.ID)
+        for segment in ruleset.segments(rule):
+            if segment.params is None or segment.start is None:
+                continue
+            if entry.strength.at(segment.start) is None:
+                problems.add(("rules", rule.ID, "strength"), f"no strength in force on {segment.start}, where "
+                                                             f"{rule.ID} is in force")
+            if ruleset.data.severity.at(segment.start) is None:
+                problems.add(("severity",), f"no severity table in force on {segment.start}, where {rule.ID} "
+                                            "is in force")
+
+
+@lru_cache(maxsize=1)
+def guidance_mandatory() -> tuple[str, ...]:
+    """The rules the packaged ruleset reads as mandatory (on any date): the guidance's duties that a ruleset
+    may leave out only as a partial ruleset. Strength is ruleset data, so the packaged ruleset is the reference."""
+    raw = _packaged_raw()
+    stated = {canonical(rule_id): [v.get("value") for v in entry["strength"]["values"]]
+              for rule_id, entry in raw["rules"].items()}
+    return tuple(r.ID for r in ALL_RULES if "mandatory" in stated.get(r.ID, []))
 
 
 def _omissions(data: RulesetFile) -> list[str]:
     """What the ruleset leaves out of the guidance's mandatory duties (empty: nothing)."""
     out = []
-    missing = [r.ID for r in ALL_RULES if r.STRENGTH == "mandatory" and r.ID not in data.rules]
+    missing = [rule_id for rule_id in guidance_mandatory() if rule_id not in data.rules]
     if missing:
         out.append(f"mandatory rule(s) {', '.join(missing)}")
     for rule_id, what in REQUIRED_BLOCKING.items():
@@ -547,12 +730,19 @@ def _omissions(data: RulesetFile) -> list[str]:
 RULESET_SCHEMA_ID = "urn:inclusive-check:schema:ruleset:1"
 
 
+def _valued(value: dict[str, Any]) -> dict[str, Any]:
+    """A Parameter whose every dated value is present and matches ``value``."""
+    return {"allOf": [{"$ref": "#/$defs/Parameter"}],
+            "properties": {"values": {"items": {"properties": {"value": value}, "required": ["value"]}}}}
+
+
 def ruleset_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a complete ruleset, derived from the pydantic models: the file's
     models, and each rule's ``Params`` for the values of its parameters. A change to a model changes it.
 
     What a schema cannot say is left to the loader: dates in increasing, non-overlapping order, a value
-    present unless ``until`` ends the parameter, rules known to this version. A partial ruleset (one
+    present unless ``until`` ends the parameter, rules known to this version (or retired IDs of them), a
+    strength and a severity table in force wherever a rule is. A partial ruleset (one
     loaded with --allow-partial-ruleset) does not validate against it.
     """
     schema: dict[str, Any] = RulesetFile.model_json_schema(mode="validation")
@@ -572,26 +762,32 @@ def ruleset_schema() -> dict[str, Any]:
         } for name, field in fields.items()}
         rules[rule.ID] = {
             "type": "object",
-            "title": f"{rule.ID} (guidance item {rule.CLAUSE}, {rule.STRENGTH})",
+            "title": f"{rule.ID} (guidance item {rule.CLAUSE})",
             "additionalProperties": False,
-            "required": ["in_force", *(["params"] if fields else [])],
+            "required": ["in_force", "strength", *(["params"] if fields else [])],
             "properties": {
                 "in_force": {"$ref": "#/$defs/Parameter"},
-                "strength": {"allOf": [{"$ref": "#/$defs/Parameter"}],
-                             "properties": {"values": {"items": {"properties": {"value": {"enum": list(STRENGTHS)}},
-                                                                 "required": ["value"]}}}},
+                "strength": _valued({"enum": list(STRENGTHS)}),
+                "severity": _valued({"$ref": "#/$defs/SeverityOverride"}),
+                "deactivated": _valued({"type": "string", "minLength": 1,
+                                        "description": "why the rule is deactivated, shown in its findings"}),
                 "params": {"type": "object", "additionalProperties": False, "required": sorted(fields),
                            "properties": value_of},
             },
         }
     defs.pop("RuleEntry", None)
+    defs["SeverityOverride"] = SeverityOverride.model_json_schema(mode="validation")
+    defs["SeverityTable"] = SeverityTable.model_json_schema(mode="validation", ref_template="#/$defs/{model}")
+    defs.update(defs["SeverityTable"].pop("$defs", {}))
+    schema["properties"]["severity"] = {**_valued({"$ref": "#/$defs/SeverityTable"}),
+                                        "description": RulesetFile.model_fields["severity"].description}
     schema["properties"]["rules"] = {
         "type": "object",
         "description": "Each rule by ID: when it is in force, and its dated, cited parameters. Mandatory rules of "
                        "the guidance are required.",
         "minProperties": 1,
         "additionalProperties": False,
-        "required": [r.ID for r in ALL_RULES if r.STRENGTH == "mandatory"],
+        "required": list(guidance_mandatory()),
         "properties": rules,
     }
     scoring = defs.get("Scoring", {}).get("properties", {})

@@ -8,7 +8,7 @@ findings read with the code's current texts (``RunTexts`` falls back per rule).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from .rules.base import RuleModule
@@ -27,20 +27,21 @@ class RunTexts:
     """A run's titles and message templates: the stored ones, else (a run stored before 0007, or a rule it did
     not store) the code's."""
 
-    def __init__(self, stored: str | None, rules: dict[str, RuleModule]) -> None:
+    def __init__(self, stored: str | None, known: Callable[[str], RuleModule | None]) -> None:
+        """``known``: the code's rule of a stored rule ID (None: no longer known)."""
         self._stored: dict[str, Any] = json.loads(stored) if stored else {}
-        self._rules = rules
+        self._known = known
 
     def title(self, rule_id: str) -> LangPair:
         entry = self._stored.get(rule_id)
         if entry is not None:
             return dict(entry["title"])
-        rule = self._rules.get(rule_id)
+        rule = self._known(rule_id)
         return dict(rule.TITLE) if rule else {"en": rule_id, "zh": rule_id}
 
     def messages(self, rule_id: str) -> dict[str, LangPair]:
         entry = self._stored.get(rule_id)
         if entry is not None:
             return dict(entry["messages"])
-        rule = self._rules.get(rule_id)
+        rule = self._known(rule_id)
         return dict(rule.MESSAGES) if rule else {}

@@ -27,7 +27,6 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
-from .rules import ALL_RULES
 from .rules.base import number
 from .ruleset import AtLeast, AtMost, Indicators, Rounding, Ruleset, ScoreBands, Scoring
 from .store import tables as t
@@ -109,9 +108,10 @@ def method(ruleset: Ruleset) -> dict[str, Any]:
     }
 
 
-def _rule_counts(conn: Connection, run_id: int) -> tuple[dict[int, dict[str, dict[str, int]]], dict[str, str]]:
-    """submission -> rule -> status -> count, over the counted statuses; and each rule's strength as the run
-    stored it (the ruleset may state a rule's strength)."""
+def _rule_counts(conn: Connection, run_id: int) -> tuple[dict[int, dict[str, dict[str, int]]],
+                                                         dict[int, dict[str, str]]]:
+    """submission -> rule -> status -> count, over the counted statuses; and submission -> rule -> strength as
+    the run stored it (the ruleset's, on the document's binding date: it may change from a date)."""
     f = t.findings.c
     query = (
         select(f.submission_id, f.rule_id, f.strength, f.status, func.count())
@@ -119,21 +119,20 @@ def _rule_counts(conn: Connection, run_id: int) -> tuple[dict[int, dict[str, dic
         .group_by(f.submission_id, f.rule_id, f.strength, f.status)
     )
     out: dict[int, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    strengths: dict[str, str] = {}
+    strengths: dict[int, dict[str, str]] = defaultdict(dict)
     for sid, rule_id, strength, status, n in conn.execute(query):
         out[sid][rule_id][status] = int(n)
-        strengths[rule_id] = strength
+        strengths[sid][rule_id] = strength
     return out, strengths
 
 
-def compliance(rules: dict[str, dict[str, int]], scoring: Scoring, binding_date: date | None = None,
-               stored_strengths: dict[str, str] | None = None) -> dict[str, Any]:
+def compliance(rules: dict[str, dict[str, int]], scoring: Scoring, binding_date: date | None,
+               strengths: dict[str, str]) -> dict[str, Any]:
     """One document's compliance score and its breakdown, from its counted findings per rule and status.
 
+    ``strengths`` is each rule's strength as its findings store it (the ruleset's, on the binding date).
     ``score`` is a Decimal or None (not scored, ``not_scored`` says why); ``blocking`` a bool.
     """
-    # A rule's strength as the run stored it (the ruleset may state it), else its module's.
-    strengths = {rule.ID: rule.STRENGTH for rule in ALL_RULES} | (stored_strengths or {})
     weights, rounding = scoring.strength_weights, scoring.rounding
     listed: list[dict[str, Any]] = []
     earned, possible = Fraction(0), Fraction(0)
@@ -267,7 +266,7 @@ def score_run(conn: Connection, run_id: int, ruleset: Ruleset) -> None:
     rs = t.run_submissions.c
     rows = []
     for sid, binding_date in conn.execute(select(rs.submission_id, rs.binding_date).where(rs.run_id == run_id)):
-        c = compliance(counts.get(sid, {}), scoring, binding_date, strengths)
+        c = compliance(counts.get(sid, {}), scoring, binding_date, strengths.get(sid, {}))
         ind = indicators.get(sid) if binding_date >= scoring.start else None
         breakdown = {"compliance": c["breakdown"], "indicators": ind, "method": how}
         rows.append({

@@ -112,7 +112,7 @@ def test_folder_without_documents_is_a_usage_error(cli_runner: CliRunner, tmp_pa
     assert "no .json, .yaml or .yml documents found" in result.output
 
 
-@pytest.mark.parametrize("kind", ["submission", "product_filing"])
+@pytest.mark.parametrize("kind", ["submission", "product_filing", "dispensations"])
 def test_schema_command_prints_the_published_schema(cli_runner: CliRunner, kind: str) -> None:
     result = cli_runner.invoke(cli, ["schema", kind])
     assert result.exit_code == 0

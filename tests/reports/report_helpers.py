@@ -17,11 +17,8 @@ AS_OF = date(2026, 1, 15)
 
 
 def sarif_schema_path() -> Path:
-    for base in (ROOT.parent / "shared", Path("/work/shared")):
-        path = base / "reference" / "sarif-schema-2.1.0.json"
-        if path.is_file():
-            return path
-    raise FileNotFoundError("sarif-schema-2.1.0.json not found in ../shared/reference")
+    """The OASIS SARIF 2.1.0 JSON Schema, kept beside the tests (tests/reports/data/)."""
+    return Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 
 
 def store_run(engine: Any, paths: list[Path], insurer: str | None = None, dispensations: str | None = None,
@@ -30,14 +27,14 @@ def store_run(engine: Any, paths: list[Path], insurer: str | None = None, dispen
 
     ``dispensations`` is the text of a dispensation file to apply in the run.
     """
-    from inclusive_check.dispensations import DispensationSet, parse_dispensations
+    from inclusive_check.contract.dispensations import parse_dispensations
     from inclusive_check.engine import Selection, execute_run
     from inclusive_check.ruleset import load_ruleset
     from inclusive_check.store.ingest import ingest_paths
 
     report = ingest_paths(engine, paths, 64 * 2**20)
     assert not report.quarantined, [f.problems for f in report.quarantined]
-    items = DispensationSet(tuple(parse_dispensations(dispensations, "d.yaml"))) if dispensations else None
+    items = parse_dispensations(dispensations, "d.yaml") if dispensations else ()
     return execute_run(engine, load_ruleset(None), Selection(insurer=insurer), as_of, items)
 
 

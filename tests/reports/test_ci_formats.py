@@ -27,13 +27,13 @@ from report_helpers import (
     store_run,
 )
 
+from inclusive_check import rules as registry
 from inclusive_check.cli import RESULT_FORMATS, cli
 from inclusive_check.contract.locate import map_json, map_yaml
 from inclusive_check.contract.outputs import Results
 from inclusive_check.reports import RESULT_FORMATS as REPORT_RESULT_FORMATS
 from inclusive_check.reports import github, junit, sarif, stored_texts
 from inclusive_check.reports.common import display_path
-from inclusive_check.results import RULES
 
 OPEN = ("fail", "indeterminate")
 ANNOTATION = re.compile(r"^::(?P<cmd>error|warning|notice) (?P<props>[^:]*)::(?P<message>.*)$")
@@ -72,18 +72,24 @@ def test_sarif_is_valid_against_the_oasis_schema(sample_results: Any, sarif_sche
 def test_sarif_rules_carry_help_and_guidance_item(sample_results: Any) -> None:
     run = sarif.sarif_log(sample_results)["runs"][0]
     rules = run["tool"]["driver"]["rules"]
-    assert [r["id"] for r in rules] == list(RULES)
+    assert [r["id"] for r in rules] == [r.ID for r in registry.ALL_RULES]
+    # strength is ruleset data: a descriptor states the one its rule's findings were filed under
+    strengths: dict[str, str] = {}
+    for sub in sample_results["submissions"]:
+        for finding in sub["findings"]:
+            strengths.setdefault(finding["rule_id"], finding["strength"])
+    assert strengths
     for descriptor in rules:
-        rule = RULES[descriptor["id"]]
+        rule = registry.get(descriptor["id"])
         assert descriptor["shortDescription"]["text"] == rule.TITLE["en"]
         assert f"Guidance item {rule.CLAUSE} of" in descriptor["help"]["text"]
         assert rule.TITLE["zh"] in descriptor["help"]["text"]
         assert descriptor["properties"]["guidance_item"] == rule.CLAUSE
-        assert descriptor["properties"]["strength"] == rule.STRENGTH
+        assert descriptor["properties"].get("strength") == strengths.get(rule.ID)
         assert descriptor["relationships"] == [{"target": {"id": str(rule.CLAUSE),
                                                            "toolComponent": {"name": sarif.TAXONOMY}},
                                                 "kinds": ["relevant"]}]
-    assert {t["id"] for t in run["taxonomies"][0]["taxa"]} == {str(RULES[r].CLAUSE) for r in RULES}
+    assert {t["id"] for t in run["taxonomies"][0]["taxa"]} == {str(r.CLAUSE) for r in registry.ALL_RULES}
 
 
 def test_sarif_has_one_located_result_per_open_finding(sample_data: dict[str, Any], sample_results: Any) -> None:

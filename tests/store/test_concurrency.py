@@ -25,7 +25,7 @@ PROCESSES, FILES_EACH = 4, 8
 # Every racer imports everything, then sleeps until one moment: their writes overlap, not their start-ups.
 RACER = [sys.executable, "-c", "import os, sys, time\n"
          "from inclusive_check.cli import main\n"
-         "import inclusive_check.store.ingest, inclusive_check.dispensations, inclusive_check.contract.load\n"
+         "import inclusive_check.store.ingest, inclusive_check.store.dispensations, inclusive_check.contract.load\n"
          "time.sleep(max(0.0, float(os.environ['START_AT']) - time.time()))\n"
          "main()"]
 

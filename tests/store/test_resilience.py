@@ -37,7 +37,7 @@ def _stored(engine: Any) -> list[tuple[str, int, int]]:
     s, p, d = t.submissions.c, t.products.c, t.documents.c
     with engine.connect() as conn:
         rows = conn.execute(select(s.sha256, d.raw, select(func.count(p.id)).where(p.submission_id == s.id)
-                                   .scalar_subquery()).outerjoin(d, d.submission_id == s.id)).all()
+                                   .scalar_subquery()).outerjoin(t.documents, d.submission_id == s.id)).all()
     return [(sha, count, len(json.loads(raw)["products"])) for sha, raw, count in rows]
 
 

@@ -1,15 +1,14 @@
 """Bytes -> a typed document, or every problem with its JSON Pointer and, for files, line and column.
 
-The fast path is ``json.loads`` (numbers as ``Decimal``) plus the pydantic models, validated by a
-compiled twin of the models' own validator (see ``_fast_validator``). Only when that path rejects a
-document do we run the models as written, then the JSON Schema validator, which explains each
-problem in terms of the published contract, and the source scanner, which locates it.
+The fast path is ``json.loads`` (numbers as ``Decimal``) plus the pydantic models (whose numbers, counts
+and dates are validated by compiled code first; see ``models``). Only when the models reject a document
+do we run the JSON Schema validator, which explains each problem in terms of the published contract,
+and the source scanner, which locates it.
 """
 
 from __future__ import annotations
 
 import codecs
-import functools
 import hashlib
 import itertools
 import json
@@ -25,12 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from ..gcpause import paused_gc
-from . import models as _models
 from .locate import MAX_ADJUSTED_EXPONENT, LineIndex, SourceMap, map_json, map_yaml, pointer
-from .models import Document, ProductFiling, Submission
+from .models import Document, ProductFiling, Submission, written_errors
 
 KINDS = ("submission", "product_filing")
 MODELS: dict[str, type[Submission] | type[ProductFiling]] = {
@@ -245,118 +242,6 @@ def _validator(kind: str) -> Any:
     return validator(schema, format_checker=jsonschema.FormatChecker())
 
 
-# --- the fast twin of the models' validator ---------------------------------------------------------
-#
-# The models validate numbers, counts and dates with small Python functions (``_number``, ``_count``,
-# ``_iso_date``) followed by pydantic's Python constraint checks (ge, le, max_digits): about 20 us per
-# product, the largest cost of ingesting a market. The twin is the same pydantic-core schema with those
-# chains, and only those, replaced by compiled equivalents that accept a subset of what they accept and
-# produce the same values:
-#   number  int or Decimal (never bool, str or float), finite, with the same ge / le / max_digits -> Decimal
-#   count   a plain int with the same ge / le (a Decimal such as 37.0 is left to the models)
-#   date    a str matching YYYY-MM-DD exactly, read as a calendar date -> datetime.date
-# Every other node (patterns, literals, list uniqueness, nested models, extra="forbid") is the models' own.
-# Instances are of the models' classes, with the same fields set. Whatever the twin rejects, or any surprise,
-# goes to ``model_validate``, so results and error messages are exactly the models'. tests/contract/
-# test_fast_path.py holds the twin to that on the samples, generated mutations and edge-case numbers.
-
-_CONSTRAINTS = {"greater_than_or_equal_validator": "ge", "less_than_or_equal_validator": "le",
-                "max_digits_validator": "max_digits"}
-_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-_SCHEMA_CHILDREN = ("schema", "items_schema", "keys_schema", "values_schema")
-
-
-def _constraint(node: dict[str, Any]) -> tuple[str, Any] | None:
-    """``("ge", 0)`` when ``node`` is pydantic's own Python check of one known constraint."""
-    if node.get("type") != "function-after" or node.get("function", {}).get("type") != "no-info":
-        return None
-    check = node["function"].get("function")
-    if not isinstance(check, functools.partial) or check.args or len(check.keywords) != 1:
-        return None
-    name = _CONSTRAINTS.get(getattr(check.func, "__name__", ""))
-    if name is None or getattr(check.func, "__module__", "") != "pydantic._internal._validators":
-        return None
-    return (name, check.keywords[name]) if name in check.keywords else None
-
-
-def _compiled(node: dict[str, Any]) -> Any:
-    """The compiled equivalent of a number, count or date chain of the models, else None."""
-    from pydantic_core import core_schema as cs
-
-    constraints: dict[str, Any] = {}
-    inner = node
-    while (found := _constraint(inner)) is not None and found[0] not in constraints:
-        constraints[found[0]] = found[1]
-        inner = inner["schema"]
-    if inner.get("type") != "function-before" or inner.get("function", {}).get("type") != "no-info":
-        return None
-    before, target = inner["function"].get("function"), inner.get("schema")
-    if before is _models._number and target == {"type": "decimal"}:
-        return cs.chain_schema([cs.is_instance_schema((int, Decimal)),
-                                cs.decimal_schema(strict=False, allow_inf_nan=False, **constraints)])
-    if before is _models._count and target == {"type": "int"} and set(constraints) <= {"ge", "le"}:
-        return cs.int_schema(strict=True, **constraints)
-    if before is _models._iso_date and target == {"type": "date"} and not constraints:
-        return cs.chain_schema([cs.str_schema(strict=True, pattern=_ISO_DATE), cs.date_schema(strict=False)])
-    return None
-
-
-def _twin(node: Any, classes: set[type[BaseModel]]) -> Any:
-    """A copy of a core schema with the chains ``_compiled`` knows replaced; the original is untouched."""
-    if not isinstance(node, dict):
-        return node
-    compiled = _compiled(node)
-    if compiled is not None:
-        return compiled
-    out = dict(node)
-    if node.get("type") == "model" and isinstance(node.get("cls"), type):
-        classes.add(node["cls"])
-    for key in _SCHEMA_CHILDREN:
-        if isinstance(node.get(key), dict):
-            out[key] = _twin(node[key], classes)
-    if node.get("type") == "model-fields" and isinstance(node.get("fields"), dict):
-        out["fields"] = {name: _twin(f, classes) for name, f in node["fields"].items()}
-    if node.get("type") in ("union", "chain") and isinstance(node.get("choices", node.get("steps")), list):
-        key = "choices" if node["type"] == "union" else "steps"
-        out[key] = [(_twin(c[0], classes), *c[1:]) if isinstance(c, tuple) else _twin(c, classes)
-                    for c in node[key]]
-    return out
-
-
-@cache
-def _fast_validator(kind: str) -> Any:
-    """The compiled twin of ``MODELS[kind]``'s validator, or None when it cannot be built."""
-    from pydantic_core import SchemaValidator
-
-    classes: set[type[BaseModel]] = set()
-    try:
-        schema = _twin(MODELS[kind].__pydantic_core_schema__, classes)
-        # pydantic-core reuses a complete model class's own validator for a nested "model" schema; mark
-        # the classes incomplete while the twin is built so that it compiles the schema it is given.
-        flags = {cls: cls.__dict__.get("__pydantic_complete__") for cls in classes}
-        try:
-            for cls in classes:
-                cls.__pydantic_complete__ = False
-            return SchemaValidator(schema)
-        finally:
-            for cls, flag in flags.items():
-                cls.__pydantic_complete__ = flag  # type: ignore[assignment]
-    except Exception:  # an unforeseen schema shape: no twin, the models do all the work
-        return None
-
-
-def _fast_validate(kind: str, data: Any) -> Document | None:
-    """The document when the fast twin accepts ``data``; None sends it to the models as written."""
-    validator = _fast_validator(kind)
-    if validator is None:
-        return None
-    try:
-        document = validator.validate_python(data)
-    except Exception:  # rejected (or anything unexpected): the models decide and explain
-        return None
-    return document if isinstance(document, MODELS[kind]) else None
-
-
 def _schema_messages(kind: str, data: Any) -> tuple[list[tuple[str, str]], bool]:
     """The first problems the schema finds, and whether it stopped before the end of the document.
 
@@ -412,8 +297,8 @@ def _explain(validator: Any, instance: Any, message: str, expected: Any = None) 
 
 def _model_messages(error: ValidationError) -> list[tuple[str, str]]:
     out = []
-    for item in error.errors(include_url=False)[:MAX_PROBLEMS + 1]:
-        loc = [part for part in item["loc"] if not (isinstance(part, str) and "[" in part)]
+    for item in written_errors(error.errors(include_url=False))[:MAX_PROBLEMS + 1]:
+        loc = [part for part in item["loc"] if not (isinstance(part, str) and "[" in part)]  # union steps
         out.append((pointer(loc), item["msg"]))
     return out
 
@@ -446,11 +331,6 @@ def _semantic(document: Document) -> Iterator[tuple[str, str]]:
 
 def parse_bytes(raw: bytes, source: str, suffix: str = ".json") -> Loaded:
     """Parse and validate one document. Never raises for bad input: problems are returned."""
-    with paused_gc():
-        return _parse_bytes(raw, source, suffix)
-
-
-def _parse_bytes(raw: bytes, source: str, suffix: str) -> Loaded:
     loaded = Loaded(source=source, raw=raw)
 
     def fail(ptr: str, message: str, line: int | None = None, column: int | None = None) -> Loaded:
@@ -516,10 +396,8 @@ def _parse_bytes(raw: bytes, source: str, suffix: str) -> Loaded:
     if kind not in KINDS:
         return _located(loaded, text, is_yaml, [("/kind" if "kind" in data else "",
                         f"'kind' must be one of {', '.join(KINDS)}; found {excerpt(kind)}")])
-    document: Document | None = _fast_validate(kind, data)
     try:
-        if document is None:  # rejected by the fast twin: the models as written decide, and explain
-            document = MODELS[kind].model_validate(data)
+        document: Document = MODELS[kind].model_validate(data)
     except ValidationError as exc:
         try:
             messages, stopped = _schema_messages(kind, data)

@@ -17,7 +17,8 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetPydanticSchema
+from pydantic_core import core_schema as cs
 
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
@@ -73,16 +74,62 @@ def _count(value: Any) -> int:
     return value
 
 
-IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+# --- compiled first, written rules for the rest -------------------------------------------------------
+#
+# Numbers, counts and dates are the bulk of a market's fields. The rules above (``_number``, ``_count``,
+# ``_iso_date``) say what they accept, in Python; called for every field they were the largest cost of ingesting
+# a market. So each such field is first validated by pydantic-core alone (``compiled``: no Python call), which
+# accepts a subset of what the written rule accepts and gives the same value; whatever it refuses goes to the
+# written rule, which decides and explains. tests/contract/test_fast_path.py holds the two to that. Only
+# pydantic's public API is used (``GetPydanticSchema`` and ``pydantic_core.core_schema``).
+
+COMPILED_REFUSAL = "compiled_refusal"
+"""Error type of the compiled step's refusal. A value both refuse has two errors, this one and the written rule's:
+readers of the models' errors skip this one (see ``written_errors``)."""
+
+
+def _compiled_first(compiled: cs.CoreSchema, written: cs.CoreSchema) -> GetPydanticSchema:
+    refusal = cs.custom_error_schema(compiled, COMPILED_REFUSAL, custom_error_message="refused by the compiled check")
+    schema = cs.union_schema(  # "[" in a step's name: not a place in the document (see load._model_messages)
+        [(refusal, "[compiled]"), (written, "[written]")], mode="left_to_right")
+    return GetPydanticSchema(lambda _source, _handler: schema)
+
+
+def written_errors(errors: list[Any]) -> list[Any]:
+    """The models' errors (``ValidationError.errors()``) without the compiled step's refusals."""
+    return [error for error in errors if error["type"] != COMPILED_REFUSAL]
+
+
+def _number_in(ge: int, le: int) -> GetPydanticSchema:
+    """``_number``, then ``ge <= value <= le``."""
+    low, high = Decimal(ge), Decimal(le)  # the bounds' messages read as before ("at most 100000000000000")
+    return _compiled_first(
+        cs.chain_schema([cs.is_instance_schema((int, Decimal)),  # bool too: the decimal step refuses it
+                         cs.decimal_schema(strict=False, allow_inf_nan=False, ge=low, le=high)]),
+        cs.chain_schema([cs.no_info_plain_validator_function(_number), cs.decimal_schema(ge=low, le=high)]))
+
+
+def _count_in(ge: int, le: int) -> GetPydanticSchema:
+    """``_count``, then ``ge <= value <= le``; compiled: plain ints only (a count written 37.0 takes the rule)."""
+    return _compiled_first(
+        cs.int_schema(strict=True, ge=ge, le=le),
+        cs.chain_schema([cs.no_info_plain_validator_function(_count), cs.int_schema(ge=ge, le=le)]))
+
+
+_DATE_FIELD = _compiled_first(  # compiled: YYYY-MM-DD read as a calendar date ("$": no final newline in Rust)
+    cs.chain_schema([cs.str_schema(strict=True, pattern=_DATE.pattern), cs.date_schema(strict=False)]),
+    cs.no_info_plain_validator_function(_iso_date))
+
+IsoDate = Annotated[date, _DATE_FIELD]
 Fifteen = AfterValidator(_fifteen)
 # A list stops at its first bad item: a million bad products cost one error, not a million. The models'
 # messages are only a fallback (the published schema explains problems; see contract/load.py).
 FailFast = Field(fail_fast=True)
-Rate = Annotated[Decimal, BeforeValidator(_number), Field(ge=0, le=1), Fifteen]
-RatioPct = Annotated[Decimal, BeforeValidator(_number), Field(ge=-100000, le=100000), Fifteen]
-AmountCny = Annotated[Decimal, BeforeValidator(_number), Field(ge=0, le=10**14), Fifteen]
-Days = Annotated[Decimal, BeforeValidator(_number), Field(ge=0, le=3650), Fifteen]
-Count = Annotated[int, BeforeValidator(_count), Field(ge=0, le=10_000_000_000)]
+Rate = Annotated[Decimal, _number_in(0, 1), Fifteen]
+RatioPct = Annotated[Decimal, _number_in(-100000, 100000), Fifteen]
+AmountCny = Annotated[Decimal, _number_in(0, 10**14), Fifteen]
+Days = Annotated[Decimal, _number_in(0, 3650), Fifteen]
+Count = Annotated[int, _count_in(0, 10_000_000_000)]
 Text = Annotated[str, Field(min_length=1, max_length=500, pattern=NO_NUL)]
 InsurerCode = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9-]{1,39}$")]
 Quarter = Annotated[str, Field(pattern=r"^(19|20|21)[0-9]{2}-Q[1-4]$")]

@@ -2,6 +2,8 @@
 
 ``render_results`` is the one entry point the CLI uses for the formats of `check` and `run`.
 Format modules are imported only when used, so that choosing a format costs nothing for the others.
+Beside them, ``views`` renders what the other commands list (validation, ingest, stored documents, runs,
+findings, rules) and ``matrix`` the guidance traceability matrix: the CLI only wires options to them.
 """
 
 from __future__ import annotations

@@ -21,8 +21,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from .. import rules
 from ..contract.outputs import Results
-from ..results import RULES
 from .common import Locator, artifact_uri, citations
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -32,14 +32,16 @@ LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 GUIDANCE = "国家金融监督管理总局关于推进普惠保险高质量发展的指导意见 (NFRA, 2024-05-29)"
 
 
-def _rule_descriptor(rule_id: str, severity: str | None) -> dict[str, Any]:
-    rule = RULES[rule_id]
+def _rule_descriptor(rule_id: str, severity: str | None, strength: str | None) -> dict[str, Any]:
+    """A rule's descriptor. Its strength is ruleset data: the one its listed findings carry (none listed: none)."""
+    rule = rules.get(rule_id)
     doc = (rule.__doc__ or rule.TITLE["en"]).strip()
     summary = doc.split("\n\n", 1)[0].replace("\n", " ")
-    help_text = (f"{rule.TITLE['en']}\n{rule.TITLE['zh']}\n\nGuidance item {rule.CLAUSE} of {GUIDANCE}; "
-                 f"strength: {rule.STRENGTH}.\n\n{doc}")
-    help_markdown = (f"**{rule.TITLE['en']}** / {rule.TITLE['zh']}\n\nGuidance item **{rule.CLAUSE}** of {GUIDANCE}; "
-                     f"strength: *{rule.STRENGTH}*.\n\n{doc}")
+    stated = f"; strength: {strength}" if strength else ""
+    help_text = (f"{rule.TITLE['en']}\n{rule.TITLE['zh']}\n\nGuidance item {rule.CLAUSE} of {GUIDANCE}"
+                 f"{stated}.\n\n{doc}")
+    help_markdown = (f"**{rule.TITLE['en']}** / {rule.TITLE['zh']}\n\nGuidance item **{rule.CLAUSE}** of {GUIDANCE}"
+                     f"{f'; strength: *{strength}*' if strength else ''}.\n\n{doc}")
     descriptor: dict[str, Any] = {
         "id": rule_id,
         "name": "".join(part.capitalize() for part in rule_id.split("-")),
@@ -48,8 +50,10 @@ def _rule_descriptor(rule_id: str, severity: str | None) -> dict[str, Any]:
         "help": {"text": help_text, "markdown": help_markdown},
         "relationships": [{"target": {"id": str(rule.CLAUSE), "toolComponent": {"name": TAXONOMY}},
                            "kinds": ["relevant"]}],
-        "properties": {"guidance_item": rule.CLAUSE, "strength": rule.STRENGTH, "title_zh": rule.TITLE["zh"],
-                       "tags": ["inclusive-insurance", f"guidance-item-{rule.CLAUSE}", rule.STRENGTH]},
+        "properties": {"guidance_item": rule.CLAUSE, **({"strength": strength} if strength else {}),
+                       "title_zh": rule.TITLE["zh"],
+                       "tags": ["inclusive-insurance", f"guidance-item-{rule.CLAUSE}",
+                                *([strength] if strength else [])]},
     }
     if severity is not None:
         descriptor["defaultConfiguration"] = {"level": LEVEL[severity]}
@@ -86,8 +90,8 @@ def _result(sub: dict[str, Any], finding: dict[str, Any], rule_index: dict[str, 
             "document_key": sub["document_key"], "revision": sub["revision"],
         },
     }
-    if finding["rule_id"] in rule_index:
-        result["ruleIndex"] = rule_index[finding["rule_id"]]
+    if rules.canonical(finding["rule_id"]) in rule_index:
+        result["ruleIndex"] = rule_index[rules.canonical(finding["rule_id"])]
     if status == "waived":
         result["suppressions"] = [{"kind": "external", "status": "accepted",
                                    "justification": f"dispensation {finding['dispensation']}"}]
@@ -99,12 +103,14 @@ def sarif_log(typed: Results, lang: str = "en", texts: Mapping[str, str] | None 
     results = typed.model_dump(mode="json")  # this format reads the published JSON form
     locator = Locator(texts)
     severities: dict[str, str] = {}
+    strengths: dict[str, str] = {}
     for sub in results["submissions"]:
         for finding in sub["findings"]:
-            severities.setdefault(finding["rule_id"], finding["severity"])
-    rule_ids = list(RULES)
+            severities.setdefault(rules.canonical(finding["rule_id"]), finding["severity"])
+            strengths.setdefault(rules.canonical(finding["rule_id"]), finding["strength"])
+    rule_ids = [r.ID for r in rules.ALL_RULES]
     rule_index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
-    clauses = sorted({RULES[r].CLAUSE for r in rule_ids})
+    clauses = sorted({r.CLAUSE for r in rules.ALL_RULES})
     artifacts: list[dict[str, Any]] = []
     sarif_results: list[dict[str, Any]] = []
     for sub in results["submissions"]:
@@ -128,7 +134,7 @@ def sarif_log(typed: Results, lang: str = "en", texts: Mapping[str, str] | None 
                 "name": "inclusive-check",
                 "version": version,
                 "semanticVersion": version,
-                "rules": [_rule_descriptor(r, severities.get(r)) for r in rule_ids],
+                "rules": [_rule_descriptor(r, severities.get(r), strengths.get(r)) for r in rule_ids],
                 "supportedTaxonomies": [{"name": TAXONOMY}],
                 "properties": {"ruleset": run["ruleset"]},
             }},

@@ -60,11 +60,10 @@ def _count_closed(conn: Any, run_id: int, results: Results) -> ClosedCounts:
     """Each document's passing and not-applicable findings counted per rule and status, from the findings index."""
     from sqlalchemy import func, select
 
-    from ..rules import ALL_RULES
+    from ..results import known_rule
     from ..store import tables as t
 
     f = t.findings.c
-    clauses = {rule.ID: rule.CLAUSE for rule in ALL_RULES}
     counts: ClosedCounts = {sub.submission_id: [] for sub in results.submissions}
     # Grouped by the columns of the findings' (run, submission, rule, status) index alone: counted from the index.
     query = (select(f.submission_id, f.rule_id, f.status, func.count())
@@ -72,8 +71,9 @@ def _count_closed(conn: Any, run_id: int, results: Results) -> ClosedCounts:
              .group_by(f.submission_id, f.rule_id, f.status))
     for submission_id, rule_id, status, n in conn.execute(query):
         if submission_id in counts:
-            counts[submission_id].append({"rule_id": rule_id, "clause": clauses.get(rule_id, 0), "status": status,
-                                          "count": n})
+            rule = known_rule(rule_id)
+            counts[submission_id].append({"rule_id": rule_id, "clause": rule.CLAUSE if rule else 0,
+                                          "status": status, "count": n})
     return counts
 
 

@@ -1,6 +1,13 @@
-"""The rule registry: every rule module, listed explicitly, and what the guidance items map to."""
+"""The rule registry: every rule module, listed explicitly, and what the guidance items map to.
+
+Look a rule up with ``get(ID)``: it resolves retired IDs through ``ALIASES`` and names the closest IDs
+when there is no such rule. Stored findings and dispensations keep the ID they were written with; readers
+map it through ``canonical`` so that a renamed rule keeps its fingerprints and dispensations.
+"""
 
 from __future__ import annotations
+
+import difflib
 
 from . import (
     ic04_rural_low_income,
@@ -28,7 +35,7 @@ from . import (
 )
 from .base import RuleModule
 
-__all__ = ["ALL_RULES", "NOT_ENCODED", "RuleModule"]
+__all__ = ["ALIASES", "ALL_RULES", "NOT_ENCODED", "RuleModule", "UnknownRule", "canonical", "get"]
 
 ALL_RULES: tuple[RuleModule, ...] = (
     ic19_solvency_gate,
@@ -54,6 +61,38 @@ ALL_RULES: tuple[RuleModule, ...] = (
     ic06_small_business,
     ic07_key_areas,
 )
+
+_BY_ID: dict[str, RuleModule] = {r.ID: r for r in ALL_RULES}
+
+# Retired rule ID -> the current ID of the same rule. When a rule is renamed, its old ID goes here, so that
+# rulesets, stored dispensations and the fingerprints of stored findings that name it keep working.
+ALIASES: dict[str, str] = {}
+
+
+class UnknownRule(LookupError):
+    """No rule has this ID (nor is it a retired one); the message names the closest IDs."""
+
+    def __init__(self, rule_id: str) -> None:
+        close = difflib.get_close_matches(rule_id.upper(), [*_BY_ID, *ALIASES], n=3, cutoff=0.6)
+        hint = f"; did you mean {' or '.join(close)}?" if close else "; `inclusive-check rules list` shows them"
+        super().__init__(f"unknown rule {rule_id!r}{hint}")
+        self.rule_id = rule_id
+        self.closest = close
+        self.hint = hint
+
+
+def canonical(rule_id: str) -> str:
+    """The current ID of a rule: a retired ID maps to its successor, any other ID is returned as it is."""
+    return ALIASES.get(rule_id, rule_id)
+
+
+def get(rule_id: str) -> RuleModule:
+    """The rule module with this ID (or with the ID a retired one maps to); ``UnknownRule`` otherwise."""
+    rule = _BY_ID.get(canonical(rule_id))
+    if rule is None:
+        raise UnknownRule(rule_id)
+    return rule
+
 
 # Items that no rule encodes, and why, in one line each. `rules matrix` goes below items: every
 # obligation-bearing sentence, with its rules or the reason none can check it, is in

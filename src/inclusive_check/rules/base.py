@@ -1,7 +1,8 @@
 """What every rule module provides, and the shared pieces of their queries.
 
-A rule is a small module: ``ID``, ``CLAUSE`` (the guidance item), ``STRENGTH``, ``TITLE`` (en, zh),
-``MESSAGES`` per status, a pydantic ``Params`` and ``evaluate``. ``evaluate`` runs one set-based
+A rule is a small module: ``ID``, ``CLAUSE`` (the guidance item), ``TITLE`` (en, zh),
+``MESSAGES`` per status, a pydantic ``Params`` and ``evaluate``. Its strength (mandatory, principle,
+encouraged, flag) and the severity of its findings are policy, stated dated in the ruleset. ``evaluate`` runs one set-based
 query that judges every subject of every submission in a run's scope and yields one ``Verdict``
 per subject. The judgement (the status) is made in SQL; Python only formats what it shows.
 
@@ -87,8 +88,6 @@ class RuleModule(Protocol):
     def ID(self) -> str: ...
     @property
     def CLAUSE(self) -> int: ...
-    @property
-    def STRENGTH(self) -> Strength: ...
     @property
     def KINDS(self) -> tuple[str, ...]: ...  # the document kinds the rule judges
     @property

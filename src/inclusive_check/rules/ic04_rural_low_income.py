@@ -14,7 +14,6 @@ Covered::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
 
 from sqlalchemy import Connection
 
@@ -23,7 +22,6 @@ from .base import Scope, Verdict
 
 ID = "IC04-RURAL-LOW-INCOME"
 CLAUSE = 4
-STRENGTH: Final = "encouraged"
 KINDS = ("submission",)
 TITLE = {
     "en": "Encouraged: inclusive cover for rural and remote residents, people lifted out of poverty, urban low-income and county residents",

@@ -14,7 +14,6 @@ Covered::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
 
 from sqlalchemy import Connection
 
@@ -23,7 +22,6 @@ from .base import Scope, Verdict
 
 ID = "IC05-SPECIFIC-GROUPS"
 CLAUSE = 5
-STRENGTH: Final = "encouraged"
 KINDS = ("submission",)
 TITLE = {
     "en": "Encouraged: inclusive cover for older people, people with pre-existing conditions or disabilities, new citizens and other specific groups",

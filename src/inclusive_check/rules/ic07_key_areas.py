@@ -14,7 +14,6 @@ Covered::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
 
 from sqlalchemy import Connection
 
@@ -23,7 +22,6 @@ from .base import Scope, Verdict
 
 ID = "IC07-KEY-AREAS"
 CLAUSE = 7
-STRENGTH: Final = "encouraged"
 KINDS = ("submission",)
 TITLE = {
     "en": "Encouraged: inclusive cover in farming, pensions, long-term care, liability and family risks",

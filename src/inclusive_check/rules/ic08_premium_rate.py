@@ -17,7 +17,7 @@ Compliant::
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any
 
 from sqlalchemy import Connection, Select
 
@@ -27,7 +27,6 @@ from .base import NoParams, Scope
 
 ID = "IC08-PREMIUM-RATE"
 CLAUSE = 8
-STRENGTH: Final = "principle"
 KINDS = ("submission", "product_filing")
 TITLE = {
     "en": "In principle, price each dedicated inclusive product below the comparable product it names",

@@ -15,7 +15,7 @@ Compliant::
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any
 
 from sqlalchemy import Connection, Numeric, Select, case, cast, func, literal, null, or_, select
 
@@ -24,7 +24,6 @@ from .base import NoParams, Scope, judged_on_sale
 
 ID = "IC08-TARGET-GROUPS"
 CLAUSE = 8
-STRENGTH: Final = "mandatory"
 KINDS = ("submission", "product_filing")
 TITLE = {
     "en": "Name the risk groups or risk areas each dedicated inclusive product is meant for",

@@ -16,7 +16,6 @@ Compliant::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
 
 from sqlalchemy import Connection, and_
 
@@ -25,7 +24,6 @@ from .base import NoParams, Scope, Verdict, status_case, submission_scope
 
 ID = "IC10-ASSESSMENT"
 CLAUSE = 10
-STRENGTH: Final = "mandatory"
 KINDS = ("submission",)
 TITLE = {
     "en": "Make inclusive insurance count in the performance assessment",

@@ -14,7 +14,6 @@ Compliant::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
 
 from sqlalchemy import Connection
 
@@ -22,7 +21,6 @@ from .base import NoParams, Scope, Verdict, flag_verdicts
 
 ID = "IC10-INTERNAL-CONTROL"
 CLAUSE = 10
-STRENGTH: Final = "mandatory"
 KINDS = ("submission",)
 TITLE = {
     "en": "Report internal controls that cover inclusive business",

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Annotated, Final, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 from sqlalchemy import ColumnElement, Connection, and_, case, func, or_
@@ -29,7 +29,6 @@ from .base import Scope, Verdict, exact, number, percent, submission_scope
 
 ID = "IC10-KPI-WEIGHT"
 CLAUSE = 10
-STRENGTH: Final = "principle"
 KINDS = ("submission",)
 TITLE = {
     "en": "In principle, a large insurer gives inclusive insurance at least a 5% share of its performance assessment",

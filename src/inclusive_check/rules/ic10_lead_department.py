@@ -14,7 +14,7 @@ Compliant::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Final
+from typing import Any
 
 from sqlalchemy import Connection, func
 
@@ -23,7 +23,6 @@ from .base import NoParams, Scope, Verdict, status_case, submission_scope
 
 ID = "IC10-LEAD-DEPARTMENT"
 CLAUSE = 10
-STRENGTH: Final = "mandatory"
 KINDS = ("submission",)
 TITLE = {
     "en": "Name the department that leads inclusive-insurance work",

@@ -20,7 +20,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import Annotated, Any, Final
+from typing import Annotated, Any
 
 from pydantic import Field
 from sqlalchemy import Connection, and_, case, func, select
@@ -31,7 +31,6 @@ from .base import Scope, Verdict, status_case, submission_scope
 
 ID = "IC10-REGULAR-REVIEWS"
 CLAUSE = 10
-STRENGTH: Final = "mandatory"
 KINDS = ("submission",)
 TITLE = {
     "en": "Ensure the board and senior management are briefed on inclusive insurance at regular intervals",

@@ -18,7 +18,7 @@ Compliant::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Final, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 from sqlalchemy import Connection
@@ -28,7 +28,6 @@ from .base import Scope, Verdict, flag_verdicts
 
 ID = "IC11-CONVENIENT-SERVICE"
 CLAUSE = 11
-STRENGTH: Final = "mandatory"
 KINDS = ("submission",)
 TITLE = {
     "en": "Ensure customers of inclusive products can reach the insurer to buy cover, claim and ask questions",

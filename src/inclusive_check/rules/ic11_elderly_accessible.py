@@ -16,7 +16,6 @@ Compliant::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
 
 from sqlalchemy import Connection
 
@@ -24,7 +23,6 @@ from .base import NoParams, Scope, Verdict, flag_verdicts
 
 ID = "IC11-ELDERLY-ACCESSIBLE"
 CLAUSE = 11
-STRENGTH: Final = "mandatory"
 KINDS = ("submission",)
 TITLE = {
     "en": "Serve older and disabled customers with elderly-friendly, barrier-free service",

@@ -17,7 +17,6 @@ Compliant::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
 
 from sqlalchemy import Connection
 
@@ -25,7 +24,6 @@ from .base import NoParams, Scope, Verdict, flag_verdicts
 
 ID = "IC11-ONLINE-SERVICE"
 CLAUSE = 11
-STRENGTH: Final = "encouraged"
 KINDS = ("submission",)
 TITLE = {
     "en": "Encouraged: let customers of inclusive products buy cover and claim online",

@@ -20,7 +20,7 @@ Compliant::
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 from sqlalchemy import Connection, and_, case, exists, or_, select
@@ -31,7 +31,6 @@ from .base import Scope, Verdict, channel_used, submission_scope
 
 ID = "IC11-SERVICE-COMMITMENTS"
 CLAUSE = 11
-STRENGTH: Final = "mandatory"
 KINDS = ("submission",)
 TITLE = {
     "en": "Ensure service commitments are on display wherever inclusive products are sold: premises, agency sites, online",

@@ -19,7 +19,7 @@ Compliant::
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 from sqlalchemy import Connection, Select
@@ -31,7 +31,6 @@ from .base import Scope, channel_used
 
 ID = "IC12-FEE-RATE"
 CLAUSE = 12
-STRENGTH: Final = "principle"
 KINDS = ("submission", "product_filing")
 TITLE = {
     "en": "In principle, pay intermediaries less for a dedicated inclusive product than for its comparable product",

@@ -17,7 +17,7 @@ Compliant::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Final
+from typing import Annotated
 
 from pydantic import Field
 from sqlalchemy import Connection, or_
@@ -29,7 +29,6 @@ from .base import Scope, Verdict
 
 ID = "IC12-STABLE-COOPERATION"
 CLAUSE = 12
-STRENGTH: Final = "mandatory"
 KINDS = ("submission",)
 TITLE = {
     "en": "Keep cooperation with intermediaries for inclusive business stable: agreements of at least a minimum term",

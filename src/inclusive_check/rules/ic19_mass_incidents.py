@@ -16,7 +16,7 @@ Not flagged::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Final
+from typing import Annotated
 
 from pydantic import Field
 from sqlalchemy import Connection
@@ -27,7 +27,6 @@ from .base import Scope, Verdict, status_case, submission_scope
 
 ID = "IC19-MASS-INCIDENTS"
 CLAUSE = 19
-STRENGTH: Final = "flag"
 KINDS = ("submission",)
 TITLE = {
     "en": "Flag for the supervisor any serious mass incident an insurer reports",

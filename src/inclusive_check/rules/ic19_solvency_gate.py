@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Final
+from typing import Annotated, Any
 
 from pydantic import Field
 from sqlalchemy import Connection, and_, func, or_, select
@@ -34,7 +34,6 @@ from .base import Scope, Verdict, exact, number, status_case
 
 ID = "IC19-SOLVENCY-GATE"
 CLAUSE = 19
-STRENGTH: Final = "mandatory"
 KINDS = ("submission", "product_filing")
 TITLE = {
     "en": "Sell dedicated inclusive products only in quarters in which the insurer passes all three solvency tests",

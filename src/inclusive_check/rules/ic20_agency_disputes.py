@@ -17,7 +17,7 @@ Compliant::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Final
+from typing import Annotated
 
 from pydantic import Field
 from sqlalchemy import Connection
@@ -29,7 +29,6 @@ from .base import Scope, Verdict
 
 ID = "IC20-AGENCY-DISPUTES"
 CLAUSE = 20
-STRENGTH: Final = "mandatory"
 KINDS = ("submission",)
 TITLE = {
     "en": "Keep the insurer answerable for consumer disputes when agents or assisting institutions sell its inclusive products",

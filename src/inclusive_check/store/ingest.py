@@ -274,8 +274,7 @@ def _store(conn: Connection, source: str, sha256: str, raw: bytes, facts_of: Cal
     existing = conn.execute(_BY_SHA, {"sha": sha256}).first()
     if existing is not None:
         return FileResult(source, "unchanged", existing.id, existing.revision)
-    with paused_gc():
-        facts = facts_of()
+    facts = facts_of()
     advisory_lock(conn, "document", facts.insurer_code, facts.kind, str(facts.submission["document_key"]))
     insurer_id = _insurer_id(conn, facts.insurer_code, facts.insurer_name)
     same = {"insurer": insurer_id, "doc_kind": facts.kind, "key": facts.submission["document_key"]}
@@ -385,14 +384,14 @@ def _alive(pid: int) -> bool:
     return True
 
 
+@paused_gc()  # a worker's entry, where its work starts: its edge (see gcpause)
 def _prepare(path: Path, max_bytes: int, native: bool) -> tuple[Loaded, Facts | None]:
     """Worker: load one file; for a valid document, its facts instead of the (slow to pickle) document."""
     loaded = load_file(path, max_bytes)
     if not loaded.ok:
         return loaded, None
     assert loaded.document is not None
-    with paused_gc():
-        facts = document_facts(loaded.document, native)
+    facts = document_facts(loaded.document, native)
     loaded.document = None
     return loaded, facts
 
@@ -449,7 +448,10 @@ def _prepared(paths: list[Path], max_bytes: int, native: bool,
 
 def ingest_paths(engine: Engine, paths: list[Path], max_bytes: int,
                  on_file: Callable[[FileResult], None] = lambda _: None, workers: int | None = None) -> IngestReport:
-    """Ingest files in order, one transaction each. ``workers``: reading processes (None: decide by size)."""
+    """Ingest files in order, one transaction each. ``workers``: reading processes (None: decide by size).
+
+    ``on_file`` hears of each file as it is done, in order: the caller's progress display (the store shows none).
+    """
     report = IngestReport()
     count = _workers(paths, workers)
     if count > 0:

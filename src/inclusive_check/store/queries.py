@@ -48,9 +48,11 @@ def list_runs(engine: Engine) -> list[dict[str, Any]]:
 
 
 def list_quarantine(engine: Engine) -> list[dict[str, Any]]:
+    """Quarantined files in the order they came, each with its ``problems`` decoded (pointer, message...)."""
     q = t.quarantine.c
     with engine.connect() as conn:
-        return [dict(row._mapping) for row in conn.execute(select(t.quarantine).order_by(q.id))]
+        rows = conn.execute(select(t.quarantine).order_by(q.id)).all()
+    return [{**row._mapping, "problems": json.loads(row.problems)} for row in rows]
 
 
 def latest_run_id(engine: Engine) -> int | None:

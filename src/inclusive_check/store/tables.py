@@ -1,4 +1,5 @@
-"""The SQL tables, as plain SQLAlchemy Core ``Table`` objects: documents as stored, the normalized facts rules read, runs, findings and scores.
+"""The SQL tables, as plain SQLAlchemy Core ``Table`` objects: documents as stored, the normalized facts
+rules read, runs, findings and scores.
 
 Money and rates are ``Numeric``. On PostgreSQL they are exact NUMERIC; on SQLite they are stored
 as REAL, and since the contract caps numbers at 15 significant digits, every comparison a rule

@@ -1,0 +1,133 @@
+"""Dispensation files: parsed and validated into frozen ``Dispensation`` values, problems located.
+
+A dispensation names one principle (原则上) rule, one insurer, optionally a subject (a JSON Pointer; it
+covers that node and everything under it, never a neighbour such as /products/10 for /products/1)
+and a period, with the reason, the approver, the supervisor's reference and an inclusive expiry
+date. Its published schema is ``schemas/dispensations.schema.json``: every length limit there is the
+stored column's (``store/tables.py``, the dispensations table), so that the database is never first to say no.
+Storing them is ``store.dispensations``; applying them in a run is ``engine.apply_dispensations``.
+
+A rule's strength is ruleset data: a dispensation may name a rule the ruleset reads as principle on some
+date, and waives only the failures filed under that strength. A dispensation that names a retired rule ID
+(``rules.ALIASES``) applies to the rule under its current ID.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the contract's models load only where a file is parsed
+    from ..ruleset import Ruleset
+    from .load import Problem
+
+
+class DispensationError(Exception):
+    """The dispensation file is not valid; ``problems`` are located."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(f"{p.where()}: {p.pointer}: {p.message}" for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Dispensation:
+    id: str
+    rule: str
+    insurer: str
+    reason: str
+    approved_by: str
+    reference: str
+    expires: date
+    subject: str | None = None
+    period: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        """As in the file (``expires`` an ISO date): what a run records of the dispensation it applied."""
+        return {"id": self.id, "rule": self.rule, "insurer": self.insurer, "subject": self.subject,
+                "period": self.period, "reason": self.reason, "approved_by": self.approved_by,
+                "reference": self.reference, "expires": self.expires.isoformat()}
+
+    def digest(self) -> str:
+        """Identity of the content: importing the same dispensation again stores no new version."""
+        return hashlib.sha256(json.dumps(self.as_dict(), sort_keys=True).encode()).hexdigest()
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """The published JSON Schema of a dispensation file (``inclusive-check schema dispensations``)."""
+    from .load import schema_text
+
+    loaded: dict[str, Any] = json.loads(schema_text("dispensations"))
+    return loaded
+
+
+def _dispensable(ruleset: Ruleset | None) -> dict[str, set[str]]:
+    """Each rule of the ruleset (default: the packaged one) and the strengths the ruleset gives it on any date."""
+    from ..ruleset import load_ruleset
+
+    ruleset = ruleset if ruleset is not None else load_ruleset()
+    return {rule_id: {str(v.value) for v in entry.strength.values} for rule_id, entry in ruleset.data.rules.items()}
+
+
+def parse_dispensations(text: str, source: str, ruleset: Ruleset | None = None) -> tuple[Dispensation, ...]:
+    """The dispensations of a file's text, each naming a known rule that ``ruleset`` (default: the packaged one)
+    reads as principle (原则上); ``DispensationError`` lists every problem, located in ``source``."""
+    import jsonschema
+    import yaml
+
+    from .. import rules
+    from .load import Problem, YamlLoader, locate_messages
+
+    try:
+        data = yaml.load(text, Loader=YamlLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise DispensationError([Problem(source, "", f"not valid YAML/JSON: {exc}",
+                                         mark.line + 1 if mark else None, mark.column + 1 if mark else None)]
+                                ) from None
+    messages: list[tuple[str, str]] = []
+    validator = jsonschema.Draft202012Validator(schema(), format_checker=jsonschema.FormatChecker())
+    for error in validator.iter_errors(data):
+        messages.append(("".join(f"/{p}" for p in error.absolute_path), error.message))
+    if not messages:
+        strengths = _dispensable(ruleset)
+        seen: dict[str, int] = {}
+        for i, item in enumerate(data["dispensations"]):
+            try:
+                rule_id: str | None = rules.get(item["rule"]).ID
+            except rules.UnknownRule as exc:
+                messages.append((f"/dispensations/{i}/rule", str(exc)))
+                rule_id = None
+            if rule_id is not None and rule_id not in strengths:
+                messages.append((f"/dispensations/{i}/rule", f"{rule_id} is not in the ruleset"))
+            elif rule_id is not None and "principle" not in strengths[rule_id]:
+                messages.append((f"/dispensations/{i}/rule",
+                                 f"{item['rule']} is a {' and '.join(sorted(strengths[rule_id]))} rule; only "
+                                 "principle (原则上) rules can be dispensed"))
+            if item["id"] in seen:
+                messages.append((f"/dispensations/{i}/id", f"id {item['id']} already used by /dispensations/"
+                                                           f"{seen[item['id']]}"))
+            seen.setdefault(item["id"], i)
+    if messages:
+        raise DispensationError(locate_messages(source, text, True, messages))
+    return tuple(Dispensation(id=d["id"], rule=rules.canonical(d["rule"]), insurer=d["insurer"], reason=d["reason"],
+                              approved_by=d["approved_by"], reference=d["reference"],
+                              expires=date.fromisoformat(d["expires"]), subject=d.get("subject") or None,
+                              period=d.get("period") or None) for d in data["dispensations"])
+
+
+def load_dispensations(path: Path, ruleset: Ruleset | None = None) -> tuple[Dispensation, ...]:
+    """The dispensations of a file; an unreadable file is a located ``DispensationError`` too."""
+    from .load import Problem
+
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DispensationError([Problem(str(path), "", f"cannot read the file: {exc}")]) from None
+    return parse_dispensations(text, str(path), ruleset)

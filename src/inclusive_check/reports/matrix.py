@@ -1,0 +1,64 @@
+"""The guidance traceability matrix (``traceability.matrix``) as text, one block per item, or as a Markdown table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+def _basis(row: Mapping[str, Any]) -> str:
+    if row["rules"]:
+        missing = set(row["rules_not_in_ruleset"])
+        return ", ".join(f"{r} (not in this ruleset)" if r in missing else r for r in row["rules"])
+    if row["scored"]:
+        return f"scored: {row['scored']}"
+    return f"not checkable: {row['not_checkable']}"
+
+
+def _header(data: Mapping[str, Any]) -> list[str]:
+    g = data["guidance"]
+    return [f"Guidance: {g['title']} ({g['issuer']}, {g['date']})",
+            f"Paraphrases are {data['paraphrases']}.",
+            f"Sources and interpretations: {data['basis']} in the inclusive-check repository."]
+
+
+def render_text(data: Mapping[str, Any], lang: str = "en") -> str:
+    lines = _header(data)
+    by_item: dict[int, list[Mapping[str, Any]]] = {}
+    for row in data["sentences"]:
+        by_item.setdefault(row["item"], []).append(row)
+    for item in data["items"]:
+        if item["rules"]:
+            summary = ", ".join(item["rules"])
+        elif item["scored"]:
+            summary = f"no rule; scored: {item['scored']}"
+        else:
+            summary = f"no rule: {item['reason']}"
+        lines.append("")
+        lines.append(f"item {item['item']:>2} — {summary}")
+        for row in by_item.get(item["item"], []):
+            marker = "—" if row["marker"] == "none" else row["marker"]
+            lines.append(f"  {row['ref']:<6} {row['strength']:<15} {marker:<4} {row['paraphrase'][lang]}")
+            lines.append(f"         → {_basis(row)}")
+            for label in ("reading", "note"):
+                if row[label]:
+                    lines.append(f"           {label}: {row[label]}")
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(data: Mapping[str, Any]) -> str:
+    """One table row per sentence (and per item-level entry of items 1-3)."""
+    lines = ["# Guidance traceability", "", *(f"{line}  " for line in _header(data)), "",
+             "| Ref | Marker | Strength | Addressee | Paraphrase | 释义 | Encoded by | Notes |",
+             "|---|---|---|---|---|---|---|---|"]
+    for row in data["sentences"]:
+        marker = "—" if row["marker"] == "none" else row["marker"]
+        notes = "; ".join(f"{label}: {row[label]}" for label in ("reading", "note") if row[label])
+        cells = [row["ref"], marker, row["strength"], row["addressee"], row["paraphrase"]["en"],
+                 row["paraphrase"]["zh"], _basis(row), notes]
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    return "\n".join(lines)

@@ -1,0 +1,190 @@
+"""What the listing commands show: validation, ingest and import summaries, stored documents, runs and
+findings, and the rules, as text (and the JSON shapes that are theirs alone).
+
+Each view returns the whole text; the command prints it. Everything that came in with data is passed
+through ``safetext.clean``, so that a document cannot drive the terminal.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from ..safetext import clean
+
+if TYPE_CHECKING:
+    from ..contract.load import Loaded, Problem
+    from ..contract.outputs import Problem as PublishedProblem
+    from ..contract.outputs import Results, Validation
+    from ..rules.base import RuleModule
+    from ..ruleset import Ruleset
+    from ..store.ingest import IngestReport, Outcome
+
+
+def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """Rows as columns padded to their widest cell, under a header; ``(none)`` when there are none."""
+    if not rows:
+        return "(none)"
+    cells = [{c: clean(r.get(c, "")) for c in columns} for r in rows]
+    widths = {c: max(len(c), *(len(r[c]) for r in cells)) for c in columns}
+    lines = ["  ".join(c.ljust(widths[c]) for c in columns)]
+    lines += ["  ".join(r[c].ljust(widths[c]) for c in columns) for r in cells]
+    return "\n".join(lines)
+
+
+# --- input: validate, problems, ingest, dispensations import --------------------------------------
+
+def problem_line(p: PublishedProblem) -> str:
+    """One problem of an input as one line: file:line:column, pointer and message, control characters escaped."""
+    where = p.file if p.line is None else f"{p.file}:{p.line}:{p.column}"
+    return f"{clean(where)}: {clean(p.pointer or '(document)')}: {clean(p.message)}"
+
+
+def problems_text(report: Validation) -> str:
+    """Input that is not valid: each problem, then that nothing was checked."""
+    problems = [p for f in report.files for p in f.problems]
+    return "\n".join([*(problem_line(p) for p in problems),
+                      f"input not valid: {len(problems)} problem(s); nothing was checked"])
+
+
+def validation(items: Sequence[Loaded], other: Sequence[Problem] = ()) -> Validation:
+    """The one shape of a validation report (`validate`, and `check` or `run` on input that is not valid): each
+    loaded file with its problems, then the files of ``other`` problems (e.g. a dispensation file's), invalid."""
+    from ..contract.outputs import FileValidation, Validation
+    from ..contract.outputs import Problem as Published
+
+    files = [FileValidation(file=r.source, valid=r.ok, sha256=r.sha256 if r.raw else None,
+                            problems=[Published(**p.as_dict()) for p in r.problems]) for r in items]
+    by_file: dict[str, list[Published]] = {}
+    for p in other:
+        by_file.setdefault(p.source, []).append(Published(**p.as_dict()))
+    files += [FileValidation(file=f, valid=False, sha256=None, problems=ps) for f, ps in by_file.items()]
+    invalid = sum(not f.valid for f in files)
+    return Validation(valid=len(files) - invalid, invalid=invalid, files=files)
+
+
+def validation_text(report: Validation) -> str:
+    """``ok`` for each valid file, a line per problem of the others, then the counts."""
+    lines = []
+    for f in report.files:
+        if f.valid:
+            lines.append(f"ok       {clean(f.file)}")
+        lines += [problem_line(p) for p in f.problems]
+    problems = sum(len(f.problems) for f in report.files)
+    lines.append(f"{len(report.files)} file(s): {report.valid} valid, {report.invalid} invalid"
+                 + (f" ({problems} problem(s))" if problems else ""))
+    return "\n".join(lines)
+
+
+def ingest_json(report: IngestReport) -> dict[str, Any]:
+    outcomes: tuple[Outcome, ...] = ("stored", "revised", "unchanged", "quarantined")
+    return {"files": [f.__dict__ for f in report.files], "counts": {o: report.count(o) for o in outcomes}}
+
+
+def ingest_text(report: IngestReport) -> str:
+    """Each quarantined file with its reasons, then the counts."""
+    lines = []
+    for f in report.quarantined:
+        lines.append(f"quarantined {clean(f.source)}:")
+        lines += [f"    {clean(problem)}" for problem in f.problems]
+    lines.append(f"{len(report.files)} file(s): {report.count('stored')} stored, {report.count('revised')} new "
+                 f"revision(s), {report.count('unchanged')} unchanged, {report.count('quarantined')} quarantined")
+    return "\n".join(lines)
+
+
+def dispensations_imported(total: int, counts: Mapping[str, int]) -> str:
+    return (f"{total} dispensation(s): {counts['new']} new, {counts['changed']} changed (new version), "
+            f"{counts['unchanged']} unchanged")
+
+
+# --- what is stored: submissions, quarantine, runs, findings ---------------------------------------
+
+def submissions_text(rows: Iterable[Mapping[str, Any]]) -> str:
+    shown = [{**r, "sha256": r["sha256"][:12]} for r in rows]
+    return table(shown, ["id", "code", "kind", "document_key", "revision", "is_latest", "sha256", "source"])
+
+
+def quarantined_text(rows: Sequence[Mapping[str, Any]]) -> str:
+    """Each quarantined file with when, and its problems (pointer and message)."""
+    lines = []
+    for r in rows:
+        lines.append(f"{r['quarantined_at']:%Y-%m-%d %H:%M}  {clean(r['source'])}")
+        lines += [f"    {clean(p['pointer'] or '(document)')}: {clean(p['message'])}" for p in r["problems"]]
+    lines.append(f"{len(rows)} quarantined file(s)")
+    return "\n".join(lines)
+
+
+def runs_text(rows: Sequence[Mapping[str, Any]]) -> str:
+    return table(rows, ["id", "ruleset_id", "ruleset_version", "tool_version", "as_of", "started_at", "documents",
+                        "failures"])
+
+
+def findings_text(results: Results, lang: str) -> str:
+    """One tab-separated line per finding (insurer, document, status, severity, rule, subject, message), then
+    the count."""
+    from ..contract.outputs import in_lang
+
+    lines = []
+    for sub in results.submissions:
+        for f in sub.findings:
+            key = f" [{f.key}]" if f.key else ""
+            lines.append("\t".join(clean(x) for x in (
+                sub.insurer.code, sub.document_key, f.status, f.severity, f.rule_id, f"{f.subject}{key}",
+                in_lang(f.message, lang))))
+    lines.append(f"{len(lines)} finding(s) in run {results.run.id}")
+    return "\n".join(lines)
+
+
+def report_written(fmt: str, results: Results, output: str) -> str:
+    count = sum(results.summary.status.values())
+    return (f"{fmt} report of run {results.run.id}: {len(results.submissions)} document(s), "
+            f"{count} finding(s) -> {output}")
+
+
+# --- rules ---------------------------------------------------------------------------------------
+
+def rules_json(ruleset: Ruleset, lang: str, on: date) -> list[dict[str, Any]]:
+    """Every rule of the ruleset: ID, guidance item, strength on ``on`` and title in ``lang``."""
+    return [{"id": r.ID, "clause": r.CLAUSE, "strength": ruleset.strength(r, on), "title": r.TITLE[lang]}
+            for r in ruleset.rules()]
+
+
+def rules_text(items: Iterable[Mapping[str, Any]]) -> str:
+    return "\n".join(f"{item['id']:<26} item {item['clause']:<3} {item['strength']:<11} {item['title']}"
+                     for item in items)
+
+
+def rule_json(ruleset: Ruleset, rule: RuleModule, on: date) -> dict[str, Any]:
+    """One rule: its texts, its strength on ``on``, every dated value of its parameters with their citations,
+    and the values bound on ``on``."""
+    entry = ruleset.entry(rule.ID)
+    policy = {"strength": entry.strength, "severity": entry.severity, "deactivated": entry.deactivated}
+    params = {name: {"citation": p.citation, "interpretation": p.interpretation, "note": p.note,
+                     "values": [{"from": v.start.isoformat(), "until": v.until.isoformat() if v.until else None,
+                                 "value": v.value} for v in p.values]}
+              for name, p in {"in_force": entry.in_force, **{k: v for k, v in policy.items() if v is not None},
+                              **entry.params}.items()}
+    return {"id": rule.ID, "clause": rule.CLAUSE, "strength": ruleset.strength(rule, on), "title": rule.TITLE,
+            "kinds": list(rule.KINDS), "parameters": params, "description": inspect.cleandoc(rule.__doc__ or ""),
+            "in_force_on": on.isoformat(), "bound": ruleset.parameters_at(rule, on)}
+
+
+def rule_text(shown: Mapping[str, Any]) -> str:
+    """``rule_json`` for people: title in both languages, description, then each parameter's dated values."""
+    lines = [f"{shown['id']} — guidance item {shown['clause']} — {shown['strength']}",
+             f"  {shown['title']['en']}\n  {shown['title']['zh']}\n",
+             shown["description"] + "\n",
+             "Parameters (value from each date until the next):"]
+    for name, p in shown["parameters"].items():
+        flag = " [interpretation]" if p["interpretation"] else ""
+        lines.append(f"  {name}{flag} — {clean(p['citation'])}")
+        for v in p["values"]:
+            until = f" until {v['until']}" if v["until"] else ""
+            value = "in force" if name == "in_force" else json.dumps(v["value"], ensure_ascii=False, default=str)
+            lines.append(f"      from {v['from']}{until}: {clean(value)}")
+        if p["note"]:
+            lines.append(f"      note: {clean(p['note'])}")
+    return "\n".join(lines)
