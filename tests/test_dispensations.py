@@ -187,7 +187,7 @@ def test_dispensations_naming_a_retired_rule_id_still_apply(store: Any, monkeypa
     sid = ingest_one(store, parse_bytes(to_json(_document()), "doc.json")).submission_id
     run_id = execute_run(store, RULESET, Selection(submission_ids=(sid,) if sid else ()), date(2026, 1, 1), stored)
     with store.connect() as conn:
-        statuses = _statuses(run_results(conn, run_id))
+        statuses = _statuses(run_results(conn, run_id).model_dump(mode="json"))
     assert len(statuses) == 11 and set(statuses.values()) == {("waived", "D-1")}
 
 
@@ -209,6 +209,6 @@ def test_only_failures_filed_as_principle_are_waived(store: Any) -> None:
     sid = ingest_one(store, parse_bytes(to_json(_document()), "doc.json")).submission_id
     run_id = execute_run(store, stricter, Selection(submission_ids=(sid,) if sid else ()), date(2026, 1, 1), items)
     with store.connect() as conn:
-        results = run_results(conn, run_id)
+        results = run_results(conn, run_id).model_dump(mode="json")
     assert set(_statuses(results).values()) == {("fail", None)}
     assert results["dispensations"][0]["status"] == "unused"

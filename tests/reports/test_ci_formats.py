@@ -75,7 +75,7 @@ def test_sarif_rules_carry_help_and_guidance_item(sample_results: Any) -> None:
     assert [r["id"] for r in rules] == [r.ID for r in registry.ALL_RULES]
     # strength is ruleset data: a descriptor states the one its rule's findings were filed under
     strengths: dict[str, str] = {}
-    for sub in sample_results["submissions"]:
+    for sub in sample_results.model_dump(mode="json")["submissions"]:
         for finding in sub["findings"]:
             strengths.setdefault(finding["rule_id"], finding["strength"])
     assert strengths
