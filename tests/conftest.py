@@ -12,6 +12,7 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -114,3 +115,59 @@ def pg_store(pg_database: str) -> Iterator[object]:
     engine = open_store(pg_database)
     yield engine
     engine.dispose()
+
+
+# --- every published output the CLI prints holds to its published schema ------------------------------------
+
+_validators: dict[str, Any] = {}
+
+
+def _hold_to_published_schema(payload: Any) -> None:
+    """Validate a JSON output (as parsed) against the schema its ``schema`` marker names (`inclusive-check schema
+    results|diff|validation`); an ``inclusive-check/...`` marker without a published schema fails."""
+    import jsonschema
+
+    from inclusive_check.contract.outputs import PUBLISHED, json_schema
+
+    marker = payload.get("schema") if isinstance(payload, dict) else None
+    if not isinstance(marker, str) or not marker.startswith("inclusive-check/"):
+        return
+    kinds = {PUBLISHED[kind].model_fields["schema_"].default: kind for kind in PUBLISHED}
+    assert marker in kinds, f"output marked {marker!r} has no published schema"
+    if marker not in _validators:
+        _validators[marker] = jsonschema.Draft202012Validator(json_schema(kinds[marker]))
+    errors = sorted(_validators[marker].iter_errors(payload), key=lambda e: list(e.absolute_path))
+    assert not errors, f"{marker} output breaks its schema: " + "; ".join(
+        f"/{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:5])
+
+
+@pytest.fixture
+def published_schema_check() -> Any:
+    """The check every JSON output of the CLI goes through in tests (see ``_published_outputs_are_validated``)."""
+    return _hold_to_published_schema
+
+
+@pytest.fixture(autouse=True)
+def _published_outputs_are_validated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each JSON the CLI prints in a test (stdout ``--format json`` and ``--output json=FILE``) is held to the
+    published schema its marker names: results, diff, validation."""
+    import json
+
+    import inclusive_check.cli as cli_module
+    import inclusive_check.reports as reports_module
+
+    emit, render = cli_module._emit_json, reports_module.render_results
+
+    def checked_emit(payload: Any) -> None:
+        data = payload.model_dump(mode="json", by_alias=True) if hasattr(payload, "model_dump") else payload
+        _hold_to_published_schema(json.loads(json.dumps(data, default=str)))
+        emit(payload)
+
+    def checked_render(fmt: str, *args: Any, **kwargs: Any) -> str:
+        text: str = render(fmt, *args, **kwargs)
+        if fmt == "json":
+            _hold_to_published_schema(json.loads(text))
+        return text
+
+    monkeypatch.setattr(cli_module, "_emit_json", checked_emit)
+    monkeypatch.setattr(reports_module, "render_results", checked_render)

@@ -54,7 +54,7 @@ def _single(doc: Any, dispensations: str, as_of: date) -> dict[str, Any]:
     loaded = parse_bytes(to_json(doc), "doc.json")
     outcome = check_documents([loaded], RULESET, as_of, None, parse_dispensations(dispensations, "d.yaml"))
     assert outcome.results is not None
-    return outcome.results
+    return outcome.results.model_dump(mode="json")
 
 
 def _stored(engine: Any, doc: Any, dispensations: str, as_of: date) -> dict[str, Any]:
@@ -62,7 +62,7 @@ def _stored(engine: Any, doc: Any, dispensations: str, as_of: date) -> dict[str,
     items = parse_dispensations(dispensations, "d.yaml")
     run_id = execute_run(engine, RULESET, Selection(submission_ids=(sid,) if sid else ()), as_of, items)
     with engine.connect() as conn:
-        return run_results(conn, run_id)
+        return run_results(conn, run_id).model_dump(mode="json")
 
 
 def both(engine: Any, doc: Any, dispensations: str, as_of: date) -> list[dict[str, Any]]:
@@ -187,7 +187,7 @@ def test_dispensations_naming_a_retired_rule_id_still_apply(store: Any, monkeypa
     sid = ingest_one(store, parse_bytes(to_json(_document()), "doc.json")).submission_id
     run_id = execute_run(store, RULESET, Selection(submission_ids=(sid,) if sid else ()), date(2026, 1, 1), stored)
     with store.connect() as conn:
-        statuses = _statuses(run_results(conn, run_id))
+        statuses = _statuses(run_results(conn, run_id).model_dump(mode="json"))
     assert len(statuses) == 11 and set(statuses.values()) == {("waived", "D-1")}
 
 
@@ -209,6 +209,6 @@ def test_only_failures_filed_as_principle_are_waived(store: Any) -> None:
     sid = ingest_one(store, parse_bytes(to_json(_document()), "doc.json")).submission_id
     run_id = execute_run(store, stricter, Selection(submission_ids=(sid,) if sid else ()), date(2026, 1, 1), items)
     with store.connect() as conn:
-        results = run_results(conn, run_id)
+        results = run_results(conn, run_id).model_dump(mode="json")
     assert set(_statuses(results).values()) == {("fail", None)}
     assert results["dispensations"][0]["status"] == "unused"

@@ -38,7 +38,7 @@ def test_sql_written_findings_equal_decimal_formatting(store: Any) -> None:
     sid = ingest_one(store, parse_bytes(to_json(doc), "doc.json")).submission_id
     run_id = execute_run(store, load_ruleset(), Selection(submission_ids=(sid,) if sid else ()), date(2026, 1, 1))
     with store.connect() as conn:
-        findings = run_results(conn, run_id)["submissions"][0]["findings"]
+        findings = run_results(conn, run_id).model_dump(mode="json")["submissions"][0]["findings"]
     rates = [(f["subject"], f["status"], f["expected"], f["actual"], f["margin"])
              for f in findings if f["rule_id"] == "IC08-PREMIUM-RATE"]
     expected = [(f"/products/{i}/premium_rate", "pass" if Decimal(own) < Decimal(theirs) else "fail",
@@ -64,7 +64,7 @@ def test_a_500_character_comparable_code_keeps_texts_within_their_columns(store:
     sid = ingest_one(store, parse_bytes(to_json(doc), "doc.json")).submission_id
     run_id = execute_run(store, load_ruleset(), Selection(submission_ids=(sid,) if sid else ()), date(2026, 1, 1))
     with store.connect() as conn:
-        findings = run_results(conn, run_id)["submissions"][0]["findings"]
+        findings = run_results(conn, run_id).model_dump(mode="json")["submissions"][0]["findings"]
     texts = {f["rule_id"]: (f["expected"], f["actual"]) for f in findings
              if f["rule_id"] in ("IC08-PREMIUM-RATE", "IC12-FEE-RATE")}
     assert texts["IC08-PREMIUM-RATE"][0] == f"premium_rate < 0.0000000000001% ({code[:400]})"

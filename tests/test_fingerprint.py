@@ -23,7 +23,7 @@ def _fail_prints(store: Any, doc: Any) -> dict[str, str]:
     sid = ingest_one(store, parse_bytes(to_json(doc), "doc.json")).submission_id
     run_id = execute_run(store, load_ruleset(), Selection(submission_ids=(sid,) if sid else ()), date(2026, 1, 1))
     with store.connect() as conn:
-        results = run_results(conn, run_id)
+        results = run_results(conn, run_id).model_dump(mode="json")
     return {f["subject"]: f["fingerprint"] for s in results["submissions"] for f in s["findings"]
             if f["status"] == "fail"}
 
@@ -50,14 +50,14 @@ def test_a_renamed_rule_keeps_the_fingerprints_of_its_stored_findings(store: Any
     sid = ingest_one(store, parse_bytes(to_json(doc), "doc.json")).submission_id
     run_id = execute_run(store, load_ruleset(), Selection(submission_ids=(sid,) if sid else ()), date(2026, 1, 1))
     with store.connect() as conn:
-        before = [f for s in run_results(conn, run_id)["submissions"] for f in s["findings"]
+        before = [f for s in run_results(conn, run_id).model_dump(mode="json")["submissions"] for f in s["findings"]
                   if f["rule_id"] == "IC08-PREMIUM-RATE"]
     assert before
     with store.begin() as conn:  # the run as a version before the rename stored it
         conn.execute(text("UPDATE findings SET rule_id = 'IC08-PRICE' WHERE rule_id = 'IC08-PREMIUM-RATE'"))
     monkeypatch.setitem(rules.ALIASES, "IC08-PRICE", "IC08-PREMIUM-RATE")
     with store.connect() as conn:
-        after = [f for s in run_results(conn, run_id)["submissions"] for f in s["findings"]
+        after = [f for s in run_results(conn, run_id).model_dump(mode="json")["submissions"] for f in s["findings"]
                  if f["rule_id"] == "IC08-PRICE"]
     assert [(f["fingerprint"], f["title"], f["message"]) for f in after] == [
         (f["fingerprint"], f["title"], f["message"]) for f in before]

@@ -17,8 +17,9 @@ from rulecases import Case, build, load_cases, normalise, project
 CASES = load_cases()
 
 
-def _rule_findings(results: dict[str, Any], rule: str) -> list[dict[str, Any]]:
-    return [f for sub in results["submissions"] for f in sub["findings"] if f["rule_id"] == rule]
+def _rule_findings(results: Any, rule: str) -> list[dict[str, Any]]:
+    data = results.model_dump(mode="json")
+    return [f for sub in data["submissions"] for f in sub["findings"] if f["rule_id"] == rule]
 
 
 def _check(case: Case, actual: list[dict[str, Any]]) -> None:

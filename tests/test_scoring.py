@@ -20,10 +20,11 @@ from sqlalchemy import func, select, update
 
 from inclusive_check.check import check_documents
 from inclusive_check.contract.load import parse_bytes
+from inclusive_check.contract.outputs import Results
 from inclusive_check.engine import Selection, execute_run
 from inclusive_check.reports import github, html, junit, sarif, tabular, text
-from inclusive_check.reports.diff import diff_results, render_text
-from inclusive_check.results import run_results
+from inclusive_check.reports.diff import render_text
+from inclusive_check.results import diff_results, run_results
 from inclusive_check.ruleset import Ruleset, load_ruleset, load_ruleset_text
 from inclusive_check.scoring import NOTHING_APPLIED
 from inclusive_check.store import tables as t
@@ -53,7 +54,7 @@ def _doc(patch: dict[str, Any], products: int = 1) -> Any:
     return doc
 
 
-def _results(store: Any, doc: Any, ruleset: Ruleset = RULESET) -> list[dict[str, Any]]:
+def _results(store: Any, doc: Any, ruleset: Ruleset = RULESET) -> list[Results]:
     """The results of the document checked in memory (`check`) and stored then run (`run`)."""
     loaded = parse_bytes(to_json(doc), "doc.json")
     assert loaded.ok, [p.as_dict() for p in loaded.problems]
@@ -68,7 +69,8 @@ def _results(store: Any, doc: Any, ruleset: Ruleset = RULESET) -> list[dict[str,
 
 def _scores(store: Any, patch: dict[str, Any], products: int = 1, ruleset: Ruleset = RULESET
             ) -> list[dict[str, Any]]:
-    return [r["submissions"][0]["score"] for r in _results(store, _doc(patch, products), ruleset)]
+    return [r.model_dump(mode="json")["submissions"][0]["score"]
+            for r in _results(store, _doc(patch, products), ruleset)]
 
 
 def _rules(score: dict[str, Any]) -> dict[str, tuple[int, int, str]]:
@@ -162,7 +164,7 @@ def test_nothing_applicable_is_not_scored_never_100(store: Any) -> None:
     # earlier, the document is not scored because no rule applied.
     ruleset = _ruleset({"/scoring/from": date(2020, 1, 1)})
     for results in _results(store, _doc(_period_2023()), ruleset):
-        sub = results["submissions"][0]
+        sub = results.model_dump(mode="json")["submissions"][0]
         assert {f["status"] for f in sub["findings"]} == {"not_applicable"}
         score = sub["score"]
         assert score["compliance"] is None and score["band"] == "none" and score["blocking"] is False
@@ -191,9 +193,9 @@ def test_bands_come_from_the_ruleset_into_the_report(store: Any) -> None:
                         _ruleset({"/scoring/bands/good_at_least": 95, "/scoring/bands/fair_at_least": 80}))
     for pair, band, good in ((shipped, "good", "90"), (stricter, "fair", "95")):
         for results in pair:
-            sub = results["submissions"][0]
+            sub = results.model_dump(mode="json")["submissions"][0]
             assert sub["score"]["band"] == band
-            assert results["run"]["scoring"]["bands"]["good_at_least"] == good
+            assert results.run.scoring and results.run.scoring["bands"]["good_at_least"] == good
             page = html.render(results, "en")
             assert f'<div class="big band-{band}">92<small> / 100</small></div>' in page
             assert f"Bars: ≥ {good} green" in page
@@ -204,7 +206,7 @@ def test_every_renderer_shows_not_scored_and_never_crashes(store: Any, tmp_path:
     ruleset = _ruleset({"/scoring/from": date(2020, 1, 1)})
     scored = _results(store, _doc({"/insurer/name": "Scored"}))[1]
     for results in _results(store, _doc(_period_2023()), ruleset):
-        assert json.loads(json.dumps(results))["submissions"][0]["score"]["compliance"] is None
+        assert json.loads(results.model_dump_json())["submissions"][0]["score"]["compliance"] is None
         assert '<property name="compliance_score" value="not scored" />' in junit.render(results)
         assert "no rule applied to this document" in junit.render(results)
         sarif.render(results), github.render(results)  # no score shown there; no crash either
@@ -221,10 +223,10 @@ def test_every_renderer_shows_not_scored_and_never_crashes(store: Any, tmp_path:
         assert (row["compliance"], row["band"]) == ("not scored", "none")
         assert row["not_scored"] == "not scored: no rule applied to this document"
         # diff: the same document scored before and not scored now
-        before = copy.deepcopy(results)
-        before["submissions"][0]["score"] = scored["submissions"][0]["score"]
-        diff = diff_results(before, results)
-        (entry,) = diff["scores"]
+        before = results.model_dump(mode="json")
+        before["submissions"][0]["score"] = scored.model_dump(mode="json")["submissions"][0]["score"]
+        diff = diff_results(Results.model_validate(before), results)
+        (entry,) = diff.model_dump(mode="json")["scores"]
         assert entry["compliance"] == {"before": "100", "after": None, "change": None}
         assert entry["not_scored_after"] == NOTHING_APPLIED and entry["not_scored_before"] is None
         assert "compliance 100 -> not scored" in render_text(diff)
@@ -266,13 +268,13 @@ def test_a_run_scored_before_rules_were_weighted_still_renders(store: Any) -> No
             breakdown=json.dumps(old_breakdown), variety=None, coverage=None, protection=None, service=None))
     with store.connect() as conn:
         results = run_results(conn, run_id)
-    sub = results["submissions"][0]
-    assert results["run"]["scoring"] is None and sub["score"]["band"] == "none"
+    sub = results.model_dump(mode="json")["submissions"][0]
+    assert results.run.scoring is None and sub["score"]["band"] == "none"
     assert all(f["parameters"] for f in sub["findings"] if f["rule_id"] == "IC19-SOLVENCY-GATE")
     page = html.render(results, "en")
     assert "sets no score bands" in page and "<td class=\"num\">14</td>" in page
     assert "compliance 100/100" in text.render(results)
-    junit.render(results), tabular.score_rows(results)
+    junit.render(results), tabular.score_rows(results.model_dump(mode="json"))
 
 
 

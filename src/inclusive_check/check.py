@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from .contract.dispensations import Dispensation
 from .contract.load import Loaded, Problem, load_file
 from .contract.models import ProductFiling, Submission
+from .contract.outputs import Results
 from .engine import Selection, execute_run
 from .results import run_results
 from .ruleset import Ruleset
@@ -21,7 +21,7 @@ from .store.ingest import store_document
 @dataclass
 class CheckOutcome:
     problems: list[Problem] = field(default_factory=list)
-    results: dict[str, Any] | None = None
+    results: Results | None = None
 
 
 class ContextMismatch(Exception):

@@ -18,7 +18,7 @@ from .safetext import clean as _clean
 
 if TYPE_CHECKING:
     from .contract.dispensations import Dispensation
-    from .contract.load import Problem
+    from .contract.outputs import Validation
     from .ruleset import Ruleset
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INVALID, EXIT_ENVIRONMENT = 0, 1, 2, 3, 4
@@ -90,6 +90,9 @@ class RuleBug(DomainError):
 
 
 def _emit_json(payload: Any) -> None:
+    """Print JSON: a published output (a pydantic model, see contract/outputs.py) or a plain payload."""
+    if hasattr(payload, "model_dump"):
+        payload = payload.model_dump(mode="json", by_alias=True)
     click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
 
 
@@ -126,17 +129,28 @@ def validate(paths: tuple[str, ...], fmt: str, max_file_mib: int) -> None:
     results = [load_file(path, max_file_mib * 2**20) for path in expand_paths(paths)]
     if not results:
         raise DomainError("no .json, .yaml or .yml documents found in the given paths")
+    report = views.validation(results)
     if fmt == "json":
-        _emit_json(views.validation_json(results))
+        _emit_json(report)
     else:
-        click.echo(views.validation_text(results))
-    _exit(EXIT_OK if all(r.ok for r in results) else EXIT_INVALID)
+        click.echo(views.validation_text(report))
+    _exit(EXIT_INVALID if report.invalid else EXIT_OK)
+
+
+SCHEMA_KINDS = ("submission", "product_filing", "dispensations", "ruleset", "results", "diff", "validation")
 
 
 @cli.command()
-@click.argument("kind", type=click.Choice(["submission", "product_filing", "dispensations", "ruleset"]))
+@click.argument("kind", type=click.Choice(SCHEMA_KINDS))
 def schema(kind: str) -> None:
-    """Print the published JSON Schema (draft 2020-12) of a document kind, the dispensation file or a ruleset."""
+    """Print the published JSON Schema (draft 2020-12) of a document kind, the dispensation file, a ruleset, or
+    an output: results (`--format json` of check, run and findings), diff, validation (`validate`, and invalid
+    input to check and run)."""
+    if kind in ("results", "diff", "validation"):
+        from .contract.outputs import schema_json
+
+        click.echo(schema_json(kind), nl=False)
+        return
     if kind == "ruleset":
         from .ruleset import ruleset_schema
 
@@ -236,11 +250,12 @@ def _load_dispensations(path: str, fmt: str, ruleset: Ruleset | None = None) -> 
     from pathlib import Path
 
     from .contract.dispensations import DispensationError, load_dispensations
+    from .reports import views
 
     try:
         return load_dispensations(Path(path), ruleset)
     except DispensationError as exc:
-        _print_problems(exc.problems, fmt)
+        _print_problems(views.validation([], exc.problems), fmt)
         _exit(EXIT_INVALID)
 
 
@@ -285,21 +300,21 @@ def _reader(ctx: click.Context) -> Any:
         raise EnvironmentProblem(str(exc)) from None
 
 
-def _print_problems(problems: list[Problem], fmt: str, outputs: list[tuple[str, str]] | None = None) -> None:
+def _print_problems(validation: Validation, fmt: str, outputs: list[tuple[str, str]] | None = None) -> None:
+    """Input that was not valid (a ``Validation``): nothing was checked."""
     from .reports import render_problems
     from .reports.views import problems_text
 
-    as_dicts = [p.as_dict() for p in problems]
-    _write_outputs(outputs or [], lambda f: render_problems(f, as_dicts, __version__))
+    _write_outputs(outputs or [], lambda f: render_problems(f, validation, __version__))
     if fmt == "json":
-        _emit_json({"valid": False, "problems": as_dicts})
+        _emit_json(validation)
     else:
         if fmt != "text":
-            click.echo(render_problems(fmt, as_dicts, __version__))
-        click.echo(problems_text(problems), err=True)
+            click.echo(render_problems(fmt, validation, __version__))
+        click.echo(problems_text(validation), err=True)
 
 
-def _finish(results: dict[str, Any], fmt: str, fail_on: str, lang: str, exit_zero: bool, show_passes: bool,
+def _finish(results: Any, fmt: str, fail_on: str, lang: str, exit_zero: bool, show_passes: bool,
             outputs: list[tuple[str, str]] | None = None, texts: Any = None) -> None:
     """Render to stdout and to each --output, then exit by --fail-on.
 
@@ -346,6 +361,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], insurer_file: str | None, 
 
     from .check import ContextMismatch, check_documents
     from .contract.load import expand_paths, load_file
+    from .reports import views
 
     files = list(expand_paths(paths))
     if not files:
@@ -360,7 +376,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], insurer_file: str | None, 
     except ContextMismatch as exc:
         raise DomainError(str(exc)) from None
     if outcome.results is None:
-        _print_problems(outcome.problems, fmt, outputs)
+        _print_problems(views.validation([*loaded, *([context] if context else [])]), fmt, outputs)
         _exit(EXIT_INVALID)
     texts = {x.sha256: x.raw.decode("utf-8", "replace") for x in loaded if x.raw}
     _finish(outcome.results, fmt, fail_on, lang, exit_zero, show_passes, outputs, texts)
@@ -677,9 +693,9 @@ def report(ctx: click.Context, run_id: int | None, insurer: str | None, fmt: str
     from .reports.views import report_written
 
     try:  # HTML: a market's passes are counted per rule by the database, not loaded
-        results = load_run(_reader(ctx), run_id, insurer, expiry_warning_days,
-                           passes_up_to=HTML_PASSES_UP_TO if fmt == "html" else None)
-        write_report(results, fmt, Path(output), lang, expiry_warning_days)
+        results, closed = load_run(_reader(ctx), run_id, insurer, expiry_warning_days,
+                                   passes_up_to=HTML_PASSES_UP_TO if fmt == "html" else None)
+        write_report(results, fmt, Path(output), lang, expiry_warning_days, closed)
     except ReportError as exc:
         raise DomainError(str(exc)) from None
     click.echo(report_written(fmt, results, output))
@@ -697,7 +713,8 @@ def diff(ctx: click.Context, run_ids: tuple[int, ...], insurer: str | None, fmt:
     """What changed from RUN_A to RUN_B (default: the last two runs): findings new, fixed, waived or persisting,
     matched by fingerprint, the score change of each document, and the dispensations of RUN_B that expire
     within --expiry-warning-days."""
-    from .reports.diff import DiffError, diff_runs, render_text
+    from .reports.diff import render_text
+    from .results import DiffError, diff_runs
 
     if len(run_ids) not in (0, 2):
         raise DomainError("give two run ids (RUN_A RUN_B), or none for the last two runs")

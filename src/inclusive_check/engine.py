@@ -18,6 +18,7 @@ from . import __version__
 from .rules.base import STATUSES, RuleModule, Scope
 from .rules.findings import Finding, Findings, MalformedFinding, finding
 from .ruleset import Ruleset, Segment
+from .run_texts import capture
 from .store import tables as t
 from .store.db import fault_message, writing
 
@@ -251,7 +252,7 @@ def execute_run(engine: Engine, ruleset: Ruleset, selection: Selection, as_of: d
         run_id = int(conn.execute(insert(t.runs).values(
             ruleset_id=ruleset.id, ruleset_version=ruleset.version, ruleset_sha256=ruleset.sha256,
             ruleset_text=ruleset.text, tool_version=__version__, as_of=as_of, started_at=_now(),
-            selection=selection.as_json(),
+            selection=selection.as_json(), texts=capture(ruleset.rules()),
         ).returning(t.runs.c.id)).scalar_one())
         _select_scope(conn, run_id, selection)
         rs = t.run_submissions.c

@@ -1,22 +1,10 @@
-"""Read a stored run back as the documented JSON shape (the findings contract). Every report renders from this.
+"""Read a stored run back as typed ``Results`` (contract/outputs.py, published as `schema results`): every
+report renders from them. Also the diff of two runs (``diff_results``), computed here so that reports/diff.py
+only renders it.
 
-Shape::
-
-    {"schema": "inclusive-check/results/1", "run": {...}, "summary": {...},
-     "submissions": [{"submission_id", "insurer", "kind", "period", "document_key", "revision", "source",
-                      "sha256", "warnings", "score", "findings": [finding, ...]}]}
-
-A score is null (nothing stored) or {compliance (a decimal string, or null: not scored), not_scored
-({en, zh} reason, when compliance is null), blocking, band (good, fair, poor or none: the display band the
-scoring stored, poor whenever blocking), variety, coverage, protection, service, breakdown}.
-
-A finding carries rule_id, clause, strength, severity, status, subject (JSON Pointer), key, expected,
-actual (as stored, in English), evidence {en, zh: {expected, actual}} (the same in each language), margin (a
-decimal string or null), message {en, zh}, parameters {name: {value, effective_from,
-citation, interpretation}}, title {en, zh}, dispensation and fingerprint (stable across runs).
-``dispensations`` lists every dispensation the run considered, with status applied, expired or unused,
-the failures it covered, and days to expiry (``expiring_soon`` within ``expiry_warning_days``);
-with ``insurer``, only that insurer's.
+Titles and messages come from the texts the run stored (run_texts), so that an old run reads as it was; runs
+stored before those were kept read with the code's. A stored ruleset that no longer loads is a warning in
+``run.warnings``, never silence.
 """
 
 from __future__ import annotations
@@ -31,17 +19,30 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from . import rules
+from .contract.outputs import (
+    DiffFinding,
+    DiffResult,
+    DiffRun,
+    DiffSummary,
+    DimensionChange,
+    Finding,
+    LangText,
+    Parameter,
+    Results,
+    Score,
+    ScoreChange,
+    SubmissionResult,
+)
 from .figures import finding_item, finding_texts
 from .rules.base import STATUSES, RuleModule, number
 from .ruleset import RuleEntry, Ruleset, RulesetError, RulesetFile, load_stored_ruleset, with_legacy_policy
+from .run_texts import RunTexts
 from .store import tables as t
 from .store.queries import insurer_names_as_filed
 from .wording import localize
-
-RESULTS_SCHEMA = "inclusive-check/results/1"
 
 
 def known_rule(rule_id: str) -> RuleModule | None:
@@ -74,11 +75,12 @@ def stable_subject(subject: str, pointer: str | None, code: str | None) -> str:
     return f"products[{code}]" + subject[len(pointer):]
 
 
-def message(rule_id: str, status: str, finding: dict[str, Any], lang: str) -> str:
+def message(rule_id: str, status: str, finding: dict[str, Any], lang: str, texts: RunTexts | None = None) -> str:
     """The rule's message for a finding in ``lang``, with its evidence in that language, and a note when the
-    verdict rests on parameters that are readings of ours (``interpretation: true`` in the ruleset)."""
-    rule = known_rule(rule_id)
-    templates = rule.MESSAGES if rule else {}
+    verdict rests on parameters that are readings of ours (``interpretation: true`` in the ruleset).
+
+    The templates are the run's stored ones (``texts``); without them, the code's."""
+    templates = (texts or RunTexts(None, known_rule)).messages(rule_id)
     template = templates.get(status) or templates.get("fail") or {"en": "{actual}", "zh": "{actual}"}
     evidence = finding["evidence"][lang]
     values = {"subject": finding["subject"] or ("(document)" if lang == "en" else "（文件）"), "key": finding["key"],
@@ -134,11 +136,15 @@ def _margin(value: Decimal | float | None) -> str | None:
 
 
 def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, status: str | None = None,
-                include_passes: bool = True, expiry_warning_days: int = 90) -> dict[str, Any]:
+                include_passes: bool = True, expiry_warning_days: int = 90) -> Results:
+    """The results of a stored run, optionally of one insurer's documents and one status (or open and waived
+    only: ``include_passes=False``); dispensations expiring within ``expiry_warning_days`` of the run's as-of
+    date are marked ``expiring_soon``."""
     run = conn.execute(select(t.runs).where(t.runs.c.id == run_id)).first()
     if run is None:
         raise LookupError(f"no run {run_id}")
     ruleset = _ruleset(run.ruleset_text)
+    texts = RunTexts(run.texts, known_rule)
     s, rs, i = t.submissions.c, t.run_submissions.c, t.insurers.c
     subs = select(s.id, s.insurer_id, s.kind, s.period, s.document_key, s.revision, s.source, s.sha256, i.code,
                   i.name,
@@ -172,39 +178,40 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
     elif not include_passes:  # a list, not NOT IN: the findings index's status column then filters rows unread
         query = query.where(f.status.in_([s for s in STATUSES if s not in ("pass", "not_applicable")]))
     params_cache: dict[tuple[str, date], dict[str, Any]] = {}
+    shared = _Shared()
     for finding in conn.execute(query):
         sub = out_subs.get(finding.submission_id)
         if sub is None:
             continue
         item: dict[str, Any] = finding_item(finding)
         rule = known_rule(finding.rule_id)
-        item["title"] = rule.TITLE if rule else {"en": finding.rule_id, "zh": finding.rule_id}
+        item["title"] = texts.title(finding.rule_id)
         bound = date.fromisoformat(sub["binding_date"])
         cache_key = (finding.rule_id, bound)
         if cache_key not in params_cache:
             params_cache[cache_key] = (ruleset.parameters_at(rule, bound) if ruleset and rule
                                        and rule.ID in ruleset.data.rules else {})
         item["parameters"] = params_cache[cache_key]
-        texts = {"en": (item["expected"], item["actual"]), "zh": finding_texts(finding, "zh")}
-        item["evidence"] = {lang: {"expected": _localized(texts[lang][0], lang),
-                                   "actual": _localized(texts[lang][1], lang)} for lang in ("en", "zh")}
-        item["message"] = {lang: message(finding.rule_id, finding.status, item, lang) for lang in ("en", "zh")}
+        texts_en_zh = {"en": (item["expected"], item["actual"]), "zh": finding_texts(finding, "zh")}
+        item["evidence"] = {lang: {"expected": _localized(texts_en_zh[lang][0], lang),
+                                   "actual": _localized(texts_en_zh[lang][1], lang)} for lang in ("en", "zh")}
+        item["message"] = {lang: message(finding.rule_id, finding.status, item, lang, texts) for lang in ("en", "zh")}
         # Only a dedicated product of a submission's list is named by its code (as fingerprints always have).
         named = finding.product_dedicated and finding.product_pointer.startswith("/products/")
         stable = stable_subject(finding.subject, finding.product_pointer if named else None, finding.product_code)
         item["fingerprint"] = fingerprint(sub["insurer"]["code"], sub["kind"], sub["document_key"], finding.rule_id,
                                           stable, finding.key)
-        sub["findings"].append(item)
+        sub["findings"].append(shared.finding(item, cache_key))
     for score in conn.execute(select(t.scores).where(t.scores.c.run_id == run_id)):
         if score.submission_id in out_subs:
             breakdown = json.loads(score.breakdown)
             comp = breakdown.get("compliance") or {}
+            not_scored = comp.get("not_scored") if score.compliance is None else None
             out_subs[score.submission_id]["score"] = {
                 "compliance": _margin(score.compliance), "blocking": score.blocking,
                 # the band the score is shown in, as scoring stored it ("poor" when blocking, "none" when
                 # not scored); runs scored before bands were stored show "none"
-                "band": comp.get("band", "none"),
-                "not_scored": comp.get("not_scored") if score.compliance is None else None,
+                "band": comp.get("band", "none"), "not_scored": not_scored,
                 "variety": _margin(score.variety), "coverage": _margin(score.coverage),
                 "protection": _margin(score.protection), "service": _margin(score.service),
                 "breakdown": breakdown,
@@ -218,14 +225,17 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
     severities: Counter[str] = Counter(dict(conn.execute(
         select(f.severity, func.count()).where(*mine, f.status.in_(("fail", "indeterminate")))
         .group_by(f.severity)).all()))
-    return {
-        "schema": RESULTS_SCHEMA,
+    warnings = [] if ruleset is not None else [
+        f"the ruleset stored with run {run.id} ({run.ruleset_id} {run.ruleset_version}) can no longer be read: "
+        "findings are shown without their parameters and citations, and the scoring method is unknown"]
+    # Validated once, in pydantic's core: faster than building each model in Python (model_construct).
+    return Results.model_validate({
         "run": {"id": run.id, "ruleset": {"id": run.ruleset_id, "version": run.ruleset_version,
                                           "sha256": run.ruleset_sha256},
                 "scoring": _scoring(ruleset),
                 "tool_version": run.tool_version, "as_of": run.as_of.isoformat(),
                 "started_at": run.started_at.isoformat(),
-                "finished_at": run.finished_at.isoformat() if run.finished_at else None},
+                "finished_at": run.finished_at.isoformat() if run.finished_at else None, "warnings": warnings},
         "summary": {"submissions": len(submissions), "status": dict(sorted(statuses.items())),
                     "listed": "all" if include_passes and not status else "open and waived only" if not status
                     else f"status {status} only",
@@ -234,7 +244,7 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
         # Scoped like the submissions: a report for one insurer never shows another insurer's dispensations.
         "dispensations": [d for d in _run_dispensations(conn, run_id, run.as_of, expiry_warning_days)
                           if insurer is None or d["insurer"] == insurer],
-    }
+    })
 
 
 def _run_dispensations(conn: Connection, run_id: int, as_of: date, warn_days: int) -> list[dict[str, Any]]:
@@ -250,9 +260,170 @@ def _run_dispensations(conn: Connection, run_id: int, as_of: date, warn_days: in
     return out
 
 
-def worst_severity(results: dict[str, Any]) -> str | None:
+class _Shared:
+    """Findings built as they are read, not validated (the values are the database's; tests hold every output to
+    the published schema), each rule's title and each (rule, date)'s parameters made once and shared: a market's
+    findings then cost few objects, which the garbage collector would otherwise walk."""
+
+    def __init__(self) -> None:
+        self._titles: dict[str, LangText] = {}
+        self._parameters: dict[tuple[str, date], dict[str, Parameter]] = {}
+
+    def finding(self, item: dict[str, Any], params_key: tuple[str, date]) -> Finding:
+        title = self._titles.setdefault(item["rule_id"], item["title"])
+        parameters = self._parameters.get(params_key)
+        if parameters is None:
+            parameters = self._parameters[params_key] = {
+                name: Parameter.model_validate(p) for name, p in item["parameters"].items()}
+        return Finding(**{**item, "title": title, "parameters": parameters})
+
+
+def worst_severity(results: Results) -> str | None:
     """The most severe open finding (fail or indeterminate); waived and passes never count."""
     from .engine import SEVERITY_RANK
 
-    open_ = results["summary"]["open_by_severity"]
+    open_ = results.summary.open_by_severity
     return max(open_, key=SEVERITY_RANK.__getitem__) if open_ else None
+
+
+# --- diff of two runs ------------------------------------------------------------------------------------
+
+OPEN_STATUSES = ("fail", "indeterminate")
+WAIVED = "waived"
+CHANGES = ("new", "fixed", "waived", "persisting", "not_rechecked")
+DIMENSIONS = ("compliance", "variety", "coverage", "protection", "service")
+
+
+class DiffError(Exception):
+    """The runs to compare cannot be found; the message says which."""
+
+
+def last_two_runs(engine: Engine) -> tuple[int, int]:
+    with engine.connect() as conn:
+        ids = [int(i) for i in conn.execute(select(t.runs.c.id).order_by(t.runs.c.id.desc()).limit(2)).scalars()]
+    if len(ids) < 2:
+        raise DiffError(f"diff needs two stored runs; the database has {len(ids)}")
+    return ids[1], ids[0]
+
+
+def _doc_key(sub: SubmissionResult) -> tuple[str, str, str]:
+    return sub.insurer.code, sub.kind, sub.document_key
+
+
+def _change(before: str | None, after: str | None) -> str | None:
+    if before is None or after is None:
+        return None
+    delta = Decimal(after) - Decimal(before)
+    text = format(delta.normalize(), "f") if delta else "0"
+    return text if delta <= 0 else "+" + text
+
+
+def _dimension(score: Score | None, name: str) -> str | None:
+    value: str | None = None if score is None else getattr(score, name)
+    return value
+
+
+def _diff_run(results: Results) -> DiffRun:
+    run = results.run
+    return DiffRun(id=run.id, ruleset=run.ruleset, as_of=run.as_of, started_at=run.started_at,
+                   documents=len(results.submissions))
+
+
+def _entry(change: str, sub: SubmissionResult, before: Finding | None, after: Finding | None) -> DiffFinding:
+    """One change. What is shown (severity, status, message) is one state, never a mix: the earlier run's for a
+    finding that is fixed or not rechecked, the later run's otherwise."""
+    shown = before if change in ("fixed", "not_rechecked") else after
+    assert shown is not None
+    return DiffFinding(
+        change=change, fingerprint=shown.fingerprint, insurer=sub.insurer.code, kind=sub.kind,
+        document_key=sub.document_key, rule_id=shown.rule_id, clause=shown.clause, subject=shown.subject,
+        key=shown.key, severity=shown.severity, status=shown.status,
+        status_before=before.status if before else None, status_after=after.status if after else None,
+        expected=shown.expected, actual_before=before.actual if before else None,
+        actual_after=after.actual if after else None,
+        dispensation_before=before.dispensation if before else None,
+        dispensation_after=after.dispensation if after else None, message=shown.message)
+
+
+def diff_results(before: Results, after: Results, expiry_warning_days: int | None = None) -> DiffResult:
+    """What changed from the earlier run's results (passes included) to the later one's.
+
+    Findings are matched by their fingerprint (insurer, document kind and key, rule, subject and key), never
+    by their position in a list, so a breach in one product cannot hide or stand in for a breach in another.
+    Open findings (fail, indeterminate) and waived ones are compared:
+
+    - ``new``: open in the later run, and not open in the earlier one (passed, was absent, the document was not
+      checked then, or it was waived and its dispensation has lapsed);
+    - ``fixed``: open in the earlier run; the later run checked the same document and the finding is no longer
+      open and not waived (it passes or is not applicable, or the subject is gone);
+    - ``waived``: waived by a dispensation in the later run, whatever it was before. A waived breach is not
+      fixed;
+    - ``persisting``: open in both (the status may move between fail and indeterminate);
+    - ``not_rechecked``: open in the earlier run, but the later run did not check that document at all, so
+      nothing can be said (it is not counted as fixed).
+
+    ``expiring_dispensations`` are the later run's dispensations marked ``expiring_soon``;
+    ``expiry_warning_days`` is the window they were judged with, only recorded.
+    """
+    docs_before = {_doc_key(s): s for s in before.submissions}
+    docs_after = {_doc_key(s): s for s in after.submissions}
+    findings: list[DiffFinding] = []
+    scores: list[ScoreChange] = []
+    order = sorted(set(docs_before) | set(docs_after), key=lambda k: (k[0], k[1] != "submission", k[2]))
+    for key in order:
+        sub_b, sub_a = docs_before.get(key), docs_after.get(key)
+        by_fp_b = {f.fingerprint: f for f in sub_b.findings} if sub_b else {}
+        by_fp_a = {f.fingerprint: f for f in sub_a.findings} if sub_a else {}
+        entries = []
+        if sub_a is not None:
+            for fp, f in by_fp_a.items():
+                old = by_fp_b.get(fp)
+                if f.status == WAIVED:
+                    entries.append(_entry(WAIVED, sub_a, old, f))
+                elif f.status in OPEN_STATUSES:
+                    was_open = old is not None and old.status in OPEN_STATUSES
+                    entries.append(_entry("persisting" if was_open else "new", sub_a, old, f))
+        if sub_b is not None:
+            for fp, old in by_fp_b.items():
+                if old.status not in OPEN_STATUSES:
+                    continue
+                now = by_fp_a.get(fp)
+                if sub_a is None:
+                    entries.append(_entry("not_rechecked", sub_b, old, None))
+                elif now is None or now.status not in (*OPEN_STATUSES, WAIVED):
+                    entries.append(_entry("fixed", sub_a, old, now))
+        entries.sort(key=lambda e: (CHANGES.index(e.change), e.clause, e.rule_id, e.subject, e.key))
+        findings.extend(entries)
+        score_b = sub_b.score if sub_b else None
+        score_a = sub_a.score if sub_a else None
+        scores.append(ScoreChange(
+            insurer=key[0], kind=key[1], document_key=key[2], in_before=sub_b is not None,
+            in_after=sub_a is not None,
+            blocking_before=score_b.blocking if score_b else None,
+            blocking_after=score_a.blocking if score_a else None,
+            # a document checked but not scored (compliance null, with the reason) is not a missing document
+            not_scored_before=score_b.not_scored if score_b and score_b.compliance is None else None,
+            not_scored_after=score_a.not_scored if score_a and score_a.compliance is None else None,
+            **{name: DimensionChange(before=_dimension(score_b, name), after=_dimension(score_a, name),
+                                     change=_change(_dimension(score_b, name), _dimension(score_a, name)))
+               for name in DIMENSIONS}))
+    return DiffResult(
+        before=_diff_run(before), after=_diff_run(after),
+        summary=DiffSummary(**{change: sum(1 for f in findings if f.change == change) for change in CHANGES}),
+        findings=findings, scores=scores, expiry_warning_days=expiry_warning_days,
+        expiring_dispensations=[d for d in after.dispensations if d.expiring_soon])
+
+
+def diff_runs(engine: Engine, run_before: int | None = None, run_after: int | None = None,
+              insurer: str | None = None, expiry_warning_days: int = 90) -> DiffResult:
+    """Diff two stored runs (default: the last two), optionally for one insurer; dispensations of the later run
+    expiring within ``expiry_warning_days`` are listed."""
+    if run_before is None or run_after is None:
+        run_before, run_after = last_two_runs(engine)
+    with engine.connect() as conn:
+        try:
+            before = run_results(conn, run_before, insurer=insurer, expiry_warning_days=expiry_warning_days)
+            after = run_results(conn, run_after, insurer=insurer, expiry_warning_days=expiry_warning_days)
+        except LookupError as exc:
+            raise DiffError(str(exc).replace("no run", "no stored run")) from None
+    return diff_results(before, after, expiry_warning_days)

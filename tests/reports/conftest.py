@@ -22,11 +22,18 @@ def cli_runner() -> CliRunner:
 
 
 @pytest.fixture(scope="session")
-def sample_results() -> dict[str, Any]:
-    """Every sample submission and the KN filing, checked through the in-memory path of `check`."""
+def sample_results() -> Any:
+    """Every sample submission and the KN filing, checked through the in-memory path of `check` (``Results``)."""
     from inclusive_check.check import check_paths
     from inclusive_check.ruleset import load_ruleset
 
     outcome = check_paths([*SUBMISSIONS, KN_FILING], load_ruleset(None), AS_OF)
     assert outcome.results is not None, outcome.problems
     return outcome.results
+
+
+@pytest.fixture(scope="session")
+def sample_data(sample_results: Any) -> dict[str, Any]:
+    """``sample_results`` in their published JSON form."""
+    data: dict[str, Any] = sample_results.model_dump(mode="json")
+    return data

@@ -39,7 +39,8 @@ def store_run(engine: Any, paths: list[Path], insurer: str | None = None, dispen
 
 
 def load_results(engine: Any, run_id: int, insurer: str | None = None,
-                 expiry_warning_days: int = 90) -> dict[str, Any]:
+                 expiry_warning_days: int = 90) -> Any:
+    """The results of a stored run (``.model_dump(mode="json")``: their published JSON form)."""
     from inclusive_check.results import run_results
 
     with engine.connect() as conn:

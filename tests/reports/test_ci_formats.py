@@ -30,6 +30,7 @@ from report_helpers import (
 from inclusive_check import rules as registry
 from inclusive_check.cli import RESULT_FORMATS, cli
 from inclusive_check.contract.locate import map_json, map_yaml
+from inclusive_check.contract.outputs import Results
 from inclusive_check.reports import RESULT_FORMATS as REPORT_RESULT_FORMATS
 from inclusive_check.reports import github, junit, sarif, stored_texts
 from inclusive_check.reports.common import display_path
@@ -61,20 +62,20 @@ def test_cli_and_reports_list_the_same_formats() -> None:
 
 # --- SARIF --------------------------------------------------------------------------------------------
 
-def test_sarif_is_valid_against_the_oasis_schema(sample_results: dict[str, Any], sarif_schema: dict[str, Any]) -> None:
+def test_sarif_is_valid_against_the_oasis_schema(sample_results: Any, sarif_schema: dict[str, Any]) -> None:
     log = json.loads(sarif.render(sample_results, "en"))
     _validate_sarif(log, sarif_schema)
     assert log["version"] == "2.1.0"
     assert len(log["runs"]) == 1
 
 
-def test_sarif_rules_carry_help_and_guidance_item(sample_results: dict[str, Any]) -> None:
+def test_sarif_rules_carry_help_and_guidance_item(sample_results: Any) -> None:
     run = sarif.sarif_log(sample_results)["runs"][0]
     rules = run["tool"]["driver"]["rules"]
     assert [r["id"] for r in rules] == [r.ID for r in registry.ALL_RULES]
     # strength is ruleset data: a descriptor states the one its rule's findings were filed under
     strengths: dict[str, str] = {}
-    for sub in sample_results["submissions"]:
+    for sub in sample_results.model_dump(mode="json")["submissions"]:
         for finding in sub["findings"]:
             strengths.setdefault(finding["rule_id"], finding["strength"])
     assert strengths
@@ -91,10 +92,10 @@ def test_sarif_rules_carry_help_and_guidance_item(sample_results: dict[str, Any]
     assert {t["id"] for t in run["taxonomies"][0]["taxa"]} == {str(r.CLAUSE) for r in registry.ALL_RULES}
 
 
-def test_sarif_has_one_located_result_per_open_finding(sample_results: dict[str, Any]) -> None:
+def test_sarif_has_one_located_result_per_open_finding(sample_data: dict[str, Any], sample_results: Any) -> None:
     run = sarif.sarif_log(sample_results)["runs"][0]
     expected = []
-    for sub in sample_results["submissions"]:
+    for sub in sample_data["submissions"]:
         for f in sub["findings"]:
             if f["status"] in OPEN:
                 position = _position(Path(sub["source"]), f["subject"])
@@ -118,7 +119,7 @@ def test_sarif_has_one_located_result_per_open_finding(sample_results: dict[str,
         "severity": r["properties"]["severity"],
     } for r in run["results"]]
     assert got == expected
-    assert len(got) == sum(sample_results["summary"]["open_by_severity"].values())
+    assert len(got) == sum(sample_data["summary"]["open_by_severity"].values())
     for r in run["results"]:
         assert run["tool"]["driver"]["rules"][r["ruleIndex"]]["id"] == r["ruleId"]
         location = r["locations"][0]["physicalLocation"]["artifactLocation"]
@@ -126,7 +127,7 @@ def test_sarif_has_one_located_result_per_open_finding(sample_results: dict[str,
         assert run["artifacts"][location["index"]]["location"]["uri"] == location["uri"]
 
 
-def test_sarif_points_at_the_breach_in_the_filing(sample_results: dict[str, Any]) -> None:
+def test_sarif_points_at_the_breach_in_the_filing(sample_results: Any) -> None:
     run = sarif.sarif_log(sample_results, "zh")["runs"][0]
     filing = [r for r in run["results"]
               if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("kn-health-fee-breach.json")]
@@ -151,7 +152,7 @@ def test_sarif_locates_subjects_in_yaml_filings(sarif_schema: dict[str, Any]) ->
     assert outcome.results is not None
     log = sarif.sarif_log(outcome.results)
     _validate_sarif(log, sarif_schema)
-    sub = outcome.results["submissions"][0]
+    sub = outcome.results.model_dump(mode="json")["submissions"][0]
     open_findings = [f for f in sub["findings"] if f["status"] in OPEN]
     results = log["runs"][0]["results"]
     assert [r["ruleId"] for r in results] == [f["rule_id"] for f in open_findings]
@@ -160,13 +161,13 @@ def test_sarif_locates_subjects_in_yaml_filings(sarif_schema: dict[str, Any]) ->
         assert r["locations"][0]["physicalLocation"]["region"] == {"startLine": line, "startColumn": column}
 
 
-def test_sarif_waived_findings_are_suppressed_and_passes_left_out(sample_results: dict[str, Any],
+def test_sarif_waived_findings_are_suppressed_and_passes_left_out(sample_data: dict[str, Any],
                                                                    sarif_schema: dict[str, Any]) -> None:
-    results = copy.deepcopy(sample_results)
-    target = next(f for s in results["submissions"] for f in s["findings"] if f["rule_id"] == "IC08-PREMIUM-RATE"
+    data = copy.deepcopy(sample_data)
+    target = next(f for s in data["submissions"] for f in s["findings"] if f["rule_id"] == "IC08-PREMIUM-RATE"
                   and f["status"] == "fail")
     target.update(status="waived", dispensation="D-2025-007")
-    log = sarif.sarif_log(results)
+    log = sarif.sarif_log(Results.model_validate(data))
     _validate_sarif(log, sarif_schema)
     waived = [r for r in log["runs"][0]["results"] if r["properties"]["status"] == "waived"]
     assert len(waived) == 1
@@ -199,11 +200,11 @@ def test_sarif_of_a_stored_run_locates_from_the_stored_text(store: Any, tmp_path
 
 # --- JUnit --------------------------------------------------------------------------------------------
 
-def test_junit_read_back_with_junitparser(sample_results: dict[str, Any]) -> None:
+def test_junit_read_back_with_junitparser(sample_data: dict[str, Any], sample_results: Any) -> None:
     xml = JUnitXml.fromstring(junit.render(sample_results, "en"))
     suites = list(xml)
-    assert len(suites) == len(sample_results["submissions"])
-    for suite, sub in zip(suites, sample_results["submissions"], strict=True):
+    assert len(suites) == len(sample_data["submissions"])
+    for suite, sub in zip(suites, sample_data["submissions"], strict=True):
         cases = list(suite)
         assert len(cases) == len(sub["findings"])
         assert suite.tests == len(sub["findings"])
@@ -229,10 +230,10 @@ def test_junit_read_back_with_junitparser(sample_results: dict[str, Any]) -> Non
                 assert f"fingerprint: {f['fingerprint']}" in body.splitlines()
 
 
-def test_junit_read_back_with_elementtree(sample_results: dict[str, Any]) -> None:
+def test_junit_read_back_with_elementtree(sample_data: dict[str, Any], sample_results: Any) -> None:
     root = ET.fromstring(junit.render(sample_results, "zh").encode("utf-8"))
     assert root.tag == "testsuites"
-    findings = [f for s in sample_results["submissions"] for f in s["findings"]]
+    findings = [f for s in sample_data["submissions"] for f in s["findings"]]
     assert int(root.get("tests", "")) == len(findings) == len(root.findall("./testsuite/testcase"))
     assert int(root.get("failures", "")) == sum(f["status"] == "fail" for f in findings)
     assert int(root.get("errors", "")) == sum(f["status"] == "indeterminate" for f in findings)
@@ -249,12 +250,13 @@ def test_junit_read_back_with_elementtree(sample_results: dict[str, Any]) -> Non
 
 # --- GitHub annotations ---------------------------------------------------------------------------------
 
-def test_github_annotations_parse_and_cover_open_findings_only(sample_results: dict[str, Any]) -> None:
+def test_github_annotations_parse_and_cover_open_findings_only(sample_data: dict[str, Any],
+                                                               sample_results: Any) -> None:
     lines = github.render(sample_results, "en").splitlines()
     annotations = [ANNOTATION.match(line) for line in lines[:-1]]
     assert all(annotations), [line for line, m in zip(lines, annotations, strict=False) if not m]
     expected = []
-    for sub in sample_results["submissions"]:
+    for sub in sample_data["submissions"]:
         for f in sub["findings"]:
             if f["status"] in OPEN:
                 line, col = _position(Path(sub["source"]), f["subject"]) or (0, 0)
@@ -271,8 +273,8 @@ def test_github_annotations_parse_and_cover_open_findings_only(sample_results: d
                     message.split("\n")[0]))
         assert "\nexpected: " in message and "\nactual: " in message
     assert got == expected
-    open_by_severity = sample_results["summary"]["open_by_severity"]
-    assert lines[-1] == (f"inclusive-check: {len(sample_results['submissions'])} document(s), open findings: "
+    open_by_severity = sample_data["summary"]["open_by_severity"]
+    assert lines[-1] == (f"inclusive-check: {len(sample_data['submissions'])} document(s), open findings: "
                          + ", ".join(f"{open_by_severity[s]} {s}" for s in ("error", "warning", "info")
                                      if open_by_severity.get(s)))
 
@@ -361,11 +363,11 @@ def test_run_renders_ci_formats_from_the_stored_documents(store: Any, cli_runner
 
 
 @pytest.mark.parametrize("fmt", ["junit", "sarif", "github"])
-def test_every_format_renders_the_same_findings(sample_results: dict[str, Any], fmt: str) -> None:
+def test_every_format_renders_the_same_findings(sample_data: dict[str, Any], sample_results: Any, fmt: str) -> None:
     from inclusive_check.reports import render_results
 
     rendered = render_results(fmt, sample_results, "en")
-    fingerprints = {f["fingerprint"] for s in sample_results["submissions"] for f in s["findings"]
+    fingerprints = {f["fingerprint"] for s in sample_data["submissions"] for f in s["findings"]
                     if f["status"] in OPEN}
     if fmt == "sarif":
         got = {r["partialFingerprints"][sarif.FINGERPRINT_KEY] for r in json.loads(rendered)["runs"][0]["results"]}

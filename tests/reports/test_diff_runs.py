@@ -13,7 +13,14 @@ from click.testing import CliRunner
 from report_helpers import AS_OF, KN_SUBMISSION, SUBMISSIONS, kn_dispensations, load_results, store_run
 
 from inclusive_check.cli import cli
-from inclusive_check.reports.diff import diff_results, diff_runs, render_text
+from inclusive_check.reports.diff import render_text
+from inclusive_check.results import diff_results
+from inclusive_check.results import diff_runs as typed_diff_runs
+
+
+def diff_runs(store: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The diff in its published JSON form."""
+    return typed_diff_runs(store, *args, **kwargs).model_dump(mode="json")
 
 
 def _kn(tmp_path: Path, name: str, premium_rates: tuple[float, float, float]) -> Path:
@@ -53,7 +60,7 @@ def test_fixed_new_and_persisting_are_told_apart(store: Any, tmp_path: Path) -> 
         ("persisting", "IC12-FEE-RATE", "/products/1/intermediary_fee_rate", "fail", "fail"),
     ]
     assert diff["summary"] == {"new": 1, "fixed": 1, "waived": 0, "persisting": 2, "not_rechecked": 0}
-    before, after = load_results(store, first), load_results(store, second)
+    before, after = (load_results(store, run).model_dump(mode="json") for run in (first, second))
     fingerprints_after = {f["fingerprint"]: f for f in after["submissions"][0]["findings"]}
     for entry in diff["findings"]:
         assert fingerprints_after[entry["fingerprint"]]["subject"] == entry["subject"]
@@ -103,11 +110,12 @@ def test_a_document_left_out_of_the_later_run_is_not_fixed(store: Any, tmp_path:
     assert all(s["compliance"]["after"] is None and s["compliance"]["change"] is None for s in left_out)
 
 
-def test_diff_of_the_same_run_changes_nothing(sample_results: dict[str, Any]) -> None:
+def test_diff_of_the_same_run_changes_nothing(sample_results: Any) -> None:
     diff = diff_results(sample_results, sample_results)
-    open_count = sum(sample_results["summary"]["open_by_severity"].values())
-    assert diff["summary"] == {"new": 0, "fixed": 0, "waived": 0, "persisting": open_count, "not_rechecked": 0}
-    assert all(s["compliance"]["change"] == "0" for s in diff["scores"])
+    open_count = sum(sample_results.summary.open_by_severity.values())
+    assert diff.summary.model_dump() == {"new": 0, "fixed": 0, "waived": 0, "persisting": open_count,
+                                         "not_rechecked": 0}
+    assert all(s.compliance.change == "0" for s in diff.scores)
 
 
 def test_diff_usage_errors(store: Any) -> None:
@@ -157,7 +165,7 @@ def test_waived_persists_as_waived_and_a_lapsed_dispensation_reopens(store: Any)
     ]
     assert [(d["id"], d["status"], d["expires_in_days"]) for d in diff["expiring_dispensations"]] == [
         ("D-PAST-EDGE", "applied", 0), ("D-UNUSED", "unused", 29)]
-    assert "expires 2026-04-16 (today)" in render_text(diff)
+    assert "expires 2026-04-16 (today)" in render_text(typed_diff_runs(store, waived, later))
 
 
 def test_diff_text_and_json_show_waived_and_expiring(store: Any) -> None:
@@ -189,3 +197,15 @@ def test_diff_text_and_json_show_waived_and_expiring(store: Any) -> None:
     payload = json.loads(as_json.output)
     assert payload["summary"]["waived"] == 2 and payload["expiring_dispensations"] == []
     assert payload["expiry_warning_days"] == 89
+
+
+def test_a_fixed_finding_is_shown_as_it_was_before(store: Any, tmp_path: Path) -> None:
+    first, second = _two_runs(store, tmp_path)
+    diff = diff_runs(store, first, second)
+    (fixed,) = [f for f in diff["findings"] if f["change"] == "fixed"]
+    findings = load_results(store, first).model_dump(mode="json")["submissions"][0]["findings"]
+    was = {f["fingerprint"]: f for f in findings}[fixed["fingerprint"]]
+    assert (fixed["status"], fixed["severity"], fixed["message"]) == (was["status"], was["severity"], was["message"])
+    assert fixed["status"] == "fail"
+    (new,) = [f for f in diff["findings"] if f["change"] == "new"]
+    assert (new["status"], new["status_after"]) == ("fail", "fail")

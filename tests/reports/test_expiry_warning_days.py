@@ -67,6 +67,6 @@ def test_run_marks_dispensations_within_the_window(store: Any, dispensation_file
 
 def test_results_for_one_insurer_list_only_its_dispensations(store: Any) -> None:
     run_id = store_run(store, [*SUBMISSIONS, KN_FILING], dispensations=kn_dispensations())
-    assert len(load_results(store, run_id)["dispensations"]) == 4
-    assert len(load_results(store, run_id, insurer="KN-HLTH-006")["dispensations"]) == 4
-    assert load_results(store, run_id, insurer="AL-PROP-017")["dispensations"] == []
+    assert len(load_results(store, run_id).dispensations) == 4
+    assert len(load_results(store, run_id, insurer="KN-HLTH-006").dispensations) == 4
+    assert load_results(store, run_id, insurer="AL-PROP-017").dispensations == []

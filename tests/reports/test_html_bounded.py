@@ -47,7 +47,7 @@ def test_bounded_report_lists_up_to_the_limits_and_counts_the_rest(store: Any, t
     url = store.url.render_as_string(hide_password=False)
     result = CliRunner().invoke(cli, ["--db", url, "report", "--format", "html", "-o", str(out), "--lang", "en"])
     assert result.exit_code == 0, result.output
-    full = load_results(store, run_id)
+    full = load_results(store, run_id).model_dump(mode="json")
     total = sum(len(s["findings"]) for s in full["submissions"])
     assert f"{total} finding(s) -> {out}" in result.output  # every finding of the run, listed or counted
     text = out.read_text("utf-8")
@@ -85,17 +85,18 @@ def test_bounded_report_lists_up_to_the_limits_and_counts_the_rest(store: Any, t
 
 def test_small_runs_still_list_their_passes(store: Any, tmp_path: Path) -> None:
     store_run(store, [*SUBMISSIONS, KN_FILING])
-    results = stored.load_run(store, None, None, passes_up_to=stored.HTML_PASSES_UP_TO)
-    assert any(f["status"] == "pass" for s in results["submissions"] for f in s["findings"])
-    assert not any("closed_counts" in s for s in results["submissions"])
-    counted = stored.load_run(store, None, None, passes_up_to=0)
-    assert not any(f["status"] == "pass" for s in counted["submissions"] for f in s["findings"])
-    for listed, summed in zip(results["submissions"], counted["submissions"], strict=True):
-        passes = sum(1 for f in listed["findings"] if f["status"] in ("pass", "not_applicable"))
-        assert sum(c["count"] for c in summed["closed_counts"]) == passes
+    results, closed = stored.load_run(store, None, None, passes_up_to=stored.HTML_PASSES_UP_TO)
+    assert any(f.status == "pass" for s in results.submissions for f in s.findings)
+    assert closed is None
+    counted, closed = stored.load_run(store, None, None, passes_up_to=0)
+    assert closed is not None
+    assert not any(f.status == "pass" for s in counted.submissions for f in s.findings)
+    for listed in results.submissions:
+        passes = sum(1 for f in listed.findings if f.status in ("pass", "not_applicable"))
+        assert sum(c["count"] for c in closed[listed.submission_id]) == passes
 
 
-def test_the_streamed_file_is_the_rendered_page(sample_results: dict[str, Any], tmp_path: Path) -> None:
+def test_the_streamed_file_is_the_rendered_page(sample_results: Any, tmp_path: Path) -> None:
     out = tmp_path / "streamed.html"
     html.write(sample_results, out, "both", 90)
     assert out.read_text("utf-8") == html.render(sample_results, "both", 90)

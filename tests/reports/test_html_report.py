@@ -164,7 +164,7 @@ def test_html_report_renders_in_headless_chromium(store: Any, tmp_path: Path, ch
     assert "中介费用率原则上应低于可比产品，实际为14%" in dom
 
 
-def test_html_report_fetches_nothing(sample_results: dict[str, Any]) -> None:
+def test_html_report_fetches_nothing(sample_results: Any) -> None:
     text = html.render(sample_results, "both")
     assert '<meta http-equiv="Content-Security-Policy" content="default-src \'none\';' in text
     assert not re.search(r"<(link|img|iframe|object|embed|audio|video|source)\b", text)
@@ -173,7 +173,7 @@ def test_html_report_fetches_nothing(sample_results: dict[str, Any]) -> None:
     assert set(re.findall(r"https?://[^\s\"'<>)]+", text)) == {"http://www.w3.org/2000/svg"}  # an XML namespace
 
 
-def test_html_report_languages(sample_results: dict[str, Any]) -> None:
+def test_html_report_languages(sample_results: Any) -> None:
     english = html.render(sample_results, "en")
     chinese = html.render(sample_results, "zh")
     both = html.render(sample_results, "both")
@@ -187,11 +187,11 @@ def test_html_report_languages(sample_results: dict[str, Any]) -> None:
     assert "第（十二）项" in chinese and "Item 12" in english
 
 
-def test_html_report_groups_findings_by_item_with_evidence(sample_results: dict[str, Any]) -> None:
+def test_html_report_groups_findings_by_item_with_evidence(sample_data: dict[str, Any], sample_results: Any) -> None:
     page = _Elements()
     text = html.render(sample_results, "en")
     page.feed(text)
-    (sub,) = [s for s in sample_results["submissions"]
+    (sub,) = [s for s in sample_data["submissions"]
               if s["insurer"]["code"] == "KN-HLTH-006" and s["kind"] == "submission"]
     anchor = "ins-KN-HLTH-006-submission-2025"
     items = [h["id"] for h in page.find("h5", class_="item") if h["id"].startswith(anchor + "-item-")]

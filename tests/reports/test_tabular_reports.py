@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import csv
 import json
 from pathlib import Path
@@ -13,6 +12,7 @@ from openpyxl import load_workbook
 from report_helpers import KN_FILING, KN_SUBMISSION, SUBMISSIONS, kn_dispensations, load_results, store_run
 
 from inclusive_check.cli import cli
+from inclusive_check.contract.outputs import Results
 from inclusive_check.reports.tabular import (
     DISPENSATION_COLUMNS,
     FINDING_COLUMNS,
@@ -68,7 +68,7 @@ def test_csv_read_back(store: Any, tmp_path: Path) -> None:
         reader = csv.DictReader(handle)
         assert tuple(reader.fieldnames or ()) == FINDING_COLUMNS
         rows = list(reader)
-    expected = [_as_text(r) for r in _expected_rows(load_results(store, run_id))]
+    expected = [_as_text(r) for r in _expected_rows(load_results(store, run_id).model_dump(mode="json"))]
     assert len(rows) == len(expected) > 100
     for row in rows:
         row["parameters"] = json.dumps(json.loads(row["parameters"]), ensure_ascii=False, sort_keys=True)
@@ -81,7 +81,7 @@ def test_xlsx_read_back(store: Any, tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--db", store.url.render_as_string(hide_password=False), "report",
                                       "--format", "xlsx", "--insurer", "KN-HLTH-006", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    results = load_results(store, run_id, insurer="KN-HLTH-006")
+    results = load_results(store, run_id, insurer="KN-HLTH-006").model_dump(mode="json")
     book = load_workbook(out)
     assert book.sheetnames == ["findings", "scores", "dispensations", "run"]
     assert [list(r) for r in book["dispensations"].iter_rows(values_only=True)] == [list(DISPENSATION_COLUMNS)]
@@ -99,11 +99,12 @@ def test_xlsx_read_back(store: Any, tmp_path: Path) -> None:
         (sub["kind"], sub["score"]["compliance"], sub["score"]["blocking"]) for sub in results["submissions"]]
 
 
-def test_formula_like_text_stays_text(sample_results: dict[str, Any], tmp_path: Path) -> None:
-    results = copy.deepcopy(sample_results)
-    finding = results["submissions"][0]["findings"][0]
+def test_formula_like_text_stays_text(sample_results: Results, tmp_path: Path) -> None:
+    data = sample_results.model_dump(mode="json")
+    finding = data["submissions"][0]["findings"][0]
     finding["actual"] = '=HYPERLINK("http://example.invalid","x")'
     finding["margin"] = "-0.02"
+    results = Results.model_validate(data)
     write_csv(results, str(tmp_path / "x.csv"))
     write_xlsx(results, str(tmp_path / "x.xlsx"))
     with (tmp_path / "x.csv").open(encoding="utf-8-sig", newline="") as handle:

@@ -1,4 +1,4 @@
-"""Reports: one module per format, each rendering the results dict of a stored run (results.run_results).
+"""Reports: one module per format, each rendering the ``Results`` of a stored run (results.run_results).
 
 ``render_results`` is the one entry point the CLI uses for the formats of `check` and `run`.
 Format modules are imported only when used, so that choosing a format costs nothing for the others.
@@ -12,19 +12,21 @@ from collections.abc import Mapping
 from importlib import import_module
 from typing import Any
 
+from ..contract.outputs import Results, Validation
+
 # Formats of `check` and `run` (stdout's --format and --output FORMAT=PATH), in the order shown in --help.
 RESULT_FORMATS = ("text", "json", "junit", "sarif", "github")
 # Formats whose output points at a line: they need the documents' text (see common.Locator).
 LOCATED_FORMATS = frozenset({"junit", "sarif", "github"})
 
 
-def render_results(fmt: str, results: dict[str, Any], lang: str = "en", show_passes: bool = False,
+def render_results(fmt: str, results: Results, lang: str = "en", show_passes: bool = False,
                    texts: Mapping[str, str] | None = None) -> str:
     """The results in one of RESULT_FORMATS; ``texts`` maps a document's SHA-256 to its text."""
     if fmt == "json":
-        import json
+        from ..contract.outputs import dump_json
 
-        return json.dumps(results, ensure_ascii=False, indent=2, default=str)
+        return dump_json(results)
     if fmt == "text":
         from . import text
 
@@ -36,13 +38,13 @@ def render_results(fmt: str, results: dict[str, Any], lang: str = "en", show_pas
     return rendered
 
 
-def stored_texts(conn: Any, results: dict[str, Any]) -> dict[str, str]:
+def stored_texts(conn: Any, results: Results) -> dict[str, str]:
     """SHA-256 -> stored raw text of every document in ``results`` (for locating subjects of a stored run)."""
     from sqlalchemy import select
 
     from ..store import tables as t
 
-    ids = [sub["submission_id"] for sub in results["submissions"]]
+    ids = [sub.submission_id for sub in results.submissions]
     texts: dict[str, str] = {}
     for start in range(0, len(ids), 500):
         s, d = t.submissions.c, t.documents.c
@@ -52,12 +54,14 @@ def stored_texts(conn: Any, results: dict[str, Any]) -> dict[str, str]:
     return texts
 
 
-def render_problems(fmt: str, problems: list[dict[str, Any]], tool_version: str) -> str:
-    """Input that was not valid (``Problem.as_dict()`` each), in one of RESULT_FORMATS: nothing was checked."""
+def render_problems(fmt: str, validation: Validation, tool_version: str) -> str:
+    """Input that was not valid, in one of RESULT_FORMATS: nothing was checked. JSON is the ``Validation`` shape
+    that `validate` prints; the other formats list the problems."""
     if fmt == "json":
-        import json
+        from ..contract.outputs import dump_json
 
-        return json.dumps({"valid": False, "problems": problems}, ensure_ascii=False, indent=2, default=str)
+        return dump_json(validation)
+    problems = [p.model_dump() for f in validation.files for p in f.problems]
     if fmt == "text":
         lines = []
         for p in problems:

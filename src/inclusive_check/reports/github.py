@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from ..contract.outputs import Results
 from ..safetext import clean
 from .common import Locator, display_path, document_label, is_open
 
@@ -31,7 +32,8 @@ def escape_property(text: str) -> str:
     return escape_data(clean(text)).replace(":", "%3A").replace(",", "%2C")
 
 
-def render(results: dict[str, Any], lang: str = "en", texts: Mapping[str, str] | None = None) -> str:
+def render(typed: Results, lang: str = "en", texts: Mapping[str, str] | None = None) -> str:
+    results = typed.model_dump(mode="json")  # this format reads the published JSON form
     locator = Locator(texts)
     lines: list[str] = []
     counts: Counter[str] = Counter()

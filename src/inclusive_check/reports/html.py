@@ -34,6 +34,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from ..contract.outputs import Results
 from ..wording import shown_status
 from . import charts
 from .common import CN_NUMERALS, OPEN_STATUSES, citations
@@ -258,7 +259,7 @@ def _document(sub: dict[str, Any], budget: _Budget) -> dict[str, Any]:
         groups[f["clause"]].append(f)
     waived_all.sort(key=lambda f: (f["clause"], SEVERITY_ORDER[f["severity"]], f["rule_id"], f["subject"], f["key"]))
     waived, waived_more = budget.take(waived_all, WAIVED_LIST_LIMIT)
-    closed_counts = [(c["rule_id"], c["clause"], c["status"], c["count"]) for c in sub.get("closed_counts", [])]
+    closed_counts = [(c["rule_id"], c["clause"], c["status"], c["count"]) for c in sub["closed_counts"]]
     closed_total = len(closed) + sum(c[3] for c in closed_counts)
     if closed and not closed_counts and len(closed) <= min(CLOSED_LIST_LIMIT, budget.left):
         closed.sort(key=lambda f: (STATUS_ORDER[f["status"]], f["clause"], f["rule_id"], f["subject"], f["key"]))
@@ -316,7 +317,14 @@ def _scope(d: dict[str, Any]) -> str:
     return " · ".join(x for x in (d["insurer"], d["subject"], d["period"]) if x)
 
 
-def _context(results: dict[str, Any], lang: str, expiry_warning_days: int | None = None) -> dict[str, Any]:
+ClosedCounts = dict[int, list[dict[str, Any]]]
+
+
+def _context(typed: Results, lang: str, expiry_warning_days: int | None = None,
+             closed_counts: ClosedCounts | None = None) -> dict[str, Any]:
+    results = typed.model_dump(mode="json")  # the template reads the published JSON form
+    for sub in results["submissions"]:
+        sub["closed_counts"] = (closed_counts or {}).get(sub["submission_id"], [])
     insurers: dict[str, dict[str, Any]] = {}
     budget = _Budget(REPORT_ROW_LIMIT)
     for sub in results["submissions"]:
@@ -411,22 +419,28 @@ def environment() -> Environment:
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def generate(results: dict[str, Any], lang: str = "both", expiry_warning_days: int | None = None) -> Iterator[str]:
+def generate(results: Results, lang: str = "both", expiry_warning_days: int | None = None,
+             closed_counts: ClosedCounts | None = None) -> Iterator[str]:
     """The report, piece by piece as the template renders it; ``expiry_warning_days`` is the window the results'
-    ``expiring_soon`` was judged with (named in the dispensations section when given)."""
+    ``expiring_soon`` was judged with (named in the dispensations section when given); ``closed_counts``
+    (submission id -> [{rule_id, clause, status, count}]) counts passes the results do not list
+    (stored.load_run)."""
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {', '.join(LANGS)}")
-    return environment().get_template("report.html.j2").generate(**_context(results, lang, expiry_warning_days))
+    context = _context(results, lang, expiry_warning_days, closed_counts)
+    return environment().get_template("report.html.j2").generate(**context)
 
 
-def render(results: dict[str, Any], lang: str = "both", expiry_warning_days: int | None = None) -> str:
+def render(results: Results, lang: str = "both", expiry_warning_days: int | None = None,
+           closed_counts: ClosedCounts | None = None) -> str:
     """The whole report as one string (small runs, tests); ``write`` streams it to a file instead."""
-    return "".join(generate(results, lang, expiry_warning_days))
+    return "".join(generate(results, lang, expiry_warning_days, closed_counts))
 
 
-def write(results: dict[str, Any], path: Path, lang: str = "both", expiry_warning_days: int | None = None) -> None:
+def write(results: Results, path: Path, lang: str = "both", expiry_warning_days: int | None = None,
+          closed_counts: ClosedCounts | None = None) -> None:
     """Stream the report into ``path``: the page is never held whole in memory."""
-    pieces = generate(results, lang, expiry_warning_days)
+    pieces = generate(results, lang, expiry_warning_days, closed_counts)
     with path.open("w", encoding="utf-8") as handle:
         buffer: list[str] = []
         size = 0

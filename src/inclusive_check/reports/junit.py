@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from ..contract.outputs import Results
 from .common import Locator, case_name, display_path, document_label, evidence
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -84,7 +85,8 @@ def _blocking_reasons(score: dict[str, Any]) -> list[dict[str, str]]:
     return reasons
 
 
-def render(results: dict[str, Any], lang: str = "en", texts: Mapping[str, str] | None = None) -> str:
+def render(typed: Results, lang: str = "en", texts: Mapping[str, str] | None = None) -> str:
+    results = typed.model_dump(mode="json")  # this format reads the published JSON form
     locator = Locator(texts)
     run = results["run"]
     root = ET.Element("testsuites", {"name": "inclusive-check"})

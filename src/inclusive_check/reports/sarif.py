@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import rules
+from ..contract.outputs import Results
 from .common import Locator, artifact_uri, citations
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -97,8 +98,9 @@ def _result(sub: dict[str, Any], finding: dict[str, Any], rule_index: dict[str, 
     return result
 
 
-def sarif_log(results: dict[str, Any], lang: str = "en", texts: Mapping[str, str] | None = None) -> dict[str, Any]:
+def sarif_log(typed: Results, lang: str = "en", texts: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The SARIF log as a dict (see the module docstring)."""
+    results = typed.model_dump(mode="json")  # this format reads the published JSON form
     locator = Locator(texts)
     severities: dict[str, str] = {}
     strengths: dict[str, str] = {}
@@ -152,7 +154,7 @@ def sarif_log(results: dict[str, Any], lang: str = "en", texts: Mapping[str, str
     }
 
 
-def render(results: dict[str, Any], lang: str = "en", texts: Mapping[str, str] | None = None) -> str:
+def render(results: Results, lang: str = "en", texts: Mapping[str, str] | None = None) -> str:
     return json.dumps(sarif_log(results, lang, texts), ensure_ascii=False, indent=2)
 
 

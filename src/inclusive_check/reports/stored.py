@@ -7,6 +7,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from ..contract.outputs import Results
+
+# Passing and not-applicable findings counted, not listed: submission id -> [{rule_id, clause, status, count}].
+ClosedCounts = dict[int, list[dict[str, Any]]]
+
 REPORT_FORMATS = ("html", "csv", "xlsx")
 # The HTML report lists a run's passing and not-applicable checks only up to this many; beyond, it counts them.
 HTML_PASSES_UP_TO = 2_000
@@ -17,13 +22,14 @@ class ReportError(Exception):
 
 
 def load_run(engine: Engine, run_id: int | None, insurer: str | None,
-             expiry_warning_days: int = 90, passes_up_to: int | None = None) -> dict[str, Any]:
-    """The results of ``run_id`` (default: the latest run), optionally one insurer's documents only.
+             expiry_warning_days: int = 90, passes_up_to: int | None = None) -> tuple[Results, ClosedCounts | None]:
+    """The results of ``run_id`` (default: the latest run), optionally one insurer's documents only, and the
+    passes counted instead of listed (None when they are listed).
 
     Dispensations expiring within ``expiry_warning_days`` of the run's as-of date are marked ``expiring_soon``.
     ``passes_up_to``: list passing and not-applicable findings only when the selection has at most that many;
-    otherwise each document gets ``closed_counts`` (rule, item, status, count) instead, so that a market's
-    passes are counted by the database, never loaded (the HTML report). None lists them all (CSV, XLSX).
+    otherwise they are counted per document, rule and status, so that a market's passes are counted by the
+    database, never loaded (the HTML report). None lists them all (CSV, XLSX).
     """
     from ..results import run_results
     from ..store.queries import latest_run_id
@@ -38,18 +44,19 @@ def load_run(engine: Engine, run_id: int | None, insurer: str | None,
                                   include_passes=passes_up_to is None)
         except LookupError:
             raise ReportError(f"no stored run {run_id}; `inclusive-check runs` lists them") from None
+        closed = None
         if passes_up_to is not None:
-            status = results["summary"]["status"]
+            status = results.summary.status
             if status.get("pass", 0) + status.get("not_applicable", 0) <= passes_up_to:
                 results = run_results(conn, run_id, insurer=insurer, expiry_warning_days=expiry_warning_days)
             else:
-                _count_closed(conn, run_id, results)
-    if insurer and not results["submissions"]:
+                closed = _count_closed(conn, run_id, results)
+    if insurer and not results.submissions:
         raise ReportError(f"run {run_id} checked no document of insurer {insurer}")
-    return results
+    return results, closed
 
 
-def _count_closed(conn: Any, run_id: int, results: dict[str, Any]) -> None:
+def _count_closed(conn: Any, run_id: int, results: Results) -> ClosedCounts:
     """Each document's passing and not-applicable findings counted per rule and status, from the findings index."""
     from sqlalchemy import func, select
 
@@ -57,30 +64,29 @@ def _count_closed(conn: Any, run_id: int, results: dict[str, Any]) -> None:
     from ..store import tables as t
 
     f = t.findings.c
-    by_id = {sub["submission_id"]: sub for sub in results["submissions"]}
-    for sub in by_id.values():
-        sub["closed_counts"] = []
+    counts: ClosedCounts = {sub.submission_id: [] for sub in results.submissions}
     # Grouped by the columns of the findings' (run, submission, rule, status) index alone: counted from the index.
     query = (select(f.submission_id, f.rule_id, f.status, func.count())
              .where(f.run_id == run_id, f.status.in_(("pass", "not_applicable")))
              .group_by(f.submission_id, f.rule_id, f.status))
     for submission_id, rule_id, status, n in conn.execute(query):
-        sub = by_id.get(submission_id)
-        if sub is not None:
+        if submission_id in counts:
             rule = known_rule(rule_id)
-            sub["closed_counts"].append({"rule_id": rule_id, "clause": rule.CLAUSE if rule else 0, "status": status,
-                                         "count": n})
+            counts[submission_id].append({"rule_id": rule_id, "clause": rule.CLAUSE if rule else 0,
+                                          "status": status, "count": n})
+    return counts
 
 
-def write_report(results: dict[str, Any], fmt: str, path: Path, lang: str = "both",
-                 expiry_warning_days: int | None = None) -> None:
-    """``expiry_warning_days`` is the window ``load_run`` used; the HTML report names it."""
+def write_report(results: Results, fmt: str, path: Path, lang: str = "both",
+                 expiry_warning_days: int | None = None, closed_counts: ClosedCounts | None = None) -> None:
+    """``expiry_warning_days`` is the window ``load_run`` used, ``closed_counts`` the passes it counted; the HTML
+    report names the one and shows the other."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "html":
             from . import html
 
-            html.write(results, path, lang, expiry_warning_days)
+            html.write(results, path, lang, expiry_warning_days, closed_counts)
         elif fmt == "csv":
             from .tabular import write_csv
 

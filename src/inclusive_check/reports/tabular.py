@@ -22,6 +22,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ..contract.outputs import Results
+
 FINDING_COLUMNS = (
     "run_id", "ruleset_id", "ruleset_version", "submission_id", "insurer_code", "insurer_name", "kind", "period",
     "document_key", "revision", "source", "sha256",
@@ -113,17 +115,18 @@ def _csv_cell(value: Any) -> str:
     return text
 
 
-def render_csv(results: dict[str, Any]) -> str:
+def render_csv(results: Results) -> str:
     """The findings as CSV text (write it with encoding ``utf-8-sig``)."""
+    data = results.model_dump(mode="json")  # the rows are of the published JSON form
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=FINDING_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    for row in finding_rows(results):
+    for row in finding_rows(data):
         writer.writerow({k: _csv_cell(v) for k, v in row.items()})
     return buffer.getvalue()
 
 
-def write_csv(results: dict[str, Any], path: str) -> None:
+def write_csv(results: Results, path: str) -> None:
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         handle.write(render_csv(results))
 
@@ -155,17 +158,19 @@ def _sheet(workbook: Any, title: str, columns: tuple[str, ...], rows: list[dict[
         sheet.column_dimensions[get_column_letter(c)].width = min(max(width + 2, 8), 60)
 
 
-def write_xlsx(results: dict[str, Any], path: str) -> None:
+def write_xlsx(results: Results, path: str) -> None:
     """Sheets ``findings`` (one row per finding), ``scores`` (one row per document), ``dispensations`` (one row per
     dispensation the run considered) and ``run``."""
     from openpyxl import Workbook
 
+    data = results.model_dump(mode="json")  # the rows are of the published JSON form
+
     workbook = Workbook()
-    _sheet(workbook, "findings", FINDING_COLUMNS, finding_rows(results), first=True)
-    _sheet(workbook, "scores", SCORE_COLUMNS, score_rows(results), first=False)
-    _sheet(workbook, "dispensations", DISPENSATION_COLUMNS, dispensation_rows(results), first=False)
-    run = results["run"]
-    info = [{"field": k, "value": json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else str(v)}
+    _sheet(workbook, "findings", FINDING_COLUMNS, finding_rows(data), first=True)
+    _sheet(workbook, "scores", SCORE_COLUMNS, score_rows(data), first=False)
+    _sheet(workbook, "dispensations", DISPENSATION_COLUMNS, dispensation_rows(data), first=False)
+    run = data["run"]
+    info = [{"field": k, "value": json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else str(v)}
             for k, v in run.items()]
     _sheet(workbook, "run", ("field", "value"), info, first=False)
     workbook.save(path)

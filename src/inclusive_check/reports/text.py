@@ -6,8 +6,7 @@ Every text that comes from data (names, paths, subjects, keys, messages, warning
 
 from __future__ import annotations
 
-from typing import Any
-
+from ..contract.outputs import Results, Score, in_lang
 from ..safetext import clean as c
 from ..wording import SEVERITY, STATUS, shown_status
 
@@ -38,31 +37,32 @@ WORDS = {
     "summary": {"en": "{n} document(s) checked with {ruleset} {version}: {counts}",
                 "zh": "已用规则集 {ruleset} {version} 检查{n}份文件：{counts}"},
     "no_findings": {"en": "no findings", "zh": "无检查结果"},
+    "run_warning": {"en": "warning: {text}", "zh": "警告：{text}"},
 }
 DISPENSATION_STATUS = {"en": {"applied": "applied", "expired": "expired", "unused": "unused"},
                        "zh": {"applied": "已适用", "expired": "已过期", "unused": "未使用"}}
 
 
 
-def _score_lines(score: dict[str, Any], lang: str) -> list[str]:
+def _score_lines(score: Score, lang: str) -> list[str]:
     """The score as stored: the compliance number and its band (or why it is not scored), blocking with its
     reasons, the rules that did not fully pass, and item 18's indicators."""
     w = {k: v[lang] for k, v in WORDS.items()}
-    comp = score["breakdown"].get("compliance") or {}
-    if score["compliance"] is None:
-        reason = (score.get("not_scored") or {}).get(lang)
+    comp = score.breakdown.get("compliance") or {}
+    if score.compliance is None:
+        reason = in_lang(score.not_scored, lang) if score.not_scored else None
         head = reason or w["not_scored"]
     else:
         band = BANDS[lang].get(comp.get("score_band", ""), "")
-        head = f"{w['compliance']} {score['compliance']}/100" + (f" ({band})" if band else "")
+        head = f"{w['compliance']} {score.compliance}/100" + (f" ({band})" if band else "")
     reasons = comp.get("blocking_reasons")
-    if score["blocking"]:
+    if score.blocking:
         why = "; ".join(r[lang] for r in reasons) if reasons else ", ".join(comp.get("blocking_failures", []))
         mark = w["blocking_fail"] if comp.get("blocking_failures", True) else w["blocking"]
         head += f"  {mark}: {why}" if why else f"  {mark}"
-    ind = "" if score["variety"] is None else (
-        f"; {w['indicators']}: {w['variety']} {score['variety']}, {w['coverage']} {score['coverage']}, "
-        f"{w['protection']} {score['protection']}, {w['service']} {score['service']}")
+    ind = "" if score.variety is None else (
+        f"; {w['indicators']}: {w['variety']} {score.variety}, {w['coverage']} {score.coverage}, "
+        f"{w['protection']} {score.protection}, {w['service']} {score.service}")
     lines = [f"   {w['score']}: {head}{ind}"]
     short = [f"{r['rule_id']} {r['passed']}/{r['counted']}" for r in comp.get("rules", [])
              if r["scored"] and r["passed"] < r["counted"]]
@@ -71,38 +71,37 @@ def _score_lines(score: dict[str, Any], lang: str) -> list[str]:
     return lines
 
 
-def render(results: dict[str, Any], lang: str = "en", show_passes: bool = False) -> str:
+def render(results: Results, lang: str = "en", show_passes: bool = False) -> str:
     w = {k: v[lang] for k, v in WORDS.items()}
     mark, severity = MARK[lang], SEVERITY[lang]
     width = max(len(m) for m in mark.values())
-    lines: list[str] = []
-    for sub in results["submissions"]:
-        who = f"{c(sub['insurer']['code'])} {c(sub['insurer']['name'] or '')}".strip()
-        what = c(sub["period"]) if sub["kind"] == "submission" else f"{w['filing']} {c(sub['document_key'])}"
-        lines.append(f"== {who} — {what} ({w['rev']} {sub['revision']}) — {c(sub['source'])}")
-        for warning in sub["warnings"]:
+    lines: list[str] = [w["run_warning"].format(text=c(warning)) for warning in results.run.warnings]
+    for sub in results.submissions:
+        who = f"{c(sub.insurer.code)} {c(sub.insurer.name or '')}".strip()
+        what = c(sub.period or "") if sub.kind == "submission" else f"{w['filing']} {c(sub.document_key)}"
+        lines.append(f"== {who} — {what} ({w['rev']} {sub.revision}) — {c(sub.source)}")
+        for warning in sub.warnings:
             lines.append(f"   {w['warning']}: {c(warning)}")
-        shown = [f for f in sub["findings"] if show_passes or f["status"] not in ("pass", "not_applicable")]
+        shown = [f for f in sub.findings if show_passes or f.status not in ("pass", "not_applicable")]
         for f in shown:
-            status = mark[shown_status(f["status"], f["strength"])]
-            item = w["item"].format(n=f["clause"])
-            lines.append(f"   {status:<{width}} {severity[f['severity']]:<7} {f['rule_id']:<24} {item:<7} "
-                         f"{c(f['message'][lang])}")
-        hidden = len(sub["findings"]) - len(shown)
+            status = mark[shown_status(f.status, f.strength)]
+            item = w["item"].format(n=f.clause)
+            lines.append(f"   {status:<{width}} {severity[f.severity]:<7} {f.rule_id:<24} {item:<7} "
+                         f"{c(in_lang(f.message, lang))}")
+        hidden = len(sub.findings) - len(shown)
         if hidden:
             lines.append("   " + w["hidden"].format(n=hidden))
-        score = sub["score"]
-        if score:
-            lines.extend(_score_lines(score, lang))
+        if sub.score:
+            lines.extend(_score_lines(sub.score, lang))
         lines.append("")
-    for d in results.get("dispensations", []):
-        soon = w["soon"].format(days=d["expires_in_days"]) if d["expiring_soon"] else ""
-        scope = ", ".join(c(x) for x in (d["rule"], d["insurer"], d["subject"], d["period"]) if x)
-        status = DISPENSATION_STATUS[lang].get(d["status"], d["status"])
-        lines.append(w["dispensation"].format(id=c(d["id"]), scope=scope, status=status, covered=d["covered"],
-                                              expires=d["expires"], soon=soon))
-    summary = results["summary"]
-    counts = ", ".join(f"{n} {STATUS[lang].get(s, s)}" for s, n in summary["status"].items()) or w["no_findings"]
-    lines.append(w["summary"].format(n=summary["submissions"], ruleset=c(results["run"]["ruleset"]["id"]),
-                                     version=c(results["run"]["ruleset"]["version"]), counts=counts))
+    for d in results.dispensations:
+        soon = w["soon"].format(days=d.expires_in_days) if d.expiring_soon else ""
+        scope = ", ".join(c(x) for x in (d.rule, d.insurer, d.subject, d.period) if x)
+        status = DISPENSATION_STATUS[lang].get(d.status, d.status)
+        lines.append(w["dispensation"].format(id=c(d.id), scope=scope, status=status, covered=d.covered,
+                                              expires=d.expires, soon=soon))
+    summary = results.summary
+    counts = ", ".join(f"{n} {STATUS[lang].get(s, s)}" for s, n in summary.status.items()) or w["no_findings"]
+    lines.append(w["summary"].format(n=summary.submissions, ruleset=c(results.run.ruleset.id),
+                                     version=c(results.run.ruleset.version), counts=counts))
     return "\n".join(lines)

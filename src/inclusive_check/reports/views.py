@@ -17,6 +17,8 @@ from ..safetext import clean
 
 if TYPE_CHECKING:
     from ..contract.load import Loaded, Problem
+    from ..contract.outputs import Problem as PublishedProblem
+    from ..contract.outputs import Results, Validation
     from ..rules.base import RuleModule
     from ..ruleset import Ruleset
     from ..store.ingest import IngestReport, Outcome
@@ -35,37 +37,44 @@ def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
 
 # --- input: validate, problems, ingest, dispensations import --------------------------------------
 
-def problem_line(p: Problem) -> str:
+def problem_line(p: PublishedProblem) -> str:
     """One problem of an input as one line: file:line:column, pointer and message, control characters escaped."""
-    return f"{clean(p.where())}: {clean(p.pointer or '(document)')}: {clean(p.message)}"
+    where = p.file if p.line is None else f"{p.file}:{p.line}:{p.column}"
+    return f"{clean(where)}: {clean(p.pointer or '(document)')}: {clean(p.message)}"
 
 
-def problems_text(problems: Sequence[Problem]) -> str:
+def problems_text(report: Validation) -> str:
     """Input that is not valid: each problem, then that nothing was checked."""
+    problems = [p for f in report.files for p in f.problems]
     return "\n".join([*(problem_line(p) for p in problems),
                       f"input not valid: {len(problems)} problem(s); nothing was checked"])
 
 
-def validation_json(results: Sequence[Loaded]) -> dict[str, Any]:
-    invalid = [r for r in results if not r.ok]
-    return {
-        "valid": len(results) - len(invalid),
-        "invalid": len(invalid),
-        "files": [{"file": r.source, "valid": r.ok, "sha256": r.sha256 if r.raw else None,
-                   "problems": [p.as_dict() for p in r.problems]} for r in results],
-    }
+def validation(items: Sequence[Loaded], other: Sequence[Problem] = ()) -> Validation:
+    """The one shape of a validation report (`validate`, and `check` or `run` on input that is not valid): each
+    loaded file with its problems, then the files of ``other`` problems (e.g. a dispensation file's), invalid."""
+    from ..contract.outputs import FileValidation, Validation
+    from ..contract.outputs import Problem as Published
+
+    files = [FileValidation(file=r.source, valid=r.ok, sha256=r.sha256 if r.raw else None,
+                            problems=[Published(**p.as_dict()) for p in r.problems]) for r in items]
+    by_file: dict[str, list[Published]] = {}
+    for p in other:
+        by_file.setdefault(p.source, []).append(Published(**p.as_dict()))
+    files += [FileValidation(file=f, valid=False, sha256=None, problems=ps) for f, ps in by_file.items()]
+    invalid = sum(not f.valid for f in files)
+    return Validation(valid=len(files) - invalid, invalid=invalid, files=files)
 
 
-def validation_text(results: Sequence[Loaded]) -> str:
+def validation_text(report: Validation) -> str:
     """``ok`` for each valid file, a line per problem of the others, then the counts."""
     lines = []
-    for r in results:
-        if r.ok:
-            lines.append(f"ok       {clean(r.source)}")
-        lines += [problem_line(p) for p in r.problems]
-    invalid = [r for r in results if not r.ok]
-    problems = sum(len(r.problems) for r in invalid)
-    lines.append(f"{len(results)} file(s): {len(results) - len(invalid)} valid, {len(invalid)} invalid"
+    for f in report.files:
+        if f.valid:
+            lines.append(f"ok       {clean(f.file)}")
+        lines += [problem_line(p) for p in f.problems]
+    problems = sum(len(f.problems) for f in report.files)
+    lines.append(f"{len(report.files)} file(s): {report.valid} valid, {report.invalid} invalid"
                  + (f" ({problems} problem(s))" if problems else ""))
     return "\n".join(lines)
 
@@ -113,23 +122,25 @@ def runs_text(rows: Sequence[Mapping[str, Any]]) -> str:
                         "failures"])
 
 
-def findings_text(results: Mapping[str, Any], lang: str) -> str:
+def findings_text(results: Results, lang: str) -> str:
     """One tab-separated line per finding (insurer, document, status, severity, rule, subject, message), then
     the count."""
+    from ..contract.outputs import in_lang
+
     lines = []
-    for sub in results["submissions"]:
-        for f in sub["findings"]:
-            key = f" [{f['key']}]" if f["key"] else ""
+    for sub in results.submissions:
+        for f in sub.findings:
+            key = f" [{f.key}]" if f.key else ""
             lines.append("\t".join(clean(x) for x in (
-                sub["insurer"]["code"], sub["document_key"], f["status"], f["severity"], f["rule_id"],
-                f"{f['subject']}{key}", f["message"][lang])))
-    lines.append(f"{len(lines)} finding(s) in run {results['run']['id']}")
+                sub.insurer.code, sub.document_key, f.status, f.severity, f.rule_id, f"{f.subject}{key}",
+                in_lang(f.message, lang))))
+    lines.append(f"{len(lines)} finding(s) in run {results.run.id}")
     return "\n".join(lines)
 
 
-def report_written(fmt: str, results: Mapping[str, Any], output: str) -> str:
-    count = sum(results["summary"]["status"].values())
-    return (f"{fmt} report of run {results['run']['id']}: {len(results['submissions'])} document(s), "
+def report_written(fmt: str, results: Results, output: str) -> str:
+    count = sum(results.summary.status.values())
+    return (f"{fmt} report of run {results.run.id}: {len(results.submissions)} document(s), "
             f"{count} finding(s) -> {output}")
 
 

@@ -267,6 +267,8 @@ runs = Table(
     Column("started_at", DateTime, nullable=False),
     Column("finished_at", DateTime),
     Column("selection", Text, nullable=False),  # JSON: the options that chose the submissions
+    Column("texts", Text),  # JSON: the rules' titles and message templates its reports show (run_texts); NULL
+    # in runs stored before migration 0007
 )
 
 # What a run checked: each submission, the submission whose insurer facts it used, the binding date.
