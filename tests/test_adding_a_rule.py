@@ -115,7 +115,7 @@ def test_the_rule_runs_through_its_case(new_rule: ModuleType) -> None:
     loaded, context, ruleset = build(CASE)
     outcome = check_documents(loaded, ruleset, CASE.as_of, context)
     assert outcome.results is not None
-    findings = [f for sub in outcome.results["submissions"] for f in sub["findings"] if f["rule_id"] == CASE.rule]
+    findings = [f for sub in outcome.results.model_dump(mode="json")["submissions"] for f in sub["findings"] if f["rule_id"] == CASE.rule]
     _expected_in_output(findings)
 
 
@@ -190,5 +190,5 @@ def test_long_texts_are_cut_to_their_columns(new_rule: ModuleType, monkeypatch: 
     loaded, context, ruleset = build(CASE)
     outcome = check_documents(loaded, ruleset, CASE.as_of, context)
     assert outcome.results is not None
-    [mine] = [f for sub in outcome.results["submissions"] for f in sub["findings"] if f["rule_id"] == CASE.rule]
+    [mine] = [f for sub in outcome.results.model_dump(mode="json")["submissions"] for f in sub["findings"] if f["rule_id"] == CASE.rule]
     assert (mine["expected"], mine["actual"]) == ("e" * 500, "a" * 500)

@@ -69,6 +69,8 @@ PHRASES_ZH: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (rf"no provision of the ruleset is in force on {_DATE}", r"规则集在\1没有生效的条款"),
     (rf"parameter (\w+) has no value in force on {_DATE}", r"参数\1在\2没有生效的取值"),
     (r"^a provision in force$", "生效的条款"),
+    (rf"^rule deactivated by the ruleset from {_DATE}(?: until {_DATE})?: (.*)$",  # the reason: the supervisor's text
+     lambda m: f"规则集自{m[1]}起{'至' + m[2] if m[2] else ''}停用该规则：{m[3]}"),
     (rf"on sale {_DATE} to open", r"销售期\1起（未设止期）"),
     (rf"on sale {_DATE} to {_DATE}", r"销售期\1至\2"),
     (rf"; not on sale between {_DATE} and {_DATE}", r"；\1至\2期间未在售"),

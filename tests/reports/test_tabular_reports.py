@@ -22,7 +22,8 @@ from inclusive_check.reports.tabular import (
 )
 
 FINDING_FIELDS = {"rule_id", "clause", "strength", "severity", "status", "subject", "key", "expected", "actual",
-                  "margin", "message", "title", "parameters", "dispensation", "fingerprint", "evidence"}
+                  "margin", "value", "threshold", "unit", "product", "message", "title", "parameters", "dispensation",
+                  "fingerprint", "evidence"}
 
 
 def _expected_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
@@ -36,7 +37,8 @@ def _expected_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
                 "insurer_code": sub["insurer"]["code"], "insurer_name": sub["insurer"]["name"], "kind": sub["kind"],
                 "period": sub["period"], "document_key": sub["document_key"], "revision": sub["revision"],
                 "source": sub["source"], "sha256": sub["sha256"],
-                **{k: f[k] for k in FINDING_FIELDS - {"message", "title", "parameters", "evidence"}},
+                **{k: f[k] for k in FINDING_FIELDS - {"message", "title", "parameters", "evidence", "product"}},
+                **{f"product_{k}": (f["product"] or {}).get(k) for k in ("code", "name", "position")},
                 "title_en": f["title"]["en"], "title_zh": f["title"]["zh"],
                 "message_en": f["message"]["en"], "message_zh": f["message"]["zh"],
                 "expected_zh": f["evidence"]["zh"]["expected"], "actual_zh": f["evidence"]["zh"]["actual"],
@@ -52,8 +54,9 @@ def _as_text(row: dict[str, Any]) -> dict[str, Any]:
 
 def test_columns_cover_the_json_contract() -> None:
     flattened = {c for c in FINDING_COLUMNS}
-    for field in FINDING_FIELDS - {"evidence"}:
+    for field in FINDING_FIELDS - {"evidence", "product"}:
         assert field in flattened or {f"{field}_en", f"{field}_zh"} <= flattened
+    assert {"product_code", "product_name", "product_position"} <= flattened
     assert {"expected", "actual", "expected_zh", "actual_zh"} <= flattened  # the evidence in both languages
 
 

@@ -28,7 +28,7 @@ FINDING_COLUMNS = (
     "run_id", "ruleset_id", "ruleset_version", "submission_id", "insurer_code", "insurer_name", "kind", "period",
     "document_key", "revision", "source", "sha256",
     "rule_id", "clause", "strength", "severity", "status", "subject", "key", "expected", "actual", "margin",
-    "dispensation", "fingerprint", "title_en", "title_zh", "message_en", "message_zh", "expected_zh", "actual_zh",
+    "value", "threshold", "unit", "product_code", "product_name", "product_position", "dispensation", "fingerprint", "title_en", "title_zh", "message_en", "message_zh", "expected_zh", "actual_zh",
     "parameters",
 )
 SCORE_COLUMNS = (
@@ -41,7 +41,8 @@ DISPENSATION_COLUMNS = (
     "expiring_soon", "approved_by", "reference", "reason",
 )
 NOT_SCORED = "not scored"
-INTEGER_COLUMNS = frozenset({"run_id", "submission_id", "revision", "clause", "covered", "expires_in_days"})
+INTEGER_COLUMNS = frozenset({"run_id", "submission_id", "revision", "clause", "covered", "expires_in_days",
+                             "product_position"})
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # What XML 1.0 (and so XLSX) cannot hold, even escaped: most C0 controls, lone surrogates, U+FFFE and U+FFFF.
 # openpyxl refuses the first and writes the others into a file that spreadsheet programs call corrupt.
@@ -61,8 +62,9 @@ def finding_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
         }
         for f in sub["findings"]:
             rows.append({**base, **{k: f[k] for k in ("rule_id", "clause", "strength", "severity", "status", "subject",
-                                                       "key", "expected", "actual", "margin", "dispensation",
-                                                       "fingerprint")},
+                                                       "key", "expected", "actual", "margin", "value", "threshold",
+                                                       "unit", "dispensation", "fingerprint")},
+                         **{f"product_{k}": (f["product"] or {}).get(k) for k in ("code", "name", "position")},
                          "title_en": f["title"]["en"], "title_zh": f["title"]["zh"],
                          "message_en": f["message"]["en"], "message_zh": f["message"]["zh"],
                          "expected_zh": f["evidence"]["zh"]["expected"], "actual_zh": f["evidence"]["zh"]["actual"],
