@@ -165,6 +165,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if changed:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
+            reporter.ensure_newline()
             reporter.write_sep("=", f"tests wrote into the checkout ({ROOT}); use tmp_path instead", red=True)
             for path in changed[:20]:
                 reporter.write_line(f"  {path}", red=True)

@@ -125,7 +125,8 @@ def test_insurer_folder_gives_each_filing_its_own_insurers_submission(runner: Cl
                                  str(SAMPLES / "filings" / "hx-life-rural-accident.json"),
                                  "--insurer", str(SAMPLES / "submissions"), "--format", "json"])
     assert result.exit_code == 1, result.output
-    gates = {s["insurer"]["code"]: [(f["status"], f["key"]) for f in s["findings"] if f["rule_id"] == "IC19-SOLVENCY-GATE"]
+    gates = {s["insurer"]["code"]: [(f["status"], f["key"]) for f in s["findings"]
+                                    if f["rule_id"] == "IC19-SOLVENCY-GATE"]
              for s in json.loads(result.output)["submissions"]}
     assert ("fail", "2025-Q3") in gates["AL-PROP-017"]  # al-prop-2025.json's class C quarter
     assert gates["HX-LIFE-001"] == [("pass", "2025-Q3"), ("pass", "2025-Q4")]  # hx-life-2025.json
