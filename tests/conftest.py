@@ -3,6 +3,12 @@
 PostgreSQL is found at INCLUSIVE_CHECK_TEST_PG (default postgresql+psycopg://postgres@127.0.0.1:5432/test).
 When it is not running we try to start the local cluster. When it still cannot be reached the
 PostgreSQL leg is skipped, except under CI=true, where that is a failure.
+
+Markers are set here from the fixtures a test uses, so that `pytest -m "not browser and not postgres"` is the
+quick local subset: `postgres` for every PostgreSQL leg, `browser` for every test that drives Chromium.
+
+Tests write nothing into the checkout: the session compares the checkout's files before and after, and a
+file created, changed or removed by the tests fails the run (exit 1) with its path.
 """
 
 from __future__ import annotations
@@ -19,8 +25,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
+# Folders whose contents tools and interpreters write as a matter of course (and a virtual environment
+# created inside the checkout, as the README's set-up does): not the tests' doing.
+_CHECKOUT_NOISE = {".git", ".venv", "venv", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
 PG_ADMIN_URL = os.environ.get("INCLUSIVE_CHECK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 _pg_state: dict[str, object] = {}
+_BEFORE = pytest.StashKey[dict[str, tuple[int, int]]]()
 
 
 def _pg_reachable() -> bool:
@@ -171,3 +181,49 @@ def _published_outputs_are_validated(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(cli_module, "_emit_json", checked_emit)
     monkeypatch.setattr(reports_module, "render_results", checked_render)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark PostgreSQL legs `postgres` and Chromium tests `browser`, from the fixtures they use."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        on_pg = callspec is not None and callspec.params.get("db_url") == "postgresql"
+        if on_pg or fixtures & {"pg_database", "pg_store"}:
+            item.add_marker(pytest.mark.postgres)
+        if "chromium" in fixtures:
+            item.add_marker(pytest.mark.browser)
+
+
+def _checkout_files() -> dict[str, tuple[int, int]]:
+    """Every file of the checkout (outside tool caches) with its size and modification time."""
+    files = {}
+    for folder, dirs, names in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if d not in _CHECKOUT_NOISE and not d.endswith(".egg-info")]
+        for name in names:
+            path = Path(folder, name)
+            stat = path.lstat()
+            files[str(path.relative_to(ROOT))] = (stat.st_size, stat.st_mtime_ns)
+    return files
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):  # the controller (or a run without xdist) keeps the picture
+        session.config.stash[_BEFORE] = _checkout_files()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Fail the run when the tests created, changed or removed a file of the checkout."""
+    before = session.config.stash.get(_BEFORE, None)
+    if before is None:
+        return
+    after = _checkout_files()
+    changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+    if changed:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_sep("=", f"tests wrote into the checkout ({ROOT}); use tmp_path instead", red=True)
+            for path in changed[:20]:
+                reporter.write_line(f"  {path}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

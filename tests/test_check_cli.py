@@ -120,6 +120,38 @@ def test_insurer_context_for_another_insurer_is_a_usage_error(runner: CliRunner)
     assert "is for insurer AL-PROP-017" in result.output
 
 
+def test_insurer_folder_gives_each_filing_its_own_insurers_submission(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["check", str(SAMPLES / "filings" / "al-prop-courier-accident.yaml"),
+                                 str(SAMPLES / "filings" / "hx-life-rural-accident.json"),
+                                 "--insurer", str(SAMPLES / "submissions"), "--format", "json"])
+    assert result.exit_code == 1, result.output
+    gates = {s["insurer"]["code"]: [(f["status"], f["key"]) for f in s["findings"]
+                                    if f["rule_id"] == "IC19-SOLVENCY-GATE"]
+             for s in json.loads(result.output)["submissions"]}
+    assert ("fail", "2025-Q3") in gates["AL-PROP-017"]  # al-prop-2025.json's class C quarter
+    assert gates["HX-LIFE-001"] == [("pass", "2025-Q3"), ("pass", "2025-Q4")]  # hx-life-2025.json
+
+
+def test_insurer_is_repeatable_and_a_filing_without_its_insurers_submission_is_a_usage_error(
+        runner: CliRunner) -> None:
+    filings = [str(SAMPLES / "filings" / "al-prop-courier-accident.yaml"),
+               str(SAMPLES / "filings" / "kn-health-fee-breach.json")]
+    both = ["--insurer", str(SAMPLES / "submissions" / "al-prop-2025.json"),
+            "--insurer", str(SAMPLES / "submissions" / "kn-health-2025.json")]
+    assert runner.invoke(cli, ["check", *filings, *both, "--format", "json"]).exit_code == 1  # breaches, checked
+    result = runner.invoke(cli, ["check", *filings, *both[:2]])
+    assert result.exit_code == 2
+    assert "kn-health-fee-breach.json: filing is for insurer KN-HLTH-006" in result.output
+    assert "al-prop-2025.json is AL-PROP-017" in result.output
+
+
+def test_insurer_folder_without_documents_is_a_usage_error(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(cli, ["check", str(SAMPLES / "filings" / "al-prop-courier-accident.yaml"),
+                                 "--insurer", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "no .json, .yaml or .yml documents found" in result.output
+
+
 def test_invalid_input_exits_3_and_checks_nothing(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["check", str(SAMPLES / "submissions" / "hx-life-2025.json"),
                                  str(SAMPLES / "invalid" / "percent-string-rate.json")])

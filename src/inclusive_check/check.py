@@ -12,6 +12,7 @@ from .contract.load import Loaded, Problem, load_file
 from .contract.models import ProductFiling, Submission
 from .contract.outputs import Results
 from .engine import Selection, execute_run
+from .periods import period_bounds
 from .results import run_results
 from .ruleset import Ruleset
 from .store.db import MEMORY_URL, open_store
@@ -28,31 +29,27 @@ class ContextMismatch(Exception):
     pass
 
 
-def check_documents(loaded: list[Loaded], ruleset: Ruleset, as_of: date, context: Loaded | None = None,
-                    dispensations: Sequence[Dispensation] = (), engine_url: str = MEMORY_URL,
-                    expiry_warning_days: int = 90) -> CheckOutcome:
-    """Check already-parsed documents; ``context`` is an insurer submission for product filings.
+def check_documents(loaded: list[Loaded], ruleset: Ruleset, as_of: date,
+                    context: Loaded | Sequence[Loaded] | None = None, dispensations: Sequence[Dispensation] = (),
+                    engine_url: str = MEMORY_URL, expiry_warning_days: int = 90) -> CheckOutcome:
+    """Check already-parsed documents; ``context`` is the insurer submissions for product filings (one or more).
 
+    Each filing takes the context submission of its own insurer, so that a repository holding several
+    insurers' filings is checked in one call; contexts are used, never checked themselves.
     ``expiry_warning_days``: dispensations expiring within that many days of ``as_of`` are marked
     ``expiring_soon`` in the results.
     """
-    problems = [p for item in loaded + ([context] if context else []) for p in item.problems]
+    contexts = [] if context is None else [context] if isinstance(context, Loaded) else list(context)
+    problems = [p for item in [*loaded, *contexts] for p in item.problems]
     if problems:
         return CheckOutcome(problems=problems)
-    if context is not None:
-        if not isinstance(context.document, Submission):
-            raise ContextMismatch(f"{context.source}: --insurer must be a submission document")
-        code = context.document.insurer.code
-        for item in loaded:
-            if isinstance(item.document, ProductFiling) and item.document.insurer_code != code:
-                raise ContextMismatch(f"{item.source}: filing is for insurer {item.document.insurer_code}, "
-                                      f"but --insurer {context.source} is {code}")
+    used = _contexts_for(loaded, contexts)
     engine = open_store(engine_url)
     try:
         ids = []
         with engine.begin() as conn:
-            if context is not None:
-                store_document(conn, context)
+            for item in used:
+                store_document(conn, item)
             for item in loaded:
                 ids.append(store_document(conn, item).submission_id)
         selection = Selection(submission_ids=tuple(i for i in ids if i is not None))
@@ -61,6 +58,42 @@ def check_documents(loaded: list[Loaded], ruleset: Ruleset, as_of: date, context
             return CheckOutcome(results=run_results(conn, run_id, expiry_warning_days=expiry_warning_days))
     finally:
         engine.dispose()
+
+
+def _contexts_for(loaded: list[Loaded], contexts: list[Loaded]) -> list[Loaded]:
+    """The context submission each checked filing's insurer needs (its latest period), without duplicates.
+
+    Raises ContextMismatch when a context is not a submission, or when contexts were given and a filing's
+    insurer has none among them (its insurer-level rules would silently go undecided).
+    """
+    by_code: dict[str, Loaded] = {}
+    for item in contexts:
+        if not isinstance(item.document, Submission):
+            raise ContextMismatch(f"{item.source}: --insurer must be a submission document")
+        code = item.document.insurer.code
+        known = by_code.get(code)
+        if known is None or _period_end(item) > _period_end(known):
+            by_code[code] = item
+    if not contexts:
+        return []
+    checked = {item.sha256 for item in loaded}
+    used: dict[str, Loaded] = {}
+    for item in loaded:
+        if not isinstance(item.document, ProductFiling):
+            continue
+        code = item.document.insurer_code
+        if code not in by_code:
+            given = "; ".join(f"{c.source} is {k}" for k, c in sorted(by_code.items()))
+            raise ContextMismatch(f"{item.source}: filing is for insurer {code}, but no --insurer submission is "
+                                  f"for it ({given})")
+        if by_code[code].sha256 not in checked:
+            used[code] = by_code[code]
+    return list(used.values())
+
+
+def _period_end(item: Loaded) -> date:
+    assert isinstance(item.document, Submission)
+    return period_bounds(item.document.reporting_period)[1]
 
 
 def check_paths(paths: list[Path], ruleset: Ruleset, as_of: date, insurer_file: Path | None = None,

@@ -341,8 +341,9 @@ def _finish(results: Any, fmt: str, fail_on: str, lang: str, exit_zero: bool, sh
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--insurer", "insurer_file", type=click.Path(dir_okay=False),
-              help="The insurer's submission, as context for product filings (solvency, size).")
+@click.option("--insurer", "insurer_paths", type=click.Path(), multiple=True,
+              help="Insurer submissions (files or folders; repeatable) as context for product filings (solvency, "
+                   "size): each filing uses its own insurer's, by insurer code.")
 @click.option("--max-file-mib", type=click.IntRange(1, 4096), default=64, show_default=True,
               help="Reject files larger than this instead of loading them.")
 @_ruleset_option
@@ -350,15 +351,13 @@ def _finish(results: Any, fmt: str, fail_on: str, lang: str, exit_zero: bool, sh
 @_report_options
 @click.pass_context
 @paused_gc()  # the command's work: many objects, no cycles (see gcpause)
-def check(ctx: click.Context, paths: tuple[str, ...], insurer_file: str | None, max_file_mib: int,
+def check(ctx: click.Context, paths: tuple[str, ...], insurer_paths: tuple[str, ...], max_file_mib: int,
           ruleset_path: str | None, as_of: Any, dispensations_path: str | None, expiry_warning_days: int, fmt: str,
           fail_on: str, lang: str, exit_zero: bool, show_passes: bool, outputs: list[tuple[str, str]]) -> None:
     """Validate, then check and score documents without touching the database.
 
     Product filings without --insurer use the insurer's latest submission stored in --db, if any.
     """
-    from pathlib import Path
-
     from .check import ContextMismatch, check_documents
     from .contract.load import expand_paths, load_file
     from .reports import views
@@ -369,7 +368,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], insurer_file: str | None, 
     ruleset = _load_ruleset(ruleset_path)
     dispensations = _load_dispensations(dispensations_path, fmt, ruleset) if dispensations_path is not None else ()
     loaded = [load_file(p, max_file_mib * 2**20) for p in files]
-    context = load_file(Path(insurer_file), max_file_mib * 2**20) if insurer_file else _stored_context(ctx, loaded)
+    context = _given_contexts(insurer_paths, max_file_mib) if insurer_paths else _stored_context(ctx, loaded)
     try:
         outcome = check_documents(loaded, ruleset, _as_of(as_of), context, dispensations,
                                   expiry_warning_days=expiry_warning_days)
@@ -380,6 +379,17 @@ def check(ctx: click.Context, paths: tuple[str, ...], insurer_file: str | None, 
         _exit(EXIT_INVALID)
     texts = {x.sha256: x.raw.decode("utf-8", "replace") for x in loaded if x.raw}
     _finish(outcome.results, fmt, fail_on, lang, exit_zero, show_passes, outputs, texts)
+
+
+def _given_contexts(insurer_paths: tuple[str, ...], max_file_mib: int) -> list[Any]:
+    """The documents of every --insurer file or folder (a folder of several insurers' submissions is the
+    context of a repository holding their filings)."""
+    from .contract.load import expand_paths, load_file
+
+    files = list(expand_paths(insurer_paths))
+    if not files:
+        raise DomainError(f"--insurer {' '.join(insurer_paths)}: no .json, .yaml or .yml documents found")
+    return [load_file(p, max_file_mib * 2**20) for p in files]
 
 
 def _stored_context(ctx: click.Context, loaded: list[Any]) -> Any:
