@@ -46,23 +46,64 @@ LINES = [  # line, weight, premium-rate range, term, Chinese name stem
     ("other", 5, (0.001, 0.02), "short", "综合保险"),
 ]
 GROUPS = [
-    "rural_residents", "remote_area_residents", "poverty_alleviated", "urban_low_income", "county_residents",
-    "elderly", "preexisting_conditions", "disabled", "women_two_cancers", "children_congenital", "rare_disease",
-    "new_citizens", "flexible_employment", "special_occupations", "micro_small_enterprises",
-    "individual_businesses", "new_agricultural_entities", "small_farmers", "families_children",
+    "rural_residents",
+    "remote_area_residents",
+    "poverty_alleviated",
+    "urban_low_income",
+    "county_residents",
+    "elderly",
+    "preexisting_conditions",
+    "disabled",
+    "women_two_cancers",
+    "children_congenital",
+    "rare_disease",
+    "new_citizens",
+    "flexible_employment",
+    "special_occupations",
+    "micro_small_enterprises",
+    "individual_businesses",
+    "new_agricultural_entities",
+    "small_farmers",
+    "families_children",
 ]
-GROUP_NAMES = {"rural_residents": "乡村振兴", "elderly": "银发安康", "new_citizens": "新市民", "disabled": "助残",
-               "small_farmers": "惠农", "women_two_cancers": "两癌关爱", "urban_low_income": "惠民",
-               "micro_small_enterprises": "小微", "flexible_employment": "灵活就业"}
-CATEGORIES = [("property", 35), ("life", 35), ("health", 12), ("pension", 5), ("agricultural", 10),
-              ("reinsurance", 3)]
-CATEGORY_NAMES = {"property": "财产", "life": "人寿", "health": "健康", "pension": "养老", "agricultural": "农业",
-                  "reinsurance": "再"}
+GROUP_NAMES = {
+    "rural_residents": "乡村振兴",
+    "elderly": "银发安康",
+    "new_citizens": "新市民",
+    "disabled": "助残",
+    "small_farmers": "惠农",
+    "women_two_cancers": "两癌关爱",
+    "urban_low_income": "惠民",
+    "micro_small_enterprises": "小微",
+    "flexible_employment": "灵活就业",
+}
+CATEGORIES = [("property", 35), ("life", 35), ("health", 12), ("pension", 5), ("agricultural", 10), ("reinsurance", 3)]
+CATEGORY_NAMES = {
+    "property": "财产",
+    "life": "人寿",
+    "health": "健康",
+    "pension": "养老",
+    "agricultural": "农业",
+    "reinsurance": "再",
+}
 SIZES = [("large", 15), ("medium", 35), ("small", 35), ("micro", 10), (None, 5)]
-ASSETS = {"large": (5e11, 6e12), "medium": (5e10, 5e11), "small": (5e9, 5e10), "micro": (5e8, 5e9),
-          None: (1e9, 9e11)}
-REGIONS = ["北京市", "上海市", "广东省", "江苏省", "浙江省", "四川省", "湖北省", "山东省", "河南省", "云南省",
-           "甘肃省", "黑龙江省", "广西壮族自治区", "新疆维吾尔自治区"]
+ASSETS = {"large": (5e11, 6e12), "medium": (5e10, 5e11), "small": (5e9, 5e10), "micro": (5e8, 5e9), None: (1e9, 9e11)}
+REGIONS = [
+    "北京市",
+    "上海市",
+    "广东省",
+    "江苏省",
+    "浙江省",
+    "四川省",
+    "湖北省",
+    "山东省",
+    "河南省",
+    "云南省",
+    "甘肃省",
+    "黑龙江省",
+    "广西壮族自治区",
+    "新疆维吾尔自治区",
+]
 IRR_OK = ["AAA", "AA", "A", "BBB", "BB", "B", "A", "B"]
 INTERMEDIARY_TYPES = ["agency", "broker", "postal", "bank", "other"]
 INTERMEDIARY_CHANNELS = {"agency", "broker", "postal", "bank"}
@@ -78,14 +119,21 @@ def _day(rng: random.Random, start: date, end: date) -> date:
 
 
 def _rate(x: float, places: int = 4) -> float:
-    return max(round(x, places), 10.0 ** -places)
+    return max(round(x, places), 10.0**-places)
 
 
 class Market:
     """Deterministic synthetic documents; the breach probabilities are per subject."""
 
-    BREACH: ClassVar[dict[str, float]] = {"premium": 0.03, "fee": 0.03, "no_comparator": 0.005, "groups": 0.01,
-                                          "solvency": 0.04, "kpi": 0.25, "short_agreement": 0.03}
+    BREACH: ClassVar[dict[str, float]] = {
+        "premium": 0.03,
+        "fee": 0.03,
+        "no_comparator": 0.005,
+        "groups": 0.01,
+        "solvency": 0.04,
+        "kpi": 0.25,
+        "short_agreement": 0.03,
+    }
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
@@ -107,29 +155,51 @@ class Market:
         fee = _rate(rng.uniform(0.02, 0.25), 3) if through_intermediary else None
         comparable = None
         if dedicated and rng.random() >= self.BREACH["no_comparator"]:
-            theirs = (_rate(premium_rate * rng.uniform(1.1, 1.8)) if rng.random() >= self.BREACH["premium"]
-                      else rng.choice([premium_rate, _rate(premium_rate * 0.9)]))
+            theirs = (
+                _rate(premium_rate * rng.uniform(1.1, 1.8))
+                if rng.random() >= self.BREACH["premium"]
+                else rng.choice([premium_rate, _rate(premium_rate * 0.9)])
+            )
             their_fee = None
             if fee is not None:
-                their_fee = (min(round(fee * rng.uniform(1.1, 1.8), 3), 0.4) if rng.random() >= self.BREACH["fee"]
-                             else rng.choice([fee, _rate(fee * 0.8, 3)]))
-            comparable = {"product_code": f"{prefix}-STD-{rng.randrange(1, 60):02d}", "premium_rate": theirs,
-                          "intermediary_fee_rate": their_fee}
+                their_fee = (
+                    min(round(fee * rng.uniform(1.1, 1.8), 3), 0.4)
+                    if rng.random() >= self.BREACH["fee"]
+                    else rng.choice([fee, _rate(fee * 0.8, 3)])
+                )
+            comparable = {
+                "product_code": f"{prefix}-STD-{rng.randrange(1, 60):02d}",
+                "premium_rate": theirs,
+                "intermediary_fee_rate": their_fee,
+            }
         name = GROUP_NAMES.get(groups[0], "普惠") + ("专属" if dedicated else "") + stem if groups else stem
         doc: dict[str, Any] = {
-            "code": f"{prefix}-P{j:05d}", "name": f"{name}（{j}号）", "line": line,
-            "dedicated_inclusive": dedicated, "target_groups": groups, "term": term,
-            "sale_start": start.isoformat(), "sale_end": end, "government_program": rng.random() < 0.1,
-            "channels": channels, "premium_rate": premium_rate, "intermediary_fee_rate": fee,
+            "code": f"{prefix}-P{j:05d}",
+            "name": f"{name}（{j}号）",
+            "line": line,
+            "dedicated_inclusive": dedicated,
+            "target_groups": groups,
+            "term": term,
+            "sale_start": start.isoformat(),
+            "sale_end": end,
+            "government_program": rng.random() < 0.1,
+            "channels": channels,
+            "premium_rate": premium_rate,
+            "intermediary_fee_rate": fee,
             "comparable": comparable,
         }
         if rng.random() < 0.95:  # volume figures are optional; a few products report none
             policies = rng.randint(100, 2_000_000)
             premium = rng.randint(50_000, 500_000_000)
             settled = rng.randint(0, max(1, policies // 20))
-            doc.update(policies_in_force=policies, insured_persons=policies * rng.randint(1, 3),
-                       premium_cny=premium, claims_paid_cny=int(premium * rng.uniform(0.2, 0.9)),
-                       claims_settled=settled, avg_settlement_days=round(rng.uniform(1, 30), 1))
+            doc.update(
+                policies_in_force=policies,
+                insured_persons=policies * rng.randint(1, 3),
+                premium_cny=premium,
+                claims_paid_cny=int(premium * rng.uniform(0.2, 0.9)),
+                claims_settled=settled,
+                avg_settlement_days=round(rng.uniform(1, 30), 1),
+            )
         return doc
 
     def submission(self, i: int, products: int) -> dict[str, Any]:
@@ -143,9 +213,14 @@ class Market:
         bad_quarter = rng.randrange(1, 5) if rng.random() < self.BREACH["solvency"] else None
         for q in range(1, 5):
             core = round(rng.uniform(60, 250), 1)
-            solvency.append({"quarter": f"2025-Q{q}", "core_ratio_pct": core,
-                             "comprehensive_ratio_pct": round(core + rng.uniform(40, 120), 1),
-                             "irr_class": "C" if q == bad_quarter else rng.choice(IRR_OK)})
+            solvency.append(
+                {
+                    "quarter": f"2025-Q{q}",
+                    "core_ratio_pct": core,
+                    "comprehensive_ratio_pct": round(core + rng.uniform(40, 120), 1),
+                    "irr_class": "C" if q == bad_quarter else rng.choice(IRR_OK),
+                }
+            )
         weight = round(rng.uniform(0.05, 0.15), 3) if large else rng.choice([None, round(rng.uniform(0.01, 0.1), 3)])
         if large and rng.random() < self.BREACH["kpi"]:
             weight = rng.choice([0.03, 0.04, 0.0499])
@@ -154,43 +229,76 @@ class Market:
             start = _day(rng, date(2019, 1, 1), date(2025, 6, 30))
             months = rng.randint(3, 11) if rng.random() < self.BREACH["short_agreement"] else rng.randint(12, 60)
             end = None if rng.random() < 0.2 else (start + timedelta(days=round(months * 30.44)) - timedelta(days=1))
-            intermediaries.append({
-                "name": f"示例保险中介{i}-{k}有限公司", "type": rng.choice(INTERMEDIARY_TYPES),
-                "agreement_start": start.isoformat(), "agreement_end": end and end.isoformat(),
-                "covers_inclusive": rng.random() < 0.7, "insurer_handles_disputes": rng.random() < 0.99})
+            intermediaries.append(
+                {
+                    "name": f"示例保险中介{i}-{k}有限公司",
+                    "type": rng.choice(INTERMEDIARY_TYPES),
+                    "agreement_start": start.isoformat(),
+                    "agreement_end": end and end.isoformat(),
+                    "covers_inclusive": rng.random() < 0.7,
+                    "insurer_handles_disputes": rng.random() < 0.99,
+                }
+            )
         share = rng.uniform(0.2, 0.3)
         return {
-            "kind": "submission", "schema_version": "1.0", "reporting_period": "2025",
-            "insurer": {"code": code, "name": f"示例{CATEGORY_NAMES[category]}保险股份有限公司（{i}）",
-                        "category": category, "state_owned": rng.random() < 0.3, "size_class": size,
-                        "total_assets_cny": assets, "headquarters_region": rng.choice(REGIONS)},
+            "kind": "submission",
+            "schema_version": "1.0",
+            "reporting_period": "2025",
+            "insurer": {
+                "code": code,
+                "name": f"示例{CATEGORY_NAMES[category]}保险股份有限公司（{i}）",
+                "category": category,
+                "state_owned": rng.random() < 0.3,
+                "size_class": size,
+                "total_assets_cny": assets,
+                "headquarters_region": rng.choice(REGIONS),
+            },
             "solvency": solvency,
             "governance": {
-                "leadership_system": rng.random() < 0.98, "lead_department": "普惠金融事业部",
-                "board_reviews": sorted(_day(rng, date(2025, 1, 1), date(2025, 12, 31)).isoformat()
-                                        for _ in range(rng.randint(1, 4))),
-                "management_reviews": sorted(_day(rng, date(2025, 1, 1), date(2025, 12, 31)).isoformat()
-                                             for _ in range(rng.randint(2, 6))),
-                "assessment_includes_inclusive": rng.random() < 0.98, "inclusive_kpi_weight": weight,
-                "internal_control_policy": rng.random() < 0.98},
+                "leadership_system": rng.random() < 0.98,
+                "lead_department": "普惠金融事业部",
+                "board_reviews": sorted(
+                    _day(rng, date(2025, 1, 1), date(2025, 12, 31)).isoformat() for _ in range(rng.randint(1, 4))
+                ),
+                "management_reviews": sorted(
+                    _day(rng, date(2025, 1, 1), date(2025, 12, 31)).isoformat() for _ in range(rng.randint(2, 6))
+                ),
+                "assessment_includes_inclusive": rng.random() < 0.98,
+                "inclusive_kpi_weight": weight,
+                "internal_control_policy": rng.random() < 0.98,
+            },
             "products": [self.product(rng, code, j, share) for j in range(products)],
             "intermediaries": intermediaries,
-            "service": {"commitments_published": {"premises": True, "agency_sites": rng.random() < 0.95,
-                                                  "online": rng.random() < 0.95},
-                        "online_underwriting": rng.random() < 0.8, "online_claims": rng.random() < 0.8,
-                        "inquiry_channel": True, "elderly_friendly": rng.random() < 0.97,
-                        "accessibility": rng.random() < 0.95},
-            "consumer_protection": {"complaint_mechanism": True, "diversified_dispute_resolution": True,
-                                    "first_inquiry_responsibility": rng.random() < 0.98,
-                                    "complaints": rng.randint(0, 3000),
-                                    "mass_incidents": 1 if rng.random() < 0.01 else 0},
+            "service": {
+                "commitments_published": {
+                    "premises": True,
+                    "agency_sites": rng.random() < 0.95,
+                    "online": rng.random() < 0.95,
+                },
+                "online_underwriting": rng.random() < 0.8,
+                "online_claims": rng.random() < 0.8,
+                "inquiry_channel": True,
+                "elderly_friendly": rng.random() < 0.97,
+                "accessibility": rng.random() < 0.95,
+            },
+            "consumer_protection": {
+                "complaint_mechanism": True,
+                "diversified_dispute_resolution": True,
+                "first_inquiry_responsibility": rng.random() < 0.98,
+                "complaints": rng.randint(0, 3000),
+                "mass_incidents": 1 if rng.random() < 0.01 else 0,
+            },
         }
 
     def filing(self, k: int) -> dict[str, Any]:
         rng = random.Random(f"{self.seed}/filing/{k}")
-        return {"kind": "product_filing", "schema_version": "1.0", "insurer_code": "MKT-0000",
-                "filing_date": _day(rng, date(2025, 1, 1), date(2025, 12, 31)).isoformat(),
-                "product": self.product(rng, "MKT-0000-F", k, 0.6)}
+        return {
+            "kind": "product_filing",
+            "schema_version": "1.0",
+            "insurer_code": "MKT-0000",
+            "filing_date": _day(rng, date(2025, 1, 1), date(2025, 12, 31)).isoformat(),
+            "product": self.product(rng, "MKT-0000-F", k, 0.6),
+        }
 
 
 def _write(path: Path, doc: dict[str, Any]) -> None:
@@ -199,8 +307,13 @@ def _write(path: Path, doc: dict[str, Any]) -> None:
 
 def generate(workdir: Path, insurers: int, products: int, filings: int, seed: int) -> tuple[Path, Path, float]:
     """Write the market (reused when the manifest matches); return its folders and the seconds spent."""
-    manifest = {"generator": GENERATOR_VERSION, "insurers": insurers, "products": products, "filings": filings,
-                "seed": seed}
+    manifest = {
+        "generator": GENERATOR_VERSION,
+        "insurers": insurers,
+        "products": products,
+        "filings": filings,
+        "seed": seed,
+    }
     market, filing_dir, stamp = workdir / "market", workdir / "filings", workdir / "manifest.json"
     if stamp.exists() and json.loads(stamp.read_text()) == manifest:
         return market, filing_dir, 0.0
@@ -219,6 +332,7 @@ def generate(workdir: Path, insurers: int, products: int, filings: int, seed: in
 
 
 # --- measuring -------------------------------------------------------------------------------------------
+
 
 class Child:
     """A child process timed by wall clock, with its own peak RSS (from wait4, not the cumulative RUSAGE)."""
@@ -245,23 +359,64 @@ def _tool(name: str) -> str:
     return str(found) if found.exists() else (shutil.which(name) or name)
 
 
-FLOOR_COLUMNS = ("submission_id", "pointer", "code", "name", "line", "dedicated_inclusive", "target_groups",
-                 "target_group_count", "term", "sale_start", "sale_end", "government_program", "channels",
-                 "premium_rate", "intermediary_fee_rate", "comparable_code", "comparable_premium_rate",
-                 "comparable_fee_rate", "policies_in_force", "insured_persons", "premium_cny", "claims_paid_cny",
-                 "claims_settled", "avg_settlement_days")
+FLOOR_COLUMNS = (
+    "submission_id",
+    "pointer",
+    "code",
+    "name",
+    "line",
+    "dedicated_inclusive",
+    "target_groups",
+    "target_group_count",
+    "term",
+    "sale_start",
+    "sale_end",
+    "government_program",
+    "channels",
+    "premium_rate",
+    "intermediary_fee_rate",
+    "comparable_code",
+    "comparable_premium_rate",
+    "comparable_fee_rate",
+    "policies_in_force",
+    "insured_persons",
+    "premium_cny",
+    "claims_paid_cny",
+    "claims_settled",
+    "avg_settlement_days",
+)
 
 
 def _floor_rows(sid: int, doc: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
     for i, p in enumerate(doc["products"]):
         c = p.get("comparable") or {}
         groups = p["target_groups"]
-        yield (sid, f"/products/{i}", p["code"], p["name"], p["line"], p["dedicated_inclusive"],
-               "," + ",".join(groups) + "," if groups else "", len(groups), p["term"], p["sale_start"],
-               p.get("sale_end"), p.get("government_program", False), "," + ",".join(p["channels"]) + ",",
-               p["premium_rate"], p.get("intermediary_fee_rate"), c.get("product_code"), c.get("premium_rate"),
-               c.get("intermediary_fee_rate"), p.get("policies_in_force"), p.get("insured_persons"),
-               p.get("premium_cny"), p.get("claims_paid_cny"), p.get("claims_settled"), p.get("avg_settlement_days"))
+        yield (
+            sid,
+            f"/products/{i}",
+            p["code"],
+            p["name"],
+            p["line"],
+            p["dedicated_inclusive"],
+            "," + ",".join(groups) + "," if groups else "",
+            len(groups),
+            p["term"],
+            p["sale_start"],
+            p.get("sale_end"),
+            p.get("government_program", False),
+            "," + ",".join(p["channels"]) + ",",
+            p["premium_rate"],
+            p.get("intermediary_fee_rate"),
+            c.get("product_code"),
+            c.get("premium_rate"),
+            c.get("intermediary_fee_rate"),
+            p.get("policies_in_force"),
+            p.get("insured_persons"),
+            p.get("premium_cny"),
+            p.get("claims_paid_cny"),
+            p.get("claims_settled"),
+            p.get("avg_settlement_days"),
+        )
 
 
 def floor(files: list[Path], db: Path) -> tuple[float, int]:
@@ -273,8 +428,7 @@ def floor(files: list[Path], db: Path) -> tuple[float, int]:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute(f"CREATE TABLE products (id INTEGER PRIMARY KEY, {', '.join(FLOOR_COLUMNS)})")
-    insert = (f"INSERT INTO products ({', '.join(FLOOR_COLUMNS)}) "
-              f"VALUES ({', '.join('?' * len(FLOOR_COLUMNS))})")
+    insert = f"INSERT INTO products ({', '.join(FLOOR_COLUMNS)}) VALUES ({', '.join('?' * len(FLOOR_COLUMNS))})"
     rows = 0
     for sid, path in enumerate(files, 1):
         doc = json.loads(path.read_bytes())
@@ -304,10 +458,14 @@ def scan(db: Path) -> tuple[float, int]:
 
 def stored_fail_counts(db: Path, run_id: int) -> dict[str, int]:
     conn = sqlite3.connect(db)
-    counts = dict(conn.execute(
-        "SELECT rule_id, count(*) FROM findings WHERE run_id = ? AND status IN ('fail', 'indeterminate') "
-        "AND rule_id IN ('IC19-SOLVENCY-GATE', 'IC10-KPI-WEIGHT', 'IC08-PREMIUM-RATE', 'IC12-FEE-RATE') "
-        "GROUP BY rule_id", (run_id,)).fetchall())
+    counts = dict(
+        conn.execute(
+            "SELECT rule_id, count(*) FROM findings WHERE run_id = ? AND status IN ('fail', 'indeterminate') "
+            "AND rule_id IN ('IC19-SOLVENCY-GATE', 'IC10-KPI-WEIGHT', 'IC08-PREMIUM-RATE', 'IC12-FEE-RATE') "
+            "GROUP BY rule_id",
+            (run_id,),
+        ).fetchall()
+    )
     conn.close()
     return counts
 
@@ -330,9 +488,11 @@ def peer(files: list[Path]) -> tuple[float, dict[str, int], str]:
     started = time.perf_counter()
     for path in files:
         engine.set_input_json(path.read_text("utf-8"))
-        result = json.loads(engine.eval_rule_as_json("data.inclusive.counts")
-                            if hasattr(engine, "eval_rule_as_json") else json.dumps(
-                                engine.eval_rule("data.inclusive.counts")))
+        result = json.loads(
+            engine.eval_rule_as_json("data.inclusive.counts")
+            if hasattr(engine, "eval_rule_as_json")
+            else json.dumps(engine.eval_rule("data.inclusive.counts"))
+        )
         for rule, n in result.items():
             counts[rule] = counts.get(rule, 0) + n
     seconds = time.perf_counter() - started
@@ -357,14 +517,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/bench"))
     ap.add_argument("--filings", type=int, default=1000)
-    ap.add_argument("--skip", action="append", default=[], choices=["peer", "filings", "floor"],
-                    help="leave out a measurement (repeatable); its keys are null")
+    ap.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=["peer", "filings", "floor"],
+        help="leave out a measurement (repeatable); its keys are null",
+    )
     args = ap.parse_args(argv)
     workdir: Path = args.workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     cli = [_tool("inclusive-check")]
-    out: dict[str, Any] = {"insurers": args.insurers, "products_per_insurer": args.products, "seed": args.seed,
-                           "load_before": round(os.getloadavg()[0], 2)}
+    out: dict[str, Any] = {
+        "insurers": args.insurers,
+        "products_per_insurer": args.products,
+        "seed": args.seed,
+        "load_before": round(os.getloadavg()[0], 2),
+    }
 
     market, filing_dir, gen_s = generate(workdir, args.insurers, args.products, args.filings, args.seed)
     files = sorted(market.glob("*.json"))
@@ -395,8 +564,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     out["scan_s"] = round(scan_s, 3)
     out["recheck_over_scan"] = round(recheck.seconds / scan_s, 2)
     out["peak_rss_mib"] = round(max(ingest.rss_mib, run.rss_mib, recheck.rss_mib), 1)
-    out["rss_mib"] = {"ingest": round(ingest.rss_mib, 1), "run": round(run.rss_mib, 1),
-                      "recheck": round(recheck.rss_mib, 1)}
+    out["rss_mib"] = {
+        "ingest": round(ingest.rss_mib, 1),
+        "run": round(run.rss_mib, 1),
+        "recheck": round(recheck.rss_mib, 1),
+    }
 
     if "floor" not in args.skip:
         floor_s, rows = floor(files, workdir / "floor.db")
@@ -411,8 +583,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ours = stored_fail_counts(db, 1)
         out["peer"], out["peer_s"] = name, round(peer_s, 2)
         out["peer_over_recheck"] = round(peer_s / recheck.seconds, 2)
-        out["peer_agrees"] = {k: peer_counts.get(k, 0) for k in sorted(set(ours) | set(peer_counts))} == \
-            {k: ours.get(k, 0) for k in sorted(set(ours) | set(peer_counts))}
+        out["peer_agrees"] = {k: peer_counts.get(k, 0) for k in sorted(set(ours) | set(peer_counts))} == {
+            k: ours.get(k, 0) for k in sorted(set(ours) | set(peer_counts))
+        }
         if not out["peer_agrees"]:
             out["peer_counts"], out["our_counts"] = peer_counts, ours
     else:
@@ -425,16 +598,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         filing_files = sorted(str(p) for p in filing_dir.glob("*.json"))
         # No --db and no ./inclusive-check.db in the working directory: the filings are checked on their own.
         ours_run = Child([*cli, "check", "--exit-zero", str(filing_dir)], cwd=workdir).expect(0)
-        theirs = Child([_tool("check-jsonschema"), "--schemafile", str(schema), *filing_files],
-                       cwd=workdir).expect(0)
+        theirs = Child([_tool("check-jsonschema"), "--schemafile", str(schema), *filing_files], cwd=workdir).expect(0)
         out["filings"] = len(filing_files)
         out["filings_s"], out["check_jsonschema_s"] = round(ours_run.seconds, 3), round(theirs.seconds, 3)
         out["filings_over_check_jsonschema"] = round(ours_run.seconds / theirs.seconds, 2)
         one = filing_files[0]
-        ours_one = median([Child([*cli, "check", "--exit-zero", one], cwd=workdir)
-                           .expect(0).seconds for _ in range(3)])
-        theirs_one = median([Child([_tool("check-jsonschema"), "--schemafile", str(schema), one], cwd=workdir)
-                             .expect(0).seconds for _ in range(3)])
+        ours_one = median([Child([*cli, "check", "--exit-zero", one], cwd=workdir).expect(0).seconds for _ in range(3)])
+        theirs_one = median(
+            [
+                Child([_tool("check-jsonschema"), "--schemafile", str(schema), one], cwd=workdir).expect(0).seconds
+                for _ in range(3)
+            ]
+        )
         out["filing1_s"], out["check_jsonschema1_s"] = round(ours_one, 3), round(theirs_one, 3)
     else:
         out.update(filings=0, filings_s=None, check_jsonschema_s=None, filings_over_check_jsonschema=None)

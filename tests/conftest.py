@@ -50,8 +50,12 @@ def _start_cluster() -> None:
     except OSError:
         return
     for version in versions:
-        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
-                       capture_output=True, timeout=60, check=False)
+        subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
 
 
 def pg_available() -> bool:
@@ -148,7 +152,8 @@ def _hold_to_published_schema(payload: Any) -> None:
         _validators[marker] = jsonschema.Draft202012Validator(json_schema(kinds[marker]))
     errors = sorted(_validators[marker].iter_errors(payload), key=lambda e: list(e.absolute_path))
     assert not errors, f"{marker} output breaks its schema: " + "; ".join(
-        f"/{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:5])
+        f"/{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:5]
+    )
 
 
 @pytest.fixture

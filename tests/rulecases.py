@@ -61,8 +61,9 @@ def load_cases() -> list[Case]:
         data = _load_yaml(path)
         assert data["rule"] == path.stem, f"{path.name}: rule {data['rule']} must match the file name"
         for name, spec in data["cases"].items():
-            assert name.startswith(("test_pass_", "test_fail_", "test_na_", "test_indeterminate_", "test_waived_")), \
+            assert name.startswith(("test_pass_", "test_fail_", "test_na_", "test_indeterminate_", "test_waived_")), (
                 f"{path.name}: case {name} must start with test_pass_/test_fail_/test_na_/test_indeterminate_"
+            )
             spec = dict(spec)
             if "as_of" in spec:
                 spec["as_of"] = date.fromisoformat(str(spec["as_of"]))

@@ -64,14 +64,26 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Findings:
                        threshold=p.max_rate, margin=p.max_rate - pr.premium_rate, unit="rate",
                        ordinal=pr.position)
 '''
-ENTRY = {"in_force": {"citation": "a test fixture", "values": [{"from": date(2024, 5, 29)}]},
-         "strength": {"citation": "a test fixture", "values": [{"from": date(2024, 5, 29), "value": "principle"}]},
-         "params": {"max_rate": {"citation": "a test fixture", "values": [{"from": date(2024, 5, 29),
-                                                                            "value": "0.0005"}]}}}
-CASE = Case(rule="IC99-FIXTURE-CEILING", name="test_fail_above_the_ceiling",
-            ruleset_patch={"/rules/IC99-FIXTURE-CEILING": ENTRY},
-            findings=[{"status": "fail", "severity": "error", "subject": "/products/0/premium_rate",
-                       "expected": "<= 0.05%", "actual": "0.1%", "margin": "-0.0005"}])
+ENTRY = {
+    "in_force": {"citation": "a test fixture", "values": [{"from": date(2024, 5, 29)}]},
+    "strength": {"citation": "a test fixture", "values": [{"from": date(2024, 5, 29), "value": "principle"}]},
+    "params": {"max_rate": {"citation": "a test fixture", "values": [{"from": date(2024, 5, 29), "value": "0.0005"}]}},
+}
+CASE = Case(
+    rule="IC99-FIXTURE-CEILING",
+    name="test_fail_above_the_ceiling",
+    ruleset_patch={"/rules/IC99-FIXTURE-CEILING": ENTRY},
+    findings=[
+        {
+            "status": "fail",
+            "severity": "error",
+            "subject": "/products/0/premium_rate",
+            "expected": "<= 0.05%",
+            "actual": "0.1%",
+            "margin": "-0.0005",
+        }
+    ],
+)
 
 
 @pytest.fixture
@@ -115,13 +127,30 @@ def test_the_rule_runs_through_its_case(new_rule: ModuleType) -> None:
     loaded, context, ruleset = build(CASE)
     outcome = check_documents(loaded, ruleset, CASE.as_of, context)
     assert outcome.results is not None
-    findings = [f for sub in outcome.results.model_dump(mode="json")["submissions"] for f in sub["findings"] if f["rule_id"] == CASE.rule]
+    findings = [
+        f
+        for sub in outcome.results.model_dump(mode="json")["submissions"]
+        for f in sub["findings"]
+        if f["rule_id"] == CASE.rule
+    ]
     _expected_in_output(findings)
 
 
 def test_the_rule_runs_through_check(new_rule: ModuleType, tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["check", str(_document(tmp_path)), "--ruleset", str(_ruleset_file(tmp_path)),
-                                      "--as-of", "2026-01-01", "--format", "json", "--exit-zero"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "check",
+            str(_document(tmp_path)),
+            "--ruleset",
+            str(_ruleset_file(tmp_path)),
+            "--as-of",
+            "2026-01-01",
+            "--format",
+            "json",
+            "--exit-zero",
+        ],
+    )
     assert result.exit_code == 0, result.output
     _expected_in_output(_mine(result.stdout))
 
@@ -130,8 +159,21 @@ def test_the_rule_runs_through_a_stored_run(new_rule: ModuleType, tmp_path: Path
     runner = CliRunner()
     stored = runner.invoke(cli, ["--db", db_url, "ingest", str(_document(tmp_path))])
     assert stored.exit_code == 0, stored.output
-    result = runner.invoke(cli, ["--db", db_url, "run", "--ruleset", str(_ruleset_file(tmp_path)),
-                                 "--as-of", "2026-01-01", "--format", "json", "--exit-zero"])
+    result = runner.invoke(
+        cli,
+        [
+            "--db",
+            db_url,
+            "run",
+            "--ruleset",
+            str(_ruleset_file(tmp_path)),
+            "--as-of",
+            "2026-01-01",
+            "--format",
+            "json",
+            "--exit-zero",
+        ],
+    )
     assert result.exit_code == 0, result.output
     _expected_in_output(_mine(result.stdout))
 
@@ -145,19 +187,24 @@ def _crash(monkeypatch: pytest.MonkeyPatch, module: ModuleType, evaluate: Any) -
     return str(crash.value)
 
 
-def test_a_result_that_is_not_findings_is_a_crash_naming_the_rule(new_rule: ModuleType,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_result_that_is_not_findings_is_a_crash_naming_the_rule(
+    new_rule: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
     message = _crash(monkeypatch, new_rule, lambda conn, scope, p: [("a", "tuple")])
     assert "IC99-FIXTURE-CEILING" in message and "evaluate returned list, not Findings" in message
 
 
-@pytest.mark.parametrize(("bad", "says"), [
-    ({"margin": 0.5}, "margin must be a Decimal or an int, not float"),
-    ({"status": "failed"}, "status 'failed' is not one of"),
-    ({"unit": "percent"}, "unit 'percent' is not one of"),
-])
-def test_a_malformed_finding_is_a_crash_naming_the_rule(new_rule: ModuleType, monkeypatch: pytest.MonkeyPatch,
-                                                        bad: dict[str, Any], says: str) -> None:
+@pytest.mark.parametrize(
+    ("bad", "says"),
+    [
+        ({"margin": 0.5}, "margin must be a Decimal or an int, not float"),
+        ({"status": "failed"}, "status 'failed' is not one of"),
+        ({"unit": "percent"}, "unit 'percent' is not one of"),
+    ],
+)
+def test_a_malformed_finding_is_a_crash_naming_the_rule(
+    new_rule: ModuleType, monkeypatch: pytest.MonkeyPatch, bad: dict[str, Any], says: str
+) -> None:
     fields: dict[str, Any] = {"status": "fail", **bad}
 
     @one_by_one
@@ -169,12 +216,19 @@ def test_a_malformed_finding_is_a_crash_naming_the_rule(new_rule: ModuleType, mo
 
 
 def test_a_set_based_status_outside_the_statuses_is_a_crash_naming_the_rule(
-        new_rule: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    new_rule: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def evaluate(conn: Any, scope: Any, p: Any) -> Any:
         rs = t.run_submissions.c
-        return from_select(select(rs.submission_id).where(scope.where()), submission_id=rs.submission_id,
-                           subject="/insurer", status=case((rs.id > 0, "passed"), else_="fail"), expected="x",
-                           actual="y", ordinal=rs.id)
+        return from_select(
+            select(rs.submission_id).where(scope.where()),
+            submission_id=rs.submission_id,
+            subject="/insurer",
+            status=case((rs.id > 0, "passed"), else_="fail"),
+            expected="x",
+            actual="y",
+            ordinal=rs.id,
+        )
 
     assert "status 'passed' is not one of" in _crash(monkeypatch, new_rule, evaluate)
 
@@ -190,5 +244,10 @@ def test_long_texts_are_cut_to_their_columns(new_rule: ModuleType, monkeypatch: 
     loaded, context, ruleset = build(CASE)
     outcome = check_documents(loaded, ruleset, CASE.as_of, context)
     assert outcome.results is not None
-    [mine] = [f for sub in outcome.results.model_dump(mode="json")["submissions"] for f in sub["findings"] if f["rule_id"] == CASE.rule]
+    [mine] = [
+        f
+        for sub in outcome.results.model_dump(mode="json")["submissions"]
+        for f in sub["findings"]
+        if f["rule_id"] == CASE.rule
+    ]
     assert (mine["expected"], mine["actual"]) == ("e" * 500, "a" * 500)

@@ -13,24 +13,52 @@ from inclusive_check.cli import cli
 from inclusive_check.rules import ALL_RULES
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
-CONTRACT = ("rule_id", "clause", "strength", "severity", "status", "subject", "expected", "actual", "margin",
-            "message", "parameters")
+CONTRACT = (
+    "rule_id",
+    "clause",
+    "strength",
+    "severity",
+    "status",
+    "subject",
+    "expected",
+    "actual",
+    "margin",
+    "message",
+    "parameters",
+)
 
 # What each sample must show, besides passes: (rule, status, severity, subject, key).
 EXPECTED = {
-    "al-prop-2025.json": (1, [("IC19-SOLVENCY-GATE", "fail", "error", "/solvency/2", "2025-Q3"),
-                              ("IC07-KEY-AREAS", "fail", "info", "/products", "")]),
-    "hx-life-2025.json": (0, [("IC06-SMALL-BUSINESS", "fail", "info", "/products", ""),
-                              ("IC07-KEY-AREAS", "fail", "info", "/products", "")]),
-    "kn-health-2025.json": (1, [("IC08-PREMIUM-RATE", "fail", "error", "/products/0/premium_rate", ""),
-                                ("IC08-PREMIUM-RATE", "indeterminate", "error", "/products/2/premium_rate", ""),
-                                ("IC12-FEE-RATE", "fail", "error", "/products/1/intermediary_fee_rate", ""),
-                                ("IC10-LEAD-DEPARTMENT", "fail", "error", "/governance/lead_department", ""),
-                                ("IC10-REGULAR-REVIEWS", "fail", "error", "/governance/board_reviews", ""),
-                                ("IC06-SMALL-BUSINESS", "fail", "info", "/products", "")]),
-    "zs-prop-2025q4.json": (1, [("IC10-KPI-WEIGHT", "fail", "error", "/governance/inclusive_kpi_weight", ""),
-                                ("IC04-RURAL-LOW-INCOME", "fail", "info", "/products", ""),
-                                ("IC07-KEY-AREAS", "fail", "info", "/products", "")]),
+    "al-prop-2025.json": (
+        1,
+        [
+            ("IC19-SOLVENCY-GATE", "fail", "error", "/solvency/2", "2025-Q3"),
+            ("IC07-KEY-AREAS", "fail", "info", "/products", ""),
+        ],
+    ),
+    "hx-life-2025.json": (
+        0,
+        [("IC06-SMALL-BUSINESS", "fail", "info", "/products", ""), ("IC07-KEY-AREAS", "fail", "info", "/products", "")],
+    ),
+    "kn-health-2025.json": (
+        1,
+        [
+            ("IC08-PREMIUM-RATE", "fail", "error", "/products/0/premium_rate", ""),
+            ("IC08-PREMIUM-RATE", "indeterminate", "error", "/products/2/premium_rate", ""),
+            ("IC12-FEE-RATE", "fail", "error", "/products/1/intermediary_fee_rate", ""),
+            ("IC10-LEAD-DEPARTMENT", "fail", "error", "/governance/lead_department", ""),
+            ("IC10-REGULAR-REVIEWS", "fail", "error", "/governance/board_reviews", ""),
+            ("IC06-SMALL-BUSINESS", "fail", "info", "/products", ""),
+        ],
+    ),
+    "zs-prop-2025q4.json": (
+        1,
+        [
+            ("IC10-KPI-WEIGHT", "fail", "error", "/governance/inclusive_kpi_weight", ""),
+            ("IC04-RURAL-LOW-INCOME", "fail", "info", "/products", ""),
+            ("IC07-KEY-AREAS", "fail", "info", "/products", ""),
+        ],
+    ),
 }
 
 
@@ -45,15 +73,20 @@ CLAUSES = {rule.ID: rule.CLAUSE for rule in ALL_RULES}
 
 
 def _open(results: dict[str, Any]) -> list[tuple[str, ...]]:
-    return [(f["rule_id"], f["status"], f["severity"], f["subject"], f["key"])
-            for s in results["submissions"] for f in s["findings"] if f["status"] not in ("pass", "not_applicable")]
+    return [
+        (f["rule_id"], f["status"], f["severity"], f["subject"], f["key"])
+        for s in results["submissions"]
+        for f in s["findings"]
+        if f["status"] not in ("pass", "not_applicable")
+    ]
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_sample_submissions(runner: CliRunner, name: str) -> None:
     code, expected = EXPECTED[name]
-    result = runner.invoke(cli, ["check", str(SAMPLES / "submissions" / name), "--format", "json",
-                                 "--as-of", "2026-01-01"])
+    result = runner.invoke(
+        cli, ["check", str(SAMPLES / "submissions" / name), "--format", "json", "--as-of", "2026-01-01"]
+    )
     assert result.exit_code == code, result.output
     results = json.loads(result.output)
     assert _open(results) == expected
@@ -83,30 +116,45 @@ def test_fail_on_info_and_chinese_messages(runner: CliRunner) -> None:
 
 
 def test_filing_without_context_is_indeterminate_for_the_solvency_gate(runner: CliRunner) -> None:
-    result = runner.invoke(cli, ["check", str(SAMPLES / "filings" / "al-prop-courier-accident.yaml"),
-                                 "--format", "json"])
+    result = runner.invoke(
+        cli, ["check", str(SAMPLES / "filings" / "al-prop-courier-accident.yaml"), "--format", "json"]
+    )
     assert result.exit_code == 1  # an indeterminate mandatory gate is an error
-    [gate] = [f for f in json.loads(result.output)["submissions"][0]["findings"]
-              if f["rule_id"] == "IC19-SOLVENCY-GATE"]
+    [gate] = [
+        f for f in json.loads(result.output)["submissions"][0]["findings"] if f["rule_id"] == "IC19-SOLVENCY-GATE"
+    ]
     assert (gate["status"], gate["subject"]) == ("indeterminate", "/product")
     assert "no insurer context" in gate["actual"]
 
 
 def test_filing_with_insurer_file_uses_its_solvency(runner: CliRunner) -> None:
-    result = runner.invoke(cli, ["check", str(SAMPLES / "filings" / "al-prop-courier-accident.yaml"),
-                                 "--insurer", str(SAMPLES / "submissions" / "al-prop-2025.json"), "--format", "json"])
+    result = runner.invoke(
+        cli,
+        [
+            "check",
+            str(SAMPLES / "filings" / "al-prop-courier-accident.yaml"),
+            "--insurer",
+            str(SAMPLES / "submissions" / "al-prop-2025.json"),
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 1
     sub = json.loads(result.output)["submissions"]
     assert [s["kind"] for s in sub] == ["product_filing"]  # the context is used, not checked
-    assert [(f["status"], f["key"]) for f in sub[0]["findings"] if f["rule_id"] == "IC19-SOLVENCY-GATE"
-            and f["status"] != "pass"] == [("fail", "2025-Q3")]
+    assert [
+        (f["status"], f["key"])
+        for f in sub[0]["findings"]
+        if f["rule_id"] == "IC19-SOLVENCY-GATE" and f["status"] != "pass"
+    ] == [("fail", "2025-Q3")]
 
 
 def test_filing_uses_the_latest_stored_submission(runner: CliRunner, tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'ctx.db'}"
     assert runner.invoke(cli, ["--db", db, "ingest", str(SAMPLES / "submissions")]).exit_code == 0
-    result = runner.invoke(cli, ["--db", db, "check", str(SAMPLES / "filings" / "hx-life-rural-accident.json"),
-                                 "--format", "json"])
+    result = runner.invoke(
+        cli, ["--db", db, "check", str(SAMPLES / "filings" / "hx-life-rural-accident.json"), "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     gate = [f for f in json.loads(result.output)["submissions"][0]["findings"] if f["rule_id"] == "IC19-SOLVENCY-GATE"]
     # on sale from 2025-09-01: judged for the two quarters of the stored 2025 submission it overlaps
@@ -114,30 +162,52 @@ def test_filing_uses_the_latest_stored_submission(runner: CliRunner, tmp_path: P
 
 
 def test_insurer_context_for_another_insurer_is_a_usage_error(runner: CliRunner) -> None:
-    result = runner.invoke(cli, ["check", str(SAMPLES / "filings" / "al-prop-courier-accident.yaml"),
-                                 "--insurer", str(SAMPLES / "submissions" / "hx-life-2025.json")])
+    result = runner.invoke(
+        cli,
+        [
+            "check",
+            str(SAMPLES / "filings" / "al-prop-courier-accident.yaml"),
+            "--insurer",
+            str(SAMPLES / "submissions" / "hx-life-2025.json"),
+        ],
+    )
     assert result.exit_code == 2
     assert "is for insurer AL-PROP-017" in result.output
 
 
 def test_insurer_folder_gives_each_filing_its_own_insurers_submission(runner: CliRunner) -> None:
-    result = runner.invoke(cli, ["check", str(SAMPLES / "filings" / "al-prop-courier-accident.yaml"),
-                                 str(SAMPLES / "filings" / "hx-life-rural-accident.json"),
-                                 "--insurer", str(SAMPLES / "submissions"), "--format", "json"])
+    result = runner.invoke(
+        cli,
+        [
+            "check",
+            str(SAMPLES / "filings" / "al-prop-courier-accident.yaml"),
+            str(SAMPLES / "filings" / "hx-life-rural-accident.json"),
+            "--insurer",
+            str(SAMPLES / "submissions"),
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 1, result.output
-    gates = {s["insurer"]["code"]: [(f["status"], f["key"]) for f in s["findings"]
-                                    if f["rule_id"] == "IC19-SOLVENCY-GATE"]
-             for s in json.loads(result.output)["submissions"]}
+    gates = {
+        s["insurer"]["code"]: [(f["status"], f["key"]) for f in s["findings"] if f["rule_id"] == "IC19-SOLVENCY-GATE"]
+        for s in json.loads(result.output)["submissions"]
+    }
     assert ("fail", "2025-Q3") in gates["AL-PROP-017"]  # al-prop-2025.json's class C quarter
     assert gates["HX-LIFE-001"] == [("pass", "2025-Q3"), ("pass", "2025-Q4")]  # hx-life-2025.json
 
 
-def test_insurer_is_repeatable_and_a_filing_without_its_insurers_submission_is_a_usage_error(
-        runner: CliRunner) -> None:
-    filings = [str(SAMPLES / "filings" / "al-prop-courier-accident.yaml"),
-               str(SAMPLES / "filings" / "kn-health-fee-breach.json")]
-    both = ["--insurer", str(SAMPLES / "submissions" / "al-prop-2025.json"),
-            "--insurer", str(SAMPLES / "submissions" / "kn-health-2025.json")]
+def test_insurer_is_repeatable_and_a_filing_without_its_insurers_submission_is_a_usage_error(runner: CliRunner) -> None:
+    filings = [
+        str(SAMPLES / "filings" / "al-prop-courier-accident.yaml"),
+        str(SAMPLES / "filings" / "kn-health-fee-breach.json"),
+    ]
+    both = [
+        "--insurer",
+        str(SAMPLES / "submissions" / "al-prop-2025.json"),
+        "--insurer",
+        str(SAMPLES / "submissions" / "kn-health-2025.json"),
+    ]
     assert runner.invoke(cli, ["check", *filings, *both, "--format", "json"]).exit_code == 1  # breaches, checked
     result = runner.invoke(cli, ["check", *filings, *both[:2]])
     assert result.exit_code == 2
@@ -146,22 +216,28 @@ def test_insurer_is_repeatable_and_a_filing_without_its_insurers_submission_is_a
 
 
 def test_insurer_folder_without_documents_is_a_usage_error(runner: CliRunner, tmp_path: Path) -> None:
-    result = runner.invoke(cli, ["check", str(SAMPLES / "filings" / "al-prop-courier-accident.yaml"),
-                                 "--insurer", str(tmp_path)])
+    result = runner.invoke(
+        cli, ["check", str(SAMPLES / "filings" / "al-prop-courier-accident.yaml"), "--insurer", str(tmp_path)]
+    )
     assert result.exit_code == 2
     assert "no .json, .yaml or .yml documents found" in result.output
 
 
 def test_invalid_input_exits_3_and_checks_nothing(runner: CliRunner) -> None:
-    result = runner.invoke(cli, ["check", str(SAMPLES / "submissions" / "hx-life-2025.json"),
-                                 str(SAMPLES / "invalid" / "percent-string-rate.json")])
+    result = runner.invoke(
+        cli,
+        [
+            "check",
+            str(SAMPLES / "submissions" / "hx-life-2025.json"),
+            str(SAMPLES / "invalid" / "percent-string-rate.json"),
+        ],
+    )
     assert result.exit_code == 3
     assert "/product/premium_rate" in result.output
     assert "nothing was checked" in result.output
 
 
-def test_a_period_after_the_review_date_warns_the_ruleset_may_be_out_of_date(runner: CliRunner,
-                                                                             tmp_path: Path) -> None:
+def test_a_period_after_the_review_date_warns_the_ruleset_may_be_out_of_date(runner: CliRunner, tmp_path: Path) -> None:
     doc = json.loads((SAMPLES / "submissions" / "hx-life-2025.json").read_text("utf-8"))
     doc["reporting_period"] = "2026-Q4"
     doc["solvency"] = [{**doc["solvency"][0], "quarter": "2026-Q4"}]
@@ -193,15 +269,22 @@ def test_rules_list_and_show_give_the_strength_the_ruleset_states_on_a_date(runn
     old = "      values: [{from: 2024-05-29, value: principle}]\n"
     assert text.count(old) == 3
     changed = tmp_path / "r.yaml"
-    changed.write_text(text.replace(old, "      values: [{from: 2024-05-29, value: principle}, "
-                                         "{from: 2026-01-01, value: mandatory}]\n"), "utf-8")
+    changed.write_text(
+        text.replace(
+            old, "      values: [{from: 2024-05-29, value: principle}, {from: 2026-01-01, value: mandatory}]\n"
+        ),
+        "utf-8",
+    )
 
     def strength(*args: str) -> str:
         result = runner.invoke(cli, [*args, "--ruleset", str(changed), "--format", "json"])
         assert result.exit_code == 0, result.output
         data = json.loads(result.output)
-        return str(data["strength"] if isinstance(data, dict)
-                   else next(r["strength"] for r in data if r["id"] == "IC10-KPI-WEIGHT"))
+        return str(
+            data["strength"]
+            if isinstance(data, dict)
+            else next(r["strength"] for r in data if r["id"] == "IC10-KPI-WEIGHT")
+        )
 
     assert strength("rules", "list", "--as-of", "2025-12-31") == "principle"
     assert strength("rules", "list", "--as-of", "2026-01-01") == "mandatory"

@@ -23,7 +23,7 @@ CI_DOC = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
 
 def _yaml_block(after_heading: str) -> str:
     """The first ```yaml block of docs/ci.md after the given heading."""
-    section = CI_DOC[CI_DOC.index(after_heading):]
+    section = CI_DOC[CI_DOC.index(after_heading) :]
     match = re.search(r"^```yaml\n(.*?)^```", section, re.M | re.S)
     assert match, f"no yaml block after {after_heading!r}"
     return match.group(1)
@@ -40,8 +40,9 @@ def test_workflow_passes_actionlint(tmp_path: Path) -> None:
     workflow = tmp_path / ".github" / "workflows" / "inclusive-check.yml"
     workflow.parent.mkdir(parents=True)
     workflow.write_text(_yaml_block("## GitHub Actions"), encoding="utf-8")
-    done = subprocess.run([_tool("actionlint"), "-no-color", str(workflow)], cwd=tmp_path, capture_output=True,
-                          text=True, check=False)
+    done = subprocess.run(
+        [_tool("actionlint"), "-no-color", str(workflow)], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -53,12 +54,25 @@ def test_workflow_installs_a_tagged_release_from_the_repository() -> None:
 
 
 def _git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@example.invalid", "PRE_COMMIT_HOME": str(cwd.parent / "pre-commit-home"),
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
+        "PRE_COMMIT_HOME": str(cwd.parent / "pre-commit-home"),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
     env.pop("INCLUSIVE_CHECK_DATABASE_URL", None)
-    done = subprocess.run(["git", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", *args], cwd=cwd,
-                          capture_output=True, text=True, env=env, check=False, timeout=900)
+    done = subprocess.run(
+        ["git", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=900,
+    )
     if check:
         assert done.returncode == 0, done.stdout + done.stderr
     return done

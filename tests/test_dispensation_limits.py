@@ -30,14 +30,18 @@ def test_every_limited_column_has_its_limit_in_the_schema() -> None:
     assert "{1,39}" in ITEM["insurer"]["pattern"] and t.dispensations.c.insurer_code.type.length == 40
 
 
-@pytest.mark.parametrize(("old", "new", "pointer"), [
-    ("approved_by: 某监管局人身保险监管处（示例）", "approved_by: " + "监" * 501, "/dispensations/0/approved_by"),
-    ("approved_by: 某监管局人身保险监管处（示例）", 'approved_by: "监管\\0处"', "/dispensations/0/approved_by"),
-    ("subject: /products/0", "subject: /products/" + "0" * 300, "/dispensations/0/subject"),
-    ("reference: 监管函〔2025〕第12号（示例）", 'reference: "\\0"', "/dispensations/0/reference"),
-])
-def test_overlong_or_nul_text_is_invalid_input_on_both_backends(store: Any, db_url: str, tmp_path: Path, old: str,
-                                                                 new: str, pointer: str) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "pointer"),
+    [
+        ("approved_by: 某监管局人身保险监管处（示例）", "approved_by: " + "监" * 501, "/dispensations/0/approved_by"),
+        ("approved_by: 某监管局人身保险监管处（示例）", 'approved_by: "监管\\0处"', "/dispensations/0/approved_by"),
+        ("subject: /products/0", "subject: /products/" + "0" * 300, "/dispensations/0/subject"),
+        ("reference: 监管函〔2025〕第12号（示例）", 'reference: "\\0"', "/dispensations/0/reference"),
+    ],
+)
+def test_overlong_or_nul_text_is_invalid_input_on_both_backends(
+    store: Any, db_url: str, tmp_path: Path, old: str, new: str, pointer: str
+) -> None:
     text = LETTERS.read_text("utf-8")
     assert old in text
     path = tmp_path / "letters.yaml"

@@ -40,14 +40,26 @@ def _document() -> Any:
 
 
 def _yaml(**fields: Any) -> str:
-    item = {"id": "D-1", "rule": "IC08-PREMIUM-RATE", "insurer": "CASE-INS-001", "reason": "subsidised",
-            "approved_by": "Supervisor A", "reference": "Letter 2025-12", "expires": "2026-06-30", **fields}
+    item = {
+        "id": "D-1",
+        "rule": "IC08-PREMIUM-RATE",
+        "insurer": "CASE-INS-001",
+        "reason": "subsidised",
+        "approved_by": "Supervisor A",
+        "reference": "Letter 2025-12",
+        "expires": "2026-06-30",
+        **fields,
+    }
     return json.dumps({"dispensations": [{k: v for k, v in item.items() if v is not None}]})
 
 
 def _statuses(results: dict[str, Any]) -> dict[str, tuple[str, str | None]]:
-    return {f["subject"]: (f["status"], f["dispensation"]) for s in results["submissions"] for f in s["findings"]
-            if f["rule_id"] == "IC08-PREMIUM-RATE"}
+    return {
+        f["subject"]: (f["status"], f["dispensation"])
+        for s in results["submissions"]
+        for f in s["findings"]
+        if f["rule_id"] == "IC08-PREMIUM-RATE"
+    }
 
 
 def _single(doc: Any, dispensations: str, as_of: date) -> dict[str, Any]:
@@ -100,8 +112,9 @@ def test_expiry_is_inclusive_on_the_boundary_day(store: Any, as_of: date, status
             assert sub["warnings"] == []
         else:
             assert finding == ("fail", None)
-            assert sub["warnings"] == ["dispensation D-1 for IC08-PREMIUM-RATE expired on 2026-06-30; "
-                                       "1 failure(s) it covered stand"]
+            assert sub["warnings"] == [
+                "dispensation D-1 for IC08-PREMIUM-RATE expired on 2026-06-30; 1 failure(s) it covered stand"
+            ]
 
 
 def test_unused_when_nothing_fails(store: Any) -> None:
@@ -124,16 +137,19 @@ def test_waived_does_not_fail_the_exit_code(tmp_path: Path) -> None:
     runner = CliRunner()
     failing = runner.invoke(cli, ["check", str(doc), "--as-of", "2026-01-01"])
     assert failing.exit_code == 1
-    waived = runner.invoke(cli, ["check", str(doc), "--as-of", "2026-01-01", "--dispensations", str(dispensations),
-                                 "--format", "json"])
+    waived = runner.invoke(
+        cli, ["check", str(doc), "--as-of", "2026-01-01", "--dispensations", str(dispensations), "--format", "json"]
+    )
     assert waived.exit_code == 0, waived.output
     assert json.loads(waived.output)["dispensations"][0]["status"] == "applied"
 
 
 @pytest.mark.parametrize("rule", ["IC19-SOLVENCY-GATE", "IC10-LEADERSHIP", "IC11-ONLINE-SERVICE"])
 def test_only_principle_rules_can_be_dispensed(rule: str, tmp_path: Path) -> None:
-    text = "dispensations:\n  - id: D-9\n    rule: " + rule + "\n    insurer: CASE-INS-001\n    reason: r\n" \
-           "    approved_by: a\n    reference: b\n    expires: 2026-01-01\n"
+    text = (
+        "dispensations:\n  - id: D-9\n    rule: " + rule + "\n    insurer: CASE-INS-001\n    reason: r\n"
+        "    approved_by: a\n    reference: b\n    expires: 2026-01-01\n"
+    )
     with pytest.raises(DispensationError) as raised:
         parse_dispensations(text, "d.yaml")
     [problem] = raised.value.problems
@@ -170,8 +186,9 @@ def test_import_keeps_history_and_later_runs_use_it(store: Any, db_url: str, tmp
     assert runner.invoke(cli, ["--db", db_url, "ingest", str(doc)]).exit_code == 0
     result = runner.invoke(cli, ["--db", db_url, "run", "--as-of", "2026-07-01", "--format", "json"])
     assert result.exit_code == 0, result.output
-    assert [(d["status"], d["expires"]) for d in json.loads(result.output)["dispensations"]] == \
-        [("applied", "2026-12-31")]
+    assert [(d["status"], d["expires"]) for d in json.loads(result.output)["dispensations"]] == [
+        ("applied", "2026-12-31")
+    ]
 
 
 def test_dispensations_naming_a_retired_rule_id_still_apply(store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -201,9 +218,14 @@ def test_an_unknown_rule_in_a_dispensation_names_the_closest(monkeypatch: pytest
 
 def test_only_failures_filed_as_principle_are_waived(store: Any) -> None:
     """A rule's strength is ruleset data: read as mandatory from a date, its failures are no longer dispensable."""
-    stricter = load_ruleset_text(RULESET.text.replace(
-        "      values: [{from: 2024-05-29, value: principle}]\n",
-        "      values: [{from: 2024-05-29, value: principle}, {from: 2025-10-01, value: mandatory}]\n", 1), "r.yaml")
+    stricter = load_ruleset_text(
+        RULESET.text.replace(
+            "      values: [{from: 2024-05-29, value: principle}]\n",
+            "      values: [{from: 2024-05-29, value: principle}, {from: 2025-10-01, value: mandatory}]\n",
+            1,
+        ),
+        "r.yaml",
+    )
     assert stricter.strength(rules.get("IC08-PREMIUM-RATE"), date(2025, 12, 31)) == "mandatory"
     items = parse_dispensations(_yaml(), "d.yaml", stricter)
     sid = ingest_one(store, parse_bytes(to_json(_document()), "doc.json")).submission_id

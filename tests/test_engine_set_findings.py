@@ -20,10 +20,19 @@ from inclusive_check.store.ingest import ingest_one
 from rulecases import base, to_json
 
 PAIRS = [  # (own premium rate, comparable premium rate)
-    ("0.05", "0.05"), ("0.0499", "0.05"), ("0.123456789012345", "0.123456789012346"), ("0", "1"),
-    ("0.000000000000001", "0.000000000000002"), ("0.1", "0.30"), ("0.999999999999999", "1"), ("0.0012", "0.0018"),
-    ("0.07", "0.069999999999999"), ("0.00001", "0.000010000000001"), ("0.000009999999999", "0.00001"),
-    ("0.99999999999999", "0.000099999999999"), ("0.012345678901234", "0.987654321098765"),
+    ("0.05", "0.05"),
+    ("0.0499", "0.05"),
+    ("0.123456789012345", "0.123456789012346"),
+    ("0", "1"),
+    ("0.000000000000001", "0.000000000000002"),
+    ("0.1", "0.30"),
+    ("0.999999999999999", "1"),
+    ("0.0012", "0.0018"),
+    ("0.07", "0.069999999999999"),
+    ("0.00001", "0.000010000000001"),
+    ("0.000009999999999", "0.00001"),
+    ("0.99999999999999", "0.000099999999999"),
+    ("0.012345678901234", "0.987654321098765"),
 ]
 
 
@@ -31,25 +40,50 @@ def test_sql_written_findings_equal_decimal_formatting(store: Any) -> None:
     doc = base("submission")
     template = doc["products"][0]
     doc["products"] = [
-        {**template, "code": f"P-{i}", "premium_rate": Decimal(own),
-         "comparable": {**template["comparable"], "premium_rate": Decimal(theirs)}}
-        for i, (own, theirs) in enumerate(PAIRS)]
+        {
+            **template,
+            "code": f"P-{i}",
+            "premium_rate": Decimal(own),
+            "comparable": {**template["comparable"], "premium_rate": Decimal(theirs)},
+        }
+        for i, (own, theirs) in enumerate(PAIRS)
+    ]
     doc["products"].append({**template, "code": "P-NONE", "target_groups": [], "comparable": None})
     sid = ingest_one(store, parse_bytes(to_json(doc), "doc.json")).submission_id
     run_id = execute_run(store, load_ruleset(), Selection(submission_ids=(sid,) if sid else ()), date(2026, 1, 1))
     with store.connect() as conn:
         findings = run_results(conn, run_id).model_dump(mode="json")["submissions"][0]["findings"]
-    rates = [(f["subject"], f["status"], f["expected"], f["actual"], f["margin"])
-             for f in findings if f["rule_id"] == "IC08-PREMIUM-RATE"]
-    expected = [(f"/products/{i}/premium_rate", "pass" if Decimal(own) < Decimal(theirs) else "fail",
-                 f"premium_rate < {percent(Decimal(theirs))} (P-STD-1)", percent(Decimal(own)),
-                 number(Decimal(theirs) - Decimal(own))) for i, (own, theirs) in enumerate(PAIRS)]
-    expected.append((f"/products/{len(PAIRS)}/premium_rate", "indeterminate", "premium_rate below a named comparable",
-                     "0.1%; comparable premium_rate not reported (no comparable product named)", None))
+    rates = [
+        (f["subject"], f["status"], f["expected"], f["actual"], f["margin"])
+        for f in findings
+        if f["rule_id"] == "IC08-PREMIUM-RATE"
+    ]
+    expected = [
+        (
+            f"/products/{i}/premium_rate",
+            "pass" if Decimal(own) < Decimal(theirs) else "fail",
+            f"premium_rate < {percent(Decimal(theirs))} (P-STD-1)",
+            percent(Decimal(own)),
+            number(Decimal(theirs) - Decimal(own)),
+        )
+        for i, (own, theirs) in enumerate(PAIRS)
+    ]
+    expected.append(
+        (
+            f"/products/{len(PAIRS)}/premium_rate",
+            "indeterminate",
+            "premium_rate below a named comparable",
+            "0.1%; comparable premium_rate not reported (no comparable product named)",
+            None,
+        )
+    )
     assert rates == expected
     groups = [(f["subject"], f["status"], f["actual"]) for f in findings if f["rule_id"] == "IC08-TARGET-GROUPS"]
-    assert groups[0] == ("/products/0/target_groups", "pass",
-                         "groups: elderly, micro_small_enterprises, rural_residents, small_farmers")
+    assert groups[0] == (
+        "/products/0/target_groups",
+        "pass",
+        "groups: elderly, micro_small_enterprises, rural_residents, small_farmers",
+    )
     assert groups[-1] == (f"/products/{len(PAIRS)}/target_groups", "fail", "none")
 
 
@@ -58,18 +92,32 @@ def test_a_500_character_comparable_code_keeps_texts_within_their_columns(store:
     doc = base("submission")
     template = doc["products"][0]
     code = "C" * 500
-    doc["products"] = [{**template, "code": "P-LONG", "intermediary_fee_rate": Decimal("0.999999999999999"),
-                        "comparable": {**template["comparable"], "product_code": code,
-                                       "premium_rate": Decimal("0.000000000000001"), "intermediary_fee_rate": None}}]
+    doc["products"] = [
+        {
+            **template,
+            "code": "P-LONG",
+            "intermediary_fee_rate": Decimal("0.999999999999999"),
+            "comparable": {
+                **template["comparable"],
+                "product_code": code,
+                "premium_rate": Decimal("0.000000000000001"),
+                "intermediary_fee_rate": None,
+            },
+        }
+    ]
     sid = ingest_one(store, parse_bytes(to_json(doc), "doc.json")).submission_id
     run_id = execute_run(store, load_ruleset(), Selection(submission_ids=(sid,) if sid else ()), date(2026, 1, 1))
     with store.connect() as conn:
         findings = run_results(conn, run_id).model_dump(mode="json")["submissions"][0]["findings"]
-    texts = {f["rule_id"]: (f["expected"], f["actual"]) for f in findings
-             if f["rule_id"] in ("IC08-PREMIUM-RATE", "IC12-FEE-RATE")}
+    texts = {
+        f["rule_id"]: (f["expected"], f["actual"])
+        for f in findings
+        if f["rule_id"] in ("IC08-PREMIUM-RATE", "IC12-FEE-RATE")
+    }
     assert texts["IC08-PREMIUM-RATE"][0] == f"premium_rate < 0.0000000000001% ({code[:400]})"
-    assert texts["IC12-FEE-RATE"][1] == (f"99.9999999999999%; comparable intermediary_fee_rate not reported "
-                                         f"({code[:400]})")
+    assert texts["IC12-FEE-RATE"][1] == (
+        f"99.9999999999999%; comparable intermediary_fee_rate not reported ({code[:400]})"
+    )
     assert all(len(text) <= 500 for pair in texts.values() for text in pair)
 
 

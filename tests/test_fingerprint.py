@@ -24,8 +24,9 @@ def _fail_prints(store: Any, doc: Any) -> dict[str, str]:
     run_id = execute_run(store, load_ruleset(), Selection(submission_ids=(sid,) if sid else ()), date(2026, 1, 1))
     with store.connect() as conn:
         results = run_results(conn, run_id).model_dump(mode="json")
-    return {f["subject"]: f["fingerprint"] for s in results["submissions"] for f in s["findings"]
-            if f["status"] == "fail"}
+    return {
+        f["subject"]: f["fingerprint"] for s in results["submissions"] for f in s["findings"] if f["status"] == "fail"
+    }
 
 
 def test_inserting_a_product_before_a_breach_keeps_its_fingerprint(store: Any) -> None:
@@ -41,8 +42,9 @@ def test_inserting_a_product_before_a_breach_keeps_its_fingerprint(store: Any) -
     assert first["/products/0/premium_rate"] == second["/products/1/premium_rate"]
 
 
-def test_a_renamed_rule_keeps_the_fingerprints_of_its_stored_findings(store: Any,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_renamed_rule_keeps_the_fingerprints_of_its_stored_findings(
+    store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A run stored before a rule was renamed names the old ID; with the old ID in rules.ALIASES its findings
     keep their fingerprints (and their titles and messages), so that diffs across the rename match them."""
     doc = base("submission")
@@ -50,14 +52,23 @@ def test_a_renamed_rule_keeps_the_fingerprints_of_its_stored_findings(store: Any
     sid = ingest_one(store, parse_bytes(to_json(doc), "doc.json")).submission_id
     run_id = execute_run(store, load_ruleset(), Selection(submission_ids=(sid,) if sid else ()), date(2026, 1, 1))
     with store.connect() as conn:
-        before = [f for s in run_results(conn, run_id).model_dump(mode="json")["submissions"] for f in s["findings"]
-                  if f["rule_id"] == "IC08-PREMIUM-RATE"]
+        before = [
+            f
+            for s in run_results(conn, run_id).model_dump(mode="json")["submissions"]
+            for f in s["findings"]
+            if f["rule_id"] == "IC08-PREMIUM-RATE"
+        ]
     assert before
     with store.begin() as conn:  # the run as a version before the rename stored it
         conn.execute(text("UPDATE findings SET rule_id = 'IC08-PRICE' WHERE rule_id = 'IC08-PREMIUM-RATE'"))
     monkeypatch.setitem(rules.ALIASES, "IC08-PRICE", "IC08-PREMIUM-RATE")
     with store.connect() as conn:
-        after = [f for s in run_results(conn, run_id).model_dump(mode="json")["submissions"] for f in s["findings"]
-                 if f["rule_id"] == "IC08-PRICE"]
+        after = [
+            f
+            for s in run_results(conn, run_id).model_dump(mode="json")["submissions"]
+            for f in s["findings"]
+            if f["rule_id"] == "IC08-PRICE"
+        ]
     assert [(f["fingerprint"], f["title"], f["message"]) for f in after] == [
-        (f["fingerprint"], f["title"], f["message"]) for f in before]
+        (f["fingerprint"], f["title"], f["message"]) for f in before
+    ]

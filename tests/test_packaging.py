@@ -19,8 +19,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _readme_command(marker: str) -> str:
     """The command .ci/run would run: the first line of the code block after the marker."""
-    done = subprocess.run(["awk", f"/<!-- {marker} -->/{{getline; while ($0 !~ /^```/) getline; getline; print; exit}}",
-                           str(ROOT / "README.md")], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [
+            "awk",
+            f"/<!-- {marker} -->/{{getline; while ($0 !~ /^```/) getline; getline; print; exit}}",
+            str(ROOT / "README.md"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout.strip()
 
 
@@ -38,8 +46,9 @@ def test_ci_run_extracts_the_readme_test_command() -> None:
 
 
 def test_python_dash_m_runs_the_command_line() -> None:
-    done = subprocess.run([sys.executable, "-m", "inclusive_check", "--version"], capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "inclusive_check", "--version"], capture_output=True, text=True, check=False
+    )
     assert (done.returncode, done.stdout.strip()) == (0, f"inclusive-check, version {inclusive_check.__version__}")
 
 
@@ -60,8 +69,13 @@ def test_build_is_clean_and_carries_version_and_license(tmp_path: Path) -> None:
             (source / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, source / name)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # else setuptools says so
-    done = subprocess.run([sys.executable, "-m", "build", "--outdir", str(tmp_path / "dist"), str(source)],
-                          capture_output=True, text=True, check=False, env=env)
+    done = subprocess.run(
+        [sys.executable, "-m", "build", "--outdir", str(tmp_path / "dist"), str(source)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
     log = done.stdout + done.stderr
     assert done.returncode == 0, log[-3000:]
     warnings = [line for line in log.splitlines() if re.search(r"warning", line, re.I)]
@@ -71,9 +85,13 @@ def test_build_is_clean_and_carries_version_and_license(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         listing = archive.namelist()
     assert f"inclusive_check-{version}.dist-info/licenses/LICENSE" in listing
-    assert {"inclusive_check/__main__.py", "inclusive_check/contract/schemas/submission.schema.json",
-            "inclusive_check/reports/templates/report.html.j2", "inclusive_check/migrations/script.py.mako",
-            "inclusive_check/rulesets/nfra-2024-inclusive.yaml"} <= set(listing)
+    assert {
+        "inclusive_check/__main__.py",
+        "inclusive_check/contract/schemas/submission.schema.json",
+        "inclusive_check/reports/templates/report.html.j2",
+        "inclusive_check/migrations/script.py.mako",
+        "inclusive_check/rulesets/nfra-2024-inclusive.yaml",
+    } <= set(listing)
     with zipfile.ZipFile(wheel) as archive:
         metadata = archive.read(f"inclusive_check-{version}.dist-info/METADATA").decode()
     assert "License-Expression: Apache-2.0" in metadata

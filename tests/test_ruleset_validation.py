@@ -65,17 +65,20 @@ def test_a_duplicate_key_is_refused_with_its_path_and_both_lines() -> None:
     # the second `values:` would have won silently: the solvency threshold became 0
     text = replaced(GATE_CORE, GATE_CORE + "        values: [{from: 2021-03-01, value: 0}]\n")
     [problem] = problems(text)
-    line = TEXT[:TEXT.index(GATE_CORE)].count("\n") + 1
+    line = TEXT[: TEXT.index(GATE_CORE)].count("\n") + 1
     assert problem.startswith(f"bad.yaml:{line + 1}: rules/IC19-SOLVENCY-GATE/params/min_core_ratio_pct/values: ")
     assert f"duplicate key 'values' (first at line {line})" in problem
 
 
-@pytest.mark.parametrize(("old", "new", "path"), [
-    ("value: 50}", "value: -50}", "rules/IC19-SOLVENCY-GATE/params/min_core_ratio_pct/values/0/value"),
-    ("value: 100}", "value: -1}", "rules/IC19-SOLVENCY-GATE/params/min_comprehensive_ratio_pct/values/0/value"),
-    ("value: 0.05}", "value: -0.05}", "rules/IC10-KPI-WEIGHT/params/min_weight/values/0/value"),
-    ("value: 12}", "value: -12}", "rules/IC10-REGULAR-REVIEWS/params/lookback_months/values/0/value"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "path"),
+    [
+        ("value: 50}", "value: -50}", "rules/IC19-SOLVENCY-GATE/params/min_core_ratio_pct/values/0/value"),
+        ("value: 100}", "value: -1}", "rules/IC19-SOLVENCY-GATE/params/min_comprehensive_ratio_pct/values/0/value"),
+        ("value: 0.05}", "value: -0.05}", "rules/IC10-KPI-WEIGHT/params/min_weight/values/0/value"),
+        ("value: 12}", "value: -12}", "rules/IC10-REGULAR-REVIEWS/params/lookback_months/values/0/value"),
+    ],
+)
 def test_a_negative_threshold_is_refused(old: str, new: str, path: str) -> None:
     [problem] = problems(replaced(old, new))
     assert f": {path}: Input should be greater than or equal to" in problem
@@ -99,20 +102,44 @@ def test_an_empty_rules_mapping_is_refused() -> None:
     assert ": rules: Dictionary should have at least 1 item" in problem
 
 
-@pytest.mark.parametrize(("old", "new", "path", "message"), [
-    ("value: 1}]", "value: true}]", "rules/IC10-REGULAR-REVIEWS/params/min_board_reviews/values/0/value",
-     "valid integer"),
-    ("value: 12}", "value: 12.0}", "rules/IC10-REGULAR-REVIEWS/params/lookback_months/values/0/value",
-     "valid integer"),
-    ("value: 50}", "value: true}", "rules/IC19-SOLVENCY-GATE/params/min_core_ratio_pct/values/0/value", "Decimal"),
-    ("value: 0}]", "value: false}]", "rules/IC19-MASS-INCIDENTS/params/max_mass_incidents/values/0/value",
-     "valid integer"),
-    ("value: true}]", "value: 1}]", "rules/IC19-SOLVENCY-GATE/params/irr_condition/values/0/value", "valid boolean"),
-    ("lines_for_full: 5", "lines_for_full: true", "scoring/indicators/variety/lines_for_full", "valid integer"),
-    ("online_claims_points: 100", "online_claims_points: yes", "scoring/indicators/service/online_claims_points",
-     "Decimal"),
-    ('version: "2024.1.0"', "version: 2024.1", "version", "valid string"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "path", "message"),
+    [
+        (
+            "value: 1}]",
+            "value: true}]",
+            "rules/IC10-REGULAR-REVIEWS/params/min_board_reviews/values/0/value",
+            "valid integer",
+        ),
+        (
+            "value: 12}",
+            "value: 12.0}",
+            "rules/IC10-REGULAR-REVIEWS/params/lookback_months/values/0/value",
+            "valid integer",
+        ),
+        ("value: 50}", "value: true}", "rules/IC19-SOLVENCY-GATE/params/min_core_ratio_pct/values/0/value", "Decimal"),
+        (
+            "value: 0}]",
+            "value: false}]",
+            "rules/IC19-MASS-INCIDENTS/params/max_mass_incidents/values/0/value",
+            "valid integer",
+        ),
+        (
+            "value: true}]",
+            "value: 1}]",
+            "rules/IC19-SOLVENCY-GATE/params/irr_condition/values/0/value",
+            "valid boolean",
+        ),
+        ("lines_for_full: 5", "lines_for_full: true", "scoring/indicators/variety/lines_for_full", "valid integer"),
+        (
+            "online_claims_points: 100",
+            "online_claims_points: yes",
+            "scoring/indicators/service/online_claims_points",
+            "Decimal",
+        ),
+        ('version: "2024.1.0"', "version: 2024.1", "version", "valid string"),
+    ],
+)
 def test_a_value_of_the_wrong_type_is_refused_strictly(old: str, new: str, path: str, message: str) -> None:
     [problem] = problems(replaced(old, new))
     assert f": {path}: " in problem and message in problem
@@ -127,8 +154,12 @@ def test_overlapping_date_ranges_are_refused() -> None:
     for until in ("2024-12-31", "2024-10-01"):
         load_ruleset_text(replaced(old, overlapping.replace("2025-06-30", until)), "ok")
     in_force = "      citation: Guidance item 10 （十） — in principle (原则上)\n      values: [{from: 2024-05-29}]"
-    [problem] = problems(replaced(in_force, in_force.replace(
-        "[{from: 2024-05-29}]", "[{from: 2024-05-29, until: 2026-01-01}, {from: 2025-01-01}]")))
+    [problem] = problems(
+        replaced(
+            in_force,
+            in_force.replace("[{from: 2024-05-29}]", "[{from: 2024-05-29, until: 2026-01-01}, {from: 2025-01-01}]"),
+        )
+    )
     assert ": rules/IC10-KPI-WEIGHT/in_force: values/0: 'until' 2026-01-01 overlaps" in problem
 
 
@@ -141,18 +172,23 @@ def test_an_alias_bomb_is_refused_without_expanding() -> None:
     found = problems(text)
     assert time.perf_counter() - started < 2
     assert len(found) == 90  # every alias named, none expanded
-    assert found[0].endswith("rules/IC19-SOLVENCY-GATE/params/min_core_ratio_pct/note/l1/0: YAML aliases (*name) "
-                             "are not allowed in a ruleset; write the value out")
+    assert found[0].endswith(
+        "rules/IC19-SOLVENCY-GATE/params/min_core_ratio_pct/note/l1/0: YAML aliases (*name) "
+        "are not allowed in a ruleset; write the value out"
+    )
     with pytest.raises(RulesetError) as caught:
         load_ruleset_text(text, "bad.yaml")
     assert str(caught.value).startswith("90 problems:") and "... and 70 more" in str(caught.value)
 
 
 def test_any_alias_merge_key_or_non_string_key_is_refused() -> None:
-    [alias] = problems(replaced("values: [{from: 2021-03-01, value: 100}]",
-                                "values: [{from: 2021-03-01, value: *core}]",
-                                replaced("values: [{from: 2021-03-01, value: 50}]",
-                                         "values: [{from: 2021-03-01, value: &core 50}]")))
+    [alias] = problems(
+        replaced(
+            "values: [{from: 2021-03-01, value: 100}]",
+            "values: [{from: 2021-03-01, value: *core}]",
+            replaced("values: [{from: 2021-03-01, value: 50}]", "values: [{from: 2021-03-01, value: &core 50}]"),
+        )
+    )
     assert "min_comprehensive_ratio_pct/values/0/value: YAML aliases" in alias
     [merge] = problems(replaced("  IC08-PREMIUM-RATE:\n", "  IC08-PREMIUM-RATE:\n    <<: {params: {}}\n"))
     assert ": rules/IC08-PREMIUM-RATE: line " in merge and "merge keys (<<) are not allowed" in merge
@@ -165,8 +201,12 @@ def test_problems_name_their_path_and_line_and_are_all_listed() -> None:
     with pytest.raises(RulesetError) as caught:
         load_ruleset_text(text, "bad.yaml")
     assert [p.split(": ")[:2] for p in caught.value.problems] == [
-        ["bad.yaml:6", "version"], [f"bad.yaml:{TEXT[:TEXT.index('lines_for_full')].count(chr(10)) + 1}",
-                                    "scoring/indicators/variety/lines_for_full"]]
+        ["bad.yaml:6", "version"],
+        [
+            f"bad.yaml:{TEXT[: TEXT.index('lines_for_full')].count(chr(10)) + 1}",
+            "scoring/indicators/variety/lines_for_full",
+        ],
+    ]
     assert str(caught.value).startswith("2 problems:\n  bad.yaml:6: version: ")
     # the parameters are checked once the file has the shape of a ruleset: all their problems together
     text = replaced("value: 50}", "value: -50}", replaced("value: 1}]", "value: true}]"))
@@ -174,10 +214,15 @@ def test_problems_name_their_path_and_line_and_are_all_listed() -> None:
 
 
 def test_control_characters_in_a_ruleset_are_shown_escaped() -> None:
-    [problem] = problems(replaced("  IC08-PREMIUM-RATE:\n", '  "IC99\\e[2J\\n::add-mask::x":\n'
-                                  "    in_force: {citation: x, values: [{from: 2024-05-29}]}\n"
-                                  "    strength: {citation: x, values: [{from: 2024-05-29, value: mandatory}]}\n"
-                                  "  IC08-PREMIUM-RATE:\n"))
+    [problem] = problems(
+        replaced(
+            "  IC08-PREMIUM-RATE:\n",
+            '  "IC99\\e[2J\\n::add-mask::x":\n'
+            "    in_force: {citation: x, values: [{from: 2024-05-29}]}\n"
+            "    strength: {citation: x, values: [{from: 2024-05-29, value: mandatory}]}\n"
+            "  IC08-PREMIUM-RATE:\n",
+        )
+    )
     assert "rules/IC99\\x1b[2J\\n::add-mask::x: unknown rule" in problem
     assert "\x1b" not in problem and "\n" not in problem
 
@@ -228,23 +273,37 @@ def test_check_refuses_a_partial_ruleset_and_warns_when_it_is_allowed(runner: Cl
     assert result.stderr.startswith("warning: PARTIAL RULESET: nfra-2024-inclusive")
     assert "   warning: PARTIAL RULESET:" in result.stdout
     assert "IC19-SOLVENCY-GATE" not in result.stdout.replace("leaves out mandatory rule(s) IC19-SOLVENCY-GATE", "")
-    result = runner.invoke(cli, ["check", str(SAMPLE), "--ruleset", str(partial), "--allow-partial-ruleset",
-                                 "--format", "json"])
+    result = runner.invoke(
+        cli, ["check", str(SAMPLE), "--ruleset", str(partial), "--allow-partial-ruleset", "--format", "json"]
+    )
     [sub] = json.loads(result.stdout)["submissions"]
     assert any(w.startswith("PARTIAL RULESET") for w in sub["warnings"])
     listed = runner.invoke(cli, ["rules", "list", "--ruleset", str(partial), "--allow-partial-ruleset"])
     assert listed.exit_code == 0 and "PARTIAL RULESET" in listed.stderr
 
 
-def test_a_stored_run_with_a_partial_ruleset_keeps_its_warning(store: Any, db_url: str, runner: CliRunner,
-                                                                tmp_path: Path) -> None:
+def test_a_stored_run_with_a_partial_ruleset_keeps_its_warning(
+    store: Any, db_url: str, runner: CliRunner, tmp_path: Path
+) -> None:
     partial = tmp_path / "partial.yaml"
     partial.write_text(edited(_without_gate), "utf-8")
     assert runner.invoke(cli, ["--db", db_url, "ingest", str(SAMPLE)]).exit_code == 0
     refused = runner.invoke(cli, ["--db", db_url, "run", "--ruleset", str(partial)])
     assert refused.exit_code == 3
-    result = runner.invoke(cli, ["--db", db_url, "run", "--ruleset", str(partial), "--allow-partial-ruleset",
-                                 "--exit-zero", "--format", "json"])
+    result = runner.invoke(
+        cli,
+        [
+            "--db",
+            db_url,
+            "run",
+            "--ruleset",
+            str(partial),
+            "--allow-partial-ruleset",
+            "--exit-zero",
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     [sub] = json.loads(result.stdout)["submissions"]
     assert sub["warnings"][0].startswith("PARTIAL RULESET")
@@ -258,9 +317,15 @@ def test_a_stored_run_with_a_partial_ruleset_keeps_its_warning(store: Any, db_ur
 
 # --- the published schema ----------------------------------------------------------------------------
 
+
 def _check_jsonschema(schema: Path, *files: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "check_jsonschema", "--color", "never", "--schemafile", str(schema),
-                           *map(str, files)], capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--color", "never", "--schemafile", str(schema), *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -289,24 +354,40 @@ def test_the_shipped_ruleset_validates_against_the_schema_in_check_jsonschema(ex
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize(("name", "text"), [
-    ("negative", replaced("value: 50}", "value: -50}")),
-    ("bool-for-int", replaced("value: 1}]", "value: true}]")),
-    ("unknown-parameter", replaced("      min_weight:\n", "      min_wieght:\n")),
-    ("weight-zero", replaced("mandatory: 3,", "mandatory: 0,")),
-    ("empty-rules", edited(lambda d: d.update(rules={}))),
-    ("no-gate", edited(_without_gate)),
-    ("gate-not-blocking", edited(lambda d: d["scoring"].update(blocking_rules=[]))),
-    ("bad-severity", replaced("fail: {mandatory: error,", "fail: {mandatory: fatal,")),
-    ("no-strength", edited(lambda d: d["rules"]["IC10-LEADERSHIP"].pop("strength"))),
-    ("bad-strength", replaced("value: principle}", "value: optional}")),
-    ("bad-override", edited(lambda d: d["rules"]["IC10-KPI-WEIGHT"].update(
-        severity={"citation": "c", "values": [{"from": "2026-01-01", "value": {"fail": "minor"}}]}))),
-    ("deactivated-without-reason", edited(lambda d: d["rules"]["IC10-KPI-WEIGHT"].update(
-        deactivated={"citation": "c", "values": [{"from": "2026-01-01"}]}))),
-])
-def test_check_jsonschema_and_the_loader_refuse_the_same_rulesets(exported: Path, tmp_path: Path, name: str,
-                                                                   text: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("negative", replaced("value: 50}", "value: -50}")),
+        ("bool-for-int", replaced("value: 1}]", "value: true}]")),
+        ("unknown-parameter", replaced("      min_weight:\n", "      min_wieght:\n")),
+        ("weight-zero", replaced("mandatory: 3,", "mandatory: 0,")),
+        ("empty-rules", edited(lambda d: d.update(rules={}))),
+        ("no-gate", edited(_without_gate)),
+        ("gate-not-blocking", edited(lambda d: d["scoring"].update(blocking_rules=[]))),
+        ("bad-severity", replaced("fail: {mandatory: error,", "fail: {mandatory: fatal,")),
+        ("no-strength", edited(lambda d: d["rules"]["IC10-LEADERSHIP"].pop("strength"))),
+        ("bad-strength", replaced("value: principle}", "value: optional}")),
+        (
+            "bad-override",
+            edited(
+                lambda d: d["rules"]["IC10-KPI-WEIGHT"].update(
+                    severity={"citation": "c", "values": [{"from": "2026-01-01", "value": {"fail": "minor"}}]}
+                )
+            ),
+        ),
+        (
+            "deactivated-without-reason",
+            edited(
+                lambda d: d["rules"]["IC10-KPI-WEIGHT"].update(
+                    deactivated={"citation": "c", "values": [{"from": "2026-01-01"}]}
+                )
+            ),
+        ),
+    ],
+)
+def test_check_jsonschema_and_the_loader_refuse_the_same_rulesets(
+    exported: Path, tmp_path: Path, name: str, text: str
+) -> None:
     path = tmp_path / f"{name}.yaml"
     path.write_text(text, "utf-8")
     assert _check_jsonschema(exported, path).returncode == 1
@@ -320,7 +401,7 @@ SEVERITY_FAIL = "        fail: {mandatory: error, principle: error, encouraged: 
 
 
 def _line_of(text: str, needle: str) -> int:
-    return TEXT[:TEXT.index(needle)].count("\n") + 1
+    return TEXT[: TEXT.index(needle)].count("\n") + 1
 
 
 def test_the_severity_table_is_validated_with_located_problems() -> None:
@@ -335,8 +416,11 @@ def test_the_severity_table_is_validated_with_located_problems() -> None:
 
 
 def test_a_severity_table_must_be_in_force_wherever_a_rule_is() -> None:
-    found = problems(replaced("    - from: 2024-05-29\n      value:\n        fail:",
-                              "    - from: 2025-01-01\n      value:\n        fail:"))
+    found = problems(
+        replaced(
+            "    - from: 2024-05-29\n      value:\n        fail:", "    - from: 2025-01-01\n      value:\n        fail:"
+        )
+    )
     assert len(found) == len(ALL_RULES)
     assert all(": severity: no severity table in force on 2024-05-29, where " in p for p in found)
 
@@ -344,12 +428,23 @@ def test_a_severity_table_must_be_in_force_wherever_a_rule_is() -> None:
 def test_every_rule_states_its_strength_in_force_wherever_it_is() -> None:
     [problem] = problems(edited(lambda d: d["rules"]["IC10-LEADERSHIP"].pop("strength")))
     assert ": rules/IC10-LEADERSHIP/strength: Field required" in problem
-    [problem] = problems(edited(lambda d: d["rules"]["IC10-LEADERSHIP"]["strength"].update(
-        values=[{"from": "2024-05-29", "until": "2025-06-30", "value": "mandatory"}])))
-    assert problem.endswith("rules/IC10-LEADERSHIP/strength: no strength in force on 2025-07-01, where "
-                            "IC10-LEADERSHIP is in force")
-    [problem] = problems(edited(lambda d: d["rules"]["IC10-LEADERSHIP"]["strength"].update(
-        values=[{"from": "2024-05-29", "value": "binding"}])))
+    [problem] = problems(
+        edited(
+            lambda d: d["rules"]["IC10-LEADERSHIP"]["strength"].update(
+                values=[{"from": "2024-05-29", "until": "2025-06-30", "value": "mandatory"}]
+            )
+        )
+    )
+    assert problem.endswith(
+        "rules/IC10-LEADERSHIP/strength: no strength in force on 2025-07-01, where IC10-LEADERSHIP is in force"
+    )
+    [problem] = problems(
+        edited(
+            lambda d: d["rules"]["IC10-LEADERSHIP"]["strength"].update(
+                values=[{"from": "2024-05-29", "value": "binding"}]
+            )
+        )
+    )
     assert "rules/IC10-LEADERSHIP/strength/values/0: strength must be one of mandatory, principle, " in problem
 
 
@@ -371,8 +466,9 @@ def test_a_rules_severity_override_and_deactivation_are_validated_with_located_p
     assert f"{where}/pass: Extra inputs are not permitted" in problem
     [problem] = problems(_kpi(deactivated=_dated(" ")))
     assert "rules/IC10-KPI-WEIGHT/deactivated/values/0/value: the reason the rule is deactivated is missing" in problem
-    ok = load_ruleset_text(_kpi(severity=_dated({"fail": "warning"}), deactivated=_dated("faulty", "2027-01-01")),
-                           "ok.yaml")
+    ok = load_ruleset_text(
+        _kpi(severity=_dated({"fail": "warning"}), deactivated=_dated("faulty", "2027-01-01")), "ok.yaml"
+    )
     kpi = registry.get("IC10-KPI-WEIGHT")
     assert ok.severities(kpi, date(2025, 12, 31))["fail"] == "error"
     assert ok.severities(kpi, date(2026, 1, 1))["fail"] == "warning"

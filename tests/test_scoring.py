@@ -36,9 +36,14 @@ RULESET = load_ruleset()
 AS_OF = date(2026, 1, 1)
 # Six mandatory governance duties broken (items 10 and 20).
 SIX_MANDATORY_FAILURES = {
-    "/governance/leadership_system": False, "/governance/lead_department": None, "/governance/board_reviews": [],
-    "/governance/management_reviews": [], "/governance/assessment_includes_inclusive": False,
-    "/governance/internal_control_policy": False, "/consumer_protection/complaint_mechanism": False}
+    "/governance/leadership_system": False,
+    "/governance/lead_department": None,
+    "/governance/board_reviews": [],
+    "/governance/management_reviews": [],
+    "/governance/assessment_includes_inclusive": False,
+    "/governance/internal_control_policy": False,
+    "/consumer_protection/complaint_mechanism": False,
+}
 
 
 def _ruleset(patch: dict[str, Any]) -> Ruleset:
@@ -49,8 +54,9 @@ def _ruleset(patch: dict[str, Any]) -> Ruleset:
 def _doc(patch: dict[str, Any], products: int = 1) -> Any:
     doc = apply_patch(base("submission"), patch)
     product = doc["products"][0]
-    doc["products"] = [{**copy.deepcopy(product), "code": f"P-DED-{n}", "name": f"Dedicated {n}"}
-                       for n in range(1, products + 1)]
+    doc["products"] = [
+        {**copy.deepcopy(product), "code": f"P-DED-{n}", "name": f"Dedicated {n}"} for n in range(1, products + 1)
+    ]
     return doc
 
 
@@ -67,15 +73,16 @@ def _results(store: Any, doc: Any, ruleset: Ruleset = RULESET) -> list[Results]:
     return [single, stored]
 
 
-def _scores(store: Any, patch: dict[str, Any], products: int = 1, ruleset: Ruleset = RULESET
-            ) -> list[dict[str, Any]]:
-    return [r.model_dump(mode="json")["submissions"][0]["score"]
-            for r in _results(store, _doc(patch, products), ruleset)]
+def _scores(store: Any, patch: dict[str, Any], products: int = 1, ruleset: Ruleset = RULESET) -> list[dict[str, Any]]:
+    return [
+        r.model_dump(mode="json")["submissions"][0]["score"] for r in _results(store, _doc(patch, products), ruleset)
+    ]
 
 
 def _rules(score: dict[str, Any]) -> dict[str, tuple[int, int, str]]:
-    return {r["rule_id"]: (r["passed"], r["counted"], r["share_pct"])
-            for r in score["breakdown"]["compliance"]["rules"]}
+    return {
+        r["rule_id"]: (r["passed"], r["counted"], r["share_pct"]) for r in score["breakdown"]["compliance"]["rules"]
+    }
 
 
 def test_fully_compliant_base(store: Any) -> None:
@@ -92,8 +99,11 @@ def test_each_rule_counts_once_weighted_by_strength(store: Any) -> None:
     for score in _scores(store, {"/governance/leadership_system": False, "/service/online_claims": False}):
         by = score["breakdown"]["compliance"]["by_strength"]
         assert {k: (v["weight"], v["rules"], v["shares"]) for k, v in by.items()} == {
-            "mandatory": ("3", 13, "12"), "principle": ("2", 3, "3"), "encouraged": ("1", 5, "4"),
-            "flag": ("0", 1, "1")}
+            "mandatory": ("3", 13, "12"),
+            "principle": ("2", 3, "3"),
+            "encouraged": ("1", 5, "4"),
+            "flag": ("0", 1, "1"),
+        }
         # (3*12 + 2*3 + 1*4) / (3*13 + 2*3 + 1*5) = 46 / 50 = 0.92
         assert Decimal(score["compliance"]) == Decimal("92")
         assert score["breakdown"]["compliance"]["earned"] == "46"
@@ -106,7 +116,12 @@ def test_a_rule_with_3_of_4_subjects_passing_counts_075_once(store: Any) -> None
     for score in _scores(store, {"/solvency/2/core_ratio_pct": 40}):  # Q3 below the 50% core ratio
         rule = next(r for r in score["breakdown"]["compliance"]["rules"] if r["rule_id"] == "IC19-SOLVENCY-GATE")
         assert (rule["strength"], rule["weight"], rule["passed"], rule["counted"], rule["failed"]) == (
-            "mandatory", "3", 3, 4, 1)
+            "mandatory",
+            "3",
+            3,
+            4,
+            1,
+        )
         assert rule["share_pct"] == "75"
         # (3 * (12 + 0.75) + 2*3 + 1*5) / 50 = 49.25 / 50 = 0.985: one rule at 0.75, not 3 passes of 4
         assert Decimal(score["compliance"]) == Decimal("98.5")
@@ -152,11 +167,15 @@ def test_indeterminate_solvency_gate_is_blocking_until_shown_otherwise(store: An
 
 
 def _period_2023() -> dict[str, Any]:
-    return {"/reporting_period": "2023",
-            **{f"/solvency/{q - 1}/quarter": f"2023-Q{q}" for q in range(1, 5)},
-            "/intermediaries/0/agreement_start": "2023-01-01", "/intermediaries/0/agreement_end": "2023-12-31",
-            "/governance/board_reviews": ["2023-03-28"], "/governance/management_reviews": ["2023-06-30"],
-            "/products/0/sale_start": "2022-06-01"}
+    return {
+        "/reporting_period": "2023",
+        **{f"/solvency/{q - 1}/quarter": f"2023-Q{q}" for q in range(1, 5)},
+        "/intermediaries/0/agreement_start": "2023-01-01",
+        "/intermediaries/0/agreement_end": "2023-12-31",
+        "/governance/board_reviews": ["2023-03-28"],
+        "/governance/management_reviews": ["2023-06-30"],
+        "/products/0/sale_start": "2022-06-01",
+    }
 
 
 def test_nothing_applicable_is_not_scored_never_100(store: Any) -> None:
@@ -175,7 +194,7 @@ def test_nothing_applicable_is_not_scored_never_100(store: Any) -> None:
         assert "未评分" in text.render(results, "zh")
         page = html.render(results, "both")
         assert "not scored" in page and "未评分" in page
-        assert 'band-none' in page
+        assert "band-none" in page
 
 
 def test_scoring_method_is_dated(store: Any) -> None:
@@ -189,8 +208,11 @@ def test_scoring_method_is_dated(store: Any) -> None:
 def test_bands_come_from_the_ruleset_into_the_report(store: Any) -> None:
     patch = {"/governance/leadership_system": False, "/service/online_claims": False}  # 92, see above
     shipped = _results(store, _doc(patch))
-    stricter = _results(store, _doc({**patch, "/insurer/name": "Stricter bands"}),
-                        _ruleset({"/scoring/bands/good_at_least": 95, "/scoring/bands/fair_at_least": 80}))
+    stricter = _results(
+        store,
+        _doc({**patch, "/insurer/name": "Stricter bands"}),
+        _ruleset({"/scoring/bands/good_at_least": 95, "/scoring/bands/fair_at_least": 80}),
+    )
     for pair, band, good in ((shipped, "good", "90"), (stricter, "fair", "95")):
         for results in pair:
             sub = results.model_dump(mode="json")["submissions"][0]
@@ -213,8 +235,8 @@ def test_every_renderer_shows_not_scored_and_never_crashes(store: Any, tmp_path:
         tabular.render_csv(results)
         page = html.render(results, "zh")
         assert page.count("未评分") >= 3  # the insurers table, the score chart and the scorecard
-        chart = page[page.index('<svg id="chart-scores"'):]
-        assert "未评分" in chart[:chart.index("</svg>")]
+        chart = page[page.index('<svg id="chart-scores"') :]
+        assert "未评分" in chart[: chart.index("</svg>")]
         path = tmp_path / "scores.xlsx"
         tabular.write_xlsx(results, str(path))
         sheet = load_workbook(path)["scores"]
@@ -254,35 +276,51 @@ def test_migration_0005_not_scored_rows_down_and_up(db_url: str) -> None:
 def test_a_run_scored_before_rules_were_weighted_still_renders(store: Any) -> None:
     """Runs stored before this scoring: their ruleset text has no dated, banded scoring section and their
     breakdown counts findings per strength. Reports still render them; findings keep their citations."""
-    old_scoring = ("scoring:\n  strength_weights: {mandatory: 3, principle: 2, encouraged: 1, flag: 0}\n"
-                   "  blocking_rules: [IC19-SOLVENCY-GATE]\n")
-    old_text = RULESET.text[:RULESET.text.index("\nscoring:") + 1] + old_scoring
-    old_breakdown = {"compliance": {"score": "92.86", "blocking_failures": [], "counts": "findings",
-                                    "by_strength": {"mandatory": {"weight": "3", "passed": 14, "counted": 15}}},
-                     "indicators": None}
+    old_scoring = (
+        "scoring:\n  strength_weights: {mandatory: 3, principle: 2, encouraged: 1, flag: 0}\n"
+        "  blocking_rules: [IC19-SOLVENCY-GATE]\n"
+    )
+    old_text = RULESET.text[: RULESET.text.index("\nscoring:") + 1] + old_scoring
+    old_breakdown = {
+        "compliance": {
+            "score": "92.86",
+            "blocking_failures": [],
+            "counts": "findings",
+            "by_strength": {"mandatory": {"weight": "3", "passed": 14, "counted": 15}},
+        },
+        "indicators": None,
+    }
     _results(store, _doc({"/insurer/name": "Old run"}))
     with store.begin() as conn:
         run_id = conn.execute(select(func.max(t.runs.c.id))).scalar_one()
         conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(ruleset_text=old_text))
-        conn.execute(update(t.scores).where(t.scores.c.run_id == run_id).values(
-            breakdown=json.dumps(old_breakdown), variety=None, coverage=None, protection=None, service=None))
+        conn.execute(
+            update(t.scores)
+            .where(t.scores.c.run_id == run_id)
+            .values(breakdown=json.dumps(old_breakdown), variety=None, coverage=None, protection=None, service=None)
+        )
     with store.connect() as conn:
         results = run_results(conn, run_id)
     sub = results.model_dump(mode="json")["submissions"][0]
     assert results.run.scoring is None and sub["score"]["band"] == "none"
     assert all(f["parameters"] for f in sub["findings"] if f["rule_id"] == "IC19-SOLVENCY-GATE")
     page = html.render(results, "en")
-    assert "sets no score bands" in page and "<td class=\"num\">14</td>" in page
+    assert "sets no score bands" in page and '<td class="num">14</td>' in page
     assert "compliance 100/100" in text.render(results)
     junit.render(results), tabular.score_rows(results.model_dump(mode="json"))
-
 
 
 def test_a_deactivated_rule_does_not_count_and_a_strength_change_reweighs_it(store: Any) -> None:
     """Deactivation and strength are ruleset data: from their date, a deactivated rule's findings are not
     applicable and leave the score; a rule read as encouraged weighs 1 instead of 3."""
-    off = _ruleset({"/rules/IC10-LEADERSHIP/deactivated": {
-        "citation": "supervisory notice (example)", "values": [{"from": "2025-10-01", "value": "under review"}]}})
+    off = _ruleset(
+        {
+            "/rules/IC10-LEADERSHIP/deactivated": {
+                "citation": "supervisory notice (example)",
+                "values": [{"from": "2025-10-01", "value": "under review"}],
+            }
+        }
+    )
     for score in _scores(store, {"/governance/leadership_system": False}, ruleset=off):
         assert "IC10-LEADERSHIP" not in _rules(score)
         assert score["breakdown"]["compliance"]["by_strength"]["mandatory"]["rules"] == 12

@@ -32,7 +32,7 @@ OUR_COMMANDS = ("::error ", "::warning ", "::notice ")
 
 def assert_safe(text: str) -> None:
     found = UNSAFE.search(text)
-    assert found is None, f"raw {found.group()!r} in output: {text[max(found.start() - 60, 0):found.end() + 20]!r}"
+    assert found is None, f"raw {found.group()!r} in output: {text[max(found.start() - 60, 0) : found.end() + 20]!r}"
     for line in text.splitlines():
         assert not line.startswith("::") or line.startswith(OUR_COMMANDS), line
         assert "::add-mask::" not in line.split("::", 2)[-1] or "\\n::add-mask::" in line, line
@@ -82,8 +82,9 @@ def test_check_escapes_data_and_file_names(runner: CliRunner, tmp_path: Path, fm
 
 
 @pytest.mark.parametrize("fmt", ["text", "github"])
-def test_problems_of_invalid_input_are_escaped_on_stdout_and_stderr(runner: CliRunner, tmp_path: Path,
-                                                                     fmt: str) -> None:
+def test_problems_of_invalid_input_are_escaped_on_stdout_and_stderr(
+    runner: CliRunner, tmp_path: Path, fmt: str
+) -> None:
     path = hostile(tmp_path, valid=False)
     result = runner.invoke(cli, ["check", str(path), "--format", fmt])
     assert result.exit_code == 3
@@ -95,15 +96,22 @@ def test_problems_of_invalid_input_are_escaped_on_stdout_and_stderr(runner: CliR
     assert "ok       " in result.stdout and "health\\t\\x1b[2J" in result.stdout
 
 
-def test_stored_data_is_escaped_in_ingest_run_submissions_and_findings(store: Any, db_url: str, runner: CliRunner,
-                                                                      tmp_path: Path) -> None:
+def test_stored_data_is_escaped_in_ingest_run_submissions_and_findings(
+    store: Any, db_url: str, runner: CliRunner, tmp_path: Path
+) -> None:
     good, bad = hostile(tmp_path), hostile(tmp_path, valid=False)
     result = runner.invoke(cli, ["--db", db_url, "ingest", str(good), str(bad)])
     assert result.exit_code == 3
     assert_output_safe(result)
     assert "quarantined " in result.stdout and "bad-evil\\n" in result.stdout
-    for args in (["run", "--show-passes"], ["run", "--format", "github"], ["submissions"],
-                 ["submissions", "--quarantined"], ["findings"], ["runs"]):
+    for args in (
+        ["run", "--show-passes"],
+        ["run", "--format", "github"],
+        ["submissions"],
+        ["submissions", "--quarantined"],
+        ["findings"],
+        ["runs"],
+    ):
         result = runner.invoke(cli, ["--db", db_url, *args])
         assert result.exit_code in (0, 1), (args, result.output)
         assert_output_safe(result)
@@ -142,4 +150,5 @@ def test_usage_and_environment_errors_escape_control_characters_line_by_line() -
         shown = error.format_message()
         assert "\x1b" not in shown and "\x07" not in shown
     assert DomainError("no such file: \x1b[31mred.json\ntry again").format_message() == (
-        "no such file: \\x1b[31mred.json\ntry again")
+        "no such file: \\x1b[31mred.json\ntry again"
+    )

@@ -20,8 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 TRACE = load_traceability()
 KNOWN = {r.ID: r for r in ALL_RULES}
 # Each rule's strengths as the packaged ruleset states them (on any date): strength is ruleset data.
-STATED = {rule_id: {str(v.value) for v in entry.strength.values}
-          for rule_id, entry in load_ruleset().data.rules.items()}
+STATED = {
+    rule_id: {str(v.value) for v in entry.strength.values} for rule_id, entry in load_ruleset().data.rules.items()
+}
 # A rule's strength and the sentence strength it normally encodes; anything else needs a `reading`.
 SAME_FORCE = {"mandatory": "mandatory", "principle": "principle", "encouraged": "encouraged", "flag": "supervisor_duty"}
 # Files a user may be pointed at that are not in the repository (the authors' working notes).
@@ -43,6 +44,7 @@ def _ok(runner: CliRunner, *args: str) -> str:
 
 # --- the data ---------------------------------------------------------------------------------------
 
+
 def test_every_sentence_has_rules_or_a_reason() -> None:
     for e in TRACE.entries:
         assert e.rules or (e.scored or "").strip() or (e.not_checkable or "").strip(), e.ref
@@ -51,8 +53,10 @@ def test_every_sentence_has_rules_or_a_reason() -> None:
 
 @pytest.mark.parametrize("extra", ["", "    rules: [IC10-LEADERSHIP]\n    not_checkable: both\n"])
 def test_an_entry_with_neither_or_both_is_rejected(extra: str) -> None:
-    text = ("entries:\n  - item: 10\n    sentence: 1\n    marker: 要\n    strength: mandatory\n"
-            "    addressee: insurer\n    en: x\n    zh: x\n" + extra)
+    text = (
+        "entries:\n  - item: 10\n    sentence: 1\n    marker: 要\n    strength: mandatory\n"
+        "    addressee: insurer\n    en: x\n    zh: x\n" + extra
+    )
     with pytest.raises(TraceabilityError, match="exactly one of rules, scored, not_checkable"):
         load_traceability_text(text)
 
@@ -117,6 +121,7 @@ def test_not_encoded_is_exactly_the_items_with_no_rule() -> None:
 
 # --- rules matrix ----------------------------------------------------------------------------------
 
+
 def test_matrix_json_parses_with_one_row_per_sentence(runner: CliRunner) -> None:
     data = json.loads(_ok(runner, "rules", "matrix", "--format", "json"))
     assert [row["ref"] for row in data["sentences"]] == [e.ref for e in TRACE.entries]
@@ -169,10 +174,11 @@ def test_no_printed_text_points_outside_the_repository(runner: CliRunner) -> Non
         outputs.append(_ok(runner, "rules", "show", rule.ID, "--format", "json"))
     for out in outputs:
         found = OUTSIDE.search(out)
-        assert found is None, f"{found.group(0)!r} in: {out[max(0, found.start() - 80):found.end() + 80]}"
+        assert found is None, f"{found.group(0)!r} in: {out[max(0, found.start() - 80) : found.end() + 80]}"
 
 
 # --- the documents ----------------------------------------------------------------------------------
+
 
 def test_readme_and_docs_point_nowhere_outside_the_repository() -> None:
     for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
@@ -183,13 +189,26 @@ def test_readme_and_docs_point_nowhere_outside_the_repository() -> None:
 def test_regulatory_basis_lists_every_interpretation_parameter() -> None:
     basis = (ROOT / "docs" / "regulatory-basis.md").read_text("utf-8")
     ruleset = load_ruleset()
-    interpretations = [(rule_id, name) for rule_id, entry in ruleset.data.rules.items()
-                       for name, p in {"in_force": entry.in_force, **entry.params}.items() if p.interpretation]
+    interpretations = [
+        (rule_id, name)
+        for rule_id, entry in ruleset.data.rules.items()
+        for name, p in {"in_force": entry.in_force, **entry.params}.items()
+        if p.interpretation
+    ]
     assert interpretations
     for rule_id, name in interpretations:
         assert f"| {rule_id} | `{name}` |" in basis, f"{rule_id}.{name} is not explained in docs/regulatory-basis.md"
-    for needed in ("2024-05-29", "CBIRC Order 2021 No.1", "2021-03-01", "Art. 6", "Art. 8", "Art. 22", "Art. 23",
-                   "金融业企业划型标准规定", "银保监办发〔2021〕106号"):
+    for needed in (
+        "2024-05-29",
+        "CBIRC Order 2021 No.1",
+        "2021-03-01",
+        "Art. 6",
+        "Art. 8",
+        "Art. 22",
+        "Art. 23",
+        "金融业企业划型标准规定",
+        "银保监办发〔2021〕106号",
+    ):
         assert needed in basis, needed
 
 

@@ -50,12 +50,17 @@ def test_every_finding_reads_in_chinese(case: Any) -> None:
         data |= _strings(apply_patch(base(case.context), case.context_patch))
     parameters = {name for entry in ruleset.data.rules.values() for name in entry.params}
     # a deactivation's reason is the ruleset author's own text, shown as written
-    data |= {str(v.value) for entry in ruleset.data.rules.values() if entry.deactivated
-             for v in entry.deactivated.values}
+    data |= {
+        str(v.value) for entry in ruleset.data.rules.values() if entry.deactivated for v in entry.deactivated.values
+    }
     for sub in outcome.results.model_dump(mode="json")["submissions"]:
         for finding in sub["findings"]:
-            for shown in (finding["evidence"]["zh"]["expected"], finding["evidence"]["zh"]["actual"],
-                          finding["message"]["zh"], finding["title"]["zh"]):
+            for shown in (
+                finding["evidence"]["zh"]["expected"],
+                finding["evidence"]["zh"]["actual"],
+                finding["message"]["zh"],
+                finding["title"]["zh"],
+            ):
                 assert _english_left(shown, data, parameters) == [], shown
 
 
@@ -65,8 +70,7 @@ def test_text_view_in_chinese_has_chinese_headings_and_summary() -> None:
     outcome = check_documents(loaded, ruleset, case.as_of, context)
     assert outcome.results is not None
     page = text.render(outcome.results, "zh", show_passes=True)
-    data = _strings(apply_patch(base("submission"), case.patch)) | {outcome.results.submissions[0].source,
-                                                                     ruleset.id}
+    data = _strings(apply_patch(base("submission"), case.patch)) | {outcome.results.submissions[0].source, ruleset.id}
     parameters = {name for entry in ruleset.data.rules.values() for name in entry.params}
     for line in page.splitlines():
         assert _english_left(line, data, parameters) == [], line

@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005'
-down_revision = '0004'
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -23,11 +23,11 @@ depends_on = None
 def upgrade() -> None:
     # Batch mode: SQLite cannot alter a column's nullability in place, so the table is copied. Nothing refers
     # to `scores`, so the copy cascades to no other table.
-    with op.batch_alter_table('scores') as batch:
-        batch.alter_column('compliance', existing_type=sa.Numeric(precision=6, scale=2), nullable=True)
+    with op.batch_alter_table("scores") as batch:
+        batch.alter_column("compliance", existing_type=sa.Numeric(precision=6, scale=2), nullable=True)
 
 
 def downgrade() -> None:
     op.execute("UPDATE scores SET compliance = 100 WHERE compliance IS NULL")
-    with op.batch_alter_table('scores') as batch:
-        batch.alter_column('compliance', existing_type=sa.Numeric(precision=6, scale=2), nullable=False)
+    with op.batch_alter_table("scores") as batch:
+        batch.alter_column("compliance", existing_type=sa.Numeric(precision=6, scale=2), nullable=False)

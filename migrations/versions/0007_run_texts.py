@@ -13,17 +13,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007'
-down_revision = '0006'
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column('runs', sa.Column('texts', sa.Text(), nullable=True))
+    op.add_column("runs", sa.Column("texts", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
     # Plain ALTER TABLE, never a batch copy: on SQLite (>= 3.35 drops columns in place), dropping the copied
     # `runs` table would cascade to every finding, score and dispensation status of every run.
-    op.drop_column('runs', 'texts')
+    op.drop_column("runs", "texts")

@@ -29,9 +29,15 @@ class ContextMismatch(Exception):
     pass
 
 
-def check_documents(loaded: list[Loaded], ruleset: Ruleset, as_of: date,
-                    context: Loaded | Sequence[Loaded] | None = None, dispensations: Sequence[Dispensation] = (),
-                    engine_url: str = MEMORY_URL, expiry_warning_days: int = 90) -> CheckOutcome:
+def check_documents(
+    loaded: list[Loaded],
+    ruleset: Ruleset,
+    as_of: date,
+    context: Loaded | Sequence[Loaded] | None = None,
+    dispensations: Sequence[Dispensation] = (),
+    engine_url: str = MEMORY_URL,
+    expiry_warning_days: int = 90,
+) -> CheckOutcome:
     """Check already-parsed documents; ``context`` is the insurer submissions for product filings (one or more).
 
     Each filing takes the context submission of its own insurer, so that a repository holding several
@@ -84,8 +90,9 @@ def _contexts_for(loaded: list[Loaded], contexts: list[Loaded]) -> list[Loaded]:
         code = item.document.insurer_code
         if code not in by_code:
             given = "; ".join(f"{c.source} is {k}" for k, c in sorted(by_code.items()))
-            raise ContextMismatch(f"{item.source}: filing is for insurer {code}, but no --insurer submission is "
-                                  f"for it ({given})")
+            raise ContextMismatch(
+                f"{item.source}: filing is for insurer {code}, but no --insurer submission is for it ({given})"
+            )
         if by_code[code].sha256 not in checked:
             used[code] = by_code[code]
     return list(used.values())
@@ -96,10 +103,15 @@ def _period_end(item: Loaded) -> date:
     return period_bounds(item.document.reporting_period)[1]
 
 
-def check_paths(paths: list[Path], ruleset: Ruleset, as_of: date, insurer_file: Path | None = None,
-                dispensations: Sequence[Dispensation] = (), max_bytes: int = 64 * 2**20,
-                expiry_warning_days: int = 90) -> CheckOutcome:
+def check_paths(
+    paths: list[Path],
+    ruleset: Ruleset,
+    as_of: date,
+    insurer_file: Path | None = None,
+    dispensations: Sequence[Dispensation] = (),
+    max_bytes: int = 64 * 2**20,
+    expiry_warning_days: int = 90,
+) -> CheckOutcome:
     loaded = [load_file(p, max_bytes) for p in paths]
     context = load_file(insurer_file, max_bytes) if insurer_file else None
-    return check_documents(loaded, ruleset, as_of, context, dispensations,
-                           expiry_warning_days=expiry_warning_days)
+    return check_documents(loaded, ruleset, as_of, context, dispensations, expiry_warning_days=expiry_warning_days)

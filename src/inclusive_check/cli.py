@@ -102,9 +102,14 @@ def _exit(code: int) -> NoReturn:
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="inclusive-check")
-@click.option("--db", "db_url", envvar="INCLUSIVE_CHECK_DATABASE_URL", metavar="URL",
-              help="Database URL (default: sqlite file ./inclusive-check.db; env INCLUSIVE_CHECK_DATABASE_URL). "
-                   "PostgreSQL: postgresql+psycopg://user@host/db")
+@click.option(
+    "--db",
+    "db_url",
+    envvar="INCLUSIVE_CHECK_DATABASE_URL",
+    metavar="URL",
+    help="Database URL (default: sqlite file ./inclusive-check.db; env INCLUSIVE_CHECK_DATABASE_URL). "
+    "PostgreSQL: postgresql+psycopg://user@host/db",
+)
 @click.pass_context
 def cli(ctx: click.Context, db_url: str | None) -> None:
     """Check insurer submissions and product filings against the 2024 NFRA inclusive-insurance guidance.
@@ -118,8 +123,13 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-@click.option("--max-file-mib", type=click.IntRange(1, 4096), default=64, show_default=True,
-              help="Reject files larger than this instead of loading them.")
+@click.option(
+    "--max-file-mib",
+    type=click.IntRange(1, 4096),
+    default=64,
+    show_default=True,
+    help="Reject files larger than this instead of loading them.",
+)
 @paused_gc()  # the command's work: many objects, no cycles (see gcpause)
 def validate(paths: tuple[str, ...], fmt: str, max_file_mib: int) -> None:
     """Validate submission and product-filing documents (JSON or YAML files, or folders of them)."""
@@ -181,17 +191,35 @@ def dispensations_import(ctx: click.Context, path: str) -> None:
 
 # --- shared options and helpers ------------------------------------------------------------------
 
+
 def _report_options(f: Any) -> Any:
     f = click.option("--show-passes", is_flag=True, help="List passing and not-applicable checks too (text).")(f)
     f = click.option("--exit-zero", is_flag=True, help="Always exit 0 when the input was valid (demo, dashboards).")(f)
     f = click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)(f)
-    f = click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error",
-                     show_default=True, help="Exit 1 when an open finding is at or above this severity.")(f)
-    f = click.option("--output", "outputs", multiple=True, metavar="FORMAT=PATH", callback=_parse_outputs,
-                     help=f"Also write FORMAT ({', '.join(RESULT_FORMATS)}) to PATH; repeatable, "
-                          "e.g. --output sarif=out.sarif --output junit=out.xml.")(f)
-    f = click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="text", show_default=True,
-                     help="What stdout shows: junit and sarif for CI tools, github for workflow annotations.")(f)
+    f = click.option(
+        "--fail-on",
+        type=click.Choice(["error", "warning", "info"]),
+        default="error",
+        show_default=True,
+        help="Exit 1 when an open finding is at or above this severity.",
+    )(f)
+    f = click.option(
+        "--output",
+        "outputs",
+        multiple=True,
+        metavar="FORMAT=PATH",
+        callback=_parse_outputs,
+        help=f"Also write FORMAT ({', '.join(RESULT_FORMATS)}) to PATH; repeatable, "
+        "e.g. --output sarif=out.sarif --output junit=out.xml.",
+    )(f)
+    f = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(RESULT_FORMATS),
+        default="text",
+        show_default=True,
+        help="What stdout shows: junit and sarif for CI tools, github for workflow annotations.",
+    )(f)
     return f
 
 
@@ -200,8 +228,9 @@ def _parse_outputs(ctx: click.Context, param: click.Parameter, values: tuple[str
     for value in values:
         fmt, sep, path = value.partition("=")
         if not sep or not path or fmt not in RESULT_FORMATS:
-            raise click.BadParameter(f"{value!r}: expected FORMAT=PATH with FORMAT one of {', '.join(RESULT_FORMATS)}",
-                                     ctx, param)
+            raise click.BadParameter(
+                f"{value!r}: expected FORMAT=PATH with FORMAT one of {', '.join(RESULT_FORMATS)}", ctx, param
+            )
         outputs.append((fmt, path))
     return outputs
 
@@ -220,11 +249,21 @@ def _write_outputs(outputs: list[tuple[str, str]], render: Any) -> None:
 
 
 def _ruleset_option(f: Any) -> Any:
-    f = click.option("--allow-partial-ruleset", is_flag=True, expose_value=False, callback=_remember_partial,
-                     help="Load a ruleset that leaves out mandatory rules of the guidance (every output then "
-                          "carries a PARTIAL RULESET warning).")(f)
-    return click.option("--ruleset", "ruleset_path", type=click.Path(dir_okay=False), default=None,
-                        help="Ruleset YAML (default: the packaged nfra-2024-inclusive).")(f)
+    f = click.option(
+        "--allow-partial-ruleset",
+        is_flag=True,
+        expose_value=False,
+        callback=_remember_partial,
+        help="Load a ruleset that leaves out mandatory rules of the guidance (every output then "
+        "carries a PARTIAL RULESET warning).",
+    )(f)
+    return click.option(
+        "--ruleset",
+        "ruleset_path",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Ruleset YAML (default: the packaged nfra-2024-inclusive).",
+    )(f)
 
 
 def _remember_partial(ctx: click.Context, param: click.Parameter, value: bool) -> None:
@@ -232,16 +271,30 @@ def _remember_partial(ctx: click.Context, param: click.Parameter, value: bool) -
 
 
 def _expiry_option(f: Any) -> Any:
-    return click.option("--expiry-warning-days", type=click.IntRange(min=0), default=90, show_default=True,
-                        help="Mark dispensations that expire within this many days of the run's as-of date.")(f)
+    return click.option(
+        "--expiry-warning-days",
+        type=click.IntRange(min=0),
+        default=90,
+        show_default=True,
+        help="Mark dispensations that expire within this many days of the run's as-of date.",
+    )(f)
 
 
 def _as_of_option(f: Any) -> Any:
     f = _expiry_option(f)
-    f = click.option("--dispensations", "dispensations_path", type=click.Path(dir_okay=False), default=None,
-                     help="Dispensations (YAML/JSON) for principle rules; see `schema dispensations`.")(f)
-    return click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-                        help="Judge dispensation expiry on this date (default: today).")(f)
+    f = click.option(
+        "--dispensations",
+        "dispensations_path",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Dispensations (YAML/JSON) for principle rules; see `schema dispensations`.",
+    )(f)
+    return click.option(
+        "--as-of",
+        type=click.DateTime(["%Y-%m-%d"]),
+        default=None,
+        help="Judge dispensation expiry on this date (default: today).",
+    )(f)
 
 
 def _load_dispensations(path: str, fmt: str, ruleset: Ruleset | None = None) -> tuple[Dispensation, ...]:
@@ -314,8 +367,16 @@ def _print_problems(validation: Validation, fmt: str, outputs: list[tuple[str, s
         click.echo(problems_text(validation), err=True)
 
 
-def _finish(results: Any, fmt: str, fail_on: str, lang: str, exit_zero: bool, show_passes: bool,
-            outputs: list[tuple[str, str]] | None = None, texts: Any = None) -> None:
+def _finish(
+    results: Any,
+    fmt: str,
+    fail_on: str,
+    lang: str,
+    exit_zero: bool,
+    show_passes: bool,
+    outputs: list[tuple[str, str]] | None = None,
+    texts: Any = None,
+) -> None:
     """Render to stdout and to each --output, then exit by --fail-on.
 
     ``texts`` (SHA-256 -> document text, or a callable returning that) lets junit/sarif/github point at lines.
@@ -339,21 +400,45 @@ def _finish(results: Any, fmt: str, fail_on: str, lang: str, exit_zero: bool, sh
 
 # --- check -----------------------------------------------------------------------------------------
 
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--insurer", "insurer_paths", type=click.Path(), multiple=True,
-              help="Insurer submissions (files or folders; repeatable) as context for product filings (solvency, "
-                   "size): each filing uses its own insurer's, by insurer code.")
-@click.option("--max-file-mib", type=click.IntRange(1, 4096), default=64, show_default=True,
-              help="Reject files larger than this instead of loading them.")
+@click.option(
+    "--insurer",
+    "insurer_paths",
+    type=click.Path(),
+    multiple=True,
+    help="Insurer submissions (files or folders; repeatable) as context for product filings (solvency, "
+    "size): each filing uses its own insurer's, by insurer code.",
+)
+@click.option(
+    "--max-file-mib",
+    type=click.IntRange(1, 4096),
+    default=64,
+    show_default=True,
+    help="Reject files larger than this instead of loading them.",
+)
 @_ruleset_option
 @_as_of_option
 @_report_options
 @click.pass_context
 @paused_gc()  # the command's work: many objects, no cycles (see gcpause)
-def check(ctx: click.Context, paths: tuple[str, ...], insurer_paths: tuple[str, ...], max_file_mib: int,
-          ruleset_path: str | None, as_of: Any, dispensations_path: str | None, expiry_warning_days: int, fmt: str,
-          fail_on: str, lang: str, exit_zero: bool, show_passes: bool, outputs: list[tuple[str, str]]) -> None:
+def check(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    insurer_paths: tuple[str, ...],
+    max_file_mib: int,
+    ruleset_path: str | None,
+    as_of: Any,
+    dispensations_path: str | None,
+    expiry_warning_days: int,
+    fmt: str,
+    fail_on: str,
+    lang: str,
+    exit_zero: bool,
+    show_passes: bool,
+    outputs: list[tuple[str, str]],
+) -> None:
     """Validate, then check and score documents without touching the database.
 
     Product filings without --insurer use the insurer's latest submission stored in --db, if any.
@@ -370,12 +455,14 @@ def check(ctx: click.Context, paths: tuple[str, ...], insurer_paths: tuple[str, 
     loaded = [load_file(p, max_file_mib * 2**20) for p in files]
     context = _given_contexts(insurer_paths, max_file_mib) if insurer_paths else _stored_context(ctx, loaded)
     try:
-        outcome = check_documents(loaded, ruleset, _as_of(as_of), context, dispensations,
-                                  expiry_warning_days=expiry_warning_days)
+        outcome = check_documents(
+            loaded, ruleset, _as_of(as_of), context, dispensations, expiry_warning_days=expiry_warning_days
+        )
     except ContextMismatch as exc:
         raise DomainError(str(exc)) from None
     if outcome.results is None:
-        _print_problems(views.validation([*loaded, *([context] if context else [])]), fmt, outputs)
+        contexts = context if isinstance(context, list) else [context] if context else []
+        _print_problems(views.validation([*loaded, *contexts]), fmt, outputs)
         _exit(EXIT_INVALID)
     texts = {x.sha256: x.raw.decode("utf-8", "replace") for x in loaded if x.raw}
     _finish(outcome.results, fmt, fail_on, lang, exit_zero, show_passes, outputs, texts)
@@ -404,14 +491,16 @@ def _stored_context(ctx: click.Context, loaded: list[Any]) -> Any:
     has_submission = any(x.document is not None and not isinstance(x.document, ProductFiling) for x in loaded)
     if len(codes) != 1 or has_submission:
         return None
-    if not (ctx.obj["db_url"] or os.environ.get("INCLUSIVE_CHECK_DATABASE_URL")
-            or os.path.exists("inclusive-check.db")):
+    if not (
+        ctx.obj["db_url"] or os.environ.get("INCLUSIVE_CHECK_DATABASE_URL") or os.path.exists("inclusive-check.db")
+    ):
         return None
     found = latest_submission_raw(_reader(ctx), codes.pop())
     return None if found is None else parse_bytes(found[1].encode("utf-8"), found[0])
 
 
 # --- store: db, ingest, run, queries ---------------------------------------------------------------
+
 
 @cli.group()
 def db() -> None:
@@ -510,9 +599,21 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], fmt: str, max_file_mib: i
 @_report_options
 @click.pass_context
 @paused_gc()  # the command's work: many objects, no cycles (see gcpause)
-def run_cmd(ctx: click.Context, insurer: str | None, period: str | None, ruleset_path: str | None, as_of: Any,
-            dispensations_path: str | None, expiry_warning_days: int, fmt: str, fail_on: str, lang: str,
-            exit_zero: bool, show_passes: bool, outputs: list[tuple[str, str]]) -> None:
+def run_cmd(
+    ctx: click.Context,
+    insurer: str | None,
+    period: str | None,
+    ruleset_path: str | None,
+    as_of: Any,
+    dispensations_path: str | None,
+    expiry_warning_days: int,
+    fmt: str,
+    fail_on: str,
+    lang: str,
+    exit_zero: bool,
+    show_passes: bool,
+    outputs: list[tuple[str, str]],
+) -> None:
     """Check the latest revision of each stored document; store findings and scores under a new run.
 
     Dispensations: those of --dispensations FILE, else the ones stored by `dispensations import`.
@@ -526,15 +627,15 @@ def run_cmd(ctx: click.Context, insurer: str | None, period: str | None, ruleset
     engine = _engine(ctx)
     dispensations = given if given is not None else stored_dispensations(engine)
     try:
-        run_id = execute_run(engine, ruleset, Selection(insurer=insurer, period=period), _as_of(as_of),
-                             dispensations)
+        run_id = execute_run(engine, ruleset, Selection(insurer=insurer, period=period), _as_of(as_of), dispensations)
     except RuleCrash as exc:
         raise RuleBug(str(exc)) from None
     except NothingToCheck:  # the run was rolled back: an empty run never becomes the default of later commands
         raise DomainError("nothing to check: no stored documents match; ingest some first") from None
     with engine.connect() as conn:  # a market's passes are many: list them only when they will be shown
-        results = run_results(conn, run_id, include_passes=show_passes or fmt != "text",
-                              expiry_warning_days=expiry_warning_days)
+        results = run_results(
+            conn, run_id, include_passes=show_passes or fmt != "text", expiry_warning_days=expiry_warning_days
+        )
     if fmt == "text":
         click.echo(f"run {run_id}")
 
@@ -549,6 +650,7 @@ def run_cmd(ctx: click.Context, insurer: str | None, period: str | None, ruleset
 
 # --- rules -----------------------------------------------------------------------------------------
 
+
 @cli.group()
 def rules() -> None:
     """The rules: list them, show one with its parameters and citations, or the guidance traceability matrix."""
@@ -556,8 +658,12 @@ def rules() -> None:
 
 @rules.command("list")
 @_ruleset_option
-@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Show each rule's strength as the ruleset states it on this date (default: today).")
+@click.option(
+    "--as-of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Show each rule's strength as the ruleset states it on this date (default: today).",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
 def rules_list(ruleset_path: str | None, as_of: Any, fmt: str, lang: str) -> None:
@@ -574,8 +680,12 @@ def rules_list(ruleset_path: str | None, as_of: Any, fmt: str, lang: str) -> Non
 @rules.command("show")
 @click.argument("rule_id")
 @_ruleset_option
-@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Show the parameter values in force on this date (default: today).")
+@click.option(
+    "--as-of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Show the parameter values in force on this date (default: today).",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 def rules_show(rule_id: str, ruleset_path: str | None, as_of: Any, fmt: str) -> None:
     """One rule: title, guidance item, strength, parameters with citations and dates, and examples."""
@@ -599,8 +709,13 @@ def rules_show(rule_id: str, ruleset_path: str | None, as_of: Any, fmt: str) -> 
 @rules.command("matrix")
 @_ruleset_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
-              help="Language of the paraphrases in text output (json and markdown carry both).")
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default="en",
+    show_default=True,
+    help="Language of the paraphrases in text output (json and markdown carry both).",
+)
 def rules_matrix(ruleset_path: str | None, fmt: str, lang: str) -> None:
     """Each obligation-bearing sentence of the guidance: the rules that encode it, or why none can."""
     from .reports.matrix import render_markdown, render_text
@@ -617,6 +732,7 @@ def rules_matrix(ruleset_path: str | None, fmt: str, lang: str) -> None:
 
 
 # --- queries ---------------------------------------------------------------------------------------
+
 
 @cli.command()
 @click.option("--insurer", help="Only this insurer code.")
@@ -659,8 +775,9 @@ def runs(ctx: click.Context, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
 @click.pass_context
-def findings(ctx: click.Context, run_id: int | None, insurer: str | None, status: str | None, fmt: str,
-             lang: str) -> None:
+def findings(
+    ctx: click.Context, run_id: int | None, insurer: str | None, status: str | None, fmt: str, lang: str
+) -> None:
     """Findings of a stored run, as the JSON contract or one line each."""
     from .reports.views import findings_text
     from .results import run_results
@@ -684,18 +801,37 @@ def findings(ctx: click.Context, run_id: int | None, insurer: str | None, status
 
 # --- reports of stored runs: report, diff -------------------------------------------------------------
 
+
 @cli.command()
 @click.option("--run", "run_id", type=int, help="Run id (default: the latest run).")
 @click.option("--insurer", help="Only this insurer code.")
-@click.option("--format", "fmt", type=click.Choice(["html", "csv", "xlsx"]), default="html", show_default=True,
-              help="html: self-contained audit report; csv/xlsx: one row per finding.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "csv", "xlsx"]),
+    default="html",
+    show_default=True,
+    help="html: self-contained audit report; csv/xlsx: one row per finding.",
+)
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), required=True, help="File to write.")
-@click.option("--lang", type=click.Choice(["en", "zh", "both"]), default="both", show_default=True,
-              help="Language of the HTML report (both: switchable in the page).")
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh", "both"]),
+    default="both",
+    show_default=True,
+    help="Language of the HTML report (both: switchable in the page).",
+)
 @_expiry_option
 @click.pass_context
-def report(ctx: click.Context, run_id: int | None, insurer: str | None, fmt: str, output: str, lang: str,
-           expiry_warning_days: int) -> None:
+def report(
+    ctx: click.Context,
+    run_id: int | None,
+    insurer: str | None,
+    fmt: str,
+    output: str,
+    lang: str,
+    expiry_warning_days: int,
+) -> None:
     """Write an HTML, CSV or XLSX report of a stored run, waived findings and dispensations shown apart."""
     from pathlib import Path
 
@@ -703,8 +839,13 @@ def report(ctx: click.Context, run_id: int | None, insurer: str | None, fmt: str
     from .reports.views import report_written
 
     try:  # HTML: a market's passes are counted per rule by the database, not loaded
-        results, closed = load_run(_reader(ctx), run_id, insurer, expiry_warning_days,
-                                   passes_up_to=HTML_PASSES_UP_TO if fmt == "html" else None)
+        results, closed = load_run(
+            _reader(ctx),
+            run_id,
+            insurer,
+            expiry_warning_days,
+            passes_up_to=HTML_PASSES_UP_TO if fmt == "html" else None,
+        )
         write_report(results, fmt, Path(output), lang, expiry_warning_days, closed)
     except ReportError as exc:
         raise DomainError(str(exc)) from None
@@ -718,8 +859,9 @@ def report(ctx: click.Context, run_id: int | None, insurer: str | None, fmt: str
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
 @_expiry_option
 @click.pass_context
-def diff(ctx: click.Context, run_ids: tuple[int, ...], insurer: str | None, fmt: str, lang: str,
-         expiry_warning_days: int) -> None:
+def diff(
+    ctx: click.Context, run_ids: tuple[int, ...], insurer: str | None, fmt: str, lang: str, expiry_warning_days: int
+) -> None:
     """What changed from RUN_A to RUN_B (default: the last two runs): findings new, fixed, waived or persisting,
     matched by fingerprint, the score change of each document, and the dispensations of RUN_B that expire
     within --expiry-warning-days."""
@@ -751,6 +893,9 @@ def main() -> None:
         if message is not None:  # raised outside a command (e.g. while exiting): still the environment's fault
             click.echo(f"Error: {message}", err=True)
             sys.exit(EXIT_ENVIRONMENT)
-        click.echo(f"inclusive-check: internal error: {type(exc).__name__}: {_clean(str(exc))}\n"
-                   "This is a bug; rerun with INCLUSIVE_CHECK_DEBUG=1 for details and report it.", err=True)
+        click.echo(
+            f"inclusive-check: internal error: {type(exc).__name__}: {_clean(str(exc))}\n"
+            "This is a bug; rerun with INCLUSIVE_CHECK_DEBUG=1 for details and report it.",
+            err=True,
+        )
         sys.exit(70)

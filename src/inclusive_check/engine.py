@@ -50,8 +50,13 @@ class Selection:
     submission_ids: tuple[int, ...] | None = None
 
     def as_json(self) -> str:
-        return json.dumps({"insurer": self.insurer, "period": self.period,
-                           "submission_ids": list(self.submission_ids) if self.submission_ids else None})
+        return json.dumps(
+            {
+                "insurer": self.insurer,
+                "period": self.period,
+                "submission_ids": list(self.submission_ids) if self.submission_ids else None,
+            }
+        )
 
 
 def _now() -> datetime:
@@ -79,35 +84,67 @@ def _select_scope(conn: Connection, run_id: int, selection: Selection) -> None:
         chosen = chosen.join(t.insurers, t.insurers.c.id == s.insurer_id).where(t.insurers.c.code == selection.insurer)
     if selection.period:
         chosen = chosen.where(s.period == selection.period)
-    conn.execute(insert(t.run_submissions).from_select(
-        ["run_id", "submission_id", "context_submission_id", "binding_date", "warnings"], chosen))
+    conn.execute(
+        insert(t.run_submissions).from_select(
+            ["run_id", "submission_id", "context_submission_id", "binding_date", "warnings"], chosen
+        )
+    )
 
 
 def _flag_stale(conn: Connection, run_id: int, ruleset: Ruleset) -> None:
     """Warnings of every document of the run: a partial ruleset (all of them), a ruleset maybe out of date."""
     partial = [ruleset.partial_warning] if ruleset.partial_warning else []
     if partial:
-        conn.execute(update(t.run_submissions).where(t.run_submissions.c.run_id == run_id)
-                     .values(warnings=json.dumps(partial)))
+        conn.execute(
+            update(t.run_submissions).where(t.run_submissions.c.run_id == run_id).values(warnings=json.dumps(partial))
+        )
     reviewed = ruleset.data.reviewed_to
-    warning = json.dumps([*partial, f"ruleset {ruleset.id} {ruleset.version} was last reviewed against the law up "
-                                    f"to {reviewed}; this period ends later, so the ruleset may be out of date"])
-    conn.execute(update(t.run_submissions)
-                 .where(t.run_submissions.c.run_id == run_id, t.run_submissions.c.binding_date > reviewed)
-                 .values(warnings=warning))
+    warning = json.dumps(
+        [
+            *partial,
+            f"ruleset {ruleset.id} {ruleset.version} was last reviewed against the law up "
+            f"to {reviewed}; this period ends later, so the ruleset may be out of date",
+        ]
+    )
+    conn.execute(
+        update(t.run_submissions)
+        .where(t.run_submissions.c.run_id == run_id, t.run_submissions.c.binding_date > reviewed)
+        .values(warnings=warning)
+    )
 
 
 def _not_applicable(conn: Connection, scope: Scope, rule: RuleModule, reason: str) -> Iterator[Finding]:
     rs, s = t.run_submissions.c, t.submissions.c
-    query = (select(rs.submission_id, rs.binding_date).join(t.submissions, s.id == rs.submission_id)
-             .where(scope.where(), s.kind.in_(rule.KINDS)).order_by(rs.submission_id))
+    query = (
+        select(rs.submission_id, rs.binding_date)
+        .join(t.submissions, s.id == rs.submission_id)
+        .where(scope.where(), s.kind.in_(rule.KINDS))
+        .order_by(rs.submission_id)
+    )
     for sid, on in conn.execute(query):
         yield finding(sid, "", "not_applicable", "a provision in force", reason.format(on=on))
 
 
-FINDING_COLUMNS = ("run_id", "submission_id", "rule_id", "clause", "strength", "severity", "status", "subject", "key",
-                   "expected", "actual", "product_id", "value", "threshold", "reference", "unit", "margin",
-                   "dispensation_id")
+FINDING_COLUMNS = (
+    "run_id",
+    "submission_id",
+    "rule_id",
+    "clause",
+    "strength",
+    "severity",
+    "status",
+    "subject",
+    "key",
+    "expected",
+    "actual",
+    "product_id",
+    "value",
+    "threshold",
+    "reference",
+    "unit",
+    "margin",
+    "dispensation_id",
+)
 # SQLite: rows go straight to the driver, as the values SQLAlchemy's bind processors would give it (the
 # numbers as floats); elsewhere through SQLAlchemy's insert, which batches them for the driver.
 _QUOTED = ", ".join(f'"{c}"' for c in FINDING_COLUMNS)
@@ -118,16 +155,35 @@ def _float(value: Any) -> Any:
     return None if value is None else float(value)
 
 
-def _finding_rows(run_id: int, rule: RuleModule, segment: Segment, findings: Iterable[Finding],
-                  native: bool = False) -> Iterator[tuple[Any, ...]]:
+def _finding_rows(
+    run_id: int, rule: RuleModule, segment: Segment, findings: Iterable[Finding], native: bool = False
+) -> Iterator[tuple[Any, ...]]:
     """One tuple per finding, in FINDING_COLUMNS order (``native``: numbers as the floats SQLite stores)."""
     rule_id, clause, strength, severities = rule.ID, rule.CLAUSE, segment.strength, segment.severities
     for f in findings:
-        numbers = ((_float(f.value), _float(f.threshold), _float(f.reference)) if native
-                   else (f.value, f.threshold, f.reference))
-        yield (run_id, f.submission_id, rule_id, clause, strength, severities.get(f.status, "info"), f.status,
-               f.subject, f.key, f.expected, f.actual, f.product_id, *numbers, f.unit,
-               _float(f.margin) if native else f.margin, None)
+        numbers = (
+            (_float(f.value), _float(f.threshold), _float(f.reference))
+            if native
+            else (f.value, f.threshold, f.reference)
+        )
+        yield (
+            run_id,
+            f.submission_id,
+            rule_id,
+            clause,
+            strength,
+            severities.get(f.status, "info"),
+            f.status,
+            f.subject,
+            f.key,
+            f.expected,
+            f.actual,
+            f.product_id,
+            *numbers,
+            f.unit,
+            _float(f.margin) if native else f.margin,
+            None,
+        )
 
 
 def _insert_batched(conn: Connection, rows: Iterator[tuple[Any, ...]], native: bool = False) -> int:
@@ -150,8 +206,7 @@ def _write_findings(conn: Connection, batch: list[tuple[Any, ...]], native: bool
         conn.execute(insert(t.findings), [dict(zip(FINDING_COLUMNS, row, strict=True)) for row in batch])
 
 
-def _insert_from_select(conn: Connection, run_id: int, rule: RuleModule, segment: Segment,
-                        query: Select[Any]) -> int:
+def _insert_from_select(conn: Connection, run_id: int, rule: RuleModule, segment: Segment, query: Select[Any]) -> int:
     """Findings written by the database alone: ``INSERT INTO findings ... SELECT`` over a rule's query.
 
     The query is a ``from_select`` one (``rules.findings``): its columns are labelled, cut and checked there, and
@@ -159,10 +214,26 @@ def _insert_from_select(conn: Connection, run_id: int, rule: RuleModule, segment
     """
     q = query.subquery()
     severities = case({s: segment.severities.get(s, "info") for s in STATUSES}, value=q.c.status, else_="info")
-    rows = (select(literal(run_id), q.c.submission_id, literal(rule.ID), literal(rule.CLAUSE),
-                   literal(segment.strength), severities, q.c.status, q.c.subject, q.c.key, q.c.expected,
-                   q.c.actual, q.c.product_id, q.c.value, q.c.threshold, q.c.reference, q.c.unit, q.c.margin, null())
-            .order_by(q.c.submission_id, q.c.ordinal))
+    rows = select(
+        literal(run_id),
+        q.c.submission_id,
+        literal(rule.ID),
+        literal(rule.CLAUSE),
+        literal(segment.strength),
+        severities,
+        q.c.status,
+        q.c.subject,
+        q.c.key,
+        q.c.expected,
+        q.c.actual,
+        q.c.product_id,
+        q.c.value,
+        q.c.threshold,
+        q.c.reference,
+        q.c.unit,
+        q.c.margin,
+        null(),
+    ).order_by(q.c.submission_id, q.c.ordinal)
     return int(conn.execute(insert(t.findings).from_select(list(FINDING_COLUMNS), rows)).rowcount)
 
 
@@ -172,11 +243,15 @@ def evaluate_rules(conn: Connection, run_id: int, ruleset: Ruleset, rules: Seque
         for segment in ruleset.segments(rule):
             scope = Scope(run_id, segment.start, segment.end, segment.in_force_from)
             try:
-                found = (rule.evaluate(conn, scope, segment.params) if segment.params is not None
-                         else Findings(_not_applicable(conn, scope, rule, segment.reason)))
+                found = (
+                    rule.evaluate(conn, scope, segment.params)
+                    if segment.params is not None
+                    else Findings(_not_applicable(conn, scope, rule, segment.reason))
+                )
                 if not isinstance(found, Findings):
-                    raise MalformedFinding(f"evaluate returned {type(found).__name__}, not Findings (see "
-                                           "rules.findings)")
+                    raise MalformedFinding(
+                        f"evaluate returned {type(found).__name__}, not Findings (see rules.findings)"
+                    )
                 if found.query is not None:
                     total += _insert_from_select(conn, run_id, rule, segment, found.query)
                 else:
@@ -205,8 +280,13 @@ def apply_dispensations(conn: Connection, run_id: int, as_of: date, dispensation
         if d.period:
             insurer_docs = insurer_docs.where(s.period == d.period)
         # Only failures filed under the principle strength: the ruleset may change a rule's strength from a date.
-        scope = [f.run_id == run_id, f.rule_id == d.rule, f.status == "fail", f.strength == "principle",
-                 f.submission_id.in_(insurer_docs)]
+        scope = [
+            f.run_id == run_id,
+            f.rule_id == d.rule,
+            f.status == "fail",
+            f.strength == "principle",
+            f.submission_id.in_(insurer_docs),
+        ]
         if d.subject:
             scope.append(or_(f.subject == d.subject, f.subject.like(_like_prefix(d.subject), escape="\\")))
         covered = int(conn.execute(select(func.count()).select_from(t.findings).where(*scope)).scalar_one())
@@ -214,21 +294,35 @@ def apply_dispensations(conn: Connection, run_id: int, as_of: date, dispensation
         if expired:
             status = "expired"
             if covered:
-                warning = (f"dispensation {d.id} for {d.rule} expired on {d.expires.isoformat()}; "
-                           f"{covered} failure(s) it covered stand")
+                warning = (
+                    f"dispensation {d.id} for {d.rule} expired on {d.expires.isoformat()}; "
+                    f"{covered} failure(s) it covered stand"
+                )
                 affected = select(f.submission_id).where(*scope).distinct()
                 for (sid,) in conn.execute(affected).all():
-                    current = conn.execute(select(rs.warnings).where(rs.run_id == run_id,
-                                                                     rs.submission_id == sid)).scalar_one()
-                    conn.execute(update(t.run_submissions).where(rs.run_id == run_id, rs.submission_id == sid)
-                                 .values(warnings=json.dumps([*json.loads(current), warning], ensure_ascii=False)))
+                    current = conn.execute(
+                        select(rs.warnings).where(rs.run_id == run_id, rs.submission_id == sid)
+                    ).scalar_one()
+                    conn.execute(
+                        update(t.run_submissions)
+                        .where(rs.run_id == run_id, rs.submission_id == sid)
+                        .values(warnings=json.dumps([*json.loads(current), warning], ensure_ascii=False))
+                    )
         elif covered:
             status = "applied"
             conn.execute(update(t.findings).where(*scope).values(status="waived", dispensation_id=d.id))
         else:
             status = "unused"
-        rows.append({"run_id": run_id, "dispensation_id": d.id, "status": status, "covered": covered,
-                     "expires": d.expires, "record": json.dumps(d.as_dict(), ensure_ascii=False)})
+        rows.append(
+            {
+                "run_id": run_id,
+                "dispensation_id": d.id,
+                "status": status,
+                "covered": covered,
+                "expires": d.expires,
+                "record": json.dumps(d.as_dict(), ensure_ascii=False),
+            }
+        )
     if rows:
         conn.execute(insert(t.run_dispensations), rows)
 
@@ -239,8 +333,9 @@ def _like_prefix(subject: str) -> str:
     return escaped + "/%"
 
 
-def execute_run(engine: Engine, ruleset: Ruleset, selection: Selection, as_of: date,
-                dispensations: Sequence[Dispensation] = ()) -> int:
+def execute_run(
+    engine: Engine, ruleset: Ruleset, selection: Selection, as_of: date, dispensations: Sequence[Dispensation] = ()
+) -> int:
     """Check the selected submissions; apply ``dispensations``; store findings and scores under a new run;
     return its id.
 
@@ -249,11 +344,23 @@ def execute_run(engine: Engine, ruleset: Ruleset, selection: Selection, as_of: d
     from .scoring import score_run
 
     with writing(engine).begin() as conn:
-        run_id = int(conn.execute(insert(t.runs).values(
-            ruleset_id=ruleset.id, ruleset_version=ruleset.version, ruleset_sha256=ruleset.sha256,
-            ruleset_text=ruleset.text, tool_version=__version__, as_of=as_of, started_at=_now(),
-            selection=selection.as_json(), texts=capture(ruleset.rules()),
-        ).returning(t.runs.c.id)).scalar_one())
+        run_id = int(
+            conn.execute(
+                insert(t.runs)
+                .values(
+                    ruleset_id=ruleset.id,
+                    ruleset_version=ruleset.version,
+                    ruleset_sha256=ruleset.sha256,
+                    ruleset_text=ruleset.text,
+                    tool_version=__version__,
+                    as_of=as_of,
+                    started_at=_now(),
+                    selection=selection.as_json(),
+                    texts=capture(ruleset.rules()),
+                )
+                .returning(t.runs.c.id)
+            ).scalar_one()
+        )
         _select_scope(conn, run_id, selection)
         rs = t.run_submissions.c
         if conn.execute(select(rs.id).where(rs.run_id == run_id).limit(1)).first() is None:
@@ -264,4 +371,3 @@ def execute_run(engine: Engine, ruleset: Ruleset, selection: Selection, as_of: d
         score_run(conn, run_id, ruleset)
         conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(finished_at=_now()))
     return run_id
-

@@ -46,8 +46,14 @@ def shown(value: Decimal | int | None, unit: str, lang: str) -> str:
     return number(value)
 
 
-def filled(text: str, lang: str, unit: str, value: Decimal | int | None = None,
-           threshold: Decimal | int | None = None, reference: Decimal | int | None = None) -> str:
+def filled(
+    text: str,
+    lang: str,
+    unit: str,
+    value: Decimal | int | None = None,
+    threshold: Decimal | int | None = None,
+    reference: Decimal | int | None = None,
+) -> str:
     """``text`` with its placeholders replaced by the figures, written for ``unit`` and ``lang``."""
     if "{" not in text:
         return text
@@ -73,12 +79,30 @@ def finding_item(row: Any) -> dict[str, Any]:
     """The fields of a results finding that come straight from its stored row (and its product's, joined as
     ``product_*``): texts in English, figures as decimal strings, ``margin`` exact (see ``exact``)."""
     expected, actual = finding_texts(row, "en")
-    product = None if row.product_id is None else {
-        "id": row.product_id, "code": row.product_code, "name": row.product_name, "position": row.product_position}
+    product = (
+        None
+        if row.product_id is None
+        else {
+            "id": row.product_id,
+            "code": row.product_code,
+            "name": row.product_name,
+            "position": row.product_position,
+        }
+    )
     return {
-        "rule_id": row.rule_id, "clause": row.clause, "strength": row.strength, "severity": row.severity,
-        "status": row.status, "subject": row.subject, "key": row.key, "expected": expected, "actual": actual,
-        "margin": _decimal_text(row.margin), "value": _decimal_text(row.value),
-        "threshold": _decimal_text(row.threshold), "unit": row.unit, "product": product,
+        "rule_id": row.rule_id,
+        "clause": row.clause,
+        "strength": row.strength,
+        "severity": row.severity,
+        "status": row.status,
+        "subject": row.subject,
+        "key": row.key,
+        "expected": expected,
+        "actual": actual,
+        "margin": _decimal_text(row.margin),
+        "value": _decimal_text(row.value),
+        "threshold": _decimal_text(row.threshold),
+        "unit": row.unit,
+        "product": product,
         "dispensation": row.dispensation_id,
     }

@@ -72,7 +72,7 @@ def stable_subject(subject: str, pointer: str | None, code: str | None) -> str:
     """
     if pointer is None or code is None:
         return subject
-    return f"products[{code}]" + subject[len(pointer):]
+    return f"products[{code}]" + subject[len(pointer) :]
 
 
 def message(rule_id: str, status: str, finding: dict[str, Any], lang: str, texts: RunTexts | None = None) -> str:
@@ -83,15 +83,25 @@ def message(rule_id: str, status: str, finding: dict[str, Any], lang: str, texts
     templates = (texts or RunTexts(None, known_rule)).messages(rule_id)
     template = templates.get(status) or templates.get("fail") or {"en": "{actual}", "zh": "{actual}"}
     evidence = finding["evidence"][lang]
-    values = {"subject": finding["subject"] or ("(document)" if lang == "en" else "（文件）"), "key": finding["key"],
-              "expected": evidence["expected"], "actual": evidence["actual"],
-              "dispensation": finding.get("dispensation") or ""}
-    readings = [name for name, p in finding.get("parameters", {}).items()
-                if p.get("interpretation") and p.get("value") is not None]
+    values = {
+        "subject": finding["subject"] or ("(document)" if lang == "en" else "（文件）"),
+        "key": finding["key"],
+        "expected": evidence["expected"],
+        "actual": evidence["actual"],
+        "dispensation": finding.get("dispensation") or "",
+    }
+    readings = [
+        name
+        for name, p in finding.get("parameters", {}).items()
+        if p.get("interpretation") and p.get("value") is not None
+    ]
     note = ""
     if readings and status != "not_applicable":
-        note = (f" (Rests on our reading of the guidance: {', '.join(readings)}.)" if lang == "en"
-                else f"（该结论依据本工具对指导意见的解释：{'、'.join(readings)}。）")
+        note = (
+            f" (Rests on our reading of the guidance: {', '.join(readings)}.)"
+            if lang == "en"
+            else f"（该结论依据本工具对指导意见的解释：{'、'.join(readings)}。）"
+        )
     return template[lang].format(**values) + note
 
 
@@ -135,8 +145,15 @@ def _margin(value: Decimal | float | None) -> str | None:
     return None if value is None else number(value)
 
 
-def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, status: str | None = None,
-                include_passes: bool = True, expiry_warning_days: int = 90) -> Results:
+def run_results(
+    conn: Connection,
+    run_id: int,
+    *,
+    insurer: str | None = None,
+    status: str | None = None,
+    include_passes: bool = True,
+    expiry_warning_days: int = 90,
+) -> Results:
     """The results of a stored run, optionally of one insurer's documents and one status (or open and waived
     only: ``include_passes=False``); dispensations expiring within ``expiry_warning_days`` of the run's as-of
     date are marked ``expiring_soon``."""
@@ -146,33 +163,65 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
     ruleset = _ruleset(run.ruleset_text)
     texts = RunTexts(run.texts, known_rule)
     s, rs, i = t.submissions.c, t.run_submissions.c, t.insurers.c
-    subs = select(s.id, s.insurer_id, s.kind, s.period, s.document_key, s.revision, s.source, s.sha256, i.code,
-                  i.name,
-                  rs.binding_date, rs.warnings, rs.context_submission_id).join(
-        t.run_submissions, rs.submission_id == s.id).join(t.insurers, i.id == s.insurer_id).where(rs.run_id == run_id)
+    subs = (
+        select(
+            s.id,
+            s.insurer_id,
+            s.kind,
+            s.period,
+            s.document_key,
+            s.revision,
+            s.source,
+            s.sha256,
+            i.code,
+            i.name,
+            rs.binding_date,
+            rs.warnings,
+            rs.context_submission_id,
+        )
+        .join(t.run_submissions, rs.submission_id == s.id)
+        .join(t.insurers, i.id == s.insurer_id)
+        .where(rs.run_id == run_id)
+    )
     if insurer:
         subs = subs.where(i.code == insurer)
     out_subs: dict[int, dict[str, Any]] = {}
     rows = conn.execute(subs.order_by(i.code, s.kind.desc(), s.document_key)).all()
     # Each document under the insurer name it was filed with (a later revision's new name rewrites no old run).
-    as_filed = insurer_names_as_filed(conn, [(r.id, r.insurer_id, r.code, r.id if r.kind == "submission"
-                                              else r.context_submission_id) for r in rows])
+    as_filed = insurer_names_as_filed(
+        conn, [(r.id, r.insurer_id, r.code, r.id if r.kind == "submission" else r.context_submission_id) for r in rows]
+    )
     for row in rows:
         out_subs[row.id] = {
-            "submission_id": row.id, "insurer": {"code": row.code, "name": as_filed.get(row.id, row.name)},
+            "submission_id": row.id,
+            "insurer": {"code": row.code, "name": as_filed.get(row.id, row.name)},
             "kind": row.kind,
-            "period": row.period, "document_key": row.document_key, "revision": row.revision, "source": row.source,
-            "sha256": row.sha256, "binding_date": row.binding_date.isoformat(),
-            "context_submission_id": row.context_submission_id, "warnings": json.loads(row.warnings),
-            "score": None, "findings": [],
+            "period": row.period,
+            "document_key": row.document_key,
+            "revision": row.revision,
+            "source": row.source,
+            "sha256": row.sha256,
+            "binding_date": row.binding_date.isoformat(),
+            "context_submission_id": row.context_submission_id,
+            "warnings": json.loads(row.warnings),
+            "score": None,
+            "findings": [],
         }
     f, p = t.findings.c, t.products.c
     # Each finding with the product it is about.
-    query = (select(t.findings, p.pointer.label("product_pointer"), p.code.label("product_code"),
-                    p.name.label("product_name"), p.position.label("product_position"),
-                    p.dedicated_inclusive.label("product_dedicated"))
-             .outerjoin(t.products, p.id == f.product_id)
-             .where(f.run_id == run_id).order_by(f.submission_id, f.id))
+    query = (
+        select(
+            t.findings,
+            p.pointer.label("product_pointer"),
+            p.code.label("product_code"),
+            p.name.label("product_name"),
+            p.position.label("product_position"),
+            p.dedicated_inclusive.label("product_dedicated"),
+        )
+        .outerjoin(t.products, p.id == f.product_id)
+        .where(f.run_id == run_id)
+        .order_by(f.submission_id, f.id)
+    )
     if status:
         query = query.where(f.status == status)
     elif not include_passes:  # a list, not NOT IN: the findings index's status column then filters rows unread
@@ -189,18 +238,22 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
         bound = date.fromisoformat(sub["binding_date"])
         cache_key = (finding.rule_id, bound)
         if cache_key not in params_cache:
-            params_cache[cache_key] = (ruleset.parameters_at(rule, bound) if ruleset and rule
-                                       and rule.ID in ruleset.data.rules else {})
+            params_cache[cache_key] = (
+                ruleset.parameters_at(rule, bound) if ruleset and rule and rule.ID in ruleset.data.rules else {}
+            )
         item["parameters"] = params_cache[cache_key]
         texts_en_zh = {"en": (item["expected"], item["actual"]), "zh": finding_texts(finding, "zh")}
-        item["evidence"] = {lang: {"expected": _localized(texts_en_zh[lang][0], lang),
-                                   "actual": _localized(texts_en_zh[lang][1], lang)} for lang in ("en", "zh")}
+        item["evidence"] = {
+            lang: {"expected": _localized(texts_en_zh[lang][0], lang), "actual": _localized(texts_en_zh[lang][1], lang)}
+            for lang in ("en", "zh")
+        }
         item["message"] = {lang: message(finding.rule_id, finding.status, item, lang, texts) for lang in ("en", "zh")}
         # Only a dedicated product of a submission's list is named by its code (as fingerprints always have).
         named = finding.product_dedicated and finding.product_pointer.startswith("/products/")
         stable = stable_subject(finding.subject, finding.product_pointer if named else None, finding.product_code)
-        item["fingerprint"] = fingerprint(sub["insurer"]["code"], sub["kind"], sub["document_key"], finding.rule_id,
-                                          stable, finding.key)
+        item["fingerprint"] = fingerprint(
+            sub["insurer"]["code"], sub["kind"], sub["document_key"], finding.rule_id, stable, finding.key
+        )
         sub["findings"].append(shared.finding(item, cache_key))
     for score in conn.execute(select(t.scores).where(t.scores.c.run_id == run_id)):
         if score.submission_id in out_subs:
@@ -208,43 +261,74 @@ def run_results(conn: Connection, run_id: int, *, insurer: str | None = None, st
             comp = breakdown.get("compliance") or {}
             not_scored = comp.get("not_scored") if score.compliance is None else None
             out_subs[score.submission_id]["score"] = {
-                "compliance": _margin(score.compliance), "blocking": score.blocking,
+                "compliance": _margin(score.compliance),
+                "blocking": score.blocking,
                 # the band the score is shown in, as scoring stored it ("poor" when blocking, "none" when
                 # not scored); runs scored before bands were stored show "none"
-                "band": comp.get("band", "none"), "not_scored": not_scored,
-                "variety": _margin(score.variety), "coverage": _margin(score.coverage),
-                "protection": _margin(score.protection), "service": _margin(score.service),
+                "band": comp.get("band", "none"),
+                "not_scored": not_scored,
+                "variety": _margin(score.variety),
+                "coverage": _margin(score.coverage),
+                "protection": _margin(score.protection),
+                "service": _margin(score.service),
                 "breakdown": breakdown,
             }
     submissions = list(out_subs.values())
     # The summary counts every finding of the selection, also the ones a filter left out of the list.
     # Statuses are counted from the findings' index alone; severities only over the open ones.
     mine = (f.run_id == run_id, f.submission_id.in_(out_subs))
-    statuses: Counter[str] = Counter(dict(conn.execute(select(f.status, func.count()).where(*mine)
-                                                       .group_by(f.status)).all()))
-    severities: Counter[str] = Counter(dict(conn.execute(
-        select(f.severity, func.count()).where(*mine, f.status.in_(("fail", "indeterminate")))
-        .group_by(f.severity)).all()))
-    warnings = [] if ruleset is not None else [
-        f"the ruleset stored with run {run.id} ({run.ruleset_id} {run.ruleset_version}) can no longer be read: "
-        "findings are shown without their parameters and citations, and the scoring method is unknown"]
+    statuses: Counter[str] = Counter(
+        dict(conn.execute(select(f.status, func.count()).where(*mine).group_by(f.status)).all())
+    )
+    severities: Counter[str] = Counter(
+        dict(
+            conn.execute(
+                select(f.severity, func.count())
+                .where(*mine, f.status.in_(("fail", "indeterminate")))
+                .group_by(f.severity)
+            ).all()
+        )
+    )
+    warnings = (
+        []
+        if ruleset is not None
+        else [
+            f"the ruleset stored with run {run.id} ({run.ruleset_id} {run.ruleset_version}) can no longer be read: "
+            "findings are shown without their parameters and citations, and the scoring method is unknown"
+        ]
+    )
     # Validated once, in pydantic's core: faster than building each model in Python (model_construct).
-    return Results.model_validate({
-        "run": {"id": run.id, "ruleset": {"id": run.ruleset_id, "version": run.ruleset_version,
-                                          "sha256": run.ruleset_sha256},
+    return Results.model_validate(
+        {
+            "run": {
+                "id": run.id,
+                "ruleset": {"id": run.ruleset_id, "version": run.ruleset_version, "sha256": run.ruleset_sha256},
                 "scoring": _scoring(ruleset),
-                "tool_version": run.tool_version, "as_of": run.as_of.isoformat(),
+                "tool_version": run.tool_version,
+                "as_of": run.as_of.isoformat(),
                 "started_at": run.started_at.isoformat(),
-                "finished_at": run.finished_at.isoformat() if run.finished_at else None, "warnings": warnings},
-        "summary": {"submissions": len(submissions), "status": dict(sorted(statuses.items())),
-                    "listed": "all" if include_passes and not status else "open and waived only" if not status
-                    else f"status {status} only",
-                    "open_by_severity": dict(sorted(severities.items()))},
-        "submissions": submissions,
-        # Scoped like the submissions: a report for one insurer never shows another insurer's dispensations.
-        "dispensations": [d for d in _run_dispensations(conn, run_id, run.as_of, expiry_warning_days)
-                          if insurer is None or d["insurer"] == insurer],
-    })
+                "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+                "warnings": warnings,
+            },
+            "summary": {
+                "submissions": len(submissions),
+                "status": dict(sorted(statuses.items())),
+                "listed": "all"
+                if include_passes and not status
+                else "open and waived only"
+                if not status
+                else f"status {status} only",
+                "open_by_severity": dict(sorted(severities.items())),
+            },
+            "submissions": submissions,
+            # Scoped like the submissions: a report for one insurer never shows another insurer's dispensations.
+            "dispensations": [
+                d
+                for d in _run_dispensations(conn, run_id, run.as_of, expiry_warning_days)
+                if insurer is None or d["insurer"] == insurer
+            ],
+        }
+    )
 
 
 def _run_dispensations(conn: Connection, run_id: int, as_of: date, warn_days: int) -> list[dict[str, Any]]:
@@ -255,8 +339,15 @@ def _run_dispensations(conn: Connection, run_id: int, as_of: date, warn_days: in
     for r in conn.execute(select(t.run_dispensations).where(rd.run_id == run_id).order_by(rd.id)):
         record = json.loads(r.record)
         days = (r.expires - as_of).days
-        out.append({**record, "status": r.status, "covered": r.covered, "expires_in_days": days,
-                    "expiring_soon": 0 <= days <= warn_days})
+        out.append(
+            {
+                **record,
+                "status": r.status,
+                "covered": r.covered,
+                "expires_in_days": days,
+                "expiring_soon": 0 <= days <= warn_days,
+            }
+        )
     return out
 
 
@@ -274,7 +365,8 @@ class _Shared:
         parameters = self._parameters.get(params_key)
         if parameters is None:
             parameters = self._parameters[params_key] = {
-                name: Parameter.model_validate(p) for name, p in item["parameters"].items()}
+                name: Parameter.model_validate(p) for name, p in item["parameters"].items()
+            }
         return Finding(**{**item, "title": title, "parameters": parameters})
 
 
@@ -325,8 +417,9 @@ def _dimension(score: Score | None, name: str) -> str | None:
 
 def _diff_run(results: Results) -> DiffRun:
     run = results.run
-    return DiffRun(id=run.id, ruleset=run.ruleset, as_of=run.as_of, started_at=run.started_at,
-                   documents=len(results.submissions))
+    return DiffRun(
+        id=run.id, ruleset=run.ruleset, as_of=run.as_of, started_at=run.started_at, documents=len(results.submissions)
+    )
 
 
 def _entry(change: str, sub: SubmissionResult, before: Finding | None, after: Finding | None) -> DiffFinding:
@@ -335,14 +428,26 @@ def _entry(change: str, sub: SubmissionResult, before: Finding | None, after: Fi
     shown = before if change in ("fixed", "not_rechecked") else after
     assert shown is not None
     return DiffFinding(
-        change=change, fingerprint=shown.fingerprint, insurer=sub.insurer.code, kind=sub.kind,
-        document_key=sub.document_key, rule_id=shown.rule_id, clause=shown.clause, subject=shown.subject,
-        key=shown.key, severity=shown.severity, status=shown.status,
-        status_before=before.status if before else None, status_after=after.status if after else None,
-        expected=shown.expected, actual_before=before.actual if before else None,
+        change=change,
+        fingerprint=shown.fingerprint,
+        insurer=sub.insurer.code,
+        kind=sub.kind,
+        document_key=sub.document_key,
+        rule_id=shown.rule_id,
+        clause=shown.clause,
+        subject=shown.subject,
+        key=shown.key,
+        severity=shown.severity,
+        status=shown.status,
+        status_before=before.status if before else None,
+        status_after=after.status if after else None,
+        expected=shown.expected,
+        actual_before=before.actual if before else None,
         actual_after=after.actual if after else None,
         dispensation_before=before.dispensation if before else None,
-        dispensation_after=after.dispensation if after else None, message=shown.message)
+        dispensation_after=after.dispensation if after else None,
+        message=shown.message,
+    )
 
 
 def diff_results(before: Results, after: Results, expiry_warning_days: int | None = None) -> DiffResult:
@@ -396,26 +501,46 @@ def diff_results(before: Results, after: Results, expiry_warning_days: int | Non
         findings.extend(entries)
         score_b = sub_b.score if sub_b else None
         score_a = sub_a.score if sub_a else None
-        scores.append(ScoreChange(
-            insurer=key[0], kind=key[1], document_key=key[2], in_before=sub_b is not None,
-            in_after=sub_a is not None,
-            blocking_before=score_b.blocking if score_b else None,
-            blocking_after=score_a.blocking if score_a else None,
-            # a document checked but not scored (compliance null, with the reason) is not a missing document
-            not_scored_before=score_b.not_scored if score_b and score_b.compliance is None else None,
-            not_scored_after=score_a.not_scored if score_a and score_a.compliance is None else None,
-            **{name: DimensionChange(before=_dimension(score_b, name), after=_dimension(score_a, name),
-                                     change=_change(_dimension(score_b, name), _dimension(score_a, name)))
-               for name in DIMENSIONS}))
+        scores.append(
+            ScoreChange(
+                insurer=key[0],
+                kind=key[1],
+                document_key=key[2],
+                in_before=sub_b is not None,
+                in_after=sub_a is not None,
+                blocking_before=score_b.blocking if score_b else None,
+                blocking_after=score_a.blocking if score_a else None,
+                # a document checked but not scored (compliance null, with the reason) is not a missing document
+                not_scored_before=score_b.not_scored if score_b and score_b.compliance is None else None,
+                not_scored_after=score_a.not_scored if score_a and score_a.compliance is None else None,
+                **{
+                    name: DimensionChange(
+                        before=_dimension(score_b, name),
+                        after=_dimension(score_a, name),
+                        change=_change(_dimension(score_b, name), _dimension(score_a, name)),
+                    )
+                    for name in DIMENSIONS
+                },
+            )
+        )
     return DiffResult(
-        before=_diff_run(before), after=_diff_run(after),
+        before=_diff_run(before),
+        after=_diff_run(after),
         summary=DiffSummary(**{change: sum(1 for f in findings if f.change == change) for change in CHANGES}),
-        findings=findings, scores=scores, expiry_warning_days=expiry_warning_days,
-        expiring_dispensations=[d for d in after.dispensations if d.expiring_soon])
+        findings=findings,
+        scores=scores,
+        expiry_warning_days=expiry_warning_days,
+        expiring_dispensations=[d for d in after.dispensations if d.expiring_soon],
+    )
 
 
-def diff_runs(engine: Engine, run_before: int | None = None, run_after: int | None = None,
-              insurer: str | None = None, expiry_warning_days: int = 90) -> DiffResult:
+def diff_runs(
+    engine: Engine,
+    run_before: int | None = None,
+    run_after: int | None = None,
+    insurer: str | None = None,
+    expiry_warning_days: int = 90,
+) -> DiffResult:
     """Diff two stored runs (default: the last two), optionally for one insurer; dispensations of the later run
     expiring within ``expiry_warning_days`` are listed."""
     if run_before is None or run_after is None:

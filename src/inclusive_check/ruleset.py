@@ -71,8 +71,9 @@ class Parameter(_Model):
                 raise ValueError(f"values/{i}: 'until' {v.until} is before 'from' {v.start}")
         for i, (before, after) in enumerate(zip(self.values, self.values[1:], strict=False)):
             if before.until is not None and before.until >= after.start:
-                raise ValueError(f"values/{i}: 'until' {before.until} overlaps the next value, "
-                                 f"in force from {after.start}")
+                raise ValueError(
+                    f"values/{i}: 'until' {before.until} overlaps the next value, in force from {after.start}"
+                )
         return self
 
     def at(self, on: date) -> DatedValue | None:
@@ -175,8 +176,9 @@ class Banded(_Model):
 
 
 class Protection(Banded):
-    loss_ratio_places: int = Field(ge=0, le=10, description="decimal places the loss ratio (a fraction) is "
-                                                              "rounded to, half-up, before banding")
+    loss_ratio_places: int = Field(
+        ge=0, le=10, description="decimal places the loss ratio (a fraction) is rounded to, half-up, before banding"
+    )
 
 
 class ServiceIndicator(_Model):
@@ -248,9 +250,11 @@ class RulesetFile(_Model):
     title: str
     source: Source
     reviewed_to: date
-    severity: Parameter = Field(description="The severity of a fail and of an indeterminate finding of a rule of "
-                                            "each strength, dated: each value is {fail: {mandatory: error, ...}, "
-                                            "indeterminate: {...}}")
+    severity: Parameter = Field(
+        description="The severity of a fail and of an indeterminate finding of a rule of "
+        "each strength, dated: each value is {fail: {mandatory: error, ...}, "
+        "indeterminate: {...}}"
+    )
     rules: dict[str, RuleEntry] = Field(min_length=1)
     scoring: Scoring
 
@@ -282,8 +286,10 @@ class Ruleset:
         """The warning every output of a run with a partial ruleset carries; None when the ruleset is complete."""
         if not self.omissions:
             return None
-        return (f"PARTIAL RULESET: {self.id} {self.version} leaves out {'; '.join(self.omissions)}; "
-                "loaded only because of --allow-partial-ruleset, so a pass here is not a pass under the guidance")
+        return (
+            f"PARTIAL RULESET: {self.id} {self.version} leaves out {'; '.join(self.omissions)}; "
+            "loaded only because of --allow-partial-ruleset, so a pass here is not a pass under the guidance"
+        )
 
     @property
     def id(self) -> str:
@@ -305,8 +311,10 @@ class Ruleset:
         if entry.in_force.at(on) is None:
             first = entry.in_force.values[0].start
             if on < first:
-                return None, (f"the obligation applies from {first}; the document's binding date "
-                              "(period end or filing date) is {on}")
+                return None, (
+                    f"the obligation applies from {first}; the document's binding date "
+                    "(period end or filing date) is {on}"
+                )
             return None, "no provision of the ruleset is in force on {on}"
         off = entry.deactivated.at(on) if entry.deactivated is not None else None
         if off is not None:
@@ -353,17 +361,40 @@ class Ruleset:
         """The stretches of binding dates over which everything the rule's findings depend on is constant:
         its being in force (and not deactivated), its parameters, its strength and its severities."""
         entry = self.entry(rule.ID)
-        dated = [entry.in_force, entry.strength, self.data.severity, *entry.params.values(),
-                 *(p for p in (entry.severity, entry.deactivated) if p is not None)]
+        dated = [
+            entry.in_force,
+            entry.strength,
+            self.data.severity,
+            *entry.params.values(),
+            *(p for p in (entry.severity, entry.deactivated) if p is not None),
+        ]
         edges = sorted({d for p in dated for d in p.boundaries()})
         before = edges[0] - timedelta(days=1)
-        out = [Segment(None, edges[0], None, None, self.bind(rule, before)[1], self.strength(rule, before),
-                       self.severities(rule, before))]
+        out = [
+            Segment(
+                None,
+                edges[0],
+                None,
+                None,
+                self.bind(rule, before)[1],
+                self.strength(rule, before),
+                self.severities(rule, before),
+            )
+        ]
         for start, end in zip(edges, [*edges[1:], None], strict=True):
             params, reason = self.bind(rule, start)
             in_force = entry.in_force.at(start)
-            out.append(Segment(start, end, params, in_force.start if in_force else None, reason,
-                               self.strength(rule, start), self.severities(rule, start)))
+            out.append(
+                Segment(
+                    start,
+                    end,
+                    params,
+                    in_force.start if in_force else None,
+                    reason,
+                    self.strength(rule, start),
+                    self.severities(rule, start),
+                )
+            )
         return out
 
     def parameters_at(self, rule: RuleModule, on: date) -> dict[str, Any]:
@@ -420,8 +451,10 @@ class _Problems:
             raise RulesetError(self.items[0], self.items)
         shown = self.items[:MAX_LISTED_PROBLEMS]
         more = len(self.items) - len(shown)
-        raise RulesetError(f"{len(self.items)} problems:\n  " + "\n  ".join(shown)
-                           + (f"\n  ... and {more} more" if more else ""), self.items)
+        raise RulesetError(
+            f"{len(self.items)} problems:\n  " + "\n  ".join(shown) + (f"\n  ... and {more} more" if more else ""),
+            self.items,
+        )
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -458,8 +491,12 @@ def _check_nodes(root: yaml.Node, problems: _Problems) -> dict[_Path, int]:
                     continue
                 name = str(key.value)
                 if name in first:
-                    problems.add((*path, name), f"duplicate key {name!r} (first at line {first[name]}); "
-                                                "the second would silently replace the first", line)
+                    problems.add(
+                        (*path, name),
+                        f"duplicate key {name!r} (first at line {first[name]}); "
+                        "the second would silently replace the first",
+                        line,
+                    )
                     continue
                 first[name] = line
                 lines.setdefault((*path, name), line)
@@ -533,9 +570,14 @@ def with_legacy_policy(raw: Any) -> Any:
         return raw
     packaged = _packaged_raw()
     out = {**raw, "severity": raw.get("severity", packaged["severity"])}
-    out["rules"] = {rule_id: ({"strength": packaged["rules"][canonical(rule_id)]["strength"], **entry}
-                              if isinstance(entry, dict) and canonical(rule_id) in packaged["rules"] else entry)
-                    for rule_id, entry in raw["rules"].items()}
+    out["rules"] = {
+        rule_id: (
+            {"strength": packaged["rules"][canonical(rule_id)]["strength"], **entry}
+            if isinstance(entry, dict) and canonical(rule_id) in packaged["rules"]
+            else entry
+        )
+        for rule_id, entry in raw["rules"].items()
+    }
     return out
 
 
@@ -552,8 +594,10 @@ def load_stored_ruleset(text: str, source: str) -> Ruleset:
         try:
             ruleset = load_ruleset_text(upgraded, source, allow_partial=True)
         except RulesetError:
-            raise RulesetError(f"{source}: a ruleset from before severity and strengths were ruleset data, "
-                               "and not valid with them filled in") from None
+            raise RulesetError(
+                f"{source}: a ruleset from before severity and strengths were ruleset data, "
+                "and not valid with them filled in"
+            ) from None
         return Ruleset(ruleset.data, text, hashlib.sha256(text.encode("utf-8")).hexdigest(), ruleset.omissions)
 
 
@@ -586,8 +630,11 @@ def load_ruleset_text(text: str, source: str, *, allow_partial: bool = False) ->
         _check_policy_in_force(Ruleset(data, text, ""), problems)
     omissions = _omissions(data)
     if omissions and not allow_partial:
-        problems.add(("rules",), f"the ruleset leaves out {'; '.join(omissions)}: a ruleset that drops a mandatory "
-                                 "duty of the guidance loads only with --allow-partial-ruleset")
+        problems.add(
+            ("rules",),
+            f"the ruleset leaves out {'; '.join(omissions)}: a ruleset that drops a mandatory "
+            "duty of the guidance loads only with --allow-partial-ruleset",
+        )
     problems.raise_any()
     return Ruleset(data, text, hashlib.sha256(text.encode("utf-8")).hexdigest(), tuple(omissions))
 
@@ -615,23 +662,29 @@ def _check_rules(data: RulesetFile, problems: _Problems) -> None:
             problems.add(("rules", rule_id), f"unknown rule{exc.hint}")
             continue
         if rule_id in ALIASES and rule.ID in data.rules:
-            problems.add(("rules", rule_id), f"{rule_id} is the retired ID of {rule.ID}, which the ruleset also "
-                                             f"names; keep {rule.ID} only")
+            problems.add(
+                ("rules", rule_id),
+                f"{rule_id} is the retired ID of {rule.ID}, which the ruleset also names; keep {rule.ID} only",
+            )
         fields = rule.Params.model_fields
         for name in entry.params:
             if name not in fields:
                 problems.add(("rules", rule_id, "params", name), f"unknown parameter of {rule.ID}")
         for i, v in enumerate(entry.strength.values):
             if v.value not in STRENGTHS:
-                problems.add(("rules", rule_id, "strength", "values", i),
-                             f"strength must be one of {', '.join(STRENGTHS)}, not {v.value!r}")
+                problems.add(
+                    ("rules", rule_id, "strength", "values", i),
+                    f"strength must be one of {', '.join(STRENGTHS)}, not {v.value!r}",
+                )
         if entry.severity is not None:
             _check_typed(SeverityOverride, entry.severity, ("rules", rule_id, "severity"), problems)
         if entry.deactivated is not None:
             for i, v in enumerate(entry.deactivated.values):
                 if not isinstance(v.value, str) or not v.value.strip():
-                    problems.add(("rules", rule_id, "deactivated", "values", i, "value"),
-                                 "the reason the rule is deactivated is missing (a non-empty text)")
+                    problems.add(
+                        ("rules", rule_id, "deactivated", "values", i, "value"),
+                        "the reason the rule is deactivated is missing (a non-empty text)",
+                    )
         missing = sorted(set(fields) - set(entry.params))
         if missing:
             problems.add(("rules", rule_id), f"parameters missing: {', '.join(missing)}")
@@ -669,8 +722,9 @@ def _check_scoring(data: RulesetFile, problems: _Problems) -> None:
     weights = data.scoring.strength_weights
     for strength in ("mandatory", "principle", "encouraged"):
         if not weights.of(strength) > 0:
-            problems.add(("scoring", "strength_weights", strength),
-                         f"must be greater than 0, not {weights.of(strength)}")
+            problems.add(
+                ("scoring", "strength_weights", strength), f"must be greater than 0, not {weights.of(strength)}"
+            )
     if weights.flag < 0:
         problems.add(("scoring", "strength_weights", "flag"), f"must be 0 or more, not {weights.flag}")
     for i, rule_id in enumerate(data.scoring.blocking_rules):
@@ -697,11 +751,14 @@ def _check_policy_in_force(ruleset: Ruleset, problems: _Problems) -> None:
             if segment.params is None or segment.start is None:
                 continue
             if entry.strength.at(segment.start) is None:
-                problems.add(("rules", rule.ID, "strength"), f"no strength in force on {segment.start}, where "
-                                                             f"{rule.ID} is in force")
+                problems.add(
+                    ("rules", rule.ID, "strength"),
+                    f"no strength in force on {segment.start}, where {rule.ID} is in force",
+                )
             if ruleset.data.severity.at(segment.start) is None:
-                problems.add(("severity",), f"no severity table in force on {segment.start}, where {rule.ID} "
-                                            "is in force")
+                problems.add(
+                    ("severity",), f"no severity table in force on {segment.start}, where {rule.ID} is in force"
+                )
 
 
 @lru_cache(maxsize=1)
@@ -709,8 +766,10 @@ def guidance_mandatory() -> tuple[str, ...]:
     """The rules the packaged ruleset reads as mandatory (on any date): the guidance's duties that a ruleset
     may leave out only as a partial ruleset. Strength is ruleset data, so the packaged ruleset is the reference."""
     raw = _packaged_raw()
-    stated = {canonical(rule_id): [v.get("value") for v in entry["strength"]["values"]]
-              for rule_id, entry in raw["rules"].items()}
+    stated = {
+        canonical(rule_id): [v.get("value") for v in entry["strength"]["values"]]
+        for rule_id, entry in raw["rules"].items()
+    }
     return tuple(r.ID for r in registry.ALL_RULES if "mandatory" in stated.get(r.ID, []))
 
 
@@ -733,8 +792,10 @@ RULESET_SCHEMA_ID = "urn:inclusive-check:schema:ruleset:1"
 
 def _valued(value: dict[str, Any]) -> dict[str, Any]:
     """A Parameter whose every dated value is present and matches ``value``."""
-    return {"allOf": [{"$ref": "#/$defs/Parameter"}],
-            "properties": {"values": {"items": {"properties": {"value": value}, "required": ["value"]}}}}
+    return {
+        "allOf": [{"$ref": "#/$defs/Parameter"}],
+        "properties": {"values": {"items": {"properties": {"value": value}, "required": ["value"]}}},
+    }
 
 
 def ruleset_schema() -> dict[str, Any]:
@@ -754,13 +815,20 @@ def ruleset_schema() -> dict[str, Any]:
         params = rule.Params.model_json_schema(mode="validation", ref_template=f"#/$defs/{prefix}{{model}}")
         defs.update({prefix + k: v for k, v in params.pop("$defs", {}).items()})
         fields: dict[str, Any] = params.get("properties", {})
-        value_of = {name: {
-            "allOf": [{"$ref": "#/$defs/Parameter"}],
-            "properties": {"values": {"items": {
-                "properties": {"value": field},
-                "anyOf": [{"required": ["value"]}, {"required": ["until"]}],
-            }}},
-        } for name, field in fields.items()}
+        value_of = {
+            name: {
+                "allOf": [{"$ref": "#/$defs/Parameter"}],
+                "properties": {
+                    "values": {
+                        "items": {
+                            "properties": {"value": field},
+                            "anyOf": [{"required": ["value"]}, {"required": ["until"]}],
+                        }
+                    }
+                },
+            }
+            for name, field in fields.items()
+        }
         rules[rule.ID] = {
             "type": "object",
             "title": f"{rule.ID} (guidance item {rule.CLAUSE})",
@@ -770,22 +838,33 @@ def ruleset_schema() -> dict[str, Any]:
                 "in_force": {"$ref": "#/$defs/Parameter"},
                 "strength": _valued({"enum": list(STRENGTHS)}),
                 "severity": _valued({"$ref": "#/$defs/SeverityOverride"}),
-                "deactivated": _valued({"type": "string", "minLength": 1,
-                                        "description": "why the rule is deactivated, shown in its findings"}),
-                "params": {"type": "object", "additionalProperties": False, "required": sorted(fields),
-                           "properties": value_of},
+                "deactivated": _valued(
+                    {
+                        "type": "string",
+                        "minLength": 1,
+                        "description": "why the rule is deactivated, shown in its findings",
+                    }
+                ),
+                "params": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": sorted(fields),
+                    "properties": value_of,
+                },
             },
         }
     defs.pop("RuleEntry", None)
     defs["SeverityOverride"] = SeverityOverride.model_json_schema(mode="validation")
     defs["SeverityTable"] = SeverityTable.model_json_schema(mode="validation", ref_template="#/$defs/{model}")
     defs.update(defs["SeverityTable"].pop("$defs", {}))
-    schema["properties"]["severity"] = {**_valued({"$ref": "#/$defs/SeverityTable"}),
-                                        "description": RulesetFile.model_fields["severity"].description}
+    schema["properties"]["severity"] = {
+        **_valued({"$ref": "#/$defs/SeverityTable"}),
+        "description": RulesetFile.model_fields["severity"].description,
+    }
     schema["properties"]["rules"] = {
         "type": "object",
         "description": "Each rule by ID: when it is in force, and its dated, cited parameters. Mandatory rules of "
-                       "the guidance are required.",
+        "the guidance are required.",
         "minProperties": 1,
         "additionalProperties": False,
         "required": list(guidance_mandatory()),
@@ -797,14 +876,16 @@ def ruleset_schema() -> dict[str, Any]:
     weights = defs.get("StrengthWeights")
     if isinstance(weights, dict) and weights.get("type") == "object":
         positive = {"anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "string"}]}
-        weights["properties"] = {**{s: positive for s in ("mandatory", "principle", "encouraged")},
-                                 "flag": {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string"}]}}
+        weights["properties"] = {
+            **{s: positive for s in ("mandatory", "principle", "encouraged")},
+            "flag": {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string"}]},
+        }
         weights["required"] = ["mandatory", "principle", "encouraged", "flag"]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": RULESET_SCHEMA_ID,
         "title": "inclusive-check ruleset",
         "description": "A ruleset: the guidance's rules as dated, cited parameters, and the scoring. A value applies "
-                       "from its `from` date until the next value's `from` or its own `until` (inclusive).",
+        "from its `from` date until the next value's `from` or its own `until` (inclusive).",
         **{k: v for k, v in schema.items() if k not in ("title", "description")},
     }

@@ -19,8 +19,11 @@ LangPair = dict[str, str]
 def capture(rules: Iterable[RuleModule]) -> str:
     """The texts of ``rules`` as stored on a run: JSON {rule_id: {"title": {en, zh}, "messages": {status:
     {en, zh}}}}."""
-    return json.dumps({r.ID: {"title": dict(r.TITLE), "messages": {s: dict(m) for s, m in r.MESSAGES.items()}}
-                       for r in rules}, ensure_ascii=False, sort_keys=True)
+    return json.dumps(
+        {r.ID: {"title": dict(r.TITLE), "messages": {s: dict(m) for s, m in r.MESSAGES.items()}} for r in rules},
+        ensure_ascii=False,
+        sort_keys=True,
+    )
 
 
 class RunTexts:

@@ -115,25 +115,49 @@ def load_traceability() -> Traceability:
     return load_traceability_text(resources.files("inclusive_check").joinpath(DATA).read_text("utf-8"))
 
 
-def matrix(trace: Traceability, in_ruleset: Iterable[str], not_encoded: Mapping[int, str],
-           source: Mapping[str, Any]) -> dict[str, Any]:
+def matrix(
+    trace: Traceability, in_ruleset: Iterable[str], not_encoded: Mapping[int, str], source: Mapping[str, Any]
+) -> dict[str, Any]:
     """The matrix as data: the guidance, items 1-20 rolled up, and one row per sentence."""
     active = set(in_ruleset)
-    sentences = [{
-        "ref": e.ref, "item": e.item, "sentence": e.sentence, "part": e.part, "heading": e.heading,
-        "marker": e.marker, "strength": e.strength, "addressee": e.addressee,
-        "paraphrase": {"en": e.en, "zh": e.zh},
-        "rules": list(e.rules), "rules_not_in_ruleset": [r for r in e.rules if r not in active],
-        "scored": e.scored, "not_checkable": e.not_checkable, "reading": e.reading, "note": e.note,
-    } for e in trace.entries]
+    sentences = [
+        {
+            "ref": e.ref,
+            "item": e.item,
+            "sentence": e.sentence,
+            "part": e.part,
+            "heading": e.heading,
+            "marker": e.marker,
+            "strength": e.strength,
+            "addressee": e.addressee,
+            "paraphrase": {"en": e.en, "zh": e.zh},
+            "rules": list(e.rules),
+            "rules_not_in_ruleset": [r for r in e.rules if r not in active],
+            "scored": e.scored,
+            "not_checkable": e.not_checkable,
+            "reading": e.reading,
+            "note": e.note,
+        }
+        for e in trace.entries
+    ]
     items = []
     for item in range(1, 21):
         mine = [e for e in trace.entries if e.item == item]
         rules = list(dict.fromkeys(r for e in mine for r in e.rules if r in active))
         scored = next((e.scored for e in mine if e.scored), None)
-        items.append({"item": item, "rules": rules, "scored": scored,
-                      "reason": None if rules else not_encoded.get(item, "no rule of this ruleset encodes it")})
-    return {"guidance": dict(source), "basis": BASIS,
-            "paraphrases": "ours, not the guidance's wording; sentences are cited by item and number, "
-                           "the item's heading being sentence 1",
-            "items": items, "sentences": sentences}
+        items.append(
+            {
+                "item": item,
+                "rules": rules,
+                "scored": scored,
+                "reason": None if rules else not_encoded.get(item, "no rule of this ruleset encodes it"),
+            }
+        )
+    return {
+        "guidance": dict(source),
+        "basis": BASIS,
+        "paraphrases": "ours, not the guidance's wording; sentences are cited by item and number, "
+        "the item's heading being sentence 1",
+        "items": items,
+        "sentences": sentences,
+    }

@@ -13,16 +13,36 @@ import re
 from collections.abc import Callable
 
 STATUS = {
-    "en": {"pass": "pass", "fail": "fail", "indeterminate": "undetermined", "waived": "waived",
-           "not_applicable": "not applicable", "not_covered": "not covered"},
-    "zh": {"pass": "通过", "fail": "不合规", "indeterminate": "无法判定", "waived": "已豁免",
-           "not_applicable": "不适用", "not_covered": "未覆盖"},
+    "en": {
+        "pass": "pass",
+        "fail": "fail",
+        "indeterminate": "undetermined",
+        "waived": "waived",
+        "not_applicable": "not applicable",
+        "not_covered": "not covered",
+    },
+    "zh": {
+        "pass": "通过",
+        "fail": "不合规",
+        "indeterminate": "无法判定",
+        "waived": "已豁免",
+        "not_applicable": "不适用",
+        "not_covered": "未覆盖",
+    },
 }
-SEVERITY = {"en": {"error": "error", "warning": "warning", "info": "info"},
-            "zh": {"error": "错误", "warning": "警告", "info": "提示"}}
-STRENGTH = {"en": {"mandatory": "mandatory", "principle": "in principle", "encouraged": "encouraged",
-                   "flag": "supervisor flag"},
-            "zh": {"mandatory": "强制", "principle": "原则上", "encouraged": "鼓励", "flag": "监管提示"}}
+SEVERITY = {
+    "en": {"error": "error", "warning": "warning", "info": "info"},
+    "zh": {"error": "错误", "warning": "警告", "info": "提示"},
+}
+STRENGTH = {
+    "en": {
+        "mandatory": "mandatory",
+        "principle": "in principle",
+        "encouraged": "encouraged",
+        "flag": "supervisor flag",
+    },
+    "zh": {"mandatory": "强制", "principle": "原则上", "encouraged": "鼓励", "flag": "监管提示"},
+}
 
 
 def shown_status(status: str, strength: str) -> str:
@@ -33,44 +53,85 @@ def shown_status(status: str, strength: str) -> str:
 # Field, enum and channel names as they appear in evidence, and their Chinese names.
 TERMS_ZH = {
     # fields
-    "premium_rate": "费率", "intermediary_fee_rate": "中介费用率", "inclusive_kpi_weight": "普惠考核权重",
-    "insurer_handles_disputes": "由保险公司处理纠纷", "size_class": "规模类别",
+    "premium_rate": "费率",
+    "intermediary_fee_rate": "中介费用率",
+    "inclusive_kpi_weight": "普惠考核权重",
+    "insurer_handles_disputes": "由保险公司处理纠纷",
+    "size_class": "规模类别",
     # where commitments are published
-    "premises": "营业场所", "agency_sites": "代理场所", "online": "自营网络平台",
+    "premises": "营业场所",
+    "agency_sites": "代理场所",
+    "online": "自营网络平台",
     # size
-    "large": "大型", "medium": "中型", "small": "小型", "micro": "微型",
-    "declared_then_assets": "先看申报规模、再看总资产", "declared_only": "仅看申报规模",
+    "large": "大型",
+    "medium": "中型",
+    "small": "小型",
+    "micro": "微型",
+    "declared_then_assets": "先看申报规模、再看总资产",
+    "declared_only": "仅看申报规模",
     "assets_only": "仅看总资产",
     # target groups
-    "rural_residents": "农村居民", "remote_area_residents": "边远地区居民", "poverty_alleviated": "脱贫人口",
-    "urban_low_income": "城市低收入人群", "county_residents": "县域居民", "elderly": "老年人",
-    "preexisting_conditions": "既往症人群", "disabled": "残障人士", "women_two_cancers": "女性两癌",
-    "children_congenital": "儿童先天性疾病", "rare_disease": "罕见病患者", "new_citizens": "新市民",
-    "flexible_employment": "灵活就业人员", "special_occupations": "特殊职业群体",
-    "micro_small_enterprises": "小微企业", "individual_businesses": "个体工商户",
-    "new_agricultural_entities": "新型农业经营主体", "small_farmers": "小农户", "families_children": "家庭与儿童",
+    "rural_residents": "农村居民",
+    "remote_area_residents": "边远地区居民",
+    "poverty_alleviated": "脱贫人口",
+    "urban_low_income": "城市低收入人群",
+    "county_residents": "县域居民",
+    "elderly": "老年人",
+    "preexisting_conditions": "既往症人群",
+    "disabled": "残障人士",
+    "women_two_cancers": "女性两癌",
+    "children_congenital": "儿童先天性疾病",
+    "rare_disease": "罕见病患者",
+    "new_citizens": "新市民",
+    "flexible_employment": "灵活就业人员",
+    "special_occupations": "特殊职业群体",
+    "micro_small_enterprises": "小微企业",
+    "individual_businesses": "个体工商户",
+    "new_agricultural_entities": "新型农业经营主体",
+    "small_farmers": "小农户",
+    "families_children": "家庭与儿童",
     # risk areas
-    "natural_disaster": "自然灾害", "accident_disaster": "事故灾难", "public_health": "公共卫生",
-    "campus_safety": "校园安全", "road_safety": "道路安全", "medical_liability": "医疗责任",
-    "medical_accident": "医疗意外", "vaccination": "疫苗接种", "agriculture": "农业", "elderly_care": "养老服务",
-    "long_term_care": "长期护理", "maternity": "生育",
+    "natural_disaster": "自然灾害",
+    "accident_disaster": "事故灾难",
+    "public_health": "公共卫生",
+    "campus_safety": "校园安全",
+    "road_safety": "道路安全",
+    "medical_liability": "医疗责任",
+    "medical_accident": "医疗意外",
+    "vaccination": "疫苗接种",
+    "agriculture": "农业",
+    "elderly_care": "养老服务",
+    "long_term_care": "长期护理",
+    "maternity": "生育",
     # lines
-    "accident": "意外险", "health": "健康险", "term_life": "定期寿险", "household_property": "家庭财产险",
-    "enterprise_property": "企业财产险", "intellectual_property": "知识产权险", "cargo": "货运险",
-    "export_credit": "出口信用险", "annuity": "年金险", "liability": "责任险", "other": "其他",
+    "accident": "意外险",
+    "health": "健康险",
+    "term_life": "定期寿险",
+    "household_property": "家庭财产险",
+    "enterprise_property": "企业财产险",
+    "intellectual_property": "知识产权险",
+    "cargo": "货运险",
+    "export_credit": "出口信用险",
+    "annuity": "年金险",
+    "liability": "责任险",
+    "other": "其他",
 }
 
 _DATE = r"(\d{4}-\d{2}-\d{2})"
 _Q = r"(\d{4}-Q[1-4])"
 # Whole phrases first, then the pieces they are built from; each pattern is tried in this order.
 PHRASES_ZH: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
-    (rf"the obligation applies from {_DATE}; the document's binding date \(period end or filing date\) is {_DATE}",
-     r"该义务自\1起适用；本文件的约束日期（报告期末或备案日）为\2"),
+    (
+        rf"the obligation applies from {_DATE}; the document's binding date \(period end or filing date\) is {_DATE}",
+        r"该义务自\1起适用；本文件的约束日期（报告期末或备案日）为\2",
+    ),
     (rf"no provision of the ruleset is in force on {_DATE}", r"规则集在\1没有生效的条款"),
     (rf"parameter (\w+) has no value in force on {_DATE}", r"参数\1在\2没有生效的取值"),
     (r"^a provision in force$", "生效的条款"),
-    (rf"^rule deactivated by the ruleset from {_DATE}(?: until {_DATE})?: (.*)$",  # the reason: the supervisor's text
-     lambda m: f"规则集自{m[1]}起{'至' + m[2] if m[2] else ''}停用该规则：{m[3]}"),
+    (  # the reason is the ruleset author's text, shown as written
+        rf"^rule deactivated by the ruleset from {_DATE}(?: until {_DATE})?: (.*)$",
+        lambda m: f"规则集自{m[1]}起{'至' + m[2] if m[2] else ''}停用该规则：{m[3]}",
+    ),
     (rf"on sale {_DATE} to open", r"销售期\1起（未设止期）"),
     (rf"on sale {_DATE} to {_DATE}", r"销售期\1至\2"),
     (rf"; not on sale between {_DATE} and {_DATE}", r"；\1至\2期间未在售"),
@@ -78,8 +139,10 @@ PHRASES_ZH: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (rf"^on sale in the period on or after {_DATE}$", r"报告期内、\1及以后在售"),
     (r"^on sale in the period$", "报告期内在售"),
     (r"(\w+) below a named comparable", r"\1低于所列可比产品"),
-    (r"the declared comparable (\w+) differs from the rate filed for (.+) in this document \((.+)\)$",
-     r"所申报的可比产品\1与本文件中\2自身备案的数值（\3）不一致"),
+    (
+        r"the declared comparable (\w+) differs from the rate filed for (.+) in this document \((.+)\)$",
+        r"所申报的可比产品\1与本文件中\2自身备案的数值（\3）不一致",
+    ),
     (r"comparable (\w+) not reported \((.+)\)$", r"可比产品\1未报告（\2）"),
     (r"no comparable product named", "未列明可比产品"),
     (r"a large insurer reports no (\w+)", r"大型保险公司未报告\1"),
@@ -90,42 +153,66 @@ PHRASES_ZH: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r"^a named department$", "已写明的牵头部门"),
     (r"^blank$", "空白"),
     (r"^at least 1 target group or risk area$", "至少1个目标群体或风险领域"),
-    (r"^groups: ", "群体："), (r"; areas: ", "；领域："), (r"^areas: ", "领域："),
+    (r"^groups: ", "群体："),
+    (r"; areas: ", "；领域："),
+    (r"^areas: ", "领域："),
     (r"^an inclusive product for ", "服务以下群体或险种的普惠产品："),
     (r"^first: ", "首个："),
     (r"^all true$", "均为是"),
     (r" = true with a weight above 0", " = 是，且权重大于0"),
     (r" = true but ", " = 是，但 "),
-    (r" = true", " = 是"), (r" = false", " = 否"), (r" = 是 and ", " = 是，且 "),
-    (rf"board >= (\d+), management >= (\d+) between {_DATE} and {_DATE}",
-     r"董事会 >= \1次、管理层 >= \2次（\3至\4）"),
+    (r" = true", " = 是"),
+    (r" = false", " = 否"),
+    (r" = 是 and ", " = 是，且 "),
+    (rf"board >= (\d+), management >= (\d+) between {_DATE} and {_DATE}", r"董事会 >= \1次、管理层 >= \2次（\3至\4）"),
     (r"board (\d+), management (\d+)", r"董事会\1次、管理层\2次"),
-    (r"no inclusive product is sold through a channel that calls for published commitments",
-     "没有普惠产品通过需要公示服务承诺的渠道销售"),
+    (
+        r"no inclusive product is sold through a channel that calls for published commitments",
+        "没有普惠产品通过需要公示服务承诺的渠道销售",
+    ),
     (r"an inclusive product sold directly, through agency sites or online", "通过直销、代理网点或线上销售的普惠产品"),
-    (r"^published: ", "已公示："), (r"; missing: ", "；缺少："), (r"\bnowhere\b", "无"),
-    (r"^open-ended$", "未设止期"), (r"(\d+) month\(s\)", r"\1个月"), (r">= (\d+) months", r">= \1个月"),
+    (r"^published: ", "已公示："),
+    (r"; missing: ", "；缺少："),
+    (r"\bnowhere\b", "无"),
+    (r"^open-ended$", "未设止期"),
+    (r"(\d+) month\(s\)", r"\1个月"),
+    (r">= (\d+) months", r">= \1个月"),
     (r"core >= ([\d.]+%), comprehensive >= ([\d.]+%)", r"核心偿付能力充足率 >= \1，综合偿付能力充足率 >= \2"),
     (r", IRR class in (\S+)", r"，风险综合评级为\1之一"),
     (r"core ([\d.]+%), comprehensive ([\d.]+%), IRR (\w+)", r"核心充足率\1，综合充足率\2，风险综合评级\3"),
-    (r"; failed: ", "；未达标："), (r"; met: ", "；达标："),
-    (r"core ratio below ([\d.]+%)", r"核心充足率低于\1"), (r"comprehensive ratio below ([\d.]+%)", r"综合充足率低于\1"),
+    (r"; failed: ", "；未达标："),
+    (r"; met: ", "；达标："),
+    (r"core ratio below ([\d.]+%)", r"核心充足率低于\1"),
+    (r"comprehensive ratio below ([\d.]+%)", r"综合充足率低于\1"),
     (r"IRR class (\w+) not in ([A-Z/]+)", r"风险综合评级\1不在\2之内"),
-    (r"core ratio", "核心充足率"), (r"comprehensive ratio", "综合充足率"), (r"IRR class (\w+)", r"风险综合评级\1"),
+    (r"core ratio", "核心充足率"),
+    (r"comprehensive ratio", "综合充足率"),
+    (r"IRR class (\w+)", r"风险综合评级\1"),
     (r"(\d+) dedicated product\(s\) on sale", r"\1款专属普惠产品在售"),
     (rf"{_Q} not reported in /solvency", r"/solvency 未报告\1"),
     (rf"{_Q} not reported in the insurer context", r"保险公司背景资料未报告\1"),
-    (rf"{_Q} is outside the insurer context \((\S+)\); the product is on sale from {_DATE} to {_DATE}",
-     r"\1不在保险公司背景资料（\2）的期间内；该产品销售期\3至\4"),
-    (rf"{_Q} is outside the insurer context \((\S+)\); the product is on sale from {_DATE}",
-     r"\1不在保险公司背景资料（\2）的期间内；该产品自\3起在售"),
-    (rf"the insurer context \((\S+)\) ends {_DATE}, before the sale window \(from {_DATE} to {_DATE}\)",
-     r"保险公司背景资料（\1）止于\2，早于销售期（\3至\4）"),
-    (rf"the insurer context \((\S+)\) ends {_DATE}, before the sale window \(from {_DATE}\)",
-     r"保险公司背景资料（\1）止于\2，早于销售期（自\3起）"),
-    (r"no insurer context: pass --insurer FILE or store the insurer's submission",
-     "无保险公司背景资料：请用 --insurer 指定该公司的报送文件，或先将其入库"),
-    (r"(\w+) not reported", r"\1未报告"), (r"\bnot reported\b", "未报告"),
+    (
+        rf"{_Q} is outside the insurer context \((\S+)\); the product is on sale from {_DATE} to {_DATE}",
+        r"\1不在保险公司背景资料（\2）的期间内；该产品销售期\3至\4",
+    ),
+    (
+        rf"{_Q} is outside the insurer context \((\S+)\); the product is on sale from {_DATE}",
+        r"\1不在保险公司背景资料（\2）的期间内；该产品自\3起在售",
+    ),
+    (
+        rf"the insurer context \((\S+)\) ends {_DATE}, before the sale window \(from {_DATE} to {_DATE}\)",
+        r"保险公司背景资料（\1）止于\2，早于销售期（\3至\4）",
+    ),
+    (
+        rf"the insurer context \((\S+)\) ends {_DATE}, before the sale window \(from {_DATE}\)",
+        r"保险公司背景资料（\1）止于\2，早于销售期（自\3起）",
+    ),
+    (
+        r"no insurer context: pass --insurer FILE or store the insurer's submission",
+        "无保险公司背景资料：请用 --insurer 指定该公司的报送文件，或先将其入库",
+    ),
+    (r"(\w+) not reported", r"\1未报告"),
+    (r"\bnot reported\b", "未报告"),
     (r"^none$", "无"),
 ]
 _LATIN = re.compile(r"[A-Za-z]")
@@ -138,8 +225,11 @@ def _anchor(pattern: str) -> str:
 
 _COMPILED = [(_anchor(pattern), re.compile(pattern), replacement) for pattern, replacement in PHRASES_ZH]
 # An enum or field name standing alone (not inside a JSON Pointer, a longer name or a code).
-_TERM = re.compile(r"(?<![A-Za-z0-9_/.-])(" + "|".join(sorted(map(re.escape, TERMS_ZH), key=len, reverse=True))
-                   + r")(?![A-Za-z0-9_/-])")
+_TERM = re.compile(
+    r"(?<![A-Za-z0-9_/.-])("
+    + "|".join(sorted(map(re.escape, TERMS_ZH), key=len, reverse=True))
+    + r")(?![A-Za-z0-9_/-])"
+)
 
 
 def localize(text: str, lang: str) -> str:

@@ -112,6 +112,7 @@ def test_an_unknown_overlong_key_is_cut_in_pointer_and_message() -> None:
 
 # --- files that lie about their size or never end --------------------------------------------------
 
+
 def test_dev_zero_is_refused_unread() -> None:
     loaded = load_file(Path("/dev/zero"))
     (problem,) = loaded.problems
@@ -131,8 +132,7 @@ def test_a_fifo_is_refused_and_never_blocks(tmp_path: Path) -> None:
     assert problem.message.startswith("not a regular file but a FIFO")
 
 
-def test_a_file_reporting_size_0_is_read_only_up_to_the_limit(tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_file_reporting_size_0_is_read_only_up_to_the_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Like /proc files: st_size 0, yet bytes flow. The limit holds while reading."""
     path = tmp_path / "proc-like.json"
     path.write_bytes(b" " * (3 * 2**20))

@@ -33,17 +33,32 @@ TYPES: dict[str, tuple[Any, Any]] = {  # name: (the models' type, the rule as wr
     "Count": (models.Count, Annotated[int, COUNT, Field(ge=0, le=10_000_000_000)]),
     "IsoDate": (models.IsoDate, Annotated[date, BeforeValidator(models._iso_date)]),
 }
-ADAPTERS = {name: (TypeAdapter(fast, config=STRICT), TypeAdapter(written, config=STRICT))
-            for name, (fast, written) in TYPES.items()}
+ADAPTERS = {
+    name: (TypeAdapter(fast, config=STRICT), TypeAdapter(written, config=STRICT))
+    for name, (fast, written) in TYPES.items()
+}
 FIELDS = {  # document keys holding each type
-    "premium_rate": "Rate", "intermediary_fee_rate": "Rate", "inclusive_kpi_weight": "Rate",
-    "core_ratio_pct": "RatioPct", "comprehensive_ratio_pct": "RatioPct",
-    "total_assets_cny": "AmountCny", "premium_cny": "AmountCny", "claims_paid_cny": "AmountCny",
+    "premium_rate": "Rate",
+    "intermediary_fee_rate": "Rate",
+    "inclusive_kpi_weight": "Rate",
+    "core_ratio_pct": "RatioPct",
+    "comprehensive_ratio_pct": "RatioPct",
+    "total_assets_cny": "AmountCny",
+    "premium_cny": "AmountCny",
+    "claims_paid_cny": "AmountCny",
     "avg_settlement_days": "Days",
-    "policies_in_force": "Count", "insured_persons": "Count", "claims_settled": "Count", "complaints": "Count",
+    "policies_in_force": "Count",
+    "insured_persons": "Count",
+    "claims_settled": "Count",
+    "complaints": "Count",
     "mass_incidents": "Count",
-    "sale_start": "IsoDate", "sale_end": "IsoDate", "agreement_start": "IsoDate", "agreement_end": "IsoDate",
-    "filing_date": "IsoDate", "board_reviews": "IsoDate", "management_reviews": "IsoDate",
+    "sale_start": "IsoDate",
+    "sale_end": "IsoDate",
+    "agreement_start": "IsoDate",
+    "agreement_end": "IsoDate",
+    "filing_date": "IsoDate",
+    "board_reviews": "IsoDate",
+    "management_reviews": "IsoDate",
 }
 
 
@@ -53,7 +68,8 @@ def same(a: Any, b: Any) -> bool:
         return False
     if isinstance(a, BaseModel):
         return a.model_fields_set == b.model_fields_set and all(
-            same(getattr(a, name), getattr(b, name)) for name in type(a).model_fields)
+            same(getattr(a, name), getattr(b, name)) for name in type(a).model_fields
+        )
     if isinstance(a, list):
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, Decimal):
@@ -115,7 +131,7 @@ def _random_number(rng: random.Random) -> Any:
     if shape < 0.1:
         return rng.choice([True, False, None, "0.05", "5%", 0.05, [], {}, "", "1E3"])
     if shape < 0.3:
-        return rng.choice([0, 1, -1, 10**10, 10**10 + 1, 10**14, 10**14 + 1, 10**15, rng.randrange(-10**16, 10**16)])
+        return rng.choice([0, 1, -1, 10**10, 10**10 + 1, 10**14, 10**14 + 1, 10**15, rng.randrange(-(10**16), 10**16)])
     digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 34)))
     exponent = rng.randint(-40, 20)
     sign = rng.choice(["", "-"]) if rng.random() < 0.2 else ""
@@ -123,12 +139,35 @@ def _random_number(rng: random.Random) -> Any:
     return value if rng.random() < 0.5 else value.normalize()
 
 
-EDGES = [Decimal("1.500000000000000000"), Decimal("0.50000000000000000000000000000001"),
-         Decimal("12345.000000000000000000000001"), Decimal("1E+14"), Decimal("1E+15"), Decimal("-0"),
-         Decimal("0E-30"), Decimal("0E+30"), Decimal("37.0"), Decimal("1E-15"), Decimal("1E-16"),
-         Decimal("NaN"), Decimal("sNaN"), Decimal("Infinity"), Decimal("-Infinity"), Decimal("99999999999999.99"),
-         Decimal("1.0"), Decimal("1.0000"), Decimal("1.0001"), Decimal("3650"), Decimal("3650.0000001"),
-         Decimal("1E+1000000"), Decimal("1E-1000000"), Decimal("1E+19"), Decimal("-1E+19"), 10**40, -(10**40)]
+EDGES = [
+    Decimal("1.500000000000000000"),
+    Decimal("0.50000000000000000000000000000001"),
+    Decimal("12345.000000000000000000000001"),
+    Decimal("1E+14"),
+    Decimal("1E+15"),
+    Decimal("-0"),
+    Decimal("0E-30"),
+    Decimal("0E+30"),
+    Decimal("37.0"),
+    Decimal("1E-15"),
+    Decimal("1E-16"),
+    Decimal("NaN"),
+    Decimal("sNaN"),
+    Decimal("Infinity"),
+    Decimal("-Infinity"),
+    Decimal("99999999999999.99"),
+    Decimal("1.0"),
+    Decimal("1.0000"),
+    Decimal("1.0001"),
+    Decimal("3650"),
+    Decimal("3650.0000001"),
+    Decimal("1E+1000000"),
+    Decimal("1E-1000000"),
+    Decimal("1E+19"),
+    Decimal("-1E+19"),
+    10**40,
+    -(10**40),
+]
 
 
 @pytest.mark.parametrize("name", ["Rate", "RatioPct", "AmountCny", "Days", "Count"])
@@ -138,12 +177,34 @@ def test_numbers_and_counts_at_the_edges(name: str) -> None:
         assert agree(name, value), repr(value)
 
 
-@pytest.mark.parametrize("value", [
-    "2025-01-01", "2024-02-29", "2025-02-29", "2025-02-30", "2025-13-01", "2025-00-10", "0000-01-01",
-    "0001-01-01", "9999-12-31", "2025-1-01", "2025-01-01\n", "2025-01-01T00:00:00", "2025-01-01 ", " 2025-01-01",
-    "２０２５-01-01", "20250101", "2025/01/01", "2025-W01-1", 20250101, None, True, Decimal("2025"),
-    date(2025, 1, 1),
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2025-01-01",
+        "2024-02-29",
+        "2025-02-29",
+        "2025-02-30",
+        "2025-13-01",
+        "2025-00-10",
+        "0000-01-01",
+        "0001-01-01",
+        "9999-12-31",
+        "2025-1-01",
+        "2025-01-01\n",
+        "2025-01-01T00:00:00",
+        "2025-01-01 ",
+        " 2025-01-01",
+        "２０２５-01-01",
+        "20250101",
+        "2025/01/01",
+        "2025-W01-1",
+        20250101,
+        None,
+        True,
+        Decimal("2025"),
+        date(2025, 1, 1),
+    ],
+)
 def test_dates_at_the_edges(value: Any) -> None:
     assert agree("IsoDate", value)
 
@@ -160,7 +221,8 @@ def test_a_count_written_37_point_0_is_read_as_37() -> None:
 
 
 def test_when_the_schema_runs_out_of_work_the_models_explain_in_the_rules_words(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     data = read_data(FILING)
     raw = FILING.read_text("utf-8")
     for key, bad in (("premium_rate", '"5%"'), ("sale_start", '"2025-02-30"')):
@@ -168,11 +230,13 @@ def test_when_the_schema_runs_out_of_work_the_models_explain_in_the_rules_words(
         assert text != raw
         monkeypatch.setattr(load, "SCHEMA_WORK", 1)
         problems = [(p.pointer, p.message) for p in parse_bytes(text.encode(), "x.json").problems]
-        expected = ("Value error, must be a JSON number" if key == "premium_rate"
-                    else "Value error, 2025-02-30 is not a calendar date")
+        expected = (
+            "Value error, must be a JSON number"
+            if key == "premium_rate"
+            else "Value error, 2025-02-30 is not a calendar date"
+        )
         assert problems == [(f"/product/{key}", expected), ("", load._STOPPED)]
 
 
 def _json(value: Any) -> str:
     return f'"{value}"' if isinstance(value, str) else str(value)
-

@@ -158,13 +158,17 @@ def test_check_jsonschema_agrees_on_generated_mutations(schemas: dict[str, Path]
     assert 0 < len(rejected) < len(files)
 
 
-@pytest.mark.parametrize(("name", "old", "new", "valid"), [
-    ("rate-19-digits", '"premium_rate": 0.0012', '"premium_rate": 0.0500000000000000001', True),
-    ("rate-1e-400", '"premium_rate": 0.0012', '"premium_rate": 1e-400', True),
-    ("nul-in-name", '"name": "华夏人寿保险股份有限公司（示例）"', '"name": "华夏\\u0000人寿"', False),
-])
-def test_precision_and_nul_get_one_verdict(schemas: dict[str, Path], tmp_path: Path, name: str, old: str, new: str,
-                                           valid: bool) -> None:
+@pytest.mark.parametrize(
+    ("name", "old", "new", "valid"),
+    [
+        ("rate-19-digits", '"premium_rate": 0.0012', '"premium_rate": 0.0500000000000000001', True),
+        ("rate-1e-400", '"premium_rate": 0.0012', '"premium_rate": 1e-400', True),
+        ("nul-in-name", '"name": "华夏人寿保险股份有限公司（示例）"', '"name": "华夏\\u0000人寿"', False),
+    ],
+)
+def test_precision_and_nul_get_one_verdict(
+    schemas: dict[str, Path], tmp_path: Path, name: str, old: str, new: str, valid: bool
+) -> None:
     text = (SAMPLES / "submissions" / "hx-life-2025.json").read_text("utf-8")
     assert text.count(old) >= 1, old
     path = tmp_path / f"{name}.json"

@@ -315,8 +315,18 @@ def explicit_cases() -> list[Any]:
     case(fil_path, fil, ("filing_date",), "2025-04-31", "filing date 31 April")
     case(fil_path, fil, ("insurer_code",), "HX_LIFE_001", "insurer code underscore")
     # precision and range: judged on the number as written by both, then read to 15 digits by the models
-    for value in ("0.0500000000000000001", "1e-400", "1E-9999999", "0E+30", "0E-400", "0.99999999999999999999",
-                  "1.0000000000000001", "-1e-400", "1E+1000000", "0." + "0" * 5000 + "1"):
+    for value in (
+        "0.0500000000000000001",
+        "1e-400",
+        "1E-9999999",
+        "0E+30",
+        "0E-400",
+        "0.99999999999999999999",
+        "1.0000000000000001",
+        "-1e-400",
+        "1E+1000000",
+        "0." + "0" * 5000 + "1",
+    ):
         case(sub_path, sub, (*p0, "premium_rate"), Decimal(value), f"rate {value[:30]}")
     for value in ("99999999999999.99", "100000000000000.0000000001", "0.000000000000000001", "1E+15"):
         case(sub_path, sub, (*p0, "premium_cny"), Decimal(value), f"amount {value}")
@@ -391,10 +401,17 @@ def test_generator_is_deterministic_and_covers_both_outcomes() -> None:
     assert {c.sample.name for c in CASES} == {p.name for p in VALID}
 
 
-@pytest.mark.parametrize(("written", "read"), [
-    ("0.0500000000000000001", "0.050000000000000"), ("1e-400", "0E-15"), ("0.05", "0.05"),
-    ("0.123456789012345678", "0.123456789012346"), ("1.0000", "1.0000"), ("0.99999999999999999999", "1.00000000000000"),
-])
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("0.0500000000000000001", "0.050000000000000"),
+        ("1e-400", "0E-15"),
+        ("0.05", "0.05"),
+        ("0.123456789012345678", "0.123456789012346"),
+        ("1.0000", "1.0000"),
+        ("0.99999999999999999999", "1.00000000000000"),
+    ],
+)
 def test_rates_are_read_to_15_digits(written: str, read: str) -> None:
     data = read_data(next(p for p in VALID if p.name == "hx-life-rural-accident.json"))
     data["product"]["premium_rate"] = Decimal(written)

@@ -21,8 +21,9 @@ def sarif_schema_path() -> Path:
     return Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 
 
-def store_run(engine: Any, paths: list[Path], insurer: str | None = None, dispensations: str | None = None,
-              as_of: date = AS_OF) -> int:
+def store_run(
+    engine: Any, paths: list[Path], insurer: str | None = None, dispensations: str | None = None, as_of: date = AS_OF
+) -> int:
     """Ingest ``paths`` into ``engine`` and run the checker over what is stored; the new run's id.
 
     ``dispensations`` is the text of a dispensation file to apply in the run.
@@ -38,8 +39,7 @@ def store_run(engine: Any, paths: list[Path], insurer: str | None = None, dispen
     return execute_run(engine, load_ruleset(None), Selection(insurer=insurer), as_of, items)
 
 
-def load_results(engine: Any, run_id: int, insurer: str | None = None,
-                 expiry_warning_days: int = 90) -> Any:
+def load_results(engine: Any, run_id: int, insurer: str | None = None, expiry_warning_days: int = 90) -> Any:
     """The results of a stored run (``.model_dump(mode="json")``: their published JSON form)."""
     from inclusive_check.results import run_results
 
@@ -59,14 +59,19 @@ def kn_dispensations(as_of: date = AS_OF, window: int = WINDOW) -> str:
     - D-UNUSED (IC08-PREMIUM-RATE, /products/2, which is indeterminate, not failing): unused, not expiring soon;
     - D-LAPSED (IC12-FEE-RATE, /product: the KN filing's fee breach): expired the day before ``as_of``.
     """
-    def item(id_: str, rule: str, subject: str, expires: date) -> str:
-        return (f"  - id: {id_}\n    rule: {rule}\n    insurer: KN-HLTH-006\n    subject: {subject}\n"
-                f"    reason: 示例理由 {id_}\n    approved_by: Supervisor {id_}\n    reference: Letter {id_}\n"
-                f"    expires: {expires.isoformat()}\n")
 
-    return "dispensations:\n" + "".join([
-        item("D-EDGE", "IC08-PREMIUM-RATE", "/products/0", as_of + timedelta(days=window)),
-        item("D-PAST-EDGE", "IC12-FEE-RATE", "/products/1", as_of + timedelta(days=window + 1)),
-        item("D-UNUSED", "IC08-PREMIUM-RATE", "/products/2", as_of + timedelta(days=window + 30)),
-        item("D-LAPSED", "IC12-FEE-RATE", "/product", as_of - timedelta(days=1)),
-    ])
+    def item(id_: str, rule: str, subject: str, expires: date) -> str:
+        return (
+            f"  - id: {id_}\n    rule: {rule}\n    insurer: KN-HLTH-006\n    subject: {subject}\n"
+            f"    reason: 示例理由 {id_}\n    approved_by: Supervisor {id_}\n    reference: Letter {id_}\n"
+            f"    expires: {expires.isoformat()}\n"
+        )
+
+    return "dispensations:\n" + "".join(
+        [
+            item("D-EDGE", "IC08-PREMIUM-RATE", "/products/0", as_of + timedelta(days=window)),
+            item("D-PAST-EDGE", "IC12-FEE-RATE", "/products/1", as_of + timedelta(days=window + 1)),
+            item("D-UNUSED", "IC08-PREMIUM-RATE", "/products/2", as_of + timedelta(days=window + 30)),
+            item("D-LAPSED", "IC12-FEE-RATE", "/product", as_of - timedelta(days=1)),
+        ]
+    )

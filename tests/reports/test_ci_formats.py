@@ -62,6 +62,7 @@ def test_cli_and_reports_list_the_same_formats() -> None:
 
 # --- SARIF --------------------------------------------------------------------------------------------
 
+
 def test_sarif_is_valid_against_the_oasis_schema(sample_results: Any, sarif_schema: dict[str, Any]) -> None:
     log = json.loads(sarif.render(sample_results, "en"))
     _validate_sarif(log, sarif_schema)
@@ -86,9 +87,9 @@ def test_sarif_rules_carry_help_and_guidance_item(sample_results: Any) -> None:
         assert rule.TITLE["zh"] in descriptor["help"]["text"]
         assert descriptor["properties"]["guidance_item"] == rule.CLAUSE
         assert descriptor["properties"].get("strength") == strengths.get(rule.ID)
-        assert descriptor["relationships"] == [{"target": {"id": str(rule.CLAUSE),
-                                                           "toolComponent": {"name": sarif.TAXONOMY}},
-                                                "kinds": ["relevant"]}]
+        assert descriptor["relationships"] == [
+            {"target": {"id": str(rule.CLAUSE), "toolComponent": {"name": sarif.TAXONOMY}}, "kinds": ["relevant"]}
+        ]
     assert {t["id"] for t in run["taxonomies"][0]["taxa"]} == {str(r.CLAUSE) for r in registry.ALL_RULES}
 
 
@@ -100,24 +101,33 @@ def test_sarif_has_one_located_result_per_open_finding(sample_data: dict[str, An
             if f["status"] in OPEN:
                 position = _position(Path(sub["source"]), f["subject"])
                 assert position is not None
-                expected.append({
-                    "ruleId": f["rule_id"],
-                    "kind": "fail" if f["status"] == "fail" else "open",
-                    "level": {"error": "error", "warning": "warning", "info": "note"}[f["severity"]]
-                    if f["status"] == "fail" else "none",
-                    "message": f["message"]["en"],
-                    "uri": display_path(sub["source"]),
-                    "region": {"startLine": position[0], "startColumn": position[1]},
-                    "fingerprint": f["fingerprint"],
-                    "severity": f["severity"],
-                })
-    got = [{
-        "ruleId": r["ruleId"], "kind": r["kind"], "level": r["level"], "message": r["message"]["text"],
-        "uri": r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-        "region": r["locations"][0]["physicalLocation"]["region"],
-        "fingerprint": r["partialFingerprints"][sarif.FINGERPRINT_KEY],
-        "severity": r["properties"]["severity"],
-    } for r in run["results"]]
+                expected.append(
+                    {
+                        "ruleId": f["rule_id"],
+                        "kind": "fail" if f["status"] == "fail" else "open",
+                        "level": {"error": "error", "warning": "warning", "info": "note"}[f["severity"]]
+                        if f["status"] == "fail"
+                        else "none",
+                        "message": f["message"]["en"],
+                        "uri": display_path(sub["source"]),
+                        "region": {"startLine": position[0], "startColumn": position[1]},
+                        "fingerprint": f["fingerprint"],
+                        "severity": f["severity"],
+                    }
+                )
+    got = [
+        {
+            "ruleId": r["ruleId"],
+            "kind": r["kind"],
+            "level": r["level"],
+            "message": r["message"]["text"],
+            "uri": r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "region": r["locations"][0]["physicalLocation"]["region"],
+            "fingerprint": r["partialFingerprints"][sarif.FINGERPRINT_KEY],
+            "severity": r["properties"]["severity"],
+        }
+        for r in run["results"]
+    ]
     assert got == expected
     assert len(got) == sum(sample_data["summary"]["open_by_severity"].values())
     for r in run["results"]:
@@ -129,16 +139,21 @@ def test_sarif_has_one_located_result_per_open_finding(sample_data: dict[str, An
 
 def test_sarif_points_at_the_breach_in_the_filing(sample_results: Any) -> None:
     run = sarif.sarif_log(sample_results, "zh")["runs"][0]
-    filing = [r for r in run["results"]
-              if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("kn-health-fee-breach.json")]
+    filing = [
+        r
+        for r in run["results"]
+        if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("kn-health-fee-breach.json")
+    ]
     assert len(filing) == 1
     result = filing[0]
     assert result["ruleId"] == "IC12-FEE-RATE"
     assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 18, "startColumn": 30}
-    assert result["locations"][0]["logicalLocations"] == [{"fullyQualifiedName": "/product/intermediary_fee_rate",
-                                                           "kind": "element"}]
+    assert result["locations"][0]["logicalLocations"] == [
+        {"fullyQualifiedName": "/product/intermediary_fee_rate", "kind": "element"}
+    ]
     assert result["message"]["text"].startswith(
-        "/product/intermediary_fee_rate：中介费用率原则上应低于可比产品，实际为14%")
+        "/product/intermediary_fee_rate：中介费用率原则上应低于可比产品，实际为14%"
+    )
     assert result["properties"]["expected"] == "intermediary_fee_rate < 12% (KNH-CI-STD-09)"
     assert result["properties"]["actual"] == "14%"
     assert result["properties"]["margin"] == "-0.02"
@@ -161,24 +176,31 @@ def test_sarif_locates_subjects_in_yaml_filings(sarif_schema: dict[str, Any]) ->
         assert r["locations"][0]["physicalLocation"]["region"] == {"startLine": line, "startColumn": column}
 
 
-def test_sarif_waived_findings_are_suppressed_and_passes_left_out(sample_data: dict[str, Any],
-                                                                   sarif_schema: dict[str, Any]) -> None:
+def test_sarif_waived_findings_are_suppressed_and_passes_left_out(
+    sample_data: dict[str, Any], sarif_schema: dict[str, Any]
+) -> None:
     data = copy.deepcopy(sample_data)
-    target = next(f for s in data["submissions"] for f in s["findings"] if f["rule_id"] == "IC08-PREMIUM-RATE"
-                  and f["status"] == "fail")
+    target = next(
+        f
+        for s in data["submissions"]
+        for f in s["findings"]
+        if f["rule_id"] == "IC08-PREMIUM-RATE" and f["status"] == "fail"
+    )
     target.update(status="waived", dispensation="D-2025-007")
     log = sarif.sarif_log(Results.model_validate(data))
     _validate_sarif(log, sarif_schema)
     waived = [r for r in log["runs"][0]["results"] if r["properties"]["status"] == "waived"]
     assert len(waived) == 1
     assert waived[0]["kind"] == "fail"
-    assert waived[0]["suppressions"] == [{"kind": "external", "status": "accepted",
-                                          "justification": "dispensation D-2025-007"}]
+    assert waived[0]["suppressions"] == [
+        {"kind": "external", "status": "accepted", "justification": "dispensation D-2025-007"}
+    ]
     assert all(r["properties"]["status"] in ("fail", "indeterminate", "waived") for r in log["runs"][0]["results"])
 
 
-def test_sarif_of_a_stored_run_locates_from_the_stored_text(store: Any, tmp_path: Path,
-                                                           sarif_schema: dict[str, Any]) -> None:
+def test_sarif_of_a_stored_run_locates_from_the_stored_text(
+    store: Any, tmp_path: Path, sarif_schema: dict[str, Any]
+) -> None:
     copy_path = tmp_path / "kn.json"
     shutil.copyfile(KN_SUBMISSION, copy_path)
     run_id = store_run(store, [copy_path])
@@ -190,15 +212,23 @@ def test_sarif_of_a_stored_run_locates_from_the_stored_text(store: Any, tmp_path
         texts = stored_texts(conn, results)
     log = sarif.sarif_log(results, texts=texts)
     _validate_sarif(log, sarif_schema)
-    regions = [(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"])
-               for r in log["runs"][0]["results"]]
-    assert regions == [("IC08-PREMIUM-RATE", 41), ("IC08-PREMIUM-RATE", 83), ("IC12-FEE-RATE", 63),
-                       ("IC10-LEAD-DEPARTMENT", 22), ("IC10-REGULAR-REVIEWS", 23), ("IC06-SMALL-BUSINESS", 29)]
+    regions = [
+        (r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in log["runs"][0]["results"]
+    ]
+    assert regions == [
+        ("IC08-PREMIUM-RATE", 41),
+        ("IC08-PREMIUM-RATE", 83),
+        ("IC12-FEE-RATE", 63),
+        ("IC10-LEAD-DEPARTMENT", 22),
+        ("IC10-REGULAR-REVIEWS", 23),
+        ("IC06-SMALL-BUSINESS", 29),
+    ]
     uri = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri == copy_path.as_uri()
 
 
 # --- JUnit --------------------------------------------------------------------------------------------
+
 
 def test_junit_read_back_with_junitparser(sample_data: dict[str, Any], sample_results: Any) -> None:
     xml = JUnitXml.fromstring(junit.render(sample_results, "en"))
@@ -241,7 +271,8 @@ def test_junit_read_back_with_elementtree(sample_data: dict[str, Any], sample_re
     assert failure is not None
     assert failure.get("type") == "error"
     assert failure.get("message", "").startswith(
-        "/product/intermediary_fee_rate：中介费用率原则上应低于可比产品，实际为14%")
+        "/product/intermediary_fee_rate：中介费用率原则上应低于可比产品，实际为14%"
+    )
     case = root.find("./testsuite/testcase[@name='IC12-FEE-RATE /product/intermediary_fee_rate']")
     assert case is not None and case.get("file") == display_path(str(KN_FILING))
     assert case.get("line") == "18"
@@ -250,8 +281,10 @@ def test_junit_read_back_with_elementtree(sample_data: dict[str, Any], sample_re
 
 # --- GitHub annotations ---------------------------------------------------------------------------------
 
-def test_github_annotations_parse_and_cover_open_findings_only(sample_data: dict[str, Any],
-                                                               sample_results: Any) -> None:
+
+def test_github_annotations_parse_and_cover_open_findings_only(
+    sample_data: dict[str, Any], sample_results: Any
+) -> None:
     lines = github.render(sample_results, "en").splitlines()
     annotations = [ANNOTATION.match(line) for line in lines[:-1]]
     assert all(annotations), [line for line, m in zip(lines, annotations, strict=False) if not m]
@@ -261,22 +294,32 @@ def test_github_annotations_parse_and_cover_open_findings_only(sample_data: dict
             if f["status"] in OPEN:
                 line, col = _position(Path(sub["source"]), f["subject"]) or (0, 0)
                 cmd = {"error": "error", "warning": "warning", "info": "notice"}[f["severity"]]
-                expected.append((cmd, display_path(sub["source"]), str(line), str(col), f["rule_id"],
-                                 f["message"]["en"]))
+                expected.append(
+                    (cmd, display_path(sub["source"]), str(line), str(col), f["rule_id"], f["message"]["en"])
+                )
     got = []
     for m in annotations:
         assert m is not None
         props = dict(p.split("=", 1) for p in m["props"].split(","))
         assert list(props) == ["file", "line", "col", "title"]
         message = _unescape(m["message"])
-        got.append((m["cmd"], props["file"], props["line"], props["col"], _unescape(props["title"]).split(" ")[0],
-                    message.split("\n")[0]))
+        got.append(
+            (
+                m["cmd"],
+                props["file"],
+                props["line"],
+                props["col"],
+                _unescape(props["title"]).split(" ")[0],
+                message.split("\n")[0],
+            )
+        )
         assert "\nexpected: " in message and "\nactual: " in message
     assert got == expected
     open_by_severity = sample_data["summary"]["open_by_severity"]
-    assert lines[-1] == (f"inclusive-check: {len(sample_data['submissions'])} document(s), open findings: "
-                         + ", ".join(f"{open_by_severity[s]} {s}" for s in ("error", "warning", "info")
-                                     if open_by_severity.get(s)))
+    assert lines[-1] == (
+        f"inclusive-check: {len(sample_data['submissions'])} document(s), open findings: "
+        + ", ".join(f"{open_by_severity[s]} {s}" for s in ("error", "warning", "info") if open_by_severity.get(s))
+    )
 
 
 def test_github_escapes_what_the_runner_would_misread() -> None:
@@ -286,6 +329,7 @@ def test_github_escapes_what_the_runner_would_misread() -> None:
 
 # --- the CLI: several outputs in one call, invalid input, stored runs --------------------------------------
 
+
 def test_display_paths_are_relative_to_the_working_directory(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     assert display_path(str(KN_FILING)) == "samples/filings/kn-health-fee-breach.json"
@@ -293,13 +337,29 @@ def test_display_paths_are_relative_to_the_working_directory(monkeypatch: pytest
     assert display_path("/elsewhere/x.json") == "/elsewhere/x.json"
 
 
-def test_check_writes_several_outputs_in_one_call(cli_runner: CliRunner, tmp_path: Path, sarif_schema: dict[str, Any],
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_writes_several_outputs_in_one_call(
+    cli_runner: CliRunner, tmp_path: Path, sarif_schema: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(ROOT)
     out = tmp_path / "reports"
-    args = ["check", "--as-of", AS_OF.isoformat(), "--format", "sarif", "--insurer", str(KN_SUBMISSION),
-            "--output", f"junit={out / 'junit.xml'}", "--output", f"github={out / 'annotations.txt'}",
-            "--output", f"sarif={out / 'out.sarif'}", "--output", f"json={out / 'results.json'}", str(KN_FILING)]
+    args = [
+        "check",
+        "--as-of",
+        AS_OF.isoformat(),
+        "--format",
+        "sarif",
+        "--insurer",
+        str(KN_SUBMISSION),
+        "--output",
+        f"junit={out / 'junit.xml'}",
+        "--output",
+        f"github={out / 'annotations.txt'}",
+        "--output",
+        f"sarif={out / 'out.sarif'}",
+        "--output",
+        f"json={out / 'results.json'}",
+        str(KN_FILING),
+    ]
     result = cli_runner.invoke(cli, args)
     assert result.exit_code == 1, result.output
     stdout_log = json.loads(result.output)
@@ -309,12 +369,14 @@ def test_check_writes_several_outputs_in_one_call(cli_runner: CliRunner, tmp_pat
     assert [(s.tests, s.failures) for s in xml] == [(7, 1)]
     (annotation, summary) = (out / "annotations.txt").read_text(encoding="utf-8").splitlines()
     assert ANNOTATION.match(annotation) is not None
-    assert annotation.startswith("::error file=samples/filings/kn-health-fee-breach.json,line=18,col=30,"
-                                 "title=IC12-FEE-RATE (guidance item 12)")
+    assert annotation.startswith(
+        "::error file=samples/filings/kn-health-fee-breach.json,line=18,col=30,title=IC12-FEE-RATE (guidance item 12)"
+    )
     assert summary == "inclusive-check: 1 document(s), open findings: 1 error"
     stored = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert [f["fingerprint"] for f in stored["submissions"][0]["findings"] if f["status"] == "fail"] == [
-        stdout_log["runs"][0]["results"][0]["partialFingerprints"][sarif.FINGERPRINT_KEY]]
+        stdout_log["runs"][0]["results"][0]["partialFingerprints"][sarif.FINGERPRINT_KEY]
+    ]
 
 
 def test_output_option_rejects_unknown_formats(cli_runner: CliRunner, tmp_path: Path) -> None:
@@ -325,11 +387,23 @@ def test_output_option_rejects_unknown_formats(cli_runner: CliRunner, tmp_path: 
     assert result.exit_code == 2
 
 
-def test_invalid_input_is_reported_in_the_ci_formats(cli_runner: CliRunner, tmp_path: Path,
-                                                     sarif_schema: dict[str, Any]) -> None:
+def test_invalid_input_is_reported_in_the_ci_formats(
+    cli_runner: CliRunner, tmp_path: Path, sarif_schema: dict[str, Any]
+) -> None:
     bad = SAMPLES / "invalid" / "duplicate-key.json"
-    result = cli_runner.invoke(cli, ["check", "--format", "github", "--output", f"sarif={tmp_path / 'x.sarif'}",
-                                     "--output", f"junit={tmp_path / 'x.xml'}", str(bad)])
+    result = cli_runner.invoke(
+        cli,
+        [
+            "check",
+            "--format",
+            "github",
+            "--output",
+            f"sarif={tmp_path / 'x.sarif'}",
+            "--output",
+            f"junit={tmp_path / 'x.xml'}",
+            str(bad),
+        ],
+    )
     assert result.exit_code == 3
     stdout = [line for line in result.stdout.splitlines() if line.startswith("::")]
     assert len(stdout) == 1
@@ -345,14 +419,27 @@ def test_invalid_input_is_reported_in_the_ci_formats(cli_runner: CliRunner, tmp_
     assert [(s.tests, s.failures) for s in xml] == [(1, 1)]
 
 
-def test_run_renders_ci_formats_from_the_stored_documents(store: Any, cli_runner: CliRunner, tmp_path: Path,
-                                                          sarif_schema: dict[str, Any]) -> None:
+def test_run_renders_ci_formats_from_the_stored_documents(
+    store: Any, cli_runner: CliRunner, tmp_path: Path, sarif_schema: dict[str, Any]
+) -> None:
     from inclusive_check.store.ingest import ingest_paths
 
     ingest_paths(store, list(SUBMISSIONS), 64 * 2**20)
     url = store.url.render_as_string(hide_password=False)
-    result = cli_runner.invoke(cli, ["--db", url, "run", "--as-of", AS_OF.isoformat(), "--format", "junit",
-                                     "--output", f"sarif={tmp_path / 'run.sarif'}"])
+    result = cli_runner.invoke(
+        cli,
+        [
+            "--db",
+            url,
+            "run",
+            "--as-of",
+            AS_OF.isoformat(),
+            "--format",
+            "junit",
+            "--output",
+            f"sarif={tmp_path / 'run.sarif'}",
+        ],
+    )
     assert result.exit_code == 1, result.output
     xml = JUnitXml.fromstring(result.output)
     assert len(list(xml)) == len(SUBMISSIONS)
@@ -367,8 +454,7 @@ def test_every_format_renders_the_same_findings(sample_data: dict[str, Any], sam
     from inclusive_check.reports import render_results
 
     rendered = render_results(fmt, sample_results, "en")
-    fingerprints = {f["fingerprint"] for s in sample_data["submissions"] for f in s["findings"]
-                    if f["status"] in OPEN}
+    fingerprints = {f["fingerprint"] for s in sample_data["submissions"] for f in s["findings"] if f["status"] in OPEN}
     if fmt == "sarif":
         got = {r["partialFingerprints"][sarif.FINGERPRINT_KEY] for r in json.loads(rendered)["runs"][0]["results"]}
         assert got == fingerprints

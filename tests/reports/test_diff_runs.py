@@ -28,8 +28,11 @@ def _kn(tmp_path: Path, name: str, premium_rates: tuple[float, float, float]) ->
     doc = json.loads(KN_SUBMISSION.read_text(encoding="utf-8"))
     doc["governance"]["lead_department"] = "普惠保险事业部"
     doc["governance"]["board_reviews"] = ["2025-06-20"]
-    doc["products"][2]["comparable"] = {"product_code": "KNH-CC-STD-01", "premium_rate": 0.004,
-                                        "intermediary_fee_rate": None}
+    doc["products"][2]["comparable"] = {
+        "product_code": "KNH-CC-STD-01",
+        "premium_rate": 0.004,
+        "intermediary_fee_rate": None,
+    }
     for product, rate in zip(doc["products"], premium_rates, strict=False):
         product["premium_rate"] = rate
     path = tmp_path / name
@@ -46,8 +49,7 @@ def _two_runs(store: Any, tmp_path: Path) -> tuple[int, int]:
 
 
 def _classified(diff: dict[str, Any]) -> list[tuple[str, str, str, str | None, str | None]]:
-    return [(f["change"], f["rule_id"], f["subject"], f["status_before"], f["status_after"])
-            for f in diff["findings"]]
+    return [(f["change"], f["rule_id"], f["subject"], f["status_before"], f["status_after"]) for f in diff["findings"]]
 
 
 def test_fixed_new_and_persisting_are_told_apart(store: Any, tmp_path: Path) -> None:
@@ -68,9 +70,12 @@ def test_fixed_new_and_persisting_are_told_apart(store: Any, tmp_path: Path) -> 
     compliance_before = before["submissions"][0]["score"]["compliance"]
     compliance_after = after["submissions"][0]["score"]["compliance"]
     assert score["compliance"] == {
-        "before": compliance_before, "after": compliance_after,
+        "before": compliance_before,
+        "after": compliance_after,
         "change": format((Decimal(compliance_after) - Decimal(compliance_before)).normalize(), "f")
-        if compliance_after != compliance_before else "0"}
+        if compliance_after != compliance_before
+        else "0",
+    }
     assert (score["insurer"], score["kind"], score["document_key"]) == ("KN-HLTH-006", "submission", "2025")
     assert score["variety"]["change"] == "0"
 
@@ -113,8 +118,13 @@ def test_a_document_left_out_of_the_later_run_is_not_fixed(store: Any, tmp_path:
 def test_diff_of_the_same_run_changes_nothing(sample_results: Any) -> None:
     diff = diff_results(sample_results, sample_results)
     open_count = sum(sample_results.summary.open_by_severity.values())
-    assert diff.summary.model_dump() == {"new": 0, "fixed": 0, "waived": 0, "persisting": open_count,
-                                         "not_rechecked": 0}
+    assert diff.summary.model_dump() == {
+        "new": 0,
+        "fixed": 0,
+        "waived": 0,
+        "persisting": open_count,
+        "not_rechecked": 0,
+    }
     assert all(s.compliance.change == "0" for s in diff.scores)
 
 
@@ -130,9 +140,18 @@ def test_diff_usage_errors(store: Any) -> None:
 
 
 def _dispensed(diff: dict[str, Any]) -> list[tuple[str, str, str | None, str | None, str | None, str | None]]:
-    return [(f["change"], f["subject"], f["status_before"], f["status_after"], f["dispensation_before"],
-             f["dispensation_after"]) for f in diff["findings"] if f["rule_id"] in ("IC08-PREMIUM-RATE",
-                                                                                    "IC12-FEE-RATE")]
+    return [
+        (
+            f["change"],
+            f["subject"],
+            f["status_before"],
+            f["status_after"],
+            f["dispensation_before"],
+            f["dispensation_after"],
+        )
+        for f in diff["findings"]
+        if f["rule_id"] in ("IC08-PREMIUM-RATE", "IC12-FEE-RATE")
+    ]
 
 
 def test_a_newly_waived_finding_is_waived_not_fixed(store: Any) -> None:
@@ -148,7 +167,8 @@ def test_a_newly_waived_finding_is_waived_not_fixed(store: Any) -> None:
     # the later run's dispensations expiring within 90 days: exactly 90 days is in, 91 days is not
     assert diff["expiry_warning_days"] == 90
     assert [(d["id"], d["status"], d["expires_in_days"]) for d in diff["expiring_dispensations"]] == [
-        ("D-EDGE", "applied", 90)]
+        ("D-EDGE", "applied", 90)
+    ]
     wider = diff_runs(store, first, second, expiry_warning_days=91)
     assert [d["id"] for d in wider["expiring_dispensations"]] == ["D-EDGE", "D-PAST-EDGE"]
 
@@ -164,7 +184,9 @@ def test_waived_persists_as_waived_and_a_lapsed_dispensation_reopens(store: Any)
         ("persisting", "/products/2/premium_rate", "indeterminate", "indeterminate", None, None),
     ]
     assert [(d["id"], d["status"], d["expires_in_days"]) for d in diff["expiring_dispensations"]] == [
-        ("D-PAST-EDGE", "applied", 0), ("D-UNUSED", "unused", 29)]
+        ("D-PAST-EDGE", "applied", 0),
+        ("D-UNUSED", "unused", 29),
+    ]
     assert "expires 2026-04-16 (today)" in render_text(typed_diff_runs(store, waived, later))
 
 
@@ -188,11 +210,14 @@ def test_diff_text_and_json_show_waived_and_expiring(store: Any) -> None:
     chinese = runner.invoke(cli, ["--db", url, "diff", "--lang", "zh", "--expiry-warning-days", "91"])
     assert chinese.exit_code == 0, chinese.output
     assert f"批次 {second} 即将到期的豁免（91天内）：" in chinese.output
-    assert "D-PAST-EDGE（IC12-FEE-RATE, KN-HLTH-006, /products/1）：已适用，覆盖 1 项未达标，2026-04-16到期（91天后）" \
+    assert (
+        "D-PAST-EDGE（IC12-FEE-RATE, KN-HLTH-006, /products/1）：已适用，覆盖 1 项未达标，2026-04-16到期（91天后）"
         in chinese.output
+    )
     assert chinese.output.splitlines()[-1] == "0 新增, 0 已整改, 2 已豁免, 4 仍存在, 0 未复查"
-    as_json = runner.invoke(cli, ["--db", url, "diff", str(first), str(second), "--format", "json",
-                                  "--expiry-warning-days", "89"])
+    as_json = runner.invoke(
+        cli, ["--db", url, "diff", str(first), str(second), "--format", "json", "--expiry-warning-days", "89"]
+    )
     assert as_json.exit_code == 0, as_json.output
     payload = json.loads(as_json.output)
     assert payload["summary"]["waived"] == 2 and payload["expiring_dispensations"] == []

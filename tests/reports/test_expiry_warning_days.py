@@ -28,12 +28,22 @@ def dispensation_file(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("window", "soon"), [(None, ["D-EDGE"]), (90, ["D-EDGE"]), (91, ["D-EDGE", "D-PAST-EDGE"]),
-                                              (89, [])])
-def test_check_marks_dispensations_within_the_window(dispensation_file: Path, window: int | None,
-                                                     soon: list[str]) -> None:
-    args = ["check", str(KN_SUBMISSION), str(KN_FILING), "--dispensations", str(dispensation_file),
-            "--as-of", AS_OF.isoformat(), "--exit-zero"]
+@pytest.mark.parametrize(
+    ("window", "soon"), [(None, ["D-EDGE"]), (90, ["D-EDGE"]), (91, ["D-EDGE", "D-PAST-EDGE"]), (89, [])]
+)
+def test_check_marks_dispensations_within_the_window(
+    dispensation_file: Path, window: int | None, soon: list[str]
+) -> None:
+    args = [
+        "check",
+        str(KN_SUBMISSION),
+        str(KN_FILING),
+        "--dispensations",
+        str(dispensation_file),
+        "--as-of",
+        AS_OF.isoformat(),
+        "--exit-zero",
+    ]
     if window is not None:
         args += ["--expiry-warning-days", str(window)]
     as_json = CliRunner().invoke(cli, [*args, "--format", "json"])
@@ -41,20 +51,36 @@ def test_check_marks_dispensations_within_the_window(dispensation_file: Path, wi
     payload = json.loads(as_json.output)
     assert _soon(payload) == soon
     assert [(d["id"], d["status"], d["expires_in_days"]) for d in payload["dispensations"]] == [
-        ("D-EDGE", "applied", 90), ("D-PAST-EDGE", "applied", 91), ("D-UNUSED", "unused", 120),
-        ("D-LAPSED", "expired", -1)]
+        ("D-EDGE", "applied", 90),
+        ("D-PAST-EDGE", "applied", 91),
+        ("D-UNUSED", "unused", 120),
+        ("D-LAPSED", "expired", -1),
+    ]
     text = CliRunner().invoke(cli, args)
     assert text.exit_code == 0, text.output
-    marked = [line.split()[1] for line in text.output.splitlines()
-              if line.startswith("dispensation ") and "; expires in " in line]
+    marked = [
+        line.split()[1]
+        for line in text.output.splitlines()
+        if line.startswith("dispensation ") and "; expires in " in line
+    ]
     assert marked == soon
 
 
 def test_run_marks_dispensations_within_the_window(store: Any, dispensation_file: Path) -> None:
     store_run(store, [*SUBMISSIONS, KN_FILING])
     url = store.url.render_as_string(hide_password=False)
-    base = ["--db", url, "run", "--dispensations", str(dispensation_file), "--as-of", AS_OF.isoformat(),
-            "--exit-zero", "--format", "json"]
+    base = [
+        "--db",
+        url,
+        "run",
+        "--dispensations",
+        str(dispensation_file),
+        "--as-of",
+        AS_OF.isoformat(),
+        "--exit-zero",
+        "--format",
+        "json",
+    ]
     runner = CliRunner()
     default = runner.invoke(cli, base)
     wider = runner.invoke(cli, [*base, "--expiry-warning-days", "91"])

@@ -22,8 +22,9 @@ OPEN = ("fail", "indeterminate")
 
 def _articles(text: str) -> dict[str, str]:
     """Each document's <article> by its id."""
-    return {m.group(1): m.group(0) for m in re.finditer(r'<article class="document" id="([^"]+)">.*?</article>',
-                                                         text, re.S)}
+    return {
+        m.group(1): m.group(0) for m in re.finditer(r'<article class="document" id="([^"]+)">.*?</article>', text, re.S)
+    }
 
 
 def _anchor(sub: dict[str, Any]) -> str:
@@ -37,8 +38,9 @@ def _counts(section: str, table_class: str) -> int:
     return total
 
 
-def test_bounded_report_lists_up_to_the_limits_and_counts_the_rest(store: Any, tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bounded_report_lists_up_to_the_limits_and_counts_the_rest(
+    store: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run_id = store_run(store, [*SUBMISSIONS, KN_FILING])
     monkeypatch.setattr(html, "OPEN_LIST_LIMIT", 2)
     monkeypatch.setattr(html, "REPORT_ROW_LIMIT", 5)

@@ -45,8 +45,9 @@ def _apt_install(packages: list[str]) -> str | None:
         return "apt-get not found"
     with open("/tmp/inclusive-check-apt.lock", "w") as lock:  # xdist workers take turns with dpkg
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if all(shutil.which(p) for p in packages if p == "chromium") and ("fonts-wqy-microhei" not in packages
-                                                                         or _has_cjk_font()):
+        if all(shutil.which(p) for p in packages if p == "chromium") and (
+            "fonts-wqy-microhei" not in packages or _has_cjk_font()
+        ):
             return None
         for command in (["apt-get", "update"], ["apt-get", "install", "-y", *packages]):
             try:
@@ -76,9 +77,20 @@ def chromium() -> str:
 
 def _chromium(binary: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     profile = tmp_path / f"chromium-profile-{len(list(tmp_path.glob('chromium-profile-*')))}"
-    command = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--disable-dev-shm-usage", f"--user-data-dir={profile}", *args]
+    command = [
+        binary,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        *args,
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     return done
@@ -91,10 +103,10 @@ def _png_size_and_colours(path: Path) -> tuple[int, int, int]:
     width, height = struct.unpack(">II", data[16:24])
     pos, idat = 8, b""
     while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        kind = data[pos + 4:pos + 8]
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
         if kind == b"IDAT":
-            idat += data[pos + 8:pos + 8 + length]
+            idat += data[pos + 8 : pos + 8 + length]
         pos += 12 + length
     return width, height, len(set(zlib.decompress(idat)))
 
@@ -110,8 +122,12 @@ class _Elements(HTMLParser):
         self.elements.append((tag, {k: v or "" for k, v in attrs}))
 
     def find(self, tag: str, **attrs: str) -> list[dict[str, str]]:
-        return [a for t, a in self.elements if t == tag and all(
-            v in a.get(k.rstrip("_"), "").split() or a.get(k.rstrip("_")) == v for k, v in attrs.items())]
+        return [
+            a
+            for t, a in self.elements
+            if t == tag
+            and all(v in a.get(k.rstrip("_"), "").split() or a.get(k.rstrip("_")) == v for k, v in attrs.items())
+        ]
 
 
 def _stored_report(store: Any, tmp_path: Path, *args: str) -> Path:
@@ -121,8 +137,9 @@ def _stored_report(store: Any, tmp_path: Path, *args: str) -> Path:
     result = CliRunner().invoke(cli, ["--db", url, "report", "--format", "html", "-o", str(out), *args])
     assert result.exit_code == 0, result.output
     if not args:
-        assert result.output == (f"html report of run 1: {len(SUBMISSIONS) + 1} document(s), "
-                                 f"{_findings_in(store)} finding(s) -> {out}\n")
+        assert result.output == (
+            f"html report of run 1: {len(SUBMISSIONS) + 1} document(s), {_findings_in(store)} finding(s) -> {out}\n"
+        )
     return out
 
 
@@ -138,8 +155,14 @@ def _findings_in(store: Any) -> int:
 def test_html_report_renders_in_headless_chromium(store: Any, tmp_path: Path, chromium: str) -> None:
     report = _stored_report(store, tmp_path)
     screenshot = tmp_path / "report.png"
-    _chromium(chromium, tmp_path, f"--screenshot={screenshot}", "--window-size=1280,2000",
-              "--host-resolver-rules=MAP * ~NOTFOUND", report.as_uri())
+    _chromium(
+        chromium,
+        tmp_path,
+        f"--screenshot={screenshot}",
+        "--window-size=1280,2000",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        report.as_uri(),
+    )
     width, height, colours = _png_size_and_colours(screenshot)
     assert (width, height) == (1280, 2000)
     assert colours > 100, "the screenshot looks blank"
@@ -152,8 +175,13 @@ def test_html_report_renders_in_headless_chromium(store: Any, tmp_path: Path, ch
         assert svg["role"] == "img"
     assert len(page.find("rect", class_="bar")) > 20
     sections = page.find("section", class_="insurer")
-    assert [s["data-insurer"] for s in sections] == ["AL-PROP-017", "FH-AGRI-003", "HX-LIFE-001", "KN-HLTH-006",
-                                                     "ZS-PROP-002"]
+    assert [s["data-insurer"] for s in sections] == [
+        "AL-PROP-017",
+        "FH-AGRI-003",
+        "HX-LIFE-001",
+        "KN-HLTH-006",
+        "ZS-PROP-002",
+    ]
     rows = page.find("tr", class_="finding")
     assert len(rows) == sum(1 for _ in re.finditer(r'<tr class="finding ', report.read_text(encoding="utf-8")))
     fee = [r for r in rows if r["data-rule"] == "IC12-FEE-RATE"]
@@ -189,18 +217,28 @@ def test_html_report_groups_findings_by_item_with_evidence(sample_data: dict[str
     page = _Elements()
     text = html.render(sample_results, "en")
     page.feed(text)
-    (sub,) = [s for s in sample_data["submissions"]
-              if s["insurer"]["code"] == "KN-HLTH-006" and s["kind"] == "submission"]
+    (sub,) = [
+        s for s in sample_data["submissions"] if s["insurer"]["code"] == "KN-HLTH-006" and s["kind"] == "submission"
+    ]
     anchor = "ins-KN-HLTH-006-submission-2025"
     items = [h["id"] for h in page.find("h5", class_="item") if h["id"].startswith(anchor + "-item-")]
     assert items == [f"{anchor}-item-{n}" for n in (6, 8, 10, 12)]
     open_findings = [f for f in sub["findings"] if f["status"] in ("fail", "indeterminate")]
-    section = text[text.index(f'id="{anchor}"'):]
-    section = section[:section.index("</article>")]
-    assert [m for m in re.findall(r'data-fingerprint="([0-9a-f]+)"', section)][:len(open_findings)] == [
-        f["fingerprint"] for f in sorted(open_findings, key=lambda f: (
-            f["clause"], {"error": 0, "warning": 1, "info": 2}[f["severity"]],
-            {"fail": 0, "indeterminate": 1}[f["status"]], f["rule_id"], f["subject"]))]
+    section = text[text.index(f'id="{anchor}"') :]
+    section = section[: section.index("</article>")]
+    assert [m for m in re.findall(r'data-fingerprint="([0-9a-f]+)"', section)][: len(open_findings)] == [
+        f["fingerprint"]
+        for f in sorted(
+            open_findings,
+            key=lambda f: (
+                f["clause"],
+                {"error": 0, "warning": 1, "info": 2}[f["severity"]],
+                {"fail": 0, "indeterminate": 1}[f["status"]],
+                f["rule_id"],
+                f["subject"],
+            ),
+        )
+    ]
     assert "<dt>expected</dt><dd>intermediary_fee_rate &lt; 12% (KNH-CI-STD-09)</dd>" in section
     assert "<dt>actual</dt><dd>14%</dd>" in section and "<dt>margin</dt><dd>-0.02</dd>" in section
     assert not [f for f in sub["findings"] if f["status"] == "waived"]  # no dispensations in this run
@@ -234,12 +272,11 @@ def test_report_command_errors(store: Any, tmp_path: Path) -> None:
 def _row_cells(text: str, marker: str) -> list[str]:
     """The cell contents (tags stripped) of the first table row whose start tag contains ``marker``."""
     start = text.index(marker)
-    row = text[text.rindex("<tr", 0, start):text.index("</tr>", start)]
+    row = text[text.rindex("<tr", 0, start) : text.index("</tr>", start)]
     return [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
 
 
-def test_html_report_shows_waived_findings_and_dispensations_apart(store: Any, tmp_path: Path,
-                                                                   chromium: str) -> None:
+def test_html_report_shows_waived_findings_and_dispensations_apart(store: Any, tmp_path: Path, chromium: str) -> None:
     run_id = store_run(store, [KN_SUBMISSION, KN_FILING], dispensations=kn_dispensations())
     out = tmp_path / "report.html"
     url = store.url.render_as_string(hide_password=False)
@@ -255,7 +292,9 @@ def test_html_report_shows_waived_findings_and_dispensations_apart(store: Any, t
     assert "Waived by dispensation (2)" in dom
     waived = page.find("tr", class_="waived-finding")
     assert [(r["data-rule"], r["data-dispensation"]) for r in waived] == [
-        ("IC08-PREMIUM-RATE", "D-EDGE"), ("IC12-FEE-RATE", "D-PAST-EDGE")]
+        ("IC08-PREMIUM-RATE", "D-EDGE"),
+        ("IC12-FEE-RATE", "D-PAST-EDGE"),
+    ]
     assert all("status-waived" in r["class"].split() for r in waived)
     assert not [r for r in page.find("tr", class_="finding") if "status-waived" in r["class"].split()]
     assert not [r for r in page.find("tr", class_="check") if "status-waived" in r["class"].split()]
@@ -273,18 +312,33 @@ def test_html_report_shows_waived_findings_and_dispensations_apart(store: Any, t
     assert page.find("a", href="#dispensations") and page.find("section", id="dispensations")
     rows = page.find("tr", class_="dispensation")
     assert [(r["data-dispensation"], r["data-status"], r["data-expires-in-days"]) for r in rows] == [
-        ("D-LAPSED", "expired", "-1"), ("D-EDGE", "applied", "90"), ("D-PAST-EDGE", "applied", "91"),
-        ("D-UNUSED", "unused", "120")]
+        ("D-LAPSED", "expired", "-1"),
+        ("D-EDGE", "applied", "90"),
+        ("D-PAST-EDGE", "applied", "91"),
+        ("D-UNUSED", "unused", "120"),
+    ]
     # the boundary: expiring exactly 90 days after the as-of date is soon, 91 days is not
     assert [r["data-dispensation"] for r in rows if "expiring-soon" in r["class"].split()] == ["D-EDGE"]
     assert "expires in 90 day(s)" in dom and "expires in 91 day(s)" not in dom
     assert f"Highlighted: expiring within 90 day(s) of {AS_OF.isoformat()}." in dom
     text = out.read_text(encoding="utf-8")
     assert _row_cells(text, 'data-dispensation="D-EDGE" data-status') == [
-        "D-EDGE", "applied", "IC08-PREMIUM-RATE", "KN-HLTH-006 · /products/0", "1", "Supervisor D-EDGE",
-        "Letter D-EDGE", "2026-04-15 expires in 90 day(s)", "示例理由 D-EDGE"]
+        "D-EDGE",
+        "applied",
+        "IC08-PREMIUM-RATE",
+        "KN-HLTH-006 · /products/0",
+        "1",
+        "Supervisor D-EDGE",
+        "Letter D-EDGE",
+        "2026-04-15 expires in 90 day(s)",
+        "示例理由 D-EDGE",
+    ]
     assert _row_cells(text, 'data-dispensation="D-LAPSED" data-status')[1:5] == [
-        "expired", "IC12-FEE-RATE", "KN-HLTH-006 · /product", "1"]
+        "expired",
+        "IC12-FEE-RATE",
+        "KN-HLTH-006 · /product",
+        "1",
+    ]
     assert _row_cells(text, 'data-dispensation="D-UNUSED" data-status')[1] == "unused"
 
     # The window is an option: one day wider takes in the other applied dispensation; bilingual labels.

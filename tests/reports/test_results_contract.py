@@ -28,13 +28,15 @@ def test_the_shipped_schema_is_the_models_schema(kind: str) -> None:
     shipped = (files("inclusive_check.contract") / "schemas" / f"{kind}.schema.json").read_text("utf-8")
     assert shipped == schema_json(kind), (
         f"contract/schemas/{kind}.schema.json differs from the models; regenerate it with "
-        f"`inclusive-check schema {kind} > src/inclusive_check/contract/schemas/{kind}.schema.json`")
+        f"`inclusive-check schema {kind} > src/inclusive_check/contract/schemas/{kind}.schema.json`"
+    )
     printed = CliRunner().invoke(cli, ["schema", kind])
     assert printed.exit_code == 0 and printed.output == shipped
 
 
-def test_the_schema_check_of_outputs_catches_a_broken_one(published_schema_check: Any,
-                                                          sample_data: dict[str, Any]) -> None:
+def test_the_schema_check_of_outputs_catches_a_broken_one(
+    published_schema_check: Any, sample_data: dict[str, Any]
+) -> None:
     published_schema_check(sample_data)
     wrong_status = copy.deepcopy(sample_data)
     wrong_status["submissions"][0]["findings"][0]["status"] = "passed"
@@ -64,15 +66,19 @@ def test_check_and_validate_report_invalid_input_in_one_shape(tmp_path: Path) ->
     assert [(f["file"], f["valid"]) for f in payload["files"]] == [(str(bad), False)]
 
 
-def test_a_stored_run_renders_as_it_was_after_a_rule_changes_its_words(store: Any,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_stored_run_renders_as_it_was_after_a_rule_changes_its_words(
+    store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run_id = store_run(store, [KN_SUBMISSION])
     before = load_results(store, run_id)
     shown = {fmt: render_results(fmt, before, "zh", show_passes=True) for fmt in ("text", "json", "junit")}
     page = html.render(before, "both")
     monkeypatch.setattr(ic08_premium_rate, "TITLE", {"en": "Renamed", "zh": "新名称"})
-    monkeypatch.setattr(ic08_premium_rate, "MESSAGES", {status: {"en": "reworded {subject}", "zh": "新措辞 {subject}"}
-                                                        for status in ic08_premium_rate.MESSAGES})
+    monkeypatch.setattr(
+        ic08_premium_rate,
+        "MESSAGES",
+        {status: {"en": "reworded {subject}", "zh": "新措辞 {subject}"} for status in ic08_premium_rate.MESSAGES},
+    )
     after = load_results(store, run_id)
     assert after == before
     assert {fmt: render_results(fmt, after, "zh", show_passes=True) for fmt in shown} == shown

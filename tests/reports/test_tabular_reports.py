@@ -21,9 +21,28 @@ from inclusive_check.reports.tabular import (
     write_xlsx,
 )
 
-FINDING_FIELDS = {"rule_id", "clause", "strength", "severity", "status", "subject", "key", "expected", "actual",
-                  "margin", "value", "threshold", "unit", "product", "message", "title", "parameters", "dispensation",
-                  "fingerprint", "evidence"}
+FINDING_FIELDS = {
+    "rule_id",
+    "clause",
+    "strength",
+    "severity",
+    "status",
+    "subject",
+    "key",
+    "expected",
+    "actual",
+    "margin",
+    "value",
+    "threshold",
+    "unit",
+    "product",
+    "message",
+    "title",
+    "parameters",
+    "dispensation",
+    "fingerprint",
+    "evidence",
+}
 
 
 def _expected_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
@@ -31,25 +50,39 @@ def _expected_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     for sub in results["submissions"]:
         for f in sub["findings"]:
             assert set(f) == FINDING_FIELDS  # the contract has not grown a field the export would miss
-            rows.append({
-                "run_id": results["run"]["id"], "ruleset_id": results["run"]["ruleset"]["id"],
-                "ruleset_version": results["run"]["ruleset"]["version"], "submission_id": sub["submission_id"],
-                "insurer_code": sub["insurer"]["code"], "insurer_name": sub["insurer"]["name"], "kind": sub["kind"],
-                "period": sub["period"], "document_key": sub["document_key"], "revision": sub["revision"],
-                "source": sub["source"], "sha256": sub["sha256"],
-                **{k: f[k] for k in FINDING_FIELDS - {"message", "title", "parameters", "evidence", "product"}},
-                **{f"product_{k}": (f["product"] or {}).get(k) for k in ("code", "name", "position")},
-                "title_en": f["title"]["en"], "title_zh": f["title"]["zh"],
-                "message_en": f["message"]["en"], "message_zh": f["message"]["zh"],
-                "expected_zh": f["evidence"]["zh"]["expected"], "actual_zh": f["evidence"]["zh"]["actual"],
-                "parameters": f["parameters"],
-            })
+            rows.append(
+                {
+                    "run_id": results["run"]["id"],
+                    "ruleset_id": results["run"]["ruleset"]["id"],
+                    "ruleset_version": results["run"]["ruleset"]["version"],
+                    "submission_id": sub["submission_id"],
+                    "insurer_code": sub["insurer"]["code"],
+                    "insurer_name": sub["insurer"]["name"],
+                    "kind": sub["kind"],
+                    "period": sub["period"],
+                    "document_key": sub["document_key"],
+                    "revision": sub["revision"],
+                    "source": sub["source"],
+                    "sha256": sub["sha256"],
+                    **{k: f[k] for k in FINDING_FIELDS - {"message", "title", "parameters", "evidence", "product"}},
+                    **{f"product_{k}": (f["product"] or {}).get(k) for k in ("code", "name", "position")},
+                    "title_en": f["title"]["en"],
+                    "title_zh": f["title"]["zh"],
+                    "message_en": f["message"]["en"],
+                    "message_zh": f["message"]["zh"],
+                    "expected_zh": f["evidence"]["zh"]["expected"],
+                    "actual_zh": f["evidence"]["zh"]["actual"],
+                    "parameters": f["parameters"],
+                }
+            )
     return rows
 
 
 def _as_text(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: (json.dumps(v, ensure_ascii=False, sort_keys=True) if k == "parameters" else
-                "" if v is None else str(v)) for k, v in row.items()}
+    return {
+        k: (json.dumps(v, ensure_ascii=False, sort_keys=True) if k == "parameters" else "" if v is None else str(v))
+        for k, v in row.items()
+    }
 
 
 def test_columns_cover_the_json_contract() -> None:
@@ -63,8 +96,9 @@ def test_columns_cover_the_json_contract() -> None:
 def test_csv_read_back(store: Any, tmp_path: Path) -> None:
     run_id = store_run(store, [*SUBMISSIONS, KN_FILING])
     out = tmp_path / "findings.csv"
-    result = CliRunner().invoke(cli, ["--db", store.url.render_as_string(hide_password=False), "report",
-                                      "--format", "csv", "-o", str(out)])
+    result = CliRunner().invoke(
+        cli, ["--db", store.url.render_as_string(hide_password=False), "report", "--format", "csv", "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # spreadsheet programs read the Chinese right
     with out.open(encoding="utf-8-sig", newline="") as handle:
@@ -81,8 +115,20 @@ def test_csv_read_back(store: Any, tmp_path: Path) -> None:
 def test_xlsx_read_back(store: Any, tmp_path: Path) -> None:
     run_id = store_run(store, [*SUBMISSIONS, KN_FILING])
     out = tmp_path / "findings.xlsx"
-    result = CliRunner().invoke(cli, ["--db", store.url.render_as_string(hide_password=False), "report",
-                                      "--format", "xlsx", "--insurer", "KN-HLTH-006", "-o", str(out)])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--db",
+            store.url.render_as_string(hide_password=False),
+            "report",
+            "--format",
+            "xlsx",
+            "--insurer",
+            "KN-HLTH-006",
+            "-o",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     results = load_results(store, run_id, insurer="KN-HLTH-006").model_dump(mode="json")
     book = load_workbook(out)
@@ -99,7 +145,8 @@ def test_xlsx_read_back(store: Any, tmp_path: Path) -> None:
     assert {r["insurer_code"] for r in rows} == {"KN-HLTH-006"}
     scores = [dict(zip(SCORE_COLUMNS, r, strict=True)) for r in list(book["scores"].iter_rows(values_only=True))[1:]]
     assert [(s["kind"], s["compliance"], s["blocking"]) for s in scores] == [
-        (sub["kind"], sub["score"]["compliance"], sub["score"]["blocking"]) for sub in results["submissions"]]
+        (sub["kind"], sub["score"]["compliance"], sub["score"]["blocking"]) for sub in results["submissions"]
+    ]
 
 
 def test_formula_like_text_stays_text(sample_results: Results, tmp_path: Path) -> None:
@@ -126,9 +173,10 @@ def test_waived_rows_carry_their_dispensation(store: Any, tmp_path: Path) -> Non
     for fmt, out in (("csv", csv_out), ("xlsx", xlsx_out)):
         result = runner.invoke(cli, ["--db", url, "report", "--format", fmt, "-o", str(out)])
         assert result.exit_code == 0, result.output
-    waived = [("KN-HLTH-006", "submission", "IC08-PREMIUM-RATE", "/products/0/premium_rate", "waived", "D-EDGE"),
-              ("KN-HLTH-006", "submission", "IC12-FEE-RATE", "/products/1/intermediary_fee_rate", "waived",
-               "D-PAST-EDGE")]
+    waived = [
+        ("KN-HLTH-006", "submission", "IC08-PREMIUM-RATE", "/products/0/premium_rate", "waived", "D-EDGE"),
+        ("KN-HLTH-006", "submission", "IC12-FEE-RATE", "/products/1/intermediary_fee_rate", "waived", "D-PAST-EDGE"),
+    ]
     keys = ("insurer_code", "kind", "rule_id", "subject", "status", "dispensation")
 
     with csv_out.open(encoding="utf-8-sig", newline="") as handle:
@@ -146,12 +194,19 @@ def test_waived_rows_carry_their_dispensation(store: Any, tmp_path: Path) -> Non
     header, *body = [list(r) for r in book["dispensations"].iter_rows(values_only=True)]
     assert tuple(header) == DISPENSATION_COLUMNS
     sheet = [dict(zip(header, r, strict=True)) for r in body]
-    assert [(d["run_id"], d["id"], d["status"], d["covered"], d["expires"], d["expires_in_days"], d["expiring_soon"])
-            for d in sheet] == [
+    assert [
+        (d["run_id"], d["id"], d["status"], d["covered"], d["expires"], d["expires_in_days"], d["expiring_soon"])
+        for d in sheet
+    ] == [
         (run_id, "D-EDGE", "applied", 1, "2026-04-15", 90, True),
         (run_id, "D-PAST-EDGE", "applied", 1, "2026-04-16", 91, False),
         (run_id, "D-UNUSED", "unused", 0, "2026-05-15", 120, False),
-        (run_id, "D-LAPSED", "expired", 1, "2026-01-14", -1, False)]
+        (run_id, "D-LAPSED", "expired", 1, "2026-01-14", -1, False),
+    ]
     assert (sheet[0]["approved_by"], sheet[0]["reference"], sheet[0]["reason"], sheet[0]["subject"]) == (
-        "Supervisor D-EDGE", "Letter D-EDGE", "示例理由 D-EDGE", "/products/0")
+        "Supervisor D-EDGE",
+        "Letter D-EDGE",
+        "示例理由 D-EDGE",
+        "/products/0",
+    )
     assert sheet[0]["period"] is None

@@ -23,17 +23,22 @@ SAMPLE = ROOT / "samples" / "submissions" / "hx-life-2025.json"
 CLI = [sys.executable, "-c", "from inclusive_check.cli import main; main()"]
 PROCESSES, FILES_EACH = 4, 8
 # Every racer imports everything, then sleeps until one moment: their writes overlap, not their start-ups.
-RACER = [sys.executable, "-c", "import os, sys, time\n"
-         "from inclusive_check.cli import main\n"
-         "import inclusive_check.store.ingest, inclusive_check.store.dispensations, inclusive_check.contract.load\n"
-         "time.sleep(max(0.0, float(os.environ['START_AT']) - time.time()))\n"
-         "main()"]
+RACER = [
+    sys.executable,
+    "-c",
+    "import os, sys, time\n"
+    "from inclusive_check.cli import main\n"
+    "import inclusive_check.store.ingest, inclusive_check.store.dispensations, inclusive_check.contract.load\n"
+    "time.sleep(max(0.0, float(os.environ['START_AT']) - time.time()))\n"
+    "main()",
+]
 
 
 def _racers(args: list[list[str]]) -> list[tuple[int, str]]:
     env = {**os.environ, "START_AT": str(time.time() + 4)}
-    procs = [subprocess.Popen([*RACER, *a], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-             for a in args]
+    procs = [
+        subprocess.Popen([*RACER, *a], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for a in args
+    ]
     return [(p.wait(timeout=120), p.communicate()[1]) for p in procs]
 
 
@@ -68,7 +73,8 @@ def test_concurrent_ingests_of_one_document_number_every_revision_once(db_url: s
 
 def _dispensation_file(folder: Path, n: int) -> Path:
     path = folder / f"d{n}.yaml"
-    path.write_text(f"""dispensations:
+    path.write_text(
+        f"""dispensations:
   - id: D-RACE
     rule: IC08-PREMIUM-RATE
     insurer: KN-HLTH-006
@@ -76,7 +82,9 @@ def _dispensation_file(folder: Path, n: int) -> Path:
     approved_by: someone
     reference: letter {n}
     expires: 2030-01-01
-""", "utf-8")
+""",
+        "utf-8",
+    )
     return path
 
 
@@ -97,6 +105,7 @@ def test_concurrent_dispensation_imports_keep_every_version(db_url: str, tmp_pat
 
 # --- the ingest pool's worker processes ---------------------------------------------------------------------
 
+
 def _big_market(folder: Path, files: int = 6, products: int = 5000) -> None:
     """Enough bytes (over POOL_MIN_BYTES) that ingest reads them with a pool of worker processes."""
     base = json.loads(SAMPLE.read_text("utf-8"))
@@ -105,8 +114,9 @@ def _big_market(folder: Path, files: int = 6, products: int = 5000) -> None:
     for n in range(files):
         doc = copy.deepcopy(base)
         doc["insurer"]["code"] = f"HX-P-{n:04d}"
-        doc["products"] = [{**template, "code": f"P-{n}-{i}", "name": f"product {i} " + "x" * 300}
-                           for i in range(products)]
+        doc["products"] = [
+            {**template, "code": f"P-{n}-{i}", "name": f"product {i} " + "x" * 300} for i in range(products)
+        ]
         (folder / f"sub-{n:04d}.json").write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
 
 
@@ -134,8 +144,12 @@ def _alive(pid: int) -> bool:
 def _start_pool_ingest(tmp_path: Path) -> tuple[subprocess.Popen[bytes], set[int]]:
     folder = tmp_path / "market"
     _big_market(folder)
-    proc = subprocess.Popen([*CLI, "--db", f"sqlite:///{tmp_path / 'pool.db'}", "ingest", str(folder)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        [*CLI, "--db", f"sqlite:///{tmp_path / 'pool.db'}", "ingest", str(folder)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 30
     workers: set[int] = set()
     while time.monotonic() < deadline and proc.poll() is None:

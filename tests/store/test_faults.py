@@ -56,14 +56,19 @@ def _tables(db_url: str) -> list[str]:
 
 # --- URLs ------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("url", "words"), [
-    ("postgresql+psycopg://postgres@127.0.0.1:abc/test", ["port", "not a number"]),
-    ("postgresql+psycopg://postgres@127.0.0.1:5432/test?connect_timeout=abc", ["connect_timeout", "not a number"]),
-    ("sqlite:///x.db?timeout=soon", ["timeout", "not a number"]),
-    ("postgresql+psycopg://postgres@127.0.0.1:1/test?connect_timeout=2", ["connection", "PostgreSQL"]),
-])
-def test_bad_or_unreachable_url_is_exit_4(url: str, words: list[str], tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("postgresql+psycopg://postgres@127.0.0.1:abc/test", ["port", "not a number"]),
+        ("postgresql+psycopg://postgres@127.0.0.1:5432/test?connect_timeout=abc", ["connect_timeout", "not a number"]),
+        ("sqlite:///x.db?timeout=soon", ["timeout", "not a number"]),
+        ("postgresql+psycopg://postgres@127.0.0.1:1/test?connect_timeout=2", ["connection", "PostgreSQL"]),
+    ],
+)
+def test_bad_or_unreachable_url_is_exit_4(
+    url: str, words: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     for command in (["runs"], ["ingest", str(SUBMISSIONS)]):
         _plain(_cli(url, *command), 4, *words)
@@ -79,6 +84,7 @@ def test_newline_in_the_environment_url_is_exit_4(tmp_path: Path, monkeypatch: p
 
 
 # --- SQLite files: locked, full, read-only, damaged ----------------------------------------------------------
+
 
 def test_sqlite_locked_beyond_the_wait_is_exit_4(tmp_path: Path) -> None:
     db = tmp_path / "locked.db"
@@ -117,9 +123,11 @@ def test_report_to_a_full_device_is_exit_4_without_a_traceback(store: Any, tmp_p
     url = store.url.render_as_string(hide_password=False)
     assert _cli(url, "ingest", str(SUBMISSIONS)).exit_code == 0
     assert _cli(url, "run", "--exit-zero").exit_code == 0
-    script = ("from inclusive_check.cli import main; import sys; "
-              f"sys.argv = ['inclusive-check', '--db', {url!r}, 'report', '--format', 'xlsx', '-o', '/dev/full']; "
-              "main()")
+    script = (
+        "from inclusive_check.cli import main; import sys; "
+        f"sys.argv = ['inclusive-check', '--db', {url!r}, 'report', '--format', 'xlsx', '-o', '/dev/full']; "
+        "main()"
+    )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert done.returncode == 4, done.stderr
     assert "no space left" in done.stderr and "Traceback" not in done.stderr
@@ -184,6 +192,7 @@ def test_a_damaged_or_foreign_sqlite_file_is_exit_4(tmp_path: Path, content: byt
 
 # --- schemas: newer than the tool, a table missing, not ours, older -------------------------------------------
 
+
 def test_a_schema_newer_than_the_tool_is_exit_4(db_url: str) -> None:
     open_store(db_url).dispose()
     engine = create_engine(db_url)
@@ -207,8 +216,14 @@ def test_a_missing_table_is_exit_4(db_url: str) -> None:
 def test_reading_commands_never_create_or_migrate(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     before = set(tmp_path.iterdir())
-    for command in (["submissions"], ["submissions", "--quarantined"], ["runs"], ["findings"], ["diff"],
-                    ["report", "--format", "csv", "-o", str(tmp_path / "r.csv")]):
+    for command in (
+        ["submissions"],
+        ["submissions", "--quarantined"],
+        ["runs"],
+        ["findings"],
+        ["diff"],
+        ["report", "--format", "csv", "-o", str(tmp_path / "r.csv")],
+    ):
         result = _cli(db_url, *command)
         assert result.exit_code == 4, result.output
         assert "ingest" in result.output  # says what creates the database
@@ -230,12 +245,14 @@ def test_reading_commands_refuse_an_older_schema(db_url: str) -> None:
 
 # --- connections lost mid-way -----------------------------------------------------------------------------
 
+
 def _terminate_self(conn: Any) -> None:
     conn.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
 
 
-def test_connection_terminated_mid_run_is_exit_4_not_a_rule_crash(pg_store: Any,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_connection_terminated_mid_run_is_exit_4_not_a_rule_crash(
+    pg_store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = pg_store
     from inclusive_check.rules import ic08_premium_rate as rule
 
@@ -290,6 +307,7 @@ def test_server_down_is_exit_4() -> None:
 
 
 # --- runs, quarantine, findings, names ---------------------------------------------------------------------
+
 
 def test_an_empty_or_failed_run_stores_nothing(store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     url = store.url.render_as_string(hide_password=False)
@@ -346,8 +364,11 @@ def test_a_new_insurer_name_does_not_rename_earlier_runs(store: Any, tmp_path: P
     def names(run: str) -> set[str]:
         result = _cli(url, "findings", "--run", run, "--format", "json")
         assert result.exit_code == 0, result.output
-        return {s["insurer"]["name"] for s in json.loads(result.output)["submissions"]
-                if s["insurer"]["code"] == doc["insurer"]["code"]}
+        return {
+            s["insurer"]["name"]
+            for s in json.loads(result.output)["submissions"]
+            if s["insurer"]["code"] == doc["insurer"]["code"]
+        }
 
     assert names("1") == {old_name}  # the submission and the filing checked in its context
     assert names("2") == {"新名称保险股份有限公司"}

@@ -42,8 +42,9 @@ def _ingest(db_url: str, *paths: Path) -> tuple[int, dict[str, Any], str]:
     return result.exit_code, json.loads(result.output), result.output
 
 
-def test_a_batch_with_every_hostile_kind_stores_every_good_file(store: Any, db_url: str,
-                                                                hostile: dict[str, Path]) -> None:
+def test_a_batch_with_every_hostile_kind_stores_every_good_file(
+    store: Any, db_url: str, hostile: dict[str, Path]
+) -> None:
     batch = [GOOD[0], *hostile.values(), GOOD[1]]
     started = time.perf_counter()
     code, report, output = _ingest(db_url, *batch)
@@ -63,10 +64,13 @@ def test_a_batch_with_every_hostile_kind_stores_every_good_file(store: Any, db_u
     with store.connect() as conn:
         sources = {r.source for r in conn.execute(select(t.submissions.c.source))}
         quarantined = {r.source: json.loads(r.problems) for r in conn.execute(select(t.quarantine))}
-        months = conn.execute(select(t.intermediaries.c.agreement_months)
-                              .where(t.intermediaries.c.agreement_end == date(9999, 12, 31))).scalar_one()
-        rates = sorted(r.premium_rate for r in conn.execute(select(t.products.c.premium_rate)
-                                                            .where(t.products.c.pointer == "/products/0")))
+        months = conn.execute(
+            select(t.intermediaries.c.agreement_months).where(t.intermediaries.c.agreement_end == date(9999, 12, 31))
+        ).scalar_one()
+        rates = sorted(
+            r.premium_rate
+            for r in conn.execute(select(t.products.c.premium_rate).where(t.products.c.pointer == "/products/0"))
+        )
     assert len(sources) == 2 + sum(k.endswith("-valid") for k in hostile)
     assert all(len(s) <= SOURCE_CHARS for s in sources)
     assert fit_source(str(hostile["long-path-valid"])) in sources

@@ -80,11 +80,13 @@ def test_run_and_findings_from_the_cli(store: Any, db_url: str) -> None:
     result = runner.invoke(cli, ["--db", db_url, "run"])
     assert result.exit_code == 1, result.output  # the samples carry errors by design
     assert "BLOCKING FAILURE" in result.output
-    result = runner.invoke(cli, ["--db", db_url, "findings", "--insurer", "AL-PROP-017", "--status", "fail",
-                                 "--format", "json"])
+    result = runner.invoke(
+        cli, ["--db", db_url, "findings", "--insurer", "AL-PROP-017", "--status", "fail", "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
-    found = [(f["rule_id"], f["subject"], f["key"]) for s in json.loads(result.output)["submissions"]
-             for f in s["findings"]]
+    found = [
+        (f["rule_id"], f["subject"], f["key"]) for s in json.loads(result.output)["submissions"] for f in s["findings"]
+    ]
     assert ("IC19-SOLVENCY-GATE", "/solvency/2", "2025-Q3") in found
     result = runner.invoke(cli, ["--db", db_url, "runs", "--format", "json"])
     assert [r["id"] for r in json.loads(result.output)] == [1]

@@ -25,8 +25,11 @@ def _batch(tmp_path: Path) -> list[Path]:
     folder = tmp_path / "batch"
     folder.mkdir()
     files = []
-    for i, path in enumerate(sorted((SAMPLES / "submissions").glob("*")) + sorted((SAMPLES / "filings").glob("*"))
-                             + sorted((SAMPLES / "invalid").glob("*"))):
+    for i, path in enumerate(
+        sorted((SAMPLES / "submissions").glob("*"))
+        + sorted((SAMPLES / "filings").glob("*"))
+        + sorted((SAMPLES / "invalid").glob("*"))
+    ):
         copy = folder / f"{i:03d}-{path.name}"
         shutil.copy(path, copy)
         files.append(copy)
@@ -61,8 +64,9 @@ def test_pool_stores_byte_for_byte_what_one_process_stores(tmp_path: Path) -> No
         reports.append(_outcomes(ingest_paths(engine, files, 64 * 2**20, workers=workers).files))
         reports.append(_outcomes(ingest_paths(engine, files, 64 * 2**20, workers=workers).files))  # again: no-op
         engine.dispose()
-        dumps.append([(table, [v for v in row if not (isinstance(v, str) and str(tmp_path) in v)])
-                      for table, row in _dump(db)])
+        dumps.append(
+            [(table, [v for v in row if not (isinstance(v, str) and str(tmp_path) in v)]) for table, row in _dump(db)]
+        )
     assert reports[0] == reports[2] and reports[1] == reports[3]
     assert [o for _, o, _, _ in reports[0]].count("revised") == 1
     assert dumps[0] == dumps[1]
@@ -74,9 +78,15 @@ def test_pool_on_each_backend(store: Any, tmp_path: Path) -> None:
     expected = _outcomes(ingest_paths(reference, files, 64 * 2**20, workers=0).files)
     got = _outcomes(ingest_paths(store, files, 64 * 2**20, workers=2).files)
     assert got == expected
-    for table in (t.submissions, t.products, t.solvency_quarters, t.period_quarters, t.governance_reviews,
-                  t.intermediaries,
-                  t.quarantine):
+    for table in (
+        t.submissions,
+        t.products,
+        t.solvency_quarters,
+        t.period_quarters,
+        t.governance_reviews,
+        t.intermediaries,
+        t.quarantine,
+    ):
         counts = []
         for engine in (reference, store):
             with engine.connect() as conn:  # type: ignore[attr-defined]

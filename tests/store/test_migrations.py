@@ -48,16 +48,22 @@ def test_autogenerate_finds_no_drift(db_url: str) -> None:
 
 def _counts(engine: Any) -> dict[str, int]:
     with engine.connect() as conn:
-        return {name: conn.execute(select(func.count()).select_from(table)).scalar_one()
-                for name, table in t.metadata.tables.items() if name in inspect(conn).get_table_names()}
+        return {
+            name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+            for name, table in t.metadata.tables.items()
+            if name in inspect(conn).get_table_names()
+        }
 
 
 def _submissions(engine: Any) -> list[Any]:
     s, d = t.submissions.c, t.documents.c
     with engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(select(t.submissions, d.raw)
-                                                   .join(t.documents, d.submission_id == s.id)
-                                                   .order_by(s.id))]
+        return [
+            tuple(row)
+            for row in conn.execute(
+                select(t.submissions, d.raw).join(t.documents, d.submission_id == s.id).order_by(s.id)
+            )
+        ]
 
 
 def test_downgrade_then_upgrade_keeps_the_data(db_url: str) -> None:

@@ -36,8 +36,11 @@ def _stored(engine: Any) -> list[tuple[str, int, int]]:
     """(sha256, products stored, products in the stored raw document) for every stored submission."""
     s, p, d = t.submissions.c, t.products.c, t.documents.c
     with engine.connect() as conn:
-        rows = conn.execute(select(s.sha256, d.raw, select(func.count(p.id)).where(p.submission_id == s.id)
-                                   .scalar_subquery()).outerjoin(t.documents, d.submission_id == s.id)).all()
+        rows = conn.execute(
+            select(
+                s.sha256, d.raw, select(func.count(p.id)).where(p.submission_id == s.id).scalar_subquery()
+            ).outerjoin(t.documents, d.submission_id == s.id)
+        ).all()
     return [(sha, count, len(json.loads(raw)["products"])) for sha, raw, count in rows]
 
 
@@ -45,8 +48,9 @@ def test_kill_mid_ingest_leaves_whole_files_and_resumes(db_url: str, tmp_path: P
     folder = tmp_path / "market"
     _market(folder, files=40, products=300)
     engine = open_store(db_url)
-    proc = subprocess.Popen([*INGEST, "--db", db_url, "ingest", str(folder)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [*INGEST, "--db", db_url, "ingest", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(_stored(engine)) < 3 and proc.poll() is None:
         time.sleep(0.05)
@@ -57,8 +61,12 @@ def test_kill_mid_ingest_leaves_whole_files_and_resumes(db_url: str, tmp_path: P
     assert 0 < len(partial) < 40, "the kill must land mid-way"
     assert all(stored == filed for _, stored, filed in partial), "a committed file must be whole"
 
-    result = subprocess.run([*INGEST, "--db", db_url, "ingest", str(folder), "--format", "json"],
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [*INGEST, "--db", db_url, "ingest", str(folder), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     counts = json.loads(result.stdout)["counts"]
     assert counts == {"stored": 40 - len(partial), "revised": 0, "unchanged": len(partial), "quarantined": 0}
@@ -71,8 +79,15 @@ def test_kill_mid_ingest_leaves_whole_files_and_resumes(db_url: str, tmp_path: P
 def test_four_concurrent_ingests_store_each_file_once(db_url: str, tmp_path: Path) -> None:
     folder = tmp_path / "market"
     _market(folder, files=24, products=50)
-    procs = [subprocess.Popen([*INGEST, "--db", db_url, "ingest", str(folder), "--format", "json"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    procs = [
+        subprocess.Popen(
+            [*INGEST, "--db", db_url, "ingest", str(folder), "--format", "json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
     outputs = [p.communicate(timeout=600) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0, 0], [err for _, err in outputs]
     stored_by_each = [json.loads(out)["counts"]["stored"] for out, _ in outputs]

@@ -49,9 +49,17 @@ class Dispensation:
 
     def as_dict(self) -> dict[str, str | None]:
         """As in the file (``expires`` an ISO date): what a run records of the dispensation it applied."""
-        return {"id": self.id, "rule": self.rule, "insurer": self.insurer, "subject": self.subject,
-                "period": self.period, "reason": self.reason, "approved_by": self.approved_by,
-                "reference": self.reference, "expires": self.expires.isoformat()}
+        return {
+            "id": self.id,
+            "rule": self.rule,
+            "insurer": self.insurer,
+            "subject": self.subject,
+            "period": self.period,
+            "reason": self.reason,
+            "approved_by": self.approved_by,
+            "reference": self.reference,
+            "expires": self.expires.isoformat(),
+        }
 
     def digest(self) -> str:
         """Identity of the content: importing the same dispensation again stores no new version."""
@@ -88,9 +96,17 @@ def parse_dispensations(text: str, source: str, ruleset: Ruleset | None = None) 
         data = yaml.load(text, Loader=YamlLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise DispensationError([Problem(source, "", f"not valid YAML/JSON: {exc}",
-                                         mark.line + 1 if mark else None, mark.column + 1 if mark else None)]
-                                ) from None
+        raise DispensationError(
+            [
+                Problem(
+                    source,
+                    "",
+                    f"not valid YAML/JSON: {exc}",
+                    mark.line + 1 if mark else None,
+                    mark.column + 1 if mark else None,
+                )
+            ]
+        ) from None
     messages: list[tuple[str, str]] = []
     validator = jsonschema.Draft202012Validator(schema(), format_checker=jsonschema.FormatChecker())
     for error in validator.iter_errors(data):
@@ -107,19 +123,34 @@ def parse_dispensations(text: str, source: str, ruleset: Ruleset | None = None) 
             if rule_id is not None and rule_id not in strengths:
                 messages.append((f"/dispensations/{i}/rule", f"{rule_id} is not in the ruleset"))
             elif rule_id is not None and "principle" not in strengths[rule_id]:
-                messages.append((f"/dispensations/{i}/rule",
-                                 f"{item['rule']} is a {' and '.join(sorted(strengths[rule_id]))} rule; only "
-                                 "principle (原则上) rules can be dispensed"))
+                messages.append(
+                    (
+                        f"/dispensations/{i}/rule",
+                        f"{item['rule']} is a {' and '.join(sorted(strengths[rule_id]))} rule; only "
+                        "principle (原则上) rules can be dispensed",
+                    )
+                )
             if item["id"] in seen:
-                messages.append((f"/dispensations/{i}/id", f"id {item['id']} already used by /dispensations/"
-                                                           f"{seen[item['id']]}"))
+                messages.append(
+                    (f"/dispensations/{i}/id", f"id {item['id']} already used by /dispensations/{seen[item['id']]}")
+                )
             seen.setdefault(item["id"], i)
     if messages:
         raise DispensationError(locate_messages(source, text, True, messages))
-    return tuple(Dispensation(id=d["id"], rule=rules.canonical(d["rule"]), insurer=d["insurer"], reason=d["reason"],
-                              approved_by=d["approved_by"], reference=d["reference"],
-                              expires=date.fromisoformat(d["expires"]), subject=d.get("subject") or None,
-                              period=d.get("period") or None) for d in data["dispensations"])
+    return tuple(
+        Dispensation(
+            id=d["id"],
+            rule=rules.canonical(d["rule"]),
+            insurer=d["insurer"],
+            reason=d["reason"],
+            approved_by=d["approved_by"],
+            reference=d["reference"],
+            expires=date.fromisoformat(d["expires"]),
+            subject=d.get("subject") or None,
+            period=d.get("period") or None,
+        )
+        for d in data["dispensations"]
+    )
 
 
 def load_dispensations(path: Path, ruleset: Ruleset | None = None) -> tuple[Dispensation, ...]:

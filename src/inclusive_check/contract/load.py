@@ -103,8 +103,10 @@ def _json_number(literal: str) -> Decimal:
 
 
 def _absurd_message(literal: str) -> str:
-    return (f"the number {excerpt(literal)} is far beyond every range of the contract (no field accepts "
-            "10000000000000000 or more); write the value itself")
+    return (
+        f"the number {excerpt(literal)} is far beyond every range of the contract (no field accepts "
+        "10000000000000000 or more); write the value itself"
+    )
 
 
 def excerpt(value: Any, chars: int = EXCERPT_CHARS) -> str:
@@ -153,12 +155,12 @@ def _reject_constant(name: str) -> Any:
 class YamlLoader(yaml.SafeLoader):
     """Safe YAML: no tags that run code, dates stay text, floats become Decimal, duplicate keys fail."""
 
-
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise yaml.composer.ComposerError(None, None, "anchors and aliases are not allowed in documents",
-                                              event.start_mark)
+            raise yaml.composer.ComposerError(
+                None, None, "anchors and aliases are not allowed in documents", event.start_mark
+            )
         return super().compose_node(parent, index)
 
 
@@ -185,11 +187,10 @@ def _yaml_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, 
         key = loader.construct_object(key_node)
         if not isinstance(key, str):
             raise yaml.constructor.ConstructorError(
-                None, None, f"keys must be text, found {type(key).__name__}", key_node.start_mark)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
+                None, None, f"keys must be text, found {type(key).__name__}", key_node.start_mark
             )
+        if key in seen:
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         seen[key] = loader.construct_object(value_node)
     return seen
 
@@ -222,6 +223,7 @@ def _metered(check: Any) -> Any:
             if _work["done"] > _work["budget"]:
                 raise _OutOfWork
         return check(validator, value, instance, schema)
+
     return metered
 
 
@@ -236,8 +238,10 @@ def _validator(kind: str) -> Any:
 
     base = jsonschema.Draft202012Validator
     validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
-        base, type_checker=base.TYPE_CHECKER.redefine("integer", is_integer),
-        validators={keyword: _metered(check) for keyword, check in base.VALIDATORS.items()})
+        base,
+        type_checker=base.TYPE_CHECKER.redefine("integer", is_integer),
+        validators={keyword: _metered(check) for keyword, check in base.VALIDATORS.items()},
+    )
     schema = json.loads(schema_text(kind))
     return validator(schema, format_checker=jsonschema.FormatChecker())
 
@@ -275,21 +279,25 @@ def _schema_messages(kind: str, data: Any) -> tuple[list[tuple[str, str]], bool]
 
 def _explain(validator: Any, instance: Any, message: str, expected: Any = None) -> str:
     if validator == "pattern" and isinstance(instance, str) and "\x00" in instance:
-        return (f"text must not contain the NUL character (U+0000); found at character {instance.index(chr(0)) + 1} "
-                f"of {excerpt(instance)}")
+        return (
+            f"text must not contain the NUL character (U+0000); found at character {instance.index(chr(0)) + 1} "
+            f"of {excerpt(instance)}"
+        )
     if validator == "maxLength" and isinstance(instance, str):
         return f"{excerpt(instance)} is too long: {len(instance)} characters, at most {expected}"
     if len(message) > 2 * EXCERPT_CHARS:  # the validator echoes the whole value: echo an excerpt instead
         shown = repr(instance)
         if message.startswith(shown):
-            message = excerpt(instance) + message[len(shown):]
+            message = excerpt(instance) + message[len(shown) :]
         message = _clip(message, 4 * EXCERPT_CHARS)
     message = _DECIMAL_REPR.sub(r"\1", message)
     if instance is None:
         message = message.replace("None is not", "null is not", 1)
     if validator == "type" and isinstance(instance, str) and instance.strip().endswith("%"):
-        return (f"{excerpt(instance)} is a percent string; write a number: a *_rate or *_weight as a "
-                "decimal fraction (5% is 0.05), a *_pct as the percentage itself (215.3)")
+        return (
+            f"{excerpt(instance)} is a percent string; write a number: a *_rate or *_weight as a "
+            "decimal fraction (5% is 0.05), a *_pct as the percentage itself (215.3)"
+        )
     if validator == "type" and isinstance(instance, str):
         return f"{message}; write the value as a JSON number or boolean, not in quotes"
     return message
@@ -297,7 +305,7 @@ def _explain(validator: Any, instance: Any, message: str, expected: Any = None) 
 
 def _model_messages(error: ValidationError) -> list[tuple[str, str]]:
     out = []
-    for item in written_errors(error.errors(include_url=False))[:MAX_PROBLEMS + 1]:
+    for item in written_errors(error.errors(include_url=False))[: MAX_PROBLEMS + 1]:
         loc = [part for part in item["loc"] if not (isinstance(part, str) and "[" in part)]  # union steps
         out.append((pointer(loc), item["msg"]))
     return out
@@ -322,8 +330,10 @@ def _semantic(document: Document) -> Iterator[tuple[str, str]]:
             quarters.setdefault(q.quarter, i)
         for i, m in enumerate(document.intermediaries):
             if m.agreement_end is not None and m.agreement_end < m.agreement_start:
-                yield (f"/intermediaries/{i}/agreement_end",
-                       f"agreement ends ({m.agreement_end}) before it starts ({m.agreement_start})")
+                yield (
+                    f"/intermediaries/{i}/agreement_end",
+                    f"agreement ends ({m.agreement_end}) before it starts ({m.agreement_start})",
+                )
     for ptr, p in products:
         if p.sale_end is not None and p.sale_end < p.sale_start:
             yield f"{ptr}/sale_end", f"sale ends ({p.sale_end}) before it starts ({p.sale_start})"
@@ -347,8 +357,13 @@ def parse_bytes(raw: bytes, source: str, suffix: str = ".json") -> Loaded:
     except UnicodeDecodeError as exc:
         before = raw[: exc.start].decode("utf-8", "replace")
         line, col = LineIndex(before).position(len(before))
-        return fail("", f"byte 0x{raw[exc.start]:02x} is not UTF-8; the contract expects UTF-8 "
-                    "(a GBK- or GB18030-encoded file must be re-saved as UTF-8)", line, col)
+        return fail(
+            "",
+            f"byte 0x{raw[exc.start]:02x} is not UTF-8; the contract expects UTF-8 "
+            "(a GBK- or GB18030-encoded file must be re-saved as UTF-8)",
+            line,
+            col,
+        )
 
     is_yaml = suffix.lower() in (".yaml", ".yml")
     source_map: SourceMap | None = None
@@ -362,16 +377,30 @@ def parse_bytes(raw: bytes, source: str, suffix: str = ".json") -> Loaded:
     except (_Duplicate, _NonFinite, _Absurd) as exc:
         source_map = map_json(text)
         found: list[tuple[str, str, int, int]] = [
-            *((ptr, f"duplicate key {excerpt(ptr.rsplit('/', 1)[-1])}: each key may appear once in an object",
-               line, col) for ptr, line, col in source_map.duplicates),
-            *((ptr, "NaN and Infinity are not JSON numbers; give a finite number or null where allowed", line, col)
-              for ptr, line, col in source_map.non_finite),
-            *((ptr, _absurd_message(literal), line, col) for ptr, line, col, literal in source_map.absurd)]
+            *(
+                (
+                    ptr,
+                    f"duplicate key {excerpt(ptr.rsplit('/', 1)[-1])}: each key may appear once in an object",
+                    line,
+                    col,
+                )
+                for ptr, line, col in source_map.duplicates
+            ),
+            *(
+                (ptr, "NaN and Infinity are not JSON numbers; give a finite number or null where allowed", line, col)
+                for ptr, line, col in source_map.non_finite
+            ),
+            *((ptr, _absurd_message(literal), line, col) for ptr, line, col, literal in source_map.absurd),
+        ]
         for ptr, message, line, col in _capped(found):
             fail(ptr, message, line, col)
         if not loaded.problems:
-            fail("", _absurd_message(str(exc)) if isinstance(exc, _Absurd) else
-                 "not valid JSON: duplicate key or non-finite number")
+            fail(
+                "",
+                _absurd_message(str(exc))
+                if isinstance(exc, _Absurd)
+                else "not valid JSON: duplicate key or non-finite number",
+            )
         return loaded
     except ValueError as exc:  # an integer literal longer than Python converts (over 4300 digits)
         if is_yaml:
@@ -394,8 +423,12 @@ def parse_bytes(raw: bytes, source: str, suffix: str = ".json") -> Loaded:
         return fail("", f"the top level must be an object with a 'kind', found {shape}", 1, 1)
     kind = data.get("kind")
     if kind not in KINDS:
-        return _located(loaded, text, is_yaml, [("/kind" if "kind" in data else "",
-                        f"'kind' must be one of {', '.join(KINDS)}; found {excerpt(kind)}")])
+        return _located(
+            loaded,
+            text,
+            is_yaml,
+            [("/kind" if "kind" in data else "", f"'kind' must be one of {', '.join(KINDS)}; found {excerpt(kind)}")],
+        )
     try:
         document: Document = MODELS[kind].model_validate(data)
     except ValidationError as exc:
@@ -415,16 +448,25 @@ def parse_bytes(raw: bytes, source: str, suffix: str = ".json") -> Loaded:
     return loaded
 
 
-_STOPPED = (f"and maybe more problems: validation stopped early (at most {MAX_PROBLEMS} problems are listed and "
-            "a large document is checked only so far); fix these and validate again")
+_STOPPED = (
+    f"and maybe more problems: validation stopped early (at most {MAX_PROBLEMS} problems are listed and "
+    "a large document is checked only so far); fix these and validate again"
+)
 
 
 def _capped(items: Iterable[tuple[str, str, Any, Any]]) -> list[tuple[str, str, Any, Any]]:
     """The first MAX_PROBLEMS problems, then one line saying that validation stopped there."""
     out = list(itertools.islice(items, MAX_PROBLEMS + 1))
     if len(out) > MAX_PROBLEMS:
-        out[MAX_PROBLEMS:] = [("", f"and more problems of the same kinds: validation stopped after the first "
-                                   f"{MAX_PROBLEMS}; fix these and validate again", None, None)]
+        out[MAX_PROBLEMS:] = [
+            (
+                "",
+                f"and more problems of the same kinds: validation stopped after the first "
+                f"{MAX_PROBLEMS}; fix these and validate again",
+                None,
+                None,
+            )
+        ]
     return out
 
 
@@ -452,20 +494,30 @@ def display_path(path: str | os.PathLike[str]) -> str:
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
-_NOT_REGULAR = {stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFCHR: "a character device",
-                stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a folder"}
+_NOT_REGULAR = {
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFDIR: "a folder",
+}
 
 
 def _not_regular(mode: int) -> str | None:
     if stat.S_ISREG(mode):
         return None
-    return (f"not a regular file but {_NOT_REGULAR.get(stat.S_IFMT(mode), 'a special file')}; "
-            "give a file with the document in it")
+    return (
+        f"not a regular file but {_NOT_REGULAR.get(stat.S_IFMT(mode), 'a special file')}; "
+        "give a file with the document in it"
+    )
 
 
 def _too_big(size: float, max_bytes: int, read: bool = False) -> str:
-    what = (f"the file is {size / 2**20:.1f} MiB" if not read else
-            f"the file gave more than {max_bytes / 2**20:.0f} MiB when read (its listed size was {size:.0f} bytes)")
+    what = (
+        f"the file is {size / 2**20:.1f} MiB"
+        if not read
+        else f"the file gave more than {max_bytes / 2**20:.0f} MiB when read (its listed size was {size:.0f} bytes)"
+    )
     return f"{what}, over the {max_bytes / 2**20:.0f} MiB limit; split the submission or raise --max-file-mib"
 
 

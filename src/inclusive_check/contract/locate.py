@@ -151,8 +151,12 @@ def map_json(text: str, wanted: Iterable[str] | None = None) -> SourceMap:
                     break
         if kind == "bad" or tok in ("NaN", "Infinity", "-Infinity"):
             out.non_finite.append((here, *lines.position(start)))
-        elif (kind == "lit" and tok[:1] in "-0123456789" and (len(tok) > MAX_ADJUSTED_EXPONENT or "e" in tok
-                                                               or "E" in tok) and absurd_number(tok)):
+        elif (
+            kind == "lit"
+            and tok[:1] in "-0123456789"
+            and (len(tok) > MAX_ADJUSTED_EXPONENT or "e" in tok or "E" in tok)
+            and absurd_number(tok)
+        ):
             out.absurd.append((here, *lines.position(start), tok))
     return out
 

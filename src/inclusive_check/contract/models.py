@@ -91,7 +91,8 @@ readers of the models' errors skip this one (see ``written_errors``)."""
 def _compiled_first(compiled: cs.CoreSchema, written: cs.CoreSchema) -> GetPydanticSchema:
     refusal = cs.custom_error_schema(compiled, COMPILED_REFUSAL, custom_error_message="refused by the compiled check")
     schema = cs.union_schema(  # "[" in a step's name: not a place in the document (see load._model_messages)
-        [(refusal, "[compiled]"), (written, "[written]")], mode="left_to_right")
+        [(refusal, "[compiled]"), (written, "[written]")], mode="left_to_right"
+    )
     return GetPydanticSchema(lambda _source, _handler: schema)
 
 
@@ -104,21 +105,28 @@ def _number_in(ge: int, le: int) -> GetPydanticSchema:
     """``_number``, then ``ge <= value <= le``."""
     low, high = Decimal(ge), Decimal(le)  # the bounds' messages read as before ("at most 100000000000000")
     return _compiled_first(
-        cs.chain_schema([cs.is_instance_schema((int, Decimal)),  # bool too: the decimal step refuses it
-                         cs.decimal_schema(strict=False, allow_inf_nan=False, ge=low, le=high)]),
-        cs.chain_schema([cs.no_info_plain_validator_function(_number), cs.decimal_schema(ge=low, le=high)]))
+        cs.chain_schema(
+            [
+                cs.is_instance_schema((int, Decimal)),  # bool too: the decimal step refuses it
+                cs.decimal_schema(strict=False, allow_inf_nan=False, ge=low, le=high),
+            ]
+        ),
+        cs.chain_schema([cs.no_info_plain_validator_function(_number), cs.decimal_schema(ge=low, le=high)]),
+    )
 
 
 def _count_in(ge: int, le: int) -> GetPydanticSchema:
     """``_count``, then ``ge <= value <= le``; compiled: plain ints only (a count written 37.0 takes the rule)."""
     return _compiled_first(
         cs.int_schema(strict=True, ge=ge, le=le),
-        cs.chain_schema([cs.no_info_plain_validator_function(_count), cs.int_schema(ge=ge, le=le)]))
+        cs.chain_schema([cs.no_info_plain_validator_function(_count), cs.int_schema(ge=ge, le=le)]),
+    )
 
 
 _DATE_FIELD = _compiled_first(  # compiled: YYYY-MM-DD read as a calendar date ("$": no final newline in Rust)
     cs.chain_schema([cs.str_schema(strict=True, pattern=_DATE.pattern), cs.date_schema(strict=False)]),
-    cs.no_info_plain_validator_function(_iso_date))
+    cs.no_info_plain_validator_function(_iso_date),
+)
 
 IsoDate = Annotated[date, _DATE_FIELD]
 Fifteen = AfterValidator(_fifteen)
@@ -138,20 +146,54 @@ Category = Literal["property", "life", "health", "pension", "agricultural", "rei
 SizeClass = Literal["large", "medium", "small", "micro"]
 IrrClass = Literal["A", "B", "C", "D", "AAA", "AA", "BBB", "BB"]
 Line = Literal[
-    "accident", "health", "term_life", "household_property", "enterprise_property",
-    "intellectual_property", "cargo", "export_credit", "agriculture", "annuity",
-    "long_term_care", "liability", "other",
+    "accident",
+    "health",
+    "term_life",
+    "household_property",
+    "enterprise_property",
+    "intellectual_property",
+    "cargo",
+    "export_credit",
+    "agriculture",
+    "annuity",
+    "long_term_care",
+    "liability",
+    "other",
 ]
 TargetGroup = Literal[
-    "rural_residents", "remote_area_residents", "poverty_alleviated", "urban_low_income",
-    "county_residents", "elderly", "preexisting_conditions", "disabled", "women_two_cancers",
-    "children_congenital", "rare_disease", "new_citizens", "flexible_employment",
-    "special_occupations", "micro_small_enterprises", "individual_businesses",
-    "new_agricultural_entities", "small_farmers", "families_children",
+    "rural_residents",
+    "remote_area_residents",
+    "poverty_alleviated",
+    "urban_low_income",
+    "county_residents",
+    "elderly",
+    "preexisting_conditions",
+    "disabled",
+    "women_two_cancers",
+    "children_congenital",
+    "rare_disease",
+    "new_citizens",
+    "flexible_employment",
+    "special_occupations",
+    "micro_small_enterprises",
+    "individual_businesses",
+    "new_agricultural_entities",
+    "small_farmers",
+    "families_children",
 ]
 RiskArea = Literal[  # the specific risk areas of items 5-7 (item 8: groups *or areas*); schema 1.1
-    "natural_disaster", "accident_disaster", "public_health", "campus_safety", "road_safety", "medical_liability",
-    "medical_accident", "vaccination", "agriculture", "elderly_care", "long_term_care", "maternity",
+    "natural_disaster",
+    "accident_disaster",
+    "public_health",
+    "campus_safety",
+    "road_safety",
+    "medical_liability",
+    "medical_accident",
+    "vaccination",
+    "agriculture",
+    "elderly_care",
+    "long_term_care",
+    "maternity",
 ]
 SchemaVersion = Literal["1.0", "1.1"]  # 1.1 adds products' risk_areas; 1.0 documents stay valid
 Channel = Literal["direct", "agency", "broker", "postal", "bank", "online"]

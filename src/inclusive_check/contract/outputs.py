@@ -38,6 +38,7 @@ class _Model(BaseModel):
 # The small records inside a finding are typed dicts, not models: a market's results hold hundreds of thousands,
 # and a dict of strings is one object the garbage collector skips, where a model is three it walks.
 
+
 @with_config(ConfigDict(extra="forbid"))
 class LangText(TypedDict):
     """One text in English and Chinese."""
@@ -103,20 +104,31 @@ class Finding:
     key: str
     expected: Annotated[str, Field(description="As stored, in English.")]
     actual: Annotated[str, Field(description="As stored, in English.")]
-    margin: Annotated[str | None, Field(description="threshold minus value (or the rule's distance to its "
-                                                    "threshold), a decimal string in `unit`, or null.")]
+    margin: Annotated[
+        str | None,
+        Field(
+            description="threshold minus value (or the rule's distance to its "
+            "threshold), a decimal string in `unit`, or null."
+        ),
+    ]
     value: Annotated[str | None, Field(description="The filed figure judged, a decimal string in `unit`, or null.")]
     threshold: Annotated[str | None, Field(description="The figure it is held to, in `unit`, or null.")]
-    unit: Annotated[str, Field(description="Unit of value, threshold and margin: rate (a fraction shown as %), "
-                                           "pct, count, cny, days, months, or '' for none.")]
+    unit: Annotated[
+        str,
+        Field(
+            description="Unit of value, threshold and margin: rate (a fraction shown as %), "
+            "pct, count, cny, days, months, or '' for none."
+        ),
+    ]
     product: Annotated[ProductRef | None, Field(description="The product judged, or null.")]
     dispensation: Annotated[str | None, Field(description="The dispensation that waived it, if any.")]
     title: LangText
     parameters: dict[str, Parameter]
     evidence: Evidence
     message: LangText
-    fingerprint: Annotated[str, Field(description="Stable across runs: insurer, document, rule, subject (by "
-                                                  "product code), key.")]
+    fingerprint: Annotated[
+        str, Field(description="Stable across runs: insurer, document, rule, subject (by product code), key.")
+    ]
 
 
 class Score(_Model):
@@ -165,14 +177,18 @@ class RulesetRef(_Model):
 class RunInfo(_Model):
     id: int
     ruleset: RulesetRef
-    scoring: dict[str, Any] | None = Field(description="The scoring method of the run's stored ruleset (date, "
-                                                       "weights, bands); null when it no longer loads.")
+    scoring: dict[str, Any] | None = Field(
+        description="The scoring method of the run's stored ruleset (date, "
+        "weights, bands); null when it no longer loads."
+    )
     tool_version: str
     as_of: str
     started_at: str
     finished_at: str | None
-    warnings: list[str] = Field(default_factory=list, description="What a reader of this run should know, e.g. "
-                                                                   "that its stored ruleset could not be re-read.")
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What a reader of this run should know, e.g. that its stored ruleset could not be re-read.",
+    )
 
 
 class Summary(_Model):
@@ -211,6 +227,7 @@ class Results(_Model):
 
 
 # --- diff ----------------------------------------------------------------------------------------------
+
 
 class DiffRun(_Model):
     id: int
@@ -291,6 +308,7 @@ class DiffResult(_Model):
 
 # --- validation ----------------------------------------------------------------------------------------
 
+
 class Problem(_Model):
     """Why an input is not valid, located in its file when the position is known."""
 
@@ -325,8 +343,11 @@ def json_schema(kind: str) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a published output, generated from its model."""
     model = PUBLISHED[kind]
     schema = model.model_json_schema(by_alias=True, mode="serialization")
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
-            "$id": f"urn:inclusive-check:schema:{kind}:1", **schema}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"urn:inclusive-check:schema:{kind}:1",
+        **schema,
+    }
 
 
 def schema_json(kind: str) -> str:

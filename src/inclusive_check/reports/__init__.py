@@ -20,8 +20,9 @@ RESULT_FORMATS = ("text", "json", "junit", "sarif", "github")
 LOCATED_FORMATS = frozenset({"junit", "sarif", "github"})
 
 
-def render_results(fmt: str, results: Results, lang: str = "en", show_passes: bool = False,
-                   texts: Mapping[str, str] | None = None) -> str:
+def render_results(
+    fmt: str, results: Results, lang: str = "en", show_passes: bool = False, texts: Mapping[str, str] | None = None
+) -> str:
     """The results in one of RESULT_FORMATS; ``texts`` maps a document's SHA-256 to its text."""
     if fmt == "json":
         from ..contract.outputs import dump_json
@@ -48,8 +49,9 @@ def stored_texts(conn: Any, results: Results) -> dict[str, str]:
     texts: dict[str, str] = {}
     for start in range(0, len(ids), 500):
         s, d = t.submissions.c, t.documents.c
-        query = (select(s.sha256, d.raw).join(t.documents, d.submission_id == s.id)
-                 .where(s.id.in_(ids[start:start + 500])))
+        query = (
+            select(s.sha256, d.raw).join(t.documents, d.submission_id == s.id).where(s.id.in_(ids[start : start + 500]))
+        )
         texts.update({row.sha256: row.raw for row in conn.execute(query)})
     return texts
 

@@ -38,12 +38,23 @@ def _label(text: str, href: str, x: float, y: float, anchor: str = "end") -> str
     return f'<a href="{escape(href)}">{label}</a>' if href else label
 
 
-def _frame(element_id: str, title: str, width: int, height: int, label_w: int, plot_w: int, top: int,
-           bottom: int, tick_text: Callable[[int], str]) -> list[str]:
+def _frame(
+    element_id: str,
+    title: str,
+    width: int,
+    height: int,
+    label_w: int,
+    plot_w: int,
+    top: int,
+    bottom: int,
+    tick_text: Callable[[int], str],
+) -> list[str]:
     """The opening of a horizontal-bar chart: the svg element, its title and a 0/25/50/75/100 grid."""
-    parts = [f'<svg id="{element_id}" class="chart" role="img" xmlns="http://www.w3.org/2000/svg" '
-             f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" {FONT} font-size="12">',
-             f"<title>{escape(title)}</title>"]
+    parts = [
+        f'<svg id="{element_id}" class="chart" role="img" xmlns="http://www.w3.org/2000/svg" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" {FONT} font-size="12">',
+        f"<title>{escape(title)}</title>",
+    ]
     for tick in range(0, 101, 25):
         x = label_w + plot_w * tick / 100
         parts.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{bottom}" class="grid"/>')
@@ -51,14 +62,16 @@ def _frame(element_id: str, title: str, width: int, height: int, label_w: int, p
     return parts
 
 
-def score_bars(element_id: str, title: str, bars: Sequence[Bar], maximum: Decimal = Decimal(100),
-               blocking_mark: str = "blocking") -> Markup:
+def score_bars(
+    element_id: str, title: str, bars: Sequence[Bar], maximum: Decimal = Decimal(100), blocking_mark: str = "blocking"
+) -> Markup:
     """Horizontal bars on a 0..maximum scale, coloured by each bar's band; a blocking document is marked."""
     label_w, plot_w, row_h, top = 190, 560, 26, 26
     height = top + row_h * max(len(bars), 1) + 10
     width = label_w + plot_w + 170
-    parts = _frame(element_id, title, width, height, label_w, plot_w, top, height - 10,
-                   lambda tick: f"{maximum * tick / 100:g}")
+    parts = _frame(
+        element_id, title, width, height, label_w, plot_w, top, height - 10, lambda tick: f"{maximum * tick / 100:g}"
+    )
     for i, bar in enumerate(bars):
         y = top + i * row_h
         parts.append(_label(bar.label, bar.href, label_w - 8, y + 16))
@@ -69,18 +82,25 @@ def score_bars(element_id: str, title: str, bars: Sequence[Bar], maximum: Decima
                 parts.append(f'<text x="{label_w + 120}" y="{y + 16}" class="blocking">{escape(blocking_mark)}</text>')
             continue
         w = plot_w * float(min(max(bar.value, Decimal(0)), maximum) / maximum)
-        parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{w:.1f}" height="{row_h - 8}" rx="3" '
-                     f'fill="{colour}" class="bar"><title>{escape(bar.label)}: {bar.value}</title></rect>')
+        parts.append(
+            f'<rect x="{label_w}" y="{y + 4}" width="{w:.1f}" height="{row_h - 8}" rx="3" '
+            f'fill="{colour}" class="bar"><title>{escape(bar.label)}: {bar.value}</title></rect>'
+        )
         parts.append(f'<text x="{label_w + w + 6:.1f}" y="{y + 16}" class="value">{bar.value}</text>')
         if bar.blocking:
-            parts.append(f'<text x="{label_w + w + 52:.1f}" y="{y + 16}" class="blocking">'
-                         f"{escape(blocking_mark)}</text>")
+            parts.append(
+                f'<text x="{label_w + w + 52:.1f}" y="{y + 16}" class="blocking">{escape(blocking_mark)}</text>'
+            )
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
-def stacked_columns(element_id: str, title: str, columns: Sequence[tuple[str, dict[str, int]]],
-                    series: Sequence[str] = ("error", "warning", "info")) -> Markup:
+def stacked_columns(
+    element_id: str,
+    title: str,
+    columns: Sequence[tuple[str, dict[str, int]]],
+    series: Sequence[str] = ("error", "warning", "info"),
+) -> Markup:
     """Vertical columns (one per guidance item) stacked by severity; counts on top."""
     left, top, plot_h, width = 40, 18, 220, 860
     slot = (width - left - 10) / max(len(columns), 1)
@@ -90,9 +110,11 @@ def stacked_columns(element_id: str, title: str, columns: Sequence[tuple[str, di
     highest = max([sum(counts.values()) for _, counts in columns] + [1])
     step = max(1, -(-highest // 5))
     scale_max = step * -(-highest // step)
-    parts = [f'<svg id="{element_id}" class="chart" role="img" xmlns="http://www.w3.org/2000/svg" '
-             f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" {FONT} font-size="12">',
-             f"<title>{escape(title)}</title>"]
+    parts = [
+        f'<svg id="{element_id}" class="chart" role="img" xmlns="http://www.w3.org/2000/svg" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" {FONT} font-size="12">',
+        f"<title>{escape(title)}</title>",
+    ]
     for tick in range(0, scale_max + 1, step):
         y = top + plot_h - plot_h * tick / scale_max
         parts.append(f'<line x1="{left - 4}" y1="{y:.1f}" x2="{width - 6}" y2="{y:.1f}" class="grid"/>')
@@ -106,19 +128,27 @@ def stacked_columns(element_id: str, title: str, columns: Sequence[tuple[str, di
                 continue
             h = plot_h * n / scale_max
             y -= h
-            parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{col_w:.1f}" height="{h:.1f}" '
-                         f'fill="{SEVERITY_COLOURS[name]}" '
-                         f'class="bar {name}"><title>{escape(label)}: {n} {name}</title></rect>')
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{col_w:.1f}" height="{h:.1f}" '
+                f'fill="{SEVERITY_COLOURS[name]}" '
+                f'class="bar {name}"><title>{escape(label)}: {n} {name}</title></rect>'
+            )
         total = sum(counts.values())
         parts.append(f'<text x="{x + col_w / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" class="value">{total}</text>')
-        parts.append(f'<text x="{x + col_w / 2:.1f}" y="{top + plot_h + 18}" text-anchor="middle" '
-                     f'class="label">{escape(label)}</text>')
+        parts.append(
+            f'<text x="{x + col_w / 2:.1f}" y="{top + plot_h + 18}" text-anchor="middle" '
+            f'class="label">{escape(label)}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
-def grouped_bars(element_id: str, title: str, rows: Sequence[tuple[str, str, dict[str, Decimal | None]]],
-                 dimensions: Sequence[str] = ("variety", "coverage", "protection", "service")) -> Markup:
+def grouped_bars(
+    element_id: str,
+    title: str,
+    rows: Sequence[tuple[str, str, dict[str, Decimal | None]]],
+    dimensions: Sequence[str] = ("variety", "coverage", "protection", "service"),
+) -> Markup:
     """One row per insurer with a thin 0..100 bar per dimension; rows are (label, href, values)."""
     label_w, plot_w, bar_h, top = 190, 560, 9, 26
     row_h = bar_h * len(dimensions) + 12
@@ -134,9 +164,11 @@ def grouped_bars(element_id: str, title: str, rows: Sequence[tuple[str, str, dic
             if value is None:
                 continue
             w = plot_w * float(min(max(value, Decimal(0)), Decimal(100)) / 100)
-            parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h - 2}" '
-                         f'fill="{DIMENSION_COLOURS[name]}" class="bar {name}">'
-                         f"<title>{escape(label)} {name}: {value}</title></rect>")
+            parts.append(
+                f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h - 2}" '
+                f'fill="{DIMENSION_COLOURS[name]}" class="bar {name}">'
+                f"<title>{escape(label)} {name}: {value}</title></rect>"
+            )
             parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + bar_h - 2}" class="value small">{value}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

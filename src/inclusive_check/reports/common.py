@@ -48,8 +48,29 @@ def case_name(finding: dict[str, Any]) -> str:
     return f"{name} [{finding['key']}]" if finding["key"] else name
 
 
-CN_NUMERALS = ("", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四", "十五",
-               "十六", "十七", "十八", "十九", "二十")
+CN_NUMERALS = (
+    "",
+    "一",
+    "二",
+    "三",
+    "四",
+    "五",
+    "六",
+    "七",
+    "八",
+    "九",
+    "十",
+    "十一",
+    "十二",
+    "十三",
+    "十四",
+    "十五",
+    "十六",
+    "十七",
+    "十八",
+    "十九",
+    "二十",
+)
 
 
 def item_text(clause: int, lang: str = "en") -> str:
@@ -63,8 +84,10 @@ def item_text(clause: int, lang: str = "en") -> str:
 def citations(finding: dict[str, Any], lang: str = "en") -> list[str]:
     """The guidance item, then each parameter the check used with its citation and effective date."""
     zh = lang == "zh"
-    out = [item_text(finding["clause"], lang) + ("（2024年普惠保险指导意见）" if zh else
-                                                   " (2024 NFRA inclusive-insurance guidance)")]
+    out = [
+        item_text(finding["clause"], lang)
+        + ("（2024年普惠保险指导意见）" if zh else " (2024 NFRA inclusive-insurance guidance)")
+    ]
     for name, param in sorted(finding["parameters"].items()):
         reading = ("（本工具解释）" if zh else " (our interpretation)") if param.get("interpretation") else ""
         value = "" if name == "in_force" else f" = {_short(param.get('value'))}"
@@ -80,11 +103,30 @@ def _short(value: Any) -> str:
 
 
 EVIDENCE_LABELS = {
-    "en": {"rule": "rule", "status": "status", "severity": "severity", "subject": "subject", "expected": "expected",
-           "actual": "actual", "margin": "margin", "dispensation": "dispensation", "citation": "citation",
-           "fingerprint": "fingerprint"},
-    "zh": {"rule": "规则", "status": "状态", "severity": "严重程度", "subject": "对象", "expected": "要求",
-           "actual": "实际", "margin": "差距", "dispensation": "豁免", "citation": "依据", "fingerprint": "指纹"},
+    "en": {
+        "rule": "rule",
+        "status": "status",
+        "severity": "severity",
+        "subject": "subject",
+        "expected": "expected",
+        "actual": "actual",
+        "margin": "margin",
+        "dispensation": "dispensation",
+        "citation": "citation",
+        "fingerprint": "fingerprint",
+    },
+    "zh": {
+        "rule": "规则",
+        "status": "状态",
+        "severity": "严重程度",
+        "subject": "对象",
+        "expected": "要求",
+        "actual": "实际",
+        "margin": "差距",
+        "dispensation": "豁免",
+        "citation": "依据",
+        "fingerprint": "指纹",
+    },
 }
 
 

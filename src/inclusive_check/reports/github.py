@@ -46,11 +46,16 @@ def render(typed: Results, lang: str = "en", texts: Mapping[str, str] | None = N
             if position is not None:
                 props += [f"line={position[0]}", f"col={position[1]}"]
             undecided = " — indeterminate" if finding["status"] == "indeterminate" else ""
-            title = (f"{finding['rule_id']} (guidance item {finding['clause']}{undecided}) — "
-                     f"{document_label(sub)}: {finding['title'][lang]}")
+            title = (
+                f"{finding['rule_id']} (guidance item {finding['clause']}{undecided}) — "
+                f"{document_label(sub)}: {finding['title'][lang]}"
+            )
             props.append(f"title={escape_property(title)}")
-            detail = [finding["message"][lang], f"expected: {finding['evidence'][lang]['expected']}",
-                      f"actual: {finding['evidence'][lang]['actual']}"]
+            detail = [
+                finding["message"][lang],
+                f"expected: {finding['evidence'][lang]['expected']}",
+                f"actual: {finding['evidence'][lang]['actual']}",
+            ]
             if finding["margin"] is not None:
                 detail.append(f"margin: {finding['margin']}")
             detail.append(f"subject: {finding['subject'] or '/'}" + (f" [{finding['key']}]" if finding["key"] else ""))

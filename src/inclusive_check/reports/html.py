@@ -50,8 +50,10 @@ SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 LABELS: dict[str, dict[str, str]] = {
     "title": {"en": "Inclusive-insurance compliance report", "zh": "普惠保险合规检查报告"},
-    "subtitle": {"en": "2024 NFRA guidance on high-quality development of inclusive insurance",
-                 "zh": "国家金融监督管理总局关于推进普惠保险高质量发展的指导意见（2024）"},
+    "subtitle": {
+        "en": "2024 NFRA guidance on high-quality development of inclusive insurance",
+        "zh": "国家金融监督管理总局关于推进普惠保险高质量发展的指导意见（2024）",
+    },
     "run": {"en": "Run", "zh": "检查批次"},
     "ruleset": {"en": "Ruleset", "zh": "规则集"},
     "as_of": {"en": "Dispensations judged on", "zh": "豁免判定日"},
@@ -65,17 +67,23 @@ LABELS: dict[str, dict[str, str]] = {
     "open_info": {"en": "Open notes", "zh": "提示"},
     "blocking_docs": {"en": "Blocking failures", "zh": "阻断性违规"},
     "chart_scores": {"en": "Compliance score by insurer (0–100)", "zh": "各机构合规得分（0–100）"},
-    "chart_scores_note": {"en": "Bars: ≥ {good} green, ≥ {fair} amber, lower red (bands of ruleset {ruleset}); a "
-                                "blocking failure or an undetermined blocking rule (item 19) is drawn red and marked, "
-                                "whatever the score; grey: not scored.",
-                          "zh": "≥{good} 绿色，≥{fair} 橙色，其余红色（规则集 {ruleset} 的分档）；"
-                                "阻断性违规或无法判定的阻断性规则（第（十九）项）无论得分均以红色标示；灰色：未评分。"},
-    "chart_scores_note_unbanded": {"en": "The ruleset stored with this run sets no score bands: bars are grey; a "
-                                         "blocking document is marked, whatever the score.",
-                                   "zh": "该批次存储的规则集未设定得分分档：柱形为灰色；阻断性文件无论得分均予标示。"},
+    "chart_scores_note": {
+        "en": "Bars: ≥ {good} green, ≥ {fair} amber, lower red (bands of ruleset {ruleset}); a "
+        "blocking failure or an undetermined blocking rule (item 19) is drawn red and marked, "
+        "whatever the score; grey: not scored.",
+        "zh": "≥{good} 绿色，≥{fair} 橙色，其余红色（规则集 {ruleset} 的分档）；"
+        "阻断性违规或无法判定的阻断性规则（第（十九）项）无论得分均以红色标示；灰色：未评分。",
+    },
+    "chart_scores_note_unbanded": {
+        "en": "The ruleset stored with this run sets no score bands: bars are grey; a "
+        "blocking document is marked, whatever the score.",
+        "zh": "该批次存储的规则集未设定得分分档：柱形为灰色；阻断性文件无论得分均予标示。",
+    },
     "chart_items": {"en": "Open findings by guidance item", "zh": "按指导意见条目统计的未解决问题"},
-    "chart_items_note": {"en": "Failures and indeterminate checks, stacked by severity.",
-                         "zh": "未通过及无法判定的检查，按严重程度堆叠。"},
+    "chart_items_note": {
+        "en": "Failures and indeterminate checks, stacked by severity.",
+        "zh": "未通过及无法判定的检查，按严重程度堆叠。",
+    },
     "chart_indicators": {"en": "Item 18 indicator dimensions (0–100)", "zh": "第（十八）项指标体系各维度（0–100）"},
     "variety": {"en": "product variety", "zh": "产品丰富度"},
     "coverage": {"en": "coverage", "zh": "覆盖面"},
@@ -112,32 +120,44 @@ LABELS: dict[str, dict[str, str]] = {
     "dispensation": {"en": "dispensation", "zh": "豁免"},
     "citations": {"en": "Citations", "zh": "依据"},
     "closed_checks": {"en": "passed and not-applicable checks", "zh": "项通过或不适用的检查"},
-    "closed_counted": {"en": "Counted per rule, not listed one by one (more than {limit} in this document, or "
-                             "too many in the report).",
-                       "zh": "按规则计数，不逐项列示（本文件超过{limit}项，或报告总量过大）。"},
-    "more_open": {"en": "{n} more open finding(s) not listed here: the report lists at most {limit} per document and "
-                        "{total} in all, errors first. The CSV and XLSX reports and `inclusive-check findings` list "
-                        "every one. Not listed, by rule:",
-                  "zh": "另有{n}项未解决问题未在此列示：本报告每份文件最多列示{limit}项、全部最多{total}项，错误优先。"
-                        "CSV、XLSX 报告及 `inclusive-check findings` 列示全部。未列示部分按规则统计："},
-    "more_waived": {"en": "{n} more waived finding(s) not listed here; the CSV and XLSX reports list every one. "
-                          "Not listed, by rule:",
-                    "zh": "另有{n}项已豁免问题未在此列示；CSV、XLSX 报告列示全部。未列示部分按规则统计："},
+    "closed_counted": {
+        "en": "Counted per rule, not listed one by one (more than {limit} in this document, or "
+        "too many in the report).",
+        "zh": "按规则计数，不逐项列示（本文件超过{limit}项，或报告总量过大）。",
+    },
+    "more_open": {
+        "en": "{n} more open finding(s) not listed here: the report lists at most {limit} per document and "
+        "{total} in all, errors first. The CSV and XLSX reports and `inclusive-check findings` list "
+        "every one. Not listed, by rule:",
+        "zh": "另有{n}项未解决问题未在此列示：本报告每份文件最多列示{limit}项、全部最多{total}项，错误优先。"
+        "CSV、XLSX 报告及 `inclusive-check findings` 列示全部。未列示部分按规则统计：",
+    },
+    "more_waived": {
+        "en": "{n} more waived finding(s) not listed here; the CSV and XLSX reports list every one. "
+        "Not listed, by rule:",
+        "zh": "另有{n}项已豁免问题未在此列示；CSV、XLSX 报告列示全部。未列示部分按规则统计：",
+    },
     "count": {"en": "Count", "zh": "数量"},
     "waived_total": {"en": "Waived by dispensation", "zh": "已豁免"},
     "waived_group": {"en": "Waived by dispensation", "zh": "已豁免"},
-    "waived_note": {"en": "Failures of principle (原则上) duties that a supervisor's dispensation covers. They are not "
-                          "open and do not fail the check, but they are not passes either.",
-                    "zh": "监管豁免所覆盖的“原则上”义务未达标项：不计为未解决问题，亦不影响检查结果，但不视为通过。"},
+    "waived_note": {
+        "en": "Failures of principle (原则上) duties that a supervisor's dispensation covers. They are not "
+        "open and do not fail the check, but they are not passes either.",
+        "zh": "监管豁免所覆盖的“原则上”义务未达标项：不计为未解决问题，亦不影响检查结果，但不视为通过。",
+    },
     "dispensations": {"en": "Dispensations", "zh": "豁免"},
-    "dispensations_note": {"en": "Every dispensation this run considered, judged on {as_of} (expiry is inclusive): "
-                                 "applied — it waived the failures it covers; expired — those failures stand; "
-                                 "unused — it covered no failure.",
-                           "zh": "本批次考虑的全部豁免，判定日为{as_of}（到期日当天仍有效）："
-                                 "已适用——所覆盖的未达标项已豁免；已过期——所覆盖的未达标项仍成立；"
-                                 "未使用——未覆盖任何未达标项。"},
-    "expiry_window": {"en": "Highlighted: expiring within {n} day(s) of {as_of}.",
-                      "zh": "标示：自{as_of}起{n}天内到期。"},
+    "dispensations_note": {
+        "en": "Every dispensation this run considered, judged on {as_of} (expiry is inclusive): "
+        "applied — it waived the failures it covers; expired — those failures stand; "
+        "unused — it covered no failure.",
+        "zh": "本批次考虑的全部豁免，判定日为{as_of}（到期日当天仍有效）："
+        "已适用——所覆盖的未达标项已豁免；已过期——所覆盖的未达标项仍成立；"
+        "未使用——未覆盖任何未达标项。",
+    },
+    "expiry_window": {
+        "en": "Highlighted: expiring within {n} day(s) of {as_of}.",
+        "zh": "标示：自{as_of}起{n}天内到期。",
+    },
     "no_dispensations": {"en": "No dispensation was considered in this run.", "zh": "本批次未涉及豁免。"},
     "dispensation_id": {"en": "Dispensation", "zh": "豁免编号"},
     "scope": {"en": "Scope", "zh": "范围"},
@@ -166,9 +186,11 @@ LABELS: dict[str, dict[str, str]] = {
     "fingerprint": {"en": "fingerprint", "zh": "指纹"},
     "language": {"en": "Language", "zh": "语言"},
     "both": {"en": "both", "zh": "双语"},
-    "footer": {"en": "Rendered from the findings and scores stored for this run; nothing here was recomputed. "
-                     "Messages are ours, not the text of the guidance.",
-               "zh": "本报告依据该批次存储的检查结果与评分生成，未作重新计算。文字为本工具表述，非指导意见原文。"},
+    "footer": {
+        "en": "Rendered from the findings and scores stored for this run; nothing here was recomputed. "
+        "Messages are ours, not the text of the guidance.",
+        "zh": "本报告依据该批次存储的检查结果与评分生成，未作重新计算。文字为本工具表述，非指导意见原文。",
+    },
     "pass": {"en": "pass", "zh": "通过"},
     "fail": {"en": "fail", "zh": "未通过"},
     "indeterminate": {"en": "indeterminate", "zh": "无法判定"},
@@ -207,8 +229,10 @@ class _Text:
     def pair(self, value: dict[str, str], sep: str = " ") -> Markup:
         if self.lang != "both":
             return Markup(escape(value[self.lang]))
-        return Markup(f'<span class="l-en" lang="en">{escape(value["en"])}</span>{sep}'
-                      f'<span class="l-zh" lang="zh-CN">{escape(value["zh"])}</span>')
+        return Markup(
+            f'<span class="l-en" lang="en">{escape(value["en"])}</span>{sep}'
+            f'<span class="l-zh" lang="zh-CN">{escape(value["zh"])}</span>'
+        )
 
     def label(self, key: str) -> Markup:
         return self.pair(LABELS[key])
@@ -216,7 +240,8 @@ class _Text:
     def plain(self, key: str) -> str:
         """One language for places that take no markup (chart titles): English in a bilingual report."""
         return LABELS[key]["en" if self.lang == "both" else self.lang] + (
-            f" / {LABELS[key]['zh']}" if self.lang == "both" else "")
+            f" / {LABELS[key]['zh']}" if self.lang == "both" else ""
+        )
 
 
 class _Budget:
@@ -235,8 +260,12 @@ class _Budget:
 def _by_rule(findings: list[dict[str, Any]]) -> list[tuple[str, int, str, int]]:
     """(rule, guidance item, status, count) of findings left out of a list."""
     counts = Counter((f["rule_id"], f["clause"], f["status"]) for f in findings)
-    return [(rule, clause, status, n) for (rule, clause, status), n in
-            sorted(counts.items(), key=lambda kv: (kv[0][1], kv[0][0], STATUS_ORDER[kv[0][2]]))]
+    return [
+        (rule, clause, status, n)
+        for (rule, clause, status), n in sorted(
+            counts.items(), key=lambda kv: (kv[0][1], kv[0][0], STATUS_ORDER[kv[0][2]])
+        )
+    ]
 
 
 def _document(sub: dict[str, Any], budget: _Budget) -> dict[str, Any]:
@@ -251,8 +280,16 @@ def _document(sub: dict[str, Any], budget: _Budget) -> dict[str, Any]:
         else:
             closed.append(f)
     # Errors first, so that what a bounded list leaves out is the least severe.
-    open_all.sort(key=lambda f: (SEVERITY_ORDER[f["severity"]], STATUS_ORDER[f["status"]], f["clause"], f["rule_id"],
-                                 f["subject"], f["key"]))
+    open_all.sort(
+        key=lambda f: (
+            SEVERITY_ORDER[f["severity"]],
+            STATUS_ORDER[f["status"]],
+            f["clause"],
+            f["rule_id"],
+            f["subject"],
+            f["key"],
+        )
+    )
     listed, open_more = budget.take(open_all, OPEN_LIST_LIMIT)
     groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for f in listed:
@@ -320,8 +357,9 @@ def _scope(d: dict[str, Any]) -> str:
 ClosedCounts = dict[int, list[dict[str, Any]]]
 
 
-def _context(typed: Results, lang: str, expiry_warning_days: int | None = None,
-             closed_counts: ClosedCounts | None = None) -> dict[str, Any]:
+def _context(
+    typed: Results, lang: str, expiry_warning_days: int | None = None, closed_counts: ClosedCounts | None = None
+) -> dict[str, Any]:
     results = typed.model_dump(mode="json")  # the template reads the published JSON form
     for sub in results["submissions"]:
         sub["closed_counts"] = (closed_counts or {}).get(sub["submission_id"], [])
@@ -329,8 +367,9 @@ def _context(typed: Results, lang: str, expiry_warning_days: int | None = None,
     budget = _Budget(REPORT_ROW_LIMIT)
     for sub in results["submissions"]:
         code = sub["insurer"]["code"]
-        entry = insurers.setdefault(code, {"code": code, "name": sub["insurer"]["name"] or "", "anchor": slug(code),
-                                           "documents": []})
+        entry = insurers.setdefault(
+            code, {"code": code, "name": sub["insurer"]["name"] or "", "anchor": slug(code), "documents": []}
+        )
         entry["documents"].append(_document(sub, budget))
     by_item: dict[int, Counter[str]] = defaultdict(Counter)
     open_total: Counter[str] = Counter()
@@ -358,23 +397,39 @@ def _context(typed: Results, lang: str, expiry_warning_days: int | None = None,
         sub = doc["sub"]
         return f"{sub['insurer']['code']} {sub['period'] if sub['kind'] == 'submission' else sub['document_key']}"
 
-    score_chart = charts.score_bars("chart-scores", text.plain("chart_scores"), [
-        charts.Bar(bar_label(d), _dec(d["score"]["compliance"]) if d["score"] else None, "#" + d["anchor"],
-                   bool(d["score"] and d["score"]["blocking"]), d["band"],
-                   text.plain("not_scored") if d["score"] else "—") for d in scored],
-        blocking_mark=text.plain("blocking_short"))
+    score_chart = charts.score_bars(
+        "chart-scores",
+        text.plain("chart_scores"),
+        [
+            charts.Bar(
+                bar_label(d),
+                _dec(d["score"]["compliance"]) if d["score"] else None,
+                "#" + d["anchor"],
+                bool(d["score"] and d["score"]["blocking"]),
+                d["band"],
+                text.plain("not_scored") if d["score"] else "—",
+            )
+            for d in scored
+        ],
+        blocking_mark=text.plain("blocking_short"),
+    )
     scoring = results["run"].get("scoring")
     if scoring and scoring.get("bands"):
         bands = scoring["bands"]
         ruleset = f"{scoring['ruleset']['id']} {scoring['ruleset']['version']}"
-        scores_note = fill("chart_scores_note", good=bands["good_at_least"], fair=bands["fair_at_least"],
-                           ruleset=ruleset)
+        scores_note = fill(
+            "chart_scores_note", good=bands["good_at_least"], fair=bands["fair_at_least"], ruleset=ruleset
+        )
     else:
         scores_note = text.label("chart_scores_note_unbanded")
-    item_chart = charts.stacked_columns("chart-items", text.plain("chart_items"), [
-        (str(clause), dict(by_item[clause])) for clause in sorted(by_item)])
-    indicator_rows = [(bar_label(d), "#" + d["anchor"], {n: _dec(d["score"][n]) for n in DIMENSIONS})
-                      for d in scored if d["score"] and d["sub"]["kind"] == "submission"]
+    item_chart = charts.stacked_columns(
+        "chart-items", text.plain("chart_items"), [(str(clause), dict(by_item[clause])) for clause in sorted(by_item)]
+    )
+    indicator_rows = [
+        (bar_label(d), "#" + d["anchor"], {n: _dec(d["score"][n]) for n in DIMENSIONS})
+        for d in scored
+        if d["score"] and d["sub"]["kind"] == "submission"
+    ]
     indicator_chart = charts.grouped_bars("chart-indicators", text.plain("chart_indicators"), indicator_rows)
     return {
         "results": results,
@@ -390,8 +445,9 @@ def _context(typed: Results, lang: str, expiry_warning_days: int | None = None,
         "insurers": list(insurers.values()),
         "documents": sum(len(i["documents"]) for i in insurers.values()),
         "open_total": open_total,
-        "blocking_docs": sum(1 for i in insurers.values() for d in i["documents"]
-                             if d["score"] and d["score"]["blocking"]),
+        "blocking_docs": sum(
+            1 for i in insurers.values() for d in i["documents"] if d["score"] and d["score"]["blocking"]
+        ),
         "score_chart": score_chart,
         "scores_note": scores_note,
         "reason": lambda pair: text.pair(pair) if pair else "",
@@ -415,12 +471,21 @@ def _context(typed: Results, lang: str, expiry_warning_days: int | None = None,
 
 
 def environment() -> Environment:
-    return Environment(loader=PackageLoader("inclusive_check.reports", "templates"), autoescape=True,
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return Environment(
+        loader=PackageLoader("inclusive_check.reports", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
-def generate(results: Results, lang: str = "both", expiry_warning_days: int | None = None,
-             closed_counts: ClosedCounts | None = None) -> Iterator[str]:
+def generate(
+    results: Results,
+    lang: str = "both",
+    expiry_warning_days: int | None = None,
+    closed_counts: ClosedCounts | None = None,
+) -> Iterator[str]:
     """The report, piece by piece as the template renders it; ``expiry_warning_days`` is the window the results'
     ``expiring_soon`` was judged with (named in the dispensations section when given); ``closed_counts``
     (submission id -> [{rule_id, clause, status, count}]) counts passes the results do not list
@@ -431,14 +496,23 @@ def generate(results: Results, lang: str = "both", expiry_warning_days: int | No
     return environment().get_template("report.html.j2").generate(**context)
 
 
-def render(results: Results, lang: str = "both", expiry_warning_days: int | None = None,
-           closed_counts: ClosedCounts | None = None) -> str:
+def render(
+    results: Results,
+    lang: str = "both",
+    expiry_warning_days: int | None = None,
+    closed_counts: ClosedCounts | None = None,
+) -> str:
     """The whole report as one string (small runs, tests); ``write`` streams it to a file instead."""
     return "".join(generate(results, lang, expiry_warning_days, closed_counts))
 
 
-def write(results: Results, path: Path, lang: str = "both", expiry_warning_days: int | None = None,
-          closed_counts: ClosedCounts | None = None) -> None:
+def write(
+    results: Results,
+    path: Path,
+    lang: str = "both",
+    expiry_warning_days: int | None = None,
+    closed_counts: ClosedCounts | None = None,
+) -> None:
     """Stream the report into ``path``: the page is never held whole in memory."""
     pieces = generate(results, lang, expiry_warning_days, closed_counts)
     with path.open("w", encoding="utf-8") as handle:

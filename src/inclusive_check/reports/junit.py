@@ -44,12 +44,14 @@ def _seconds(run: dict[str, Any]) -> str:
     return f"{max(spent.total_seconds(), 0):.3f}"
 
 
-def _testcase(suite: ET.Element, sub: dict[str, Any], finding: dict[str, Any], locator: Locator,
-              lang: str) -> str:
+def _testcase(suite: ET.Element, sub: dict[str, Any], finding: dict[str, Any], locator: Locator, lang: str) -> str:
     status = finding["status"]
-    attrs = {"name": _clean(case_name(finding)),
-             "classname": _clean(f"{sub['insurer']['code']}.{sub['kind']}.{sub['document_key']}"),
-             "time": "0", "file": _clean(display_path(sub["source"]))}
+    attrs = {
+        "name": _clean(case_name(finding)),
+        "classname": _clean(f"{sub['insurer']['code']}.{sub['kind']}.{sub['document_key']}"),
+        "time": "0",
+        "file": _clean(display_path(sub["source"])),
+    }
     position = locator.find(sub, finding["subject"])
     if position is not None:
         attrs["line"] = str(position[0])
@@ -81,7 +83,8 @@ def _reason(pair: dict[str, str] | None, lang: str) -> str | None:
 
 def _blocking_reasons(score: dict[str, Any]) -> list[dict[str, str]]:
     reasons: list[dict[str, str]] = ((score.get("breakdown") or {}).get("compliance") or {}).get(
-        "blocking_reasons") or []
+        "blocking_reasons"
+    ) or []
     return reasons
 
 
@@ -92,20 +95,30 @@ def render(typed: Results, lang: str = "en", texts: Mapping[str, str] | None = N
     root = ET.Element("testsuites", {"name": "inclusive-check"})
     totals: Counter[str] = Counter()
     for sub in results["submissions"]:
-        suite = ET.Element("testsuite", {
-            "name": _clean(f"{document_label(sub)} (rev {sub['revision']}) — {sub['source']}"),
-            "timestamp": _timestamp(run["started_at"]), "hostname": "inclusive-check", "time": "0",
-            "file": _clean(display_path(sub["source"]))})
+        suite = ET.Element(
+            "testsuite",
+            {
+                "name": _clean(f"{document_label(sub)} (rev {sub['revision']}) — {sub['source']}"),
+                "timestamp": _timestamp(run["started_at"]),
+                "hostname": "inclusive-check",
+                "time": "0",
+                "file": _clean(display_path(sub["source"])),
+            },
+        )
         props = ET.SubElement(suite, "properties")
         score = sub["score"] or {}
-        for name, value in (("insurer", sub["insurer"]["code"]), ("document_kind", sub["kind"]),
-                            ("document_key", sub["document_key"]), ("revision", sub["revision"]),
-                            ("sha256", sub["sha256"]),
-                            ("ruleset", f"{run['ruleset']['id']} {run['ruleset']['version']}"),
-                            ("compliance_score", _compliance(score)),
-                            ("not_scored", _reason(score.get("not_scored"), lang)),
-                            ("blocking", score.get("blocking")),
-                            ("blocking_reasons", "; ".join(r[lang] for r in _blocking_reasons(score)) or None)):
+        for name, value in (
+            ("insurer", sub["insurer"]["code"]),
+            ("document_kind", sub["kind"]),
+            ("document_key", sub["document_key"]),
+            ("revision", sub["revision"]),
+            ("sha256", sub["sha256"]),
+            ("ruleset", f"{run['ruleset']['id']} {run['ruleset']['version']}"),
+            ("compliance_score", _compliance(score)),
+            ("not_scored", _reason(score.get("not_scored"), lang)),
+            ("blocking", score.get("blocking")),
+            ("blocking_reasons", "; ".join(r[lang] for r in _blocking_reasons(score)) or None),
+        ):
             if value is not None:
                 text = str(value).lower() if isinstance(value, bool) else str(value)
                 ET.SubElement(props, "property", {"name": name, "value": _clean(text)})
@@ -113,39 +126,74 @@ def render(typed: Results, lang: str = "en", texts: Mapping[str, str] | None = N
         for finding in sub["findings"]:
             counts[_testcase(suite, sub, finding, locator, lang)] += 1
         tests = sum(counts.values())
-        suite.attrib.update({"tests": str(tests), "failures": str(counts["failures"]),
-                             "errors": str(counts["errors"]), "skipped": str(counts["skipped"])})
+        suite.attrib.update(
+            {
+                "tests": str(tests),
+                "failures": str(counts["failures"]),
+                "errors": str(counts["errors"]),
+                "skipped": str(counts["skipped"]),
+            }
+        )
         if not len(props):
             suite.remove(props)
         root.append(suite)
         totals.update(counts)
-    root.attrib.update({"tests": str(sum(totals.values())), "failures": str(totals["failures"]),
-                        "errors": str(totals["errors"]), "skipped": str(totals["skipped"]),
-                        "time": _seconds(run)})
+    root.attrib.update(
+        {
+            "tests": str(sum(totals.values())),
+            "failures": str(totals["failures"]),
+            "errors": str(totals["errors"]),
+            "skipped": str(totals["skipped"]),
+            "time": _seconds(run),
+        }
+    )
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
 def render_problems(problems: list[dict[str, Any]]) -> str:
     """Input that is not valid (``Problem.as_dict()``): one suite per file, one failing case per problem."""
-    root = ET.Element("testsuites", {"name": "inclusive-check", "tests": str(len(problems)),
-                                     "failures": str(len(problems)), "errors": "0", "skipped": "0", "time": "0"})
+    root = ET.Element(
+        "testsuites",
+        {
+            "name": "inclusive-check",
+            "tests": str(len(problems)),
+            "failures": str(len(problems)),
+            "errors": "0",
+            "skipped": "0",
+            "time": "0",
+        },
+    )
     by_file: dict[str, list[dict[str, Any]]] = {}
     for p in problems:
         by_file.setdefault(p["file"], []).append(p)
     for source, items in by_file.items():
-        suite = ET.SubElement(root, "testsuite", {"name": _clean(f"input validation — {source}"),
-                                                  "tests": str(len(items)), "failures": str(len(items)),
-                                                  "errors": "0", "skipped": "0", "time": "0",
-                                                  "file": _clean(display_path(source))})
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            {
+                "name": _clean(f"input validation — {source}"),
+                "tests": str(len(items)),
+                "failures": str(len(items)),
+                "errors": "0",
+                "skipped": "0",
+                "time": "0",
+                "file": _clean(display_path(source)),
+            },
+        )
         for p in items:
-            attrs = {"name": _clean(f"valid {p['pointer'] or '(document)'}"), "classname": "input.validation",
-                     "time": "0", "file": _clean(display_path(source))}
+            attrs = {
+                "name": _clean(f"valid {p['pointer'] or '(document)'}"),
+                "classname": "input.validation",
+                "time": "0",
+                "file": _clean(display_path(source)),
+            }
             if p.get("line") is not None:
                 attrs["line"] = str(p["line"])
             case = ET.SubElement(suite, "testcase", attrs)
             where = f"{source}:{p['line']}:{p['column']}" if p.get("line") is not None else source
             ET.SubElement(case, "failure", {"message": _clean(p["message"]), "type": "invalid"}).text = _clean(
-                f"{where}: {p['pointer'] or '(document)'}: {p['message']}")
+                f"{where}: {p['pointer'] or '(document)'}: {p['message']}"
+            )
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -17,9 +17,11 @@ def _basis(row: Mapping[str, Any]) -> str:
 
 def _header(data: Mapping[str, Any]) -> list[str]:
     g = data["guidance"]
-    return [f"Guidance: {g['title']} ({g['issuer']}, {g['date']})",
-            f"Paraphrases are {data['paraphrases']}.",
-            f"Sources and interpretations: {data['basis']} in the inclusive-check repository."]
+    return [
+        f"Guidance: {g['title']} ({g['issuer']}, {g['date']})",
+        f"Paraphrases are {data['paraphrases']}.",
+        f"Sources and interpretations: {data['basis']} in the inclusive-check repository.",
+    ]
 
 
 def render_text(data: Mapping[str, Any], lang: str = "en") -> str:
@@ -52,13 +54,26 @@ def _cell(text: str) -> str:
 
 def render_markdown(data: Mapping[str, Any]) -> str:
     """One table row per sentence (and per item-level entry of items 1-3)."""
-    lines = ["# Guidance traceability", "", *(f"{line}  " for line in _header(data)), "",
-             "| Ref | Marker | Strength | Addressee | Paraphrase | 释义 | Encoded by | Notes |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "# Guidance traceability",
+        "",
+        *(f"{line}  " for line in _header(data)),
+        "",
+        "| Ref | Marker | Strength | Addressee | Paraphrase | 释义 | Encoded by | Notes |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for row in data["sentences"]:
         marker = "—" if row["marker"] == "none" else row["marker"]
         notes = "; ".join(f"{label}: {row[label]}" for label in ("reading", "note") if row[label])
-        cells = [row["ref"], marker, row["strength"], row["addressee"], row["paraphrase"]["en"],
-                 row["paraphrase"]["zh"], _basis(row), notes]
+        cells = [
+            row["ref"],
+            marker,
+            row["strength"],
+            row["addressee"],
+            row["paraphrase"]["en"],
+            row["paraphrase"]["zh"],
+            _basis(row),
+            notes,
+        ]
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join(lines)

@@ -38,30 +38,40 @@ def _rule_descriptor(rule_id: str, severity: str | None, strength: str | None) -
     doc = (rule.__doc__ or rule.TITLE["en"]).strip()
     summary = doc.split("\n\n", 1)[0].replace("\n", " ")
     stated = f"; strength: {strength}" if strength else ""
-    help_text = (f"{rule.TITLE['en']}\n{rule.TITLE['zh']}\n\nGuidance item {rule.CLAUSE} of {GUIDANCE}"
-                 f"{stated}.\n\n{doc}")
-    help_markdown = (f"**{rule.TITLE['en']}** / {rule.TITLE['zh']}\n\nGuidance item **{rule.CLAUSE}** of {GUIDANCE}"
-                     f"{f'; strength: *{strength}*' if strength else ''}.\n\n{doc}")
+    help_text = f"{rule.TITLE['en']}\n{rule.TITLE['zh']}\n\nGuidance item {rule.CLAUSE} of {GUIDANCE}{stated}.\n\n{doc}"
+    help_markdown = (
+        f"**{rule.TITLE['en']}** / {rule.TITLE['zh']}\n\nGuidance item **{rule.CLAUSE}** of {GUIDANCE}"
+        f"{f'; strength: *{strength}*' if strength else ''}.\n\n{doc}"
+    )
     descriptor: dict[str, Any] = {
         "id": rule_id,
         "name": "".join(part.capitalize() for part in rule_id.split("-")),
         "shortDescription": {"text": rule.TITLE["en"]},
         "fullDescription": {"text": summary},
         "help": {"text": help_text, "markdown": help_markdown},
-        "relationships": [{"target": {"id": str(rule.CLAUSE), "toolComponent": {"name": TAXONOMY}},
-                           "kinds": ["relevant"]}],
-        "properties": {"guidance_item": rule.CLAUSE, **({"strength": strength} if strength else {}),
-                       "title_zh": rule.TITLE["zh"],
-                       "tags": ["inclusive-insurance", f"guidance-item-{rule.CLAUSE}",
-                                *([strength] if strength else [])]},
+        "relationships": [
+            {"target": {"id": str(rule.CLAUSE), "toolComponent": {"name": TAXONOMY}}, "kinds": ["relevant"]}
+        ],
+        "properties": {
+            "guidance_item": rule.CLAUSE,
+            **({"strength": strength} if strength else {}),
+            "title_zh": rule.TITLE["zh"],
+            "tags": ["inclusive-insurance", f"guidance-item-{rule.CLAUSE}", *([strength] if strength else [])],
+        },
     }
     if severity is not None:
         descriptor["defaultConfiguration"] = {"level": LEVEL[severity]}
     return descriptor
 
 
-def _result(sub: dict[str, Any], finding: dict[str, Any], rule_index: dict[str, int], artifact_index: int,
-            locator: Locator, lang: str) -> dict[str, Any]:
+def _result(
+    sub: dict[str, Any],
+    finding: dict[str, Any],
+    rule_index: dict[str, int],
+    artifact_index: int,
+    locator: Locator,
+    lang: str,
+) -> dict[str, Any]:
     status = finding["status"]
     uri, base = artifact_uri(sub["source"])
     artifact: dict[str, Any] = {"uri": uri, "index": artifact_index}
@@ -82,19 +92,30 @@ def _result(sub: dict[str, Any], finding: dict[str, Any], rule_index: dict[str, 
         "locations": [location],
         "partialFingerprints": {FINGERPRINT_KEY: finding["fingerprint"]},
         "properties": {
-            "status": status, "severity": finding["severity"], "strength": finding["strength"],
-            "guidance_item": finding["clause"], "subject": finding["subject"], "key": finding["key"],
-            "expected": finding["expected"], "actual": finding["actual"], "margin": finding["margin"],
-            "citations": citations(finding), "parameters": finding["parameters"],
-            "message": finding["message"], "insurer": sub["insurer"]["code"], "document_kind": sub["kind"],
-            "document_key": sub["document_key"], "revision": sub["revision"],
+            "status": status,
+            "severity": finding["severity"],
+            "strength": finding["strength"],
+            "guidance_item": finding["clause"],
+            "subject": finding["subject"],
+            "key": finding["key"],
+            "expected": finding["expected"],
+            "actual": finding["actual"],
+            "margin": finding["margin"],
+            "citations": citations(finding),
+            "parameters": finding["parameters"],
+            "message": finding["message"],
+            "insurer": sub["insurer"]["code"],
+            "document_kind": sub["kind"],
+            "document_key": sub["document_key"],
+            "revision": sub["revision"],
         },
     }
     if rules.canonical(finding["rule_id"]) in rule_index:
         result["ruleIndex"] = rule_index[rules.canonical(finding["rule_id"])]
     if status == "waived":
-        result["suppressions"] = [{"kind": "external", "status": "accepted",
-                                   "justification": f"dispensation {finding['dispensation']}"}]
+        result["suppressions"] = [
+            {"kind": "external", "status": "accepted", "justification": f"dispensation {finding['dispensation']}"}
+        ]
     return result
 
 
@@ -118,9 +139,18 @@ def sarif_log(typed: Results, lang: str = "en", texts: Mapping[str, str] | None 
         location: dict[str, Any] = {"uri": uri}
         if base:
             location["uriBaseId"] = base
-        artifacts.append({"location": location, "hashes": {"sha-256": sub["sha256"]},
-                          "properties": {"insurer": sub["insurer"]["code"], "kind": sub["kind"],
-                                         "document_key": sub["document_key"], "revision": sub["revision"]}})
+        artifacts.append(
+            {
+                "location": location,
+                "hashes": {"sha-256": sub["sha256"]},
+                "properties": {
+                    "insurer": sub["insurer"]["code"],
+                    "kind": sub["kind"],
+                    "document_key": sub["document_key"],
+                    "revision": sub["revision"],
+                },
+            }
+        )
         for finding in sub["findings"]:
             if finding["status"] in ("fail", "indeterminate", "waived"):
                 sarif_results.append(_result(sub, finding, rule_index, len(artifacts) - 1, locator, lang))
@@ -129,28 +159,35 @@ def sarif_log(typed: Results, lang: str = "en", texts: Mapping[str, str] | None 
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "inclusive-check",
-                "version": version,
-                "semanticVersion": version,
-                "rules": [_rule_descriptor(r, severities.get(r), strengths.get(r)) for r in rule_ids],
-                "supportedTaxonomies": [{"name": TAXONOMY}],
-                "properties": {"ruleset": run["ruleset"]},
-            }},
-            "taxonomies": [{
-                "name": TAXONOMY,
-                "fullName": GUIDANCE,
-                "organization": "National Financial Regulatory Administration (国家金融监督管理总局)",
-                "taxa": [{"id": str(c), "name": f"item {c}"} for c in clauses],
-            }],
-            "invocations": [{"executionSuccessful": True,
-                             "properties": {"run_id": run["id"], "as_of": run["as_of"]}}],
-            "automationDetails": {"id": f"inclusive-check/{run['ruleset']['id']}/"},
-            "columnKind": "unicodeCodePoints",
-            "artifacts": artifacts,
-            "results": sarif_results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "inclusive-check",
+                        "version": version,
+                        "semanticVersion": version,
+                        "rules": [_rule_descriptor(r, severities.get(r), strengths.get(r)) for r in rule_ids],
+                        "supportedTaxonomies": [{"name": TAXONOMY}],
+                        "properties": {"ruleset": run["ruleset"]},
+                    }
+                },
+                "taxonomies": [
+                    {
+                        "name": TAXONOMY,
+                        "fullName": GUIDANCE,
+                        "organization": "National Financial Regulatory Administration (国家金融监督管理总局)",
+                        "taxa": [{"id": str(c), "name": f"item {c}"} for c in clauses],
+                    }
+                ],
+                "invocations": [
+                    {"executionSuccessful": True, "properties": {"run_id": run["id"], "as_of": run["as_of"]}}
+                ],
+                "automationDetails": {"id": f"inclusive-check/{run['ruleset']['id']}/"},
+                "columnKind": "unicodeCodePoints",
+                "artifacts": artifacts,
+                "results": sarif_results,
+            }
+        ],
     }
 
 
@@ -177,20 +214,45 @@ def problems_log(problems: list[dict[str, Any]], tool_version: str) -> dict[str,
         location: dict[str, Any] = {"physicalLocation": physical}
         if p["pointer"]:
             location["logicalLocations"] = [{"fullyQualifiedName": p["pointer"], "kind": "element"}]
-        results.append({"ruleId": INPUT_RULE, "ruleIndex": 0, "kind": "fail", "level": "error",
-                        "message": {"text": p["message"]}, "locations": [location]})
-    rule = {"id": INPUT_RULE, "name": "InputNotValid",
-            "shortDescription": {"text": "Ensure the document parses and is valid against its published JSON Schema"},
-            "help": {"text": "The document could not be parsed or is not valid against the published JSON Schema "
-                             "of its kind (see `inclusive-check schema KIND`); nothing was checked."},
-            "defaultConfiguration": {"level": "error"}}
-    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [{
-        "tool": {"driver": {"name": "inclusive-check", "version": tool_version, "semanticVersion": tool_version,
-                            "rules": [rule]}},
-        "invocations": [{"executionSuccessful": False}],
-        "columnKind": "unicodeCodePoints",
-        "results": results,
-    }]}
+        results.append(
+            {
+                "ruleId": INPUT_RULE,
+                "ruleIndex": 0,
+                "kind": "fail",
+                "level": "error",
+                "message": {"text": p["message"]},
+                "locations": [location],
+            }
+        )
+    rule = {
+        "id": INPUT_RULE,
+        "name": "InputNotValid",
+        "shortDescription": {"text": "Ensure the document parses and is valid against its published JSON Schema"},
+        "help": {
+            "text": "The document could not be parsed or is not valid against the published JSON Schema "
+            "of its kind (see `inclusive-check schema KIND`); nothing was checked."
+        },
+        "defaultConfiguration": {"level": "error"},
+    }
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "inclusive-check",
+                        "version": tool_version,
+                        "semanticVersion": tool_version,
+                        "rules": [rule],
+                    }
+                },
+                "invocations": [{"executionSuccessful": False}],
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
+    }
 
 
 def render_problems(problems: list[dict[str, Any]], tool_version: str) -> str:

@@ -21,8 +21,13 @@ class ReportError(Exception):
     """The run or insurer asked for is not stored, or the file cannot be written."""
 
 
-def load_run(engine: Engine, run_id: int | None, insurer: str | None,
-             expiry_warning_days: int = 90, passes_up_to: int | None = None) -> tuple[Results, ClosedCounts | None]:
+def load_run(
+    engine: Engine,
+    run_id: int | None,
+    insurer: str | None,
+    expiry_warning_days: int = 90,
+    passes_up_to: int | None = None,
+) -> tuple[Results, ClosedCounts | None]:
     """The results of ``run_id`` (default: the latest run), optionally one insurer's documents only, and the
     passes counted instead of listed (None when they are listed).
 
@@ -40,8 +45,13 @@ def load_run(engine: Engine, run_id: int | None, insurer: str | None,
             raise ReportError("no runs stored yet; `inclusive-check run` makes one")
     with engine.connect() as conn:
         try:
-            results = run_results(conn, run_id, insurer=insurer, expiry_warning_days=expiry_warning_days,
-                                  include_passes=passes_up_to is None)
+            results = run_results(
+                conn,
+                run_id,
+                insurer=insurer,
+                expiry_warning_days=expiry_warning_days,
+                include_passes=passes_up_to is None,
+            )
         except LookupError:
             raise ReportError(f"no stored run {run_id}; `inclusive-check runs` lists them") from None
         closed = None
@@ -66,19 +76,28 @@ def _count_closed(conn: Any, run_id: int, results: Results) -> ClosedCounts:
     f = t.findings.c
     counts: ClosedCounts = {sub.submission_id: [] for sub in results.submissions}
     # Grouped by the columns of the findings' (run, submission, rule, status) index alone: counted from the index.
-    query = (select(f.submission_id, f.rule_id, f.status, func.count())
-             .where(f.run_id == run_id, f.status.in_(("pass", "not_applicable")))
-             .group_by(f.submission_id, f.rule_id, f.status))
+    query = (
+        select(f.submission_id, f.rule_id, f.status, func.count())
+        .where(f.run_id == run_id, f.status.in_(("pass", "not_applicable")))
+        .group_by(f.submission_id, f.rule_id, f.status)
+    )
     for submission_id, rule_id, status, n in conn.execute(query):
         if submission_id in counts:
             rule = known_rule(rule_id)
-            counts[submission_id].append({"rule_id": rule_id, "clause": rule.CLAUSE if rule else 0,
-                                          "status": status, "count": n})
+            counts[submission_id].append(
+                {"rule_id": rule_id, "clause": rule.CLAUSE if rule else 0, "status": status, "count": n}
+            )
     return counts
 
 
-def write_report(results: Results, fmt: str, path: Path, lang: str = "both",
-                 expiry_warning_days: int | None = None, closed_counts: ClosedCounts | None = None) -> None:
+def write_report(
+    results: Results,
+    fmt: str,
+    path: Path,
+    lang: str = "both",
+    expiry_warning_days: int | None = None,
+    closed_counts: ClosedCounts | None = None,
+) -> None:
     """``expiry_warning_days`` is the window ``load_run`` used, ``closed_counts`` the passes it counted; the HTML
     report names the one and shows the other."""
     try:

@@ -25,24 +25,84 @@ from typing import Any
 from ..contract.outputs import Results
 
 FINDING_COLUMNS = (
-    "run_id", "ruleset_id", "ruleset_version", "submission_id", "insurer_code", "insurer_name", "kind", "period",
-    "document_key", "revision", "source", "sha256",
-    "rule_id", "clause", "strength", "severity", "status", "subject", "key", "expected", "actual", "margin",
-    "value", "threshold", "unit", "product_code", "product_name", "product_position", "dispensation", "fingerprint", "title_en", "title_zh", "message_en", "message_zh", "expected_zh", "actual_zh",
+    "run_id",
+    "ruleset_id",
+    "ruleset_version",
+    "submission_id",
+    "insurer_code",
+    "insurer_name",
+    "kind",
+    "period",
+    "document_key",
+    "revision",
+    "source",
+    "sha256",
+    "rule_id",
+    "clause",
+    "strength",
+    "severity",
+    "status",
+    "subject",
+    "key",
+    "expected",
+    "actual",
+    "margin",
+    "value",
+    "threshold",
+    "unit",
+    "product_code",
+    "product_name",
+    "product_position",
+    "dispensation",
+    "fingerprint",
+    "title_en",
+    "title_zh",
+    "message_en",
+    "message_zh",
+    "expected_zh",
+    "actual_zh",
     "parameters",
 )
 SCORE_COLUMNS = (
-    "run_id", "submission_id", "insurer_code", "insurer_name", "kind", "period", "document_key", "revision",
-    "compliance", "band", "not_scored", "blocking", "blocking_reasons", "variety", "coverage", "protection",
-    "service", "breakdown",
+    "run_id",
+    "submission_id",
+    "insurer_code",
+    "insurer_name",
+    "kind",
+    "period",
+    "document_key",
+    "revision",
+    "compliance",
+    "band",
+    "not_scored",
+    "blocking",
+    "blocking_reasons",
+    "variety",
+    "coverage",
+    "protection",
+    "service",
+    "breakdown",
 )
 DISPENSATION_COLUMNS = (
-    "run_id", "id", "status", "covered", "rule", "insurer", "subject", "period", "expires", "expires_in_days",
-    "expiring_soon", "approved_by", "reference", "reason",
+    "run_id",
+    "id",
+    "status",
+    "covered",
+    "rule",
+    "insurer",
+    "subject",
+    "period",
+    "expires",
+    "expires_in_days",
+    "expiring_soon",
+    "approved_by",
+    "reference",
+    "reason",
 )
 NOT_SCORED = "not scored"
-INTEGER_COLUMNS = frozenset({"run_id", "submission_id", "revision", "clause", "covered", "expires_in_days",
-                             "product_position"})
+INTEGER_COLUMNS = frozenset(
+    {"run_id", "submission_id", "revision", "clause", "covered", "expires_in_days", "product_position"}
+)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # What XML 1.0 (and so XLSX) cannot hold, even escaped: most C0 controls, lone surrogates, U+FFFE and U+FFFF.
 # openpyxl refuses the first and writes the others into a file that spreadsheet programs call corrupt.
@@ -54,21 +114,53 @@ def finding_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for sub in results["submissions"]:
         base = {
-            "run_id": run["id"], "ruleset_id": run["ruleset"]["id"], "ruleset_version": run["ruleset"]["version"],
-            "submission_id": sub["submission_id"], "insurer_code": sub["insurer"]["code"],
-            "insurer_name": sub["insurer"]["name"], "kind": sub["kind"], "period": sub["period"],
-            "document_key": sub["document_key"], "revision": sub["revision"], "source": sub["source"],
+            "run_id": run["id"],
+            "ruleset_id": run["ruleset"]["id"],
+            "ruleset_version": run["ruleset"]["version"],
+            "submission_id": sub["submission_id"],
+            "insurer_code": sub["insurer"]["code"],
+            "insurer_name": sub["insurer"]["name"],
+            "kind": sub["kind"],
+            "period": sub["period"],
+            "document_key": sub["document_key"],
+            "revision": sub["revision"],
+            "source": sub["source"],
             "sha256": sub["sha256"],
         }
         for f in sub["findings"]:
-            rows.append({**base, **{k: f[k] for k in ("rule_id", "clause", "strength", "severity", "status", "subject",
-                                                       "key", "expected", "actual", "margin", "value", "threshold",
-                                                       "unit", "dispensation", "fingerprint")},
-                         **{f"product_{k}": (f["product"] or {}).get(k) for k in ("code", "name", "position")},
-                         "title_en": f["title"]["en"], "title_zh": f["title"]["zh"],
-                         "message_en": f["message"]["en"], "message_zh": f["message"]["zh"],
-                         "expected_zh": f["evidence"]["zh"]["expected"], "actual_zh": f["evidence"]["zh"]["actual"],
-                         "parameters": json.dumps(f["parameters"], ensure_ascii=False, sort_keys=True)})
+            rows.append(
+                {
+                    **base,
+                    **{
+                        k: f[k]
+                        for k in (
+                            "rule_id",
+                            "clause",
+                            "strength",
+                            "severity",
+                            "status",
+                            "subject",
+                            "key",
+                            "expected",
+                            "actual",
+                            "margin",
+                            "value",
+                            "threshold",
+                            "unit",
+                            "dispensation",
+                            "fingerprint",
+                        )
+                    },
+                    **{f"product_{k}": (f["product"] or {}).get(k) for k in ("code", "name", "position")},
+                    "title_en": f["title"]["en"],
+                    "title_zh": f["title"]["zh"],
+                    "message_en": f["message"]["en"],
+                    "message_zh": f["message"]["zh"],
+                    "expected_zh": f["evidence"]["zh"]["expected"],
+                    "actual_zh": f["evidence"]["zh"]["actual"],
+                    "parameters": json.dumps(f["parameters"], ensure_ascii=False, sort_keys=True),
+                }
+            )
     return rows
 
 
@@ -76,26 +168,38 @@ def score_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for sub in results["submissions"]:
         score = sub["score"] or {}
-        rows.append({
-            "run_id": results["run"]["id"], "submission_id": sub["submission_id"],
-            "insurer_code": sub["insurer"]["code"], "insurer_name": sub["insurer"]["name"], "kind": sub["kind"],
-            "period": sub["period"], "document_key": sub["document_key"], "revision": sub["revision"],
-            **{k: score.get(k) for k in ("blocking", "variety", "coverage", "protection", "service")},
-            # a document the run did not score says so, with the reason, instead of a number
-            "compliance": score.get("compliance") if score.get("compliance") is not None or not score
-            else NOT_SCORED,
-            "band": score.get("band"),
-            "not_scored": (score.get("not_scored") or {}).get("en"),
-            "blocking_reasons": "; ".join(r["en"] for r in (score.get("breakdown") or {}).get(
-                "compliance", {}).get("blocking_reasons", [])) or None,
-            "breakdown": json.dumps(score.get("breakdown"), ensure_ascii=False, sort_keys=True) if score else None,
-        })
+        rows.append(
+            {
+                "run_id": results["run"]["id"],
+                "submission_id": sub["submission_id"],
+                "insurer_code": sub["insurer"]["code"],
+                "insurer_name": sub["insurer"]["name"],
+                "kind": sub["kind"],
+                "period": sub["period"],
+                "document_key": sub["document_key"],
+                "revision": sub["revision"],
+                **{k: score.get(k) for k in ("blocking", "variety", "coverage", "protection", "service")},
+                # a document the run did not score says so, with the reason, instead of a number
+                "compliance": score.get("compliance")
+                if score.get("compliance") is not None or not score
+                else NOT_SCORED,
+                "band": score.get("band"),
+                "not_scored": (score.get("not_scored") or {}).get("en"),
+                "blocking_reasons": "; ".join(
+                    r["en"] for r in (score.get("breakdown") or {}).get("compliance", {}).get("blocking_reasons", [])
+                )
+                or None,
+                "breakdown": json.dumps(score.get("breakdown"), ensure_ascii=False, sort_keys=True) if score else None,
+            }
+        )
     return rows
 
 
 def dispensation_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"run_id": results["run"]["id"], **{k: d.get(k) for k in DISPENSATION_COLUMNS if k != "run_id"}}
-            for d in results.get("dispensations", [])]
+    return [
+        {"run_id": results["run"]["id"], **{k: d.get(k) for k in DISPENSATION_COLUMNS if k != "run_id"}}
+        for d in results.get("dispensations", [])
+    ]
 
 
 def _is_number(text: str) -> bool:
@@ -172,7 +276,9 @@ def write_xlsx(results: Results, path: str) -> None:
     _sheet(workbook, "scores", SCORE_COLUMNS, score_rows(data), first=False)
     _sheet(workbook, "dispensations", DISPENSATION_COLUMNS, dispensation_rows(data), first=False)
     run = data["run"]
-    info = [{"field": k, "value": json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else str(v)}
-            for k, v in run.items()]
+    info = [
+        {"field": k, "value": json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else str(v)}
+        for k, v in run.items()
+    ]
     _sheet(workbook, "run", ("field", "value"), info, first=False)
     workbook.save(path)

@@ -37,6 +37,7 @@ def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
 
 # --- input: validate, problems, ingest, dispensations import --------------------------------------
 
+
 def problem_line(p: PublishedProblem) -> str:
     """One problem of an input as one line: file:line:column, pointer and message, control characters escaped."""
     where = p.file if p.line is None else f"{p.file}:{p.line}:{p.column}"
@@ -46,8 +47,9 @@ def problem_line(p: PublishedProblem) -> str:
 def problems_text(report: Validation) -> str:
     """Input that is not valid: each problem, then that nothing was checked."""
     problems = [p for f in report.files for p in f.problems]
-    return "\n".join([*(problem_line(p) for p in problems),
-                      f"input not valid: {len(problems)} problem(s); nothing was checked"])
+    return "\n".join(
+        [*(problem_line(p) for p in problems), f"input not valid: {len(problems)} problem(s); nothing was checked"]
+    )
 
 
 def validation(items: Sequence[Loaded], other: Sequence[Problem] = ()) -> Validation:
@@ -56,8 +58,15 @@ def validation(items: Sequence[Loaded], other: Sequence[Problem] = ()) -> Valida
     from ..contract.outputs import FileValidation, Validation
     from ..contract.outputs import Problem as Published
 
-    files = [FileValidation(file=r.source, valid=r.ok, sha256=r.sha256 if r.raw else None,
-                            problems=[Published(**p.as_dict()) for p in r.problems]) for r in items]
+    files = [
+        FileValidation(
+            file=r.source,
+            valid=r.ok,
+            sha256=r.sha256 if r.raw else None,
+            problems=[Published(**p.as_dict()) for p in r.problems],
+        )
+        for r in items
+    ]
     by_file: dict[str, list[Published]] = {}
     for p in other:
         by_file.setdefault(p.source, []).append(Published(**p.as_dict()))
@@ -74,8 +83,10 @@ def validation_text(report: Validation) -> str:
             lines.append(f"ok       {clean(f.file)}")
         lines += [problem_line(p) for p in f.problems]
     problems = sum(len(f.problems) for f in report.files)
-    lines.append(f"{len(report.files)} file(s): {report.valid} valid, {report.invalid} invalid"
-                 + (f" ({problems} problem(s))" if problems else ""))
+    lines.append(
+        f"{len(report.files)} file(s): {report.valid} valid, {report.invalid} invalid"
+        + (f" ({problems} problem(s))" if problems else "")
+    )
     return "\n".join(lines)
 
 
@@ -90,17 +101,22 @@ def ingest_text(report: IngestReport) -> str:
     for f in report.quarantined:
         lines.append(f"quarantined {clean(f.source)}:")
         lines += [f"    {clean(problem)}" for problem in f.problems]
-    lines.append(f"{len(report.files)} file(s): {report.count('stored')} stored, {report.count('revised')} new "
-                 f"revision(s), {report.count('unchanged')} unchanged, {report.count('quarantined')} quarantined")
+    lines.append(
+        f"{len(report.files)} file(s): {report.count('stored')} stored, {report.count('revised')} new "
+        f"revision(s), {report.count('unchanged')} unchanged, {report.count('quarantined')} quarantined"
+    )
     return "\n".join(lines)
 
 
 def dispensations_imported(total: int, counts: Mapping[str, int]) -> str:
-    return (f"{total} dispensation(s): {counts['new']} new, {counts['changed']} changed (new version), "
-            f"{counts['unchanged']} unchanged")
+    return (
+        f"{total} dispensation(s): {counts['new']} new, {counts['changed']} changed (new version), "
+        f"{counts['unchanged']} unchanged"
+    )
 
 
 # --- what is stored: submissions, quarantine, runs, findings ---------------------------------------
+
 
 def submissions_text(rows: Iterable[Mapping[str, Any]]) -> str:
     shown = [{**r, "sha256": r["sha256"][:12]} for r in rows]
@@ -118,8 +134,9 @@ def quarantined_text(rows: Sequence[Mapping[str, Any]]) -> str:
 
 
 def runs_text(rows: Sequence[Mapping[str, Any]]) -> str:
-    return table(rows, ["id", "ruleset_id", "ruleset_version", "tool_version", "as_of", "started_at", "documents",
-                        "failures"])
+    return table(
+        rows, ["id", "ruleset_id", "ruleset_version", "tool_version", "as_of", "started_at", "documents", "failures"]
+    )
 
 
 def findings_text(results: Results, lang: str) -> str:
@@ -131,30 +148,46 @@ def findings_text(results: Results, lang: str) -> str:
     for sub in results.submissions:
         for f in sub.findings:
             key = f" [{f.key}]" if f.key else ""
-            lines.append("\t".join(clean(x) for x in (
-                sub.insurer.code, sub.document_key, f.status, f.severity, f.rule_id, f"{f.subject}{key}",
-                in_lang(f.message, lang))))
+            lines.append(
+                "\t".join(
+                    clean(x)
+                    for x in (
+                        sub.insurer.code,
+                        sub.document_key,
+                        f.status,
+                        f.severity,
+                        f.rule_id,
+                        f"{f.subject}{key}",
+                        in_lang(f.message, lang),
+                    )
+                )
+            )
     lines.append(f"{len(lines)} finding(s) in run {results.run.id}")
     return "\n".join(lines)
 
 
 def report_written(fmt: str, results: Results, output: str) -> str:
     count = sum(results.summary.status.values())
-    return (f"{fmt} report of run {results.run.id}: {len(results.submissions)} document(s), "
-            f"{count} finding(s) -> {output}")
+    return (
+        f"{fmt} report of run {results.run.id}: {len(results.submissions)} document(s), {count} finding(s) -> {output}"
+    )
 
 
 # --- rules ---------------------------------------------------------------------------------------
 
+
 def rules_json(ruleset: Ruleset, lang: str, on: date) -> list[dict[str, Any]]:
     """Every rule of the ruleset: ID, guidance item, strength on ``on`` and title in ``lang``."""
-    return [{"id": r.ID, "clause": r.CLAUSE, "strength": ruleset.strength(r, on), "title": r.TITLE[lang]}
-            for r in ruleset.rules()]
+    return [
+        {"id": r.ID, "clause": r.CLAUSE, "strength": ruleset.strength(r, on), "title": r.TITLE[lang]}
+        for r in ruleset.rules()
+    ]
 
 
 def rules_text(items: Iterable[Mapping[str, Any]]) -> str:
-    return "\n".join(f"{item['id']:<26} item {item['clause']:<3} {item['strength']:<11} {item['title']}"
-                     for item in items)
+    return "\n".join(
+        f"{item['id']:<26} item {item['clause']:<3} {item['strength']:<11} {item['title']}" for item in items
+    )
 
 
 def rule_json(ruleset: Ruleset, rule: RuleModule, on: date) -> dict[str, Any]:
@@ -162,22 +195,43 @@ def rule_json(ruleset: Ruleset, rule: RuleModule, on: date) -> dict[str, Any]:
     and the values bound on ``on``."""
     entry = ruleset.entry(rule.ID)
     policy = {"strength": entry.strength, "severity": entry.severity, "deactivated": entry.deactivated}
-    params = {name: {"citation": p.citation, "interpretation": p.interpretation, "note": p.note,
-                     "values": [{"from": v.start.isoformat(), "until": v.until.isoformat() if v.until else None,
-                                 "value": v.value} for v in p.values]}
-              for name, p in {"in_force": entry.in_force, **{k: v for k, v in policy.items() if v is not None},
-                              **entry.params}.items()}
-    return {"id": rule.ID, "clause": rule.CLAUSE, "strength": ruleset.strength(rule, on), "title": rule.TITLE,
-            "kinds": list(rule.KINDS), "parameters": params, "description": inspect.cleandoc(rule.__doc__ or ""),
-            "in_force_on": on.isoformat(), "bound": ruleset.parameters_at(rule, on)}
+    params = {
+        name: {
+            "citation": p.citation,
+            "interpretation": p.interpretation,
+            "note": p.note,
+            "values": [
+                {"from": v.start.isoformat(), "until": v.until.isoformat() if v.until else None, "value": v.value}
+                for v in p.values
+            ],
+        }
+        for name, p in {
+            "in_force": entry.in_force,
+            **{k: v for k, v in policy.items() if v is not None},
+            **entry.params,
+        }.items()
+    }
+    return {
+        "id": rule.ID,
+        "clause": rule.CLAUSE,
+        "strength": ruleset.strength(rule, on),
+        "title": rule.TITLE,
+        "kinds": list(rule.KINDS),
+        "parameters": params,
+        "description": inspect.cleandoc(rule.__doc__ or ""),
+        "in_force_on": on.isoformat(),
+        "bound": ruleset.parameters_at(rule, on),
+    }
 
 
 def rule_text(shown: Mapping[str, Any]) -> str:
     """``rule_json`` for people: title in both languages, description, then each parameter's dated values."""
-    lines = [f"{shown['id']} — guidance item {shown['clause']} — {shown['strength']}",
-             f"  {shown['title']['en']}\n  {shown['title']['zh']}\n",
-             shown["description"] + "\n",
-             "Parameters (value from each date until the next):"]
+    lines = [
+        f"{shown['id']} — guidance item {shown['clause']} — {shown['strength']}",
+        f"  {shown['title']['en']}\n  {shown['title']['zh']}\n",
+        shown["description"] + "\n",
+        "Parameters (value from each date until the next):",
+    ]
     for name, p in shown["parameters"].items():
         flag = " [interpretation]" if p["interpretation"] else ""
         lines.append(f"  {name}{flag} — {clean(p['citation'])}")

@@ -64,7 +64,6 @@ ALL_RULES: tuple[RuleModule, ...] = (
 )
 
 
-
 def _by_id() -> dict[str, RuleModule]:
     """The registered rules by ID, read from ``ALL_RULES`` when asked (a test may register a rule of its own)."""
     return _index(ALL_RULES)
@@ -113,12 +112,12 @@ NOT_ENCODED: dict[int, str] = {
     2: "basic principles; made concrete by items 4-20, which are encoded where checkable",
     3: "five-year goals for the industry as a whole, not a duty of one insurer",
     9: "roles by type of insurer (state-owned, specialist, small and medium, reinsurer) are encouragements "
-       "without a measurable test; state ownership and category are reported, but no rule or score uses them",
+    "without a measurable test; state ownership and category are reported, but no rule or score uses them",
     13: "duty of the regulator's own departments and local offices",
     14: "industry data sharing through financial infrastructure is not observable in a submission",
     15: "contacts with local governments, joint development and donations are not observable in a submission",
     16: "public insurance education by society at large; no per-insurer measure",
     17: "research and international exchange; no per-insurer measure",
     18: "not a pass/fail duty of an insurer; scored: the item 18 indicators (variety, coverage, protection, "
-        "service) are computed for every submission",
+    "service) are computed for every submission",
 }

@@ -27,23 +27,41 @@ class Params(_Params):
 
 def covered(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
     s, pr = t.submissions.c, t.products.c
-    aimed = or_(*[pr.target_groups.like(f"%,{g},%") for g in p.target_groups],
-                pr.line.in_(p.lines) if p.lines else false())
+    aimed = or_(
+        *[pr.target_groups.like(f"%,{g},%") for g in p.target_groups], pr.line.in_(p.lines) if p.lines else false()
+    )
 
     def first(dedicated: bool) -> Any:
         # Products are indexed by (submission, dedicated, position): each probe reads them in filed order and
         # stops at its first hit instead of sorting the submission's products.
         named = true() if dedicated else pr.target_group_count > 0
-        return (select(pr.position).where(pr.submission_id == s.id, pr.dedicated_inclusive.is_(dedicated), named,
-                                          aimed)
-                .order_by(pr.position).limit(1).scalar_subquery())
+        return (
+            select(pr.position)
+            .where(pr.submission_id == s.id, pr.dedicated_inclusive.is_(dedicated), named, aimed)
+            .order_by(pr.position)
+            .limit(1)
+            .scalar_subquery()
+        )
 
     probes = submission_scope(scope).with_only_columns(s.id, first(True).label("a"), first(False).label("b")).subquery()
-    hit = case((probes.c.a.is_(None), probes.c.b), (probes.c.b.is_(None), probes.c.a),
-               (probes.c.a < probes.c.b, probes.c.a), else_=probes.c.b)
-    query = (select(probes.c.id, pr.id.label("product_id"), pr.pointer.label("first")).select_from(probes)
-             .outerjoin(t.products, and_(pr.submission_id == probes.c.id, pr.position == hit)))
+    hit = case(
+        (probes.c.a.is_(None), probes.c.b),
+        (probes.c.b.is_(None), probes.c.a),
+        (probes.c.a < probes.c.b, probes.c.a),
+        else_=probes.c.b,
+    )
+    query = (
+        select(probes.c.id, pr.id.label("product_id"), pr.pointer.label("first"))
+        .select_from(probes)
+        .outerjoin(t.products, and_(pr.submission_id == probes.c.id, pr.position == hit))
+    )
     expected = "an inclusive product for " + ", ".join([*p.target_groups, *p.lines])
     for row in conn.execute(query.order_by(probes.c.id)):
-        yield finding(row.id, row.first or "/products", "pass" if row.first else "fail", expected,
-                      f"first: {row.first}" if row.first else "none", product_id=row.product_id)
+        yield finding(
+            row.id,
+            row.first or "/products",
+            "pass" if row.first else "fail",
+            expected,
+            f"first: {row.first}" if row.first else "none",
+            product_id=row.product_id,
+        )

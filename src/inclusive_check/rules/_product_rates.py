@@ -18,8 +18,9 @@ from .base import Scope, judged_on_sale
 from .findings import Findings, from_select
 
 
-def below_comparable(conn: Connection, scope: Scope, own: Any, comparable: Any, field: str,
-                     applies: ColumnElement[bool] | None = None) -> Findings:
+def below_comparable(
+    conn: Connection, scope: Scope, own: Any, comparable: Any, field: str, applies: ColumnElement[bool] | None = None
+) -> Findings:
     """Dedicated products whose ``own`` rate must be strictly below the comparable's (equal fails).
 
     Only products on sale in the period on or after the in-force date are judged (``judged_on_sale``). The
@@ -35,24 +36,53 @@ def below_comparable(conn: Connection, scope: Scope, own: Any, comparable: Any, 
     own_filed = select(filed.c[own.key]).where(*same).order_by(filed.c.position).limit(1).scalar_subquery()
     mismatch = and_(exists().where(*same), own_filed.is_distinct_from(comparable))
     judged, na_expected, na_actual = judged_on_sale(scope)
-    status = case((~judged, "not_applicable"), (missing, "indeterminate"), (mismatch, "indeterminate"),
-                  (own < comparable, "pass"), else_="fail")
-    expected = case((~judged, na_expected), (comparable.is_(None), f"{field} below a named comparable"),
-                    else_=f"{field} < {{threshold}} (" + code + ")")
+    status = case(
+        (~judged, "not_applicable"),
+        (missing, "indeterminate"),
+        (mismatch, "indeterminate"),
+        (own < comparable, "pass"),
+        else_="fail",
+    )
+    expected = case(
+        (~judged, na_expected),
+        (comparable.is_(None), f"{field} below a named comparable"),
+        else_=f"{field} < {{threshold}} (" + code + ")",
+    )
     own_text = case((own.is_(None), f"{field} not reported"), else_="{value}")
     filed_text = case((own_filed.is_(None), "not reported"), else_="{reference}")
-    actual = case((~judged, na_actual),
-                  (own.is_(None), f"{field} not reported"),
-                  (comparable.is_(None), own_text + f"; comparable {field} not reported (" + code + ")"),
-                  (mismatch, own_text + f"; the declared comparable {field} differs from the rate filed for "
-                   + code + " in this document (" + filed_text + ")"),
-                  else_=own_text)
-    query = (select(rs.submission_id)
-             .join(t.products, pr.submission_id == rs.submission_id)
-             .join(t.submissions, s.id == rs.submission_id)
-             .where(scope.where(), pr.dedicated_inclusive.is_(True), true() if applies is None else applies))
+    actual = case(
+        (~judged, na_actual),
+        (own.is_(None), f"{field} not reported"),
+        (comparable.is_(None), own_text + f"; comparable {field} not reported (" + code + ")"),
+        (
+            mismatch,
+            own_text
+            + f"; the declared comparable {field} differs from the rate filed for "
+            + code
+            + " in this document ("
+            + filed_text
+            + ")",
+        ),
+        else_=own_text,
+    )
+    query = (
+        select(rs.submission_id)
+        .join(t.products, pr.submission_id == rs.submission_id)
+        .join(t.submissions, s.id == rs.submission_id)
+        .where(scope.where(), pr.dedicated_inclusive.is_(True), true() if applies is None else applies)
+    )
     return from_select(
-        query, submission_id=rs.submission_id, subject=pr.pointer + f"/{field}", status=status, expected=expected,
-        actual=actual, product_id=pr.id, value=own, threshold=comparable,
-        reference=case((mismatch, own_filed), else_=null()), unit="rate",
-        margin=case((missing | mismatch | ~judged, null()), else_=comparable - own), ordinal=pr.position)
+        query,
+        submission_id=rs.submission_id,
+        subject=pr.pointer + f"/{field}",
+        status=status,
+        expected=expected,
+        actual=actual,
+        product_id=pr.id,
+        value=own,
+        threshold=comparable,
+        reference=case((mismatch, own_filed), else_=null()),
+        unit="rate",
+        margin=case((missing | mismatch | ~judged, null()), else_=comparable - own),
+        ordinal=pr.position,
+    )

@@ -120,9 +120,7 @@ def flag_findings(conn: Connection, scope: Scope, fields: dict[str, str]) -> Ite
     from .findings import finding
 
     columns = [t.submissions.c[name] for name in fields]
-    query = submission_scope(scope).with_only_columns(
-        t.submissions.c.id, status_case(all_true(*columns)), *columns
-    )
+    query = submission_scope(scope).with_only_columns(t.submissions.c.id, status_case(all_true(*columns)), *columns)
     expected = " and ".join(f"{ptr} = true" for ptr in fields.values())
     for row in conn.execute(query):
         values = dict(zip(fields.values(), row[2:], strict=True))
@@ -155,13 +153,18 @@ def judged_on_sale(scope: Scope) -> tuple[ColumnElement[bool], Any, Any]:
     pr, s = t.products.c, t.submissions.c
     since = scope.in_force_from
     after_in_force = true() if since is None else pr.sale_end >= since
-    in_period = and_(s.kind == "submission", pr.sale_start <= s.period_end,
-                     or_(pr.sale_end.is_(None), and_(pr.sale_end >= s.period_start, after_in_force)))
+    in_period = and_(
+        s.kind == "submission",
+        pr.sale_start <= s.period_end,
+        or_(pr.sale_end.is_(None), and_(pr.sale_end >= s.period_start, after_in_force)),
+    )
     filed = and_(s.kind == "product_filing", or_(pr.sale_end.is_(None), after_in_force))
     window = "on sale " + cast(pr.sale_start, Text) + " to " + func.coalesce(cast(pr.sale_end, Text), "open")
     start = s.period_start if since is None else case((s.period_start >= since, s.period_start), else_=literal(since))
-    actual = case((s.kind == "product_filing", window + f"; the sale ended before {since}"),
-                  else_=window + "; not on sale between " + cast(start, Text) + " and " + cast(s.period_end, Text))
+    actual = case(
+        (s.kind == "product_filing", window + f"; the sale ended before {since}"),
+        else_=window + "; not on sale between " + cast(start, Text) + " and " + cast(s.period_end, Text),
+    )
     expected = literal("on sale in the period" + ("" if since is None else f" on or after {since}"))
     return or_(in_period, filed), expected, actual
 
@@ -192,4 +195,3 @@ def exact(value: Decimal | float | None) -> Decimal | None:
     if value is None:
         return None
     return Decimal(number(value))
-

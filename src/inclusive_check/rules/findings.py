@@ -76,10 +76,21 @@ def _number(name: str, value: Any) -> Decimal | int | None:
     raise MalformedFinding(f"{name} must be a Decimal or an int, not {type(value).__name__} ({value!r})")
 
 
-def finding(submission_id: int, subject: str, status: str, expected: str, actual: str, *,
-            margin: Decimal | int | None = None, key: str = "", product_id: int | None = None,
-            value: Decimal | int | None = None, threshold: Decimal | int | None = None,
-            reference: Decimal | int | None = None, unit: str = "") -> Finding:
+def finding(
+    submission_id: int,
+    subject: str,
+    status: str,
+    expected: str,
+    actual: str,
+    *,
+    margin: Decimal | int | None = None,
+    key: str = "",
+    product_id: int | None = None,
+    value: Decimal | int | None = None,
+    threshold: Decimal | int | None = None,
+    reference: Decimal | int | None = None,
+    unit: str = "",
+) -> Finding:
     """A finding, checked: see the module's docstring."""
     if status not in STATUSES:
         raise MalformedFinding(f"status {status!r} is not one of {', '.join(STATUSES)}")
@@ -92,12 +103,25 @@ def finding(submission_id: int, subject: str, status: str, expected: str, actual
         if not isinstance(text, str):
             raise MalformedFinding(f"{name} must be text, not {type(text).__name__} ({text!r})")
         if len(text) > SIZES[name]:
-            texts[name] = text[:SIZES[name]]
-    numbers = {name: _number(name, v) for name, v in
-               (("margin", margin), ("value", value), ("threshold", threshold), ("reference", reference))}
-    return Finding(submission_id, texts["subject"], status, texts["expected"], texts["actual"],
-                   numbers["margin"], texts["key"], product_id, numbers["value"], numbers["threshold"],
-                   numbers["reference"], unit)
+            texts[name] = text[: SIZES[name]]
+    numbers = {
+        name: _number(name, v)
+        for name, v in (("margin", margin), ("value", value), ("threshold", threshold), ("reference", reference))
+    }
+    return Finding(
+        submission_id,
+        texts["subject"],
+        status,
+        texts["expected"],
+        texts["actual"],
+        numbers["margin"],
+        texts["key"],
+        product_id,
+        numbers["value"],
+        numbers["threshold"],
+        numbers["reference"],
+        unit,
+    )
 
 
 class Findings:
@@ -151,9 +175,23 @@ def _check_statuses(expr: Any) -> None:
             raise MalformedFinding(f"status {result.value!r} is not one of {', '.join(STATUSES)}")
 
 
-def from_select(query: Select[Any], *, submission_id: Any, subject: Any, status: Any, expected: Any, actual: Any,
-                ordinal: Any, key: Any = "", product_id: Any = None, value: Any = None, threshold: Any = None,
-                reference: Any = None, margin: Any = None, unit: str = "") -> Findings:
+def from_select(
+    query: Select[Any],
+    *,
+    submission_id: Any,
+    subject: Any,
+    status: Any,
+    expected: Any,
+    actual: Any,
+    ordinal: Any,
+    key: Any = "",
+    product_id: Any = None,
+    value: Any = None,
+    threshold: Any = None,
+    reference: Any = None,
+    margin: Any = None,
+    unit: str = "",
+) -> Findings:
     """Findings as a set: ``query`` (its FROM and WHERE) with these SQL expressions as the columns.
 
     Texts are cut to their columns in SQL; numbers must be numeric expressions or exact constants (or None);
@@ -161,10 +199,20 @@ def from_select(query: Select[Any], *, submission_id: Any, subject: Any, status:
     """
     if unit not in UNITS:
         raise MalformedFinding(f"unit {unit!r} is not one of {', '.join(map(repr, UNITS))}")
-    columns: dict[str, Any] = {"submission_id": submission_id, "subject": subject, "status": status,
-                               "expected": expected, "actual": actual, "key": key, "product_id": product_id,
-                               "value": value, "threshold": threshold, "reference": reference, "margin": margin,
-                               "ordinal": ordinal}
+    columns: dict[str, Any] = {
+        "submission_id": submission_id,
+        "subject": subject,
+        "status": status,
+        "expected": expected,
+        "actual": actual,
+        "key": key,
+        "product_id": product_id,
+        "value": value,
+        "threshold": threshold,
+        "reference": reference,
+        "margin": margin,
+        "ordinal": ordinal,
+    }
     labelled = []
     for name, expr in columns.items():
         if expr is None:
@@ -173,7 +221,7 @@ def from_select(query: Select[Any], *, submission_id: Any, subject: Any, status:
             # typed: PostgreSQL will not put an untyped NULL into a NUMERIC column through INSERT ... SELECT
             expr = cast(null(), Integer() if name == "product_id" else Numeric())
         elif isinstance(expr, str):
-            expr = literal(expr[:SIZES[name]] if name in SIZES else expr, String())
+            expr = literal(expr[: SIZES[name]] if name in SIZES else expr, String())
         elif isinstance(expr, Decimal | int) and not isinstance(expr, bool):
             expr = literal(expr, Numeric() if isinstance(expr, Decimal) else Integer())
         elif not hasattr(expr, "label"):

@@ -30,16 +30,18 @@ TITLE = {
 }
 Params = _coverage.Params
 MESSAGES = {
-    "pass": {"en": "Covered: an inclusive product serves a group or line of item 5 ({actual}).",
-        "zh": "已覆盖：有普惠产品服务第（五）项所列群体或险种（{actual}）。"},
-    "fail": {"en": "Not covered yet: no inclusive product serves the groups or lines of item 5 ({expected}); scored, not a breach.",
-        "zh": "尚未覆盖：没有普惠产品服务第（五）项所列群体或险种（{expected}）；计入评分，不属违规。"},
-    "not_applicable": {"en": "Not applied: {actual}.",
-        "zh": "未适用：{actual}。"},
+    "pass": {
+        "en": "Covered: an inclusive product serves a group or line of item 5 ({actual}).",
+        "zh": "已覆盖：有普惠产品服务第（五）项所列群体或险种（{actual}）。",
+    },
+    "fail": {
+        "en": "Not covered yet: no inclusive product serves the groups or lines of item 5 ({expected}); scored, not a breach.",
+        "zh": "尚未覆盖：没有普惠产品服务第（五）项所列群体或险种（{expected}）；计入评分，不属违规。",
+    },
+    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
 }
 
 
 @one_by_one
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
     return _coverage.covered(conn, scope, p)
-

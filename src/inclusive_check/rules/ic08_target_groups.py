@@ -29,12 +29,12 @@ TITLE = {
     "zh": "每款专属普惠产品须写明其服务的风险群体或风险领域",
 }
 MESSAGES = {
-    "pass": {"en": "{subject}: meant for {actual}.",
-        "zh": "{subject}：服务对象为{actual}。"},
-    "fail": {"en": "{subject}: this dedicated inclusive product names neither a target group nor a risk area.",
-        "zh": "{subject}：该专属普惠产品既未写明目标群体，也未写明风险领域。"},
-    "not_applicable": {"en": "Target-group check not applied: {actual}.",
-        "zh": "未适用服务对象检查：{actual}。"},
+    "pass": {"en": "{subject}: meant for {actual}.", "zh": "{subject}：服务对象为{actual}。"},
+    "fail": {
+        "en": "{subject}: this dedicated inclusive product names neither a target group nor a risk area.",
+        "zh": "{subject}：该专属普惠产品既未写明目标群体，也未写明风险领域。",
+    },
+    "not_applicable": {"en": "Target-group check not applied: {actual}.", "zh": "未适用服务对象检查：{actual}。"},
 }
 Params = NoParams
 
@@ -48,14 +48,27 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Findings:
     named = or_(pr.target_group_count > 0, pr.risk_areas != "")
     judged, na_expected, na_actual = judged_on_sale(scope)
     status = case((~judged, "not_applicable"), (named, "pass"), else_="fail")
-    actual = case((~judged, na_actual), (~named, "none"),
-                  (pr.risk_areas == "", "groups: " + groups),
-                  (pr.target_group_count == 0, "areas: " + areas),
-                  else_="groups: " + groups + "; areas: " + areas)
+    actual = case(
+        (~judged, na_actual),
+        (~named, "none"),
+        (pr.risk_areas == "", "groups: " + groups),
+        (pr.target_group_count == 0, "areas: " + areas),
+        else_="groups: " + groups + "; areas: " + areas,
+    )
     expected = case((~judged, na_expected), else_="at least 1 target group or risk area")
-    query = (select(rs.submission_id)
-             .join(t.products, pr.submission_id == rs.submission_id)
-             .join(t.submissions, s.id == rs.submission_id)
-             .where(scope.where(), pr.dedicated_inclusive.is_(True)))
-    return from_select(query, submission_id=rs.submission_id, subject=pr.pointer + "/target_groups", status=status,
-                       expected=expected, actual=actual, product_id=pr.id, ordinal=pr.position)
+    query = (
+        select(rs.submission_id)
+        .join(t.products, pr.submission_id == rs.submission_id)
+        .join(t.submissions, s.id == rs.submission_id)
+        .where(scope.where(), pr.dedicated_inclusive.is_(True))
+    )
+    return from_select(
+        query,
+        submission_id=rs.submission_id,
+        subject=pr.pointer + "/target_groups",
+        status=status,
+        expected=expected,
+        actual=actual,
+        product_id=pr.id,
+        ordinal=pr.position,
+    )

@@ -31,12 +31,15 @@ TITLE = {
     "zh": "绩效考核须纳入普惠保险，且权重不为零",
 }
 MESSAGES = {
-    "pass": {"en": "{subject}: inclusive insurance counts in performance assessment ({actual}).",
-        "zh": "{subject}：绩效考核已纳入普惠保险（{actual}）。"},
-    "fail": {"en": "{subject}: inclusive insurance does not count in performance assessment ({actual}).",
-        "zh": "{subject}：普惠保险未在绩效考核中发挥作用（{actual}）。"},
-    "not_applicable": {"en": "Not applied: {actual}.",
-        "zh": "未适用：{actual}。"},
+    "pass": {
+        "en": "{subject}: inclusive insurance counts in performance assessment ({actual}).",
+        "zh": "{subject}：绩效考核已纳入普惠保险（{actual}）。",
+    },
+    "fail": {
+        "en": "{subject}: inclusive insurance does not count in performance assessment ({actual}).",
+        "zh": "{subject}：普惠保险未在绩效考核中发挥作用（{actual}）。",
+    },
+    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
 }
 Params = NoParams
 FLAG, WEIGHT = "/governance/assessment_includes_inclusive", "/governance/inclusive_kpi_weight"
@@ -48,12 +51,14 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
     included = s.assessment_includes_inclusive.is_(True)
     zero_weight = and_(s.inclusive_kpi_weight.is_not(None), s.inclusive_kpi_weight == 0)
     query = submission_scope(scope).with_only_columns(
-        s.id, status_case(and_(included, ~zero_weight)), included.label("included"))
+        s.id, status_case(and_(included, ~zero_weight)), included.label("included")
+    )
     for row in conn.execute(query):
         if row.status == "pass":
             yield finding(row.id, FLAG, "pass", f"{FLAG} = true", "all true")
         elif row.included:
-            yield finding(row.id, WEIGHT, "fail", f"{FLAG} = true with a weight above 0",
-                          f"{FLAG} = true but {WEIGHT} = 0")
+            yield finding(
+                row.id, WEIGHT, "fail", f"{FLAG} = true with a weight above 0", f"{FLAG} = true but {WEIGHT} = 0"
+            )
         else:
             yield finding(row.id, FLAG, "fail", f"{FLAG} = true", f"{FLAG} = false")

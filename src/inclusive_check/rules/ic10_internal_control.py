@@ -28,12 +28,15 @@ TITLE = {
     "zh": "须报告覆盖普惠业务的内部控制制度",
 }
 MESSAGES = {
-    "pass": {"en": "{subject}: internal controls cover inclusive business ({actual}).",
-        "zh": "{subject}：内部控制已覆盖普惠业务（{actual}）。"},
-    "fail": {"en": "{subject}: no internal controls over inclusive business are reported ({actual}).",
-        "zh": "{subject}：未报告覆盖普惠业务的内部控制（{actual}）。"},
-    "not_applicable": {"en": "Not applied: {actual}.",
-        "zh": "未适用：{actual}。"},
+    "pass": {
+        "en": "{subject}: internal controls cover inclusive business ({actual}).",
+        "zh": "{subject}：内部控制已覆盖普惠业务（{actual}）。",
+    },
+    "fail": {
+        "en": "{subject}: no internal controls over inclusive business are reported ({actual}).",
+        "zh": "{subject}：未报告覆盖普惠业务的内部控制（{actual}）。",
+    },
+    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
 }
 Params = NoParams
 FIELDS = {

@@ -36,16 +36,23 @@ TITLE = {
     "zh": "大型保险公司：普惠保险在绩效考核中的占比原则上须达到5%",
 }
 MESSAGES = {
-    "pass": {"en": "{subject}: assessment weight {actual}, which meets {expected}.",
-        "zh": "{subject}：考核权重{actual}，达到{expected}。"},
-    "fail": {"en": "{subject}: a large insurer's assessment weight is {actual}; in principle it must be {expected}.",
-        "zh": "{subject}：大型保险公司的考核权重为{actual}，原则上应{expected}。"},
-    "indeterminate": {"en": "{subject}: the assessment weight cannot be judged ({actual}); without this evidence compliance is not shown.",
-        "zh": "{subject}：无法判断考核权重（{actual}）；缺少该证据即不能证明合规。"},
-    "waived": {"en": "{subject}: in principle the weight should be {expected}, but it is {actual}; dispensation {dispensation} waives it.",
-        "zh": "{subject}：考核权重原则上应{expected}，实际为{actual}，监管豁免{dispensation}已予豁免。"},
-    "not_applicable": {"en": "Weight check not applied: {actual}.",
-        "zh": "未适用考核权重检查：{actual}。"},
+    "pass": {
+        "en": "{subject}: assessment weight {actual}, which meets {expected}.",
+        "zh": "{subject}：考核权重{actual}，达到{expected}。",
+    },
+    "fail": {
+        "en": "{subject}: a large insurer's assessment weight is {actual}; in principle it must be {expected}.",
+        "zh": "{subject}：大型保险公司的考核权重为{actual}，原则上应{expected}。",
+    },
+    "indeterminate": {
+        "en": "{subject}: the assessment weight cannot be judged ({actual}); without this evidence compliance is not shown.",
+        "zh": "{subject}：无法判断考核权重（{actual}）；缺少该证据即不能证明合规。",
+    },
+    "waived": {
+        "en": "{subject}: in principle the weight should be {expected}, but it is {actual}; dispensation {dispensation} waives it.",
+        "zh": "{subject}：考核权重原则上应{expected}，实际为{actual}，监管豁免{dispensation}已予豁免。",
+    },
+    "not_applicable": {"en": "Weight check not applied: {actual}.", "zh": "未适用考核权重检查：{actual}。"},
 }
 
 
@@ -79,25 +86,55 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
         else_="fail",
     ).label("status")
     query = submission_scope(scope).with_only_columns(
-        s.id, s.size_class, s.total_assets_cny, s.inclusive_kpi_weight, status, unknown.label("unknown"))
+        s.id, s.size_class, s.total_assets_cny, s.inclusive_kpi_weight, status, unknown.label("unknown")
+    )
     expected = ">= {threshold}"
     for row in conn.execute(query):
         weight = exact(row.inclusive_kpi_weight)
         if row.status == "indeterminate" and row.unknown:
-            yield finding(row.id, "/insurer", "indeterminate", expected,
-                          f"size unknown: the insurer's size cannot be told ({p.size_source})",
-                          threshold=p.min_weight, unit="rate")
+            yield finding(
+                row.id,
+                "/insurer",
+                "indeterminate",
+                expected,
+                f"size unknown: the insurer's size cannot be told ({p.size_source})",
+                threshold=p.min_weight,
+                unit="rate",
+            )
         elif row.status == "indeterminate":
-            yield finding(row.id, "/governance/inclusive_kpi_weight", "indeterminate", expected,
-                          "a large insurer reports no inclusive_kpi_weight", threshold=p.min_weight, unit="rate")
+            yield finding(
+                row.id,
+                "/governance/inclusive_kpi_weight",
+                "indeterminate",
+                expected,
+                "a large insurer reports no inclusive_kpi_weight",
+                threshold=p.min_weight,
+                unit="rate",
+            )
         elif row.status == "not_applicable":
             if row.size_class:
-                yield finding(row.id, "/insurer", "not_applicable", "a large insurer",
-                              f"not large (size_class {row.size_class})")
+                yield finding(
+                    row.id, "/insurer", "not_applicable", "a large insurer", f"not large (size_class {row.size_class})"
+                )
             else:
-                yield finding(row.id, "/insurer", "not_applicable", "a large insurer",
-                              "not large (total assets {value} CNY)", value=exact(row.total_assets_cny), unit="cny")
+                yield finding(
+                    row.id,
+                    "/insurer",
+                    "not_applicable",
+                    "a large insurer",
+                    "not large (total assets {value} CNY)",
+                    value=exact(row.total_assets_cny),
+                    unit="cny",
+                )
         else:
-            yield finding(row.id, "/governance/inclusive_kpi_weight", row.status, expected, "{value}",
-                          value=weight, threshold=p.min_weight, unit="rate",
-                          margin=None if weight is None else weight - p.min_weight)
+            yield finding(
+                row.id,
+                "/governance/inclusive_kpi_weight",
+                row.status,
+                expected,
+                "{value}",
+                value=weight,
+                threshold=p.min_weight,
+                unit="rate",
+                margin=None if weight is None else weight - p.min_weight,
+            )

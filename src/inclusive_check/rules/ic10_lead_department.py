@@ -30,12 +30,12 @@ TITLE = {
     "zh": "须写明牵头负责普惠保险工作的部门",
 }
 MESSAGES = {
-    "pass": {"en": "{subject}: the lead department is {actual}.",
-        "zh": "{subject}：牵头部门为{actual}。"},
-    "fail": {"en": "{subject}: no department is named as leading inclusive-insurance work.",
-        "zh": "{subject}：未写明牵头部门。"},
-    "not_applicable": {"en": "Not applied: {actual}.",
-        "zh": "未适用：{actual}。"},
+    "pass": {"en": "{subject}: the lead department is {actual}.", "zh": "{subject}：牵头部门为{actual}。"},
+    "fail": {
+        "en": "{subject}: no department is named as leading inclusive-insurance work.",
+        "zh": "{subject}：未写明牵头部门。",
+    },
+    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
 }
 Params = NoParams
 BLANKS = (" ", "\t", "\n", "\r", "\u3000", "\u00a0")
@@ -49,8 +49,7 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
     text: Any = func.coalesce(s.lead_department, "")
     for blank in BLANKS:
         text = func.replace(text, blank, "")
-    query = submission_scope(scope).with_only_columns(
-        s.id, s.lead_department, status_case(func.length(text) > 0))
+    query = submission_scope(scope).with_only_columns(s.id, s.lead_department, status_case(func.length(text) > 0))
     for row in conn.execute(query):
         actual = row.lead_department if row.status == "pass" else "none" if row.lead_department is None else "blank"
         yield finding(row.id, "/governance/lead_department", row.status, "a named department", actual)

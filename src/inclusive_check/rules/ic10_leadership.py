@@ -28,12 +28,15 @@ TITLE = {
     "zh": "须报告统筹普惠保险工作的领导机制",
 }
 MESSAGES = {
-    "pass": {"en": "{subject}: a leadership arrangement is reported ({actual}).",
-        "zh": "{subject}：已报告领导机制（{actual}）。"},
-    "fail": {"en": "{subject}: no leadership arrangement for inclusive insurance is reported ({actual}).",
-        "zh": "{subject}：未报告普惠保险领导机制（{actual}）。"},
-    "not_applicable": {"en": "Not applied: {actual}.",
-        "zh": "未适用：{actual}。"},
+    "pass": {
+        "en": "{subject}: a leadership arrangement is reported ({actual}).",
+        "zh": "{subject}：已报告领导机制（{actual}）。",
+    },
+    "fail": {
+        "en": "{subject}: no leadership arrangement for inclusive insurance is reported ({actual}).",
+        "zh": "{subject}：未报告普惠保险领导机制（{actual}）。",
+    },
+    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
 }
 Params = NoParams
 FIELDS = {

@@ -38,10 +38,14 @@ TITLE = {
     "zh": "确保董事会和高级管理层按时听取普惠保险工作汇报",
 }
 MESSAGES = {
-    "pass": {"en": "{subject}: briefings in the look-back window: {actual}.",
-             "zh": "{subject}：回溯期内听取汇报情况：{actual}。"},
-    "fail": {"en": "{subject}: too few briefings in the look-back window: {actual}; required {expected}.",
-             "zh": "{subject}：回溯期内听取汇报次数不足：{actual}，要求{expected}。"},
+    "pass": {
+        "en": "{subject}: briefings in the look-back window: {actual}.",
+        "zh": "{subject}：回溯期内听取汇报情况：{actual}。",
+    },
+    "fail": {
+        "en": "{subject}: too few briefings in the look-back window: {actual}; required {expected}.",
+        "zh": "{subject}：回溯期内听取汇报次数不足：{actual}，要求{expected}。",
+    },
     "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
 }
 
@@ -63,8 +67,7 @@ def _count(body: str, window_start: Any) -> Any:
     s, r = t.submissions.c, t.governance_reviews.c
     return (
         select(func.count(r.review_date.distinct()))  # one review a day: a date listed twice counts once
-        .where(r.submission_id == s.id, r.body == body, r.review_date > window_start,
-               r.review_date <= s.period_end)
+        .where(r.submission_id == s.id, r.body == body, r.review_date > window_start, r.review_date <= s.period_end)
         .scalar_subquery()
     )
 
@@ -82,15 +85,22 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
     board, management = _count("board", window_start), _count("management", window_start)
     passed = and_(board >= p.min_board_reviews, management >= p.min_management_reviews)
     query = submission_scope(scope).with_only_columns(
-        s.id, s.period_end, board.label("board"), management.label("management"), status_case(passed))
+        s.id, s.period_end, board.label("board"), management.label("management"), status_case(passed)
+    )
     for row in conn.execute(query):
         since = starts[row.period_end] + timedelta(days=1)
-        expected = (f"board >= {p.min_board_reviews}, management >= {p.min_management_reviews} "
-                    f"between {since} and {row.period_end}")
+        expected = (
+            f"board >= {p.min_board_reviews}, management >= {p.min_management_reviews} "
+            f"between {since} and {row.period_end}"
+        )
         # A failure points at the list that is short (both short: their parent).
-        short = [ptr for ptr, count, least in (("/governance/board_reviews", row.board, p.min_board_reviews),
-                                               ("/governance/management_reviews", row.management,
-                                                p.min_management_reviews))
-                 if count < least]
+        short = [
+            ptr
+            for ptr, count, least in (
+                ("/governance/board_reviews", row.board, p.min_board_reviews),
+                ("/governance/management_reviews", row.management, p.min_management_reviews),
+            )
+            if count < least
+        ]
         subject = short[0] if row.status == "fail" and len(short) == 1 else "/governance"
         yield finding(row.id, subject, row.status, expected, f"board {row.board}, management {row.management}")

@@ -35,10 +35,14 @@ TITLE = {
     "zh": "确保普惠保险客户能够便捷地投保、理赔和咨询",
 }
 MESSAGES = {
-    "pass": {"en": "{subject}: the required service channels are in place ({actual}).",
-             "zh": "{subject}：所要求的服务渠道均已具备（{actual}）。"},
-    "fail": {"en": "{subject}: a required service channel is missing: {actual}.",
-             "zh": "{subject}：缺少所要求的服务渠道：{actual}。"},
+    "pass": {
+        "en": "{subject}: the required service channels are in place ({actual}).",
+        "zh": "{subject}：所要求的服务渠道均已具备（{actual}）。",
+    },
+    "fail": {
+        "en": "{subject}: a required service channel is missing: {actual}.",
+        "zh": "{subject}：缺少所要求的服务渠道：{actual}。",
+    },
     "not_applicable": {"en": "Convenient-service rule not applied: {actual}.", "zh": "未适用便捷服务规则：{actual}。"},
 }
 Service = Literal["inquiry_channel", "online_underwriting", "online_claims"]

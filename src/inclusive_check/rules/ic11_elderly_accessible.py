@@ -30,12 +30,12 @@ TITLE = {
     "zh": "须为老年人和残障人士提供适配、无障碍的服务",
 }
 MESSAGES = {
-    "pass": {"en": "{subject}: in place ({actual}).",
-        "zh": "{subject}：已具备（{actual}）。"},
-    "fail": {"en": "{subject}: service is not both elderly-friendly and barrier-free ({actual}).",
-        "zh": "{subject}：服务未同时做到适老和无障碍（{actual}）。"},
-    "not_applicable": {"en": "Not applied: {actual}.",
-        "zh": "未适用：{actual}。"},
+    "pass": {"en": "{subject}: in place ({actual}).", "zh": "{subject}：已具备（{actual}）。"},
+    "fail": {
+        "en": "{subject}: service is not both elderly-friendly and barrier-free ({actual}).",
+        "zh": "{subject}：服务未同时做到适老和无障碍（{actual}）。",
+    },
+    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
 }
 Params = NoParams
 FIELDS = {

@@ -31,12 +31,15 @@ TITLE = {
     "zh": "鼓励：支持普惠产品客户线上投保、线上理赔",
 }
 MESSAGES = {
-    "pass": {"en": "{subject}: covered — online underwriting and claims are offered ({actual}).",
-        "zh": "{subject}：已覆盖——提供线上投保和线上理赔（{actual}）。"},
-    "fail": {"en": "{subject}: not covered yet — online underwriting and online claims are not both offered ({actual}); scored, not a breach.",
-        "zh": "{subject}：尚未覆盖——未同时提供线上投保和线上理赔（{actual}）；计入评分，不属违规。"},
-    "not_applicable": {"en": "Not applied: {actual}.",
-        "zh": "未适用：{actual}。"},
+    "pass": {
+        "en": "{subject}: covered — online underwriting and claims are offered ({actual}).",
+        "zh": "{subject}：已覆盖——提供线上投保和线上理赔（{actual}）。",
+    },
+    "fail": {
+        "en": "{subject}: not covered yet — online underwriting and online claims are not both offered ({actual}); scored, not a breach.",
+        "zh": "{subject}：尚未覆盖——未同时提供线上投保和线上理赔（{actual}）；计入评分，不属违规。",
+    },
+    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
 }
 Params = NoParams
 FIELDS = {

@@ -38,12 +38,15 @@ TITLE = {
     "zh": "凡销售普惠保险产品的场所（自有网点、代理网点、线上平台）均须展示服务承诺",
 }
 MESSAGES = {
-    "pass": {"en": "{subject}: commitments are on display wherever inclusive products are sold ({actual}).",
-        "zh": "{subject}：销售普惠产品的场所均已展示服务承诺（{actual}）。"},
-    "fail": {"en": "{subject}: commitments are missing where inclusive products are sold ({actual}); needed at: {expected}.",
-        "zh": "{subject}：部分销售普惠产品的场所未展示服务承诺（{actual}）；应展示于：{expected}。"},
-    "not_applicable": {"en": "Not applied: {actual}.",
-        "zh": "未适用：{actual}。"},
+    "pass": {
+        "en": "{subject}: commitments are on display wherever inclusive products are sold ({actual}).",
+        "zh": "{subject}：销售普惠产品的场所均已展示服务承诺（{actual}）。",
+    },
+    "fail": {
+        "en": "{subject}: commitments are missing where inclusive products are sold ({actual}); needed at: {expected}.",
+        "zh": "{subject}：部分销售普惠产品的场所未展示服务承诺（{actual}）；应展示于：{expected}。",
+    },
+    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
 }
 
 
@@ -70,16 +73,24 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
     passed = and_(*[or_(~n, h.is_(True)) for n, h in zip(need, have, strict=True)])
     status = case((~or_(*need), "not_applicable"), (passed, "pass"), else_="fail").label("status")
     query = submission_scope(scope).with_only_columns(
-        s.id, *have, *[n.label(f"need_{place}") for n, place in zip(need, PLACES, strict=True)], status)
+        s.id, *have, *[n.label(f"need_{place}") for n, place in zip(need, PLACES, strict=True)], status
+    )
     for row in conn.execute(query):
         needed = [place for place in PLACES if row._mapping[f"need_{place}"]]
         if row.status == "not_applicable":
-            yield finding(row.id, "/service/commitments_published", "not_applicable",
-                          "an inclusive product sold directly, through agency sites or online",
-                          "no inclusive product is sold through a channel that calls for published commitments")
+            yield finding(
+                row.id,
+                "/service/commitments_published",
+                "not_applicable",
+                "an inclusive product sold directly, through agency sites or online",
+                "no inclusive product is sold through a channel that calls for published commitments",
+            )
             continue
-        published = {"premises": row.commitments_premises, "agency_sites": row.commitments_agency_sites,
-                     "online": row.commitments_online}
+        published = {
+            "premises": row.commitments_premises,
+            "agency_sites": row.commitments_agency_sites,
+            "online": row.commitments_online,
+        }
         missing = [place for place in needed if not published[place]]
         actual = "published: " + (", ".join(k for k, v in published.items() if v) or "nowhere")
         if missing:

@@ -38,16 +38,23 @@ TITLE = {
     "zh": "专属普惠产品付给中介的费用率原则上须低于其所列可比产品",
 }
 MESSAGES = {
-    "pass": {"en": "{subject}: intermediary fee rate {actual}, below the comparable product ({expected}).",
-        "zh": "{subject}：中介费用率{actual}，低于可比产品（{expected}）。"},
-    "fail": {"en": "{subject}: in principle the intermediary fee rate must be below the comparable product's; it is {actual} against {expected}.",
-        "zh": "{subject}：中介费用率原则上应低于可比产品，实际为{actual}，要求{expected}。"},
-    "indeterminate": {"en": "{subject}: the intermediary fee rates cannot be compared ({actual}); without this evidence compliance is not shown.",
-        "zh": "{subject}：无法比较中介费用率（{actual}）；缺少该证据即不能证明合规。"},
-    "waived": {"en": "{subject}: in principle the intermediary fee rate should be below the comparable product's ({actual} against {expected}); dispensation {dispensation} waives it.",
-        "zh": "{subject}：中介费用率原则上应低于可比产品（实际{actual}，要求{expected}），监管豁免{dispensation}已予豁免。"},
-    "not_applicable": {"en": "Fee-rate comparison not applied: {actual}.",
-        "zh": "未适用中介费用率比较：{actual}。"},
+    "pass": {
+        "en": "{subject}: intermediary fee rate {actual}, below the comparable product ({expected}).",
+        "zh": "{subject}：中介费用率{actual}，低于可比产品（{expected}）。",
+    },
+    "fail": {
+        "en": "{subject}: in principle the intermediary fee rate must be below the comparable product's; it is {actual} against {expected}.",
+        "zh": "{subject}：中介费用率原则上应低于可比产品，实际为{actual}，要求{expected}。",
+    },
+    "indeterminate": {
+        "en": "{subject}: the intermediary fee rates cannot be compared ({actual}); without this evidence compliance is not shown.",
+        "zh": "{subject}：无法比较中介费用率（{actual}）；缺少该证据即不能证明合规。",
+    },
+    "waived": {
+        "en": "{subject}: in principle the intermediary fee rate should be below the comparable product's ({actual} against {expected}); dispensation {dispensation} waives it.",
+        "zh": "{subject}：中介费用率原则上应低于可比产品（实际{actual}，要求{expected}），监管豁免{dispensation}已予豁免。",
+    },
+    "not_applicable": {"en": "Fee-rate comparison not applied: {actual}.", "zh": "未适用中介费用率比较：{actual}。"},
 }
 
 Channel = Literal["agency", "broker", "postal", "bank", "direct", "online"]
@@ -59,5 +66,11 @@ class Params(_Params):
 
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Findings:
     pr = t.products.c
-    return below_comparable(conn, scope, pr.intermediary_fee_rate, pr.comparable_fee_rate,
-                            "intermediary_fee_rate", channel_used(p.intermediary_channels))
+    return below_comparable(
+        conn,
+        scope,
+        pr.intermediary_fee_rate,
+        pr.comparable_fee_rate,
+        "intermediary_fee_rate",
+        channel_used(p.intermediary_channels),
+    )

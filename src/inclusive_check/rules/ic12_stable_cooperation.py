@@ -36,12 +36,12 @@ TITLE = {
     "zh": "与中介机构的普惠业务合作须保持稳定：协议期限不短于最低期限",
 }
 MESSAGES = {
-    "pass": {"en": "{subject}: the agreement runs {actual}.",
-        "zh": "{subject}：协议期限{actual}。"},
-    "fail": {"en": "{subject}: the agreement runs only {actual}; the minimum term is {expected}.",
-        "zh": "{subject}：协议期限仅{actual}；最低期限为{expected}。"},
-    "not_applicable": {"en": "Not applied: {actual}.",
-        "zh": "未适用：{actual}。"},
+    "pass": {"en": "{subject}: the agreement runs {actual}.", "zh": "{subject}：协议期限{actual}。"},
+    "fail": {
+        "en": "{subject}: the agreement runs only {actual}; the minimum term is {expected}.",
+        "zh": "{subject}：协议期限仅{actual}；最低期限为{expected}。",
+    },
+    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
 }
 
 
@@ -60,5 +60,14 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
         margin = None if months is None else months - p.min_agreement_months
         # A short agreement points at the end date that makes it short (an open one has none to point at).
         subject = f"/intermediaries/{row.position}" + ("/agreement_end" if row.status == "fail" else "")
-        yield finding(row.submission_id, subject, row.status, ">= {threshold} months", actual, margin=margin,
-                      value=months, threshold=p.min_agreement_months, unit="months")
+        yield finding(
+            row.submission_id,
+            subject,
+            row.status,
+            ">= {threshold} months",
+            actual,
+            margin=margin,
+            value=months,
+            threshold=p.min_agreement_months,
+            unit="months",
+        )

@@ -34,12 +34,15 @@ TITLE = {
     "zh": "提示监管部门关注保险公司报告的重大群体性事件",
 }
 MESSAGES = {
-    "pass": {"en": "{subject}: {actual} serious mass incident(s) reported.",
-        "zh": "{subject}：报告重大群体性事件{actual}起。"},
-    "fail": {"en": "{subject}: {actual} serious mass incident(s) reported; the supervisor may consider measures.",
-        "zh": "{subject}：报告重大群体性事件{actual}起；监管部门可视情况考虑采取措施。"},
-    "not_applicable": {"en": "Not applied: {actual}.",
-        "zh": "未适用：{actual}。"},
+    "pass": {
+        "en": "{subject}: {actual} serious mass incident(s) reported.",
+        "zh": "{subject}：报告重大群体性事件{actual}起。",
+    },
+    "fail": {
+        "en": "{subject}: {actual} serious mass incident(s) reported; the supervisor may consider measures.",
+        "zh": "{subject}：报告重大群体性事件{actual}起；监管部门可视情况考虑采取措施。",
+    },
+    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
 }
 
 
@@ -51,8 +54,17 @@ class Params(_Params):
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
     s = t.submissions.c
     query = submission_scope(scope).with_only_columns(
-        s.id, s.mass_incidents, status_case(s.mass_incidents <= p.max_mass_incidents))
+        s.id, s.mass_incidents, status_case(s.mass_incidents <= p.max_mass_incidents)
+    )
     for row in conn.execute(query):
-        yield finding(row.id, "/consumer_protection/mass_incidents", row.status, "<= {threshold}", "{value}",
-                      value=row.mass_incidents, threshold=p.max_mass_incidents, unit="count",
-                      margin=p.max_mass_incidents - row.mass_incidents)
+        yield finding(
+            row.id,
+            "/consumer_protection/mass_incidents",
+            row.status,
+            "<= {threshold}",
+            "{value}",
+            value=row.mass_incidents,
+            threshold=p.max_mass_incidents,
+            unit="count",
+            margin=p.max_mass_incidents - row.mass_incidents,
+        )

@@ -41,14 +41,19 @@ TITLE = {
     "zh": "仅在偿付能力三项指标均达标的季度销售专属普惠产品",
 }
 MESSAGES = {
-    "pass": {"en": "{key}: all solvency tests passed while dedicated products were on sale ({actual}).",
-        "zh": "{key}：专属普惠产品在售期间，偿付能力各项指标均达标（{actual}）。"},
-    "fail": {"en": "{key}: dedicated products were on sale in a quarter that misses the solvency standard ({actual}); the standard is {expected}.",
-        "zh": "{key}：专属普惠产品在售的季度偿付能力未达标（{actual}）；标准为{expected}。"},
-    "indeterminate": {"en": "{subject}: solvency cannot be shown for a quarter with dedicated products on sale ({actual}); the insurer counts as blocked until it is.",
-        "zh": "{subject}：无法证明专属普惠产品在售季度的偿付能力（{actual}）；证明之前按阻断处理。"},
-    "not_applicable": {"en": "Solvency test not applied: {actual}.",
-        "zh": "未适用偿付能力检查：{actual}。"},
+    "pass": {
+        "en": "{key}: all solvency tests passed while dedicated products were on sale ({actual}).",
+        "zh": "{key}：专属普惠产品在售期间，偿付能力各项指标均达标（{actual}）。",
+    },
+    "fail": {
+        "en": "{key}: dedicated products were on sale in a quarter that misses the solvency standard ({actual}); the standard is {expected}.",
+        "zh": "{key}：专属普惠产品在售的季度偿付能力未达标（{actual}）；标准为{expected}。",
+    },
+    "indeterminate": {
+        "en": "{subject}: solvency cannot be shown for a quarter with dedicated products on sale ({actual}); the insurer counts as blocked until it is.",
+        "zh": "{subject}：无法证明专属普惠产品在售季度的偿付能力（{actual}）；证明之前按阻断处理。",
+    },
+    "not_applicable": {"en": "Solvency test not applied: {actual}.", "zh": "未适用偿付能力检查：{actual}。"},
 }
 
 
@@ -62,19 +67,24 @@ class Params(_Params):
 @one_by_one
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
     rs, pr, pq, sq, sub = t.run_submissions.c, t.products.c, t.period_quarters.c, t.solvency_quarters.c, t.submissions.c
-    ratios_ok = and_(sq.core_ratio_pct >= p.min_core_ratio_pct,
-                     sq.comprehensive_ratio_pct >= p.min_comprehensive_ratio_pct)
+    ratios_ok = and_(
+        sq.core_ratio_pct >= p.min_core_ratio_pct, sq.comprehensive_ratio_pct >= p.min_comprehensive_ratio_pct
+    )
     passed = and_(ratios_ok, sq.irr_class.in_(p.passing_irr_grades)) if p.irr_condition else ratios_ok
     since = scope.in_force_from or date.min
     irr = f", IRR class in {'/'.join(p.passing_irr_grades)}" if p.irr_condition else ""
-    expected = (f"core >= {number(p.min_core_ratio_pct)}%, comprehensive >= "
-                f"{number(p.min_comprehensive_ratio_pct)}%{irr}")
+    expected = (
+        f"core >= {number(p.min_core_ratio_pct)}%, comprehensive >= {number(p.min_comprehensive_ratio_pct)}%{irr}"
+    )
 
     # A submission: each quarter of its own period in which some dedicated product was on sale on a day on or
     # after the in-force date. Products are counted per quarter first, and only then joined to the solvency
     # figures: the join then sees one row per quarter, not one per product.
-    on_sale = and_(pr.sale_start <= pq.quarter_end, pq.quarter_end >= since,
-                   or_(pr.sale_end.is_(None), and_(pr.sale_end >= pq.quarter_start, pr.sale_end >= since)))
+    on_sale = and_(
+        pr.sale_start <= pq.quarter_end,
+        pq.quarter_end >= since,
+        or_(pr.sale_end.is_(None), and_(pr.sale_end >= pq.quarter_start, pr.sale_end >= since)),
+    )
     dedicated = and_(pr.submission_id == rs.submission_id, pr.dedicated_inclusive.is_(True))
     on_sale_count = select(func.count(pr.id)).where(dedicated, on_sale).scalar_subquery()
     counted = (
@@ -85,18 +95,33 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
         .subquery()
     )
     quarters = (
-        select(counted.c.submission_id, counted.c.quarter, sq.position, sq.core_ratio_pct,
-               sq.comprehensive_ratio_pct, sq.irr_class, counted.c.on_sale,
-               status_case(passed, indeterminate=sq.id.is_(None)))
-        .outerjoin(t.solvency_quarters, and_(sq.submission_id == counted.c.submission_id, sq.quarter == counted.c.quarter))
+        select(
+            counted.c.submission_id,
+            counted.c.quarter,
+            sq.position,
+            sq.core_ratio_pct,
+            sq.comprehensive_ratio_pct,
+            sq.irr_class,
+            counted.c.on_sale,
+            status_case(passed, indeterminate=sq.id.is_(None)),
+        )
+        .outerjoin(
+            t.solvency_quarters, and_(sq.submission_id == counted.c.submission_id, sq.quarter == counted.c.quarter)
+        )
         .order_by(counted.c.submission_id, counted.c.quarter)
     )
     for row in conn.execute(quarters):
         if row.on_sale:  # filtered here: in SQL, SQLite would count the products a second time
             products = f"{row.on_sale} dedicated product(s) on sale"
             if row.status == "indeterminate":
-                yield finding(row.submission_id, "/solvency", "indeterminate", expected,
-                              f"{row.quarter} not reported in /solvency; {products}", key=row.quarter)
+                yield finding(
+                    row.submission_id,
+                    "/solvency",
+                    "indeterminate",
+                    expected,
+                    f"{row.quarter} not reported in /solvency; {products}",
+                    key=row.quarter,
+                )
             else:
                 yield _judged(row.submission_id, f"/solvency/{row.position}", row, p, expected, products)
     yield from _filings(conn, scope, p, passed, expected, since)
@@ -107,30 +132,64 @@ def _filings(conn: Connection, scope: Scope, p: Params, passed: Any, expected: s
     to the end of its insurer context's period. A quarter the context does not cover is indeterminate."""
     rs, pr, sq, sub = t.run_submissions.c, t.products.c, t.solvency_quarters.c, t.submissions.c
     ctx = t.submissions.alias("context")
-    filings = list(conn.execute(
-        select(rs.submission_id, rs.context_submission_id, pr.sale_start, pr.sale_end,
-               ctx.c.period, ctx.c.period_start, ctx.c.period_end)
-        .join(t.submissions, sub.id == rs.submission_id)
-        .join(t.products, and_(pr.submission_id == rs.submission_id, pr.dedicated_inclusive.is_(True)))
-        .outerjoin(ctx, ctx.c.id == rs.context_submission_id)
-        .where(scope.where(), sub.kind == "product_filing")
-        .order_by(rs.submission_id)))
+    filings = list(
+        conn.execute(
+            select(
+                rs.submission_id,
+                rs.context_submission_id,
+                pr.sale_start,
+                pr.sale_end,
+                ctx.c.period,
+                ctx.c.period_start,
+                ctx.c.period_end,
+            )
+            .join(t.submissions, sub.id == rs.submission_id)
+            .join(t.products, and_(pr.submission_id == rs.submission_id, pr.dedicated_inclusive.is_(True)))
+            .outerjoin(ctx, ctx.c.id == rs.context_submission_id)
+            .where(scope.where(), sub.kind == "product_filing")
+            .order_by(rs.submission_id)
+        )
+    )
     contexts = {f.context_submission_id for f in filings if f.context_submission_id is not None}
-    figures = {(row.submission_id, row.quarter): row for row in conn.execute(
-        select(sq.submission_id, sq.quarter, sq.core_ratio_pct, sq.comprehensive_ratio_pct, sq.irr_class,
-               status_case(passed)).where(sq.submission_id.in_(contexts)))} if contexts else {}
+    figures = (
+        {
+            (row.submission_id, row.quarter): row
+            for row in conn.execute(
+                select(
+                    sq.submission_id,
+                    sq.quarter,
+                    sq.core_ratio_pct,
+                    sq.comprehensive_ratio_pct,
+                    sq.irr_class,
+                    status_case(passed),
+                ).where(sq.submission_id.in_(contexts))
+            )
+        }
+        if contexts
+        else {}
+    )
     for f in filings:
         first = max(f.sale_start, since)
         if f.sale_end is not None and f.sale_end < first:
             continue  # the sale ended before the obligation took effect: nothing to judge
         window = f"from {f.sale_start}" + (f" to {f.sale_end}" if f.sale_end else "")
         if f.context_submission_id is None:
-            yield finding(f.submission_id, "/product", "indeterminate", expected,
-                          "no insurer context: pass --insurer FILE or store the insurer's submission")
+            yield finding(
+                f.submission_id,
+                "/product",
+                "indeterminate",
+                expected,
+                "no insurer context: pass --insurer FILE or store the insurer's submission",
+            )
             continue
         if first > f.period_end:
-            yield finding(f.submission_id, "/product", "indeterminate", expected,
-                          f"the insurer context ({f.period}) ends {f.period_end}, before the sale window ({window})")
+            yield finding(
+                f.submission_id,
+                "/product",
+                "indeterminate",
+                expected,
+                f"the insurer context ({f.period}) ends {f.period_end}, before the sale window ({window})",
+            )
             continue
         last = f.period_end if f.sale_end is None else min(f.sale_end, f.period_end)
         for quarter in quarters_between(first, last):
@@ -138,13 +197,23 @@ def _filings(conn: Connection, scope: Scope, p: Params, passed: Any, expected: s
             if row is not None:
                 yield _judged(f.submission_id, "/product", row, p, expected, "1 dedicated product(s) on sale")
             elif quarter_of(f.period_start) <= quarter:
-                yield finding(f.submission_id, "/product", "indeterminate", expected,
-                              f"{quarter} not reported in the insurer context; 1 dedicated product(s) on sale",
-                              key=quarter)
+                yield finding(
+                    f.submission_id,
+                    "/product",
+                    "indeterminate",
+                    expected,
+                    f"{quarter} not reported in the insurer context; 1 dedicated product(s) on sale",
+                    key=quarter,
+                )
             else:
-                yield finding(f.submission_id, "/product", "indeterminate", expected,
-                              f"{quarter} is outside the insurer context ({f.period}); the product is on sale "
-                              f"{window}", key=quarter)
+                yield finding(
+                    f.submission_id,
+                    "/product",
+                    "indeterminate",
+                    expected,
+                    f"{quarter} is outside the insurer context ({f.period}); the product is on sale {window}",
+                    key=quarter,
+                )
 
 
 def _judged(submission_id: int, subject: str, row: Any, p: Params, expected: str, products: str) -> Finding:
@@ -155,17 +224,34 @@ def _judged(submission_id: int, subject: str, row: Any, p: Params, expected: str
     figures = f"core {number(core)}%, comprehensive {number(comp)}%, IRR {row.irr_class}"
     margin: Decimal | None = min(core - p.min_core_ratio_pct, comp - p.min_comprehensive_ratio_pct)
     if row.status == "pass":
-        return finding(submission_id, subject, "pass", expected, f"{figures}; {products}", margin=margin,
-                       key=row.quarter, unit="pct")
-    parts = ((f"core ratio below {number(p.min_core_ratio_pct)}%", "core ratio", core >= p.min_core_ratio_pct),
-             (f"comprehensive ratio below {number(p.min_comprehensive_ratio_pct)}%", "comprehensive ratio",
-              comp >= p.min_comprehensive_ratio_pct),
-             (f"IRR class {row.irr_class} not in {'/'.join(p.passing_irr_grades)}", f"IRR class {row.irr_class}",
-              not p.irr_condition or row.irr_class in p.passing_irr_grades))
+        return finding(
+            submission_id,
+            subject,
+            "pass",
+            expected,
+            f"{figures}; {products}",
+            margin=margin,
+            key=row.quarter,
+            unit="pct",
+        )
+    parts = (
+        (f"core ratio below {number(p.min_core_ratio_pct)}%", "core ratio", core >= p.min_core_ratio_pct),
+        (
+            f"comprehensive ratio below {number(p.min_comprehensive_ratio_pct)}%",
+            "comprehensive ratio",
+            comp >= p.min_comprehensive_ratio_pct,
+        ),
+        (
+            f"IRR class {row.irr_class} not in {'/'.join(p.passing_irr_grades)}",
+            f"IRR class {row.irr_class}",
+            not p.irr_condition or row.irr_class in p.passing_irr_grades,
+        ),
+    )
     failed = [why for why, _, ok in parts if not ok]
-    met = [name for _, name, ok in parts[:3 if p.irr_condition else 2] if ok]
+    met = [name for _, name, ok in parts[: 3 if p.irr_condition else 2] if ok]
     actual = f"{figures}; failed: {', '.join(failed)}" + (f"; met: {', '.join(met)}" if met else "")
     if margin is not None and margin >= 0:
         margin = None  # failed on the rating alone: the ratios' headroom is no distance to a threshold
-    return finding(submission_id, subject, "fail", expected, f"{actual}; {products}", margin=margin,
-                   key=row.quarter, unit="pct")
+    return finding(
+        submission_id, subject, "fail", expected, f"{actual}; {products}", margin=margin, key=row.quarter, unit="pct"
+    )

@@ -36,13 +36,18 @@ TITLE = {
     "zh": "代理或协办机构销售普惠产品时，消费纠纷仍须由保险公司负责处理",
 }
 MESSAGES = {
-    "pass": {"en": "{subject}: the insurer answers for disputes arising through {actual}.",
-        "zh": "{subject}：经{actual}产生的消费纠纷由保险公司负责。"},
-    "fail": {"en": "{subject}: the agreement with {actual} leaves consumer disputes to the intermediary.",
-        "zh": "{subject}：与{actual}的协议把消费纠纷留给了中介机构。"},
-    "not_applicable": {"en": "Not applied: {actual}.",
-        "zh": "未适用：{actual}。"},
+    "pass": {
+        "en": "{subject}: the insurer answers for disputes arising through {actual}.",
+        "zh": "{subject}：经{actual}产生的消费纠纷由保险公司负责。",
+    },
+    "fail": {
+        "en": "{subject}: the agreement with {actual} leaves consumer disputes to the intermediary.",
+        "zh": "{subject}：与{actual}的协议把消费纠纷留给了中介机构。",
+    },
+    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
 }
+
+
 class Params(_Params):
     agreement_types: Annotated[list[AgreementType], Field(min_length=1)]
 
@@ -51,5 +56,10 @@ class Params(_Params):
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
     m = t.intermediaries.c
     for row in agreements(conn, scope, p.agreement_types, m.insurer_handles_disputes.is_(True)):
-        yield finding(row.submission_id, f"/intermediaries/{row.position}/insurer_handles_disputes", row.status,
-                      "insurer_handles_disputes = true", row.name)
+        yield finding(
+            row.submission_id,
+            f"/intermediaries/{row.position}/insurer_handles_disputes",
+            row.status,
+            "insurer_handles_disputes = true",
+            row.name,
+        )

@@ -28,12 +28,12 @@ TITLE = {
     "zh": "须具备投诉处理流程、多种纠纷解决途径，以及首位受理人负责到底的做法",
 }
 MESSAGES = {
-    "pass": {"en": "{subject}: in place ({actual}).",
-        "zh": "{subject}：已具备（{actual}）。"},
-    "fail": {"en": "{subject}: a consumer-protection arrangement is missing ({actual}).",
-        "zh": "{subject}：缺少消费者保护安排（{actual}）。"},
-    "not_applicable": {"en": "Not applied: {actual}.",
-        "zh": "未适用：{actual}。"},
+    "pass": {"en": "{subject}: in place ({actual}).", "zh": "{subject}：已具备（{actual}）。"},
+    "fail": {
+        "en": "{subject}: a consumer-protection arrangement is missing ({actual}).",
+        "zh": "{subject}：缺少消费者保护安排（{actual}）。",
+    },
+    "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
 }
 Params = NoParams
 FIELDS = {

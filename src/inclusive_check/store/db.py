@@ -44,18 +44,26 @@ def _shown(url: str) -> str:
 def _check_url(url: str) -> URL:
     """The parsed URL, or a DatabaseError naming what is wrong with it (before any connection is tried)."""
     if any(ch in url for ch in "\n\r\t\x00"):
-        raise DatabaseError("the database URL contains a newline or other control character; check --db and "
-                            "INCLUSIVE_CHECK_DATABASE_URL (e.g. a trailing newline from a file)")
+        raise DatabaseError(
+            "the database URL contains a newline or other control character; check --db and "
+            "INCLUSIVE_CHECK_DATABASE_URL (e.g. a trailing newline from a file)"
+        )
     try:
         parsed = make_url(url)
         parsed.port  # noqa: B018 - parses the port
     except ArgumentError:
         raise DatabaseError(f"not a database URL: {url!r}") from None
     except ValueError:
-        raise DatabaseError("the port in the database URL is not a number; e.g. "
-                            "postgresql+psycopg://user@host:5432/db") from None
-    numbers = {"connect_timeout": int, "port": int} if parsed.get_backend_name() == "postgresql" else \
-        {"timeout": float} if parsed.get_backend_name() == "sqlite" else {}
+        raise DatabaseError(
+            "the port in the database URL is not a number; e.g. postgresql+psycopg://user@host:5432/db"
+        ) from None
+    numbers = (
+        {"connect_timeout": int, "port": int}
+        if parsed.get_backend_name() == "postgresql"
+        else {"timeout": float}
+        if parsed.get_backend_name() == "sqlite"
+        else {}
+    )
     for key, kind in numbers.items():
         value = parsed.query.get(key)
         if value is None:
@@ -96,8 +104,10 @@ def make_engine(url: str | None = None, read_only: bool = False) -> Engine:
     try:
         engine = create_engine(parsed, **kwargs)
     except (NoSuchModuleError, ImportError) as exc:
-        raise DatabaseError(f"no driver for {parsed.drivername}: {exc}. For PostgreSQL install the extra: "
-                            "pip install 'inclusive-check[postgres]' and use postgresql+psycopg://") from None
+        raise DatabaseError(
+            f"no driver for {parsed.drivername}: {exc}. For PostgreSQL install the extra: "
+            "pip install 'inclusive-check[postgres]' and use postgresql+psycopg://"
+        ) from None
     if sqlite:
         event.listen(engine, "connect", _sqlite_read_pragmas if read_only else _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -107,8 +117,10 @@ def make_engine(url: str | None = None, read_only: bool = False) -> Engine:
 def _read_only_sqlite(parsed: URL, file: str) -> URL:
     path = Path(file)
     if not path.is_file():
-        raise NoDatabase(f"no database at {file}: nothing stored yet (`inclusive-check ingest` creates it), "
-                            "or give --db / INCLUSIVE_CHECK_DATABASE_URL")
+        raise NoDatabase(
+            f"no database at {file}: nothing stored yet (`inclusive-check ingest` creates it), "
+            "or give --db / INCLUSIVE_CHECK_DATABASE_URL"
+        )
     if parsed.query.get("uri") in ("true", "1"):
         return parsed
     absolute = path.resolve()
@@ -155,23 +167,36 @@ def advisory_lock(conn: Connection, *parts: str) -> None:
 # --- faults: what went wrong with the database or the machine, in plain words ------------------------
 
 _SQLITE_FAULTS = (
-    ("database is locked", "the database is locked by another inclusive-check (or other program) writing to it, "
-                           "and it stayed locked for the whole wait; try again when that one has finished, or raise "
-                           "the wait with ?timeout=SECONDS in the database URL"),
+    (
+        "database is locked",
+        "the database is locked by another inclusive-check (or other program) writing to it, "
+        "and it stayed locked for the whole wait; try again when that one has finished, or raise "
+        "the wait with ?timeout=SECONDS in the database URL",
+    ),
     ("database table is locked", "the database is locked by another program; try again later"),
-    ("disk is full", "the disk holding the database is full; free some space and rerun (nothing of the "
-                     "interrupted step was stored)"),
-    ("attempt to write a readonly database", "the database is read-only (file, folder or mount); writing commands "
-                                             "need write access; reading commands (submissions, runs, findings, "
-                                             "report, diff) work as they are"),
+    (
+        "disk is full",
+        "the disk holding the database is full; free some space and rerun (nothing of the interrupted step was stored)",
+    ),
+    (
+        "attempt to write a readonly database",
+        "the database is read-only (file, folder or mount); writing commands "
+        "need write access; reading commands (submissions, runs, findings, "
+        "report, diff) work as they are",
+    ),
     ("readonly database", "the database is read-only; writing commands need write access"),
     ("file is not a database", "the file is not a SQLite database (or is encrypted or damaged)"),
-    ("database disk image is malformed", "the SQLite database file is damaged (malformed); restore it from a "
-                                         "backup or ingest again into a new database"),
+    (
+        "database disk image is malformed",
+        "the SQLite database file is damaged (malformed); restore it from a backup or ingest again into a new database",
+    ),
     ("disk i/o error", "the disk returned an I/O error while reading or writing the database"),
     ("unable to open database file", "cannot open the SQLite database file (missing folder or no permission)"),
-    ("no such table", "the database lacks a table this version needs; it is damaged, was changed by hand or is "
-                      "not an inclusive-check database"),
+    (
+        "no such table",
+        "the database lacks a table this version needs; it is damaged, was changed by hand or is "
+        "not an inclusive-check database",
+    ),
 )
 _PG_CLASSES = {
     "08": "the connection to the PostgreSQL server failed or was lost",
@@ -183,7 +208,7 @@ _PG_CLASSES = {
     "28": "PostgreSQL refused the login",
     "3D": "the PostgreSQL database does not exist",
     "42P01": "the database lacks a table this version needs; it is damaged, was changed by hand or is not an "
-             "inclusive-check database",
+    "inclusive-check database",
     "40": "the PostgreSQL transaction was rolled back (deadlock or serialization failure) too many times",
 }
 
@@ -271,8 +296,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         with _migration_lock(engine) as conn:
             command.upgrade(alembic_config(conn), revision)
     except (OperationalError, OSError) as exc:
-        raise DatabaseError(f"cannot migrate the database {_shown(str(engine.url))}: "
-                            f"{fault_message(exc) or exc}") from None
+        raise DatabaseError(
+            f"cannot migrate the database {_shown(str(engine.url))}: {fault_message(exc) or exc}"
+        ) from None
 
 
 def downgrade(engine: Engine, revision: str) -> None:
@@ -317,9 +343,11 @@ def known_revisions() -> set[str]:
 def _refuse_newer(engine: Engine) -> None:
     at = current(engine)
     if at is not None and at != head() and at not in known_revisions():
-        raise DatabaseError(f"the database schema is at revision {at}, newer than this inclusive-check knows "
-                            f"(up to {head()}): upgrade inclusive-check (pip install -U inclusive-check) rather than "
-                            "the database")
+        raise DatabaseError(
+            f"the database schema is at revision {at}, newer than this inclusive-check knows "
+            f"(up to {head()}): upgrade inclusive-check (pip install -U inclusive-check) rather than "
+            "the database"
+        )
 
 
 def _check_tables(engine: Engine) -> None:
@@ -335,8 +363,10 @@ def _check_tables(engine: Engine) -> None:
         raise DatabaseError(message) from None
     missing = sorted(set(metadata.tables) - present)
     if missing:
-        raise DatabaseError(f"the database is at schema {head()} but lacks table(s) {', '.join(missing)}: it was "
-                            "damaged or changed by hand; restore it from a backup")
+        raise DatabaseError(
+            f"the database is at schema {head()} but lacks table(s) {', '.join(missing)}: it was "
+            "damaged or changed by hand; restore it from a backup"
+        )
 
 
 def open_store(url: str | None = None) -> Engine:
@@ -360,11 +390,15 @@ def open_reader(url: str | None = None) -> Engine:
     at = current(engine)
     shown = _shown(str(engine.url))
     if at is None:
-        raise DatabaseError(f"{shown} has no inclusive-check schema (empty, or not an inclusive-check database); "
-                            "`inclusive-check ingest` or `inclusive-check db upgrade` creates it")
+        raise DatabaseError(
+            f"{shown} has no inclusive-check schema (empty, or not an inclusive-check database); "
+            "`inclusive-check ingest` or `inclusive-check db upgrade` creates it"
+        )
     if at != head():
         _refuse_newer(engine)
-        raise DatabaseError(f"{shown} is at schema {at}, older than this version's {head()}; run "
-                            "`inclusive-check db upgrade` (reading commands never migrate)")
+        raise DatabaseError(
+            f"{shown} is at schema {at}, older than this version's {head()}; run "
+            "`inclusive-check db upgrade` (reading commands never migrate)"
+        )
     _check_tables(engine)
     return engine

@@ -26,18 +26,32 @@ def import_dispensations(engine: Engine, items: Iterable[Dispensation], source: 
         for d in ordered:
             advisory_lock(conn, "dispensation", d.id)
         for d in ordered:
-            latest = conn.execute(select(d_t.version, d_t.digest).where(d_t.dispensation_id == d.id)
-                                  .order_by(d_t.version.desc()).limit(1)).first()
+            latest = conn.execute(
+                select(d_t.version, d_t.digest).where(d_t.dispensation_id == d.id).order_by(d_t.version.desc()).limit(1)
+            ).first()
             if latest is not None and latest.digest == d.digest():
                 counts["unchanged"] += 1
                 continue
             if latest is not None:
                 conn.execute(update(t.dispensations).where(d_t.dispensation_id == d.id).values(is_current=False))
-            conn.execute(insert(t.dispensations).values(
-                dispensation_id=d.id, version=(latest.version + 1) if latest else 1, is_current=True,
-                digest=d.digest(), rule_id=d.rule, insurer_code=d.insurer, subject=d.subject, period=d.period,
-                reason=d.reason, approved_by=d.approved_by, reference=d.reference, expires=d.expires,
-                source=source, imported_at=now))
+            conn.execute(
+                insert(t.dispensations).values(
+                    dispensation_id=d.id,
+                    version=(latest.version + 1) if latest else 1,
+                    is_current=True,
+                    digest=d.digest(),
+                    rule_id=d.rule,
+                    insurer_code=d.insurer,
+                    subject=d.subject,
+                    period=d.period,
+                    reason=d.reason,
+                    approved_by=d.approved_by,
+                    reference=d.reference,
+                    expires=d.expires,
+                    source=source,
+                    imported_at=now,
+                )
+            )
             counts["changed" if latest else "new"] += 1
     return counts
 
@@ -47,7 +61,17 @@ def stored_dispensations(engine: Engine) -> tuple[Dispensation, ...]:
     d_t = t.dispensations.c
     with engine.connect() as conn:
         rows = conn.execute(select(t.dispensations).where(d_t.is_current.is_(True)).order_by(d_t.id)).all()
-    return tuple(Dispensation(
-        id=r.dispensation_id, rule=rules.canonical(r.rule_id), insurer=r.insurer_code, reason=r.reason,
-        approved_by=r.approved_by, reference=r.reference, expires=r.expires, subject=r.subject, period=r.period)
-        for r in rows)
+    return tuple(
+        Dispensation(
+            id=r.dispensation_id,
+            rule=rules.canonical(r.rule_id),
+            insurer=r.insurer_code,
+            reason=r.reason,
+            approved_by=r.approved_by,
+            reference=r.reference,
+            expires=r.expires,
+            subject=r.subject,
+            period=r.period,
+        )
+        for r in rows
+    )

@@ -83,11 +83,13 @@ def fit_source(source: str) -> str:
     if len(source) <= limit:
         return source
     head = limit // 4
-    return source[:head] + "…" + source[len(source) - (limit - head - 1):]
+    return source[:head] + "…" + source[len(source) - (limit - head - 1) :]
 
 
-SOURCE_CHARS = min(getattr(t.submissions.c.source.type, "length", None) or 1000,
-                   getattr(t.quarantine.c.source.type, "length", None) or 1000)
+SOURCE_CHARS = min(
+    getattr(t.submissions.c.source.type, "length", None) or 1000,
+    getattr(t.quarantine.c.source.type, "length", None) or 1000,
+)
 
 
 def _csv(items: Iterable[str]) -> str:
@@ -95,11 +97,32 @@ def _csv(items: Iterable[str]) -> str:
 
 
 PRODUCT_COLUMNS = (
-    "submission_id", "pointer", "position", "code", "name", "line", "dedicated_inclusive", "target_groups",
-    "target_group_count", "risk_areas", "term", "sale_start", "sale_end", "government_program", "channels",
-    "premium_rate", "intermediary_fee_rate",
-    "comparable_code", "comparable_premium_rate", "comparable_fee_rate", "policies_in_force", "insured_persons",
-    "premium_cny", "claims_paid_cny", "claims_settled", "avg_settlement_days",
+    "submission_id",
+    "pointer",
+    "position",
+    "code",
+    "name",
+    "line",
+    "dedicated_inclusive",
+    "target_groups",
+    "target_group_count",
+    "risk_areas",
+    "term",
+    "sale_start",
+    "sale_end",
+    "government_program",
+    "channels",
+    "premium_rate",
+    "intermediary_fee_rate",
+    "comparable_code",
+    "comparable_premium_rate",
+    "comparable_fee_rate",
+    "policies_in_force",
+    "insured_persons",
+    "premium_cny",
+    "claims_paid_cny",
+    "claims_settled",
+    "avg_settlement_days",
 )
 
 
@@ -115,21 +138,58 @@ def _product_values(position: int | None, p: Product, native: bool) -> tuple[Any
     position = position or 0
     if not native:
         return (
-            pointer, position, p.code, p.name, p.line, p.dedicated_inclusive, _csv(sorted(p.target_groups)),
-            len(p.target_groups), _csv(sorted(p.risk_areas or ())), p.term, p.sale_start, p.sale_end,
-            p.government_program, _csv(p.channels),
-            p.premium_rate, p.intermediary_fee_rate, c.product_code if c else None, c.premium_rate if c else None,
-            c.intermediary_fee_rate if c else None, p.policies_in_force, p.insured_persons, p.premium_cny,
-            p.claims_paid_cny, p.claims_settled, p.avg_settlement_days,
+            pointer,
+            position,
+            p.code,
+            p.name,
+            p.line,
+            p.dedicated_inclusive,
+            _csv(sorted(p.target_groups)),
+            len(p.target_groups),
+            _csv(sorted(p.risk_areas or ())),
+            p.term,
+            p.sale_start,
+            p.sale_end,
+            p.government_program,
+            _csv(p.channels),
+            p.premium_rate,
+            p.intermediary_fee_rate,
+            c.product_code if c else None,
+            c.premium_rate if c else None,
+            c.intermediary_fee_rate if c else None,
+            p.policies_in_force,
+            p.insured_persons,
+            p.premium_cny,
+            p.claims_paid_cny,
+            p.claims_settled,
+            p.avg_settlement_days,
         )
     return (  # the hot path of a market ingest: written out, no per-value dispatch
-        pointer, position, p.code, p.name, p.line, p.dedicated_inclusive, _csv(sorted(p.target_groups)),
-        len(p.target_groups), _csv(sorted(p.risk_areas)) if p.risk_areas else "", p.term, p.sale_start.isoformat(),
+        pointer,
+        position,
+        p.code,
+        p.name,
+        p.line,
+        p.dedicated_inclusive,
+        _csv(sorted(p.target_groups)),
+        len(p.target_groups),
+        _csv(sorted(p.risk_areas)) if p.risk_areas else "",
+        p.term,
+        p.sale_start.isoformat(),
         None if p.sale_end is None else p.sale_end.isoformat(),
-        p.government_program, _csv(p.channels), float(p.premium_rate), _float(p.intermediary_fee_rate),
-        c.product_code if c else None, _float(c.premium_rate) if c else None,
-        _float(c.intermediary_fee_rate) if c else None, p.policies_in_force, p.insured_persons,
-        _float(p.premium_cny), _float(p.claims_paid_cny), p.claims_settled, _float(p.avg_settlement_days),
+        p.government_program,
+        _csv(p.channels),
+        float(p.premium_rate),
+        _float(p.intermediary_fee_rate),
+        c.product_code if c else None,
+        _float(c.premium_rate) if c else None,
+        _float(c.intermediary_fee_rate) if c else None,
+        p.policies_in_force,
+        p.insured_persons,
+        _float(p.premium_cny),
+        _float(p.claims_paid_cny),
+        p.claims_settled,
+        _float(p.avg_settlement_days),
     )
 
 
@@ -145,23 +205,34 @@ def _submission_facts(doc: Submission) -> dict[str, Any]:
     i, g, s, c = doc.insurer, doc.governance, doc.service, doc.consumer_protection
     start, end = period_bounds(doc.reporting_period)
     return {
-        "kind": "submission", "document_key": doc.reporting_period, "period": doc.reporting_period,
-        "period_start": start, "period_end": end,
-        "insurer_category": i.category, "state_owned": i.state_owned, "size_class": i.size_class,
-        "total_assets_cny": i.total_assets_cny, "headquarters_region": i.headquarters_region,
-        "leadership_system": g.leadership_system, "lead_department": g.lead_department,
+        "kind": "submission",
+        "document_key": doc.reporting_period,
+        "period": doc.reporting_period,
+        "period_start": start,
+        "period_end": end,
+        "insurer_category": i.category,
+        "state_owned": i.state_owned,
+        "size_class": i.size_class,
+        "total_assets_cny": i.total_assets_cny,
+        "headquarters_region": i.headquarters_region,
+        "leadership_system": g.leadership_system,
+        "lead_department": g.lead_department,
         "assessment_includes_inclusive": g.assessment_includes_inclusive,
-        "inclusive_kpi_weight": g.inclusive_kpi_weight, "internal_control_policy": g.internal_control_policy,
+        "inclusive_kpi_weight": g.inclusive_kpi_weight,
+        "internal_control_policy": g.internal_control_policy,
         "commitments_premises": s.commitments_published.premises,
         "commitments_agency_sites": s.commitments_published.agency_sites,
         "commitments_online": s.commitments_published.online,
-        "online_underwriting": s.online_underwriting, "online_claims": s.online_claims,
-        "inquiry_channel": s.inquiry_channel, "elderly_friendly": s.elderly_friendly,
+        "online_underwriting": s.online_underwriting,
+        "online_claims": s.online_claims,
+        "inquiry_channel": s.inquiry_channel,
+        "elderly_friendly": s.elderly_friendly,
         "accessibility": s.accessibility,
         "complaint_mechanism": c.complaint_mechanism,
         "diversified_dispute_resolution": c.diversified_dispute_resolution,
         "first_inquiry_responsibility": c.first_inquiry_responsibility,
-        "complaints": c.complaints, "mass_incidents": c.mass_incidents,
+        "complaints": c.complaints,
+        "mass_incidents": c.mass_incidents,
         **_portfolio(doc.products),
     }
 
@@ -184,15 +255,26 @@ def _portfolio(products: list[Product]) -> dict[str, Any]:
         if p.avg_settlement_days is not None and p.claims_settled is not None:
             settled += p.claims_settled
             days_x_claims += p.avg_settlement_days * p.claims_settled
-    return {"inclusive_lines": _csv(sorted(lines)), "inclusive_groups": _csv(sorted(groups)),
-            "inclusive_insured_persons": insured, "inclusive_premium_cny": inclusive_premium,
-            "inclusive_claims_paid_cny": claims_paid, "inclusive_claims_settled": settled,
-            "inclusive_settlement_days_x_claims": days_x_claims, "premium_cny": premium}
+    return {
+        "inclusive_lines": _csv(sorted(lines)),
+        "inclusive_groups": _csv(sorted(groups)),
+        "inclusive_insured_persons": insured,
+        "inclusive_premium_cny": inclusive_premium,
+        "inclusive_claims_paid_cny": claims_paid,
+        "inclusive_claims_settled": settled,
+        "inclusive_settlement_days_x_claims": days_x_claims,
+        "premium_cny": premium,
+    }
 
 
 def _filing_facts(doc: ProductFiling) -> dict[str, Any]:
-    return {"kind": "product_filing", "document_key": doc.product.code, "period": None,
-            "period_start": doc.filing_date, "period_end": doc.filing_date}
+    return {
+        "kind": "product_filing",
+        "document_key": doc.product.code,
+        "period": None,
+        "period_start": doc.filing_date,
+        "period_end": doc.filing_date,
+    }
 
 
 # Statements built once (SQLAlchemy caches their compiled form); values are bound per call.
@@ -201,15 +283,19 @@ _BY_SHA = select(_S.id, _S.revision).where(_S.sha256 == bindparam("sha"))
 _INSURER = select(_I.id, _I.name).where(_I.code == bindparam("code"))
 _RENAME = update(t.insurers).where(_I.id == bindparam("insurer")).values(name=bindparam("new_name"))
 _NEW_INSURER = insert(t.insurers).returning(_I.id)
-_SAME_DOCUMENT = (_S.insurer_id == bindparam("insurer"), _S.kind == bindparam("doc_kind"),
-                  _S.document_key == bindparam("key"))
+_SAME_DOCUMENT = (
+    _S.insurer_id == bindparam("insurer"),
+    _S.kind == bindparam("doc_kind"),
+    _S.document_key == bindparam("key"),
+)
 _LAST_REVISION = select(func.max(_S.revision)).where(*_SAME_DOCUMENT)
 _SUPERSEDE = update(t.submissions).where(*_SAME_DOCUMENT).values(is_latest=False)
 _NEW_SUBMISSION = insert(t.submissions).returning(_S.id)
 _NEW_DOCUMENT = insert(t.documents)
 _PRODUCTS = insert(t.products)
-_PRODUCTS_SQL = (f"INSERT INTO {t.products.name} ({', '.join(PRODUCT_COLUMNS)}) "
-                 f"VALUES ({', '.join('?' * len(PRODUCT_COLUMNS))})")
+_PRODUCTS_SQL = (
+    f"INSERT INTO {t.products.name} ({', '.join(PRODUCT_COLUMNS)}) VALUES ({', '.join('?' * len(PRODUCT_COLUMNS))})"
+)
 
 
 @dataclass
@@ -230,25 +316,52 @@ class Facts:
 
 def document_facts(doc: Submission | ProductFiling, native: bool = False) -> Facts:
     if isinstance(doc, ProductFiling):
-        return Facts("product_filing", doc.insurer_code, None, _filing_facts(doc),
-                     [_product_values(None, doc.product, native)], native)
-    reviews = [("board", d) for d in doc.governance.board_reviews] + \
-              [("management", d) for d in doc.governance.management_reviews]
+        return Facts(
+            "product_filing",
+            doc.insurer_code,
+            None,
+            _filing_facts(doc),
+            [_product_values(None, doc.product, native)],
+            native,
+        )
+    reviews = [("board", d) for d in doc.governance.board_reviews] + [
+        ("management", d) for d in doc.governance.management_reviews
+    ]
     return Facts(
-        "submission", doc.insurer.code, doc.insurer.name, _submission_facts(doc),
-        [_product_values(i, p, native) for i, p in enumerate(doc.products)], native,
-        solvency=[{"position": i, "quarter": q.quarter, "core_ratio_pct": q.core_ratio_pct,
-                   "comprehensive_ratio_pct": q.comprehensive_ratio_pct, "irr_class": q.irr_class}
-                  for i, q in enumerate(doc.solvency)],
-        quarters=[{"quarter": name, "quarter_start": start, "quarter_end": end}
-                  for name, start, end in quarters_of(doc.reporting_period)],
+        "submission",
+        doc.insurer.code,
+        doc.insurer.name,
+        _submission_facts(doc),
+        [_product_values(i, p, native) for i, p in enumerate(doc.products)],
+        native,
+        solvency=[
+            {
+                "position": i,
+                "quarter": q.quarter,
+                "core_ratio_pct": q.core_ratio_pct,
+                "comprehensive_ratio_pct": q.comprehensive_ratio_pct,
+                "irr_class": q.irr_class,
+            }
+            for i, q in enumerate(doc.solvency)
+        ],
+        quarters=[
+            {"quarter": name, "quarter_start": start, "quarter_end": end}
+            for name, start, end in quarters_of(doc.reporting_period)
+        ],
         reviews=[{"body": body, "review_date": d} for body, d in reviews],
-        intermediaries=[{"position": i, "name": m.name, "type": m.type, "agreement_start": m.agreement_start,
-                         "agreement_end": m.agreement_end,
-                         "agreement_months": whole_months(m.agreement_start, m.agreement_end),
-                         "covers_inclusive": m.covers_inclusive,
-                         "insurer_handles_disputes": m.insurer_handles_disputes}
-                        for i, m in enumerate(doc.intermediaries)],
+        intermediaries=[
+            {
+                "position": i,
+                "name": m.name,
+                "type": m.type,
+                "agreement_start": m.agreement_start,
+                "agreement_end": m.agreement_end,
+                "agreement_months": whole_months(m.agreement_start, m.agreement_end),
+                "covers_inclusive": m.covers_inclusive,
+                "insurer_handles_disputes": m.insurer_handles_disputes,
+            }
+            for i, m in enumerate(doc.intermediaries)
+        ],
     )
 
 
@@ -285,11 +398,20 @@ def _store(conn: Connection, source: str, sha256: str, raw: bytes, facts_of: Cal
     revision = (last or 0) + 1
     if last:
         conn.execute(_SUPERSEDE, same)
-    submission_id = int(conn.execute(_NEW_SUBMISSION, {
-        "insurer_id": insurer_id, "revision": revision, "is_latest": True, "sha256": sha256,
-        "source": fit_source(source),
-        "ingested_at": _now(), **facts.submission,
-    }).scalar_one())
+    submission_id = int(
+        conn.execute(
+            _NEW_SUBMISSION,
+            {
+                "insurer_id": insurer_id,
+                "revision": revision,
+                "is_latest": True,
+                "sha256": sha256,
+                "source": fit_source(source),
+                "ingested_at": _now(),
+                **facts.submission,
+            },
+        ).scalar_one()
+    )
     conn.execute(_NEW_DOCUMENT, {"submission_id": submission_id, "raw": raw.decode("utf-8")})
     _store_facts(conn, submission_id, facts)
     return FileResult(source, "revised" if last else "stored", submission_id, revision)
@@ -300,10 +422,13 @@ def _store_facts(conn: Connection, sid: int, facts: Facts) -> None:
         assert _native_for(conn), "native product rows are for SQLite only"
         conn.exec_driver_sql(_PRODUCTS_SQL, [(sid, *values) for values in facts.products])
     elif facts.products:
-        conn.execute(_PRODUCTS, [dict(zip(PRODUCT_COLUMNS, (sid, *values), strict=True))
-                                 for values in facts.products])
-    for table, rows in ((t.solvency_quarters, facts.solvency), (t.period_quarters, facts.quarters),
-                        (t.governance_reviews, facts.reviews), (t.intermediaries, facts.intermediaries)):
+        conn.execute(_PRODUCTS, [dict(zip(PRODUCT_COLUMNS, (sid, *values), strict=True)) for values in facts.products])
+    for table, rows in (
+        (t.solvency_quarters, facts.solvency),
+        (t.period_quarters, facts.quarters),
+        (t.governance_reviews, facts.reviews),
+        (t.intermediaries, facts.intermediaries),
+    ):
         if rows:
             conn.execute(insert(table), [{"submission_id": sid, **row} for row in rows])
 
@@ -317,10 +442,19 @@ def quarantine(conn: Connection, loaded: Loaded) -> FileResult:
         advisory_lock(conn, "quarantine", sha256)
     known = sha256 is not None and conn.execute(select(q.id).where(q.sha256 == sha256).limit(1)).first() is not None
     if not known:
-        conn.execute(insert(t.quarantine).values(source=fit_source(loaded.source), sha256=sha256,
-                                      problems=json.dumps(problems, ensure_ascii=False), quarantined_at=_now()))
-    return FileResult(loaded.source, "quarantined",
-                      problems=tuple(f"{p.where()}: {p.pointer or '(document)'}: {p.message}" for p in loaded.problems))
+        conn.execute(
+            insert(t.quarantine).values(
+                source=fit_source(loaded.source),
+                sha256=sha256,
+                problems=json.dumps(problems, ensure_ascii=False),
+                quarantined_at=_now(),
+            )
+        )
+    return FileResult(
+        loaded.source,
+        "quarantined",
+        problems=tuple(f"{p.where()}: {p.pointer or '(document)'}: {p.message}" for p in loaded.problems),
+    )
 
 
 def ingest_one(engine: Engine, loaded: Loaded, attempts: int = 5, facts: Facts | None = None) -> FileResult:
@@ -414,8 +548,9 @@ def _workers(paths: list[Path], workers: int | None) -> int:
     return 0
 
 
-def _prepared(paths: list[Path], max_bytes: int, native: bool,
-              workers: int) -> Generator[tuple[Loaded, Facts | None], None, None]:
+def _prepared(
+    paths: list[Path], max_bytes: int, native: bool, workers: int
+) -> Generator[tuple[Loaded, Facts | None], None, None]:
     """(loaded, facts) per path, in order: made by ``workers`` processes, at most a few files ahead."""
     import multiprocessing
     import threading
@@ -425,15 +560,19 @@ def _prepared(paths: list[Path], max_bytes: int, native: bool,
     # forking is unsafe: a fork server started afresh makes the workers (it imports __main__ again, as every
     # non-fork start does, which the console script guards).
     methods = multiprocessing.get_all_start_methods()
-    method = "fork" if "fork" in methods and threading.active_count() == 1 else (
-        "forkserver" if "forkserver" in methods else "spawn")
+    method = (
+        "fork"
+        if "fork" in methods and threading.active_count() == 1
+        else ("forkserver" if "forkserver" in methods else "spawn")
+    )
     context = multiprocessing.get_context(method)
     if method == "forkserver":
         context.set_forkserver_preload([__name__])
     window: deque[Future[tuple[Loaded, Facts | None]]] = deque()
     pending = iter(paths)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_start,
-                               initargs=(os.getpid(),))
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_worker_start, initargs=(os.getpid(),)
+    )
     try:
         for path in pending:  # keep 2 files per worker in flight: memory stays flat however big the batch
             window.append(pool.submit(_prepare, path, max_bytes, native))
@@ -449,8 +588,13 @@ def _prepared(paths: list[Path], max_bytes: int, native: bool,
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def ingest_paths(engine: Engine, paths: list[Path], max_bytes: int,
-                 on_file: Callable[[FileResult], None] = lambda _: None, workers: int | None = None) -> IngestReport:
+def ingest_paths(
+    engine: Engine,
+    paths: list[Path],
+    max_bytes: int,
+    on_file: Callable[[FileResult], None] = lambda _: None,
+    workers: int | None = None,
+) -> IngestReport:
     """Ingest files in order, one transaction each. ``workers``: reading processes (None: decide by size).
 
     ``on_file`` hears of each file as it is done, in order: the caller's progress display (the store shows none).

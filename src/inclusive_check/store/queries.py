@@ -18,17 +18,23 @@ def latest_submission_raw(engine: Engine, insurer_code: str) -> tuple[str, str] 
     s, i, d = t.submissions.c, t.insurers.c, t.documents.c
     with engine.connect() as conn:
         row = conn.execute(
-            select(s.source, d.raw).join(t.insurers, i.id == s.insurer_id).join(t.documents, d.submission_id == s.id)
+            select(s.source, d.raw)
+            .join(t.insurers, i.id == s.insurer_id)
+            .join(t.documents, d.submission_id == s.id)
             .where(i.code == insurer_code, s.kind == "submission", s.is_latest.is_(True))
-            .order_by(s.period_end.desc(), s.id.desc()).limit(1)).first()
+            .order_by(s.period_end.desc(), s.id.desc())
+            .limit(1)
+        ).first()
     return None if row is None else (f"{row.source} (stored)", row.raw)
 
 
 def list_submissions(engine: Engine, insurer: str | None = None, all_revisions: bool = False) -> list[dict[str, Any]]:
     s, i = t.submissions.c, t.insurers.c
-    query = (select(s.id, i.code, s.kind, s.document_key, s.revision, s.is_latest, s.sha256, s.source,
-                    s.ingested_at).join(t.insurers, i.id == s.insurer_id)
-             .order_by(i.code, s.kind, s.document_key, s.revision))
+    query = (
+        select(s.id, i.code, s.kind, s.document_key, s.revision, s.is_latest, s.sha256, s.source, s.ingested_at)
+        .join(t.insurers, i.id == s.insurer_id)
+        .order_by(i.code, s.kind, s.document_key, s.revision)
+    )
     if insurer:
         query = query.where(i.code == insurer)
     if not all_revisions:
@@ -41,8 +47,17 @@ def list_runs(engine: Engine) -> list[dict[str, Any]]:
     r, rs, f = t.runs.c, t.run_submissions.c, t.findings.c
     docs = select(func.count()).where(rs.run_id == r.id).scalar_subquery()
     fails = select(func.count()).where(f.run_id == r.id, f.status == "fail").scalar_subquery()
-    query = select(r.id, r.ruleset_id, r.ruleset_version, r.tool_version, r.as_of, r.started_at, r.finished_at,
-                   docs.label("documents"), fails.label("failures")).order_by(r.id)
+    query = select(
+        r.id,
+        r.ruleset_id,
+        r.ruleset_version,
+        r.tool_version,
+        r.as_of,
+        r.started_at,
+        r.finished_at,
+        docs.label("documents"),
+        fails.label("failures"),
+    ).order_by(r.id)
     with engine.connect() as conn:
         return [dict(row._mapping) for row in conn.execute(query)]
 
@@ -97,8 +112,14 @@ def insurer_names_as_filed(conn: Connection, subs: list[tuple[int, int, str, int
     insurers = {insurer for _, insurer, _, _ in subs}
     if not insurers:
         return {}
-    several = set(conn.execute(select(s.insurer_id).where(s.kind == "submission", s.insurer_id.in_(insurers))
-                               .group_by(s.insurer_id).having(func.count() > 1)).scalars())
+    several = set(
+        conn.execute(
+            select(s.insurer_id)
+            .where(s.kind == "submission", s.insurer_id.in_(insurers))
+            .group_by(s.insurer_id)
+            .having(func.count() > 1)
+        ).scalars()
+    )
     wanted = {named: code for _, insurer, code, named in subs if insurer in several and named is not None}
     names: dict[int, str] = {}
     for sid, raw in conn.execute(select(d.submission_id, d.raw).where(d.submission_id.in_(wanted))):

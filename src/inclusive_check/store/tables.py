@@ -45,7 +45,6 @@ NAMING = {
 }
 
 
-
 class ExactDecimal(TypeDecorator[Decimal]):
     """NUMERIC that hands back the decimal that was stored, on SQLite too.
 
@@ -224,8 +223,14 @@ products = Table(
     Index(None, "submission_id", "pointer", unique=True),
     Index(None, "submission_id", "code"),  # items 8 and 12: a named comparable filed in the same submission
     # The solvency gate counts each quarter's dedicated products on sale from this index alone.
-    Index("ix_products_dedicated_sale_window", "submission_id", "sale_start", "sale_end",
-          sqlite_where=text("dedicated_inclusive IS 1"), postgresql_where=text("dedicated_inclusive IS true")),
+    Index(
+        "ix_products_dedicated_sale_window",
+        "submission_id",
+        "sale_start",
+        "sale_end",
+        sqlite_where=text("dedicated_inclusive IS 1"),
+        postgresql_where=text("dedicated_inclusive IS true"),
+    ),
 )
 
 intermediaries = Table(
@@ -367,4 +372,3 @@ run_dispensations = Table(
     Column("expires", Date, nullable=False),
     Column("record", Text, nullable=False),  # JSON: the dispensation as applied
 )
-
