@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 from pydantic import Field
-from sqlalchemy import Connection, and_, case, false, or_, select, true
+from sqlalchemy import Connection, case, false, or_, select, true
 
 from ..contract.models import Line, TargetGroup
 from ..store import tables as t
@@ -50,11 +50,22 @@ def covered(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
         (probes.c.a < probes.c.b, probes.c.a),
         else_=probes.c.b,
     )
-    query = (
-        select(probes.c.id, pr.id.label("product_id"), pr.pointer.label("first"))
-        .select_from(probes)
-        .outerjoin(t.products, and_(pr.submission_id == probes.c.id, pr.position == hit))
+    # The hit is looked up by the whole index (submission, dedicated, position), once per submission.
+    from_dedicated = case(
+        (probes.c.a.is_(None), false()),
+        (probes.c.b.is_(None), true()),
+        (probes.c.a < probes.c.b, true()),
+        else_=false(),
     )
+
+    def at_hit(column: Any) -> Any:
+        return (
+            select(column)
+            .where(pr.submission_id == probes.c.id, pr.dedicated_inclusive == from_dedicated, pr.position == hit)
+            .scalar_subquery()
+        )
+
+    query = select(probes.c.id, at_hit(pr.id).label("product_id"), at_hit(pr.pointer).label("first"))
     expected = "an inclusive product for " + ", ".join([*p.target_groups, *p.lines])
     for row in conn.execute(query.order_by(probes.c.id)):
         yield finding(
