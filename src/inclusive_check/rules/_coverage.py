@@ -43,7 +43,14 @@ def covered(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
             .scalar_subquery()
         )
 
-    probes = submission_scope(scope).with_only_columns(s.id, first(True).label("a"), first(False).label("b")).subquery()
+    # A CTE materialized on PostgreSQL, which would otherwise inline it and run both probes again wherever the
+    # lookup below names them (SQLite materializes it as it is).
+    probes = (
+        submission_scope(scope)
+        .with_only_columns(s.id, first(True).label("a"), first(False).label("b"))
+        .cte("probes")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
     hit = case(
         (probes.c.a.is_(None), probes.c.b),
         (probes.c.b.is_(None), probes.c.a),
