@@ -90,9 +90,13 @@ class RuleBug(DomainError):
 
 
 def _emit_json(payload: Any) -> None:
-    """Print JSON: a published output (a pydantic model, see contract/outputs.py) or a plain payload."""
+    """Print JSON: a published output (a pydantic model, see contract/outputs.py, serialised by the one function
+    that also writes it to --output files) or a plain payload."""
     if hasattr(payload, "model_dump"):
-        payload = payload.model_dump(mode="json", by_alias=True)
+        from .contract.outputs import dump_json
+
+        click.echo(dump_json(payload))
+        return
     click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
 
 
@@ -193,6 +197,13 @@ def dispensations_import(ctx: click.Context, path: str) -> None:
 
 
 def _report_options(f: Any) -> Any:
+    f = click.option(
+        "--base-dir",
+        type=click.Path(file_okay=False, exists=True),
+        default=None,
+        help="Folder that sarif, junit and github name files relative to (default: the root of the git "
+        "repository holding the working directory, else the working directory).",
+    )(f)
     f = click.option("--show-passes", is_flag=True, help="List passing and not-applicable checks too (text).")(f)
     f = click.option("--exit-zero", is_flag=True, help="Always exit 0 when the input was valid (demo, dashboards).")(f)
     f = click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)(f)
@@ -236,16 +247,21 @@ def _parse_outputs(ctx: click.Context, param: click.Parameter, values: tuple[str
 
 
 def _write_outputs(outputs: list[tuple[str, str]], render: Any) -> None:
-    """Write ``render(fmt)`` to each --output PATH (parent folders are created)."""
+    """Write ``render(fmt)`` to each --output PATH (parent folders are created), exactly as stdout shows it."""
     from pathlib import Path
 
     for fmt, path in outputs:
         target = Path(path)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(render(fmt).rstrip("\n") + "\n", encoding="utf-8")
+            target.write_text(_as_printed(render(fmt)), encoding="utf-8")
         except OSError as exc:
             raise DomainError(f"cannot write --output {fmt}={path}: {exc.strerror or exc}") from None
+
+
+def _as_printed(text: str) -> str:
+    """An output as stdout and --output files both carry it: ending in exactly one newline."""
+    return text.rstrip("\n") + "\n"
 
 
 def _ruleset_option(f: Any) -> Any:
@@ -353,17 +369,22 @@ def _reader(ctx: click.Context) -> Any:
         raise EnvironmentProblem(str(exc)) from None
 
 
-def _print_problems(validation: Validation, fmt: str, outputs: list[tuple[str, str]] | None = None) -> None:
+def _print_problems(
+    validation: Validation, fmt: str, outputs: list[tuple[str, str]] | None = None, base_dir: str | None = None
+) -> None:
     """Input that was not valid (a ``Validation``): nothing was checked."""
+    from pathlib import Path
+
     from .reports import render_problems
     from .reports.views import problems_text
 
-    _write_outputs(outputs or [], lambda f: render_problems(f, validation, __version__))
-    if fmt == "json":
-        _emit_json(validation)
-    else:
-        if fmt != "text":
-            click.echo(render_problems(fmt, validation, __version__))
+    def render(f: str) -> str:
+        return render_problems(f, validation, __version__, Path(base_dir) if base_dir else None)
+
+    _write_outputs(outputs or [], render)
+    if fmt != "text":  # the same function renders stdout and every --output
+        click.echo(_as_printed(render(fmt)), nl=False)
+    if fmt != "json":
         click.echo(problems_text(validation), err=True)
 
 
@@ -376,11 +397,15 @@ def _finish(
     show_passes: bool,
     outputs: list[tuple[str, str]] | None = None,
     texts: Any = None,
+    base_dir: str | None = None,
 ) -> None:
-    """Render to stdout and to each --output, then exit by --fail-on.
+    """Render to stdout and to each --output with one function (a format's content does not depend on where it
+    goes), then exit by --fail-on.
 
     ``texts`` (SHA-256 -> document text, or a callable returning that) lets junit/sarif/github point at lines.
     """
+    from pathlib import Path
+
     from .engine import SEVERITY_RANK
     from .reports import LOCATED_FORMATS, render_results
     from .results import worst_severity
@@ -388,11 +413,13 @@ def _finish(
     outputs = outputs or []
     if callable(texts):
         texts = texts() if LOCATED_FORMATS & {fmt, *(f for f, _ in outputs)} else None
-    _write_outputs(outputs, lambda f: render_results(f, results, lang, show_passes, texts))
-    if fmt == "json":
-        _emit_json(results)
-    else:
-        click.echo(render_results(fmt, results, lang, show_passes, texts))
+    root = Path(base_dir) if base_dir else None
+
+    def render(f: str) -> str:
+        return render_results(f, results, lang, show_passes, texts, fail_on=fail_on, base_dir=root)
+
+    _write_outputs(outputs, render)
+    click.echo(_as_printed(render(fmt)), nl=False)
     worst = worst_severity(results)
     failed = worst is not None and SEVERITY_RANK[worst] >= SEVERITY_RANK[fail_on]
     _exit(EXIT_FINDINGS if failed and not exit_zero else EXIT_OK)
@@ -438,6 +465,7 @@ def check(
     exit_zero: bool,
     show_passes: bool,
     outputs: list[tuple[str, str]],
+    base_dir: str | None,
 ) -> None:
     """Validate, then check and score documents without touching the database.
 
@@ -462,10 +490,10 @@ def check(
         raise DomainError(str(exc)) from None
     if outcome.results is None:
         contexts = context if isinstance(context, list) else [context] if context else []
-        _print_problems(views.validation([*loaded, *contexts]), fmt, outputs)
+        _print_problems(views.validation([*loaded, *contexts]), fmt, outputs, base_dir)
         _exit(EXIT_INVALID)
     texts = {x.sha256: x.raw.decode("utf-8", "replace") for x in loaded if x.raw}
-    _finish(outcome.results, fmt, fail_on, lang, exit_zero, show_passes, outputs, texts)
+    _finish(outcome.results, fmt, fail_on, lang, exit_zero, show_passes, outputs, texts, base_dir)
 
 
 def _given_contexts(insurer_paths: tuple[str, ...], max_file_mib: int) -> list[Any]:
@@ -613,6 +641,7 @@ def run_cmd(
     exit_zero: bool,
     show_passes: bool,
     outputs: list[tuple[str, str]],
+    base_dir: str | None,
 ) -> None:
     """Check the latest revision of each stored document; store findings and scores under a new run.
 
@@ -632,10 +661,11 @@ def run_cmd(
         raise RuleBug(str(exc)) from None
     except NothingToCheck:  # the run was rolled back: an empty run never becomes the default of later commands
         raise DomainError("nothing to check: no stored documents match; ingest some first") from None
-    with engine.connect() as conn:  # a market's passes are many: list them only when they will be shown
-        results = run_results(
-            conn, run_id, include_passes=show_passes or fmt != "text", expiry_warning_days=expiry_warning_days
-        )
+    # A market's passes are many: read them only when some output shows them (every format but text lists them,
+    # on stdout and in --output files alike).
+    include_passes = show_passes or any(f != "text" for f in (fmt, *(f for f, _ in outputs)))
+    with engine.connect() as conn:
+        results = run_results(conn, run_id, include_passes=include_passes, expiry_warning_days=expiry_warning_days)
     if fmt == "text":
         click.echo(f"run {run_id}")
 
@@ -645,7 +675,7 @@ def run_cmd(
         with engine.connect() as conn:
             return stored_texts(conn, results)
 
-    _finish(results, fmt, fail_on, lang, exit_zero, show_passes, outputs, texts)
+    _finish(results, fmt, fail_on, lang, exit_zero, show_passes, outputs, texts, base_dir)
 
 
 # --- rules -----------------------------------------------------------------------------------------
