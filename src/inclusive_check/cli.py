@@ -359,6 +359,18 @@ def _engine(ctx: click.Context) -> Any:
         raise EnvironmentProblem(str(exc)) from None
 
 
+def _refuse_missing_database(ctx: click.Context) -> None:
+    """A command that only reads what is stored (run) says so, exit 2, rather than create an empty SQLite file."""
+    from .store.db import DatabaseError, NoDatabase, make_engine
+
+    try:
+        make_engine(ctx.obj["db_url"], read_only=True).dispose()
+    except NoDatabase as exc:
+        raise DomainError(f"nothing to check: {exc}; no run was stored") from None
+    except DatabaseError:
+        return  # a URL that is not usable: the writer's engine says why (exit 4)
+
+
 def _reader(ctx: click.Context) -> Any:
     """The database for a reading command: never created, migrated or written (a read-only file serves)."""
     from .store.db import DatabaseError, open_reader
@@ -619,9 +631,23 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], fmt: str, max_file_mib: i
     _exit(EXIT_INVALID if report.quarantined else EXIT_OK)
 
 
+def _check_period(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from .periods import PERIOD
+
+    if value is not None and not PERIOD.match(value):
+        raise click.BadParameter(f"{value!r}: expected a year (2025) or a quarter (2025-Q4)", ctx, param)
+    return value
+
+
 @cli.command("run")
 @click.option("--insurer", help="Only this insurer code.")
-@click.option("--period", help='Only this reporting period ("2025" or "2025-Q4").')
+@click.option(
+    "--period",
+    callback=_check_period,
+    help="Only documents whose period lies within this year (2025: the annual and quarterly 2025 submissions "
+    "and the filings filed in 2025) or quarter (2025-Q4: its submissions and filings). Documents that only "
+    "overlap it (an annual submission under a quarter) are left out, and named on stderr.",
+)
 @_ruleset_option
 @_as_of_option
 @_report_options
@@ -651,16 +677,32 @@ def run_cmd(
     from .results import run_results
     from .store.dispensations import stored_dispensations
 
+    from .store.queries import straddling
+
     ruleset = _load_ruleset(ruleset_path)
     given = _load_dispensations(dispensations_path, fmt, ruleset) if dispensations_path is not None else None
+    _refuse_missing_database(ctx)
     engine = _engine(ctx)
     dispensations = given if given is not None else stored_dispensations(engine)
+    left_out = straddling(engine, period, insurer) if period else []
+    if left_out:
+        shown = ", ".join(left_out[:10]) + (f" and {len(left_out) - 10} more" if len(left_out) > 10 else "")
+        click.echo(
+            f"note: --period {period} leaves out {len(left_out)} document(s) whose period reaches beyond it: "
+            f"{_clean(shown)}; a run takes a document whose whole period lies within --period "
+            f"(--period {period[:4]} takes these)",
+            err=True,
+        )
     try:
         run_id = execute_run(engine, ruleset, Selection(insurer=insurer, period=period), _as_of(as_of), dispensations)
     except RuleCrash as exc:
         raise RuleBug(str(exc)) from None
     except NothingToCheck:  # the run was rolled back: an empty run never becomes the default of later commands
-        raise DomainError("nothing to check: no stored documents match; ingest some first") from None
+        raise DomainError(
+            "nothing to check: no stored document matches"
+            + "".join(f" {name} {value}" for name, value in (("--insurer", insurer), ("--period", period)) if value)
+            + "; no run was stored. `inclusive-check submissions` lists what is stored; `ingest` stores more"
+        ) from None
     # A market's passes are many: read them only when some output shows them (every format but text lists them,
     # on stdout and in --output files alike).
     include_passes = show_passes or any(f != "text" for f in (fmt, *(f for f, _ in outputs)))
