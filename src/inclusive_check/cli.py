@@ -104,6 +104,22 @@ def _exit(code: int) -> NoReturn:
     sys.exit(code)
 
 
+def _db_after_command(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:  # given after the command: it wins over the one before it and the environment
+        ctx.find_root().obj["db_url"] = value
+
+
+def _db_option(f: Any) -> Any:
+    """``--db`` accepted after the command too (`inclusive-check runs --db URL`), as before it."""
+    return click.option(
+        "--db",
+        metavar="URL",
+        expose_value=False,
+        callback=_db_after_command,
+        help="Database URL, as the --db before the command (which it overrides).",
+    )(f)
+
+
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="inclusive-check")
 @click.option(
@@ -125,7 +141,7 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option(
     "--max-file-mib",
@@ -181,7 +197,8 @@ def dispensations() -> None:
 
 
 @dispensations.command("import")
-@click.argument("path", type=click.Path(dir_okay=False))
+@_db_option
+@click.argument("path", type=click.Path(dir_okay=False, exists=True))
 @click.pass_context
 def dispensations_import(ctx: click.Context, path: str) -> None:
     """Validate and store dispensations, keeping history; later runs apply the current ones."""
@@ -276,7 +293,7 @@ def _ruleset_option(f: Any) -> Any:
     return click.option(
         "--ruleset",
         "ruleset_path",
-        type=click.Path(dir_okay=False),
+        type=click.Path(dir_okay=False, exists=True),
         default=None,
         help="Ruleset YAML (default: the packaged nfra-2024-inclusive).",
     )(f)
@@ -301,7 +318,7 @@ def _as_of_option(f: Any) -> Any:
     f = click.option(
         "--dispensations",
         "dispensations_path",
-        type=click.Path(dir_okay=False),
+        type=click.Path(dir_okay=False, exists=True),
         default=None,
         help="Dispensations (YAML/JSON) for principle rules; see `schema dispensations`.",
     )(f)
@@ -441,11 +458,12 @@ def _finish(
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@_db_option
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option(
     "--insurer",
     "insurer_paths",
-    type=click.Path(),
+    type=click.Path(exists=True),
     multiple=True,
     help="Insurer submissions (files or folders; repeatable) as context for product filings (solvency, "
     "size): each filing uses its own insurer's, by insurer code.",
@@ -548,6 +566,7 @@ def db() -> None:
 
 
 @db.command("upgrade")
+@_db_option
 @click.argument("revision", default="head")
 @click.pass_context
 def db_upgrade(ctx: click.Context, revision: str) -> None:
@@ -563,6 +582,7 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
 
 
 @db.command("downgrade")
+@_db_option
 @click.argument("revision")
 @click.pass_context
 def db_downgrade(ctx: click.Context, revision: str) -> None:
@@ -578,6 +598,7 @@ def db_downgrade(ctx: click.Context, revision: str) -> None:
 
 
 @db.command("current")
+@_db_option
 @click.pass_context
 def db_current(ctx: click.Context) -> None:
     """Print the database's schema revision and the newest one this version knows."""
@@ -603,7 +624,8 @@ def _current(engine: Any) -> str:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@_db_option
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--max-file-mib", type=click.IntRange(1, 4096), default=64, show_default=True)
 @click.pass_context
@@ -640,6 +662,7 @@ def _check_period(ctx: click.Context, param: click.Parameter, value: str | None)
 
 
 @cli.command("run")
+@_db_option
 @click.option("--insurer", help="Only this insurer code.")
 @click.option(
     "--period",
@@ -807,6 +830,7 @@ def rules_matrix(ruleset_path: str | None, fmt: str, lang: str) -> None:
 
 
 @cli.command()
+@_db_option
 @click.option("--insurer", help="Only this insurer code.")
 @click.option("--all-revisions", is_flag=True, help="Include superseded revisions.")
 @click.option("--quarantined", is_flag=True, help="List quarantined files with their reasons instead.")
@@ -826,6 +850,7 @@ def submissions(ctx: click.Context, insurer: str | None, all_revisions: bool, qu
 
 
 @cli.command()
+@_db_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.pass_context
 def runs(ctx: click.Context, fmt: str) -> None:
@@ -841,6 +866,7 @@ def runs(ctx: click.Context, fmt: str) -> None:
 
 
 @cli.command()
+@_db_option
 @click.option("--run", "run_id", type=int, help="Run id (default: the latest run).")
 @click.option("--insurer", help="Only this insurer code.")
 @click.option("--status", type=click.Choice(["pass", "fail", "indeterminate", "waived", "not_applicable"]))
@@ -875,6 +901,7 @@ def findings(
 
 
 @cli.command()
+@_db_option
 @click.option("--run", "run_id", type=int, help="Run id (default: the latest run).")
 @click.option("--insurer", help="Only this insurer code.")
 @click.option(
@@ -925,6 +952,7 @@ def report(
 
 
 @cli.command()
+@_db_option
 @click.argument("run_ids", nargs=-1, type=int, metavar="[RUN_A RUN_B]")
 @click.option("--insurer", help="Only this insurer code.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
