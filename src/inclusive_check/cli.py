@@ -699,7 +699,6 @@ def run_cmd(
     from .engine import NothingToCheck, RuleCrash, Selection, execute_run
     from .results import run_results
     from .store.dispensations import stored_dispensations
-
     from .store.queries import straddling
 
     ruleset = _load_ruleset(ruleset_path)
@@ -708,7 +707,7 @@ def run_cmd(
     engine = _engine(ctx)
     dispensations = given if given is not None else stored_dispensations(engine)
     left_out = straddling(engine, period, insurer) if period else []
-    if left_out:
+    if period and left_out:
         shown = ", ".join(left_out[:10]) + (f" and {len(left_out) - 10} more" if len(left_out) > 10 else "")
         click.echo(
             f"note: --period {period} leaves out {len(left_out)} document(s) whose period reaches beyond it: "

@@ -107,7 +107,9 @@ DISPENSATION_COLUMNS = (
 )
 NOT_SCORED = "not scored"
 # XLSX: figures (decimal strings in the JSON contract) as numeric cells, dates and times as date cells.
-NUMBER_COLUMNS = frozenset({"value", "threshold", "margin", "compliance", "variety", "coverage", "protection", "service"})
+NUMBER_COLUMNS = frozenset(
+    {"value", "threshold", "margin", "compliance", "variety", "coverage", "protection", "service"}
+)
 DATE_COLUMNS = frozenset({"expires", "as_of"})
 DATETIME_COLUMNS = frozenset({"started_at", "finished_at"})
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
