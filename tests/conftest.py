@@ -171,7 +171,7 @@ def _published_outputs_are_validated(monkeypatch: pytest.MonkeyPatch) -> None:
     import inclusive_check.cli as cli_module
     import inclusive_check.reports as reports_module
 
-    emit, render = cli_module._emit_json, reports_module.render_results
+    emit, render, problems = cli_module._emit_json, reports_module.render_results, reports_module.render_problems
 
     def checked_emit(payload: Any) -> None:
         data = payload.model_dump(mode="json", by_alias=True) if hasattr(payload, "model_dump") else payload
@@ -184,8 +184,15 @@ def _published_outputs_are_validated(monkeypatch: pytest.MonkeyPatch) -> None:
             _hold_to_published_schema(json.loads(text))
         return text
 
+    def checked_problems(fmt: str, *args: Any, **kwargs: Any) -> str:
+        text: str = problems(fmt, *args, **kwargs)
+        if fmt == "json":
+            _hold_to_published_schema(json.loads(text))
+        return text
+
     monkeypatch.setattr(cli_module, "_emit_json", checked_emit)
     monkeypatch.setattr(reports_module, "render_results", checked_render)
+    monkeypatch.setattr(reports_module, "render_problems", checked_problems)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -90,14 +90,34 @@ class RuleBug(DomainError):
 
 
 def _emit_json(payload: Any) -> None:
-    """Print JSON: a published output (a pydantic model, see contract/outputs.py) or a plain payload."""
+    """Print JSON: a published output (a pydantic model, see contract/outputs.py, serialised by the one function
+    that also writes it to --output files) or a plain payload."""
     if hasattr(payload, "model_dump"):
-        payload = payload.model_dump(mode="json", by_alias=True)
+        from .contract.outputs import dump_json
+
+        click.echo(dump_json(payload))
+        return
     click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
 
 
 def _exit(code: int) -> NoReturn:
     sys.exit(code)
+
+
+def _db_after_command(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:  # given after the command: it wins over the one before it and the environment
+        ctx.find_root().obj["db_url"] = value
+
+
+def _db_option(f: Any) -> Any:
+    """``--db`` accepted after the command too (`inclusive-check runs --db URL`), as before it."""
+    return click.option(
+        "--db",
+        metavar="URL",
+        expose_value=False,
+        callback=_db_after_command,
+        help="Database URL, as the --db before the command (which it overrides).",
+    )(f)
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -121,7 +141,7 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option(
     "--max-file-mib",
@@ -177,7 +197,8 @@ def dispensations() -> None:
 
 
 @dispensations.command("import")
-@click.argument("path", type=click.Path(dir_okay=False))
+@_db_option
+@click.argument("path", type=click.Path(dir_okay=False, exists=True))
 @click.pass_context
 def dispensations_import(ctx: click.Context, path: str) -> None:
     """Validate and store dispensations, keeping history; later runs apply the current ones."""
@@ -193,6 +214,13 @@ def dispensations_import(ctx: click.Context, path: str) -> None:
 
 
 def _report_options(f: Any) -> Any:
+    f = click.option(
+        "--base-dir",
+        type=click.Path(file_okay=False, exists=True),
+        default=None,
+        help="Folder that sarif, junit and github name files relative to (default: the root of the git "
+        "repository holding the working directory, else the working directory).",
+    )(f)
     f = click.option("--show-passes", is_flag=True, help="List passing and not-applicable checks too (text).")(f)
     f = click.option("--exit-zero", is_flag=True, help="Always exit 0 when the input was valid (demo, dashboards).")(f)
     f = click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)(f)
@@ -236,16 +264,21 @@ def _parse_outputs(ctx: click.Context, param: click.Parameter, values: tuple[str
 
 
 def _write_outputs(outputs: list[tuple[str, str]], render: Any) -> None:
-    """Write ``render(fmt)`` to each --output PATH (parent folders are created)."""
+    """Write ``render(fmt)`` to each --output PATH (parent folders are created), exactly as stdout shows it."""
     from pathlib import Path
 
     for fmt, path in outputs:
         target = Path(path)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(render(fmt).rstrip("\n") + "\n", encoding="utf-8")
+            target.write_text(_as_printed(render(fmt)), encoding="utf-8")
         except OSError as exc:
             raise DomainError(f"cannot write --output {fmt}={path}: {exc.strerror or exc}") from None
+
+
+def _as_printed(text: str) -> str:
+    """An output as stdout and --output files both carry it: ending in exactly one newline."""
+    return text.rstrip("\n") + "\n"
 
 
 def _ruleset_option(f: Any) -> Any:
@@ -260,7 +293,7 @@ def _ruleset_option(f: Any) -> Any:
     return click.option(
         "--ruleset",
         "ruleset_path",
-        type=click.Path(dir_okay=False),
+        type=click.Path(dir_okay=False, exists=True),
         default=None,
         help="Ruleset YAML (default: the packaged nfra-2024-inclusive).",
     )(f)
@@ -285,7 +318,7 @@ def _as_of_option(f: Any) -> Any:
     f = click.option(
         "--dispensations",
         "dispensations_path",
-        type=click.Path(dir_okay=False),
+        type=click.Path(dir_okay=False, exists=True),
         default=None,
         help="Dispensations (YAML/JSON) for principle rules; see `schema dispensations`.",
     )(f)
@@ -343,6 +376,18 @@ def _engine(ctx: click.Context) -> Any:
         raise EnvironmentProblem(str(exc)) from None
 
 
+def _refuse_missing_database(ctx: click.Context) -> None:
+    """A command that only reads what is stored (run) says so, exit 2, rather than create an empty SQLite file."""
+    from .store.db import DatabaseError, NoDatabase, make_engine
+
+    try:
+        make_engine(ctx.obj["db_url"], read_only=True).dispose()
+    except NoDatabase as exc:
+        raise DomainError(f"nothing to check: {exc}; no run was stored") from None
+    except DatabaseError:
+        return  # a URL that is not usable: the writer's engine says why (exit 4)
+
+
 def _reader(ctx: click.Context) -> Any:
     """The database for a reading command: never created, migrated or written (a read-only file serves)."""
     from .store.db import DatabaseError, open_reader
@@ -353,17 +398,22 @@ def _reader(ctx: click.Context) -> Any:
         raise EnvironmentProblem(str(exc)) from None
 
 
-def _print_problems(validation: Validation, fmt: str, outputs: list[tuple[str, str]] | None = None) -> None:
+def _print_problems(
+    validation: Validation, fmt: str, outputs: list[tuple[str, str]] | None = None, base_dir: str | None = None
+) -> None:
     """Input that was not valid (a ``Validation``): nothing was checked."""
+    from pathlib import Path
+
     from .reports import render_problems
     from .reports.views import problems_text
 
-    _write_outputs(outputs or [], lambda f: render_problems(f, validation, __version__))
-    if fmt == "json":
-        _emit_json(validation)
-    else:
-        if fmt != "text":
-            click.echo(render_problems(fmt, validation, __version__))
+    def render(f: str) -> str:
+        return render_problems(f, validation, __version__, Path(base_dir) if base_dir else None)
+
+    _write_outputs(outputs or [], render)
+    if fmt != "text":  # the same function renders stdout and every --output
+        click.echo(_as_printed(render(fmt)), nl=False)
+    if fmt != "json":
         click.echo(problems_text(validation), err=True)
 
 
@@ -376,11 +426,15 @@ def _finish(
     show_passes: bool,
     outputs: list[tuple[str, str]] | None = None,
     texts: Any = None,
+    base_dir: str | None = None,
 ) -> None:
-    """Render to stdout and to each --output, then exit by --fail-on.
+    """Render to stdout and to each --output with one function (a format's content does not depend on where it
+    goes), then exit by --fail-on.
 
     ``texts`` (SHA-256 -> document text, or a callable returning that) lets junit/sarif/github point at lines.
     """
+    from pathlib import Path
+
     from .engine import SEVERITY_RANK
     from .reports import LOCATED_FORMATS, render_results
     from .results import worst_severity
@@ -388,11 +442,13 @@ def _finish(
     outputs = outputs or []
     if callable(texts):
         texts = texts() if LOCATED_FORMATS & {fmt, *(f for f, _ in outputs)} else None
-    _write_outputs(outputs, lambda f: render_results(f, results, lang, show_passes, texts))
-    if fmt == "json":
-        _emit_json(results)
-    else:
-        click.echo(render_results(fmt, results, lang, show_passes, texts))
+    root = Path(base_dir) if base_dir else None
+
+    def render(f: str) -> str:
+        return render_results(f, results, lang, show_passes, texts, fail_on=fail_on, base_dir=root)
+
+    _write_outputs(outputs, render)
+    click.echo(_as_printed(render(fmt)), nl=False)
     worst = worst_severity(results)
     failed = worst is not None and SEVERITY_RANK[worst] >= SEVERITY_RANK[fail_on]
     _exit(EXIT_FINDINGS if failed and not exit_zero else EXIT_OK)
@@ -402,11 +458,12 @@ def _finish(
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@_db_option
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option(
     "--insurer",
     "insurer_paths",
-    type=click.Path(),
+    type=click.Path(exists=True),
     multiple=True,
     help="Insurer submissions (files or folders; repeatable) as context for product filings (solvency, "
     "size): each filing uses its own insurer's, by insurer code.",
@@ -438,6 +495,7 @@ def check(
     exit_zero: bool,
     show_passes: bool,
     outputs: list[tuple[str, str]],
+    base_dir: str | None,
 ) -> None:
     """Validate, then check and score documents without touching the database.
 
@@ -462,10 +520,10 @@ def check(
         raise DomainError(str(exc)) from None
     if outcome.results is None:
         contexts = context if isinstance(context, list) else [context] if context else []
-        _print_problems(views.validation([*loaded, *contexts]), fmt, outputs)
+        _print_problems(views.validation([*loaded, *contexts]), fmt, outputs, base_dir)
         _exit(EXIT_INVALID)
     texts = {x.sha256: x.raw.decode("utf-8", "replace") for x in loaded if x.raw}
-    _finish(outcome.results, fmt, fail_on, lang, exit_zero, show_passes, outputs, texts)
+    _finish(outcome.results, fmt, fail_on, lang, exit_zero, show_passes, outputs, texts, base_dir)
 
 
 def _given_contexts(insurer_paths: tuple[str, ...], max_file_mib: int) -> list[Any]:
@@ -508,6 +566,7 @@ def db() -> None:
 
 
 @db.command("upgrade")
+@_db_option
 @click.argument("revision", default="head")
 @click.pass_context
 def db_upgrade(ctx: click.Context, revision: str) -> None:
@@ -523,6 +582,7 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
 
 
 @db.command("downgrade")
+@_db_option
 @click.argument("revision")
 @click.pass_context
 def db_downgrade(ctx: click.Context, revision: str) -> None:
@@ -538,6 +598,7 @@ def db_downgrade(ctx: click.Context, revision: str) -> None:
 
 
 @db.command("current")
+@_db_option
 @click.pass_context
 def db_current(ctx: click.Context) -> None:
     """Print the database's schema revision and the newest one this version knows."""
@@ -563,7 +624,8 @@ def _current(engine: Any) -> str:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@_db_option
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--max-file-mib", type=click.IntRange(1, 4096), default=64, show_default=True)
 @click.pass_context
@@ -591,9 +653,24 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], fmt: str, max_file_mib: i
     _exit(EXIT_INVALID if report.quarantined else EXIT_OK)
 
 
+def _check_period(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from .periods import PERIOD
+
+    if value is not None and not PERIOD.match(value):
+        raise click.BadParameter(f"{value!r}: expected a year (2025) or a quarter (2025-Q4)", ctx, param)
+    return value
+
+
 @cli.command("run")
+@_db_option
 @click.option("--insurer", help="Only this insurer code.")
-@click.option("--period", help='Only this reporting period ("2025" or "2025-Q4").')
+@click.option(
+    "--period",
+    callback=_check_period,
+    help="Only documents whose period lies within this year (2025: the annual and quarterly 2025 submissions "
+    "and the filings filed in 2025) or quarter (2025-Q4: its submissions and filings). Documents that only "
+    "overlap it (an annual submission under a quarter) are left out, and named on stderr.",
+)
 @_ruleset_option
 @_as_of_option
 @_report_options
@@ -613,6 +690,7 @@ def run_cmd(
     exit_zero: bool,
     show_passes: bool,
     outputs: list[tuple[str, str]],
+    base_dir: str | None,
 ) -> None:
     """Check the latest revision of each stored document; store findings and scores under a new run.
 
@@ -621,21 +699,37 @@ def run_cmd(
     from .engine import NothingToCheck, RuleCrash, Selection, execute_run
     from .results import run_results
     from .store.dispensations import stored_dispensations
+    from .store.queries import straddling
 
     ruleset = _load_ruleset(ruleset_path)
     given = _load_dispensations(dispensations_path, fmt, ruleset) if dispensations_path is not None else None
+    _refuse_missing_database(ctx)
     engine = _engine(ctx)
     dispensations = given if given is not None else stored_dispensations(engine)
+    left_out = straddling(engine, period, insurer) if period else []
+    if period and left_out:
+        shown = ", ".join(left_out[:10]) + (f" and {len(left_out) - 10} more" if len(left_out) > 10 else "")
+        click.echo(
+            f"note: --period {period} leaves out {len(left_out)} document(s) whose period reaches beyond it: "
+            f"{_clean(shown)}; a run takes a document whose whole period lies within --period "
+            f"(--period {period[:4]} takes these)",
+            err=True,
+        )
     try:
         run_id = execute_run(engine, ruleset, Selection(insurer=insurer, period=period), _as_of(as_of), dispensations)
     except RuleCrash as exc:
         raise RuleBug(str(exc)) from None
     except NothingToCheck:  # the run was rolled back: an empty run never becomes the default of later commands
-        raise DomainError("nothing to check: no stored documents match; ingest some first") from None
-    with engine.connect() as conn:  # a market's passes are many: list them only when they will be shown
-        results = run_results(
-            conn, run_id, include_passes=show_passes or fmt != "text", expiry_warning_days=expiry_warning_days
-        )
+        raise DomainError(
+            "nothing to check: no stored document matches"
+            + "".join(f" {name} {value}" for name, value in (("--insurer", insurer), ("--period", period)) if value)
+            + "; no run was stored. `inclusive-check submissions` lists what is stored; `ingest` stores more"
+        ) from None
+    # A market's passes are many: read them only when some output shows them (every format but text lists them,
+    # on stdout and in --output files alike).
+    include_passes = show_passes or any(f != "text" for f in (fmt, *(f for f, _ in outputs)))
+    with engine.connect() as conn:
+        results = run_results(conn, run_id, include_passes=include_passes, expiry_warning_days=expiry_warning_days)
     if fmt == "text":
         click.echo(f"run {run_id}")
 
@@ -645,7 +739,7 @@ def run_cmd(
         with engine.connect() as conn:
             return stored_texts(conn, results)
 
-    _finish(results, fmt, fail_on, lang, exit_zero, show_passes, outputs, texts)
+    _finish(results, fmt, fail_on, lang, exit_zero, show_passes, outputs, texts, base_dir)
 
 
 # --- rules -----------------------------------------------------------------------------------------
@@ -735,6 +829,7 @@ def rules_matrix(ruleset_path: str | None, fmt: str, lang: str) -> None:
 
 
 @cli.command()
+@_db_option
 @click.option("--insurer", help="Only this insurer code.")
 @click.option("--all-revisions", is_flag=True, help="Include superseded revisions.")
 @click.option("--quarantined", is_flag=True, help="List quarantined files with their reasons instead.")
@@ -754,6 +849,7 @@ def submissions(ctx: click.Context, insurer: str | None, all_revisions: bool, qu
 
 
 @cli.command()
+@_db_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.pass_context
 def runs(ctx: click.Context, fmt: str) -> None:
@@ -769,6 +865,7 @@ def runs(ctx: click.Context, fmt: str) -> None:
 
 
 @cli.command()
+@_db_option
 @click.option("--run", "run_id", type=int, help="Run id (default: the latest run).")
 @click.option("--insurer", help="Only this insurer code.")
 @click.option("--status", type=click.Choice(["pass", "fail", "indeterminate", "waived", "not_applicable"]))
@@ -803,6 +900,7 @@ def findings(
 
 
 @cli.command()
+@_db_option
 @click.option("--run", "run_id", type=int, help="Run id (default: the latest run).")
 @click.option("--insurer", help="Only this insurer code.")
 @click.option(
@@ -853,6 +951,7 @@ def report(
 
 
 @cli.command()
+@_db_option
 @click.argument("run_ids", nargs=-1, type=int, metavar="[RUN_A RUN_B]")
 @click.option("--insurer", help="Only this insurer code.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, Select, case, func, insert, literal, null, or_, select, update
 
 from . import __version__
+from .periods import period_bounds
 from .rules.base import STATUSES, RuleModule, Scope
 from .rules.findings import Finding, Findings, MalformedFinding, finding
 from .ruleset import Ruleset, Segment
@@ -45,6 +46,12 @@ class NothingToCheck(Exception):
 
 @dataclass(frozen=True)
 class Selection:
+    """What a run checks: the latest revision of each stored document, of ``insurer`` when given and, with
+    ``period`` (a year or a quarter), of every document whose period lies within it: for "2025" the annual and
+    the quarterly 2025 submissions and the filings filed in 2025; for "2025-Q4" the 2025-Q4 submissions and
+    the filings filed in that quarter (an annual submission only overlaps a quarter: ``store.queries.
+    straddling`` names those left out). Or exactly ``submission_ids`` (`check`)."""
+
     insurer: str | None = None
     period: str | None = None
     submission_ids: tuple[int, ...] | None = None
@@ -82,8 +89,9 @@ def _select_scope(conn: Connection, run_id: int, selection: Selection) -> None:
         chosen = chosen.where(s.is_latest.is_(True))
     if selection.insurer:
         chosen = chosen.join(t.insurers, t.insurers.c.id == s.insurer_id).where(t.insurers.c.code == selection.insurer)
-    if selection.period:
-        chosen = chosen.where(s.period == selection.period)
+    if selection.period:  # every document whose period lies within it (see Selection)
+        start, end = period_bounds(selection.period)
+        chosen = chosen.where(s.period_start >= start, s.period_end <= end)
     conn.execute(
         insert(t.run_submissions).from_select(
             ["run_id", "submission_id", "context_submission_id", "binding_date", "warnings"], chosen

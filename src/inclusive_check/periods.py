@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
+
+# As the submission schema's reporting_period: a year or a quarter.
+PERIOD = re.compile(r"^(19|20|21)[0-9]{2}(-Q[1-4])?$")
 
 
 def period_bounds(period: str) -> tuple[date, date]:
+    """First and last day of a year ("2025") or a quarter ("2025-Q4")."""
     year = int(period[:4])
     if "-Q" not in period:
         return date(year, 1, 1), date(year, 12, 31)

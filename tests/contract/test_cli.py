@@ -96,12 +96,14 @@ def test_mixed_batch_lists_every_file_and_fails(cli_runner: CliRunner) -> None:
     assert [p["pointer"] for p in report["files"][1]["problems"]] == ["/product/premium_rate"]
 
 
-def test_missing_file_is_invalid_input(cli_runner: CliRunner, tmp_path: Path) -> None:
+def test_missing_file_is_a_usage_error(cli_runner: CliRunner, tmp_path: Path) -> None:
     missing = tmp_path / "absent.json"
-    result = cli_runner.invoke(cli, ["validate", str(missing)])
-    _no_traceback(result)
-    assert result.exit_code == 3
-    assert result.output.splitlines()[0].startswith(f"{missing}: (document): cannot read the file")
+    for command in (["validate"], ["check"], ["ingest"], ["check", str(SAMPLES / "filings"), "--insurer"]):
+        result = cli_runner.invoke(cli, [*command, str(missing)])
+        _no_traceback(result)
+        assert result.exit_code == 2, result.output  # a mistyped name: usage, not a document that is not valid
+        assert f"'{missing}' does not exist" in result.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_folder_without_documents_is_a_usage_error(cli_runner: CliRunner, tmp_path: Path) -> None:

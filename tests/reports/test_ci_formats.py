@@ -10,11 +10,12 @@ import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import jsonschema
 import pytest
 from click.testing import CliRunner
-from junitparser import Error, Failure, JUnitXml, Skipped
+from junitparser import Error, Failure, JUnitXml, Properties, Skipped
 from report_helpers import (
     AL_FILING_YAML,
     AS_OF,
@@ -133,8 +134,11 @@ def test_sarif_has_one_located_result_per_open_finding(sample_data: dict[str, An
     for r in run["results"]:
         assert run["tool"]["driver"]["rules"][r["ruleIndex"]]["id"] == r["ruleId"]
         location = r["locations"][0]["physicalLocation"]["artifactLocation"]
-        assert location["uriBaseId"] == "%SRCROOT%"
+        assert location["uriBaseId"] == "SRCROOT"
         assert run["artifacts"][location["index"]]["location"]["uri"] == location["uri"]
+        # the declared base and the relative URI lead back to the file that was checked (§3.14.14)
+        resolved = urljoin(run["originalUriBaseIds"]["SRCROOT"]["uri"], location["uri"])
+        assert resolved in {Path(sub["source"]).resolve().as_uri() for sub in sample_data["submissions"]}
 
 
 def test_sarif_points_at_the_breach_in_the_filing(sample_results: Any) -> None:
@@ -230,23 +234,40 @@ def test_sarif_of_a_stored_run_locates_from_the_stored_text(
 # --- JUnit --------------------------------------------------------------------------------------------
 
 
-def test_junit_read_back_with_junitparser(sample_data: dict[str, Any], sample_results: Any) -> None:
-    xml = JUnitXml.fromstring(junit.render(sample_results, "en"))
+RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+@pytest.mark.parametrize("fail_on", ["error", "warning", "info"])
+def test_junit_read_back_with_junitparser(sample_data: dict[str, Any], sample_results: Any, fail_on: str) -> None:
+    """Findings at or above --fail-on fail; below it they are passed cases that keep the finding (properties and
+    system-out), so a build that passes is not red in a JUnit reporter."""
+    xml = JUnitXml.fromstring(junit.render(sample_results, "en", fail_on=fail_on))
     suites = list(xml)
     assert len(suites) == len(sample_data["submissions"])
+    below = 0
     for suite, sub in zip(suites, sample_data["submissions"], strict=True):
         cases = list(suite)
+        failing = [f for f in sub["findings"] if f["status"] in OPEN and RANK[f["severity"]] >= RANK[fail_on]]
         assert len(cases) == len(sub["findings"])
         assert suite.tests == len(sub["findings"])
-        assert suite.failures == sum(f["status"] == "fail" for f in sub["findings"])
-        assert suite.errors == sum(f["status"] == "indeterminate" for f in sub["findings"])
+        assert suite.failures == sum(f["status"] == "fail" for f in failing)
+        assert suite.errors == sum(f["status"] == "indeterminate" for f in failing)
         assert suite.skipped == sum(f["status"] in ("waived", "not_applicable") for f in sub["findings"])
         for case, f in zip(cases, sub["findings"], strict=True):
             name = f"{f['rule_id']} {f['subject'] or '/'}" + (f" [{f['key']}]" if f["key"] else "")
             assert case.name == name
             assert case.classname == f"{sub['insurer']['code']}.{sub['kind']}.{sub['document_key']}"
             if f["status"] == "pass":
+                assert case.is_passed and not case.system_out
+                continue
+            if f["status"] in OPEN and f not in failing:
+                below += 1
                 assert case.is_passed
+                out = case.system_out or ""
+                assert out.splitlines()[0] == f["message"]["en"]
+                assert f"actual: {f['actual']}" in out.splitlines()
+                props = {p.name: p.value for p in case.child(Properties)}
+                assert props == {"status": f["status"], "severity": f["severity"], "fingerprint": f["fingerprint"]}
                 continue
             (outcome,) = case.result
             expected_type = {"fail": Failure, "indeterminate": Error, "waived": Skipped, "not_applicable": Skipped}
@@ -258,10 +279,17 @@ def test_junit_read_back_with_junitparser(sample_data: dict[str, Any], sample_re
                 assert f"actual: {f['actual']}" in body.splitlines()
                 assert f"citation: Guidance item {f['clause']} (2024 NFRA inclusive-insurance guidance)" in body
                 assert f"fingerprint: {f['fingerprint']}" in body.splitlines()
+    # the samples have open findings on both sides of every threshold but info
+    assert (below > 0) == (fail_on != "info")
+    assert xml.failures + xml.errors == sum(
+        f["status"] in OPEN and RANK[f["severity"]] >= RANK[fail_on]
+        for s in sample_data["submissions"]
+        for f in s["findings"]
+    )
 
 
 def test_junit_read_back_with_elementtree(sample_data: dict[str, Any], sample_results: Any) -> None:
-    root = ET.fromstring(junit.render(sample_results, "zh").encode("utf-8"))
+    root = ET.fromstring(junit.render(sample_results, "zh", fail_on="info").encode("utf-8"))
     assert root.tag == "testsuites"
     findings = [f for s in sample_data["submissions"] for f in s["findings"]]
     assert int(root.get("tests", "")) == len(findings) == len(root.findall("./testsuite/testcase"))
@@ -453,7 +481,7 @@ def test_run_renders_ci_formats_from_the_stored_documents(
 def test_every_format_renders_the_same_findings(sample_data: dict[str, Any], sample_results: Any, fmt: str) -> None:
     from inclusive_check.reports import render_results
 
-    rendered = render_results(fmt, sample_results, "en")
+    rendered = render_results(fmt, sample_results, "en", fail_on="info")  # junit: every open finding fails
     fingerprints = {f["fingerprint"] for s in sample_data["submissions"] for f in s["findings"] if f["status"] in OPEN}
     if fmt == "sarif":
         got = {r["partialFingerprints"][sarif.FINGERPRINT_KEY] for r in json.loads(rendered)["runs"][0]["results"]}

@@ -232,5 +232,10 @@ def test_a_fixed_finding_is_shown_as_it_was_before(store: Any, tmp_path: Path) -
     was = {f["fingerprint"]: f for f in findings}[fixed["fingerprint"]]
     assert (fixed["status"], fixed["severity"], fixed["message"]) == (was["status"], was["severity"], was["message"])
     assert fixed["status"] == "fail"
+    # the text view shows the same before-state: severity, status, rule
+    url = store.url.render_as_string(hide_password=False)
+    text = CliRunner().invoke(cli, ["--db", url, "diff", str(first), str(second)]).output
+    (line,) = [line for line in text.splitlines() if line.split()[:1] == ["fixed"]]
+    assert line.split()[1:4] == [was["severity"], was["status"], was["rule_id"]]
     (new,) = [f for f in diff["findings"] if f["change"] == "new"]
     assert (new["status"], new["status_after"]) == ("fail", "fail")

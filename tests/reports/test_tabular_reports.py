@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -140,13 +141,62 @@ def test_xlsx_read_back(store: Any, tmp_path: Path) -> None:
     rows = [dict(zip(FINDING_COLUMNS, r, strict=True)) for r in body]
     for row in rows:
         row["parameters"] = json.loads(row["parameters"])
+    # figures are numeric cells: the number the JSON's decimal string states
+    for row in [*rows, *(expected := _expected_rows(results))]:
+        for name in ("value", "threshold", "margin"):
+            if row[name] is not None:
+                row[name] = Decimal(str(row[name])).normalize()
+    assert any(row["value"] is not None for row in rows)
     # a spreadsheet cell has no empty string: "" (e.g. no key) reads back as an empty cell
-    assert rows == [{k: None if v == "" else v for k, v in r.items()} for r in _expected_rows(results)]
+    assert rows == [{k: None if v == "" else v for k, v in r.items()} for r in expected]
     assert {r["insurer_code"] for r in rows} == {"KN-HLTH-006"}
     scores = [dict(zip(SCORE_COLUMNS, r, strict=True)) for r in list(book["scores"].iter_rows(values_only=True))[1:]]
     assert [(s["kind"], s["compliance"], s["blocking"]) for s in scores] == [
-        (sub["kind"], sub["score"]["compliance"], sub["score"]["blocking"]) for sub in results["submissions"]
+        (sub["kind"], float(sub["score"]["compliance"]), sub["score"]["blocking"]) for sub in results["submissions"]
     ]
+
+
+def test_xlsx_cells_are_typed(store: Any, tmp_path: Path) -> None:
+    """Numbers are numeric cells and dates date cells (read back with openpyxl); text cells stay text."""
+    run_id = store_run(store, [KN_SUBMISSION, KN_FILING], dispensations=kn_dispensations())
+    out = tmp_path / "typed.xlsx"
+    url = store.url.render_as_string(hide_password=False)
+    assert CliRunner().invoke(cli, ["--db", url, "report", "--format", "xlsx", "-o", str(out)]).exit_code == 0
+    results = load_results(store, run_id).model_dump(mode="json")
+    book = load_workbook(out)
+
+    def cells(sheet: str) -> list[dict[str, Any]]:
+        header, *body = list(book[sheet].iter_rows())
+        return [{h.value: c for h, c in zip(header, row, strict=True)} for row in body]
+
+    findings = [f for sub in results["submissions"] for f in sub["findings"]]
+    rows = cells("findings")
+    assert len(rows) == len(findings)
+    figures = 0
+    for row, finding in zip(rows, findings, strict=True):
+        for name in ("value", "threshold", "margin"):
+            if finding[name] is None:
+                assert row[name].value is None
+                continue
+            figures += 1
+            assert row[name].data_type == "n" and isinstance(row[name].value, int | float), (name, row[name].value)
+            assert Decimal(str(row[name].value)) == Decimal(finding[name])
+        for name in ("clause", "revision", "run_id"):
+            assert row[name].data_type == "n"
+        for name in ("rule_id", "subject", "expected", "actual", "message_en", "fingerprint"):
+            assert row[name].value is None or row[name].data_type == "s"
+    assert figures > 0
+    (score, *_) = cells("scores")
+    assert score["compliance"].data_type == "n" and score["variety"].data_type == "n"
+    dispensations = cells("dispensations")
+    assert dispensations and all(d["expires"].is_date for d in dispensations)
+    assert [d["expires"].value.date().isoformat() for d in dispensations] == [
+        d["expires"] for d in results["dispensations"]
+    ]
+    run = {r["field"].value: r["value"] for r in cells("run")}
+    assert run["as_of"].is_date and run["as_of"].value.date().isoformat() == results["run"]["as_of"]
+    assert run["started_at"].is_date and run["id"].data_type == "n"
+    assert run["tool_version"].data_type == "s"
 
 
 def test_formula_like_text_stays_text(sample_results: Results, tmp_path: Path) -> None:
@@ -161,8 +211,22 @@ def test_formula_like_text_stays_text(sample_results: Results, tmp_path: Path) -
         first = next(csv.DictReader(handle))
     assert first["actual"] == "'" + finding["actual"]
     assert first["margin"] == "-0.02"  # a number is not a formula
-    cell = load_workbook(tmp_path / "x.xlsx")["findings"].cell(row=2, column=FINDING_COLUMNS.index("actual") + 1)
+    sheet = load_workbook(tmp_path / "x.xlsx")["findings"]
+    cell = sheet.cell(row=2, column=FINDING_COLUMNS.index("actual") + 1)
     assert (cell.value, cell.data_type) == (finding["actual"], "s")
+    margin = sheet.cell(row=2, column=FINDING_COLUMNS.index("margin") + 1)
+    assert (margin.value, margin.data_type) == (-0.02, "n")  # a number, which cannot be a formula
+
+
+def test_a_figure_that_is_not_a_finite_number_stays_text(sample_results: Results, tmp_path: Path) -> None:
+    data = sample_results.model_dump(mode="json")
+    finding = data["submissions"][0]["findings"][0]
+    finding["value"], finding["threshold"] = "=1+1", "NaN"
+    write_xlsx(Results.model_validate(data), str(tmp_path / "x.xlsx"))
+    sheet = load_workbook(tmp_path / "x.xlsx")["findings"]
+    for name, text in (("value", "=1+1"), ("threshold", "NaN")):
+        cell = sheet.cell(row=2, column=FINDING_COLUMNS.index(name) + 1)
+        assert (cell.value, cell.data_type) == (text, "s")
 
 
 def test_waived_rows_carry_their_dispensation(store: Any, tmp_path: Path) -> None:
@@ -194,6 +258,8 @@ def test_waived_rows_carry_their_dispensation(store: Any, tmp_path: Path) -> Non
     header, *body = [list(r) for r in book["dispensations"].iter_rows(values_only=True)]
     assert tuple(header) == DISPENSATION_COLUMNS
     sheet = [dict(zip(header, r, strict=True)) for r in body]
+    for d in sheet:
+        d["expires"] = d["expires"].date().isoformat()  # a date cell
     assert [
         (d["run_id"], d["id"], d["status"], d["covered"], d["expires"], d["expires_in_days"], d["expiring_soon"])
         for d in sheet

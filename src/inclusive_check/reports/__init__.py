@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from importlib import import_module
+from pathlib import Path
 from typing import Any
 
 from ..contract.outputs import Results, Validation
+from .common import source_root
 
 # Formats of `check` and `run` (stdout's --format and --output FORMAT=PATH), in the order shown in --help.
 RESULT_FORMATS = ("text", "json", "junit", "sarif", "github")
@@ -21,9 +23,20 @@ LOCATED_FORMATS = frozenset({"junit", "sarif", "github"})
 
 
 def render_results(
-    fmt: str, results: Results, lang: str = "en", show_passes: bool = False, texts: Mapping[str, str] | None = None
+    fmt: str,
+    results: Results,
+    lang: str = "en",
+    show_passes: bool = False,
+    texts: Mapping[str, str] | None = None,
+    *,
+    fail_on: str = "error",
+    base_dir: Path | None = None,
 ) -> str:
-    """The results in one of RESULT_FORMATS; ``texts`` maps a document's SHA-256 to its text."""
+    """The results in one of RESULT_FORMATS; ``texts`` maps a document's SHA-256 to its text. ``fail_on`` is the
+    severity from which junit marks a finding as a failure (below it the test case passes, the finding kept as
+    its output); ``base_dir`` the folder junit, sarif and github name files relative to (``common.source_root``).
+    The one function for stdout and every --output file, so that a format's content never depends on where it
+    goes."""
     if fmt == "json":
         from ..contract.outputs import dump_json
 
@@ -35,7 +48,12 @@ def render_results(
     if fmt not in LOCATED_FORMATS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(RESULT_FORMATS)}")
     module = import_module(f"{__name__}.{fmt}")
-    rendered: str = module.render(results, lang, texts)
+    root = source_root(base_dir)
+    rendered: str = (
+        module.render(results, lang, texts, fail_on=fail_on, base_dir=root)
+        if fmt == "junit"
+        else module.render(results, lang, texts, base_dir=root)
+    )
     return rendered
 
 
@@ -56,9 +74,9 @@ def stored_texts(conn: Any, results: Results) -> dict[str, str]:
     return texts
 
 
-def render_problems(fmt: str, validation: Validation, tool_version: str) -> str:
+def render_problems(fmt: str, validation: Validation, tool_version: str, base_dir: Path | None = None) -> str:
     """Input that was not valid, in one of RESULT_FORMATS: nothing was checked. JSON is the ``Validation`` shape
-    that `validate` prints; the other formats list the problems."""
+    that `validate` prints; the other formats list the problems (files named as in ``render_results``)."""
     if fmt == "json":
         from ..contract.outputs import dump_json
 
@@ -73,13 +91,13 @@ def render_problems(fmt: str, validation: Validation, tool_version: str) -> str:
     if fmt == "sarif":
         from . import sarif
 
-        return sarif.render_problems(problems, tool_version)
+        return sarif.render_problems(problems, tool_version, source_root(base_dir))
     if fmt == "junit":
         from . import junit
 
-        return junit.render_problems(problems)
+        return junit.render_problems(problems, source_root(base_dir))
     if fmt == "github":
         from . import github
 
-        return github.render_problems(problems)
+        return github.render_problems(problems, source_root(base_dir))
     raise ValueError(f"unknown format {fmt!r}")

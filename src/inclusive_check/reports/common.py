@@ -10,6 +10,7 @@ when its SHA-256 still matches what was checked; otherwise the finding is locate
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -151,23 +152,42 @@ def evidence(finding: dict[str, Any], lang: str = "en") -> list[str]:
     return lines
 
 
-def display_path(source: str) -> str:
-    """A source path as CI tools want it: relative to the working directory when it lies under it."""
-    path = Path(source)
-    if path.is_absolute():
-        try:
-            return path.relative_to(Path.cwd()).as_posix()
-        except ValueError:
-            return source
-    return source
+def source_root(given: Path | None = None) -> Path:
+    """The folder CI formats (sarif, junit, github) name files relative to: ``given`` (``--base-dir``), else the
+    root of the git work tree holding the working directory (the nearest folder with a ``.git`` entry, as git
+    finds it), else the working directory. So a command run from a subfolder of a repository still names files
+    as the repository (and GitHub code scanning) does."""
+    if given is not None:
+        return Path(os.path.abspath(given))
+    cwd = Path(os.path.abspath(Path.cwd()))
+    for folder in (cwd, *cwd.parents):
+        if (folder / ".git").exists():
+            return folder
+    return cwd
 
 
-def artifact_uri(source: str) -> tuple[str, str | None]:
-    """A SARIF/URI form of a source path: relative paths stay relative (to %SRCROOT%), absolute become file:."""
-    path = Path(display_path(source))
+def display_path(source: str, base: Path | None = None) -> str:
+    """A source path as CI tools want it: relative to ``base`` (default: the working directory) when it lies
+    under it; a relative path is read as relative to the working directory."""
+    if base is None:
+        base = Path.cwd()
+    path = Path(os.path.abspath(source))
+    try:
+        return path.relative_to(os.path.abspath(base)).as_posix()
+    except ValueError:
+        return source if Path(source).is_absolute() else path.as_posix()
+
+
+SRCROOT = "SRCROOT"
+
+
+def artifact_uri(source: str, base: Path | None = None) -> tuple[str, str | None]:
+    """A SARIF/URI form of a source path: under ``base`` relative to it (uriBaseId SRCROOT, which the log's
+    ``originalUriBaseIds`` declares as ``base``), elsewhere an absolute file: URI."""
+    path = Path(display_path(source, base))
     if path.is_absolute():
         return path.as_uri(), None
-    return quote(PurePosixPath(*path.parts).as_posix(), safe="/-._~"), "%SRCROOT%"
+    return quote(PurePosixPath(*path.parts).as_posix(), safe="/-._~"), SRCROOT
 
 
 class Locator:

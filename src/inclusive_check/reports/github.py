@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from ..contract.outputs import Results
 from ..safetext import clean
-from .common import Locator, display_path, document_label, is_open
+from .common import Locator, display_path, document_label, is_open, source_root
 
 COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -32,16 +33,21 @@ def escape_property(text: str) -> str:
     return escape_data(clean(text)).replace(":", "%3A").replace(",", "%2C")
 
 
-def render(typed: Results, lang: str = "en", texts: Mapping[str, str] | None = None) -> str:
+def render(
+    typed: Results, lang: str = "en", texts: Mapping[str, str] | None = None, base_dir: Path | None = None
+) -> str:
+    """Annotations naming files relative to ``base_dir`` (default ``common.source_root()``: the repository root,
+    as the runner resolves them)."""
     results = typed.model_dump(mode="json")  # this format reads the published JSON form
     locator = Locator(texts)
+    base = source_root(base_dir)
     lines: list[str] = []
     counts: Counter[str] = Counter()
     for sub in results["submissions"]:
         for finding in sub["findings"]:
             if not is_open(finding):
                 continue
-            props = [f"file={escape_property(display_path(sub['source']))}"]
+            props = [f"file={escape_property(display_path(sub['source'], base))}"]
             position = locator.find(sub, finding["subject"])
             if position is not None:
                 props += [f"line={position[0]}", f"col={position[1]}"]
@@ -67,11 +73,12 @@ def render(typed: Results, lang: str = "en", texts: Mapping[str, str] | None = N
     return "\n".join(lines)
 
 
-def render_problems(problems: list[dict[str, Any]]) -> str:
+def render_problems(problems: list[dict[str, Any]], base_dir: Path | None = None) -> str:
     """Input that is not valid (``Problem.as_dict()``): one ``::error`` per problem, at its line and column."""
     lines = []
+    base = source_root(base_dir)
     for p in problems:
-        props = [f"file={escape_property(display_path(p['file']))}"]
+        props = [f"file={escape_property(display_path(p['file'], base))}"]
         if p.get("line") is not None:
             props.append(f"line={p['line']}")
             if p.get("column") is not None:

@@ -4,13 +4,18 @@ One ``<testsuite>`` per checked document and one ``<testcase>`` per rule and sub
 a quarter, is part of the name where a rule judges a subject more than once):
 
 - ``pass`` -> a passing test case;
-- ``fail`` -> ``<failure type="<severity>">`` whose message is the finding's message and whose body
-  is the evidence: expected, actual, margin, citations and the fingerprint;
-- ``indeterminate`` -> ``<error type="indeterminate">`` (the check could not be carried out);
+- ``fail`` at or above ``--fail-on`` -> ``<failure type="<severity>">`` whose message is the finding's
+  message and whose body is the evidence: expected, actual, margin, citations and the fingerprint;
+- ``indeterminate`` at or above ``--fail-on`` -> ``<error type="indeterminate">`` (the check could not be
+  carried out);
+- ``fail`` or ``indeterminate`` below ``--fail-on`` -> a passing test case, as the build passes: the finding
+  is kept as the case's properties (status, severity, fingerprint) and its ``<system-out>`` (message and
+  evidence), so a reporter shows it without turning the build red;
 - ``waived`` and ``not_applicable`` -> ``<skipped>`` with the reason.
 
 ``file`` and ``line`` attributes point at the subject in its document where the text is known
-(several reporters turn them into annotations).
+(several reporters turn them into annotations); files are named relative to ``base_dir`` (by default the
+repository root, ``common.source_root``).
 """
 
 from __future__ import annotations
@@ -20,10 +25,13 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from ..contract.outputs import Results
-from .common import Locator, case_name, display_path, document_label, evidence
+from .common import Locator, case_name, display_path, document_label, evidence, source_root
+
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}  # as engine.SEVERITY_RANK; reports import no engine
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -44,13 +52,15 @@ def _seconds(run: dict[str, Any]) -> str:
     return f"{max(spent.total_seconds(), 0):.3f}"
 
 
-def _testcase(suite: ET.Element, sub: dict[str, Any], finding: dict[str, Any], locator: Locator, lang: str) -> str:
+def _testcase(
+    suite: ET.Element, sub: dict[str, Any], finding: dict[str, Any], locator: Locator, lang: str, where: _Where
+) -> str:
     status = finding["status"]
     attrs = {
         "name": _clean(case_name(finding)),
         "classname": _clean(f"{sub['insurer']['code']}.{sub['kind']}.{sub['document_key']}"),
         "time": "0",
-        "file": _clean(display_path(sub["source"])),
+        "file": _clean(display_path(sub["source"], where.base)),
     }
     position = locator.find(sub, finding["subject"])
     if position is not None:
@@ -58,6 +68,12 @@ def _testcase(suite: ET.Element, sub: dict[str, Any], finding: dict[str, Any], l
     case = ET.SubElement(suite, "testcase", attrs)
     message = _clean(finding["message"][lang])
     body = _clean("\n".join(evidence(finding, lang)))
+    if status in ("fail", "indeterminate") and SEVERITY_RANK[finding["severity"]] < where.fail_rank:
+        props = ET.SubElement(case, "properties")
+        for name in ("status", "severity", "fingerprint"):
+            ET.SubElement(props, "property", {"name": name, "value": _clean(finding[name])})
+        ET.SubElement(case, "system-out").text = f"{message}\n{body}"
+        return "passed"
     if status == "fail":
         ET.SubElement(case, "failure", {"message": message, "type": finding["severity"]}).text = body
         return "failures"
@@ -88,9 +104,25 @@ def _blocking_reasons(score: dict[str, Any]) -> list[dict[str, str]]:
     return reasons
 
 
-def render(typed: Results, lang: str = "en", texts: Mapping[str, str] | None = None) -> str:
+class _Where:
+    """What places a test case: the folder files are named from and the severity from which findings fail."""
+
+    def __init__(self, base: Path, fail_on: str) -> None:
+        self.base = base
+        self.fail_rank = SEVERITY_RANK[fail_on]
+
+
+def render(
+    typed: Results,
+    lang: str = "en",
+    texts: Mapping[str, str] | None = None,
+    fail_on: str = "error",
+    base_dir: Path | None = None,
+) -> str:
+    """The JUnit XML of ``typed``: findings below ``fail_on`` are passed test cases (see the module docstring)."""
     results = typed.model_dump(mode="json")  # this format reads the published JSON form
     locator = Locator(texts)
+    where = _Where(source_root(base_dir), fail_on)
     run = results["run"]
     root = ET.Element("testsuites", {"name": "inclusive-check"})
     totals: Counter[str] = Counter()
@@ -102,7 +134,7 @@ def render(typed: Results, lang: str = "en", texts: Mapping[str, str] | None = N
                 "timestamp": _timestamp(run["started_at"]),
                 "hostname": "inclusive-check",
                 "time": "0",
-                "file": _clean(display_path(sub["source"])),
+                "file": _clean(display_path(sub["source"], where.base)),
             },
         )
         props = ET.SubElement(suite, "properties")
@@ -118,13 +150,14 @@ def render(typed: Results, lang: str = "en", texts: Mapping[str, str] | None = N
             ("not_scored", _reason(score.get("not_scored"), lang)),
             ("blocking", score.get("blocking")),
             ("blocking_reasons", "; ".join(r[lang] for r in _blocking_reasons(score)) or None),
+            ("fail_on", fail_on),
         ):
             if value is not None:
                 text = str(value).lower() if isinstance(value, bool) else str(value)
                 ET.SubElement(props, "property", {"name": name, "value": _clean(text)})
         counts: Counter[str] = Counter()
         for finding in sub["findings"]:
-            counts[_testcase(suite, sub, finding, locator, lang)] += 1
+            counts[_testcase(suite, sub, finding, locator, lang, where)] += 1
         tests = sum(counts.values())
         suite.attrib.update(
             {
@@ -151,8 +184,9 @@ def render(typed: Results, lang: str = "en", texts: Mapping[str, str] | None = N
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def render_problems(problems: list[dict[str, Any]]) -> str:
+def render_problems(problems: list[dict[str, Any]], base_dir: Path | None = None) -> str:
     """Input that is not valid (``Problem.as_dict()``): one suite per file, one failing case per problem."""
+    base = source_root(base_dir)
     root = ET.Element(
         "testsuites",
         {
@@ -178,7 +212,7 @@ def render_problems(problems: list[dict[str, Any]]) -> str:
                 "errors": "0",
                 "skipped": "0",
                 "time": "0",
-                "file": _clean(display_path(source)),
+                "file": _clean(display_path(source, base)),
             },
         )
         for p in items:
@@ -186,7 +220,7 @@ def render_problems(problems: list[dict[str, Any]]) -> str:
                 "name": _clean(f"valid {p['pointer'] or '(document)'}"),
                 "classname": "input.validation",
                 "time": "0",
-                "file": _clean(display_path(source)),
+                "file": _clean(display_path(source, base)),
             }
             if p.get("line") is not None:
                 attrs["line"] = str(p["line"])

@@ -9,21 +9,30 @@ the findings that need attention or were waived:
   a kind other than ``fail``; the finding's severity stays in ``properties.severity``;
 - ``waived`` -> kind ``fail`` with an accepted external suppression naming the dispensation.
 
+Every result states its level (SARIF 2.1.0 §3.27.10). A rule's ``defaultConfiguration.level`` (§3.50) is
+the level its ``fail`` results carry (the most common one, should a dated severity give some of them
+another), so that a viewer that shows the rule's default shows what its results say; a rule with no
+failure in the log states none, as its severity comes from the ruleset, not from the rule.
+
 Passing and not-applicable checks are left out (a code-scanning alert list is for problems). Each
-result is located at its document (relative paths resolve against ``%SRCROOT%``) and, when the
-document's text is known, at the line and column of its subject. ``partialFingerprints`` carry the
-finding's fingerprint, which is stable across runs.
+result is located at its document and, when the document's text is known, at the line and column of its
+subject. Documents under the source root (``--base-dir``, by default the git repository holding the
+working directory) are named relative to it, with ``uriBaseId`` ``SRCROOT``, which ``originalUriBaseIds``
+declares; others by an absolute ``file:`` URI. ``partialFingerprints`` carry the finding's fingerprint,
+which is stable across runs.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from .. import rules
 from ..contract.outputs import Results
-from .common import Locator, artifact_uri, citations
+from .common import SRCROOT, Locator, artifact_uri, citations, source_root
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 TAXONOMY = "NFRA-2024-inclusive-insurance-guidance"
@@ -32,7 +41,7 @@ LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 GUIDANCE = "国家金融监督管理总局关于推进普惠保险高质量发展的指导意见 (NFRA, 2024-05-29)"
 
 
-def _rule_descriptor(rule_id: str, severity: str | None, strength: str | None) -> dict[str, Any]:
+def _rule_descriptor(rule_id: str, level: str | None, strength: str | None) -> dict[str, Any]:
     """A rule's descriptor. Its strength is ruleset data: the one its listed findings carry (none listed: none)."""
     rule = rules.get(rule_id)
     doc = (rule.__doc__ or rule.TITLE["en"]).strip()
@@ -59,8 +68,8 @@ def _rule_descriptor(rule_id: str, severity: str | None, strength: str | None) -
             "tags": ["inclusive-insurance", f"guidance-item-{rule.CLAUSE}", *([strength] if strength else [])],
         },
     }
-    if severity is not None:
-        descriptor["defaultConfiguration"] = {"level": LEVEL[severity]}
+    if level is not None:
+        descriptor["defaultConfiguration"] = {"level": level}
     return descriptor
 
 
@@ -71,9 +80,10 @@ def _result(
     artifact_index: int,
     locator: Locator,
     lang: str,
+    root: Path,
 ) -> dict[str, Any]:
     status = finding["status"]
-    uri, base = artifact_uri(sub["source"])
+    uri, base = artifact_uri(sub["source"], root)
     artifact: dict[str, Any] = {"uri": uri, "index": artifact_index}
     if base:
         artifact["uriBaseId"] = base
@@ -119,23 +129,40 @@ def _result(
     return result
 
 
-def sarif_log(typed: Results, lang: str = "en", texts: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The SARIF log as a dict (see the module docstring)."""
+def _original_uri_base_ids(root: Path) -> dict[str, Any]:
+    """§3.14.14: SRCROOT as the absolute URI of the source root, ending in a slash."""
+    uri = root.as_uri()
+    return {
+        SRCROOT: {
+            "uri": uri if uri.endswith("/") else uri + "/",
+            "description": {"text": "The source root: --base-dir, else the git repository's root."},
+        }
+    }
+
+
+def sarif_log(
+    typed: Results, lang: str = "en", texts: Mapping[str, str] | None = None, base_dir: Path | None = None
+) -> dict[str, Any]:
+    """The SARIF log as a dict (see the module docstring); ``base_dir`` defaults to ``common.source_root()``."""
     results = typed.model_dump(mode="json")  # this format reads the published JSON form
     locator = Locator(texts)
-    severities: dict[str, str] = {}
+    root = source_root(base_dir)
+    fail_levels: dict[str, Counter[str]] = {}
     strengths: dict[str, str] = {}
     for sub in results["submissions"]:
         for finding in sub["findings"]:
-            severities.setdefault(rules.canonical(finding["rule_id"]), finding["severity"])
-            strengths.setdefault(rules.canonical(finding["rule_id"]), finding["strength"])
+            rule_id = rules.canonical(finding["rule_id"])
+            strengths.setdefault(rule_id, finding["strength"])
+            if finding["status"] in ("fail", "waived"):  # the results of kind fail, with the level they carry
+                fail_levels.setdefault(rule_id, Counter())[LEVEL[finding["severity"]]] += 1
+    levels = {rule_id: counts.most_common(1)[0][0] for rule_id, counts in fail_levels.items()}
     rule_ids = [r.ID for r in rules.ALL_RULES]
     rule_index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
     clauses = sorted({r.CLAUSE for r in rules.ALL_RULES})
     artifacts: list[dict[str, Any]] = []
     sarif_results: list[dict[str, Any]] = []
     for sub in results["submissions"]:
-        uri, base = artifact_uri(sub["source"])
+        uri, base = artifact_uri(sub["source"], root)
         location: dict[str, Any] = {"uri": uri}
         if base:
             location["uriBaseId"] = base
@@ -153,7 +180,7 @@ def sarif_log(typed: Results, lang: str = "en", texts: Mapping[str, str] | None 
         )
         for finding in sub["findings"]:
             if finding["status"] in ("fail", "indeterminate", "waived"):
-                sarif_results.append(_result(sub, finding, rule_index, len(artifacts) - 1, locator, lang))
+                sarif_results.append(_result(sub, finding, rule_index, len(artifacts) - 1, locator, lang, root))
     run = results["run"]
     version = str(run["tool_version"])
     return {
@@ -166,7 +193,7 @@ def sarif_log(typed: Results, lang: str = "en", texts: Mapping[str, str] | None 
                         "name": "inclusive-check",
                         "version": version,
                         "semanticVersion": version,
-                        "rules": [_rule_descriptor(r, severities.get(r), strengths.get(r)) for r in rule_ids],
+                        "rules": [_rule_descriptor(r, levels.get(r), strengths.get(r)) for r in rule_ids],
                         "supportedTaxonomies": [{"name": TAXONOMY}],
                         "properties": {"ruleset": run["ruleset"]},
                     }
@@ -183,6 +210,7 @@ def sarif_log(typed: Results, lang: str = "en", texts: Mapping[str, str] | None 
                     {"executionSuccessful": True, "properties": {"run_id": run["id"], "as_of": run["as_of"]}}
                 ],
                 "automationDetails": {"id": f"inclusive-check/{run['ruleset']['id']}/"},
+                "originalUriBaseIds": _original_uri_base_ids(root),
                 "columnKind": "unicodeCodePoints",
                 "artifacts": artifacts,
                 "results": sarif_results,
@@ -191,18 +219,21 @@ def sarif_log(typed: Results, lang: str = "en", texts: Mapping[str, str] | None 
     }
 
 
-def render(results: Results, lang: str = "en", texts: Mapping[str, str] | None = None) -> str:
-    return json.dumps(sarif_log(results, lang, texts), ensure_ascii=False, indent=2)
+def render(
+    results: Results, lang: str = "en", texts: Mapping[str, str] | None = None, base_dir: Path | None = None
+) -> str:
+    return json.dumps(sarif_log(results, lang, texts, base_dir), ensure_ascii=False, indent=2)
 
 
 INPUT_RULE = "INPUT-NOT-VALID"
 
 
-def problems_log(problems: list[dict[str, Any]], tool_version: str) -> dict[str, Any]:
+def problems_log(problems: list[dict[str, Any]], tool_version: str, base_dir: Path | None = None) -> dict[str, Any]:
     """Input that is not valid (``Problem.as_dict()``), as SARIF: one error result per problem, nothing checked."""
     results: list[dict[str, Any]] = []
+    root = source_root(base_dir)
     for p in problems:
-        uri, base = artifact_uri(p["file"])
+        uri, base = artifact_uri(p["file"], root)
         artifact: dict[str, Any] = {"uri": uri}
         if base:
             artifact["uriBaseId"] = base
@@ -248,6 +279,7 @@ def problems_log(problems: list[dict[str, Any]], tool_version: str) -> dict[str,
                     }
                 },
                 "invocations": [{"executionSuccessful": False}],
+                "originalUriBaseIds": _original_uri_base_ids(root),
                 "columnKind": "unicodeCodePoints",
                 "results": results,
             }
@@ -255,5 +287,5 @@ def problems_log(problems: list[dict[str, Any]], tool_version: str) -> dict[str,
     }
 
 
-def render_problems(problems: list[dict[str, Any]], tool_version: str) -> str:
-    return json.dumps(problems_log(problems, tool_version), ensure_ascii=False, indent=2)
+def render_problems(problems: list[dict[str, Any]], tool_version: str, base_dir: Path | None = None) -> str:
+    return json.dumps(problems_log(problems, tool_version, base_dir), ensure_ascii=False, indent=2)

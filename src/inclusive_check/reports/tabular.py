@@ -2,15 +2,20 @@
 
 ``message`` and ``title`` are flattened per language (``message_en``, ``message_zh``...), the evidence's
 Chinese as ``expected_zh`` and ``actual_zh``; ``parameters``
-is JSON text. Numbers stay as the run stored them (margin is an exact decimal string). A waived finding
-keeps its row, with status ``waived`` and the id of the dispensation that covers it in ``dispensation``;
+is JSON text. In CSV numbers stay as the run stored them (margin is an exact decimal string). A waived
+finding keeps its row, with status ``waived`` and the id of the dispensation that covers it in ``dispensation``;
 XLSX also has a ``dispensations`` sheet (one row per dispensation of the run, with its status).
 
 CSV is UTF-8 with a byte-order mark, so that spreadsheet programs read the Chinese text right. A text
 cell that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or CR,
-and not a number) is written with a leading apostrophe; XLSX cells are typed as text instead, so they
-keep their value exactly. Characters XML cannot hold (C0 controls but tab, LF and CR; U+FFFE, U+FFFF;
-lone surrogates) are written as U+FFFD in XLSX.
+and not a number) is written with a leading apostrophe.
+
+XLSX cells are typed, so that a spreadsheet sorts and sums them: the figures (``value``, ``threshold``,
+``margin``, the scores) and the integer columns are numeric cells, ``expires`` and the run's ``as_of`` date
+cells, its ``started_at`` and ``finished_at`` date-time cells, and everything else a text cell (typed as
+text, so it keeps its value exactly and never runs as a formula; a numeric or date cell holds a number,
+which cannot be a formula). A figure that is not a finite decimal, and "not scored", stay text. Characters
+XML cannot hold (C0 controls but tab, LF and CR; U+FFFE, U+FFFF; lone surrogates) are written as U+FFFD.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import csv
 import io
 import json
 import re
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -100,9 +106,12 @@ DISPENSATION_COLUMNS = (
     "reason",
 )
 NOT_SCORED = "not scored"
-INTEGER_COLUMNS = frozenset(
-    {"run_id", "submission_id", "revision", "clause", "covered", "expires_in_days", "product_position"}
+# XLSX: figures (decimal strings in the JSON contract) as numeric cells, dates and times as date cells.
+NUMBER_COLUMNS = frozenset(
+    {"value", "threshold", "margin", "compliance", "variety", "coverage", "protection", "service"}
 )
+DATE_COLUMNS = frozenset({"expires", "as_of"})
+DATETIME_COLUMNS = frozenset({"started_at", "finished_at"})
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # What XML 1.0 (and so XLSX) cannot hold, even escaped: most C0 controls, lone surrogates, U+FFFE and U+FFFF.
 # openpyxl refuses the first and writes the others into a file that spreadsheet programs call corrupt.
@@ -237,6 +246,23 @@ def write_csv(results: Results, path: str) -> None:
         handle.write(render_csv(results))
 
 
+def _typed(name: str, value: Any) -> Any:
+    """The value of an XLSX cell of column ``name``: a figure as a Decimal, a date or time as such; else as is."""
+    if not isinstance(value, str):
+        return value
+    try:
+        if name in NUMBER_COLUMNS:
+            number = Decimal(value)
+            return number if number.is_finite() else value
+        if name in DATE_COLUMNS:
+            return date.fromisoformat(value)
+        if name in DATETIME_COLUMNS:
+            return datetime.fromisoformat(value)
+    except (InvalidOperation, ValueError):
+        pass  # not a figure or a date (e.g. "not scored"): text
+    return value
+
+
 def _sheet(workbook: Any, title: str, columns: tuple[str, ...], rows: list[dict[str, Any]], first: bool) -> None:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -248,11 +274,11 @@ def _sheet(workbook: Any, title: str, columns: tuple[str, ...], rows: list[dict[
         cell.font = Font(bold=True)
     for r, row in enumerate(rows, start=2):
         for c, name in enumerate(columns, start=1):
-            value = row[name]
+            value = _typed(name, row[name])
             cell = sheet.cell(row=r, column=c)
             if value is None:
                 continue
-            if name in INTEGER_COLUMNS or isinstance(value, bool):
+            if isinstance(value, bool | int | Decimal | date):  # numeric or date cells: a number, never a formula
                 cell.value = value
             else:
                 cell.value = _ILLEGAL_XLSX.sub("\ufffd", str(value))
@@ -277,7 +303,7 @@ def write_xlsx(results: Results, path: str) -> None:
     _sheet(workbook, "dispensations", DISPENSATION_COLUMNS, dispensation_rows(data), first=False)
     run = data["run"]
     info = [
-        {"field": k, "value": json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else str(v)}
+        {"field": k, "value": json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else _typed(k, v)}
         for k, v in run.items()
     ]
     _sheet(workbook, "run", ("field", "value"), info, first=False)

@@ -83,7 +83,10 @@ class UnknownRule(LookupError):
     """No rule has this ID (nor is it a retired one); the message names the closest IDs."""
 
     def __init__(self, rule_id: str) -> None:
-        close = difflib.get_close_matches(rule_id.upper(), [*_by_id(), *ALIASES], n=3, cutoff=0.6)
+        typed, known = rule_id.strip().upper(), [*_by_id(), *ALIASES]
+        close = difflib.get_close_matches(typed, known, n=3, cutoff=0.6)
+        if not close and len(typed) >= 3:  # a part of an ID (`kpi`, `IC12`): the IDs that contain it
+            close = [known_id for known_id in known if typed in known_id][:3]
         hint = f"; did you mean {' or '.join(close)}?" if close else "; `inclusive-check rules list` shows them"
         super().__init__(f"unknown rule {rule_id!r}{hint}")
         self.rule_id = rule_id

@@ -127,3 +127,23 @@ def insurer_names_as_filed(conn: Connection, subs: list[tuple[int, int, str, int
         if name is not None:
             names[sid] = name
     return {sid: names[named] for sid, _, _, named in subs if named is not None and named in names}
+
+
+def straddling(engine: Engine, period: str, insurer: str | None = None) -> list[str]:
+    """The latest stored documents a run with ``--period period`` leaves out although their period overlaps it:
+    longer than it and reaching beyond it (an annual submission under a quarter), as ``CODE PERIOD`` labels."""
+    from ..periods import period_bounds
+
+    start, end = period_bounds(period)
+    s, i = t.submissions.c, t.insurers.c
+    query = (
+        select(i.code, s.document_key)
+        .join(t.insurers, i.id == s.insurer_id)
+        .where(s.is_latest.is_(True), s.period_start <= end, s.period_end >= start)
+        .where((s.period_start < start) | (s.period_end > end))
+        .order_by(i.code, s.document_key)
+    )
+    if insurer:
+        query = query.where(i.code == insurer)
+    with engine.connect() as conn:
+        return [f"{row.code} {row.document_key}" for row in conn.execute(query)]
