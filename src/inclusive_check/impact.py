@@ -21,6 +21,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import json
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -214,12 +215,48 @@ def _number(value: Any) -> Decimal | None:
     return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
 
 
-def _same(before: Row[Any], after: Row[Any], fields: Sequence[str]) -> bool:
+def _same(before: Row[Any], after: Row[Any], fields: Sequence[str], policy: bool) -> bool:
+    if policy and before.status == after.status == "not_applicable":
+        return True  # judges nothing: its strength or wording is no flip
     for name in fields:
         x, y = getattr(before, name), getattr(after, name)
         if x != y and (_number(x) is None or _number(x) != _number(y)):
             return False
     return True
+
+
+Pair = tuple[str, int | None, int | None]
+
+
+def _pairs(before: list[Row[Any]], after: list[Row[Any]], fields: Sequence[str], policy: bool) -> Iterator[Pair]:
+    """The findings of one document that differ between two runs.
+
+    ``policy`` (a what-if): a not-applicable finding judges nothing, so one left without a counterpart is
+    dropped, unless it stands for the rule no longer (or only now) applying to the document: then it is the
+    counterpart of the judged findings the other run has for that rule (a pass that becomes not applicable)."""
+    old, new = _keyed(before), _keyed(after)
+    added = []
+    for key, row in new.items():
+        was = old.pop(key, None)
+        if was is None:
+            added.append(row)
+        elif not _same(was, row, fields, policy):
+            yield _flip(was, row), was.id, row.id
+    removed = list(old.values())
+    if not policy:
+        yield from ((_flip(row, None), row.id, None) for row in removed)
+        yield from ((_flip(None, row), None, row.id) for row in added)
+        return
+    na_before = {row.rule_id: row for row in removed if row.status == "not_applicable"}
+    na_after = {row.rule_id: row for row in added if row.status == "not_applicable"}
+    for row in removed:
+        if row.status != "not_applicable":
+            other = na_after.get(row.rule_id)
+            yield _flip(row, other), row.id, None if other is None else other.id
+    for row in added:
+        if row.status != "not_applicable":
+            other = na_before.get(row.rule_id)
+            yield _flip(other, row), None if other is None else other.id, row.id
 
 
 def compare_findings(
@@ -229,10 +266,12 @@ def compare_findings(
     documents: set[int],
     rules: Sequence[str] | None,
     fields: Sequence[str],
-) -> tuple[list[tuple[str, int | None, int | None]], int]:
+    policy: bool = False,
+) -> tuple[list[Pair], int]:
     """(flip, finding id before, finding id after) of every finding of ``rules`` (None: all) that differs in
-    ``fields`` between the runs, over ``documents``; and how many findings were compared."""
-    out: list[tuple[str, int | None, int | None]] = []
+    ``fields`` between the runs, over ``documents`` (``policy``: see _pairs); and how many findings of the later
+    run were compared."""
+    out: list[Pair] = []
     compared = 0
     before = _stream(conn, before_run, rules, fields)
     after = _stream(conn, after_run, rules, fields)
@@ -241,21 +280,16 @@ def compare_findings(
         if a is None or (b is not None and b[0] < a[0]):
             assert b is not None
             if b[0] in documents:
-                out.extend((_flip(row, None), row.id, None) for row in b[1])
+                out.extend(_pairs(b[1], [], fields, policy))
             b = next(before, None)
-            continue
-        if b is None or a[0] < b[0]:
-            out.extend((_flip(None, row), None, row.id) for row in a[1])
+        elif b is None or a[0] < b[0]:
+            compared += len(a[1])
+            out.extend(_pairs([], a[1], fields, policy))
             a = next(after, None)
-            continue
-        old, new = _keyed(b[1]), _keyed(a[1])
-        compared += len(new)
-        for key, row in new.items():
-            was = old.pop(key, None)
-            if was is None or not _same(was, row, fields):
-                out.append((_flip(was, row), None if was is None else was.id, row.id))
-        out.extend((_flip(row, None), row.id, None) for row in old.values())
-        b, a = next(before, None), next(after, None)
+        else:
+            compared += len(a[1])
+            out.extend(_pairs(b[1], a[1], fields, policy))
+            b, a = next(before, None), next(after, None)
     return out, compared
 
 
@@ -301,7 +335,7 @@ def _state(row: Row[Any]) -> FindingState:
     )
 
 
-def _changes(conn: Connection, pairs: list[tuple[str, int | None, int | None]]) -> list[FindingChange]:
+def _changes(conn: Connection, pairs: list[Pair]) -> list[FindingChange]:
     rows = _detail_rows(conn, [x for _, b, a in pairs for x in (b, a) if x is not None])
     out = []
     for flip, b, a in pairs:
@@ -512,8 +546,10 @@ def apply_settings(base: Ruleset, settings: Sequence[Setting], start: date) -> R
     text = yaml.safe_dump(raw, allow_unicode=True, sort_keys=False)
     try:
         return load_ruleset_text(text, "what-if ruleset", allow_partial=True)
-    except RulesetError as exc:
-        raise ImpactError(f"the what-if ruleset is not valid: {exc}") from None
+    except RulesetError as exc:  # its lines are of a text no one wrote: say where by path only
+        raise ImpactError(
+            f"the what-if ruleset is not valid: {re.sub(r'what-if ruleset:[0-9]+: ', '', str(exc))}"
+        ) from None
 
 
 def _policy_rules(before: Ruleset, after: Ruleset) -> tuple[list[RuleModule], list[str]]:
@@ -546,7 +582,7 @@ def what_if(
             evaluate_rules(conn, run_id, ruleset, evaluated)
             apply_dispensations(conn, run_id, base.as_of, _dispensations(conn, base.id))
             score_run(conn, run_id, ruleset, borrowed=(base.id, borrowed))
-            pairs, _ = compare_findings(conn, base.id, run_id, documents, compared, POLICY_FIELDS)
+            pairs, _ = compare_findings(conn, base.id, run_id, documents, compared, POLICY_FIELDS, policy=True)
             findings = _changes(conn, pairs)
             scores, _ = compare_scores(conn, base.id, run_id, documents)
             impacts = _rule_impacts(conn, base.id, run_id, documents, compared, findings)
