@@ -498,6 +498,13 @@ def _with(current: Any, path: Sequence[str], value: Any) -> Any:
     return out
 
 
+class _Written(yaml.SafeDumper):
+    """Writes every value out: a ruleset refuses YAML aliases, which the dumper would make for a repeated date."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def apply_settings(base: Ruleset, settings: Sequence[Setting], start: date) -> Ruleset:
     """``base`` with each setting applied from ``start``, validated as any ruleset is (its version marked
     ``+what-if``)."""
@@ -543,7 +550,7 @@ def apply_settings(base: Ruleset, settings: Sequence[Setting], start: date) -> R
                 + _closest(rest, [*sorted(params), *ATTRIBUTES])
             )
     raw["version"] = f"{raw.get('version')}+what-if"
-    text = yaml.safe_dump(raw, allow_unicode=True, sort_keys=False)
+    text = yaml.dump(raw, Dumper=_Written, allow_unicode=True, sort_keys=False)
     try:
         return load_ruleset_text(text, "what-if ruleset", allow_partial=True)
     except RulesetError as exc:  # its lines are of a text no one wrote: say where by path only
