@@ -224,8 +224,10 @@ def test_a_ruleset_version_is_replayed_whole(store: Any, tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("setting", "said"),
     [
-        ("IC10-KPI-WEIGT.min_weight=0.06", "no rule IC10-KPI-WEIGT in the ruleset nfra-2024-inclusive 2024.1.0; "
-         "did you mean IC10-KPI-WEIGHT"),  # fmt: skip
+        (
+            "IC10-KPI-WEIGT.min_weight=0.06",
+            "no rule IC10-KPI-WEIGT in the ruleset nfra-2024-inclusive 2024.1.0; did you mean IC10-KPI-WEIGHT",
+        ),
         (f"{KPI}.min_wieght=0.06", f"{KPI} has no parameter 'min_wieght'; did you mean min_weight?"),
         (f"{KPI}.min_weight=7", f"rules/{KPI}/params/min_weight/values/1/value: Input should be less than or equal"),
         (f"{KPI}.strength=sometimes", "strength must be one of"),
