@@ -60,8 +60,10 @@ from .store import tables as t
 from .store.db import writing
 
 OPEN = ("fail", "indeterminate")
-# What a what-if compares: a flip of status, severity or strength. A reproduction compares every stored field.
-POLICY_FIELDS = ("status", "severity", "strength")
+# What a what-if compares: a flip of status or severity (a strength that changes alone changes the score's weights,
+# which the score changes show, not a verdict: a market's passes would all be listed). A reproduction compares
+# every stored field.
+POLICY_FIELDS = ("status", "severity")
 STORED_FIELDS = (
     "clause",
     "strength",

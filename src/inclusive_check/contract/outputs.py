@@ -359,8 +359,8 @@ class FindingChange(_Model):
     """A finding that two runs judged differently, matched by document, rule, subject and key.
 
     ``newly_fails``: open (fail, indeterminate) now and not before (or absent before); ``newly_passes``: open
-    before and not now (or absent now); ``changes``: anything else that differs (status, severity, strength, or
-    for a reproduction any stored field)."""
+    before and not now (or absent now); ``changes``: anything else that differs (status or severity; for a
+    reproduction any stored field)."""
 
     flip: Flip
     fingerprint: str
