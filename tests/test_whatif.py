@@ -147,6 +147,16 @@ def test_values_from_after_every_binding_date_flip_nothing(store: Any) -> None:
     assert payload["summary"] == {"newly_fails": 0, "newly_passes": 0, "changes": 0, "scores_changed": 0}
 
 
+def test_a_period_narrows_the_documents(store: Any) -> None:
+    url = _market(store)
+    payload = _whatif(url, "--set", f"{KPI}.min_weight=0.0499", "--period", "2025-Q4")
+    assert [(f["flip"], f["insurer"]) for f in payload["findings"]] == [("newly_passes", "ZS-PROP-002")]
+    assert _rule(payload, KPI)["insurers_judged"] == 1
+    assert _whatif(url, "--set", f"{KPI}.min_weight=0.0499", "--period", "2025")["findings"] == []
+    output = _whatif(url, "--set", f"{KPI}.min_weight=0.0499", "--period", "2031", code=2)
+    assert "run 1 checked no document of period 2031" in output
+
+
 def test_a_mandatory_strength_ends_a_dispensation(store: Any) -> None:
     """D-2025-001 waives KN's premium-rate breach of /products/0; dispensations cover principle rules only."""
     payload = _whatif(_market(store, dispensations=True), "--set", "IC08-PREMIUM-RATE.strength=mandatory")

@@ -188,7 +188,7 @@ def _stream(
     )
     if rules is not None:
         query = query.where(f.rule_id.in_(rules))
-    rows = conn.execution_options(yield_per=10_000).execute(query.order_by(f.submission_id, f.id))
+    rows = conn.execute(query.order_by(f.submission_id, f.id), execution_options={"yield_per": 10_000})
     for sid, group in itertools.groupby(rows, key=lambda row: int(row.submission_id)):
         yield sid, list(group)
 
