@@ -51,7 +51,7 @@ from .contract.outputs import (
 )
 from .engine import _flag_stale, _now, apply_dispensations, evaluate_rules
 from .figures import exact, finding_texts, shown
-from .results import fingerprint, stable_subject
+from .results import _change, fingerprint, stable_subject  # the diff's signed change of a score
 from .rules.base import RuleModule, number
 from .ruleset import Parameter, Ruleset, RulesetError, load_ruleset_text, load_stored_ruleset, with_legacy_policy
 from .run_texts import capture
@@ -100,11 +100,14 @@ class BaseRun:
     documents: int
     first_binding: date | None  # the earliest binding date of its documents
 
-    def ref(self, documents: int | None = None) -> DiffRun:
+    def ref(self) -> DiffRun:
         ruleset = RulesetRef(id=self.ruleset.id, version=self.ruleset.version, sha256=self.ruleset.sha256)
-        shown_docs = self.documents if documents is None else documents
         return DiffRun(
-            id=self.id, ruleset=ruleset, as_of=self.as_of.isoformat(), started_at=self.started_at, documents=shown_docs
+            id=self.id,
+            ruleset=ruleset,
+            as_of=self.as_of.isoformat(),
+            started_at=self.started_at,
+            documents=self.documents,
         )
 
 
@@ -381,14 +384,6 @@ def _dimension(row: Row[Any] | None, name: str) -> str | None:
     return None if value is None else number(Decimal(str(value)))
 
 
-def _delta(before: str | None, after: str | None) -> str | None:
-    if before is None or after is None:
-        return None
-    delta = Decimal(after) - Decimal(before)
-    text = format(delta.normalize(), "f") if delta else "0"
-    return text if delta <= 0 else "+" + text
-
-
 def compare_scores(
     conn: Connection, before_run: int, after_run: int, documents: set[int], breakdowns: bool = False
 ) -> tuple[list[ScoreChange], list[str]]:
@@ -436,7 +431,7 @@ def compare_scores(
                 blocking_after=None if a is None else a.blocking,
                 not_scored_before=not_scored(b),
                 not_scored_after=not_scored(a),
-                **{name: DimensionChange(before=x, after=y, change=_delta(x, y)) for name, (x, y) in dims.items()},
+                **{name: DimensionChange(before=x, after=y, change=_change(x, y)) for name, (x, y) in dims.items()},
             )
         )
     out.sort(key=lambda c: (c.insurer, c.kind != "submission", c.document_key))
