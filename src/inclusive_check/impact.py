@@ -49,7 +49,7 @@ from .contract.outputs import (
     ScoreChange,
     WhatIf,
 )
-from .engine import _flag_stale, _now, apply_dispensations, evaluate_rules
+from .engine import _now, apply_dispensations, evaluate_rules
 from .figures import exact, finding_texts, shown
 from .results import _change, fingerprint, stable_subject  # the diff's signed change of a score
 from .rules.base import RuleModule, number
@@ -709,7 +709,6 @@ def reproduce(engine: Engine, base: BaseRun) -> Reproduction:
         try:
             run_id = _scratch(conn, base, base.ruleset, None)
             documents = _documents(conn, run_id)
-            _flag_stale(conn, run_id, base.ruleset)
             evaluate_rules(conn, run_id, base.ruleset, base.ruleset.rules())
             apply_dispensations(conn, run_id, base.as_of, _dispensations(conn, base.id))
             score_run(conn, run_id, base.ruleset)
