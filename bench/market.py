@@ -607,11 +607,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     assert scanned == out["products"], (scanned, out["products"])
     out["scan_s"] = round(scan_s, 3)
     out["recheck_over_scan"] = round(recheck.seconds / scan_s, 2)
-    out["peak_rss_mib"] = round(max(ingest.rss_mib, run.rss_mib, recheck.rss_mib), 1)
+
+    # whatif: the stored market under one changed threshold (the large insurers' KPI weight raised to 6%), and
+    # under a changed parameter of a per-product rule (fee-rate channels), each into a scratch run rolled back.
+    whatif = Child([*cli, "--db", url, "whatif", "--set", "IC10-KPI-WEIGHT.min_weight=0.06"]).expect(0)
+    out["whatif_s"] = round(whatif.seconds, 2)
+    out["whatif_over_recheck"] = round(whatif.seconds / recheck.seconds, 2)
+    per_product = ["--set", "IC12-FEE-RATE.intermediary_channels=[agency, broker]"]
+    whatif_products = Child([*cli, "--db", url, "whatif", *per_product]).expect(0)
+    out["whatif_products_s"] = round(whatif_products.seconds, 2)
+    out["peak_rss_mib"] = round(max(ingest.rss_mib, run.rss_mib, recheck.rss_mib, whatif_products.rss_mib), 1)
     out["rss_mib"] = {
         "ingest": round(ingest.rss_mib, 1),
         "run": round(run.rss_mib, 1),
         "recheck": round(recheck.rss_mib, 1),
+        "whatif": round(whatif.rss_mib, 1),
+        "whatif_products": round(whatif_products.rss_mib, 1),
     }
 
     if "floor" not in args.skip:

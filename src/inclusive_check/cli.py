@@ -167,7 +167,19 @@ def validate(paths: tuple[str, ...], fmt: str, max_file_mib: int) -> None:
     _exit(EXIT_INVALID if report.invalid else EXIT_OK)
 
 
-SCHEMA_KINDS = ("submission", "product_filing", "dispensations", "ruleset", "results", "diff", "validation")
+SCHEMA_KINDS = (
+    "submission",
+    "product_filing",
+    "dispensations",
+    "ruleset",
+    "results",
+    "diff",
+    "validation",
+    "whatif",
+    "ruleset-diff",
+    "reproduction",
+)
+OUTPUT_SCHEMAS = ("results", "diff", "validation", "whatif", "ruleset-diff", "reproduction")
 
 
 @cli.command()
@@ -175,8 +187,8 @@ SCHEMA_KINDS = ("submission", "product_filing", "dispensations", "ruleset", "res
 def schema(kind: str) -> None:
     """Print the published JSON Schema (draft 2020-12) of a document kind, the dispensation file, a ruleset, or
     an output: results (`--format json` of check, run and findings), diff, validation (`validate`, and invalid
-    input to check and run)."""
-    if kind in ("results", "diff", "validation"):
+    input to check and run), whatif, ruleset-diff (`ruleset diff`), reproduction (`run --reproduce`)."""
+    if kind in OUTPUT_SCHEMAS:
         from .contract.outputs import schema_json
 
         click.echo(schema_json(kind), nl=False)
@@ -671,6 +683,14 @@ def _check_period(ctx: click.Context, param: click.Parameter, value: str | None)
     "and the filings filed in 2025) or quarter (2025-Q4: its submissions and filings). Documents that only "
     "overlap it (an annual submission under a quarter) are left out, and named on stderr.",
 )
+@click.option(
+    "--reproduce",
+    "reproduce_id",
+    type=int,
+    metavar="RUN",
+    help="Evaluate stored run RUN again with its stored ruleset, as-of date, documents and dispensations, store "
+    "nothing, and say whether every finding and score is identical (exit 0) or what differs (exit 1).",
+)
 @_ruleset_option
 @_as_of_option
 @_report_options
@@ -680,6 +700,7 @@ def run_cmd(
     ctx: click.Context,
     insurer: str | None,
     period: str | None,
+    reproduce_id: int | None,
     ruleset_path: str | None,
     as_of: Any,
     dispensations_path: str | None,
@@ -695,12 +716,23 @@ def run_cmd(
     """Check the latest revision of each stored document; store findings and scores under a new run.
 
     Dispensations: those of --dispensations FILE, else the ones stored by `dispensations import`.
+    With --reproduce RUN: exit 0 when the run comes out identical, 1 when anything differs.
     """
     from .engine import NothingToCheck, RuleCrash, Selection, execute_run
     from .results import run_results
     from .store.dispensations import stored_dispensations
     from .store.queries import straddling
 
+    if reproduce_id is not None:
+        conflicts = {
+            "--insurer": insurer,
+            "--period": period,
+            "--ruleset": ruleset_path,
+            "--as-of": as_of,
+            "--dispensations": dispensations_path,
+            "--output": outputs or None,
+        }
+        _reproduce(ctx, reproduce_id, fmt, lang, [name for name, value in conflicts.items() if value is not None])
     ruleset = _load_ruleset(ruleset_path)
     given = _load_dispensations(dispensations_path, fmt, ruleset) if dispensations_path is not None else None
     _refuse_missing_database(ctx)
@@ -978,6 +1010,195 @@ def diff(
         _emit_json(result)
     else:
         click.echo(render_text(result, lang))
+
+
+# --- impact analysis: whatif, ruleset diff, run --reproduce ------------------------------------------------
+
+WHATIF_FORMATS = ("text", "json", "csv", "html")
+
+
+def _whatif_outputs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[tuple[str, str]]:
+    outputs = []
+    for value in values:
+        fmt, sep, path = value.partition("=")
+        if not sep or not path or fmt not in WHATIF_FORMATS:
+            raise click.BadParameter(
+                f"{value!r}: expected FORMAT=PATH with FORMAT one of {', '.join(WHATIF_FORMATS)}", ctx, param
+            )
+        outputs.append((fmt, path))
+    return outputs
+
+
+@cli.command()
+@_db_option
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="RULE.NAME=VALUE",
+    help="A changed policy value (repeatable): a rule's parameter (IC10-KPI-WEIGHT.min_weight=0.06), strength "
+    "(RULE.strength=encouraged), own severity (RULE.severity.fail=warning), in-force date (RULE.in_force=2026-01-01) "
+    "or deactivation (RULE.deactivated=REASON), or the severity table (severity.fail.principle=warning).",
+)
+@click.option(
+    "--from",
+    "effective_from",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="The date the --set values apply from (default: the earliest binding date of the run's documents, "
+    "so that they apply to all of them).",
+)
+@click.option(
+    "--ruleset",
+    "ruleset_path",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="Replay this ruleset (e.g. a new version) instead of the run's own; --set applies on top of it.",
+)
+@click.option(
+    "--allow-partial-ruleset",
+    is_flag=True,
+    expose_value=False,
+    callback=_remember_partial,
+    help="Load a --ruleset that leaves out mandatory rules of the guidance.",
+)
+@click.option("--run", "run_id", type=int, help="The run whose documents are evaluated (default: the latest run).")
+@click.option(
+    "--period", callback=_check_period, help="Only the run's documents whose period lies within this year or quarter."
+)
+@click.option("--format", "fmt", type=click.Choice(WHATIF_FORMATS), default="text", show_default=True)
+@click.option(
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="FORMAT=PATH",
+    callback=_whatif_outputs,
+    help=f"Also write FORMAT ({', '.join(WHATIF_FORMATS)}) to PATH; repeatable.",
+)
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+@click.pass_context
+@paused_gc()
+def whatif(
+    ctx: click.Context,
+    settings: tuple[str, ...],
+    effective_from: Any,
+    ruleset_path: str | None,
+    run_id: int | None,
+    period: str | None,
+    fmt: str,
+    outputs: list[tuple[str, str]],
+    lang: str,
+) -> None:
+    """What a changed policy would do to the stored documents of a run: findings that newly fail, newly pass or
+    change, score changes, and one market sentence per rule. Nothing is stored (the evaluation is rolled back).
+
+    Exit 0 whatever flips; 2 for an unknown rule or parameter (the closest names are given) or a value the ruleset
+    refuses; 3 for a --ruleset file that is not valid."""
+    from .engine import RuleCrash
+    from .impact import ImpactError, apply_settings, base_run, parse_setting, what_if
+    from .reports.impact import whatif_csv, whatif_html, whatif_text
+
+    if not settings and ruleset_path is None:
+        raise DomainError("give the changes: --set RULE.NAME=VALUE (repeatable) and/or --ruleset FILE")
+    engine = _engine(ctx)
+    try:
+        base = base_run(engine, run_id)
+        target = _load_ruleset(ruleset_path) if ruleset_path is not None else base.ruleset
+        start = effective_from.date() if effective_from is not None else (base.first_binding or base.as_of)
+        if settings:
+            target = apply_settings(target, [parse_setting(s) for s in settings], start)
+        result = what_if(engine, base, target, period, start if settings else None)
+    except ImpactError as exc:
+        raise DomainError(str(exc)) from None
+    except RuleCrash as exc:
+        raise RuleBug(str(exc)) from None
+
+    def render(f: str) -> str:
+        from .contract.outputs import dump_json
+
+        if f == "json":
+            return dump_json(result)
+        return {
+            "text": lambda: whatif_text(result, lang),
+            "csv": lambda: whatif_csv(result),
+            "html": lambda: whatif_html(result, "both"),
+        }[f]()
+
+    _write_outputs(outputs, render)
+    if fmt == "json":
+        _emit_json(result)
+    else:
+        click.echo(render(fmt).rstrip("\n"))
+
+
+@cli.group("ruleset")
+def ruleset_group() -> None:
+    """Rulesets as data: compare two versions."""
+
+
+@ruleset_group.command("diff")
+@_db_option
+@click.argument("first", metavar="A")
+@click.argument("second", metavar="B")
+@click.option(
+    "--allow-partial-ruleset",
+    is_flag=True,
+    expose_value=False,
+    callback=_remember_partial,
+    help="Load rulesets that leave out mandatory rules of the guidance.",
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.pass_context
+def ruleset_diff(ctx: click.Context, first: str, second: str, fmt: str) -> None:
+    """What ruleset B states differently from A: parameters (with their dated values), strengths, severities,
+    in-force dates and deactivations, with their citations, and the scoring. A and B are ruleset files,
+    `packaged` (this version's ruleset) or `run:ID` (the ruleset stored with a run)."""
+    from .impact import diff_rulesets
+    from .reports.impact import ruleset_diff_text
+
+    diff = diff_rulesets(_named_ruleset(ctx, first), _named_ruleset(ctx, second))
+    if fmt == "json":
+        _emit_json(diff)
+    else:
+        click.echo(ruleset_diff_text(diff))
+
+
+def _named_ruleset(ctx: click.Context, name: str) -> Any:
+    if name == "packaged":
+        return _load_ruleset(None)
+    if name.startswith("run:"):
+        from .impact import ImpactError, base_run
+
+        try:
+            return base_run(_reader(ctx), int(name[4:])).ruleset
+        except ValueError:
+            raise DomainError(f"{name}: expected run:ID with a run id, e.g. run:3") from None
+        except ImpactError as exc:
+            raise DomainError(str(exc)) from None
+    return _load_ruleset(name)
+
+
+def _reproduce(ctx: click.Context, run_id: int, fmt: str, lang: str, conflicting: list[str]) -> NoReturn:
+    from .engine import RuleCrash
+    from .impact import ImpactError, base_run, reproduce
+    from .reports.impact import reproduction_text
+
+    if conflicting:
+        raise DomainError(f"--reproduce takes everything from the stored run; leave out {', '.join(conflicting)}")
+    if fmt not in FORMATS:
+        raise DomainError(f"--reproduce prints text or json, not {fmt}")
+    engine = _engine(ctx)
+    try:
+        result = reproduce(engine, base_run(engine, run_id))
+    except ImpactError as exc:
+        raise DomainError(str(exc)) from None
+    except RuleCrash as exc:
+        raise RuleBug(str(exc)) from None
+    if fmt == "json":
+        _emit_json(result)
+    else:
+        click.echo(reproduction_text(result, lang))
+    _exit(EXIT_OK if result.identical else EXIT_FINDINGS)
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal
 from fractions import Fraction
@@ -116,21 +117,34 @@ def method(ruleset: Ruleset) -> dict[str, Any]:
 
 
 def _rule_counts(
-    conn: Connection, run_id: int
+    conn: Connection, run_id: int, borrowed: tuple[int, Sequence[str]] | None = None
 ) -> tuple[dict[int, dict[str, dict[str, int]]], dict[int, dict[str, str]]]:
     """submission -> rule -> status -> count, over the counted statuses; and submission -> rule -> strength as
-    the run stored it (the ruleset's, on the document's binding date: it may change from a date)."""
-    f = t.findings.c
+    the run stored it (the ruleset's, on the document's binding date: it may change from a date).
+
+    ``borrowed`` (another run, rules): those rules' findings are that run's, for the documents of this one (a
+    what-if evaluates again only the rules whose policy it changes; see impact.py)."""
+    f, rs = t.findings.c, t.run_submissions.c
     query = (
         select(f.submission_id, f.rule_id, f.strength, f.status, func.count())
         .where(f.run_id == run_id, f.status.in_(COUNTED))
         .group_by(f.submission_id, f.rule_id, f.strength, f.status)
     )
+    queries = [query]
+    if borrowed is not None and borrowed[1]:
+        other, rules = borrowed
+        mine = select(rs.submission_id).where(rs.run_id == run_id)
+        queries.append(
+            select(f.submission_id, f.rule_id, f.strength, f.status, func.count())
+            .where(f.run_id == other, f.status.in_(COUNTED), f.rule_id.in_(rules), f.submission_id.in_(mine))
+            .group_by(f.submission_id, f.rule_id, f.strength, f.status)
+        )
     out: dict[int, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
     strengths: dict[int, dict[str, str]] = defaultdict(dict)
-    for sid, rule_id, strength, status, n in conn.execute(query):
-        out[sid][rule_id][status] = int(n)
-        strengths[sid][rule_id] = strength
+    for q in queries:
+        for sid, rule_id, strength, status, n in conn.execute(q):
+            out[sid][rule_id][status] = int(n)
+            strengths[sid][rule_id] = strength
     return out, strengths
 
 
@@ -337,9 +351,12 @@ def _indicators(conn: Connection, run_id: int, ind: Indicators, rounding: Roundi
     return out
 
 
-def score_run(conn: Connection, run_id: int, ruleset: Ruleset) -> None:
+def score_run(
+    conn: Connection, run_id: int, ruleset: Ruleset, borrowed: tuple[int, Sequence[str]] | None = None
+) -> None:
+    """Score every document of the run (``borrowed``: rules whose findings another run holds, see _rule_counts)."""
     scoring = ruleset.data.scoring
-    counts, strengths = _rule_counts(conn, run_id)
+    counts, strengths = _rule_counts(conn, run_id, borrowed)
     indicators = _indicators(conn, run_id, scoring.indicators, scoring.rounding)
     how = method(ruleset)
     rs = t.run_submissions.c

@@ -22,6 +22,9 @@ from typing_extensions import TypedDict
 RESULTS_SCHEMA: Final = "inclusive-check/results/1"
 DIFF_SCHEMA: Final = "inclusive-check/diff/1"
 VALIDATION_SCHEMA: Final = "inclusive-check/validation/1"
+WHATIF_SCHEMA: Final = "inclusive-check/whatif/1"
+RULESET_DIFF_SCHEMA: Final = "inclusive-check/ruleset-diff/1"
+REPRODUCTION_SCHEMA: Final = "inclusive-check/reproduction/1"
 
 Status = Literal["pass", "fail", "indeterminate", "waived", "not_applicable"]
 Severity = Literal["error", "warning", "info"]
@@ -306,6 +309,130 @@ class DiffResult(_Model):
     expiring_dispensations: list[DispensationUse]
 
 
+# --- impact analysis: ruleset diff, what-if, reproduction ------------------------------------------------
+
+ChangeKind = Literal[
+    "ruleset", "severity_table", "rule", "in_force", "strength", "severity", "deactivated", "parameter", "scoring"
+]
+Flip = Literal["newly_fails", "newly_passes", "changes"]
+
+
+class RulesetChange(_Model):
+    """One thing two rulesets state differently, with what each states."""
+
+    path: str = Field(description="Where in the ruleset, e.g. rules/IC10-KPI-WEIGHT/params/min_weight.")
+    rule_id: str | None = Field(description="The rule the change is about; null for the ruleset's own sections.")
+    kind: ChangeKind
+    before: Any = Field(
+        description="What the first ruleset states: dated values ({from, until, value}) for dated policy, the "
+        "section's value for scoring and the ruleset's own fields; null when it states nothing there."
+    )
+    after: Any = Field(description="What the second ruleset states, in the same form.")
+    citation_before: str | None
+    citation_after: str | None
+
+
+class RulesetDiff(_Model):
+    """What differs between two rulesets (`inclusive-check ruleset diff A B`)."""
+
+    schema_: Literal["inclusive-check/ruleset-diff/1"] = Field(RULESET_DIFF_SCHEMA, alias="schema")
+    before: RulesetRef
+    after: RulesetRef
+    changes: list[RulesetChange]
+
+
+class FindingState(_Model):
+    """A finding as one of two runs stored it (texts in English, figures written out)."""
+
+    status: Status
+    severity: Severity
+    strength: Strength
+    expected: str
+    actual: str
+    threshold: str | None
+    margin: str | None
+    unit: str
+    dispensation: str | None
+
+
+class FindingChange(_Model):
+    """A finding that two runs judged differently, matched by document, rule, subject and key.
+
+    ``newly_fails``: open (fail, indeterminate) now and not before (or absent before); ``newly_passes``: open
+    before and not now (or absent now); ``changes``: anything else that differs (status or severity; for a
+    reproduction any stored field)."""
+
+    flip: Flip
+    fingerprint: str
+    insurer: str
+    kind: DocumentKind
+    document_key: str
+    rule_id: str
+    clause: int
+    subject: str
+    key: str
+    product_code: str | None
+    before: FindingState | None = Field(description="The base run's finding; null when it had none.")
+    after: FindingState | None = Field(description="The re-evaluated finding; null when there is none.")
+
+
+class RuleImpact(_Model):
+    """What a change does to one rule over the market."""
+
+    rule_id: str
+    clause: int
+    newly_fails: int
+    newly_passes: int
+    changes: int
+    insurers_judged: int = Field(description="Insurers with a finding of the rule that is not not_applicable, after.")
+    insurers_failing_before: int
+    insurers_failing_after: int
+    summary: LangText = Field(description="One sentence on the rule's market impact.")
+
+
+class ImpactSummary(_Model):
+    newly_fails: int
+    newly_passes: int
+    changes: int
+    scores_changed: int
+
+
+class WhatIf(_Model):
+    """The stored submissions of a run evaluated under a changed ruleset, compared with the run
+    (`inclusive-check whatif`). The evaluation is never stored: it is rolled back."""
+
+    schema_: Literal["inclusive-check/whatif/1"] = Field(WHATIF_SCHEMA, alias="schema")
+    base: DiffRun
+    ruleset: RulesetRef = Field(description="The what-if ruleset (its text is not stored anywhere).")
+    tool_version: str = Field(description="The version that evaluated the what-if.")
+    effective_from: str | None = Field(description="The date the --set values apply from; null without --set.")
+    period: str | None
+    policy: list[RulesetChange] = Field(description="What the what-if ruleset states differently from the base run's.")
+    rules_evaluated: list[str] = Field(
+        description="Rules evaluated again (their policy differs); every other rule's findings are the base run's."
+    )
+    summary: ImpactSummary
+    rules: list[RuleImpact]
+    findings: list[FindingChange]
+    scores: list[ScoreChange] = Field(description="Documents whose score or blocking state would change.")
+    warnings: list[str]
+
+
+class Reproduction(_Model):
+    """A stored run evaluated again with its stored ruleset, as-of date, documents and dispensations
+    (`inclusive-check run --reproduce`), compared finding by finding and score by score."""
+
+    schema_: Literal["inclusive-check/reproduction/1"] = Field(REPRODUCTION_SCHEMA, alias="schema")
+    run: DiffRun
+    identical: bool
+    tool_version_then: str
+    tool_version_now: str
+    findings_compared: int
+    findings: list[FindingChange] = Field(description="Every finding that differs.")
+    scores: list[ScoreChange] = Field(description="Every document whose score differs.")
+    notes: list[str] = Field(description="Other differences, e.g. a score breakdown that differs.")
+
+
 # --- validation ----------------------------------------------------------------------------------------
 
 
@@ -336,7 +463,14 @@ class Validation(_Model):
     files: list[FileValidation]
 
 
-PUBLISHED: dict[str, type[_Model]] = {"results": Results, "diff": DiffResult, "validation": Validation}
+PUBLISHED: dict[str, type[_Model]] = {
+    "results": Results,
+    "diff": DiffResult,
+    "validation": Validation,
+    "whatif": WhatIf,
+    "ruleset-diff": RulesetDiff,
+    "reproduction": Reproduction,
+}
 
 
 def json_schema(kind: str) -> dict[str, Any]:
