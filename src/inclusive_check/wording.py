@@ -16,7 +16,7 @@ STATUS = {
     "en": {
         "pass": "pass",
         "fail": "fail",
-        "indeterminate": "undetermined",
+        "indeterminate": "indeterminate",
         "waived": "waived",
         "not_applicable": "not applicable",
         "not_covered": "not covered",

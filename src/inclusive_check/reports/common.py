@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from ..contract.locate import SourceMap, map_json, map_yaml
+from ..contract.locate import SourceMap, locate
 from ..wording import SEVERITY, STATUS, STRENGTH, shown_status
 
 OPEN_STATUSES = ("fail", "indeterminate")
@@ -171,7 +171,8 @@ def artifact_uri(source: str) -> tuple[str, str | None]:
 
 
 class Locator:
-    """Line and column of a finding's subject in its document, when the document's text is known."""
+    """Line and column of a finding's subject in its document: as the results carry it (``run_results(...,
+    locate=True)``), else from the document's text when it is known (see the module docstring)."""
 
     def __init__(self, texts: Mapping[str, str] | None = None) -> None:
         self._texts = dict(texts or {})
@@ -193,16 +194,17 @@ class Locator:
     def source_map(self, sub: dict[str, Any]) -> SourceMap | None:
         key = sub["sha256"]
         if key not in self._maps:
-            text = self._text(sub)
-            if text is None:
-                self._maps[key] = None
-            elif sub["source"].lower().endswith((".yaml", ".yml")) and not text.lstrip().startswith("{"):
-                self._maps[key] = map_yaml(text)
+            findings = sub["findings"]
+            if findings and all(f.get("line") is not None for f in findings):
+                self._maps[key] = SourceMap({f["subject"]: (f["line"], f["column"]) for f in findings})
             else:
-                self._maps[key] = map_json(text)
+                text = self._text(sub)
+                subjects = {f["subject"] for f in findings}
+                self._maps[key] = None if text is None else locate(text, sub["source"], subjects)
         return self._maps[key]
 
     def find(self, sub: dict[str, Any], pointer: str) -> tuple[int, int] | None:
-        """(line, column), 1-based, of ``pointer`` or its nearest ancestor in the source; None when unknown."""
+        """(line, column), 1-based, of ``pointer`` (a subject of one of ``sub``'s findings) or its nearest
+        ancestor in the source; None when unknown."""
         source_map = self.source_map(sub)
         return None if source_map is None else source_map.find(pointer)
