@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, func, select
 
 from . import rules
+from .contract.locate import locate
 from .contract.outputs import (
     DiffFinding,
     DiffResult,
@@ -36,7 +37,6 @@ from .contract.outputs import (
     ScoreChange,
     SubmissionResult,
 )
-from .contract.locate import locate
 from .figures import finding_item, finding_texts
 from .rules.base import STATUSES, RuleModule, number
 from .ruleset import RuleEntry, Ruleset, RulesetError, RulesetFile, load_stored_ruleset, with_legacy_policy

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -165,7 +165,9 @@ def map_json(text: str, wanted: Iterable[str] | None = None) -> SourceMap:
 
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
-_DECODER = json.JSONDecoder()
+# The standard library's C scanners (not in typeshed): a whole value at an offset, and a string's body.
+_SCAN_VALUE: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_SCAN_STRING: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 
 
 class _Done(Exception):
@@ -181,8 +183,12 @@ def map_pointers(text: str, wanted: Iterable[str]) -> SourceMap:
     remaining = set(wanted)
     below = _with_ancestors(ptr.rsplit("/", 1)[0] for ptr in remaining if ptr)  # containers to walk into
     found: dict[str, int] = {}  # pointer -> offset, in the order of the text
-    skip = _DECODER.scan_once
-    space = _WHITESPACE.match
+    skip = _SCAN_VALUE
+
+    def space(pos: int) -> int:
+        """The offset of the first character at or after ``pos`` that is not whitespace."""
+        match = _WHITESPACE.match(text, pos)
+        return match.end() if match else pos
 
     def value(pos: int, here: str) -> int:
         """Walk the value at ``pos`` (no whitespace before it); the offset after it."""
@@ -197,26 +203,26 @@ def map_pointers(text: str, wanted: Iterable[str]) -> SourceMap:
         if opening not in "{[":
             return skip(text, pos)[1]
         closing = "}" if opening == "{" else "]"
-        pos = space(text, pos + 1).end()
+        pos = space(pos + 1)
         if text[pos] == closing:
             return pos + 1
         index = 0
         while True:
             if opening == "{":
-                key, pos = json.decoder.scanstring(text, pos + 1)
-                pos = space(text, space(text, pos).end() + 1).end()  # past the colon
+                key, pos = _SCAN_STRING(text, pos + 1)
+                pos = space(space(pos) + 1)  # past the colon
                 child = f"{here}/{escape(key)}"
             else:
                 child = f"{here}/{index}"
                 index += 1
-            pos = space(text, value(pos, child)).end()
+            pos = space(value(pos, child))
             if text[pos] == closing:
                 return pos + 1
-            pos = space(text, pos + 1).end()  # past the comma
+            pos = space(pos + 1)  # past the comma
 
     try:
         if remaining:
-            value(space(text, 0).end(), "")
+            value(space(0), "")
     except (_Done, ValueError, IndexError, StopIteration):
         pass
     out = SourceMap()

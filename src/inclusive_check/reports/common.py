@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..contract.locate import SourceMap, locate
+from ..figures import shown_margin
 from ..wording import SEVERITY, STATUS, STRENGTH, shown_status
 
 OPEN_STATUSES = ("fail", "indeterminate")
@@ -130,6 +131,11 @@ EVIDENCE_LABELS = {
 }
 
 
+def margin_text(finding: dict[str, Any], lang: str = "en") -> str | None:
+    """A finding's margin in its unit, as people read it (``figures.shown_margin``); None when it has none."""
+    return shown_margin(finding["margin"], finding["unit"], lang, finding["value"], finding["threshold"])
+
+
 def evidence(finding: dict[str, Any], lang: str = "en") -> list[str]:
     """The evidence of a finding as lines, in ``lang``: what was expected, what was found, and the law behind it."""
     w = EVIDENCE_LABELS[lang]
@@ -143,7 +149,7 @@ def evidence(finding: dict[str, Any], lang: str = "en") -> list[str]:
         f"{w['actual']}: {finding['evidence'][lang]['actual']}",
     ]
     if finding["margin"] is not None:
-        lines.append(f"{w['margin']}: {finding['margin']}")
+        lines.append(f"{w['margin']}: {margin_text(finding, lang)}")
     if finding["dispensation"] is not None:
         lines.append(f"{w['dispensation']}: {finding['dispensation']}")
     lines.extend(f"{w['citation']}: {c}" for c in citations(finding, lang))

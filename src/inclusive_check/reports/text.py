@@ -14,6 +14,7 @@ import unicodedata
 from typing import IO, TYPE_CHECKING
 
 from ..contract.outputs import Finding, Results, Score, in_lang
+from ..figures import shown_margin
 from ..safetext import clean as c
 from ..wording import SEVERITY, STATUS, shown_status
 
@@ -75,6 +76,7 @@ WORDS = {
     "warning": {"en": "warning", "zh": "警告"},
     "item": {"en": "item {n}", "zh": "第{n}项"},
     "product": {"en": "product {code} ({name}) — ", "zh": "产品 {code}（{name}）— "},
+    "margin": {"en": " (margin {margin})", "zh": "（差距{margin}）"},
     "hidden": {
         "en": "({n} passing or not-applicable check(s) not shown; --show-passes lists them)",
         "zh": "（另有{n}项通过或不适用的检查未列出；--show-passes 可列出）",
@@ -137,13 +139,13 @@ def _score_lines(score: Score, lang: str) -> list[Line]:
 
 
 def _finding_line(f: Finding, lang: str, mark_width: int, where_width: int) -> Line:
-    """status, severity, rule, guidance item, line:column in the document, the product by code and name, and the
-    message."""
+    """status, severity, rule, guidance item, line:column in the document, the product by code and name, the
+    message, and the margin in its unit."""
     w = {k: v[lang] for k, v in WORDS.items()}
     shown = shown_status(f.status, f.strength)
     where = "-" if f.line is None else f"{f.line}:{f.column}"
     product = "" if f.product is None else w["product"].format(code=c(f.product["code"]), name=c(f.product["name"]))
-    return [
+    line: Line = [
         ("   ", ""),
         (pad(MARK[lang][shown], mark_width), STATUS_STYLE[shown]),
         (" ", ""),
@@ -156,6 +158,10 @@ def _finding_line(f: Finding, lang: str, mark_width: int, where_width: int) -> L
         (product, "bold"),
         (c(in_lang(f.message, lang)), ""),
     ]
+    if f.margin is not None:
+        margin = shown_margin(f.margin, f.unit, lang, f.value, f.threshold)
+        line.append((w["margin"].format(margin=margin), "dim"))
+    return line
 
 
 def lines(results: Results, lang: str = "en", show_passes: bool = False) -> list[Line]:
