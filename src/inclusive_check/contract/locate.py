@@ -192,6 +192,7 @@ def map_pointers(text: str, wanted: Iterable[str]) -> SourceMap:
 
     def value(pos: int, here: str) -> int:
         """Walk the value at ``pos`` (no whitespace before it); the offset after it."""
+        opening = text[pos]  # past the end: IndexError, as for any text cut short
         if here in remaining or here in below:
             found[here] = pos
             remaining.discard(here)
@@ -199,7 +200,6 @@ def map_pointers(text: str, wanted: Iterable[str]) -> SourceMap:
                 raise _Done
         if here not in below:
             return skip(text, pos)[1]
-        opening = text[pos]
         if opening not in "{[":
             return skip(text, pos)[1]
         closing = "}" if opening == "{" else "]"
@@ -210,7 +210,10 @@ def map_pointers(text: str, wanted: Iterable[str]) -> SourceMap:
         while True:
             if opening == "{":
                 key, pos = _SCAN_STRING(text, pos + 1)
-                pos = space(space(pos) + 1)  # past the colon
+                pos = space(pos)
+                if text[pos] != ":":
+                    raise ValueError(f"expected ':' at {pos}")
+                pos = space(pos + 1)
                 child = f"{here}/{escape(key)}"
             else:
                 child = f"{here}/{index}"
