@@ -863,7 +863,6 @@ def report(
             insurer,
             expiry_warning_days,
             passes_up_to=HTML_PASSES_UP_TO if fmt == "html" else None,
-            locate=fmt == "html",
         )
         write_report(results, fmt, Path(output), lang, expiry_warning_days, closed)
     except ReportError as exc:

@@ -27,7 +27,6 @@ def load_run(
     insurer: str | None,
     expiry_warning_days: int = 90,
     passes_up_to: int | None = None,
-    locate: bool = False,
 ) -> tuple[Results, ClosedCounts | None]:
     """The results of ``run_id`` (default: the latest run), optionally one insurer's documents only, and the
     passes counted instead of listed (None when they are listed).
@@ -35,8 +34,8 @@ def load_run(
     Dispensations expiring within ``expiry_warning_days`` of the run's as-of date are marked ``expiring_soon``.
     ``passes_up_to``: list passing and not-applicable findings only when the selection has at most that many;
     otherwise they are counted per document, rule and status, so that a market's passes are counted by the
-    database, never loaded (the HTML report). None lists them all (CSV, XLSX). ``locate``: findings with their
-    line and column (the HTML report shows them).
+    database, never loaded (the HTML report). None lists them all (CSV, XLSX). Findings come with their line
+    and column (every report format shows them).
     """
     from ..results import run_results
     from ..store.queries import latest_run_id
@@ -53,7 +52,7 @@ def load_run(
                 insurer=insurer,
                 expiry_warning_days=expiry_warning_days,
                 include_passes=passes_up_to is None,
-                locate=locate,
+                locate=True,
             )
         except LookupError:
             raise ReportError(f"no stored run {run_id}; `inclusive-check runs` lists them") from None
@@ -62,7 +61,7 @@ def load_run(
             status = results.summary.status
             if status.get("pass", 0) + status.get("not_applicable", 0) <= passes_up_to:
                 results = run_results(
-                    conn, run_id, insurer=insurer, expiry_warning_days=expiry_warning_days, locate=locate
+                    conn, run_id, insurer=insurer, expiry_warning_days=expiry_warning_days, locate=True
                 )
             else:
                 closed = _count_closed(conn, run_id, results)

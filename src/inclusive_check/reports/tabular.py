@@ -44,6 +44,8 @@ FINDING_COLUMNS = (
     "status",
     "subject",
     "key",
+    "line",
+    "column",
     "expected",
     "actual",
     "margin",
@@ -102,6 +104,7 @@ DISPENSATION_COLUMNS = (
 NOT_SCORED = "not scored"
 INTEGER_COLUMNS = frozenset(
     {"run_id", "submission_id", "revision", "clause", "covered", "expires_in_days", "product_position"}
+    | {"line", "column"}
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # What XML 1.0 (and so XLSX) cannot hold, even escaped: most C0 controls, lone surrogates, U+FFFE and U+FFFF.
@@ -141,6 +144,8 @@ def finding_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
                             "status",
                             "subject",
                             "key",
+                            "line",
+                            "column",
                             "expected",
                             "actual",
                             "margin",
