@@ -79,7 +79,7 @@ CASE = Case(
             "severity": "error",
             "subject": "/products/0/premium_rate",
             "expected": "<= 0.05%",
-            "actual": "0.1%",
+            "actual": "0.10%",
             "margin": "-0.0005",
         }
     ],
@@ -120,7 +120,7 @@ def _expected_in_output(findings: list[dict[str, Any]]) -> None:
     assert project(findings, expected) == expected
     assert findings[0]["value"] == "0.001" and findings[0]["threshold"] == "0.0005" and findings[0]["unit"] == "rate"
     assert findings[0]["product"]["code"] == "P-DED-1" and findings[0]["product"]["position"] == 0
-    assert findings[0]["message"]["en"] == "/products/0/premium_rate: 0.1%, above <= 0.05%."
+    assert findings[0]["message"]["en"] == "/products/0/premium_rate: 0.10%, above <= 0.05%."
 
 
 def test_the_rule_runs_through_its_case(new_rule: ModuleType) -> None:

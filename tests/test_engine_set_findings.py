@@ -1,8 +1,8 @@
 """Per-product rules return one SELECT that the database writes (INSERT ... SELECT, no Python per product).
 
-The texts and margins read back must be exactly what Python's decimal formatting gives
-(``rules.base.percent`` and ``Decimal`` subtraction), on SQLite (REAL) and on PostgreSQL (NUMERIC), for
-awkward rates too: 15 decimal places, whole numbers, trailing zeros.
+The texts and margins read back must be exactly what Python's decimal formatting gives (``figures.shown``, one
+precision per finding, and ``Decimal`` subtraction), on SQLite (REAL) and on PostgreSQL (NUMERIC), for awkward
+rates too: 15 decimal places, whole numbers, trailing zeros.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 from inclusive_check.contract.load import parse_bytes
 from inclusive_check.engine import Selection, execute_run
+from inclusive_check.figures import places, shown
 from inclusive_check.results import run_results
 from inclusive_check.rules.base import number, percent
 from inclusive_check.ruleset import load_ruleset
@@ -62,8 +63,8 @@ def test_sql_written_findings_equal_decimal_formatting(store: Any) -> None:
         (
             f"/products/{i}/premium_rate",
             "pass" if Decimal(own) < Decimal(theirs) else "fail",
-            f"premium_rate < {percent(Decimal(theirs))} (P-STD-1)",
-            percent(Decimal(own)),
+            f"premium_rate < {shown(Decimal(theirs), 'rate', 'en', places('rate', own, theirs))} (P-STD-1)",
+            shown(Decimal(own), "rate", "en", places("rate", own, theirs)),  # one finding's figures: one precision
             number(Decimal(theirs) - Decimal(own)),
         )
         for i, (own, theirs) in enumerate(PAIRS)
@@ -128,7 +129,7 @@ def test_sqlite_margins_read_back_exactly_for_random_rates() -> None:
 
     from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, select
 
-    from inclusive_check.figures import exact, shown
+    from inclusive_check.figures import exact
     from inclusive_check.store.tables import Rate
 
     rng = random.Random(7)

@@ -28,6 +28,7 @@ EVIL_NAME = "evil\n::add-mask::name\x1b[31m\r.json"
 # we put there ourselves; a tab of data would add a column, which the findings test counts.
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 OUR_COMMANDS = ("::error ", "::warning ", "::notice ")
+_SGR = re.compile(r"\x1b\[[0-9;]*m")  # the colours of the text view on a terminal
 
 
 def assert_safe(text: str) -> None:
@@ -79,6 +80,17 @@ def test_check_escapes_data_and_file_names(runner: CliRunner, tmp_path: Path, fm
     assert_output_safe(result)
     assert "\\t\\x1b[2J" in result.stdout and "\\n::add-mask::secret" in result.stdout
     assert "evil\\n" in result.stdout or "evil%0A" in result.stdout  # the file name, escaped
+
+
+def test_coloured_text_view_stays_safe(runner: CliRunner, tmp_path: Path) -> None:
+    """With --color always, the only escape sequences are our own colours (SGR); the data's stay escaped."""
+    path = hostile(tmp_path)
+    result = runner.invoke(cli, ["check", str(path), "--color", "always", "--show-passes"])
+    assert result.exit_code == 1, result.output
+    assert _SGR.search(result.stdout)
+    assert_safe(_SGR.sub("", result.stdout))  # no sequence but our colours: the data's own are escaped
+    assert "\\x1b[2J" in result.stdout
+    assert "name\\x1b[31m\\r.json" in result.stdout  # the file name's own colour, escaped, not obeyed
 
 
 @pytest.mark.parametrize("fmt", ["text", "github"])

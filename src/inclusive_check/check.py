@@ -61,7 +61,7 @@ def check_documents(
         selection = Selection(submission_ids=tuple(i for i in ids if i is not None))
         run_id = execute_run(engine, ruleset, selection, as_of, dispensations)
         with engine.connect() as conn:
-            return CheckOutcome(results=run_results(conn, run_id, expiry_warning_days=expiry_warning_days))
+            return CheckOutcome(results=run_results(conn, run_id, expiry_warning_days=expiry_warning_days, locate=True))
     finally:
         engine.dispose()
 

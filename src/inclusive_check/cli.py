@@ -233,6 +233,15 @@ def _report_options(f: Any) -> Any:
         help="Folder that sarif, junit and github name files relative to (default: the root of the git "
         "repository holding the working directory, else the working directory).",
     )(f)
+    f = click.option(
+        "--color",
+        type=click.Choice(["auto", "always", "never"]),
+        default="auto",
+        show_default=True,
+        expose_value=False,
+        callback=_remember_color,
+        help="Colour the text view: auto colours a terminal unless NO_COLOR is set (never a pipe or a file).",
+    )(f)
     f = click.option("--show-passes", is_flag=True, help="List passing and not-applicable checks too (text).")(f)
     f = click.option("--exit-zero", is_flag=True, help="Always exit 0 when the input was valid (demo, dashboards).")(f)
     f = click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)(f)
@@ -261,6 +270,10 @@ def _report_options(f: Any) -> Any:
         help="What stdout shows: junit and sarif for CI tools, github for workflow annotations.",
     )(f)
     return f
+
+
+def _remember_color(ctx: click.Context, param: click.Parameter, value: str) -> None:
+    ctx.meta["color"] = value
 
 
 def _parse_outputs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -429,6 +442,13 @@ def _print_problems(
         click.echo(problems_text(validation), err=True)
 
 
+def _colour() -> bool:
+    """Whether stdout gets colours (``--color``, the terminal, ``NO_COLOR``; see reports.text.colour_wanted)."""
+    from .reports.text import colour_wanted
+
+    return colour_wanted(click.get_current_context().meta.get("color", "auto"), sys.stdout)
+
+
 def _finish(
     results: Any,
     fmt: str,
@@ -437,30 +457,33 @@ def _finish(
     exit_zero: bool,
     show_passes: bool,
     outputs: list[tuple[str, str]] | None = None,
-    texts: Any = None,
     base_dir: str | None = None,
 ) -> None:
     """Render to stdout and to each --output with one function (a format's content does not depend on where it
     goes), then exit by --fail-on.
 
-    ``texts`` (SHA-256 -> document text, or a callable returning that) lets junit/sarif/github point at lines.
+    The results carry each finding's line and column (``run_results(..., locate=True)``): every format that
+    points at lines reads them there.
     """
     from pathlib import Path
 
     from .engine import SEVERITY_RANK
-    from .reports import LOCATED_FORMATS, render_results
+    from .reports import render_results
     from .results import worst_severity
 
     outputs = outputs or []
-    if callable(texts):
-        texts = texts() if LOCATED_FORMATS & {fmt, *(f for f, _ in outputs)} else None
     root = Path(base_dir) if base_dir else None
 
     def render(f: str) -> str:
-        return render_results(f, results, lang, show_passes, texts, fail_on=fail_on, base_dir=root)
+        return render_results(f, results, lang, show_passes, fail_on=fail_on, base_dir=root)
 
     _write_outputs(outputs, render)
-    click.echo(_as_printed(render(fmt)), nl=False)
+    if fmt == "text" and _colour():
+        from .reports.text import print_styled, render_styled
+
+        print_styled(render_styled(results, lang, show_passes), sys.stdout)
+    else:
+        click.echo(_as_printed(render(fmt)), nl=False)
     worst = worst_severity(results)
     failed = worst is not None and SEVERITY_RANK[worst] >= SEVERITY_RANK[fail_on]
     _exit(EXIT_FINDINGS if failed and not exit_zero else EXIT_OK)
@@ -534,8 +557,7 @@ def check(
         contexts = context if isinstance(context, list) else [context] if context else []
         _print_problems(views.validation([*loaded, *contexts]), fmt, outputs, base_dir)
         _exit(EXIT_INVALID)
-    texts = {x.sha256: x.raw.decode("utf-8", "replace") for x in loaded if x.raw}
-    _finish(outcome.results, fmt, fail_on, lang, exit_zero, show_passes, outputs, texts, base_dir)
+    _finish(outcome.results, fmt, fail_on, lang, exit_zero, show_passes, outputs, base_dir)
 
 
 def _given_contexts(insurer_paths: tuple[str, ...], max_file_mib: int) -> list[Any]:
@@ -761,17 +783,12 @@ def run_cmd(
     # on stdout and in --output files alike).
     include_passes = show_passes or any(f != "text" for f in (fmt, *(f for f, _ in outputs)))
     with engine.connect() as conn:
-        results = run_results(conn, run_id, include_passes=include_passes, expiry_warning_days=expiry_warning_days)
+        results = run_results(
+            conn, run_id, include_passes=include_passes, expiry_warning_days=expiry_warning_days, locate=True
+        )
     if fmt == "text":
         click.echo(f"run {run_id}")
-
-    def texts() -> dict[str, str]:  # the stored documents, only when a format points at lines
-        from .reports import stored_texts
-
-        with engine.connect() as conn:
-            return stored_texts(conn, results)
-
-    _finish(results, fmt, fail_on, lang, exit_zero, show_passes, outputs, texts, base_dir)
+    _finish(results, fmt, fail_on, lang, exit_zero, show_passes, outputs, base_dir)
 
 
 # --- rules -----------------------------------------------------------------------------------------
@@ -919,7 +936,7 @@ def findings(
         raise DomainError("no runs stored yet; `inclusive-check run` makes one")
     with engine.connect() as conn:
         try:
-            results = run_results(conn, run_id, insurer=insurer, status=status)
+            results = run_results(conn, run_id, insurer=insurer, status=status, locate=True)
         except LookupError as exc:
             raise DomainError(str(exc)) from None
     if fmt == "json":

@@ -32,18 +32,62 @@ def exact(value: Decimal | float | int | None) -> Decimal | int | None:
     return d
 
 
+def _scaled(value: Decimal | int | str, unit: str) -> Decimal:
+    """A figure in the unit people read: a rate (a fraction) as a percentage."""
+    return Decimal(value) * 100 if unit == "rate" else Decimal(value)
+
+
+def places(unit: str, *figures: Decimal | int | str | None) -> int:
+    """The decimal places the most precise of ``figures`` needs, as people read them (trailing zeros dropped):
+    the figures of one finding are written with as many each, so that 4.99% reads against 5.00%, not 5%."""
+    most = 0
+    for figure in figures:
+        if figure is not None:
+            exponent = _scaled(figure, unit).normalize().as_tuple().exponent
+            if isinstance(exponent, int):
+                most = max(most, -exponent)
+    return most
+
+
+def _digits(value: Decimal, decimals: int) -> str:
+    """``value`` with at least ``decimals`` places, no exponent, no trailing zeros beyond them."""
+    text = number(value)
+    if decimals <= 0:
+        return text
+    whole, _, fraction = text.partition(".")
+    return f"{whole}.{fraction.ljust(decimals, '0')}"
+
+
 @lru_cache(maxsize=65536)  # a market repeats its rates: each is written out once
-def shown(value: Decimal | int | None, unit: str, lang: str) -> str:
+def shown(value: Decimal | int | None, unit: str, lang: str, decimals: int = 0) -> str:
     """A figure as people read it in ``lang``: a rate as a percentage (0.0499 -> '4.99%'), anything else as a
-    plain number with no exponent and no trailing zeros. The same digits in English and Chinese today; the
-    language is here so that a unit can read differently in each."""
+    plain number with no exponent, with ``decimals`` places (see ``places``). The same digits in English and
+    Chinese today; the language is here so that a unit can read differently in each."""
     if value is None:
         return "null"
-    if unit == "rate":
-        return number(Decimal(value) * 100) + "%"
-    if unit == "pct":
-        return number(value) + "%"
-    return number(value)
+    text = _digits(_scaled(value, unit), decimals)
+    return text + "%" if unit in ("rate", "pct") else text
+
+
+# A margin's unit as people read it: the distance between two percentages is in percentage points.
+MARGIN_UNITS = {
+    "rate": {"en": " percentage points", "zh": "个百分点"},
+    "pct": {"en": " percentage points", "zh": "个百分点"},
+    "months": {"en": " month(s)", "zh": "个月"},
+    "days": {"en": " day(s)", "zh": "天"},
+    "cny": {"en": " CNY", "zh": "元"},
+    "count": {"en": " (count)", "zh": "（个数）"},
+}
+
+
+def shown_margin(margin: str | None, unit: str, lang: str, *figures: str | None) -> str | None:
+    """A finding's margin (a decimal string in ``unit``) as people read it in ``lang``, with its unit: a rate's
+    or a percentage's in percentage points (0.0015 -> '0.15 percentage points', as 0.85% is from 1.00%), with
+    as many decimal places as the finding's ``figures`` (its value and threshold) are written with."""
+    if margin is None:
+        return None
+    decimals = places(unit, margin, *figures)
+    return _digits(_scaled(margin, unit), decimals) + MARGIN_UNITS.get(unit, {}).get(lang, "")
 
 
 def filled(
@@ -57,9 +101,11 @@ def filled(
     """``text`` with its placeholders replaced by the figures, written for ``unit`` and ``lang``."""
     if "{" not in text:
         return text
+    value, threshold, reference = exact(value), exact(threshold), exact(reference)
+    decimals = places(unit, value, threshold, reference)
     for name, figure in (("{value}", value), ("{threshold}", threshold), ("{reference}", reference)):
         if name in text:
-            text = text.replace(name, shown(exact(figure), unit, lang))
+            text = text.replace(name, shown(figure, unit, lang, decimals))
     return text
 
 

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, func, select
 
 from . import rules
+from .contract.locate import locate
 from .contract.outputs import (
     DiffFinding,
     DiffResult,
@@ -153,10 +154,15 @@ def run_results(
     status: str | None = None,
     include_passes: bool = True,
     expiry_warning_days: int = 90,
+    locate: bool = False,
 ) -> Results:
     """The results of a stored run, optionally of one insurer's documents and one status (or open and waived
     only: ``include_passes=False``); dispensations expiring within ``expiry_warning_days`` of the run's as-of
-    date are marked ``expiring_soon``."""
+    date are marked ``expiring_soon``.
+
+    ``locate``: give each finding the line and column of its subject in the stored text of its document
+    (otherwise null). Each document with findings listed is read and scanned once (see ``contract.locate``),
+    so outputs that show no position leave it off."""
     run = conn.execute(select(t.runs).where(t.runs.c.id == run_id)).first()
     if run is None:
         raise LookupError(f"no run {run_id}")
@@ -255,6 +261,10 @@ def run_results(
             sub["insurer"]["code"], sub["kind"], sub["document_key"], finding.rule_id, stable, finding.key
         )
         sub["findings"].append(shared.finding(item, cache_key))
+    if locate:
+        for sub in out_subs.values():
+            if sub["findings"]:
+                _locate(conn, sub)
     for score in conn.execute(select(t.scores).where(t.scores.c.run_id == run_id)):
         if score.submission_id in out_subs:
             breakdown = json.loads(score.breakdown)
@@ -367,7 +377,22 @@ class _Shared:
             parameters = self._parameters[params_key] = {
                 name: Parameter.model_validate(p) for name, p in item["parameters"].items()
             }
-        return Finding(**{**item, "title": title, "parameters": parameters})
+        return Finding(**{**item, "title": title, "parameters": parameters, "line": None, "column": None})
+
+
+def _locate(conn: Connection, sub: dict[str, Any]) -> None:
+    """Fill in the line and column of each finding of ``sub`` from its document's stored text, scanned once."""
+    d = t.documents.c
+    text = conn.execute(select(d.raw).where(d.submission_id == sub["submission_id"])).scalar()
+    if text is None:
+        return
+    findings: list[Finding] = sub["findings"]
+    positions = locate(text, sub["source"], {f.subject for f in findings})
+    for f in findings:
+        position = positions.find(f.subject)
+        if position is not None:  # set once on a finding nobody has seen yet (a frozen dataclass, built unlocated)
+            object.__setattr__(f, "line", position[0])
+            object.__setattr__(f, "column", position[1])
 
 
 def worst_severity(results: Results) -> str | None:

@@ -16,7 +16,7 @@ STATUS = {
     "en": {
         "pass": "pass",
         "fail": "fail",
-        "indeterminate": "undetermined",
+        "indeterminate": "indeterminate",
         "waived": "waived",
         "not_applicable": "not applicable",
         "not_covered": "not covered",
@@ -164,8 +164,12 @@ PHRASES_ZH: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r" = true", " = 是"),
     (r" = false", " = 否"),
     (r" = 是 and ", " = 是，且 "),
-    (rf"board >= (\d+), management >= (\d+) between {_DATE} and {_DATE}", r"董事会 >= \1次、管理层 >= \2次（\3至\4）"),
-    (r"board (\d+), management (\d+)", r"董事会\1次、管理层\2次"),
+    (
+        rf"board >= (\d+)(?: briefing\(s\))?, management >= (\d+)(?: briefing\(s\))? between {_DATE} and {_DATE}",
+        r"董事会 >= \1次、管理层 >= \2次（\3至\4）",
+    ),
+    (r"board (\d+)(?: briefing\(s\))?, management (\d+)(?: briefing\(s\))?", r"董事会\1次、管理层\2次"),
+    (r"(\d+) serious mass incident\(s\)", r"\1起"),
     (
         r"no inclusive product is sold through a channel that calls for published commitments",
         "没有普惠产品通过需要公示服务承诺的渠道销售",

@@ -39,12 +39,15 @@ def store_run(
     return execute_run(engine, load_ruleset(None), Selection(insurer=insurer), as_of, items)
 
 
-def load_results(engine: Any, run_id: int, insurer: str | None = None, expiry_warning_days: int = 90) -> Any:
-    """The results of a stored run (``.model_dump(mode="json")``: their published JSON form)."""
+def load_results(
+    engine: Any, run_id: int, insurer: str | None = None, expiry_warning_days: int = 90, locate: bool = False
+) -> Any:
+    """The results of a stored run (``.model_dump(mode="json")``: their published JSON form); ``locate``: with
+    each finding's line and column, as `run` and `report` give them."""
     from inclusive_check.results import run_results
 
     with engine.connect() as conn:
-        return run_results(conn, run_id, insurer=insurer, expiry_warning_days=expiry_warning_days)
+        return run_results(conn, run_id, insurer=insurer, expiry_warning_days=expiry_warning_days, locate=locate)
 
 
 WINDOW = 90  # the default --expiry-warning-days

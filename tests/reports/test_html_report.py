@@ -240,7 +240,7 @@ def test_html_report_groups_findings_by_item_with_evidence(sample_data: dict[str
         )
     ]
     assert "<dt>expected</dt><dd>intermediary_fee_rate &lt; 12% (KNH-CI-STD-09)</dd>" in section
-    assert "<dt>actual</dt><dd>14%</dd>" in section and "<dt>margin</dt><dd>-0.02</dd>" in section
+    assert "<dt>actual</dt><dd>14%</dd>" in section and "<dt>margin</dt><dd>-2 percentage points</dd>" in section
     assert not [f for f in sub["findings"] if f["status"] == "waived"]  # no dispensations in this run
     assert f"{len(sub['findings']) - len(open_findings)} passed and not-applicable checks" in section
     assert f'<div class="big band-fair">{sub["score"]["compliance"]}<small> / 100</small></div>' in section

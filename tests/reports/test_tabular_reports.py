@@ -30,6 +30,8 @@ FINDING_FIELDS = {
     "status",
     "subject",
     "key",
+    "line",
+    "column",
     "expected",
     "actual",
     "margin",
@@ -106,7 +108,7 @@ def test_csv_read_back(store: Any, tmp_path: Path) -> None:
         reader = csv.DictReader(handle)
         assert tuple(reader.fieldnames or ()) == FINDING_COLUMNS
         rows = list(reader)
-    expected = [_as_text(r) for r in _expected_rows(load_results(store, run_id).model_dump(mode="json"))]
+    expected = [_as_text(r) for r in _expected_rows(load_results(store, run_id, locate=True).model_dump(mode="json"))]
     assert len(rows) == len(expected) > 100
     for row in rows:
         row["parameters"] = json.dumps(json.loads(row["parameters"]), ensure_ascii=False, sort_keys=True)
@@ -131,7 +133,7 @@ def test_xlsx_read_back(store: Any, tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 0, result.output
-    results = load_results(store, run_id, insurer="KN-HLTH-006").model_dump(mode="json")
+    results = load_results(store, run_id, insurer="KN-HLTH-006", locate=True).model_dump(mode="json")
     book = load_workbook(out)
     assert book.sheetnames == ["findings", "scores", "dispensations", "run"]
     assert [list(r) for r in book["dispensations"].iter_rows(values_only=True)] == [list(DISPENSATION_COLUMNS)]

@@ -1,7 +1,10 @@
-"""Find where things are in a source text: JSON Pointer -> (line, column), 1-based.
+"""Find where things are in a source text: JSON Pointer -> (line, column), 1-based, in Unicode code points.
 
-Only used on the error path, so it favours clarity over speed. The JSON scanner also reports
-what ``json.loads`` cannot locate for us: duplicate keys and NaN/Infinity literals.
+Two uses. On the error path (``map_json``, ``map_yaml``) clarity wins over speed, and the JSON scanner also
+reports what ``json.loads`` cannot locate for us: duplicate keys and NaN/Infinity literals. For findings
+(``locate``) the text is a document that was valid when it was checked, and a market's documents are many
+and large: only the containers on the way to a wanted pointer are walked in Python, and everything else is
+skipped by the standard library's C decoder, so that locating costs about what ``json.loads`` does.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -159,6 +162,90 @@ def map_json(text: str, wanted: Iterable[str] | None = None) -> SourceMap:
         ):
             out.absurd.append((here, *lines.position(start), tok))
     return out
+
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+# The standard library's C scanners (not in typeshed): a whole value at an offset, and a string's body.
+_SCAN_VALUE: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_SCAN_STRING: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+
+
+class _Done(Exception):
+    """Every wanted pointer is found: the rest of the text need not be read."""
+
+
+def map_pointers(text: str, wanted: Iterable[str]) -> SourceMap:
+    """The positions of ``wanted`` pointers and of their ancestors in valid JSON text (what ``find`` needs).
+
+    A value on no wanted pointer's way is skipped whole by the C decoder; the walk ends at the last one wanted.
+    Text that is not valid JSON gives what was found before the fault (as ``map_json``, it never raises).
+    """
+    remaining = set(wanted)
+    below = _with_ancestors(ptr.rsplit("/", 1)[0] for ptr in remaining if ptr)  # containers to walk into
+    found: dict[str, int] = {}  # pointer -> offset, in the order of the text
+    skip = _SCAN_VALUE
+
+    def space(pos: int) -> int:
+        """The offset of the first character at or after ``pos`` that is not whitespace."""
+        match = _WHITESPACE.match(text, pos)
+        return match.end() if match else pos
+
+    def value(pos: int, here: str) -> int:
+        """Walk the value at ``pos`` (no whitespace before it); the offset after it."""
+        opening = text[pos]  # past the end: IndexError, as for any text cut short
+        if here in remaining or here in below:
+            found[here] = pos
+            remaining.discard(here)
+            if not remaining:
+                raise _Done
+        if here not in below:
+            return skip(text, pos)[1]
+        if opening not in "{[":
+            return skip(text, pos)[1]
+        closing = "}" if opening == "{" else "]"
+        pos = space(pos + 1)
+        if text[pos] == closing:
+            return pos + 1
+        index = 0
+        while True:
+            if opening == "{":
+                key, pos = _SCAN_STRING(text, pos + 1)
+                pos = space(pos)
+                if text[pos] != ":":
+                    raise ValueError(f"expected ':' at {pos}")
+                pos = space(pos + 1)
+                child = f"{here}/{escape(key)}"
+            else:
+                child = f"{here}/{index}"
+                index += 1
+            pos = space(value(pos, child))
+            if text[pos] == closing:
+                return pos + 1
+            pos = space(pos + 1)  # past the comma
+
+    try:
+        if remaining:
+            value(space(0), "")
+    except (_Done, ValueError, IndexError, StopIteration):
+        pass
+    out = SourceMap()
+    line, line_start, last = 1, 0, 0
+    for ptr, offset in found.items():  # offsets ascend: count the lines between each and the one before
+        newlines = text.count("\n", last, offset)
+        if newlines:
+            line += newlines
+            line_start = text.rfind("\n", last, offset) + 1
+        out.positions[ptr] = (line, offset - line_start + 1)
+        last = offset
+    return out
+
+
+def locate(text: str, source: str, wanted: Iterable[str]) -> SourceMap:
+    """Where the ``wanted`` pointers are in a document's text: YAML when its name says so (and it is not JSON in
+    a YAML file), JSON otherwise. The one way findings are located, in every output."""
+    if source.lower().endswith((".yaml", ".yml")) and not text.lstrip().startswith("{"):
+        return map_yaml(text)
+    return map_pointers(text, wanted)
 
 
 def map_yaml(text: str) -> SourceMap:

@@ -104,6 +104,16 @@ class Finding:
     severity: Severity
     status: Status
     subject: Annotated[str, Field(description="JSON Pointer into the document ('' for the whole document).")]
+    line: Annotated[
+        int | None,
+        Field(
+            description="Where the subject (or, when the document has no such value, its nearest ancestor) is "
+            "in the document's text: 1-based line; null when not located."
+        ),
+    ]
+    column: Annotated[
+        int | None, Field(description="1-based column of that line, in Unicode code points; null when not located.")
+    ]
     key: str
     expected: Annotated[str, Field(description="As stored, in English.")]
     actual: Annotated[str, Field(description="As stored, in English.")]

@@ -18,7 +18,7 @@ from .common import source_root
 
 # Formats of `check` and `run` (stdout's --format and --output FORMAT=PATH), in the order shown in --help.
 RESULT_FORMATS = ("text", "json", "junit", "sarif", "github")
-# Formats whose output points at a line: they need the documents' text (see common.Locator).
+# Formats whose output points at a line (see common.Locator): the findings carry it, or the texts given here.
 LOCATED_FORMATS = frozenset({"junit", "sarif", "github"})
 
 

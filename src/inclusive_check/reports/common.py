@@ -16,7 +16,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from ..contract.locate import SourceMap, map_json, map_yaml
+from ..contract.locate import SourceMap, locate
+from ..figures import shown_margin
 from ..wording import SEVERITY, STATUS, STRENGTH, shown_status
 
 OPEN_STATUSES = ("fail", "indeterminate")
@@ -131,6 +132,11 @@ EVIDENCE_LABELS = {
 }
 
 
+def margin_text(finding: dict[str, Any], lang: str = "en") -> str | None:
+    """A finding's margin in its unit, as people read it (``figures.shown_margin``); None when it has none."""
+    return shown_margin(finding["margin"], finding["unit"], lang, finding["value"], finding["threshold"])
+
+
 def evidence(finding: dict[str, Any], lang: str = "en") -> list[str]:
     """The evidence of a finding as lines, in ``lang``: what was expected, what was found, and the law behind it."""
     w = EVIDENCE_LABELS[lang]
@@ -144,7 +150,7 @@ def evidence(finding: dict[str, Any], lang: str = "en") -> list[str]:
         f"{w['actual']}: {finding['evidence'][lang]['actual']}",
     ]
     if finding["margin"] is not None:
-        lines.append(f"{w['margin']}: {finding['margin']}")
+        lines.append(f"{w['margin']}: {margin_text(finding, lang)}")
     if finding["dispensation"] is not None:
         lines.append(f"{w['dispensation']}: {finding['dispensation']}")
     lines.extend(f"{w['citation']}: {c}" for c in citations(finding, lang))
@@ -191,7 +197,8 @@ def artifact_uri(source: str, base: Path | None = None) -> tuple[str, str | None
 
 
 class Locator:
-    """Line and column of a finding's subject in its document, when the document's text is known."""
+    """Line and column of a finding's subject in its document: as the results carry it (``run_results(...,
+    locate=True)``), else from the document's text when it is known (see the module docstring)."""
 
     def __init__(self, texts: Mapping[str, str] | None = None) -> None:
         self._texts = dict(texts or {})
@@ -213,16 +220,17 @@ class Locator:
     def source_map(self, sub: dict[str, Any]) -> SourceMap | None:
         key = sub["sha256"]
         if key not in self._maps:
-            text = self._text(sub)
-            if text is None:
-                self._maps[key] = None
-            elif sub["source"].lower().endswith((".yaml", ".yml")) and not text.lstrip().startswith("{"):
-                self._maps[key] = map_yaml(text)
+            findings = sub["findings"]
+            if findings and all(f.get("line") is not None for f in findings):
+                self._maps[key] = SourceMap({f["subject"]: (f["line"], f["column"]) for f in findings})
             else:
-                self._maps[key] = map_json(text)
+                text = self._text(sub)
+                subjects = {f["subject"] for f in findings}
+                self._maps[key] = None if text is None else locate(text, sub["source"], subjects)
         return self._maps[key]
 
     def find(self, sub: dict[str, Any], pointer: str) -> tuple[int, int] | None:
-        """(line, column), 1-based, of ``pointer`` or its nearest ancestor in the source; None when unknown."""
+        """(line, column), 1-based, of ``pointer`` (a subject of one of ``sub``'s findings) or its nearest
+        ancestor in the source; None when unknown."""
         source_map = self.source_map(sub)
         return None if source_map is None else source_map.find(pointer)

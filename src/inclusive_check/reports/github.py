@@ -19,7 +19,7 @@ from typing import Any
 
 from ..contract.outputs import Results
 from ..safetext import clean
-from .common import Locator, display_path, document_label, is_open, source_root
+from .common import Locator, display_path, document_label, is_open, margin_text, source_root
 
 COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -63,7 +63,7 @@ def render(
                 f"actual: {finding['evidence'][lang]['actual']}",
             ]
             if finding["margin"] is not None:
-                detail.append(f"margin: {finding['margin']}")
+                detail.append(f"margin: {margin_text(finding, lang)}")
             detail.append(f"subject: {finding['subject'] or '/'}" + (f" [{finding['key']}]" if finding["key"] else ""))
             detail = [clean(line) for line in detail]  # data's own newlines escaped; the lines joined below are ours
             lines.append(f"::{COMMAND[finding['severity']]} {','.join(props)}::{escape_data(chr(10).join(detail))}")

@@ -37,7 +37,7 @@ from markupsafe import Markup, escape
 from ..contract.outputs import Results
 from ..wording import shown_status
 from . import charts
-from .common import CN_NUMERALS, OPEN_STATUSES, citations
+from .common import CN_NUMERALS, OPEN_STATUSES, citations, margin_text
 
 LANGS = ("en", "zh", "both")
 OPEN_LIST_LIMIT = 200  # open findings listed per document; the others are counted per rule
@@ -112,6 +112,8 @@ LABELS: dict[str, dict[str, str]] = {
     "severity": {"en": "Severity", "zh": "严重程度"},
     "rule": {"en": "Rule", "zh": "规则"},
     "subject": {"en": "Subject", "zh": "对象"},
+    "product": {"en": "product", "zh": "产品"},
+    "line_column": {"en": "line:column", "zh": "行:列"},
     "finding": {"en": "Finding", "zh": "结论"},
     "evidence": {"en": "Evidence", "zh": "证据"},
     "expected": {"en": "expected", "zh": "要求"},
@@ -439,6 +441,7 @@ def _context(
         "t": text.label,
         "pair": text.pair,
         "ev": lambda f, part: text.pair({lang: f["evidence"][lang][part] for lang in ("en", "zh")}),
+        "margin": lambda f: text.pair({lang: margin_text(f, lang) or "" for lang in ("en", "zh")}),
         "shown": lambda f: shown_status(f["status"], f["strength"]),
         "item_label": item_label,
         "citations": lambda f: citations(f, "zh" if lang == "zh" else "en"),

@@ -34,7 +34,8 @@ def load_run(
     Dispensations expiring within ``expiry_warning_days`` of the run's as-of date are marked ``expiring_soon``.
     ``passes_up_to``: list passing and not-applicable findings only when the selection has at most that many;
     otherwise they are counted per document, rule and status, so that a market's passes are counted by the
-    database, never loaded (the HTML report). None lists them all (CSV, XLSX).
+    database, never loaded (the HTML report). None lists them all (CSV, XLSX). Findings come with their line
+    and column (every report format shows them).
     """
     from ..results import run_results
     from ..store.queries import latest_run_id
@@ -51,6 +52,7 @@ def load_run(
                 insurer=insurer,
                 expiry_warning_days=expiry_warning_days,
                 include_passes=passes_up_to is None,
+                locate=True,
             )
         except LookupError:
             raise ReportError(f"no stored run {run_id}; `inclusive-check runs` lists them") from None
@@ -58,7 +60,9 @@ def load_run(
         if passes_up_to is not None:
             status = results.summary.status
             if status.get("pass", 0) + status.get("not_applicable", 0) <= passes_up_to:
-                results = run_results(conn, run_id, insurer=insurer, expiry_warning_days=expiry_warning_days)
+                results = run_results(
+                    conn, run_id, insurer=insurer, expiry_warning_days=expiry_warning_days, locate=True
+                )
             else:
                 closed = _count_closed(conn, run_id, results)
     if insurer and not results.submissions:

@@ -124,11 +124,16 @@ def submissions_text(rows: Iterable[Mapping[str, Any]]) -> str:
 
 
 def quarantined_text(rows: Sequence[Mapping[str, Any]]) -> str:
-    """Each quarantined file with when, and its problems (pointer and message)."""
+    """Each quarantined file with when, and its problems: line:column in the file (as in JSON), pointer, message."""
     lines = []
     for r in rows:
         lines.append(f"{r['quarantined_at']:%Y-%m-%d %H:%M}  {clean(r['source'])}")
-        lines += [f"    {clean(p['pointer'] or '(document)')}: {clean(p['message'])}" for p in r["problems"]]
+        wheres = [f"{p['line']}:{p['column']} " if p.get("line") is not None else "" for p in r["problems"]]
+        width = max(map(len, wheres), default=0)
+        lines += [
+            f"    {where:<{width}}{clean(p['pointer'] or '(document)')}: {clean(p['message'])}"
+            for where, p in zip(wheres, r["problems"], strict=True)
+        ]
     lines.append(f"{len(rows)} quarantined file(s)")
     return "\n".join(lines)
 

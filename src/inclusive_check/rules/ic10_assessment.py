@@ -58,7 +58,7 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
             yield finding(row.id, FLAG, "pass", f"{FLAG} = true", "all true")
         elif row.included:
             yield finding(
-                row.id, WEIGHT, "fail", f"{FLAG} = true with a weight above 0", f"{FLAG} = true but {WEIGHT} = 0"
+                row.id, WEIGHT, "fail", f"{FLAG} = true with a weight above 0%", f"{FLAG} = true but {WEIGHT} = 0%"
             )
         else:
             yield finding(row.id, FLAG, "fail", f"{FLAG} = true", f"{FLAG} = false")

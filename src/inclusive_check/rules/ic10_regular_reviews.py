@@ -90,7 +90,7 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
     for row in conn.execute(query):
         since = starts[row.period_end] + timedelta(days=1)
         expected = (
-            f"board >= {p.min_board_reviews}, management >= {p.min_management_reviews} "
+            f"board >= {p.min_board_reviews} briefing(s), management >= {p.min_management_reviews} briefing(s) "
             f"between {since} and {row.period_end}"
         )
         # A failure points at the list that is short (both short: their parent).
@@ -103,4 +103,10 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
             if count < least
         ]
         subject = short[0] if row.status == "fail" and len(short) == 1 else "/governance"
-        yield finding(row.id, subject, row.status, expected, f"board {row.board}, management {row.management}")
+        yield finding(
+            row.id,
+            subject,
+            row.status,
+            expected,
+            f"board {row.board} briefing(s), management {row.management} briefing(s)",
+        )

@@ -35,12 +35,12 @@ TITLE = {
 }
 MESSAGES = {
     "pass": {
-        "en": "{subject}: {actual} serious mass incident(s) reported.",
-        "zh": "{subject}：报告重大群体性事件{actual}起。",
+        "en": "{subject}: {actual} reported.",
+        "zh": "{subject}：报告重大群体性事件{actual}。",
     },
     "fail": {
-        "en": "{subject}: {actual} serious mass incident(s) reported; the supervisor may consider measures.",
-        "zh": "{subject}：报告重大群体性事件{actual}起；监管部门可视情况考虑采取措施。",
+        "en": "{subject}: {actual} reported; the supervisor may consider measures.",
+        "zh": "{subject}：报告重大群体性事件{actual}；监管部门可视情况考虑采取措施。",
     },
     "not_applicable": {"en": "Not applied: {actual}.", "zh": "未适用：{actual}。"},
 }
@@ -61,8 +61,8 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
             row.id,
             "/consumer_protection/mass_incidents",
             row.status,
-            "<= {threshold}",
-            "{value}",
+            "<= {threshold} serious mass incident(s)",
+            "{value} serious mass incident(s)",
             value=row.mass_incidents,
             threshold=p.max_mass_incidents,
             unit="count",
