@@ -144,3 +144,20 @@ def test_ci_formats_point_where_the_results_say(sample_results: Any, fmt: str) -
     rendered = render_results(fmt, Results.model_validate(data))
     marker = {"sarif": '"startLine": 1063', "github": "line=1063,col=33", "junit": 'line="1063"'}[fmt]
     assert marker in rendered  # the KN submission's fee-rate failure, at 63:32 in its file
+
+
+def test_locating_leaves_no_cyclic_garbage() -> None:
+    """Commands run with the garbage collector paused: a document's text held by a reference cycle would stay in
+    memory until the command ends, every document of a market at once."""
+    import gc
+
+    raw = KN_SUBMISSION.read_text("utf-8")
+    gc.collect()
+    gc.disable()
+    try:
+        positions = map_pointers(raw, {"/products/1/premium_rate", "/governance"})
+        assert positions.find("/products/1/premium_rate") is not None
+        del positions
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

@@ -228,6 +228,10 @@ def map_pointers(text: str, wanted: Iterable[str]) -> SourceMap:
             value(space(0), "")
     except (_Done, ValueError, IndexError, StopIteration):
         pass
+    finally:
+        # ``value`` calls itself through its closure, a reference cycle holding the text: break it, or with the
+        # garbage collector paused (as the commands run) every document read would stay in memory.
+        del value
     out = SourceMap()
     line, line_start, last = 1, 0, 0
     for ptr, offset in found.items():  # offsets ascend: count the lines between each and the one before
