@@ -112,8 +112,8 @@ def test_a_changed_rule_and_tool_version_are_named(store: Any, monkeypatch: Any)
         ("newly_fails", "HX-LIFE-001", "IC10-KPI-WEIGHT", "pass", "fail"),
         ("changes", "ZS-PROP-002", "IC10-KPI-WEIGHT", "fail", "fail"),
     ]
-    assert payload["findings"][1]["before"]["expected"] == ">= 5%"
-    assert payload["findings"][1]["after"]["expected"] == ">= 6%"
+    assert payload["findings"][1]["before"]["expected"] == ">= 5.00%"  # as many places as its 4.99%
+    assert payload["findings"][1]["after"]["expected"] == ">= 6.00%"
     assert [(s["insurer"], s["compliance"]["before"], s["compliance"]["after"]) for s in payload["scores"]] == [
         ("HX-LIFE-001", "96", "92")
     ]

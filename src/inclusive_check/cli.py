@@ -276,16 +276,24 @@ def _remember_color(ctx: click.Context, param: click.Parameter, value: str) -> N
     ctx.meta["color"] = value
 
 
-def _parse_outputs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[tuple[str, str]]:
-    outputs = []
-    for value in values:
-        fmt, sep, path = value.partition("=")
-        if not sep or not path or fmt not in RESULT_FORMATS:
-            raise click.BadParameter(
-                f"{value!r}: expected FORMAT=PATH with FORMAT one of {', '.join(RESULT_FORMATS)}", ctx, param
-            )
-        outputs.append((fmt, path))
-    return outputs
+def _outputs_of(formats: tuple[str, ...]) -> Any:
+    """The callback of an ``--output FORMAT=PATH`` option (repeatable) whose FORMAT is one of ``formats``."""
+
+    def parse(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[tuple[str, str]]:
+        outputs = []
+        for value in values:
+            fmt, sep, path = value.partition("=")
+            if not sep or not path or fmt not in formats:
+                raise click.BadParameter(
+                    f"{value!r}: expected FORMAT=PATH with FORMAT one of {', '.join(formats)}", ctx, param
+                )
+            outputs.append((fmt, path))
+        return outputs
+
+    return parse
+
+
+_parse_outputs = _outputs_of(RESULT_FORMATS)
 
 
 def _write_outputs(outputs: list[tuple[str, str]], render: Any) -> None:
@@ -1034,16 +1042,7 @@ def diff(
 WHATIF_FORMATS = ("text", "json", "csv", "html")
 
 
-def _whatif_outputs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[tuple[str, str]]:
-    outputs = []
-    for value in values:
-        fmt, sep, path = value.partition("=")
-        if not sep or not path or fmt not in WHATIF_FORMATS:
-            raise click.BadParameter(
-                f"{value!r}: expected FORMAT=PATH with FORMAT one of {', '.join(WHATIF_FORMATS)}", ctx, param
-            )
-        outputs.append((fmt, path))
-    return outputs
+_whatif_outputs = _outputs_of(WHATIF_FORMATS)
 
 
 @cli.command()

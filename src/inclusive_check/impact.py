@@ -49,7 +49,7 @@ from .contract.outputs import (
     ScoreChange,
     WhatIf,
 )
-from .engine import _now, apply_dispensations, evaluate_rules
+from .engine import FINDING_COLUMNS, _now, apply_dispensations, evaluate_rules
 from .figures import exact, finding_texts, shown
 from .periods import period_bounds
 from .results import _change, fingerprint, stable_subject  # the diff's signed change of a score
@@ -65,21 +65,7 @@ OPEN = ("fail", "indeterminate")
 # which the score changes show, not a verdict: a market's passes would all be listed). A reproduction compares
 # every stored field.
 POLICY_FIELDS = ("status", "severity")
-STORED_FIELDS = (
-    "clause",
-    "strength",
-    "severity",
-    "status",
-    "expected",
-    "actual",
-    "product_id",
-    "value",
-    "threshold",
-    "reference",
-    "unit",
-    "margin",
-    "dispensation_id",
-)
+STORED_FIELDS = tuple(c for c in FINDING_COLUMNS if c not in ("run_id", "submission_id", "rule_id"))
 DIMENSIONS = ("compliance", "variety", "coverage", "protection", "service")
 
 

@@ -218,7 +218,7 @@ def map_pointers(text: str, wanted: Iterable[str]) -> SourceMap:
             else:
                 child = f"{here}/{index}"
                 index += 1
-            pos = space(value(pos, child))
+            pos = space(value(pos, child))  # noqa: F821 (bound until the walk ends; see the finally below)
             if text[pos] == closing:
                 return pos + 1
             pos = space(pos + 1)  # past the comma
