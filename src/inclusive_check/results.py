@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, func, or_, select
 
 from . import rules
 from .contract.locate import locate
@@ -387,12 +387,29 @@ def _locate(conn: Connection, sub: dict[str, Any]) -> None:
     if text is None:
         return
     findings: list[Finding] = sub["findings"]
-    positions = locate(text, sub["source"], {f.subject for f in findings})
+    named = {f.product["position"] for f in findings if f.product and f.subject.startswith("/products/")}
+    elements = _product_offsets(conn, sub["submission_id"], named) if named and sub["kind"] == "submission" else {}
+    positions = locate(text, sub["source"], {f.subject for f in findings}, elements)
     for f in findings:
         position = positions.find(f.subject)
         if position is not None:  # set once on a finding nobody has seen yet (a frozen dataclass, built unlocated)
             object.__setattr__(f, "line", position[0])
             object.__setattr__(f, "column", position[1])
+
+
+def _product_offsets(conn: Connection, submission_id: int, positions: set[int]) -> dict[str, dict[int, int]]:
+    """Where the products at ``positions`` and the last product stand in the document's text (as ingest found
+    them, ``products.source_offset``), for the walk to go straight to them; empty when any is not known (YAML,
+    or stored before 0008): the walk then passes every product before them."""
+    p = t.products.c
+    last = select(func.max(p.position)).where(p.submission_id == submission_id).scalar_subquery()
+    rows = conn.execute(
+        select(p.position, p.source_offset).where(
+            p.submission_id == submission_id, or_(p.position.in_(positions), p.position == last)
+        )
+    ).all()
+    known = {row.position: row.source_offset for row in rows}
+    return {} if None in known.values() else {"/products": known}
 
 
 def worst_severity(results: Results) -> str | None:

@@ -161,3 +161,33 @@ def test_locating_leaves_no_cyclic_garbage() -> None:
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_products_are_located_from_where_ingest_found_them(store: Any) -> None:
+    """Ingest records where each product of a JSON document stands (``products.source_offset``), none for YAML;
+    results go straight to the products they name. A document stored before that (no offsets) is located the
+    same, by walking past every product."""
+    from sqlalchemy import select, update
+
+    from inclusive_check.results import run_results
+    from inclusive_check.store import tables as t
+
+    run_id = store_run(store, [*SUBMISSIONS, AL_FILING_YAML])
+    p, s = t.products.c, t.submissions.c
+    with store.connect() as conn:
+        offsets = conn.execute(select(s.source, p.pointer, p.source_offset).join(t.submissions)).all()
+        direct = run_results(conn, run_id, locate=True).model_dump(mode="json")
+    for source, pointer, offset in offsets:
+        if source.endswith(".yaml"):
+            assert offset is None
+        else:
+            text = Path(source).read_text("utf-8")
+            assert offset is not None and text[offset] == "{", (source, pointer)
+            line, column = text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+            assert map_json(text).find(pointer) == (line, column), (source, pointer)
+    assert _assert_located(direct) > 0
+    with store.begin() as conn:
+        conn.execute(update(t.products).values(source_offset=None))
+    with store.connect() as conn:
+        walked = run_results(conn, run_id, locate=True).model_dump(mode="json")
+    assert walked == direct

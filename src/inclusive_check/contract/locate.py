@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -174,67 +174,91 @@ class _Done(Exception):
     """Every wanted pointer is found: the rest of the text need not be read."""
 
 
-def map_pointers(text: str, wanted: Iterable[str]) -> SourceMap:
-    """The positions of ``wanted`` pointers and of their ancestors in valid JSON text (what ``find`` needs).
+class _Walk:
+    """A walk of valid JSON text towards the ``wanted`` pointers, recording the offset of each and of its
+    ancestors (``found``, in the order of the text). A value on no wanted pointer's way is skipped whole by the C
+    decoder; the walk ends at the last one wanted. ``elements`` (array pointer -> {index: offset}) lets it go
+    straight to those elements of an array, which must include its last one (whose end closes the array)."""
 
-    A value on no wanted pointer's way is skipped whole by the C decoder; the walk ends at the last one wanted.
-    Text that is not valid JSON gives what was found before the fault (as ``map_json``, it never raises).
-    """
-    remaining = set(wanted)
-    below = _with_ancestors(ptr.rsplit("/", 1)[0] for ptr in remaining if ptr)  # containers to walk into
-    found: dict[str, int] = {}  # pointer -> offset, in the order of the text
-    skip = _SCAN_VALUE
+    def __init__(self, text: str, wanted: Iterable[str], elements: Mapping[str, Mapping[int, int]]) -> None:
+        self.text = text
+        self.remaining = set(wanted)
+        self.below = _with_ancestors(ptr.rsplit("/", 1)[0] for ptr in self.remaining if ptr)  # walked into
+        self.elements = elements
+        self.found: dict[str, int] = {}
 
-    def space(pos: int) -> int:
+    def space(self, pos: int) -> int:
         """The offset of the first character at or after ``pos`` that is not whitespace."""
-        match = _WHITESPACE.match(text, pos)
+        match = _WHITESPACE.match(self.text, pos)
         return match.end() if match else pos
 
-    def value(pos: int, here: str) -> int:
+    def value(self, pos: int, here: str) -> int:
         """Walk the value at ``pos`` (no whitespace before it); the offset after it."""
+        text = self.text
         opening = text[pos]  # past the end: IndexError, as for any text cut short
-        if here in remaining or here in below:
-            found[here] = pos
-            remaining.discard(here)
-            if not remaining:
+        if here in self.remaining or here in self.below:
+            self.found[here] = pos
+            self.remaining.discard(here)
+            if not self.remaining:
                 raise _Done
-        if here not in below:
-            return skip(text, pos)[1]
-        if opening not in "{[":
-            return skip(text, pos)[1]
+        if here not in self.below or opening not in "{[":
+            return _SCAN_VALUE(text, pos)[1]
         closing = "}" if opening == "{" else "]"
-        pos = space(pos + 1)
+        known = self.elements.get(here) if opening == "[" else None
+        if known:  # straight to the known elements; the last one's end is the array's
+            for index in sorted(known):
+                pos = self.space(self.value(known[index], f"{here}/{index}"))
+            if text[pos] != closing:
+                raise ValueError(f"expected {closing!r} at {pos}")
+            return pos + 1
+        pos = self.space(pos + 1)
         if text[pos] == closing:
             return pos + 1
         index = 0
         while True:
             if opening == "{":
                 key, pos = _SCAN_STRING(text, pos + 1)
-                pos = space(pos)
+                pos = self.space(pos)
                 if text[pos] != ":":
                     raise ValueError(f"expected ':' at {pos}")
-                pos = space(pos + 1)
+                pos = self.space(pos + 1)
                 child = f"{here}/{escape(key)}"
             else:
                 child = f"{here}/{index}"
                 index += 1
-            pos = space(value(pos, child))  # noqa: F821 (bound until the walk ends; see the finally below)
+            pos = self.space(self.value(pos, child))
             if text[pos] == closing:
                 return pos + 1
-            pos = space(pos + 1)  # past the comma
+            pos = self.space(pos + 1)  # past the comma
 
-    try:
-        if remaining:
-            value(space(0), "")
-    except (_Done, ValueError, IndexError, StopIteration):
-        pass
-    finally:
-        # ``value`` calls itself through its closure, a reference cycle holding the text: break it, or with the
-        # garbage collector paused (as the commands run) every document read would stay in memory.
-        del value
+    def run(self) -> dict[str, int]:
+        try:
+            if self.remaining:
+                self.value(self.space(0), "")
+        except (_Done, ValueError, IndexError, StopIteration):
+            pass  # not valid JSON: what was found before the fault
+        return self.found
+
+
+def offsets(text: str, wanted: Iterable[str]) -> dict[str, int]:
+    """The offsets (in characters) of the ``wanted`` pointers in valid JSON text; a pointer not found is left out."""
+    wanted = set(wanted)
+    return {ptr: offset for ptr, offset in _Walk(text, wanted, {}).run().items() if ptr in wanted}
+
+
+def map_pointers(
+    text: str, wanted: Iterable[str], elements: Mapping[str, Mapping[int, int]] | None = None
+) -> SourceMap:
+    """The positions of ``wanted`` pointers and of their ancestors in valid JSON text (what ``find`` needs).
+
+    ``elements``: offsets of some elements of an array (``offsets`` of them, stored when the text was ingested),
+    the array's last one among them: the walk goes straight to them instead of past every element before.
+    Text that is not valid JSON gives what was found before the fault (as ``map_json``, it never raises).
+    """
     out = SourceMap()
     line, line_start, last = 1, 0, 0
-    for ptr, offset in found.items():  # offsets ascend: count the lines between each and the one before
+    for ptr, offset in _Walk(text, wanted, elements or {}).run().items():
+        # Offsets ascend: count the lines between each and the one before.
         newlines = text.count("\n", last, offset)
         if newlines:
             line += newlines
@@ -244,12 +268,14 @@ def map_pointers(text: str, wanted: Iterable[str]) -> SourceMap:
     return out
 
 
-def locate(text: str, source: str, wanted: Iterable[str]) -> SourceMap:
+def locate(
+    text: str, source: str, wanted: Iterable[str], elements: Mapping[str, Mapping[int, int]] | None = None
+) -> SourceMap:
     """Where the ``wanted`` pointers are in a document's text: YAML when its name says so (and it is not JSON in
-    a YAML file), JSON otherwise. The one way findings are located, in every output."""
+    a YAML file), JSON otherwise (``elements``: see ``map_pointers``). The one way findings are located."""
     if source.lower().endswith((".yaml", ".yml")) and not text.lstrip().startswith("{"):
         return map_yaml(text)
-    return map_pointers(text, wanted)
+    return map_pointers(text, wanted, elements)
 
 
 def map_yaml(text: str) -> SourceMap:

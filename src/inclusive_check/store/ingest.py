@@ -30,6 +30,7 @@ from sqlalchemy import Connection, Engine, bindparam, func, insert, select, upda
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ..contract.load import Loaded, load_file
+from ..contract.locate import offsets
 from ..contract.models import Product, ProductFiling, Submission
 from ..gcpause import paused_gc
 from ..periods import period_bounds, quarters_of
@@ -123,6 +124,7 @@ PRODUCT_COLUMNS = (
     "claims_paid_cny",
     "claims_settled",
     "avg_settlement_days",
+    "source_offset",
 )
 
 
@@ -195,10 +197,6 @@ def _product_values(position: int | None, p: Product, native: bool) -> tuple[Any
 
 def _float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
-
-
-def product_row(submission_id: int, position: int | None, p: Product) -> dict[str, Any]:
-    return dict(zip(PRODUCT_COLUMNS, (submission_id, *_product_values(position, p, native=False)), strict=True))
 
 
 def _submission_facts(doc: Submission) -> dict[str, Any]:
@@ -315,16 +313,30 @@ class Facts:
     intermediaries: list[dict[str, Any]] = field(default_factory=list)
 
 
-def document_facts(doc: Submission | ProductFiling, native: bool = False) -> Facts:
+def source_offsets(raw: bytes | None, pointers: list[str]) -> list[int | None]:
+    """Where each product (``pointers``) stands in the document's text as ``_store`` stores it: its offset in
+    characters, found by one walk that skips each product whole (about the cost of parsing the text). None for a
+    YAML document, or without the text."""
+    text = raw.decode("utf-8") if raw is not None else ""
+    if not text.lstrip().startswith("{"):
+        return [None] * len(pointers)
+    found = offsets(text, pointers)
+    return [found.get(pointer) for pointer in pointers]
+
+
+def document_facts(doc: Submission | ProductFiling, native: bool = False, raw: bytes | None = None) -> Facts:
+    """A valid document's facts; ``raw`` its bytes, for where its products stand (``products.source_offset``)."""
     if isinstance(doc, ProductFiling):
+        (offset,) = source_offsets(raw, ["/product"])
         return Facts(
             "product_filing",
             doc.insurer_code,
             None,
             _filing_facts(doc),
-            [_product_values(None, doc.product, native)],
+            [(*_product_values(None, doc.product, native), offset)],
             native,
         )
+    starts = source_offsets(raw, [f"/products/{i}" for i in range(len(doc.products))])
     reviews = [("board", d) for d in doc.governance.board_reviews] + [
         ("management", d) for d in doc.governance.management_reviews
     ]
@@ -333,7 +345,7 @@ def document_facts(doc: Submission | ProductFiling, native: bool = False) -> Fac
         doc.insurer.code,
         doc.insurer.name,
         _submission_facts(doc),
-        [_product_values(i, p, native) for i, p in enumerate(doc.products)],
+        [(*_product_values(i, p, native), starts[i]) for i, p in enumerate(doc.products)],
         native,
         solvency=[
             {
@@ -384,7 +396,8 @@ def store_document(conn: Connection, loaded: Loaded) -> FileResult:
     """Store one valid document in the caller's transaction."""
     doc = loaded.document
     assert doc is not None
-    return _store(conn, loaded.source, loaded.sha256, loaded.raw, lambda: document_facts(doc, _native_for(conn)))
+    raw = loaded.raw
+    return _store(conn, loaded.source, loaded.sha256, raw, lambda: document_facts(doc, _native_for(conn), raw))
 
 
 def _store(conn: Connection, source: str, sha256: str, raw: bytes, facts_of: Callable[[], Facts]) -> FileResult:
@@ -534,7 +547,7 @@ def _prepare(path: Path, max_bytes: int, native: bool) -> tuple[Loaded, Facts | 
     if not loaded.ok:
         return loaded, None
     assert loaded.document is not None
-    facts = document_facts(loaded.document, native)
+    facts = document_facts(loaded.document, native, loaded.raw)
     loaded.document = None
     return loaded, facts
 

@@ -218,6 +218,9 @@ products = Table(
     Column("claims_paid_cny", Money),
     Column("claims_settled", BigInteger),
     Column("avg_settlement_days", Rate),
+    # The offset (in characters) of the product's object in its document's stored text: JSON only (NULL for
+    # YAML, and for products stored before 0008). Findings are located from it (results.locate).
+    Column("source_offset", Integer),
     # In filed order within (submission, dedicated): "the first product that ..." is a probe, not a sort.
     Index(None, "submission_id", "dedicated_inclusive", "position"),
     Index(None, "submission_id", "pointer", unique=True),
