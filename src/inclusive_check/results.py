@@ -387,7 +387,7 @@ def _locate(conn: Connection, sub: dict[str, Any]) -> None:
     if text is None:
         return
     findings: list[Finding] = sub["findings"]
-    named = {f.product["position"] for f in findings if f.product and f.subject.startswith("/products/")}
+    named = {index for f in findings if (index := _product_index(f.subject)) is not None}
     elements = _product_offsets(conn, sub["submission_id"], named) if named and sub["kind"] == "submission" else {}
     positions = locate(text, sub["source"], {f.subject for f in findings}, elements)
     for f in findings:
@@ -395,6 +395,12 @@ def _locate(conn: Connection, sub: dict[str, Any]) -> None:
         if position is not None:  # set once on a finding nobody has seen yet (a frozen dataclass, built unlocated)
             object.__setattr__(f, "line", position[0])
             object.__setattr__(f, "column", position[1])
+
+
+def _product_index(subject: str) -> int | None:
+    """The index of the product a subject lies in (``/products/3/premium_rate`` -> 3), else None."""
+    parts = subject.split("/", 3)
+    return int(parts[2]) if len(parts) > 2 and parts[1] == "products" and parts[2].isdecimal() else None
 
 
 def _product_offsets(conn: Connection, submission_id: int, positions: set[int]) -> dict[str, dict[int, int]]:
