@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, func, or_, select
+from sqlalchemy import Connection, Engine, func, select
 
 from . import rules
 from .contract.locate import locate
@@ -408,11 +408,17 @@ def _product_offsets(conn: Connection, submission_id: int, positions: set[int]) 
     them, ``products.source_offset``), for the walk to go straight to them; empty when any is not known (YAML,
     or stored before 0008): the walk then passes every product before them."""
     p = t.products.c
-    last = select(func.max(p.position)).where(p.submission_id == submission_id).scalar_subquery()
+    # The last position from the (submission, dedicated, position) index, one probe per dedicated value.
+    last = max(
+        conn.execute(
+            select(func.max(p.position)).where(p.submission_id == submission_id, p.dedicated_inclusive.is_(flag))
+        ).scalar()
+        or 0
+        for flag in (True, False)
+    )
+    pointers = [f"/products/{i}" for i in {*positions, last}]  # by the (submission, pointer) index
     rows = conn.execute(
-        select(p.position, p.source_offset).where(
-            p.submission_id == submission_id, or_(p.position.in_(positions), p.position == last)
-        )
+        select(p.position, p.source_offset).where(p.submission_id == submission_id, p.pointer.in_(pointers))
     ).all()
     known = {row.position: row.source_offset for row in rows}
     return {} if None in known.values() else {"/products": known}

@@ -174,11 +174,22 @@ class _Done(Exception):
     """Every wanted pointer is found: the rest of the text need not be read."""
 
 
+class _Enough(Exception):
+    """An element gone straight to has no wanted pointer left in it, and where it ends is not needed."""
+
+
+def _ancestors(pointer: str) -> Iterable[str]:
+    while pointer:
+        pointer = pointer.rsplit("/", 1)[0]
+        yield pointer
+
+
 class _Walk:
     """A walk of valid JSON text towards the ``wanted`` pointers, recording the offset of each and of its
     ancestors (``found``, in the order of the text). A value on no wanted pointer's way is skipped whole by the C
     decoder; the walk ends at the last one wanted. ``elements`` (array pointer -> {index: offset}) lets it go
-    straight to those elements of an array, which must include its last one (whose end closes the array)."""
+    straight to those elements of an array, which must include its last one (whose end closes the array); it
+    leaves each other one as soon as the pointers wanted in it are found."""
 
     def __init__(self, text: str, wanted: Iterable[str], elements: Mapping[str, Mapping[int, int]]) -> None:
         self.text = text
@@ -186,6 +197,11 @@ class _Walk:
         self.below = _with_ancestors(ptr.rsplit("/", 1)[0] for ptr in self.remaining if ptr)  # walked into
         self.elements = elements
         self.found: dict[str, int] = {}
+        self.pending: dict[str, int] = {}  # container -> wanted pointers in it not found yet
+        for ptr in self.remaining:
+            for ancestor in _ancestors(ptr):
+                self.pending[ancestor] = self.pending.get(ancestor, 0) + 1
+        self.cut = {f"{array}/{i}" for array, known in elements.items() for i in known if i != max(known)}
 
     def space(self, pos: int) -> int:
         """The offset of the first character at or after ``pos`` that is not whitespace."""
@@ -198,16 +214,22 @@ class _Walk:
         opening = text[pos]  # past the end: IndexError, as for any text cut short
         if here in self.remaining or here in self.below:
             self.found[here] = pos
-            self.remaining.discard(here)
-            if not self.remaining:
-                raise _Done
+            if here in self.remaining:
+                self.remaining.discard(here)
+                if not self.remaining:
+                    raise _Done
+                for ancestor in _ancestors(here):
+                    self.pending[ancestor] -= 1
         if here not in self.below or opening not in "{[":
             return _SCAN_VALUE(text, pos)[1]
         closing = "}" if opening == "{" else "]"
         known = self.elements.get(here) if opening == "[" else None
         if known:  # straight to the known elements; the last one's end is the array's
             for index in sorted(known):
-                pos = self.space(self.value(known[index], f"{here}/{index}"))
+                try:
+                    pos = self.space(self.value(known[index], f"{here}/{index}"))
+                except _Enough:
+                    continue
             if text[pos] != closing:
                 raise ValueError(f"expected {closing!r} at {pos}")
             return pos + 1
@@ -227,6 +249,8 @@ class _Walk:
                 child = f"{here}/{index}"
                 index += 1
             pos = self.space(self.value(pos, child))
+            if here in self.cut and not self.pending[here]:
+                raise _Enough
             if text[pos] == closing:
                 return pos + 1
             pos = self.space(pos + 1)  # past the comma
