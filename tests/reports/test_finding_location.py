@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from report_helpers import AL_FILING_YAML, KN_SUBMISSION, SUBMISSIONS, store_run
 
 from inclusive_check.cli import cli
-from inclusive_check.contract.locate import locate, map_json, map_pointers, map_yaml
+from inclusive_check.contract.locate import locate, map_json, map_pointers, map_yaml, offsets
 from inclusive_check.contract.outputs import Results
 from inclusive_check.reports import html, text
 
@@ -191,3 +191,20 @@ def test_products_are_located_from_where_ingest_found_them(store: Any) -> None:
     with store.connect() as conn:
         walked = run_results(conn, run_id, locate=True).model_dump(mode="json")
     assert walked == direct
+
+
+def test_going_straight_to_products_finds_what_walking_past_them_finds() -> None:
+    """Given where some products and the last one stand, the walk goes straight to them and leaves each as soon as
+    its wanted fields are found; every position equals the full scanner's, also after the array."""
+    doc = {
+        "insurer": {"code": "X"},
+        "products": [{"code": f"P{i}", "premium_rate": i / 100, "names": ["a", {"b": i}]} for i in range(40)],
+        "governance": {"inclusive_kpi_weight": 0.05},
+    }
+    text = json.dumps(doc, indent=1)
+    wanted = {"/products/3/premium_rate", "/products/3/code", "/products/17/names/1/b", "/products/17", "/governance"}
+    wanted |= {"/governance/inclusive_kpi_weight", "/insurer/code"}
+    starts = offsets(text, [f"/products/{i}" for i in (3, 17, 39)])
+    elements = {"/products": {int(p.rsplit("/", 1)[1]): o for p, o in starts.items()}}
+    direct, oracle = map_pointers(text, wanted, elements), map_json(text)
+    assert {p: direct.find(p) for p in wanted} == {p: oracle.find(p) for p in wanted}
