@@ -197,11 +197,11 @@ class _Walk:
         self.below = _with_ancestors(ptr.rsplit("/", 1)[0] for ptr in self.remaining if ptr)  # walked into
         self.elements = elements
         self.found: dict[str, int] = {}
-        self.pending: dict[str, int] = {}  # container -> wanted pointers in it not found yet
-        for ptr in self.remaining:
+        self.cut = {f"{array}/{i}" for array, known in elements.items() for i in known if i != max(known)}
+        self.pending: dict[str, int] = {}  # container -> wanted pointers in it not found yet (kept for a cut)
+        for ptr in self.remaining if self.cut else ():
             for ancestor in _ancestors(ptr):
                 self.pending[ancestor] = self.pending.get(ancestor, 0) + 1
-        self.cut = {f"{array}/{i}" for array, known in elements.items() for i in known if i != max(known)}
 
     def space(self, pos: int) -> int:
         """The offset of the first character at or after ``pos`` that is not whitespace."""
@@ -218,7 +218,7 @@ class _Walk:
                 self.remaining.discard(here)
                 if not self.remaining:
                     raise _Done
-                for ancestor in _ancestors(here):
+                for ancestor in _ancestors(here) if self.cut else ():
                     self.pending[ancestor] -= 1
         if here not in self.below or opening not in "{[":
             return _SCAN_VALUE(text, pos)[1]
