@@ -33,7 +33,7 @@ from inclusive_check.cli import RESULT_FORMATS, cli
 from inclusive_check.contract.locate import map_json, map_yaml
 from inclusive_check.contract.outputs import Results
 from inclusive_check.reports import RESULT_FORMATS as REPORT_RESULT_FORMATS
-from inclusive_check.reports import github, junit, sarif, stored_texts
+from inclusive_check.reports import github, junit, sarif
 from inclusive_check.reports.common import display_path
 
 OPEN = ("fail", "indeterminate")
@@ -202,6 +202,23 @@ def test_sarif_waived_findings_are_suppressed_and_passes_left_out(
     assert all(r["properties"]["status"] in ("fail", "indeterminate", "waived") for r in log["runs"][0]["results"])
 
 
+def _stored_texts(conn: Any, results: Results) -> dict[str, str]:
+    """SHA-256 -> stored raw text of every document in ``results`` (for locating subjects of a stored run)."""
+    from sqlalchemy import select
+
+    from inclusive_check.store import tables as t
+
+    ids = [sub.submission_id for sub in results.submissions]
+    texts: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        s, d = t.submissions.c, t.documents.c
+        query = (
+            select(s.sha256, d.raw).join(t.documents, d.submission_id == s.id).where(s.id.in_(ids[start : start + 500]))
+        )
+        texts.update({row.sha256: row.raw for row in conn.execute(query)})
+    return texts
+
+
 def test_sarif_of_a_stored_run_locates_from_the_stored_text(
     store: Any, tmp_path: Path, sarif_schema: dict[str, Any]
 ) -> None:
@@ -213,7 +230,7 @@ def test_sarif_of_a_stored_run_locates_from_the_stored_text(
     without = sarif.sarif_log(results)["runs"][0]["results"]
     assert without and all("region" not in r["locations"][0]["physicalLocation"] for r in without)
     with store.connect() as conn:
-        texts = stored_texts(conn, results)
+        texts = _stored_texts(conn, results)
     log = sarif.sarif_log(results, texts=texts)
     _validate_sarif(log, sarif_schema)
     regions = [

@@ -8,17 +8,15 @@ findings, rules) and ``matrix`` the guidance traceability matrix: the CLI only w
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from importlib import import_module
 from pathlib import Path
-from typing import Any
 
 from ..contract.outputs import Results, Validation
 from .common import source_root
 
 # Formats of `check` and `run` (stdout's --format and --output FORMAT=PATH), in the order shown in --help.
 RESULT_FORMATS = ("text", "json", "junit", "sarif", "github")
-# Formats whose output points at a line (see common.Locator): the findings carry it, or the texts given here.
+# Formats whose output points at a line (see common.Locator): the findings carry it (run_results(locate=True)).
 LOCATED_FORMATS = frozenset({"junit", "sarif", "github"})
 
 
@@ -27,12 +25,11 @@ def render_results(
     results: Results,
     lang: str = "en",
     show_passes: bool = False,
-    texts: Mapping[str, str] | None = None,
     *,
     fail_on: str = "error",
     base_dir: Path | None = None,
 ) -> str:
-    """The results in one of RESULT_FORMATS; ``texts`` maps a document's SHA-256 to its text. ``fail_on`` is the
+    """The results in one of RESULT_FORMATS, each finding located as the results say. ``fail_on`` is the
     severity from which junit marks a finding as a failure (below it the test case passes, the finding kept as
     its output); ``base_dir`` the folder junit, sarif and github name files relative to (``common.source_root``).
     The one function for stdout and every --output file, so that a format's content never depends on where it
@@ -50,28 +47,11 @@ def render_results(
     module = import_module(f"{__name__}.{fmt}")
     root = source_root(base_dir)
     rendered: str = (
-        module.render(results, lang, texts, fail_on=fail_on, base_dir=root)
+        module.render(results, lang, fail_on=fail_on, base_dir=root)
         if fmt == "junit"
-        else module.render(results, lang, texts, base_dir=root)
+        else module.render(results, lang, base_dir=root)
     )
     return rendered
-
-
-def stored_texts(conn: Any, results: Results) -> dict[str, str]:
-    """SHA-256 -> stored raw text of every document in ``results`` (for locating subjects of a stored run)."""
-    from sqlalchemy import select
-
-    from ..store import tables as t
-
-    ids = [sub.submission_id for sub in results.submissions]
-    texts: dict[str, str] = {}
-    for start in range(0, len(ids), 500):
-        s, d = t.submissions.c, t.documents.c
-        query = (
-            select(s.sha256, d.raw).join(t.documents, d.submission_id == s.id).where(s.id.in_(ids[start : start + 500]))
-        )
-        texts.update({row.sha256: row.raw for row in conn.execute(query)})
-    return texts
 
 
 def render_problems(fmt: str, validation: Validation, tool_version: str, base_dir: Path | None = None) -> str:
