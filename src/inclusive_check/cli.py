@@ -721,6 +721,12 @@ def _check_period(ctx: click.Context, param: click.Parameter, value: str | None)
     help="Evaluate stored run RUN again with its stored ruleset, as-of date, documents and dispensations, store "
     "nothing, and say whether every finding and score is identical (exit 0) or what differs (exit 1).",
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Judge every document again. By default a document that an earlier run judged on the same inputs (the "
+    "same revision, insurer context, ruleset, tool, and dispensations) keeps that run's findings and score.",
+)
 @_ruleset_option
 @_as_of_option
 @_report_options
@@ -731,6 +737,7 @@ def run_cmd(
     insurer: str | None,
     period: str | None,
     reproduce_id: int | None,
+    full: bool,
     ruleset_path: str | None,
     as_of: Any,
     dispensations_path: str | None,
@@ -761,6 +768,7 @@ def run_cmd(
             "--as-of": as_of,
             "--dispensations": dispensations_path,
             "--output": outputs or None,
+            "--full": full or None,
         }
         _reproduce(ctx, reproduce_id, fmt, lang, [name for name, value in conflicts.items() if value is not None])
     ruleset = _load_ruleset(ruleset_path)
@@ -778,7 +786,8 @@ def run_cmd(
             err=True,
         )
     try:
-        run_id = execute_run(engine, ruleset, Selection(insurer=insurer, period=period), _as_of(as_of), dispensations)
+        selection = Selection(insurer=insurer, period=period)
+        run_id = execute_run(engine, ruleset, selection, _as_of(as_of), dispensations, incremental=not full)
     except RuleCrash as exc:
         raise RuleBug(str(exc)) from None
     except NothingToCheck:  # the run was rolled back: an empty run never becomes the default of later commands

@@ -6,13 +6,31 @@ A single file in CI takes this same path through an in-memory SQLite database.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
+from pathlib import Path
+from types import CodeType
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, Select, case, func, insert, literal, null, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    update,
+)
 
 from . import __version__
 from .periods import period_bounds
@@ -82,7 +100,7 @@ def _select_scope(conn: Connection, run_id: int, selection: Selection) -> None:
     )
     # A submission is its own insurer context; a filing takes its insurer's latest stored submission.
     own_or_latest = case((s.kind == "submission", s.id), else_=context)
-    chosen = select(literal(run_id), s.id, own_or_latest, s.period_end, literal("[]"))
+    chosen = select(literal(run_id), s.id, own_or_latest, s.period_end, literal("[]"), literal(run_id))
     if selection.submission_ids is not None:
         chosen = chosen.where(s.id.in_(selection.submission_ids))
     else:
@@ -94,7 +112,7 @@ def _select_scope(conn: Connection, run_id: int, selection: Selection) -> None:
         chosen = chosen.where(s.period_start >= start, s.period_end <= end)
     conn.execute(
         insert(t.run_submissions).from_select(
-            ["run_id", "submission_id", "context_submission_id", "binding_date", "warnings"], chosen
+            ["run_id", "submission_id", "context_submission_id", "binding_date", "warnings", "findings_run_id"], chosen
         )
     )
 
@@ -119,6 +137,82 @@ def _flag_stale(conn: Connection, run_id: int, ruleset: Ruleset) -> None:
         .where(t.run_submissions.c.run_id == run_id, t.run_submissions.c.binding_date > reviewed)
         .values(warnings=warning)
     )
+
+
+@cache
+def _code_digest() -> str:
+    """A digest of this package's code: a run takes over no findings that other code stored."""
+    digest = hashlib.sha256(__version__.encode())
+    root = Path(__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _rules_digest(ruleset: Ruleset) -> str:
+    """What judges a document besides its facts: the ruleset, the code, the rules' evaluations and texts."""
+    digest = hashlib.sha256(f"{ruleset.sha256}\0{_code_digest()}\0{capture(ruleset.rules())}".encode())
+    for rule in ruleset.rules():  # the evaluation itself (one replaced in a process leaves the files as they are)
+        code = getattr(rule.evaluate, "__code__", None)
+        digest.update(_code_bytes(code) if code is not None else repr(rule.evaluate).encode())
+    return digest.hexdigest()
+
+
+def _code_bytes(code: CodeType) -> bytes:
+    """A function's code as bytes that stay the same across processes (``marshal``'s output does not)."""
+    consts = (_code_bytes(c) if isinstance(c, CodeType) else repr(c).encode() for c in code.co_consts)
+    return b"\0".join([code.co_code, repr(code.co_names).encode(), *consts])
+
+
+def reuse_keys(
+    conn: Connection, run_id: int, ruleset: Ruleset, as_of: date, dispensations: Sequence[Dispensation]
+) -> None:
+    """Give each document of the run a digest of everything its findings and score depend on: the rules (see
+    ``_rules_digest``), the document, its insurer context, its binding date, and the dispensations that can
+    touch it (its insurer's, of its period or of none) with whether each has expired at ``as_of``."""
+    rs, s, i = t.run_submissions.c, t.submissions.c, t.insurers.c
+    rules = _rules_digest(ruleset)
+    rows = conn.execute(
+        select(rs.id, rs.submission_id, rs.context_submission_id, rs.binding_date, i.code, s.period)
+        .join(t.submissions, s.id == rs.submission_id)
+        .join(t.insurers, i.id == s.insurer_id)
+        .where(rs.run_id == run_id)
+    ).all()
+    keys = []
+    for row in rows:
+        touching = [
+            [d.as_dict(), d.expires < as_of]
+            for d in dispensations
+            if d.insurer == row.code and (d.period is None or d.period == row.period)
+        ]
+        inputs = [rules, row.submission_id, row.context_submission_id, row.binding_date.isoformat(), touching]
+        key = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
+        keys.append({"row": row.id, "key": key})
+    if keys:
+        by_row = update(t.run_submissions).where(rs.id == bindparam("row")).values(reuse_key=bindparam("key"))
+        conn.execute(by_row, keys)
+
+
+def take_over(conn: Connection, run_id: int) -> int:
+    """Each document whose ``reuse_key`` an earlier run judged takes that run's findings, score and warnings
+    instead of being judged again; the number taken over."""
+    rs, prev = t.run_submissions.c, t.run_submissions.alias("prev").c
+    source = t.run_submissions.alias("source")
+    latest = select(func.max(prev.run_id)).where(prev.reuse_key == rs.reuse_key, prev.run_id < run_id)
+    found = conn.execute(
+        select(rs.id.label("row"), source.c.findings_run_id.label("held_by"), source.c.warnings.label("held_warnings"))
+        .select_from(t.run_submissions)
+        .join(source, and_(source.c.reuse_key == rs.reuse_key, source.c.run_id == latest.scalar_subquery()))
+        .where(rs.run_id == run_id)
+    ).all()
+    if found:
+        conn.execute(
+            update(t.run_submissions)
+            .where(rs.id == bindparam("row"))
+            .values(findings_run_id=bindparam("held_by"), warnings=bindparam("held_warnings")),
+            [row._asdict() for row in found],
+        )
+    return len(found)
 
 
 def _not_applicable(conn: Connection, scope: Scope, rule: RuleModule, reason: str) -> Iterator[Finding]:
@@ -280,6 +374,8 @@ def apply_dispensations(conn: Connection, run_id: int, as_of: date, dispensation
     A dispensation covers the failures of its rule in its insurer's documents (of its period, when it names
     one) at its subject or under it. Expiry is inclusive, judged at ``as_of``: an expired one leaves the
     failures standing and warns on each document they are in; one that covers nothing is ``unused``.
+    Only the findings this run stored are changed: those it took over from an earlier run were waived there,
+    on the same dispensations (the documents' ``reuse_key``), and are counted as they stand.
     """
     f, s, i, rs = t.findings.c, t.submissions.c, t.insurers.c, t.run_submissions.c
     rows = []
@@ -288,37 +384,38 @@ def apply_dispensations(conn: Connection, run_id: int, as_of: date, dispensation
         if d.period:
             insurer_docs = insurer_docs.where(s.period == d.period)
         # Only failures filed under the principle strength: the ruleset may change a rule's strength from a date.
-        scope = [
-            f.run_id == run_id,
-            f.rule_id == d.rule,
-            f.status == "fail",
-            f.strength == "principle",
-            f.submission_id.in_(insurer_docs),
-        ]
+        scope = [f.rule_id == d.rule, f.strength == "principle", f.submission_id.in_(insurer_docs)]
         if d.subject:
             scope.append(or_(f.subject == d.subject, f.subject.like(_like_prefix(d.subject), escape="\\")))
-        covered = int(conn.execute(select(func.count()).select_from(t.findings).where(*scope)).scalar_one())
+        mine = [f.run_id == run_id, f.status == "fail", *scope]
+        taken_over = and_(f.status == "waived", f.dispensation_id == d.id)  # by this dispensation, in its run
+        covered = int(
+            conn.execute(
+                select(func.count())
+                .select_from(t.findings)
+                .where(t.held_by(t.findings, run_id), *scope, or_(f.status == "fail", taken_over))
+            ).scalar_one()
+        )
         expired = d.expires < as_of
         if expired:
             status = "expired"
-            if covered:
+            affected = select(f.submission_id, func.count()).where(*mine).group_by(f.submission_id)
+            for sid, n in conn.execute(affected).all():
                 warning = (
                     f"dispensation {d.id} for {d.rule} expired on {d.expires.isoformat()}; "
-                    f"{covered} failure(s) it covered stand"
+                    f"{n} failure(s) it covered stand"
                 )
-                affected = select(f.submission_id).where(*scope).distinct()
-                for (sid,) in conn.execute(affected).all():
-                    current = conn.execute(
-                        select(rs.warnings).where(rs.run_id == run_id, rs.submission_id == sid)
-                    ).scalar_one()
-                    conn.execute(
-                        update(t.run_submissions)
-                        .where(rs.run_id == run_id, rs.submission_id == sid)
-                        .values(warnings=json.dumps([*json.loads(current), warning], ensure_ascii=False))
-                    )
+                current = conn.execute(
+                    select(rs.warnings).where(rs.run_id == run_id, rs.submission_id == sid)
+                ).scalar_one()
+                conn.execute(
+                    update(t.run_submissions)
+                    .where(rs.run_id == run_id, rs.submission_id == sid)
+                    .values(warnings=json.dumps([*json.loads(current), warning], ensure_ascii=False))
+                )
         elif covered:
             status = "applied"
-            conn.execute(update(t.findings).where(*scope).values(status="waived", dispensation_id=d.id))
+            conn.execute(update(t.findings).where(*mine).values(status="waived", dispensation_id=d.id))
         else:
             status = "unused"
         rows.append(
@@ -342,11 +439,18 @@ def _like_prefix(subject: str) -> str:
 
 
 def execute_run(
-    engine: Engine, ruleset: Ruleset, selection: Selection, as_of: date, dispensations: Sequence[Dispensation] = ()
+    engine: Engine,
+    ruleset: Ruleset,
+    selection: Selection,
+    as_of: date,
+    dispensations: Sequence[Dispensation] = (),
+    incremental: bool = False,
 ) -> int:
     """Check the selected submissions; apply ``dispensations``; store findings and scores under a new run;
     return its id.
 
+    ``incremental``: a document that an earlier run judged on the same inputs (``reuse_keys``) is not judged
+    again; the new run holds that run's findings and score for it (``tables.held_by``), and is as complete.
     One transaction: a run that fails (or matches nothing: ``NothingToCheck``) stores nothing.
     """
     from .scoring import score_run
@@ -374,6 +478,9 @@ def execute_run(
         if conn.execute(select(rs.id).where(rs.run_id == run_id).limit(1)).first() is None:
             raise NothingToCheck(selection.as_json())
         _flag_stale(conn, run_id, ruleset)
+        reuse_keys(conn, run_id, ruleset, as_of, dispensations)
+        if incremental:
+            take_over(conn, run_id)
         evaluate_rules(conn, run_id, ruleset, ruleset.rules())
         apply_dispensations(conn, run_id, as_of, dispensations)
         score_run(conn, run_id, ruleset)

@@ -138,9 +138,9 @@ def _scratch(conn: Connection, base: BaseRun, ruleset: Ruleset, period: str | No
             .returning(r.id)
         ).scalar_one()
     )
-    chosen = select(literal(run_id), rs.submission_id, rs.context_submission_id, rs.binding_date, literal("[]")).where(
-        rs.run_id == base.id
-    )
+    chosen = select(
+        literal(run_id), rs.submission_id, rs.context_submission_id, rs.binding_date, literal("[]"), literal(run_id)
+    ).where(rs.run_id == base.id)
     if period is not None:  # as `run --period`: every document whose period lies within it
         start, end = period_bounds(period)
         chosen = chosen.join(t.submissions, s.id == rs.submission_id).where(
@@ -148,7 +148,7 @@ def _scratch(conn: Connection, base: BaseRun, ruleset: Ruleset, period: str | No
         )
     conn.execute(
         insert(t.run_submissions).from_select(
-            ["run_id", "submission_id", "context_submission_id", "binding_date", "warnings"], chosen
+            ["run_id", "submission_id", "context_submission_id", "binding_date", "warnings", "findings_run_id"], chosen
         )
     )
     return run_id
@@ -177,7 +177,7 @@ def _stream(
 ) -> Iterator[tuple[int, list[Row[Any]]]]:
     f = t.findings.c
     query = select(f.id, f.submission_id, f.rule_id, f.subject, f.key, *(f[c] for c in fields)).where(
-        f.run_id == run_id
+        t.held_by(t.findings, run_id)
     )
     if rules is not None:
         query = query.where(f.rule_id.in_(rules))
@@ -386,7 +386,7 @@ def compare_scores(
             select(t.scores, s.kind, s.document_key, i.code.label("insurer_code"))
             .join(t.submissions, s.id == sc.submission_id)
             .join(t.insurers, i.id == s.insurer_id)
-            .where(sc.run_id == run_id)
+            .where(t.held_by(t.scores, run_id))
         )
         return {row.submission_id: row for row in conn.execute(query) if row.submission_id in documents}
 
@@ -618,7 +618,7 @@ def _insurers(
     query = (
         select(f.rule_id, f.submission_id, s.insurer_id)
         .join(t.submissions, s.id == f.submission_id)
-        .where(f.run_id == run_id, f.rule_id.in_(rules), f.status.in_(statuses))
+        .where(t.held_by(t.findings, run_id), f.rule_id.in_(rules), f.status.in_(statuses))
         .distinct()
     )
     seen: dict[str, set[int]] = {}
@@ -633,7 +633,7 @@ def _threshold(conn: Connection, run_id: int, rule_id: str) -> str | None:
     f = t.findings.c
     rows = conn.execute(
         select(f.threshold, f.unit)
-        .where(f.run_id == run_id, f.rule_id == rule_id, f.threshold.is_not(None))
+        .where(t.held_by(t.findings, run_id), f.rule_id == rule_id, f.threshold.is_not(None))
         .distinct()
         .limit(2)
     ).all()

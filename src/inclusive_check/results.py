@@ -225,7 +225,7 @@ def run_results(
             p.dedicated_inclusive.label("product_dedicated"),
         )
         .outerjoin(t.products, p.id == f.product_id)
-        .where(f.run_id == run_id)
+        .where(t.held_by(t.findings, run_id))
         .order_by(f.submission_id, f.id)
     )
     if status:
@@ -265,7 +265,7 @@ def run_results(
         for sub in out_subs.values():
             if sub["findings"]:
                 _locate(conn, sub)
-    for score in conn.execute(select(t.scores).where(t.scores.c.run_id == run_id)):
+    for score in conn.execute(select(t.scores).where(t.held_by(t.scores, run_id))):
         if score.submission_id in out_subs:
             breakdown = json.loads(score.breakdown)
             comp = breakdown.get("compliance") or {}
@@ -286,7 +286,7 @@ def run_results(
     submissions = list(out_subs.values())
     # The summary counts every finding of the selection, also the ones a filter left out of the list.
     # Statuses are counted from the findings' index alone; severities only over the open ones.
-    mine = (f.run_id == run_id, f.submission_id.in_(out_subs))
+    mine = (t.held_by(t.findings, run_id), f.submission_id.in_(out_subs))
     statuses: Counter[str] = Counter(
         dict(conn.execute(select(f.status, func.count()).where(*mine).group_by(f.status)).all())
     )

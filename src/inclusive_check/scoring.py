@@ -136,7 +136,7 @@ def _rule_counts(
         mine = select(rs.submission_id).where(rs.run_id == run_id)
         queries.append(
             select(f.submission_id, f.rule_id, f.strength, f.status, func.count())
-            .where(f.run_id == other, f.status.in_(COUNTED), f.rule_id.in_(rules), f.submission_id.in_(mine))
+            .where(t.held_by(t.findings, other), f.status.in_(COUNTED), f.rule_id.in_(rules), f.submission_id.in_(mine))
             .group_by(f.submission_id, f.rule_id, f.strength, f.status)
         )
     out: dict[int, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
@@ -283,7 +283,7 @@ def _indicators(conn: Connection, run_id: int, ind: Indicators, rounding: Roundi
             s.online_claims,
         )
         .join(t.run_submissions, rs.submission_id == s.id)
-        .where(rs.run_id == run_id, s.kind == "submission")
+        .where(rs.run_id == run_id, rs.findings_run_id == run_id, s.kind == "submission")
     )
 
     def rnd(value: Fraction | Decimal | int) -> Decimal:
@@ -361,7 +361,8 @@ def score_run(
     how = method(ruleset)
     rs = t.run_submissions.c
     rows = []
-    for sid, binding_date in conn.execute(select(rs.submission_id, rs.binding_date).where(rs.run_id == run_id)):
+    judged = select(rs.submission_id, rs.binding_date).where(rs.run_id == run_id, rs.findings_run_id == run_id)
+    for sid, binding_date in conn.execute(judged):
         c = compliance(counts.get(sid, {}), scoring, binding_date, strengths.get(sid, {}))
         ind = indicators.get(sid) if binding_date >= scoring.start else None
         breakdown = {"compliance": c["breakdown"], "indicators": ind, "method": how}

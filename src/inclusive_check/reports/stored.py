@@ -82,7 +82,7 @@ def _count_closed(conn: Any, run_id: int, results: Results) -> ClosedCounts:
     # Grouped by the columns of the findings' (run, submission, rule, status) index alone: counted from the index.
     query = (
         select(f.submission_id, f.rule_id, f.status, func.count())
-        .where(f.run_id == run_id, f.status.in_(("pass", "not_applicable")))
+        .where(t.held_by(t.findings, run_id), f.status.in_(("pass", "not_applicable")))
         .group_by(f.submission_id, f.rule_id, f.status)
     )
     for submission_id, rule_id, status, n in conn.execute(query):

@@ -62,7 +62,8 @@ class Scope:
     in_force_from: date | None = None  # when the obligation itself took effect, for this stretch
 
     def where(self, rs: Any = t.run_submissions.c) -> ColumnElement[bool]:
-        cond: list[ColumnElement[bool]] = [rs.run_id == self.run_id]
+        # Only the documents this run judges itself (not those whose findings it takes over from an earlier run).
+        cond: list[ColumnElement[bool]] = [rs.run_id == self.run_id, rs.findings_run_id == self.run_id]
         if self.start is not None:
             cond.append(rs.binding_date >= self.start)
         if self.end is not None:

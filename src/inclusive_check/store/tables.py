@@ -31,9 +31,11 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    and_,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import text
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
 NAMING = {
@@ -290,6 +292,10 @@ run_submissions = Table(
     Column("context_submission_id", ForeignKey("submissions.id", ondelete="SET NULL")),
     Column("binding_date", Date, nullable=False),
     Column("warnings", Text, default="[]", nullable=False),  # JSON list of run-level warnings
+    # The run whose findings and score are this document's in this run: itself, or an earlier run that judged
+    # the document on the same inputs (the same ``reuse_key``; see engine.reuse_keys and queries.held_by).
+    Column("findings_run_id", _fk("runs.id"), nullable=False),
+    Column("reuse_key", String(64), index=True),  # NULL: stored before migration 0009, never taken over
     UniqueConstraint("run_id", "submission_id"),
 )
 
@@ -341,6 +347,21 @@ scores = Table(
     Column("breakdown", Text, nullable=False),  # JSON: every input and weight behind the numbers
     UniqueConstraint("run_id", "submission_id"),
 )
+
+
+_served = run_submissions.alias("served")
+
+
+def held_by(table: Table, run_id: Any) -> ColumnElement[bool]:
+    """The rows of ``table`` (findings or scores) that are run ``run_id``'s: those it stored itself, and those
+    of earlier runs it took over for documents judged on the same inputs (``run_submissions.findings_run_id``).
+    ``run_id`` may be a column (a correlated subquery). The one way a run's findings and scores are read."""
+    return and_(
+        _served.c.run_id == run_id,
+        table.c.run_id == _served.c.findings_run_id,
+        table.c.submission_id == _served.c.submission_id,
+    )
+
 
 # An imported dispensation, with history: a changed one is a new version; the old ones stay.
 dispensations = Table(
