@@ -722,6 +722,13 @@ def _check_period(ctx: click.Context, param: click.Parameter, value: str | None)
     "nothing, and say whether every finding and score is identical (exit 0) or what differs (exit 1).",
 )
 @click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="Print the run id, each document's score and the summary, not the findings (text on stdout only; "
+    "`findings` and `report` list them later).",
+)
+@click.option(
     "--full",
     is_flag=True,
     help="Judge every document again. By default a document that an earlier run judged on the same inputs (the "
@@ -737,6 +744,7 @@ def run_cmd(
     insurer: str | None,
     period: str | None,
     reproduce_id: int | None,
+    quiet: bool,
     full: bool,
     ruleset_path: str | None,
     as_of: Any,
@@ -769,8 +777,11 @@ def run_cmd(
             "--dispensations": dispensations_path,
             "--output": outputs or None,
             "--full": full or None,
+            "--quiet": quiet or None,
         }
         _reproduce(ctx, reproduce_id, fmt, lang, [name for name, value in conflicts.items() if value is not None])
+    if quiet and (fmt != "text" or outputs or show_passes):
+        raise click.UsageError("--quiet prints text on stdout only: not with --format, --output or --show-passes")
     ruleset = _load_ruleset(ruleset_path)
     given = _load_dispensations(dispensations_path, fmt, ruleset) if dispensations_path is not None else None
     _refuse_missing_database(ctx)
@@ -801,7 +812,12 @@ def run_cmd(
     include_passes = show_passes or any(f != "text" for f in (fmt, *(f for f, _ in outputs)))
     with engine.connect() as conn:
         results = run_results(
-            conn, run_id, include_passes=include_passes, expiry_warning_days=expiry_warning_days, locate=True
+            conn,
+            run_id,
+            include_passes=include_passes,
+            expiry_warning_days=expiry_warning_days,
+            locate=True,
+            listed=not quiet,
         )
     if fmt == "text":
         click.echo(f"run {run_id}")

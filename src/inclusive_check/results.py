@@ -155,6 +155,7 @@ def run_results(
     include_passes: bool = True,
     expiry_warning_days: int = 90,
     locate: bool = False,
+    listed: bool = True,
 ) -> Results:
     """The results of a stored run, optionally of one insurer's documents and one status (or open and waived
     only: ``include_passes=False``); dispensations expiring within ``expiry_warning_days`` of the run's as-of
@@ -162,7 +163,7 @@ def run_results(
 
     ``locate``: give each finding the line and column of its subject in the stored text of its document
     (otherwise null). Each document with findings listed is read and scanned once (see ``contract.locate``),
-    so outputs that show no position leave it off."""
+    so outputs that show no position leave it off. ``listed=False``: no finding is read, only counted (summary)."""
     run = conn.execute(select(t.runs).where(t.runs.c.id == run_id)).first()
     if run is None:
         raise LookupError(f"no run {run_id}")
@@ -234,7 +235,7 @@ def run_results(
         query = query.where(f.status.in_([s for s in STATUSES if s not in ("pass", "not_applicable")]))
     params_cache: dict[tuple[str, date], dict[str, Any]] = {}
     shared = _Shared()
-    for finding in conn.execute(query):
+    for finding in conn.execute(query) if listed else ():
         sub = out_subs.get(finding.submission_id)
         if sub is None:
             continue
@@ -323,7 +324,9 @@ def run_results(
             "summary": {
                 "submissions": len(submissions),
                 "status": dict(sorted(statuses.items())),
-                "listed": "all"
+                "listed": "none (counted only)"
+                if not listed
+                else "all"
                 if include_passes and not status
                 else "open and waived only"
                 if not status
