@@ -319,6 +319,7 @@ def run_results(
                 "as_of": run.as_of.isoformat(),
                 "started_at": run.started_at.isoformat(),
                 "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+                "judged": _judged(conn, run_id, list(out_subs)),
                 "warnings": warnings,
             },
             "summary": {
@@ -342,6 +343,13 @@ def run_results(
             ],
         }
     )
+
+
+def _judged(conn: Connection, run_id: int, documents: list[int]) -> int:
+    """How many of ``documents`` the run judged itself (not taken over from an earlier run)."""
+    rs = t.run_submissions.c
+    mine = (rs.run_id == run_id, rs.findings_run_id == run_id, rs.submission_id.in_(documents))
+    return int(conn.execute(select(func.count()).where(*mine)).scalar_one())
 
 
 def _run_dispensations(conn: Connection, run_id: int, as_of: date, warn_days: int) -> list[dict[str, Any]]:

@@ -57,7 +57,8 @@ def test_run_json_output_is_the_same_whatever_stdout_shows(db_url: str, tmp_path
     files = {}
     for fmt in STDOUT_FORMATS:
         target = tmp_path / f"{fmt}.json"
-        args = ["--db", db_url, "run", "--as-of", AS_OF.isoformat(), "--exit-zero", "--format", fmt]
+        # --full: each run judges every document (an incremental one would say it judged none)
+        args = ["--db", db_url, "run", "--full", "--as-of", AS_OF.isoformat(), "--exit-zero", "--format", fmt]
         result = runner.invoke(cli, [*args, "--output", f"json={target}"])
         assert result.exit_code == 0, result.output
         files[fmt] = target.read_text(encoding="utf-8")

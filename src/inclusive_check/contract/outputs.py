@@ -198,6 +198,11 @@ class RunInfo(_Model):
     as_of: str
     started_at: str
     finished_at: str | None
+    judged: int | None = Field(
+        None,
+        description="Documents this run judged itself; it took over the findings and score of the others from an "
+        "earlier run that judged them on the same inputs (null: not known, as for runs stored before that).",
+    )
     warnings: list[str] = Field(
         default_factory=list,
         description="What a reader of this run should know, e.g. that its stored ruleset could not be re-read.",

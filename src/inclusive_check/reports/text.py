@@ -90,6 +90,10 @@ WORDS = {
         "en": "{n} document(s) checked with {ruleset} {version}: {counts}",
         "zh": "已用规则集 {ruleset} {version} 检查{n}份文件：{counts}",
     },
+    "taken_over": {
+        "en": " ({judged} judged in this run; {kept} unchanged since an earlier run, its findings kept)",
+        "zh": "（本次判定{judged}份；{kept}份自前次运行以来未变，沿用其结果）",
+    },
     "no_findings": {"en": "no findings", "zh": "无检查结果"},
     "run_warning": {"en": "warning: {text}", "zh": "警告：{text}"},
 }
@@ -192,7 +196,10 @@ def lines(results: Results, lang: str = "en", show_passes: bool = False) -> list
             id=c(d.id), scope=scope, status=status, covered=d.covered, expires=d.expires, soon=soon
         )
         out.append([(text, "yellow" if d.expiring_soon or d.status == "expired" else "")])
-    summary = results.summary
+    summary, judged = results.summary, results.run.judged
+    taken_over = ""
+    if judged is not None and judged < summary.submissions:
+        taken_over = w["taken_over"].format(judged=judged, kept=summary.submissions - judged)
     counts = ", ".join(f"{n} {STATUS[lang].get(s, s)}" for s, n in summary.status.items()) or w["no_findings"]
     out.append(
         [
@@ -202,7 +209,8 @@ def lines(results: Results, lang: str = "en", show_passes: bool = False) -> list
                     ruleset=c(results.run.ruleset.id),
                     version=c(results.run.ruleset.version),
                     counts=counts,
-                ),
+                )
+                + taken_over,
                 "bold",
             )
         ]
