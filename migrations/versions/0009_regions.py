@@ -52,10 +52,7 @@ def upgrade() -> None:
 
 def _regions(raw: str) -> list[dict[str, Any]]:
     """The regions of a stored (valid) document's text, JSON or YAML."""
-    if raw.lstrip().startswith("{"):
-        data = json.loads(raw, parse_float=Decimal)
-    else:
-        data = yaml.safe_load(raw)
+    data = json.loads(raw, parse_float=Decimal) if raw.lstrip().startswith("{") else yaml.safe_load(raw)
     found = data.get("regions") if isinstance(data, dict) else None
     return found if isinstance(found, list) else []
 
