@@ -1002,10 +1002,23 @@ def report(
             expiry_warning_days,
             passes_up_to=HTML_PASSES_UP_TO if fmt == "html" else None,
         )
-        write_report(results, fmt, Path(output), lang, expiry_warning_days, closed)
+        market = _report_market(ctx, insurer) if fmt == "html" else None
+        write_report(results, fmt, Path(output), lang, expiry_warning_days, closed, market)
     except ReportError as exc:
         raise DomainError(str(exc)) from None
     click.echo(report_written(fmt, results, output))
+
+
+def _report_market(ctx: click.Context, insurer: str | None) -> Any:
+    """The audit report's market section: by region over every stored period, weights and bands of the packaged
+    ruleset; None when nothing is there to show."""
+    from .market import MarketError, market
+
+    with _reader(ctx).connect() as conn:
+        try:
+            return market(conn, _load_ruleset(None), "region", None, insurer)
+        except MarketError:
+            return None
 
 
 @cli.command()
