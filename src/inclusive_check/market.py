@@ -17,7 +17,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, case, func, literal, null, or_, select
+from sqlalchemy import BigInteger, ColumnElement, Connection, Select, and_, case, cast, func, literal, null, or_, select
 from sqlalchemy.sql.expression import Subquery
 
 from .contract.outputs import MARKET_SCHEMA, Market
@@ -129,7 +129,7 @@ def _volumes(by: str, base: Any, ruleset: Ruleset) -> Subquery:
             select(
                 r.submission_id.label("sid"),
                 r.province.label("key"),
-                null().label("products"),
+                cast(null(), BigInteger).label("products"),
                 func.sum(r.policies).label("policies"),
                 func.sum(r.insured_persons).label("insured"),
                 func.sum(r.premium_cny).label("premium"),
@@ -142,8 +142,8 @@ def _volumes(by: str, base: Any, ruleset: Ruleset) -> Subquery:
     return select(
         base.sid,
         _group_key(by, base, ruleset).label("key"),
-        null().label("products"),
-        null().label("policies"),
+        cast(null(), BigInteger).label("products"),
+        cast(null(), BigInteger).label("policies"),
         base.insured,
         base.premium,
         base.claims,
