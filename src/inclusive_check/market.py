@@ -24,7 +24,7 @@ from .contract.outputs import MARKET_SCHEMA, Market
 from .contract.regions import name as region_name
 from .periods import period_bounds
 from .rules.base import number
-from .ruleset import Ruleset
+from .ruleset import Rounding, Ruleset
 from .scoring import quantize
 from .store import tables as t
 from .wording import TERMS_ZH
@@ -235,7 +235,7 @@ def _index(sums: dict[str, Any], count: int, ruleset: Ruleset) -> str | None:
     return str(quantize(total / (count * sum(Fraction(getattr(weights, d)) for d in DIMENSIONS)), _rounding(ruleset)))
 
 
-def _rounding(ruleset: Ruleset) -> Any:
+def _rounding(ruleset: Ruleset) -> Rounding:
     return ruleset.data.scoring.rounding
 
 
@@ -288,9 +288,7 @@ def _row(by: str, row: Any, ruleset: Ruleset, names: dict[str, str]) -> dict[str
     }
 
 
-def _ratio_rounding(ruleset: Ruleset) -> Any:
-    from .ruleset import Rounding
-
+def _ratio_rounding(ruleset: Ruleset) -> Rounding:
     return Rounding(places=ruleset.data.scoring.indicators.protection.loss_ratio_places, mode=_rounding(ruleset).mode)
 
 

@@ -264,7 +264,7 @@ def section_context(m: Market, lang: str) -> dict[str, Any]:
     def plain(key: str) -> str:
         return LABELS[key]["zh" if lang == "zh" else "en"]
 
-    latest = m.periods[-1]
+    latest = m.peers[-1].period if m.peers else m.periods[-1]  # peers come by period, oldest first
     peer_rows = [
         (p.insurer, "", {d: _dec(p.percentiles.get(d)) for d in DIMENSIONS})  # type: ignore[call-overload]
         for p in m.peers
