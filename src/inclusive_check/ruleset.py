@@ -244,6 +244,77 @@ class Scoring(_Model):
     indicators: Indicators
 
 
+class IndexWeights(_Model):
+    """The market index: a weighted mean of item 18's four indicators (each out of 100)."""
+
+    citation: str
+    interpretation: bool = False
+    variety: Decimal = Field(ge=0)
+    coverage: Decimal = Field(ge=0)
+    protection: Decimal = Field(ge=0)
+    service: Decimal = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> IndexWeights:
+        if not (self.variety + self.coverage + self.protection + self.service):
+            raise ValueError("at least one indicator must weigh more than 0")
+        return self
+
+
+class PeerBands(_Model):
+    """Leading at or above ``leading_at_least``, lagging at or below ``lagging_at_most`` (percentiles)."""
+
+    citation: str
+    interpretation: bool = False
+    leading_at_least: Decimal = Field(ge=0, le=100)
+    lagging_at_most: Decimal = Field(ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PeerBands:
+        if self.lagging_at_most >= self.leading_at_least:
+            raise ValueError("lagging_at_most must be below leading_at_least")
+        return self
+
+
+class InstitutionGroup(_Model):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    categories: list[Literal["property", "life", "health", "pension", "agricultural", "reinsurance"]] = Field(
+        min_length=1
+    )
+    en: str
+    zh: str
+
+
+class InstitutionGroups(_Model):
+    """Item 9's kinds of insurer, by the category each submission declares; every category in one group."""
+
+    citation: str
+    interpretation: bool = False
+    groups: list[InstitutionGroup] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _each_category_once(self) -> InstitutionGroups:
+        seen = [c for g in self.groups for c in g.categories]
+        if len(seen) != len(set(seen)) or len({g.id for g in self.groups}) != len(self.groups):
+            raise ValueError("each category belongs to one group, and group ids are unique")
+        return self
+
+    def of(self, category: str | None) -> InstitutionGroup | None:
+        return next((g for g in self.groups if category in g.categories), None)
+
+
+class Market(_Model):
+    """Market monitoring (item 18 by region, field and institution; item 9's kinds of insurer)."""
+
+    citation: str
+    interpretation: bool = False
+    note: str | None = None
+    start: date = Field(alias="from")
+    index_weights: IndexWeights
+    peer_bands: PeerBands
+    institution_groups: InstitutionGroups
+
+
 class RulesetFile(_Model):
     id: str
     version: str
@@ -257,6 +328,7 @@ class RulesetFile(_Model):
     )
     rules: dict[str, RuleEntry] = Field(min_length=1)
     scoring: Scoring
+    market: Market | None = Field(None, description="market monitoring; optional (rulesets before it have none)")
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ EXPECTED: dict[str, list[tuple[str, int | None, int | None, str]]] = {
     "missing-required-field.json": [("/product", 6, 14, "'premium_rate' is a required property")],
     "duplicate-product-code.json": [("/products/1/code", 91, 15, "already used by /products/0")],
     "wrong-kind.json": [("/kind", 2, 11, "found 'filing'")],
-    "wrong-schema-version.json": [("/schema_version", 3, 21, "is not one of ['1.0', '1.1']")],
+    "wrong-schema-version.json": [("/schema_version", 3, 21, "is not one of ['1.0', '1.1', '1.2']")],
     "invalid-filing.yaml": [("/product/channels/1", 18, 22, "'wechat' is not one of")],
 }
 # Files whose problem has no position: line and column are absent.

@@ -30,6 +30,7 @@ def write_big_submission(path: Path, target_bytes: int) -> int:
     """Stream a valid submission with as many distinct products as it takes to pass target_bytes."""
     base = json.loads((SAMPLES / "submissions" / "hx-life-2025.json").read_text("utf-8"))
     base["products"] = "@@PRODUCTS@@"
+    base.pop("regions")  # the regions of the sample's own products
     head, tail = json.dumps(base, ensure_ascii=False, indent=2).split('"@@PRODUCTS@@"')
     written = 0
     with path.open("wb") as out:

@@ -28,6 +28,7 @@ from pydantic import ValidationError
 
 from .locate import MAX_ADJUSTED_EXPONENT, LineIndex, SourceMap, map_json, map_yaml, pointer
 from .models import Document, ProductFiling, Submission, written_errors
+from .regions import divisions, is_province, province_of
 
 KINDS = ("submission", "product_filing")
 MODELS: dict[str, type[Submission] | type[ProductFiling]] = {
@@ -337,6 +338,53 @@ def _semantic(document: Document) -> Iterator[tuple[str, str]]:
     for ptr, p in products:
         if p.sale_end is not None and p.sale_end < p.sale_start:
             yield f"{ptr}/sale_end", f"sale ends ({p.sale_end}) before it starts ({p.sale_start})"
+    if isinstance(document, Submission) and document.regions:
+        yield from _regions(document)
+
+
+REGION_FIGURES = (  # a region's figure, and the product field its inclusive portfolio total sums
+    ("policies", "policies_in_force"),
+    ("insured_persons", "insured_persons"),
+    ("premium_cny", "premium_cny"),
+    ("claims_paid_cny", "claims_paid_cny"),
+)
+
+
+def _regions(document: Submission) -> Iterator[tuple[str, str]]:
+    """Each region a real division, reported once and not inside another reported one; the sums over regions
+    within the inclusive portfolio (products that are dedicated or name target groups), figure by figure."""
+    regions = document.regions or []
+    known = divisions()
+    seen: dict[str, int] = {}
+    for i, r in enumerate(regions):
+        if r.region not in known:
+            level = "province" if is_province(r.region) else "prefecture"
+            yield (
+                f"/regions/{i}/region",
+                f"{r.region} is not a GB/T 2260 {level}-level division; give a province (440000) or prefecture "
+                "(440100) code in force",
+            )
+        elif r.region in seen:
+            yield f"/regions/{i}/region", f"region {r.region} already reported at /regions/{seen[r.region]}"
+        seen.setdefault(r.region, i)
+    for i, r in enumerate(regions):
+        province = province_of(r.region)
+        if r.region in known and not is_province(r.region) and province in seen:
+            yield (
+                f"/regions/{i}/region",
+                f"region {r.region} lies within {province}, also reported at /regions/{seen[province]}; report "
+                "each area once, the province or its prefectures",
+            )
+    inclusive = [p for p in document.products if p.dedicated_inclusive or p.target_groups]
+    for figure, product_field in REGION_FIGURES:
+        total = sum((getattr(p, product_field) or 0 for p in inclusive), Decimal(0))
+        summed = sum((getattr(r, figure) for r in regions), Decimal(0))
+        if summed > total:
+            yield (
+                "/regions",
+                f"the regions' {figure} add up to {summed}, more than the inclusive portfolio's {total} (the "
+                f"{product_field} of the products that are dedicated or name target groups)",
+            )
 
 
 def parse_bytes(raw: bytes, source: str, suffix: str = ".json") -> Loaded:

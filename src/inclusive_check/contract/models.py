@@ -195,7 +195,8 @@ RiskArea = Literal[  # the specific risk areas of items 5-7 (item 8: groups *or 
     "long_term_care",
     "maternity",
 ]
-SchemaVersion = Literal["1.0", "1.1"]  # 1.1 adds products' risk_areas; 1.0 documents stay valid
+# 1.1 adds products' risk_areas, 1.2 submissions' regions and nothing else; 1.0 and 1.1 documents stay valid
+SchemaVersion = Literal["1.0", "1.1", "1.2"]
 Channel = Literal["direct", "agency", "broker", "postal", "bank", "online"]
 INTERMEDIARY_CHANNELS: frozenset[str] = frozenset({"agency", "broker", "postal", "bank"})
 
@@ -292,6 +293,20 @@ class ConsumerProtection(_Strict):
     mass_incidents: Count
 
 
+RegionCode = Annotated[str, Field(pattern=r"^[1-9][0-9]{3}00$")]  # GB/T 2260, province or prefecture (form only)
+
+
+class RegionFigures(_Strict):
+    """The inclusive business in one region (item 18: by region); schema 1.2. ``contract/regions.py`` says which
+    codes are real divisions."""
+
+    region: RegionCode
+    policies: Count
+    insured_persons: Count
+    premium_cny: AmountCny
+    claims_paid_cny: AmountCny
+
+
 class Submission(_Strict):
     kind: Literal["submission"]
     schema_version: SchemaVersion
@@ -303,6 +318,7 @@ class Submission(_Strict):
     intermediaries: Annotated[list[Intermediary], FailFast]
     service: Service
     consumer_protection: ConsumerProtection
+    regions: Annotated[list[RegionFigures], FailFast] | None = None
 
 
 class ProductFiling(_Strict):

@@ -172,3 +172,58 @@ def grouped_bars(
             parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + bar_h - 2}" class="value small">{value}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def trend_lines(
+    element_id: str,
+    title: str,
+    periods: Sequence[str],
+    series: Sequence[tuple[str, str, Sequence[Decimal | None]]],
+) -> Markup:
+    """Lines over the periods (oldest left) on a 0..100 scale, one per series (name, colour, values per period); a
+    missing value breaks its line. Each point carries its value as a tooltip and a label."""
+    left, top, plot_w, plot_h = 44, 18, 640, 220
+    width, height = left + plot_w + 150, top + plot_h + 40
+    parts = [
+        f'<svg id="{element_id}" class="chart" role="img" xmlns="http://www.w3.org/2000/svg" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" {FONT} font-size="12">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for tick in range(0, 101, 25):
+        y = top + plot_h - plot_h * tick / 100
+        parts.append(f'<line x1="{left - 4}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" class="grid"/>')
+        parts.append(f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end" class="tick">{tick}</text>')
+    step = plot_w / max(len(periods) - 1, 1)
+
+    def x_of(i: int) -> float:
+        return left + (i * step if len(periods) > 1 else plot_w / 2)
+
+    for i, period in enumerate(periods):
+        y = top + plot_h + 18
+        parts.append(f'<text x="{x_of(i):.1f}" y="{y}" text-anchor="middle" class="label">{escape(period)}</text>')
+    for n, (name, colour, values) in enumerate(series):
+        points: list[tuple[float, float, Decimal]] = []
+        runs: list[list[tuple[float, float, Decimal]]] = [points]
+        for i, value in enumerate(values):
+            if value is None:
+                points = []
+                runs.append(points)
+                continue
+            y = top + plot_h - plot_h * float(min(max(value, Decimal(0)), Decimal(100)) / 100)
+            points.append((x_of(i), y, value))
+        for run in runs:
+            if len(run) > 1:
+                path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in run)
+                parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2" class="line"/>')
+            for x, y, value in run:
+                parts.append(
+                    f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}" class="point">'
+                    f"<title>{escape(name)}: {value}</title></circle>"
+                )
+        legend_y = top + 14 + n * 18
+        parts.append(
+            f'<rect x="{left + plot_w + 16}" y="{legend_y - 9}" width="10" height="10" fill="{colour}"/>'
+            f'<text x="{left + plot_w + 32}" y="{legend_y}" class="label">{escape(name)}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -34,10 +34,11 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from ..contract.outputs import Results
+from ..contract.outputs import Market, Results
 from ..wording import shown_status
 from . import charts
 from .common import CN_NUMERALS, OPEN_STATUSES, citations, margin_text
+from .market import section as market_section
 
 LANGS = ("en", "zh", "both")
 OPEN_LIST_LIMIT = 200  # open findings listed per document; the others are counted per rule
@@ -60,6 +61,7 @@ LABELS: dict[str, dict[str, str]] = {
     "checked_at": {"en": "Checked at (UTC)", "zh": "检查时间（UTC）"},
     "tool": {"en": "Tool version", "zh": "工具版本"},
     "overview": {"en": "Market overview", "zh": "市场概览"},
+    "market": {"en": "Market monitoring", "zh": "普惠保险市场监测"},
     "insurers": {"en": "Insurers", "zh": "机构"},
     "documents": {"en": "Documents", "zh": "文件"},
     "open_errors": {"en": "Open errors", "zh": "未解决错误"},
@@ -360,7 +362,11 @@ ClosedCounts = dict[int, list[dict[str, Any]]]
 
 
 def _context(
-    typed: Results, lang: str, expiry_warning_days: int | None = None, closed_counts: ClosedCounts | None = None
+    typed: Results,
+    lang: str,
+    expiry_warning_days: int | None = None,
+    closed_counts: ClosedCounts | None = None,
+    market: Market | None = None,
 ) -> dict[str, Any]:
     results = typed.model_dump(mode="json")  # the template reads the published JSON form
     for sub in results["submissions"]:
@@ -470,6 +476,7 @@ def _context(
         "fill": fill,
         "expires_in": expires_in,
         "as_of": as_of,
+        "market_section": None if market is None else market_section(market, lang),
     }
 
 
@@ -488,14 +495,15 @@ def generate(
     lang: str = "both",
     expiry_warning_days: int | None = None,
     closed_counts: ClosedCounts | None = None,
+    market: Market | None = None,
 ) -> Iterator[str]:
     """The report, piece by piece as the template renders it; ``expiry_warning_days`` is the window the results'
     ``expiring_soon`` was judged with (named in the dispensations section when given); ``closed_counts``
     (submission id -> [{rule_id, clause, status, count}]) counts passes the results do not list
-    (stored.load_run)."""
+    (stored.load_run); ``market`` the market picture its market section shows (none without it)."""
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {', '.join(LANGS)}")
-    context = _context(results, lang, expiry_warning_days, closed_counts)
+    context = _context(results, lang, expiry_warning_days, closed_counts, market)
     return environment().get_template("report.html.j2").generate(**context)
 
 
@@ -504,9 +512,10 @@ def render(
     lang: str = "both",
     expiry_warning_days: int | None = None,
     closed_counts: ClosedCounts | None = None,
+    market: Market | None = None,
 ) -> str:
     """The whole report as one string (small runs, tests); ``write`` streams it to a file instead."""
-    return "".join(generate(results, lang, expiry_warning_days, closed_counts))
+    return "".join(generate(results, lang, expiry_warning_days, closed_counts, market))
 
 
 def write(
@@ -515,9 +524,10 @@ def write(
     lang: str = "both",
     expiry_warning_days: int | None = None,
     closed_counts: ClosedCounts | None = None,
+    market: Market | None = None,
 ) -> None:
     """Stream the report into ``path``: the page is never held whole in memory."""
-    pieces = generate(results, lang, expiry_warning_days, closed_counts)
+    pieces = generate(results, lang, expiry_warning_days, closed_counts, market)
     with path.open("w", encoding="utf-8") as handle:
         buffer: list[str] = []
         size = 0

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from ..contract.outputs import Results
+from ..contract.outputs import Market, Results
 
 # Passing and not-applicable findings counted, not listed: submission id -> [{rule_id, clause, status, count}].
 ClosedCounts = dict[int, list[dict[str, Any]]]
@@ -101,15 +101,16 @@ def write_report(
     lang: str = "both",
     expiry_warning_days: int | None = None,
     closed_counts: ClosedCounts | None = None,
+    market: Market | None = None,
 ) -> None:
     """``expiry_warning_days`` is the window ``load_run`` used, ``closed_counts`` the passes it counted; the HTML
-    report names the one and shows the other."""
+    report names the one and shows the other, and shows ``market`` in its market section."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "html":
             from . import html
 
-            html.write(results, path, lang, expiry_warning_days, closed_counts)
+            html.write(results, path, lang, expiry_warning_days, closed_counts, market)
         elif fmt == "csv":
             from .tabular import write_csv
 

@@ -32,6 +32,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from ..contract.load import Loaded, load_file
 from ..contract.locate import offsets
 from ..contract.models import Product, ProductFiling, Submission
+from ..contract.regions import province_of
 from ..gcpause import paused_gc
 from ..periods import period_bounds, quarters_of
 from . import tables as t
@@ -311,6 +312,7 @@ class Facts:
     quarters: list[dict[str, Any]] = field(default_factory=list)
     reviews: list[dict[str, Any]] = field(default_factory=list)
     intermediaries: list[dict[str, Any]] = field(default_factory=list)
+    regions: list[dict[str, Any]] = field(default_factory=list)
 
 
 def source_offsets(raw: bytes | None, pointers: list[str]) -> list[int | None]:
@@ -374,6 +376,18 @@ def document_facts(doc: Submission | ProductFiling, native: bool = False, raw: b
                 "insurer_handles_disputes": m.insurer_handles_disputes,
             }
             for i, m in enumerate(doc.intermediaries)
+        ],
+        regions=[
+            {
+                "position": i,
+                "region": r.region,
+                "province": province_of(r.region),
+                "policies": r.policies,
+                "insured_persons": r.insured_persons,
+                "premium_cny": r.premium_cny,
+                "claims_paid_cny": r.claims_paid_cny,
+            }
+            for i, r in enumerate(doc.regions or [])
         ],
     )
 
@@ -447,6 +461,7 @@ def _store_facts(conn: Connection, sid: int, facts: Facts) -> None:
         (t.period_quarters, facts.quarters),
         (t.governance_reviews, facts.reviews),
         (t.intermediaries, facts.intermediaries),
+        (t.submission_regions, facts.regions),
     ):
         if rows:
             conn.execute(insert(table), [{"submission_id": sid, **row} for row in rows])

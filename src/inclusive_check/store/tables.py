@@ -239,6 +239,23 @@ products = Table(
     ),
 )
 
+# A submission's inclusive business by region (schema 1.2; item 18: by region), as filed; ``province`` is the
+# province a prefecture code lies in (the code itself for a province), so that regions add up to provinces.
+submission_regions = Table(
+    "submission_regions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", _fk("submissions.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("region", String(6), nullable=False),
+    Column("province", String(6), nullable=False),
+    Column("policies", BigInteger, nullable=False),
+    Column("insured_persons", BigInteger, nullable=False),
+    Column("premium_cny", Money, nullable=False),
+    Column("claims_paid_cny", Money, nullable=False),
+    UniqueConstraint("submission_id", "region"),
+)
+
 intermediaries = Table(
     "intermediaries",
     metadata,
