@@ -715,9 +715,7 @@ def _board_rows(conn: Connection, config: PortalConfig, period: str, insurers: l
         )
     }
     ids = [x.id for x in rows.values()]
-    reviews = dict(
-        conn.execute(select(v.revision_id, v.action).where(v.revision_id.in_(ids)).order_by(v.id)).tuples().all()
-    )
+    reviews = dict(conn.execute(select(v.revision_id, v.action).where(v.revision_id.in_(ids)).order_by(v.id)).all())
     due = config.window(period).due
     past_due = now().date() > due
     out = []
@@ -772,7 +770,7 @@ def filings(engine: Engine, config: PortalConfig, user: User, period: str | None
         _check_period(period)
         query = query.where(r.period == period)
     with engine.connect() as conn:
-        pairs = sorted(conn.execute(query).tuples().all())
+        pairs = sorted((str(c), str(p)) for c, p in conn.execute(query))
         out = []
         for period_ in sorted({p for _, p in pairs}, reverse=True):
             rows = _board_rows(conn, config, period_, sorted(c for c, p in pairs if p == period_))
