@@ -538,10 +538,10 @@ def _text(value: str, what: str) -> str:
 def respond(
     engine: Engine, user: User, address: str, insurer: str, period: str, sequence: int, fingerprint: str, text: str
 ) -> None:
-    text = _text(text, "response")
     p = t.portal_responses.c
     with writing(engine).begin() as conn:
-        row = _open_revision(conn, user, insurer, period, sequence)
+        row = _open_revision(conn, user, insurer, period, sequence)  # who may act comes first: 404 before 422
+        text = _text(text, "response")
         f = _finding(_document(conn, row.run_id), fingerprint)
         if not needs_response(f):
             raise Unprocessable(f"finding {fingerprint} ({f.rule_id}, {f.status}) takes no response")
@@ -567,10 +567,10 @@ def respond(
 def request_dispensation(
     engine: Engine, user: User, address: str, insurer: str, period: str, sequence: int, fingerprint: str, reason: str
 ) -> int:
-    reason = _text(reason, "reason")
     q = t.portal_dispensation_requests.c
     with writing(engine).begin() as conn:
         row = _open_revision(conn, user, insurer, period, sequence)
+        reason = _text(reason, "reason")
         f = _finding(_document(conn, row.run_id), fingerprint)
         if not _principle_fail(f):
             raise Unprocessable(
@@ -613,10 +613,10 @@ def sign(
     engine: Engine, user: User, address: str, insurer: str, period: str, sequence: int, attest: bool
 ) -> dict[str, Any]:
     """Sign the latest revision: refused past a blocking error or with a finding left unanswered."""
-    if not attest:
-        raise Unprocessable("signing needs the attestation that the data behind the findings was verified")
     with writing(engine).begin() as conn:
         row = _open_revision(conn, user, insurer, period, sequence)
+        if not attest:
+            raise Unprocessable("signing needs the attestation that the data behind the findings was verified")
         if row.blocking:
             raise Conflict(
                 f"revision {sequence} has blocking errors (a mandatory rule or the solvency gate); "
