@@ -3,11 +3,11 @@ docs/portal.md, each answering with a published model or an RFC 9457 problem."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from ..contract.outputs import DiffResult, SubmissionResult
@@ -20,6 +20,8 @@ SEQUENCE = Annotated[int, Path(ge=1, le=2**31 - 1, description="The revision's s
 FINGERPRINT = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="A finding's fingerprint.")]
 PERIOD_QUERY = Annotated[str | None, Query(pattern=r"^(19|20|21)[0-9]{2}(-Q[1-4])?$")]
 User = Annotated[service.User, Depends(api_user)]
+# The store keeps UTC times without a zone; the API states it (RFC 3339 date-times).
+Time = Annotated[datetime, AfterValidator(lambda v: v if v.tzinfo else v.replace(tzinfo=UTC))]
 
 
 class _Out(BaseModel):
@@ -71,20 +73,20 @@ class Receipt(_Out):
     sequence: int
     sha256: str
     signer: str
-    signed_at: datetime
+    signed_at: Time
 
 
 class Response(_Out):
     text: str
     author: str
-    at: datetime
+    at: Time
 
 
 class Review(_Out):
     action: Literal["accepted", "returned"]
     note: str
     reviewer: str
-    at: datetime
+    at: Time
 
 
 class DispensationRequest(_Out):
@@ -97,10 +99,10 @@ class DispensationRequest(_Out):
     subject: str
     reason: str
     requested_by: str
-    requested_at: datetime
+    requested_at: Time
     state: Literal["pending", "approved", "refused"]
     decided_by: str | None
-    decided_at: datetime | None
+    decided_at: Time | None
     note: str | None
     expires: date | None
     dispensation_id: str | None
@@ -120,7 +122,7 @@ class Revision(_Out):
     sha256: str
     size: int
     uploaded_by: str
-    uploaded_at: datetime
+    uploaded_at: Time
     problems: list[LocatedProblem] = Field(description="Where the document is not valid (empty when it is).")
     document: SubmissionResult | None = Field(
         description="The judged document (results contract; open and waived findings), null when invalid."
@@ -139,7 +141,7 @@ class StatusRow(_Out):
     sequence: int | None
     compliance: str | None
     blocking: bool | None
-    signed_at: datetime | None
+    signed_at: Time | None
     due: date
 
 
@@ -154,7 +156,7 @@ class RevisionRow(_Out):
     compliance: str | None
     sha256: str
     uploaded_by: str
-    uploaded_at: datetime
+    uploaded_at: Time
 
 
 class Filing(_Out):
@@ -194,7 +196,7 @@ class DecisionIn(BaseModel):
 
 class AuditEntry(_Out):
     id: int
-    at: datetime
+    at: Time
     actor: str
     address: str
     action: str
