@@ -1,8 +1,8 @@
 """The HTML audit report: self-contained, bilingual, and rendered by a real browser (headless Chromium).
 
 Chromium is Debian's `chromium` package; the session fixture `chromium` (tests/conftest.py) installs it (and
-a CJK font, so that the Chinese text is drawn) when it is missing. Outside CI a failed install skips these tests; under CI=true
-it fails them.
+a CJK font, so that the Chinese text is drawn) when it is missing. Outside CI a failed install skips these
+tests; under CI=true it fails them.
 """
 
 from __future__ import annotations
