@@ -15,6 +15,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "filings": {"en": "Your filings", "zh": "本机构的报送"},
     "upload": {"en": "Upload a submission", "zh": "上传报送文件"},
     "period": {"en": "Reporting period (2025 or 2025-Q4)", "zh": "报告期（如 2025 或 2025-Q4）"},
+    "period_name": {"en": "Reporting period", "zh": "报告期"},
     "file": {"en": "Submission file (JSON or YAML)", "zh": "报送文件（JSON 或 YAML）"},
     "send": {"en": "Upload", "zh": "上传"},
     "insurer": {"en": "Insurer", "zh": "保险机构"},
