@@ -13,7 +13,9 @@ file created, changed or removed by the tests fails the run (exit 1) with its pa
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -129,6 +131,58 @@ def pg_store(pg_database: str) -> Iterator[object]:
     engine = open_store(pg_database)
     yield engine
     engine.dispose()
+
+
+# --- Debian's chromium, for the browser tests (the HTML report, the portal's journeys) -------------------------
+
+_CI = os.environ.get("CI", "").lower() == "true"
+APT_ENV = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+
+
+def _has_cjk_font() -> bool:
+    try:
+        listing = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return bool(listing.stdout.strip())
+
+
+def _apt_install(packages: list[str]) -> str | None:
+    """Install Debian packages; None when it worked, else why not."""
+    if os.geteuid() != 0:
+        return "not root, cannot apt-get install"
+    if shutil.which("apt-get") is None:
+        return "apt-get not found"
+    with open("/tmp/inclusive-check-apt.lock", "w") as lock:  # xdist workers take turns with dpkg
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if all(shutil.which(p) for p in packages if p == "chromium") and (
+            "fonts-wqy-microhei" not in packages or _has_cjk_font()
+        ):
+            return None
+        for command in (["apt-get", "update"], ["apt-get", "install", "-y", *packages]):
+            try:
+                done = subprocess.run(command, capture_output=True, text=True, timeout=1200, env=APT_ENV, check=False)
+            except (OSError, subprocess.SubprocessError) as exc:
+                return f"{' '.join(command)}: {exc}"
+            if done.returncode != 0:
+                return f"{' '.join(command)} exited {done.returncode}: {done.stderr.strip()[-500:]}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The path of Debian's chromium, installed when missing (with a CJK font for the Chinese text)."""
+    missing = [] if shutil.which("chromium") else ["chromium"]
+    if not _has_cjk_font():
+        missing.append("fonts-wqy-microhei")
+    problem = _apt_install(missing) if missing else None
+    path = shutil.which("chromium")
+    if path is None:
+        message = f"chromium is not installed and could not be installed: {problem}"
+        if _CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
 
 
 # --- every published output the CLI prints holds to its published schema ------------------------------------

@@ -1341,6 +1341,108 @@ def _reproduce(ctx: click.Context, run_id: int, fmt: str, lang: str, conflicting
     _exit(EXIT_OK if result.identical else EXIT_FINDINGS)
 
 
+# --- the filing portal (docs/portal.md) -------------------------------------------------------------------
+
+
+def _portal_missing(exc: ImportError) -> DomainError:
+    return EnvironmentProblem(
+        f"the portal needs its extra ({exc.name} is missing): pip install 'inclusive-check[portal]'"
+    )
+
+
+@cli.command()
+@_db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Portal configuration (TOML: filing windows, session hours, limits; see docs/portal.md).",
+)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, workers: int, config_path: str | None) -> None:
+    """Run the filing portal: insurers upload, answer findings and sign; supervisors review (docs/portal.md)."""
+    import os
+    from pathlib import Path
+
+    try:
+        import uvicorn
+
+        from .portal.app import CONFIG_ENV
+        from .portal.config import ConfigError, load_config
+    except ImportError as exc:
+        raise _portal_missing(exc) from None
+    try:
+        load_config(Path(config_path) if config_path else None)
+    except ConfigError as exc:
+        raise InvalidInput(f"invalid portal configuration: {exc}") from None
+    engine = _engine(ctx)  # migrate once here, not in every worker
+    engine.dispose()
+    if ctx.obj["db_url"]:
+        os.environ["INCLUSIVE_CHECK_DATABASE_URL"] = ctx.obj["db_url"]
+    if config_path:
+        os.environ[CONFIG_ENV] = str(Path(config_path).resolve())
+    uvicorn.run(
+        "inclusive_check.portal.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        server_header=False,
+    )
+
+
+@cli.group()
+def users() -> None:
+    """Portal accounts: filers (bound to an insurer) and supervisors."""
+
+
+@users.command("add")
+@_db_option
+@click.argument("name")
+@click.option("--role", type=click.Choice(["filer", "supervisor"]), required=True)
+@click.option("--insurer", metavar="CODE", help="The insurer a filer files for (filers only).")
+@click.pass_context
+def users_add(ctx: click.Context, name: str, role: str, insurer: str | None) -> None:
+    """Add a portal account; the password is asked for twice on a terminal, else read from stdin's first line."""
+    try:
+        from .portal import service
+    except ImportError as exc:
+        raise _portal_missing(exc) from None
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        service.create_user(_engine(ctx), name, role, insurer, password)
+    except (service.Unprocessable, service.Conflict) as exc:
+        raise DomainError(str(exc)) from None
+    click.echo(f"added {role} {_clean(name)}" + (f" for insurer {_clean(insurer)}" if insurer else ""))
+
+
+@cli.group()
+def tokens() -> None:
+    """API bearer tokens for the portal's machine clients."""
+
+
+@tokens.command("create")
+@_db_option
+@click.argument("name")
+@click.pass_context
+def tokens_create(ctx: click.Context, name: str) -> None:
+    """Create an API token for user NAME and print it (only its hash is stored: keep it now)."""
+    try:
+        from .portal import service
+    except ImportError as exc:
+        raise _portal_missing(exc) from None
+    try:
+        click.echo(service.create_token(_engine(ctx), name))
+    except service.NotFound as exc:
+        raise DomainError(str(exc)) from None
+
+
 def main() -> None:
     import os
 

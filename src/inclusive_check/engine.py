@@ -453,36 +453,48 @@ def execute_run(
     again; the new run holds that run's findings and score for it (``tables.held_by``), and is as complete.
     One transaction: a run that fails (or matches nothing: ``NothingToCheck``) stores nothing.
     """
+    with writing(engine).begin() as conn:
+        return record_run(conn, ruleset, selection, as_of, dispensations, incremental)
+
+
+def record_run(
+    conn: Connection,
+    ruleset: Ruleset,
+    selection: Selection,
+    as_of: date,
+    dispensations: Sequence[Dispensation] = (),
+    incremental: bool = False,
+) -> int:
+    """``execute_run`` in the caller's transaction (the portal stores a revision and judges it in one)."""
     from .scoring import score_run
 
-    with writing(engine).begin() as conn:
-        run_id = int(
-            conn.execute(
-                insert(t.runs)
-                .values(
-                    ruleset_id=ruleset.id,
-                    ruleset_version=ruleset.version,
-                    ruleset_sha256=ruleset.sha256,
-                    ruleset_text=ruleset.text,
-                    tool_version=__version__,
-                    as_of=as_of,
-                    started_at=_now(),
-                    selection=selection.as_json(),
-                    texts=capture(ruleset.rules()),
-                )
-                .returning(t.runs.c.id)
-            ).scalar_one()
-        )
-        _select_scope(conn, run_id, selection)
-        rs = t.run_submissions.c
-        if conn.execute(select(rs.id).where(rs.run_id == run_id).limit(1)).first() is None:
-            raise NothingToCheck(selection.as_json())
-        _flag_stale(conn, run_id, ruleset)
-        reuse_keys(conn, run_id, ruleset, as_of, dispensations)
-        if incremental:
-            take_over(conn, run_id)
-        evaluate_rules(conn, run_id, ruleset, ruleset.rules())
-        apply_dispensations(conn, run_id, as_of, dispensations)
-        score_run(conn, run_id, ruleset)
-        conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(finished_at=_now()))
+    run_id = int(
+        conn.execute(
+            insert(t.runs)
+            .values(
+                ruleset_id=ruleset.id,
+                ruleset_version=ruleset.version,
+                ruleset_sha256=ruleset.sha256,
+                ruleset_text=ruleset.text,
+                tool_version=__version__,
+                as_of=as_of,
+                started_at=_now(),
+                selection=selection.as_json(),
+                texts=capture(ruleset.rules()),
+            )
+            .returning(t.runs.c.id)
+        ).scalar_one()
+    )
+    _select_scope(conn, run_id, selection)
+    rs = t.run_submissions.c
+    if conn.execute(select(rs.id).where(rs.run_id == run_id).limit(1)).first() is None:
+        raise NothingToCheck(selection.as_json())
+    _flag_stale(conn, run_id, ruleset)
+    reuse_keys(conn, run_id, ruleset, as_of, dispensations)
+    if incremental:
+        take_over(conn, run_id)
+    evaluate_rules(conn, run_id, ruleset, ruleset.rules())
+    apply_dispensations(conn, run_id, as_of, dispensations)
+    score_run(conn, run_id, ruleset)
+    conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(finished_at=_now()))
     return run_id

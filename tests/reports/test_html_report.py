@@ -1,16 +1,13 @@
 """The HTML audit report: self-contained, bilingual, and rendered by a real browser (headless Chromium).
 
-Chromium is Debian's `chromium` package; the session fixture installs it (and a CJK font, so that the
-Chinese text is drawn) when it is missing. Outside CI a failed install skips these tests; under CI=true
-it fails them.
+Chromium is Debian's `chromium` package; the session fixture `chromium` (tests/conftest.py) installs it (and
+a CJK font, so that the Chinese text is drawn) when it is missing. Outside CI a failed install skips these
+tests; under CI=true it fails them.
 """
 
 from __future__ import annotations
 
-import fcntl
-import os
 import re
-import shutil
 import struct
 import subprocess
 import zlib
@@ -18,61 +15,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-import pytest
 from click.testing import CliRunner
 from report_helpers import AS_OF, KN_FILING, KN_SUBMISSION, SUBMISSIONS, kn_dispensations, load_results, store_run
 
 from inclusive_check.cli import cli
 from inclusive_check.reports import html
-
-CI = os.environ.get("CI", "").lower() == "true"
-APT_ENV = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-
-
-def _has_cjk_font() -> bool:
-    try:
-        listing = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, timeout=60, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return bool(listing.stdout.strip())
-
-
-def _apt_install(packages: list[str]) -> str | None:
-    """Install Debian packages; None when it worked, else why not."""
-    if os.geteuid() != 0:
-        return "not root, cannot apt-get install"
-    if shutil.which("apt-get") is None:
-        return "apt-get not found"
-    with open("/tmp/inclusive-check-apt.lock", "w") as lock:  # xdist workers take turns with dpkg
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if all(shutil.which(p) for p in packages if p == "chromium") and (
-            "fonts-wqy-microhei" not in packages or _has_cjk_font()
-        ):
-            return None
-        for command in (["apt-get", "update"], ["apt-get", "install", "-y", *packages]):
-            try:
-                done = subprocess.run(command, capture_output=True, text=True, timeout=1200, env=APT_ENV, check=False)
-            except (OSError, subprocess.SubprocessError) as exc:
-                return f"{' '.join(command)}: {exc}"
-            if done.returncode != 0:
-                return f"{' '.join(command)} exited {done.returncode}: {done.stderr.strip()[-500:]}"
-    return None
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    """The path of Debian's chromium, installed when missing (with a CJK font for the Chinese text)."""
-    missing = [] if shutil.which("chromium") else ["chromium"]
-    if not _has_cjk_font():
-        missing.append("fonts-wqy-microhei")
-    problem = _apt_install(missing) if missing else None
-    path = shutil.which("chromium")
-    if path is None:
-        message = f"chromium is not installed and could not be installed: {problem}"
-        if CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 def _chromium(binary: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

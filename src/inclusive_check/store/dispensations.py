@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from .. import rules
 from ..contract.dispensations import Dispensation
@@ -15,6 +15,12 @@ from .db import advisory_lock, writing
 
 def import_dispensations(engine: Engine, items: Iterable[Dispensation], source: str) -> dict[str, int]:
     """Store dispensations with history: a changed one becomes a new version; the same one again is a no-op."""
+    with writing(engine).begin() as conn:
+        return store_dispensations(conn, items, source)
+
+
+def store_dispensations(conn: Connection, items: Iterable[Dispensation], source: str) -> dict[str, int]:
+    """``import_dispensations`` in the caller's transaction (the portal approves a request and stores it in one)."""
     d_t = t.dispensations.c
     counts = {"new": 0, "changed": 0, "unchanged": 0}
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -22,45 +28,49 @@ def import_dispensations(engine: Engine, items: Iterable[Dispensation], source: 
     # imports of overlapping files never deadlock): each reads the latest version only after the previous
     # importer committed, so no version is lost or numbered twice.
     ordered = sorted(items, key=lambda d: d.id)
-    with writing(engine).begin() as conn:
-        for d in ordered:
-            advisory_lock(conn, "dispensation", d.id)
-        for d in ordered:
-            latest = conn.execute(
-                select(d_t.version, d_t.digest).where(d_t.dispensation_id == d.id).order_by(d_t.version.desc()).limit(1)
-            ).first()
-            if latest is not None and latest.digest == d.digest():
-                counts["unchanged"] += 1
-                continue
-            if latest is not None:
-                conn.execute(update(t.dispensations).where(d_t.dispensation_id == d.id).values(is_current=False))
-            conn.execute(
-                insert(t.dispensations).values(
-                    dispensation_id=d.id,
-                    version=(latest.version + 1) if latest else 1,
-                    is_current=True,
-                    digest=d.digest(),
-                    rule_id=d.rule,
-                    insurer_code=d.insurer,
-                    subject=d.subject,
-                    period=d.period,
-                    reason=d.reason,
-                    approved_by=d.approved_by,
-                    reference=d.reference,
-                    expires=d.expires,
-                    source=source,
-                    imported_at=now,
-                )
+    for d in ordered:
+        advisory_lock(conn, "dispensation", d.id)
+    for d in ordered:
+        latest = conn.execute(
+            select(d_t.version, d_t.digest).where(d_t.dispensation_id == d.id).order_by(d_t.version.desc()).limit(1)
+        ).first()
+        if latest is not None and latest.digest == d.digest():
+            counts["unchanged"] += 1
+            continue
+        if latest is not None:
+            conn.execute(update(t.dispensations).where(d_t.dispensation_id == d.id).values(is_current=False))
+        conn.execute(
+            insert(t.dispensations).values(
+                dispensation_id=d.id,
+                version=(latest.version + 1) if latest else 1,
+                is_current=True,
+                digest=d.digest(),
+                rule_id=d.rule,
+                insurer_code=d.insurer,
+                subject=d.subject,
+                period=d.period,
+                reason=d.reason,
+                approved_by=d.approved_by,
+                reference=d.reference,
+                expires=d.expires,
+                source=source,
+                imported_at=now,
             )
-            counts["changed" if latest else "new"] += 1
+        )
+        counts["changed" if latest else "new"] += 1
     return counts
 
 
 def stored_dispensations(engine: Engine) -> tuple[Dispensation, ...]:
     """The current version of every imported dispensation, in import order (none: an empty tuple)."""
-    d_t = t.dispensations.c
     with engine.connect() as conn:
-        rows = conn.execute(select(t.dispensations).where(d_t.is_current.is_(True)).order_by(d_t.id)).all()
+        return current_dispensations(conn)
+
+
+def current_dispensations(conn: Connection) -> tuple[Dispensation, ...]:
+    """``stored_dispensations`` read in the caller's transaction."""
+    d_t = t.dispensations.c
+    rows = conn.execute(select(t.dispensations).where(d_t.is_current.is_(True)).order_by(d_t.id)).all()
     return tuple(
         Dispensation(
             id=r.dispensation_id,
