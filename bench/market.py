@@ -498,18 +498,37 @@ def scan(db: Path) -> tuple[float, int]:
     return seconds, rows
 
 
-def stored_fail_counts(db: Path, run_id: int) -> dict[str, int]:
+PEER_RULES = ("IC19-SOLVENCY-GATE", "IC10-KPI-WEIGHT", "IC08-PREMIUM-RATE", "IC12-FEE-RATE")
+# The stored findings the peer is compared with: failing or indeterminate, of the four rules, in one run.
+_OPEN_FINDINGS = (
+    "FROM findings f JOIN submissions s ON s.id = f.submission_id WHERE f.run_id = ? "
+    f"AND f.status IN ('fail', 'indeterminate') AND f.rule_id IN ({', '.join(repr(r) for r in PEER_RULES)})"
+)
+
+
+def stored_fail_counts(db: Path, run_id: int) -> dict[str, dict[str, int]]:
+    """Per submission file (its stored source path), per rule: our failing + indeterminate findings."""
     conn = sqlite3.connect(db)
-    counts = dict(
-        conn.execute(
-            "SELECT rule_id, count(*) FROM findings WHERE run_id = ? AND status IN ('fail', 'indeterminate') "
-            "AND rule_id IN ('IC19-SOLVENCY-GATE', 'IC10-KPI-WEIGHT', 'IC08-PREMIUM-RATE', 'IC12-FEE-RATE') "
-            "GROUP BY rule_id",
-            (run_id,),
-        ).fetchall()
-    )
+    counts: dict[str, dict[str, int]] = {}
+    for source, rule, n in conn.execute(
+        f"SELECT s.source, f.rule_id, count(*) {_OPEN_FINDINGS} GROUP BY s.source, f.rule_id", (run_id,)
+    ):
+        counts.setdefault(source, {})[rule] = n
     conn.close()
     return counts
+
+
+def _stored_subjects(conn: sqlite3.Connection, run_id: int, source: str) -> dict[str, set[str]]:
+    # IC19 is named by its quarter (a missing quarter's subject is "/solvency" alone), as the peer names it.
+    rows = conn.execute(
+        f"SELECT f.rule_id, CASE WHEN f.rule_id = 'IC19-SOLVENCY-GATE' THEN f.key ELSE f.subject END "
+        f"{_OPEN_FINDINGS} AND s.source = ?",
+        (run_id, source),
+    )
+    subjects: dict[str, set[str]] = {rule: set() for rule in PEER_RULES}
+    for rule, subject in rows:
+        subjects[rule].add(subject)
+    return subjects
 
 
 def finding_count(db: Path, run_id: int) -> int:
@@ -560,24 +579,30 @@ def postgres_leg(url: str, market: Path, revised: Path, cli: list[str], products
     }
 
 
-def peer(files: list[Path]) -> tuple[float, dict[str, int], str]:
-    """Regorus (Rego in Rust) judging the same four rules over the same documents, one document at a time."""
+def _peer_engine() -> Any:
     import regorus  # the bench extra: gordon-to-regorus
 
     engine = regorus.Engine()
     for policy in sorted(POLICY_DIR.glob("*.rego")):
         engine.add_policy(policy.name, policy.read_text("utf-8"))
-    counts: dict[str, int] = {}
+    return engine
+
+
+def _peer_eval(engine: Any, rule: str) -> Any:
+    if hasattr(engine, "eval_rule_as_json"):
+        return json.loads(engine.eval_rule_as_json(rule))
+    return engine.eval_rule(rule)
+
+
+def peer(files: list[Path]) -> tuple[float, dict[str, dict[str, int]], str]:
+    """Regorus (Rego in Rust) judging the same four rules over the same documents, one document at a time.
+    Returns the seconds, and per file (its path) per rule the failing + indeterminate subjects' count."""
+    engine = _peer_engine()
+    counts: dict[str, dict[str, int]] = {}
     started = time.perf_counter()
     for path in files:
         engine.set_input_json(path.read_text("utf-8"))
-        result = json.loads(
-            engine.eval_rule_as_json("data.inclusive.counts")
-            if hasattr(engine, "eval_rule_as_json")
-            else json.dumps(engine.eval_rule("data.inclusive.counts"))
-        )
-        for rule, n in result.items():
-            counts[rule] = counts.get(rule, 0) + n
+        counts[str(path)] = _peer_eval(engine, "data.inclusive.counts")
     seconds = time.perf_counter() - started
     from importlib.metadata import PackageNotFoundError, version
 
@@ -586,6 +611,48 @@ def peer(files: list[Path]) -> tuple[float, dict[str, int], str]:
     except PackageNotFoundError:
         name = "regorus"
     return seconds, counts, name
+
+
+def _nonzero(counts: dict[str, int]) -> dict[str, int]:
+    return {rule: n for rule, n in counts.items() if n}
+
+
+def totals(per_file: dict[str, dict[str, int]]) -> dict[str, int]:
+    out = dict.fromkeys(PEER_RULES, 0)
+    for counts in per_file.values():
+        for rule, n in counts.items():
+            out[rule] = out.get(rule, 0) + n
+    return out
+
+
+PEER_EXAMPLES = 5
+
+
+def peer_differences(
+    files: list[Path], peer_counts: dict[str, dict[str, int]], ours: dict[str, dict[str, int]], db: Path, run_id: int
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Up to ``PEER_EXAMPLES`` subjects per rule that only the peer reports and that only we report, as
+    "file subject". Only the files whose per-rule counts differ are evaluated again (outside the timing)."""
+    peer_only: dict[str, list[str]] = {}
+    ours_only: dict[str, list[str]] = {}
+    engine = _peer_engine()
+    conn = sqlite3.connect(db)
+    for path in files:
+        key = str(path)
+        if _nonzero(peer_counts.get(key, {})) == _nonzero(ours.get(key, {})):
+            continue
+        engine.set_input_json(path.read_text("utf-8"))
+        theirs = _peer_eval(engine, "data.inclusive.subjects")
+        stored = _stored_subjects(conn, run_id, key)
+        for rule in PEER_RULES:
+            for side, found in (
+                (peer_only, set(theirs.get(rule, [])) - stored[rule]),
+                (ours_only, stored[rule] - set(theirs.get(rule, []))),
+            ):
+                examples = side.setdefault(rule, [])
+                examples.extend(f"{path.name} {s}" for s in sorted(found)[: PEER_EXAMPLES - len(examples)])
+    conn.close()
+    return {r: v for r, v in peer_only.items() if v}, {r: v for r, v in ours_only.items() if v}
 
 
 def median(values: list[float]) -> float:
@@ -704,11 +771,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         ours = stored_fail_counts(db, 1)
         out["peer"], out["peer_s"] = name, round(peer_s, 2)
         out["peer_over_recheck"] = round(peer_s / recheck.seconds, 2)
-        out["peer_agrees"] = {k: peer_counts.get(k, 0) for k in sorted(set(ours) | set(peer_counts))} == {
-            k: ours.get(k, 0) for k in sorted(set(ours) | set(peer_counts))
-        }
+        # Agreement file by file and rule by rule (equal market totals could hide differences that cancel out).
+        out["peer_agrees"] = all(
+            _nonzero(peer_counts.get(k, {})) == _nonzero(ours.get(k, {})) for k in set(peer_counts) | set(ours)
+        )
         if not out["peer_agrees"]:
-            out["peer_counts"], out["our_counts"] = peer_counts, ours
+            out["peer_counts"], out["our_counts"] = totals(peer_counts), totals(ours)
+            out["peer_only"], out["ours_only"] = peer_differences(files, peer_counts, ours, db, 1)
     else:
         out["peer"] = out["peer_s"] = out["peer_over_recheck"] = None
 

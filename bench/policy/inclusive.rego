@@ -1,32 +1,47 @@
 # The peer: four of inclusive-check's rules written in Rego, for the side-by-side benchmark (bench/market.py).
 #
-# Same semantics as the SQL rules over a submission document (input):
-#   IC19-SOLVENCY-GATE  each quarter of the reporting period in which a dedicated product is on sale:
-#                       core >= 50, comprehensive >= 100, IRR class A/B (or a sub-grade); a missing quarter
-#                       is indeterminate
+# Same semantics as the SQL rules over a submission document (input), with the ruleset's values
+# (rulesets/nfra-2024-inclusive.yaml) written in below. Every rule is in force from 2024-05-29: a submission
+# whose period ends before that date gets no findings from these four rules (the engine binds a submission
+# by its period's last day). Dispensations are not seen here (the bench market has none), so a waived
+# finding of ours would count on this side only.
+#   IC19-SOLVENCY-GATE  each quarter of the reporting period in which a dedicated product is on sale on a day
+#                       on or after the in-force date: core >= 50, comprehensive >= 100, IRR class A/B (or a
+#                       sub-grade); a missing quarter is indeterminate
 #   IC10-KPI-WEIGHT     a large insurer (declared, or undeclared with assets >= 500 bn CNY): weight >= 0.05;
 #                       unknown size or no weight is indeterminate
-#   IC08-PREMIUM-RATE   dedicated product: premium_rate < comparable.premium_rate (equal fails); no
-#                       comparator is indeterminate
-#   IC12-FEE-RATE       dedicated product sold through agency/broker/postal/bank: fee < comparable fee;
-#                       either fee missing is indeterminate
+#   IC08-PREMIUM-RATE   dedicated product on sale in the period on or after the in-force date:
+#                       premium_rate < comparable.premium_rate (equal fails); no comparator, or a declared
+#                       comparable rate that differs from the named product's own rate filed in the same
+#                       document, is indeterminate
+#   IC12-FEE-RATE       the same, for a dedicated product sold through agency/broker/bank (postal assistance
+#                       is not an intermediary: ruleset parameter intermediary_channels), on
+#                       intermediary_fee_rate; either fee missing is indeterminate
 # `counts` gives, per rule, the failing plus indeterminate subjects: what bench/market.py compares with the
-# findings inclusive-check stored.
+# findings inclusive-check stored; `subjects` names them (a JSON pointer, or for IC19 the quarter, e.g.
+# "2025-Q3"), for the per-subject comparison the bench prints when the counts differ.
 package inclusive
 
 import rego.v1
 
+# The ruleset's parameters (rulesets/nfra-2024-inclusive.yaml), as in force for these periods.
+# IC19-SOLVENCY-GATE.min_core_ratio_pct, min_comprehensive_ratio_pct, passing_irr_grades (irr_condition true).
 min_core := 50
 
 min_comprehensive := 100
 
 passing_irr := {"A", "B", "AAA", "AA", "BBB", "BB"}
 
+# IC10-KPI-WEIGHT.min_weight and large_total_assets_cny (size_source declared_then_assets).
 min_weight := 0.05
 
 large_total_assets := 500000000000
 
-intermediary_channels := {"agency", "broker", "postal", "bank"}
+# IC12-FEE-RATE.intermediary_channels (an interpretation: postal assistance, 协办, pays no intermediary fee).
+intermediary_channels := {"agency", "broker", "bank"}
+
+# Every rule's in_force date (all four: 2024-05-29).
+in_force := "2024-05-29"
 
 bounds := {
 	"1": ["-01-01", "-03-31"],
@@ -41,6 +56,13 @@ quarter_numbers := ["1", "2", "3", "4"] if not contains(input.reporting_period, 
 
 quarter_numbers := [substring(input.reporting_period, 6, 1)] if contains(input.reporting_period, "-Q")
 
+period_start := concat("", [year, bounds[quarter_numbers[0]][0]])
+
+period_end := concat("", [year, bounds[quarter_numbers[count(quarter_numbers) - 1]][1]])
+
+# The engine binds a submission by its period's last day: before the in-force date no rule applies.
+rules_in_force if period_end >= in_force
+
 period_quarters contains q if {
 	some n in quarter_numbers
 	q := {
@@ -50,24 +72,31 @@ period_quarters contains q if {
 	}
 }
 
+# IC19: on sale on some day of quarter q on or after the in-force date (ic19_solvency_gate.on_sale).
 on_sale(p, q) if {
 	p.sale_start <= q.end
+	q.end >= in_force
 	object.get(p, "sale_end", null) == null
 }
 
 on_sale(p, q) if {
 	p.sale_start <= q.end
+	q.end >= in_force
 	end := object.get(p, "sale_end", null)
 	end != null
 	end >= q.start
+	end >= in_force
 }
 
+# IC19, IC08 and IC12 look at dedicated (专属) products only.
 dedicated contains i if {
 	some i, p in input.products
 	p.dedicated_inclusive == true
 }
 
+# IC19: the period's quarters (a year's four, or the one quarter) with a dedicated product on sale.
 quarters_on_sale contains q.name if {
+	rules_in_force
 	some q in period_quarters
 	some i in dedicated
 	on_sale(input.products[i], q)
@@ -75,6 +104,7 @@ quarters_on_sale contains q.name if {
 
 solvency_by_quarter := {s.quarter: s | some s in input.solvency}
 
+# IC19 passes a quarter on both ratios and the IRR grade.
 solvency_ok(s) if {
 	s.core_ratio_pct >= min_core
 	s.comprehensive_ratio_pct >= min_comprehensive
@@ -87,6 +117,7 @@ solvency_fail contains q if {
 	not solvency_ok(s)
 }
 
+# IC19: a quarter on sale with no solvency figures is indeterminate.
 solvency_indeterminate contains q if {
 	some q in quarters_on_sale
 	not solvency_by_quarter[q]
@@ -98,6 +129,7 @@ total_assets := object.get(input.insurer, "total_assets_cny", null)
 
 weight := object.get(input.governance, "inclusive_kpi_weight", null)
 
+# IC10: large when declared so, or when undeclared and total assets reach the line.
 large if size_class == "large"
 
 large if {
@@ -106,22 +138,51 @@ large if {
 	total_assets >= large_total_assets
 }
 
+# IC10: a large insurer's weight below the minimum fails.
 kpi_fail contains "/governance/inclusive_kpi_weight" if {
+	rules_in_force
 	large
 	weight != null
 	weight < min_weight
 }
 
+# IC10: neither a declared size nor total assets: indeterminate.
 kpi_indeterminate contains "/insurer" if {
+	rules_in_force
 	size_class == null
 	total_assets == null
 }
 
+# IC10: a large insurer reporting no weight: indeterminate.
 kpi_indeterminate contains "/governance/inclusive_kpi_weight" if {
+	rules_in_force
 	large
 	weight == null
 }
 
+# IC08 and IC12 (_product_rates.below_comparable) judge a dedicated product only when it is on sale on some
+# day of the period on or after the in-force date (base.judged_on_sale): the sale started by the period's
+# end, and it has not ended, or it ended on or after both the period's start and the in-force date.
+judged contains i if {
+	rules_in_force
+	some i in dedicated
+	p := input.products[i]
+	p.sale_start <= period_end
+	object.get(p, "sale_end", null) == null
+}
+
+judged contains i if {
+	rules_in_force
+	some i in dedicated
+	p := input.products[i]
+	p.sale_start <= period_end
+	end := object.get(p, "sale_end", null)
+	end != null
+	end >= period_start
+	end >= in_force
+}
+
+# The declared comparable's rate (null when no comparable is named or it gives no such rate).
 comparable(p, field) := v if {
 	c := object.get(p, "comparable", null)
 	c != null
@@ -130,52 +191,73 @@ comparable(p, field) := v if {
 
 comparable(p, _) := null if object.get(p, "comparable", null) == null
 
-premium_fail contains sprintf("/products/%d/premium_rate", [i]) if {
-	some i in dedicated
-	p := input.products[i]
-	theirs := comparable(p, "premium_rate")
-	theirs != null
-	p.premium_rate >= theirs
+comparable_code(p) := code if {
+	c := object.get(p, "comparable", null)
+	c != null
+	code := c.product_code
 }
 
-premium_indeterminate contains sprintf("/products/%d/premium_rate", [i]) if {
-	some i in dedicated
-	comparable(input.products[i], "premium_rate") == null
+# below_comparable's mismatch: the named comparable is filed in this document (its first product of that
+# code, by position), and the rate declared for it is not that product's own rate (null counts as a value).
+filed_codes := {q.code | some q in input.products}
+
+named_here := {code |
+	some i in judged
+	code := comparable_code(input.products[i])
+	filed_codes[code]
 }
 
-through_intermediary(p) if {
-	some ch in p.channels
-	intermediary_channels[ch]
+first_filed := {code: min([j | some j, q in input.products; q.code == code]) | some code in named_here}
+
+mismatch(p, field) if {
+	j := first_filed[comparable_code(p)]
+	object.get(input.products[j], field, null) != comparable(p, field)
 }
 
-fee_fail contains sprintf("/products/%d/intermediary_fee_rate", [i]) if {
-	some i in dedicated
-	p := input.products[i]
-	through_intermediary(p)
-	own := object.get(p, "intermediary_fee_rate", null)
-	theirs := comparable(p, "intermediary_fee_rate")
+# Failing or indeterminate (status fail/indeterminate in below_comparable): a rate missing on either side,
+# a mismatch, or own >= theirs (an equal rate fails).
+open_rate(p, field) if object.get(p, field, null) == null
+
+open_rate(p, field) if comparable(p, field) == null
+
+open_rate(p, field) if mismatch(p, field)
+
+open_rate(p, field) if {
+	own := object.get(p, field, null)
+	theirs := comparable(p, field)
 	own != null
 	theirs != null
 	own >= theirs
 }
 
-fee_indeterminate contains sprintf("/products/%d/intermediary_fee_rate", [i]) if {
-	some i in dedicated
-	p := input.products[i]
-	through_intermediary(p)
-	object.get(p, "intermediary_fee_rate", null) == null
+# IC08-PREMIUM-RATE: every judged dedicated product.
+premium_open contains sprintf("/products/%d/premium_rate", [i]) if {
+	some i in judged
+	open_rate(input.products[i], "premium_rate")
 }
 
-fee_indeterminate contains sprintf("/products/%d/intermediary_fee_rate", [i]) if {
-	some i in dedicated
-	p := input.products[i]
-	through_intermediary(p)
-	comparable(p, "intermediary_fee_rate") == null
+# IC12-FEE-RATE: judged dedicated products sold through an intermediary channel (base.channel_used).
+through_intermediary(p) if {
+	some ch in p.channels
+	intermediary_channels[ch]
 }
 
-counts := {
-	"IC19-SOLVENCY-GATE": count(solvency_fail) + count(solvency_indeterminate),
-	"IC10-KPI-WEIGHT": count(kpi_fail) + count(kpi_indeterminate),
-	"IC08-PREMIUM-RATE": count(premium_fail) + count(premium_indeterminate),
-	"IC12-FEE-RATE": count(fee_fail) + count(fee_indeterminate),
+fee_open contains sprintf("/products/%d/intermediary_fee_rate", [i]) if {
+	some i in judged
+	p := input.products[i]
+	through_intermediary(p)
+	open_rate(p, "intermediary_fee_rate")
 }
+
+solvency_open := solvency_fail | solvency_indeterminate
+
+kpi_open := kpi_fail | kpi_indeterminate
+
+subjects := {
+	"IC19-SOLVENCY-GATE": solvency_open,
+	"IC10-KPI-WEIGHT": kpi_open,
+	"IC08-PREMIUM-RATE": premium_open,
+	"IC12-FEE-RATE": fee_open,
+}
+
+counts := {rule: count(open) | some rule, open in subjects}
