@@ -194,3 +194,20 @@ def test_a_run_judges_only_what_changed(store: Any, tmp_path: Path) -> None:
         newest = conn.execute(select(func.max(t.runs.c.id))).scalar_one()
     assert _judged(store, newest) == documents
     assert _comparable(store, newest) == _comparable(store, later)
+
+
+def test_a_run_gives_postgresql_the_products_statistics_it_plans_with(pg_store: Any) -> None:
+    """The rules' joins are planned from the products' statistics: a run into a database whose products were
+    never analyzed (or grew far past what was analyzed) refreshes them; one that is up to date leaves them."""
+    from sqlalchemy import text
+
+    def reltuples() -> float:
+        with pg_store.connect() as conn:
+            return float(conn.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'products'")).scalar_one())
+
+    assert not ingest_paths(pg_store, SUBMISSIONS, 64 * 2**20).quarantined
+    assert reltuples() < 0  # never analyzed
+    execute_run(pg_store, load_ruleset(None), Selection(), AS_OF[1], ())
+    with pg_store.connect() as conn:
+        stored = conn.execute(select(func.count()).select_from(t.products)).scalar_one()
+    assert reltuples() == stored

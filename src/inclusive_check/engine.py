@@ -39,7 +39,7 @@ from .rules.findings import Finding, Findings, MalformedFinding, finding
 from .ruleset import Ruleset, Segment
 from .run_texts import capture
 from .store import tables as t
-from .store.db import fault_message, writing
+from .store.db import fault_message, refresh_statistics, writing
 
 if TYPE_CHECKING:
     from .contract.dispensations import Dispensation
@@ -493,6 +493,7 @@ def record_run(
     reuse_keys(conn, run_id, ruleset, as_of, dispensations)
     if incremental:
         take_over(conn, run_id)
+    refresh_statistics(conn)
     evaluate_rules(conn, run_id, ruleset, ruleset.rules())
     apply_dispensations(conn, run_id, as_of, dispensations)
     score_run(conn, run_id, ruleset)

