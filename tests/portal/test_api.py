@@ -201,3 +201,5 @@ def test_a_crash_is_a_problem_without_traceback(portal: Any, monkeypatch: Any) -
     response = portal.client.get("/api/filings", headers=portal.api("zs"))
     assert response.status_code == 500 and response.headers["content-type"] == "application/problem+json"
     assert "secret internal detail" not in response.text and "Traceback" not in response.text
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]  # a crash has them too
+    assert response.headers["x-content-type-options"] == "nosniff"

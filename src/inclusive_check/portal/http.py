@@ -48,7 +48,9 @@ class Portal:
 
 
 class SecurityHeaders:
-    """Adds the security headers to every response (a pure ASGI middleware: uploads stream through it)."""
+    """Adds the security headers to every response, and answers any exception no handler took with a problem
+    (500, or 503 for a database or machine fault) that has them too: no traceback reaches a client. A pure ASGI
+    middleware: uploads stream through it."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -57,13 +59,31 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = False
 
         async def with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 message["headers"] = [*message.get("headers", []), *HEADERS]
             await send(message)
 
-        await self.app(scope, receive, with_headers)
+        try:
+            await self.app(scope, receive, with_headers)
+        except Exception as exc:
+            if started:  # the answer is under way: nothing can be said any more
+                raise
+            response = _crash(Request(scope), exc)
+            await response(scope, receive, with_headers)
+
+
+def _crash(request: Request, exc: Exception) -> JSONResponse:
+    message = fault_message(exc)
+    if message is not None:
+        log.error("database or environment problem: %s", message)
+        return problem(503, _TITLES[503], message, request)
+    log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(500, _TITLES[500], "an internal error; it was logged", request)
 
 
 class Unauthorized(Exception):
@@ -158,18 +178,11 @@ def install_error_handlers(app: Any) -> None:
         ]
         return problem(422, _TITLES[422], "the request is not valid", request, errors=errors)
 
-    async def anything(request: Request, exc: Exception) -> JSONResponse:
-        message = fault_message(exc)
-        if message is not None:
-            log.error("database or environment problem: %s", message)
-            return problem(503, _TITLES[503], message, request)
-        log.exception("internal error on %s %s", request.method, request.url.path)
-        return problem(500, _TITLES[500], "an internal error; it was logged", request)
-
     app.add_exception_handler(service.RateLimited, rate_limited)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
-    app.add_exception_handler(Exception, anything)
+    # Any other exception: SecurityHeaders answers it (inside the framework's outermost error middleware, whose
+    # answer would lack the security headers).
 
 
 def new_secret() -> str:
