@@ -758,6 +758,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     out["incremental_ingest_s"] = round(revise_ingest.seconds, 2)
     out["incremental_s"] = round(incremental.seconds, 2)
 
+    # The audit report of the stored market: summaries and the failures, passes counted (SPEC: a file a browser
+    # opens). Its time, the report process's peak RSS and the file's size.
+    html = workdir / "report.html"
+    report = Child([*cli, "--db", url, "report", "--format", "html", "-o", str(html)]).expect(0)
+    out["report_html_s"] = round(report.seconds, 2)
+    out["report_html_over_recheck"] = round(report.seconds / recheck.seconds, 2)
+    out["report_html_mib"] = round(report.rss_mib, 1)
+    out["report_html_file_mib"] = round(html.stat().st_size / 2**20, 1)
+
     if "floor" not in args.skip:
         floor_s, rows = floor(files, workdir / "floor.db")
         assert rows == out["products"], (rows, out["products"])
