@@ -344,7 +344,20 @@ def test_findings_run_0_is_an_error(store: Any) -> None:
     _plain(_cli(url, "findings", "--run", "0"), 2, "0")
 
 
-def test_a_new_insurer_name_does_not_rename_earlier_runs(store: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("stored_as", ["recorded", "text head", "whole text"])
+def test_a_new_insurer_name_does_not_rename_earlier_runs(
+    store: Any, tmp_path: Path, monkeypatch: Any, stored_as: str
+) -> None:
+    """The name a document was checked under: as ingest recorded it, or for a submission stored before it did
+    (migration 0009), read from its text: from its head, or from the whole text when the insurer object is not
+    whole in the head (40 characters here)."""
+    from sqlalchemy import update
+
+    from inclusive_check.store import queries
+    from inclusive_check.store import tables as t
+
+    if stored_as == "whole text":
+        monkeypatch.setattr(queries, "_HEAD_CHARS", 40)
     url = store.url.render_as_string(hide_password=False)
     doc = json.loads((SUBMISSIONS / "hx-life-2025.json").read_text("utf-8"))
     old_name = doc["insurer"]["name"]
@@ -360,6 +373,9 @@ def test_a_new_insurer_name_does_not_rename_earlier_runs(store: Any, tmp_path: P
     assert _cli(url, "run", "--exit-zero").exit_code == 0
     assert _cli(url, "ingest", str(second)).exit_code == 0
     assert _cli(url, "run", "--exit-zero").exit_code == 0
+    if stored_as != "recorded":
+        with store.begin() as conn:
+            conn.execute(update(t.submissions).values(insurer_name=None))
 
     def names(run: str) -> set[str]:
         result = _cli(url, "findings", "--run", run, "--format", "json")

@@ -209,6 +209,7 @@ def _submission_facts(doc: Submission) -> dict[str, Any]:
         "period": doc.reporting_period,
         "period_start": start,
         "period_end": end,
+        "insurer_name": i.name,
         "insurer_category": i.category,
         "state_owned": i.state_owned,
         "size_class": i.size_class,

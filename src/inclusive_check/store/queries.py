@@ -85,12 +85,9 @@ def document_insurer_name(raw: str, code: str) -> str | None:
     JSON: the ``insurer`` object alone is decoded, found by its key and checked by its code (a document can run
     to megabytes); otherwise, or for YAML, the whole document is parsed.
     """
-    match = _INSURER_OBJECT.search(raw)
-    if match is not None:
-        with contextlib.suppress(ValueError):
-            found, _ = json.JSONDecoder().raw_decode(raw, match.end())
-            if isinstance(found, dict) and found.get("code") == code and isinstance(found.get("name"), str):
-                return str(found["name"])
+    found = _insurer_object_name(raw, code)
+    if found is not None:
+        return found
     try:
         data = json.loads(raw)
     except ValueError:
@@ -102,6 +99,22 @@ def document_insurer_name(raw: str, code: str) -> str | None:
     insurer = data.get("insurer") if isinstance(data, dict) else None
     name = insurer.get("name") if isinstance(insurer, dict) else None
     return name if isinstance(name, str) else None
+
+
+def _insurer_object_name(text: str, code: str) -> str | None:
+    """The name in the first ``"insurer": {...}`` object of ``text`` when it is whole there and has ``code``."""
+    match = _INSURER_OBJECT.search(text)
+    if match is not None:
+        with contextlib.suppress(ValueError):
+            found, _ = json.JSONDecoder().raw_decode(text, match.end())
+            if isinstance(found, dict) and found.get("code") == code and isinstance(found.get("name"), str):
+                return str(found["name"])
+    return None
+
+
+# How much of a document's text is read first for its insurer object (which comes first in a generated or
+# hand-written submission); a document whose object is not whole within it is read in full.
+_HEAD_CHARS = 65_536
 
 
 def insurer_names_as_filed(conn: Connection, subs: list[tuple[int, int, str, int | None]]) -> dict[int, str]:
@@ -121,8 +134,16 @@ def insurer_names_as_filed(conn: Connection, subs: list[tuple[int, int, str, int
         ).scalars()
     )
     wanted = {named: code for _, insurer, code, named in subs if insurer in several and named is not None}
-    names: dict[int, str] = {}
-    for sid, raw in conn.execute(select(d.submission_id, d.raw).where(d.submission_id.in_(wanted))):
+    # As ingest recorded it; a submission stored before migration 0009 has it only in its text.
+    recorded = select(s.id, s.insurer_name).where(s.id.in_(wanted), s.insurer_name.is_not(None))
+    names: dict[int, str] = dict(conn.execute(recorded).tuples().all())
+    legacy = [sid for sid in wanted if sid not in names]
+    head = select(d.submission_id, func.substr(d.raw, 1, _HEAD_CHARS)).where(d.submission_id.in_(legacy))
+    for sid, text in conn.execute(head) if legacy else ():
+        if (name := _insurer_object_name(text, wanted[sid])) is not None:
+            names[sid] = name
+    rest = [sid for sid in wanted if sid not in names]
+    for sid, raw in conn.execute(select(d.submission_id, d.raw).where(d.submission_id.in_(rest))) if rest else ():
         name = document_insurer_name(raw, wanted[sid])
         if name is not None:
             names[sid] = name

@@ -106,7 +106,9 @@ submissions = Table(
     Column("sha256", String(64), unique=True, nullable=False),
     Column("source", String(1000), nullable=False),
     Column("ingested_at", DateTime, nullable=False),
-    # Insurer profile as declared for this period (submissions only).
+    # Insurer profile as declared for this period (submissions only; the name NULL also for submissions stored
+    # before migration 0009, whose name results read from the stored text).
+    Column("insurer_name", String(500)),
     Column("insurer_category", String(20)),
     Column("state_owned", Boolean),
     Column("size_class", String(10)),
