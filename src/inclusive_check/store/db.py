@@ -412,7 +412,8 @@ def open_store(url: str | None = None) -> Engine:
     if engine.url.get_backend_name() == "sqlite" and _sqlite_file(engine.url) is None:
         from .tables import metadata
 
-        metadata.create_all(engine)
+        # In memory (`check`): the checker's tables, not the portal's.
+        metadata.create_all(engine, tables=[t for name, t in metadata.tables.items() if not name.startswith("portal_")])
         return engine
     if current(engine) != head():
         upgrade(engine)

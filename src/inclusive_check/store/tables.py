@@ -418,7 +418,7 @@ run_dispensations = Table(
 )
 
 
-# --- the filing portal (`inclusive-check serve`, migration 0010; see docs/portal.md) ---------------------------
+# --- the filing portal (`inclusive-check serve`, migration 0011; see docs/portal.md) ---------------------------
 
 # An account: a filer is bound to one insurer (by code: the insurer may not have filed yet); a supervisor to none.
 portal_users = Table(
