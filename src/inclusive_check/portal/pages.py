@@ -253,66 +253,41 @@ def _revision_url(insurer: str, period: str, sequence: int) -> str:
     return f"/filings/{insurer}/{period}/revisions/{sequence}"
 
 
+async def _on_revision(
+    request: Request, insurer: str, period: str, sequence: int, user: User, action: Any, *fields: str
+) -> tuple[dict[str, Any], Response | None]:
+    """Post ``action`` (a service function) on a revision with the form's ``fields``; the form, and the page
+    saying why it was refused (None when it was done)."""
+    data = await form(request)
+    values = [_field(data, name) for name in fields]
+    try:
+        engine, address = _portal(request).engine, _address(request)
+        await run_in_threadpool(action, engine, user, address, insurer, period, sequence, *values)
+    except (service.Conflict, service.Unprocessable) as exc:
+        return data, refused(request, exc, _revision_url(insurer, period, sequence))
+    return data, None
+
+
 @router.post("/filings/{insurer}/{period}/revisions/{sequence}/respond")
 async def respond(request: Request, insurer: str, period: str, sequence: int, user: User) -> Response:
-    data = await form(request)
-    back = _revision_url(insurer, period, sequence)
-    try:
-        await run_in_threadpool(
-            service.respond,
-            _portal(request).engine,
-            user,
-            _address(request),
-            insurer,
-            period,
-            sequence,
-            _field(data, "fingerprint"),
-            _field(data, "text"),
-        )
-    except (service.Conflict, service.Unprocessable) as exc:
-        return refused(request, exc, back)
-    return _back(back + "#f-" + _field(data, "fingerprint"))
+    data, no = await _on_revision(request, insurer, period, sequence, user, service.respond, "fingerprint", "text")
+    return no or _back(_revision_url(insurer, period, sequence) + "#f-" + _field(data, "fingerprint"))
 
 
 @router.post("/filings/{insurer}/{period}/revisions/{sequence}/request")
 async def request_dispensation(request: Request, insurer: str, period: str, sequence: int, user: User) -> Response:
-    data = await form(request)
-    back = _revision_url(insurer, period, sequence)
-    try:
-        await run_in_threadpool(
-            service.request_dispensation,
-            _portal(request).engine,
-            user,
-            _address(request),
-            insurer,
-            period,
-            sequence,
-            _field(data, "fingerprint"),
-            _field(data, "reason"),
-        )
-    except (service.Conflict, service.Unprocessable) as exc:
-        return refused(request, exc, back)
-    return _back(back + "#f-" + _field(data, "fingerprint"))
+    action = service.request_dispensation
+    data, no = await _on_revision(request, insurer, period, sequence, user, action, "fingerprint", "reason")
+    return no or _back(_revision_url(insurer, period, sequence) + "#f-" + _field(data, "fingerprint"))
 
 
 @router.post("/filings/{insurer}/{period}/revisions/{sequence}/sign")
 async def sign(request: Request, insurer: str, period: str, sequence: int, user: User) -> Response:
-    data = await form(request)
-    back = _revision_url(insurer, period, sequence)
-    try:
-        await run_in_threadpool(
-            service.sign,
-            _portal(request).engine,
-            user,
-            _address(request),
-            insurer,
-            period,
-            sequence,
-            _field(data, "attest") == "yes",
-        )
-    except (service.Conflict, service.Unprocessable) as exc:
-        return refused(request, exc, back)
-    return _back(back + "#receipt")
+    def signed(engine: Any, user: User, address: str, insurer: str, period: str, sequence: int, attest: str) -> Any:
+        return service.sign(engine, user, address, insurer, period, sequence, attest == "yes")
+
+    _, no = await _on_revision(request, insurer, period, sequence, user, signed, "attest")
+    return no or _back(_revision_url(insurer, period, sequence) + "#receipt")
 
 
 # --- supervisors ---------------------------------------------------------------------------------------------
