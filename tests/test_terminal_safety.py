@@ -164,3 +164,15 @@ def test_usage_and_environment_errors_escape_control_characters_line_by_line() -
     assert DomainError("no such file: \x1b[31mred.json\ntry again").format_message() == (
         "no such file: \\x1b[31mred.json\ntry again"
     )
+
+
+def test_listed_columns_line_up_on_a_terminal_with_chinese_text() -> None:
+    """A Chinese character takes two terminal columns: listings (market, runs, submissions) pad by that width."""
+    from inclusive_check.reports.text import width
+    from inclusive_check.reports.views import table
+
+    rows = [{"code": "110000", "name": "北京市", "n": "1"}, {"code": "150000", "name": "内蒙古自治区", "n": "22"}]
+    lines = table(rows, ["code", "name", "n"]).splitlines()
+    # where the last column starts, in terminal columns, on the header and on each row
+    starts = {width(line) - width(last) for line, last in zip(lines, ["n", "1", "22"], strict=True)}
+    assert len(starts) == 1

@@ -14,6 +14,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ..safetext import clean
+from .text import pad, width
 
 if TYPE_CHECKING:
     from ..contract.load import Loaded, Problem
@@ -25,13 +26,14 @@ if TYPE_CHECKING:
 
 
 def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
-    """Rows as columns padded to their widest cell, under a header; ``(none)`` when there are none."""
+    """Rows as columns padded to their widest cell (in terminal columns: a Chinese character takes two), under a
+    header; ``(none)`` when there are none."""
     if not rows:
         return "(none)"
     cells = [{c: clean(r.get(c, "")) for c in columns} for r in rows]
-    widths = {c: max(len(c), *(len(r[c]) for r in cells)) for c in columns}
-    lines = ["  ".join(c.ljust(widths[c]) for c in columns)]
-    lines += ["  ".join(r[c].ljust(widths[c]) for c in columns) for r in cells]
+    widths = {c: max(width(c), *(width(r[c]) for r in cells)) for c in columns}
+    lines = ["  ".join(pad(c, widths[c]) for c in columns).rstrip()]
+    lines += ["  ".join(pad(r[c], widths[c]) for c in columns).rstrip() for r in cells]
     return "\n".join(lines)
 
 
