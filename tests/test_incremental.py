@@ -165,6 +165,8 @@ def test_a_run_judges_only_what_changed(store: Any, tmp_path: Path) -> None:
     assert _judged(store, again) == 0
     result = CliRunner().invoke(cli, ["--db", url, "findings", "--format", "json"])
     assert json.loads(result.output)["run"]["judged"] == 0
+    listed = json.loads(CliRunner().invoke(cli, ["--db", url, "runs", "--format", "json"]).output)
+    assert [(r["documents"], r["judged"]) for r in listed] == [(documents, documents), (documents, 0)]
     assert _comparable(store, again) == _comparable(store, first)
 
     kn = next(p for p in SUBMISSIONS if p.name.startswith("kn-"))

@@ -936,7 +936,8 @@ def submissions(ctx: click.Context, insurer: str | None, all_revisions: bool, qu
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.pass_context
 def runs(ctx: click.Context, fmt: str) -> None:
-    """Stored runs: ruleset, tool version, time, documents checked and failures."""
+    """Stored runs: ruleset, tool version, time, documents checked, how many of them the run judged itself (the
+    others it kept from an earlier run, unchanged), and failures."""
     from .reports.views import runs_text
     from .store.queries import list_runs
 

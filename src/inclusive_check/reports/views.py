@@ -142,7 +142,18 @@ def quarantined_text(rows: Sequence[Mapping[str, Any]]) -> str:
 
 def runs_text(rows: Sequence[Mapping[str, Any]]) -> str:
     return table(
-        rows, ["id", "ruleset_id", "ruleset_version", "tool_version", "as_of", "started_at", "documents", "failures"]
+        rows,
+        [
+            "id",
+            "ruleset_id",
+            "ruleset_version",
+            "tool_version",
+            "as_of",
+            "started_at",
+            "documents",
+            "judged",
+            "failures",
+        ],
     )
 
 

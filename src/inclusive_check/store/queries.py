@@ -46,6 +46,7 @@ def list_submissions(engine: Engine, insurer: str | None = None, all_revisions: 
 def list_runs(engine: Engine) -> list[dict[str, Any]]:
     r, rs, f = t.runs.c, t.run_submissions.c, t.findings.c
     docs = select(func.count()).where(rs.run_id == r.id).scalar_subquery()
+    judged = select(func.count()).where(rs.run_id == r.id, rs.findings_run_id == r.id).scalar_subquery()
     fails = select(func.count()).where(t.held_by(t.findings, r.id), f.status == "fail").scalar_subquery()
     query = select(
         r.id,
@@ -56,6 +57,7 @@ def list_runs(engine: Engine) -> list[dict[str, Any]]:
         r.started_at,
         r.finished_at,
         docs.label("documents"),
+        judged.label("judged"),
         fails.label("failures"),
     ).order_by(r.id)
     with engine.connect() as conn:
