@@ -213,3 +213,19 @@ def test_a_run_gives_postgresql_the_products_statistics_it_plans_with(pg_store: 
     with pg_store.connect() as conn:
         stored = conn.execute(select(func.count()).select_from(t.products)).scalar_one()
     assert reltuples() == stored
+
+
+def test_commands_default_to_the_latest_run_of_the_store_not_a_portal_upload(store: Any) -> None:
+    """A portal upload is judged in a run of its own document; `findings`, `report`, `diff` and `whatif` without
+    a run take the latest `run` of the stored documents."""
+    url = store.url.render_as_string(hide_password=False)
+    assert not ingest_paths(store, SUBMISSIONS, 64 * 2**20).quarantined
+    ruleset = load_ruleset(None)
+    first = execute_run(store, ruleset, Selection(), AS_OF[1], ())
+    market = execute_run(store, ruleset, Selection(), AS_OF[1], (), incremental=True)
+    upload = execute_run(store, ruleset, Selection(submission_ids=(1,)), AS_OF[1], ())  # as the portal does
+    assert first < market < upload
+    shown = json.loads(CliRunner().invoke(cli, ["--db", url, "findings", "--format", "json"]).output)
+    assert shown["run"]["id"] == market and shown["summary"]["submissions"] == len(SUBMISSIONS)
+    diff = CliRunner().invoke(cli, ["--db", url, "diff", "--format", "json"])
+    assert [json.loads(diff.output)[side]["id"] for side in ("before", "after")] == [first, market]

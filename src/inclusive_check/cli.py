@@ -950,7 +950,7 @@ def runs(ctx: click.Context, fmt: str) -> None:
 
 @cli.command()
 @_db_option
-@click.option("--run", "run_id", type=int, help="Run id (default: the latest run).")
+@click.option("--run", "run_id", type=int, help="Run id (default: the latest `run`, not a portal upload's).")
 @click.option("--insurer", help="Only this insurer code.")
 @click.option("--status", type=click.Choice(["pass", "fail", "indeterminate", "waived", "not_applicable"]))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
@@ -985,7 +985,7 @@ def findings(
 
 @cli.command()
 @_db_option
-@click.option("--run", "run_id", type=int, help="Run id (default: the latest run).")
+@click.option("--run", "run_id", type=int, help="Run id (default: the latest `run`, not a portal upload's).")
 @click.option("--insurer", help="Only this insurer code.")
 @click.option(
     "--format",
@@ -1203,7 +1203,12 @@ _whatif_outputs = _outputs_of(WHATIF_FORMATS)
     callback=_remember_partial,
     help="Load a --ruleset that leaves out mandatory rules of the guidance.",
 )
-@click.option("--run", "run_id", type=int, help="The run whose documents are evaluated (default: the latest run).")
+@click.option(
+    "--run",
+    "run_id",
+    type=int,
+    help="The run whose documents are evaluated (default: the latest `run`, not a portal upload's).",
+)
 @click.option(
     "--period", callback=_check_period, help="Only the run's documents whose period lies within this year or quarter."
 )

@@ -59,6 +59,7 @@ from .run_texts import capture
 from .scoring import score_run
 from .store import tables as t
 from .store.db import writing
+from .store.queries import OF_THE_STORE
 
 OPEN = ("fail", "indeterminate")
 # What a what-if compares: a flip of status or severity (a strength that changes alone changes the score's weights,
@@ -103,7 +104,7 @@ def base_run(engine: Engine, run_id: int | None = None) -> BaseRun:
     r, rs = t.runs.c, t.run_submissions.c
     with engine.connect() as conn:
         if run_id is None:
-            run_id = conn.execute(select(func.max(r.id))).scalar()
+            run_id = conn.execute(select(func.max(r.id)).where(OF_THE_STORE)).scalar()
             if run_id is None:
                 raise ImpactError("no runs stored yet; `inclusive-check run` makes one")
         row = conn.execute(select(t.runs).where(r.id == run_id)).first()

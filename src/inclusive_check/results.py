@@ -42,7 +42,7 @@ from .rules.base import STATUSES, RuleModule, number
 from .ruleset import RuleEntry, Ruleset, RulesetError, RulesetFile, load_stored_ruleset, with_legacy_policy
 from .run_texts import RunTexts
 from .store import tables as t
-from .store.queries import insurer_names_as_filed
+from .store.queries import OF_THE_STORE, insurer_names_as_filed
 from .wording import localize
 
 
@@ -457,7 +457,8 @@ class DiffError(Exception):
 
 def last_two_runs(engine: Engine) -> tuple[int, int]:
     with engine.connect() as conn:
-        ids = [int(i) for i in conn.execute(select(t.runs.c.id).order_by(t.runs.c.id.desc()).limit(2)).scalars()]
+        latest = select(t.runs.c.id).where(OF_THE_STORE).order_by(t.runs.c.id.desc()).limit(2)
+        ids = [int(i) for i in conn.execute(latest).scalars()]
     if len(ids) < 2:
         raise DiffError(f"diff needs two stored runs; the database has {len(ids)}")
     return ids[1], ids[0]

@@ -72,9 +72,15 @@ def list_quarantine(engine: Engine) -> list[dict[str, Any]]:
     return [{**row._mapping, "problems": json.loads(row.problems)} for row in rows]
 
 
+# A run of the stored documents (`run`), not one that judged documents named by id (a portal upload's): what
+# commands take by default. Selection.as_json writes the ids as a list, and null for a run of the store.
+OF_THE_STORE = t.runs.c.selection.not_like('%"submission_ids": [%')
+
+
 def latest_run_id(engine: Engine) -> int | None:
+    """The latest run of the stored documents (see ``OF_THE_STORE``)."""
     with engine.connect() as conn:
-        value = conn.execute(select(func.max(t.runs.c.id))).scalar()
+        value = conn.execute(select(func.max(t.runs.c.id)).where(OF_THE_STORE)).scalar()
     return None if value is None else int(value)
 
 
@@ -138,7 +144,7 @@ def insurer_names_as_filed(conn: Connection, subs: list[tuple[int, int, str, int
     wanted = {named: code for _, insurer, code, named in subs if insurer in several and named is not None}
     # As ingest recorded it; a submission stored before migration 0009 has it only in its text.
     recorded = select(s.id, s.insurer_name).where(s.id.in_(wanted), s.insurer_name.is_not(None))
-    names: dict[int, str] = dict(conn.execute(recorded).tuples().all())
+    names: dict[int, str] = {sid: name for sid, name in conn.execute(recorded)}
     legacy = [sid for sid in wanted if sid not in names]
     head = select(d.submission_id, func.substr(d.raw, 1, _HEAD_CHARS)).where(d.submission_id.in_(legacy))
     for sid, text in conn.execute(head) if legacy else ():
