@@ -59,7 +59,7 @@ def check_documents(
             for item in loaded:
                 ids.append(store_document(conn, item).submission_id)
         selection = Selection(submission_ids=tuple(i for i in ids if i is not None))
-        run_id = execute_run(engine, ruleset, selection, as_of, dispensations)
+        run_id = execute_run(engine, ruleset, selection, as_of, dispensations, reusable=False)  # thrown away
         with engine.connect() as conn:
             return CheckOutcome(results=run_results(conn, run_id, expiry_warning_days=expiry_warning_days, locate=True))
     finally:

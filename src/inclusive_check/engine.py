@@ -445,16 +445,19 @@ def execute_run(
     as_of: date,
     dispensations: Sequence[Dispensation] = (),
     incremental: bool = False,
+    reusable: bool = True,
 ) -> int:
     """Check the selected submissions; apply ``dispensations``; store findings and scores under a new run;
     return its id.
 
     ``incremental``: a document that an earlier run judged on the same inputs (``reuse_keys``) is not judged
     again; the new run holds that run's findings and score for it (``tables.held_by``), and is as complete.
+    ``reusable``: record each document's key so that a later run can take its findings over (False for a
+    database that is thrown away afterwards: `check`'s).
     One transaction: a run that fails (or matches nothing: ``NothingToCheck``) stores nothing.
     """
     with writing(engine).begin() as conn:
-        return record_run(conn, ruleset, selection, as_of, dispensations, incremental)
+        return record_run(conn, ruleset, selection, as_of, dispensations, incremental, reusable)
 
 
 def record_run(
@@ -464,6 +467,7 @@ def record_run(
     as_of: date,
     dispensations: Sequence[Dispensation] = (),
     incremental: bool = False,
+    reusable: bool = True,
 ) -> int:
     """``execute_run`` in the caller's transaction (the portal stores a revision and judges it in one)."""
     from .scoring import score_run
@@ -490,7 +494,8 @@ def record_run(
     if conn.execute(select(rs.id).where(rs.run_id == run_id).limit(1)).first() is None:
         raise NothingToCheck(selection.as_json())
     _flag_stale(conn, run_id, ruleset)
-    reuse_keys(conn, run_id, ruleset, as_of, dispensations)
+    if reusable or incremental:
+        reuse_keys(conn, run_id, ruleset, as_of, dispensations)
     if incremental:
         take_over(conn, run_id)
     refresh_statistics(conn)
