@@ -439,7 +439,9 @@ def market(
         "rows": rows,
         "market": whole,
         "crosstab": crosstab(conn, based, label),
-        "year_on_year": year_on_year(submissions(conn, based), _ratio_rounding(ruleset)),
+        "year_on_year": [  # a period shown against the year before it, stored whether or not it is shown
+            y for y in year_on_year(submissions(conn, base(None)), _ratio_rounding(ruleset)) if y["period"] in periods
+        ],
         "reference": reference.used_values(ref, used),
         "targets": gaps,
         "peers": sorted(peers, key=lambda p: (period_order(p["period"]), p["insurer"])),

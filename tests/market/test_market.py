@@ -149,7 +149,7 @@ def test_formats_text_csv_xlsx_html(market_db: str, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
     book = load_workbook(out / "m.xlsx")
-    assert book.sheetnames == ["rows", "market", "peers", "crosstab"]  # no year-on-year: --period 2025 alone
+    assert book.sheetnames == ["rows", "market", "peers", "crosstab", "year_on_year"]  # 2025 against 2024
     header = [c.value for c in book["rows"][1]]
     health = next(r for r in book["rows"].iter_rows(min_row=2, values_only=True) if r[header.index("key")] == "health")
     assert health[header.index("insured_persons")] == 2_200_000

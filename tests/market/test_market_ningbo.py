@@ -117,6 +117,7 @@ def test_year_on_year_over_a_fixed_named_panel(ningbo_db: str) -> None:
                               "claims_paid_cny": "1100000"}  # fmt: skip
     assert yoy["before"]["premium_cny"] == "2000000" and yoy["before"]["claims_paid_cny"] == "840000"
     # The whole market grew 40% (2.0M -> 2.8M) only because NB-C joined; the panel grew 25%.
+    assert _market(ningbo_db, "--period", "2025")["year_on_year"] == [yoy]  # 2024 is read though not shown
     assert yoy["change"] == {"policies": "0.0000", "insured_persons": "0.0000", "premium_cny": "0.2500",
                              "claims_paid_cny": "0.3095"}  # fmt: skip
 
