@@ -231,3 +231,26 @@ def test_the_html_report_shows_the_new_views_in_both_languages(public_db: str, t
         assert 'id="market-yoy"' in section and 'id="market-crosstab"' in section
         assert 'data-key="330200"' in section and 'data-scores="weighted"' in section
         assert 'id="chart-market-trend"' in section and 'id="chart-market-quarters"' in section  # two series
+
+
+def _ruleset(tmp_path: Path, old: str, new: str) -> str:
+    packaged = Path(__file__).resolve().parents[2] / "rulesets" / "nfra-2024-inclusive.yaml"
+    text = packaged.read_text("utf-8")
+    assert old in text
+    path = tmp_path / "ruleset.yaml"
+    path.write_text(text.replace(old, new), "utf-8")
+    return str(path)
+
+
+def test_thresholds_and_row_weight_are_ruleset_data(public_db: str, tmp_path: Path) -> None:
+    loose = _ruleset(tmp_path, "    min_insurers: 3\n    dominance_percent: 85\n",
+                     "    min_insurers: 1\n    dominance_percent: 100\n")  # fmt: skip
+    cells = _cells(_public(public_db, "--ruleset", loose), "2025")
+    assert not any(c["suppressed"] for c in cells.values())
+    assert cells[("region", "440000", None)]["premium_cny"] == "400000"
+    by_insured = _ruleset(tmp_path, "    measure: premium_cny\n", "    measure: insured_persons\n")
+    result = CliRunner().invoke(cli, ["--db", public_db, "market", "--format", "json", "--period", "2025",
+                                      "--ruleset", by_insured])  # fmt: skip
+    rows = {r["key"]: r for r in json.loads(result.output)["rows"] if r["period"] == "2025"}
+    # Zhejiang's coverage weighed by insured persons: (100 x 4M + 80 x 1.2M + 40 x 10k) / 5.21M = 95.28
+    assert (rows["330000"]["coverage"], rows["330000"]["weight"]) == ("95.28", "insured_persons")
