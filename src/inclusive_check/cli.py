@@ -1045,7 +1045,7 @@ def _report_market(ctx: click.Context, insurer: str | None) -> Any:
 
     with _reader(ctx).connect() as conn:
         try:
-            return market(conn, _load_ruleset(None), "region", None, insurer)
+            return market(conn, _load_ruleset(None), "region", None, insurer, True)  # with any stored targets
         except MarketError:
             return None
 

@@ -220,8 +220,11 @@ def test_the_supervisors_market_page_shows_the_new_views(public_db: str) -> None
 
 def test_the_html_report_shows_the_new_views_in_both_languages(public_db: str, tmp_path: Path) -> None:
     runner = CliRunner()
-    for lang, words in (("en", ("Region x line", "Year on year", "weigh each submission")),
-                        ("zh", ("地区 × 险种", "同比（固定样本）", "加权"))):  # fmt: skip
+    samples = Path(__file__).resolve().parents[2] / "samples"
+    for kind, name in (("reference", "ningbo-2020.yaml"), ("targets", "ningbo-2025.yaml")):
+        assert runner.invoke(cli, ["--db", public_db, kind, "import", str(samples / kind / name)]).exit_code == 0
+    for lang, words in (("en", ("Region x line", "Year on year", "weigh each submission", "Targets")),
+                        ("zh", ("地区 × 险种", "同比（固定样本）", "加权", "目标"))):  # fmt: skip
         out = tmp_path / f"report-{lang}.html"
         result = runner.invoke(cli, ["--db", public_db, "report", "--format", "html", "--lang", lang, "-o", str(out)])
         assert result.exit_code == 0, result.output
@@ -231,6 +234,7 @@ def test_the_html_report_shows_the_new_views_in_both_languages(public_db: str, t
         assert 'id="market-yoy"' in section and 'id="market-crosstab"' in section
         assert 'data-key="330200"' in section and 'data-scores="weighted"' in section
         assert 'id="chart-market-trend"' in section and 'id="chart-market-quarters"' in section  # two series
+        assert 'id="market-targets"' in section and "25928000000" in section and "十四五" in section
 
 
 def _ruleset(tmp_path: Path, old: str, new: str) -> str:
@@ -254,3 +258,47 @@ def test_thresholds_and_row_weight_are_ruleset_data(public_db: str, tmp_path: Pa
     rows = {r["key"]: r for r in json.loads(result.output)["rows"] if r["period"] == "2025"}
     # Zhejiang's coverage weighed by insured persons: (100 x 4M + 80 x 1.2M + 40 x 10k) / 5.21M = 95.28
     assert (rows["330000"]["coverage"], rows["330000"]["weight"]) == ("95.28", "insured_persons")
+
+
+def test_random_markets_reveal_no_withheld_cell() -> None:
+    """Suppression over 300 seeded random markets (2 to 6 insurers, some reporting no region, cities inside their
+    provinces, lines): the attacker recovers no withheld cell from what is published, and a withheld total keeps
+    a withheld cell in each of its tables."""
+    import random
+
+    from inclusive_check.market_params import DEFAULT_DISCLOSURE
+    from inclusive_check.market_public import _residuals, suppress
+
+    def add(cells: dict[Any, dict[str, list[Fraction]]], cell: Any, insurer: str, figures: list[int]) -> None:
+        mine = cells.setdefault(cell, {}).setdefault(insurer, [Fraction(0)] * 4)
+        for i, v in enumerate(figures):
+            mine[i] += v
+
+    reasons: dict[str, int] = {"primary": 0, "complementary": 0}
+    for seed in range(300):
+        rng = random.Random(seed)
+        cells: dict[Any, dict[str, list[Fraction]]] = {}
+
+        for n in range(rng.randint(2, 6)):
+            insurer = f"I{n}"
+            for line in rng.sample(["accident", "health", "agriculture"], rng.randint(1, 3)):
+                figures = [rng.randint(1, 1000) for _ in range(4)]
+                add(cells, ("market", "market", None), insurer, figures)
+                add(cells, ("line", line, None), insurer, figures)
+                if rng.random() < 0.8:  # the rest of the insurer's business has no region
+                    where = rng.choice(["110000", "330000", "330200", "440000", "440300"])
+                    province = where[:2] + "0000"
+                    add(cells, ("region", province, None), insurer, figures)
+                    if where != province:
+                        add(cells, ("city", where, province), insurer, figures)
+        _residuals(cells)
+        withheld = suppress(cells, DEFAULT_DISCLOSURE)
+        for reason in withheld.values():
+            reasons[reason] += 1
+        published = {}
+        for cell, contributions in cells.items():
+            sums = [sum((f[i] for f in contributions.values()), Fraction(0)) for i in range(4)]
+            published[cell] = {f: (None if cell in withheld else str(sums[i])) for i, f in enumerate(FIGURES)}
+        for figure in FIGURES:
+            assert recover(published, figure) == {}, (seed, figure)
+    assert reasons["primary"] > 300 and reasons["complementary"] > 100, reasons  # the markets put it to work
