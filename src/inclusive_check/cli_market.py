@@ -25,6 +25,7 @@ from .cli import (
     _ruleset_option,
     cli,
 )
+from .safetext import clean as _clean
 
 MARKET_FORMATS = ("text", "json", "csv", "xlsx", "html")
 _market_outputs = _outputs_of(MARKET_FORMATS)
@@ -93,7 +94,10 @@ def market(
         raise DomainError("xlsx is a file, not terminal text: give --output xlsx=PATH")
     if public and (insurer or with_targets or by != "region" or "xlsx" in {fmt, *(f for f, _ in outputs)}):
         raise DomainError("--public takes --period, --format text|json|csv|html and --lang only")
-    with _reader(ctx).connect() as conn:
+    reader = _reader(ctx)
+    if period and "-Q" in period:
+        _note_left_out(reader, period, insurer, public)
+    with reader.connect() as conn:
         try:
             if public:
                 from .market_public import public_market
@@ -138,6 +142,21 @@ def market(
         write(f, path)
     if fmt != "xlsx":
         click.echo(render(fmt).rstrip("\n"))
+
+
+def _note_left_out(engine: Any, period: str, insurer: str | None, public: bool) -> None:
+    """As `run --period`: a quarter leaves out the annual documents that reach beyond it; say so on stderr (how
+    many only, in the public view)."""
+    from .store.queries import straddling
+
+    left_out = straddling(engine, period, insurer)
+    if left_out:
+        named = "" if public else ": " + _clean(", ".join(left_out[:10]) + (" ..." if len(left_out) > 10 else ""))
+        click.echo(
+            f"note: --period {period} leaves out {len(left_out)} document(s) whose period reaches beyond it{named} "
+            f"(--period {period[:4]} takes these)",
+            err=True,
+        )
 
 
 # --- reference figures and targets --------------------------------------------------------------------------

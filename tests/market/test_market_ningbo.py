@@ -30,7 +30,7 @@ def ningbo_db(db_url: str, tmp_path: Path) -> str:
 def _market(db_url: str, *args: str) -> dict[str, Any]:
     result = CliRunner().invoke(cli, ["--db", db_url, "market", "--format", "json", *args])
     assert result.exit_code == 0, result.output[:2000]
-    payload: dict[str, Any] = json.loads(result.output)
+    payload: dict[str, Any] = json.loads(result.stdout)
     return payload
 
 
@@ -106,6 +106,10 @@ def test_annual_and_quarterly_series_and_period_as_run_means_it(ningbo_db: str) 
     ]
     year = _market(ningbo_db, "--period", "2025")
     assert year["periods"] == ["2025", "2025-Q4"]  # as `run --period 2025`: the year's quarters too
+    noted = CliRunner().invoke(cli, ["--db", ningbo_db, "market", "--period", "2025-Q4"])
+    assert "--period 2025-Q4 leaves out 3 document(s)" in noted.output and "NB-A 2025" in noted.output  # as run
+    public = CliRunner().invoke(cli, ["--db", ningbo_db, "market", "--public", "--period", "2025-Q4"])
+    assert "leaves out 3 document(s)" in public.output and "NB-A" not in public.output
     quarter = _market(ningbo_db, "--period", "2025-Q4")
     assert quarter["periods"] == ["2025-Q4"] and {r["series"] for r in quarter["rows"]} == {"quarterly"}
 

@@ -33,7 +33,7 @@ def public_db(db_url: str, tmp_path: Path) -> str:
 def _public(db_url: str, *args: str) -> dict[str, Any]:
     result = CliRunner().invoke(cli, ["--db", db_url, "market", "--public", "--format", "json", *args])
     assert result.exit_code == 0, result.output[:2000]
-    payload: dict[str, Any] = json.loads(result.output)
+    payload: dict[str, Any] = json.loads(result.stdout)
     return payload
 
 
