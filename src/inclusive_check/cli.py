@@ -189,9 +189,9 @@ OUTPUT_SCHEMAS = ("results", "diff", "validation", "whatif", "ruleset-diff", "re
 @cli.command()
 @click.argument("kind", type=click.Choice(SCHEMA_KINDS))
 def schema(kind: str) -> None:
-    """Print the published JSON Schema (draft 2020-12) of a document kind, the dispensation file, a ruleset, or
-    an output: results (`--format json` of check, run and findings), diff, validation (`validate`, and invalid
-    input to check and run), whatif, ruleset-diff (`ruleset diff`), reproduction (`run --reproduce`), market."""
+    """Print the published JSON Schema (draft 2020-12) of a document kind, the dispensation, reference or targets
+    file, a ruleset, or an output: results (`--format json` of check, run and findings), diff, validation, whatif,
+    ruleset-diff (`ruleset diff`), reproduction (`run --reproduce`), market, public-market (`market --public`)."""
     if kind in OUTPUT_SCHEMAS:
         from .contract.outputs import schema_json
 
