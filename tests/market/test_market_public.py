@@ -302,3 +302,25 @@ def test_random_markets_reveal_no_withheld_cell() -> None:
         for figure in FIGURES:
             assert recover(published, figure) == {}, (seed, figure)
     assert reasons["primary"] > 300 and reasons["complementary"] > 100, reasons  # the markets put it to work
+
+
+def test_the_public_page_follows_a_new_revision(public_db: str, tmp_path: Path) -> None:
+    """The page keeps what it computed only while nothing stored changes: a new revision shows at once."""
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from inclusive_check.portal.app import create_app
+    from rulecases import to_json
+
+    app = create_app(public_db)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert "1650000" in client.get("/public/market?period=2025&lang=en").text  # Zhejiang
+        doc = documents()["c-2025.json"]
+        doc["regions"][1]["premium_cny"] = 100_000  # NB-C's Zhejiang premium, 150,000 before
+        doc["regions"][0]["premium_cny"] = 200_000
+        (tmp_path / "c.json").write_bytes(to_json(doc))
+        runner = CliRunner()
+        assert runner.invoke(cli, ["--db", public_db, "ingest", str(tmp_path / "c.json")]).exit_code == 0
+        page = client.get("/public/market?period=2025&lang=en").text
+        assert "1600000" in page and "1650000" not in page
+    app.state.portal.engine.dispose()

@@ -5,15 +5,20 @@ ignored, and a period that is not YYYY or YYYY-Qn is a 400 with a plain message.
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
+from sqlalchemy import Connection, func, select
 
 from ..contract.market_outputs import PublicMarket
 from ..market import MarketError
 from ..market_public import public_market
 from ..periods import PERIOD
 from ..reports import market_public as views
+from ..store import tables as t
 from .http import Portal
 from .pages import _lang, _portal, render
 
@@ -39,9 +44,31 @@ def _public(request: Request) -> tuple[str | None, PublicMarket]:
     portal = _portal(request)
     try:
         with portal.engine.connect() as conn:
-            return period, public_market(conn, portal.ruleset, period)
+            key = (str(portal.engine.url), period, portal.ruleset.sha256, *_stored(conn))
+            with _LOCK:
+                known = _CACHE.get(key)
+            if known is None:
+                known = public_market(conn, portal.ruleset, period)
+                with _LOCK:
+                    while len(_CACHE) >= 32:
+                        _CACHE.pop(next(iter(_CACHE)))
+                    _CACHE[key] = known
+            return period, known
     except MarketError:
         raise _Refused(404, "nothing") from None
+
+
+# The public view of what is stored, by what is stored: the page needs no login, so each request must not cost a
+# pass over the whole market. Any new revision or run changes the key (a few cheap MAX queries) and recomputes.
+_CACHE: dict[tuple[Any, ...], PublicMarket] = {}
+_LOCK = threading.Lock()
+
+
+def _stored(conn: Connection) -> tuple[Any, ...]:
+    s, sc = t.submissions.c, t.scores.c
+    documents = select(func.max(s.id), func.count(s.id), func.max(s.ingested_at)).where(s.is_latest.is_(True))
+    runs = select(func.max(sc.run_id), func.count(sc.run_id))
+    return (*conn.execute(documents).one(), *conn.execute(runs).one())
 
 
 def _refused(request: Request, exc: _Refused) -> HTMLResponse:
