@@ -179,16 +179,19 @@ SCHEMA_KINDS = (
     "ruleset-diff",
     "reproduction",
     "market",
+    "public-market",
+    "reference",
+    "targets",
 )
-OUTPUT_SCHEMAS = ("results", "diff", "validation", "whatif", "ruleset-diff", "reproduction", "market")
+OUTPUT_SCHEMAS = ("results", "diff", "validation", "whatif", "ruleset-diff", "reproduction", "market", "public-market")
 
 
 @cli.command()
 @click.argument("kind", type=click.Choice(SCHEMA_KINDS))
 def schema(kind: str) -> None:
-    """Print the published JSON Schema (draft 2020-12) of a document kind, the dispensation file, a ruleset, or
-    an output: results (`--format json` of check, run and findings), diff, validation (`validate`, and invalid
-    input to check and run), whatif, ruleset-diff (`ruleset diff`), reproduction (`run --reproduce`), market."""
+    """Print the published JSON Schema (draft 2020-12) of a document kind, the dispensation, reference or targets
+    file, a ruleset, or an output: results (`--format json` of check, run and findings), diff, validation, whatif,
+    ruleset-diff (`ruleset diff`), reproduction (`run --reproduce`), market, public-market (`market --public`)."""
     if kind in OUTPUT_SCHEMAS:
         from .contract.outputs import schema_json
 
@@ -1042,7 +1045,7 @@ def _report_market(ctx: click.Context, insurer: str | None) -> Any:
 
     with _reader(ctx).connect() as conn:
         try:
-            return market(conn, _load_ruleset(None), "region", None, insurer)
+            return market(conn, _load_ruleset(None), "region", None, insurer, True)  # with any stored targets
         except MarketError:
             return None
 
@@ -1075,91 +1078,6 @@ def diff(
         _emit_json(result)
     else:
         click.echo(render_text(result, lang))
-
-
-# --- market monitoring -------------------------------------------------------------------------------------
-
-MARKET_FORMATS = ("text", "json", "csv", "xlsx", "html")
-_market_outputs = _outputs_of(MARKET_FORMATS)
-
-
-@cli.command()
-@_db_option
-@click.option("--period", callback=_check_period, help="Only this reporting period (YEAR or YEAR-Qn), as filed.")
-@click.option(
-    "--by",
-    type=click.Choice(["region", "line", "category", "ownership", "insurer"]),
-    default="region",
-    show_default=True,
-    help="region: provinces (prefectures added in); line: the inclusive products' lines; category: item 9's "
-    "institution groups (ruleset); ownership: state-owned or not; insurer: each insurer.",
-)
-@click.option("--insurer", help="Only this insurer's rows and peer positions (its trend with --by insurer).")
-@click.option("--format", "fmt", type=click.Choice(MARKET_FORMATS), default="text", show_default=True)
-@click.option(
-    "--output",
-    "outputs",
-    multiple=True,
-    callback=_market_outputs,
-    metavar="FORMAT=PATH",
-    help="Also write FORMAT to PATH (repeatable), exactly as --format FORMAT prints it; xlsx is written this way only.",
-)
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
-@_ruleset_option
-@click.pass_context
-def market(
-    ctx: click.Context,
-    period: str | None,
-    by: str,
-    insurer: str | None,
-    fmt: str,
-    outputs: list[tuple[str, str]],
-    lang: str,
-    ruleset_path: str | None,
-) -> None:
-    """Item 18's market picture over the stored submissions: figures and scores per region, line, institution
-    group, ownership or insurer and per period, the market's trend, and each insurer's percentile among its
-    period's peers on the four indicators. Scores are each submission's from the latest run that scored it."""
-    from pathlib import Path
-
-    from .market import MarketError
-    from .market import market as market_of
-    from .reports import market as views
-
-    ruleset = _load_ruleset(ruleset_path)
-    if fmt == "xlsx" and "xlsx" not in {f for f, _ in outputs}:
-        raise DomainError("xlsx is a file, not terminal text: give --output xlsx=PATH")
-    with _reader(ctx).connect() as conn:
-        try:
-            result = market_of(conn, ruleset, by, period, insurer)
-        except MarketError as exc:
-            raise DomainError(str(exc)) from None
-
-    def render(f: str) -> str:
-        from .contract.outputs import dump_json
-
-        return {
-            "json": lambda: dump_json(result),
-            "text": lambda: views.market_text(result, lang),
-            "csv": lambda: views.market_csv(result),
-            "html": lambda: views.market_html(result, lang),
-        }[f]()
-
-    def write(f: str, path: str) -> None:
-        target = Path(path)
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if f == "xlsx":
-                target.write_bytes(views.market_xlsx(result))
-            else:
-                target.write_text(_as_printed(render(f)), encoding="utf-8")
-        except OSError as exc:
-            raise DomainError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-    for f, path in outputs:
-        write(f, path)
-    if fmt != "xlsx":
-        click.echo(render(fmt).rstrip("\n"))
 
 
 # --- impact analysis: whatif, ruleset diff, run --reproduce ------------------------------------------------
@@ -1447,6 +1365,9 @@ def tokens_create(ctx: click.Context, name: str) -> None:
         click.echo(service.create_token(_engine(ctx), name))
     except service.NotFound as exc:
         raise DomainError(str(exc)) from None
+
+
+from . import cli_market  # noqa: E402, F401  (market, reference and targets commands)
 
 
 def main() -> None:

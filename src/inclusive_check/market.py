@@ -2,13 +2,19 @@
 
 Everything is aggregated in SQL (SQLAlchemy Core, SQLite and PostgreSQL alike) over the latest revision of each
 stored submission, with the score of the latest run that scored it: per period, and per province (regions as
-filed, prefectures added into their province), per line (the inclusive products'), per institution group (item 9,
-from the ruleset), per ownership (state-owned or not) and per insurer. Each insurer's percentile among the
-insurers of its period on item 18's four indicators comes from window functions. Python only divides the sums
-the database returns, exactly (fractions), and rounds once as the ruleset's scoring says.
+filed, prefectures added into their province; the separately listed cities also as rows of their own), per
+prefecture, per line (the inclusive products'), per institution group (item 9, from the ruleset), per ownership
+(state-owned or not) and per insurer. A region's or a line's figures are what insurers filed for it; its scores
+(the contract has none per region or line) weigh each submission by its volume there (the ruleset's
+``market.row_weight``). Each insurer's percentile among the insurers of its period on item 18's four indicators
+comes from window functions. Python only divides the sums the database returns, exactly (fractions), and rounds
+once as the ruleset's scoring says.
 
-The market rows (one per period, the whole market) are the market's trend; ``--by insurer --insurer CODE`` is
-one insurer's.
+``period`` selects as ``run --period`` does: a year holds its annual and its quarterly submissions. Annual and
+quarterly periods are two series, never interleaved. The market rows (one per period, the whole market) are the
+market's trend; ``--by insurer --insurer CODE`` is one insurer's. Year-on-year panels and the region x line
+cross-tab are market_series.py's, depth, density and targets market_reference.py's, the public view
+market_public.py's.
 """
 
 from __future__ import annotations
@@ -20,16 +26,21 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, Connection, Select, and_, case, cast, func, literal, null, or_, select
 from sqlalchemy.sql.expression import Subquery
 
-from .contract.outputs import MARKET_SCHEMA, Market
+from .contract.market_outputs import MARKET_SCHEMA, Market
+from .contract.regions import is_province, province_of
 from .contract.regions import name as region_name
-from .periods import period_bounds
+from .market_params import DEFAULT_ROW_WEIGHT, RowWeight
+from .periods import period_bounds, period_order, series_of
 from .rules.base import number
 from .ruleset import Rounding, Ruleset
 from .scoring import quantize
 from .store import tables as t
 from .wording import TERMS_ZH
 
-BY = ("region", "line", "category", "ownership", "insurer")
+BY = ("region", "prefecture", "line", "category", "ownership", "insurer")
+# The separately listed cities (计划单列市), each with its own NFRA bureau: Dalian, Ningbo, Xiamen, Qingdao, Shenzhen.
+CITIES = ("210200", "330200", "350200", "370200", "440300")
+WEIGHTED = frozenset({"region", "prefecture", "line"})
 DIMENSIONS = ("variety", "coverage", "protection", "service")
 LINE_ZH = {**TERMS_ZH, "agriculture": "农业保险", "long_term_care": "长期护理保险"}  # lines, not risk areas
 OWNERSHIP = {
@@ -60,11 +71,28 @@ def _latest_scores() -> Subquery:
     )
 
 
-def _base(period: str | None) -> Subquery:
-    """The latest revision of each stored submission (of ``period``), with its insurer and latest score."""
+def _policies() -> Subquery:
+    """Each submission's policies: its inclusive products' policies in force (the contract has no total)."""
+    p = t.products.c
+    return (
+        select(p.submission_id.label("sid"), func.sum(p.policies_in_force).label("policies"))
+        .where(_inclusive(p))
+        .group_by(p.submission_id)
+        .subquery("policies")
+    )
+
+
+def _inclusive(p: Any) -> ColumnElement[bool]:
+    return or_(p.dedicated_inclusive.is_(True), p.target_groups != "")
+
+
+def base(period: str | None) -> Subquery:
+    """The latest revision of each stored submission (within ``period``, as ``run --period`` selects), with its
+    insurer, its policies and its latest score."""
     s, i = t.submissions.c, t.insurers.c
     scores = _latest_scores()
     sc = scores.c
+    policies = _policies()
     query = (
         select(
             s.id.label("sid"),
@@ -74,6 +102,7 @@ def _base(period: str | None) -> Subquery:
             i.name,
             s.insurer_category.label("category"),
             s.state_owned,
+            policies.c.policies,
             s.inclusive_insured_persons.label("insured"),
             s.inclusive_premium_cny.label("premium"),
             s.inclusive_claims_paid_cny.label("claims"),
@@ -84,10 +113,12 @@ def _base(period: str | None) -> Subquery:
         )
         .join(t.insurers, i.id == s.insurer_id)
         .outerjoin(scores, sc.submission_id == s.id)
+        .outerjoin(policies, policies.c.sid == s.id)
         .where(s.kind == "submission", s.is_latest.is_(True))
     )
     if period is not None:
-        query = query.where(s.period == period)
+        start, end = period_bounds(period)
+        query = query.where(s.period_start >= start, s.period_end <= end)
     return query.subquery("base")
 
 
@@ -108,7 +139,6 @@ def _volumes(by: str, base: Any, ruleset: Ruleset) -> Subquery:
     """(sid, key, products, policies, insured, premium, claims): each submission's business per key."""
     if by == "line":
         p = t.products.c
-        inclusive = or_(p.dedicated_inclusive.is_(True), p.target_groups != "")
         return (
             select(
                 p.submission_id.label("sid"),
@@ -119,41 +149,55 @@ def _volumes(by: str, base: Any, ruleset: Ruleset) -> Subquery:
                 func.sum(p.premium_cny).label("premium"),
                 func.sum(p.claims_paid_cny).label("claims"),
             )
-            .where(inclusive, p.submission_id.in_(select(base.sid)))
+            .where(_inclusive(p), p.submission_id.in_(select(base.sid)))
             .group_by(p.submission_id, p.line)
             .subquery("volumes")
         )
-    if by == "region":
+    if by in ("region", "prefecture"):
         r = t.submission_regions.c
-        return (
-            select(
-                r.submission_id.label("sid"),
-                r.province.label("key"),
-                cast(null(), BigInteger).label("products"),
-                func.sum(r.policies).label("policies"),
-                func.sum(r.insured_persons).label("insured"),
-                func.sum(r.premium_cny).label("premium"),
-                func.sum(r.claims_paid_cny).label("claims"),
+
+        def of(key: Any, *where: Any) -> Select[Any]:
+            return (
+                select(
+                    r.submission_id.label("sid"),
+                    key.label("key"),
+                    cast(null(), BigInteger).label("products"),
+                    func.sum(r.policies).label("policies"),
+                    func.sum(r.insured_persons).label("insured"),
+                    func.sum(r.premium_cny).label("premium"),
+                    func.sum(r.claims_paid_cny).label("claims"),
+                )
+                .where(r.submission_id.in_(select(base.sid)), *where)
+                .group_by(r.submission_id, key)
             )
-            .where(r.submission_id.in_(select(base.sid)))
-            .group_by(r.submission_id, r.province)
-            .subquery("volumes")
-        )
+
+        if by == "prefecture":  # every prefecture reported (a province's own figure has no prefecture)
+            return of(r.region, r.region != r.province).subquery("volumes")
+        # provinces (their prefectures added in), and the separately listed cities as rows of their own too
+        return of(r.province).union_all(of(r.region, r.region.in_(CITIES))).subquery("volumes")
     return select(
         base.sid,
         _group_key(by, base, ruleset).label("key"),
         cast(null(), BigInteger).label("products"),
-        cast(null(), BigInteger).label("policies"),
+        base.policies,
         base.insured,
         base.premium,
         base.claims,
     ).subquery("volumes")
 
 
+def row_weight(ruleset: Ruleset) -> RowWeight:
+    return _market(ruleset).row_weight or DEFAULT_ROW_WEIGHT
+
+
 def _aggregate(by: str, based: Subquery, ruleset: Ruleset, insurer: str | None) -> Select[Any]:
+    """Sums per period and key; a score's sum is weighted (by the row's volume for regions and lines, else 1)
+    and comes with the sum of the weights of the submissions that have it."""
     base = based.c
     volumes = _volumes(by, base, ruleset)
     v = volumes.c
+    measure = {"premium_cny": "premium", "insured_persons": "insured", "policies": "policies"}
+    w: ColumnElement[Any] = func.coalesce(v[measure[row_weight(ruleset).measure]], 0) if by in WEIGHTED else literal(1)
     query = (
         select(
             base.period,
@@ -166,10 +210,11 @@ def _aggregate(by: str, based: Subquery, ruleset: Ruleset, insurer: str | None) 
             func.sum(v.premium).label("premium"),
             func.sum(v.claims).label("claims"),
             func.count(base.compliance).label("scored"),
-            func.sum(base.compliance).label("compliance"),
+            func.sum(base.compliance * w).label("compliance"),
+            func.sum(case((base.compliance.is_not(None), w), else_=0)).label("scored_weight"),
             func.sum(case((base.blocking.is_(True), 1), else_=0)).label("blocking"),
-            func.count(base.variety).label("indicated"),
-            *(func.sum(base[d]).label(d) for d in DIMENSIONS),
+            func.sum(case((base.variety.is_not(None), w), else_=0)).label("indicated_weight"),
+            *(func.sum(base[d] * w).label(d) for d in DIMENSIONS),
         )
         .select_from(volumes)
         .join(based, base.sid == v.sid)
@@ -219,20 +264,24 @@ def _text(value: Any) -> str | None:
     return None if d is None else number(d)
 
 
-def _mean(total: Any, count: int, ruleset: Ruleset) -> str | None:
-    d = _dec(total)
-    if d is None or not count:
+def _mean(total: Any, count: Any, ruleset: Ruleset) -> str | None:
+    """``total`` / ``count`` (a count, or a sum of weights), rounded as the ruleset's scores."""
+    d, n = _dec(total), _dec(count)
+    if d is None or not n:
         return None
-    return str(quantize(Fraction(d) / count, ruleset.data.scoring.rounding))
+    return str(quantize(Fraction(d) / Fraction(n), ruleset.data.scoring.rounding))
 
 
-def _index(sums: dict[str, Any], count: int, ruleset: Ruleset) -> str | None:
-    """The market index (weighted mean of the four indicators) of ``count`` submissions with these sums."""
+def _index(sums: dict[str, Any], count: Any, ruleset: Ruleset) -> str | None:
+    """The market index (weighted mean of the four indicators) of submissions with these (weighted) sums and
+    ``count`` (their number, or the sum of their weights)."""
     weights = _market(ruleset).index_weights
-    if not count or any(sums[d] is None for d in DIMENSIONS):
+    n = _dec(count)
+    if not n or any(sums[d] is None for d in DIMENSIONS):
         return None
     total = sum((Fraction(getattr(weights, d)) * Fraction(_dec(sums[d]) or 0) for d in DIMENSIONS), Fraction(0))
-    return str(quantize(total / (count * sum(Fraction(getattr(weights, d)) for d in DIMENSIONS)), _rounding(ruleset)))
+    whole = Fraction(n) * sum(Fraction(getattr(weights, d)) for d in DIMENSIONS)
+    return str(quantize(total / whole, _rounding(ruleset)))
 
 
 def _rounding(ruleset: Ruleset) -> Rounding:
@@ -240,7 +289,7 @@ def _rounding(ruleset: Ruleset) -> Rounding:
 
 
 def _label(by: str, key: str, ruleset: Ruleset, names: dict[str, str]) -> dict[str, str]:
-    if by == "region":
+    if by in ("region", "prefecture"):
         zh = region_name(key)
         return {"en": zh, "zh": zh}  # the shipped list names divisions in Chinese only
     if by == "line":
@@ -255,11 +304,6 @@ def _label(by: str, key: str, ruleset: Ruleset, names: dict[str, str]) -> dict[s
     return dict(MARKET)
 
 
-def _period_order(period: str) -> tuple[Any, ...]:
-    start, end = period_bounds(period)
-    return (start, end, period)
-
-
 def _row(by: str, row: Any, ruleset: Ruleset, names: dict[str, str]) -> dict[str, Any]:
     premium, claims = _dec(row.premium), _dec(row.claims)
     loss_ratio = (
@@ -268,10 +312,14 @@ def _row(by: str, row: Any, ruleset: Ruleset, names: dict[str, str]) -> dict[str
         else None
     )
     sums = {d: getattr(row, d) for d in DIMENSIONS}
+    regional = by in ("region", "prefecture") and not is_province(row.key)
     return {
         "period": row.period,
+        "series": series_of(row.period),
         "key": row.key,
         "name": _label(by, row.key, ruleset, names),
+        "parent": province_of(row.key) if regional else None,
+        "separately_listed": by in ("region", "prefecture") and row.key in CITIES,
         "insurers": int(row.insurers),
         "submissions": int(row.submissions),
         "inclusive_products": None if row.products is None else int(row.products),
@@ -280,11 +328,14 @@ def _row(by: str, row: Any, ruleset: Ruleset, names: dict[str, str]) -> dict[str
         "premium_cny": _text(premium),
         "claims_paid_cny": _text(claims),
         "loss_ratio": loss_ratio,
+        "scores_basis": "weighted" if by in WEIGHTED else "mean",
+        "weight": row_weight(ruleset).measure if by in WEIGHTED else None,
         "scored": int(row.scored),
         "blocking": int(row.blocking or 0),
-        "compliance": _mean(row.compliance, int(row.scored), ruleset),
-        **{d: _mean(sums[d], int(row.indicated), ruleset) for d in DIMENSIONS},
-        "index": _index(sums, int(row.indicated), ruleset),
+        "compliance": _mean(row.compliance, row.scored_weight, ruleset),
+        **{d: _mean(sums[d], row.indicated_weight, ruleset) for d in DIMENSIONS},
+        "index": _index(sums, row.indicated_weight, ruleset),
+        **{k: None for k in ("depth", "density", "market_depth", "market_density")},
     }
 
 
@@ -332,29 +383,52 @@ def _peer(row: Any, ruleset: Ruleset) -> dict[str, Any]:
 
 def _sorted(rows: list[dict[str, Any]], by: str) -> list[dict[str, Any]]:
     """By period, then the breakdown's natural order: names' codes ascending (regions, lines, insurers)."""
-    return sorted(rows, key=lambda r: (_period_order(r["period"]), r["key"]))
+    return sorted(rows, key=lambda r: (period_order(r["period"]), r["key"]))
 
 
 def market(
-    conn: Connection, ruleset: Ruleset, by: str = "region", period: str | None = None, insurer: str | None = None
+    conn: Connection,
+    ruleset: Ruleset,
+    by: str = "region",
+    period: str | None = None,
+    insurer: str | None = None,
+    with_targets: bool = False,
 ) -> Market:
-    """The market picture (see the module's docstring) as the published ``inclusive-check/market/1`` shape."""
+    """The market picture (see the module's docstring) as the published ``inclusive-check/market/2`` shape."""
+    from . import market_reference as reference
+    from .market_series import crosstab, submissions, year_on_year
+
     if by not in BY:
         raise MarketError(f"--by must be one of {', '.join(BY)}")
     _market(ruleset)
-    based = _base(period)
-    base = based.c
+    based = base(period)
+    cols = based.c
     names = {code: name for code, name in conn.execute(select(t.insurers.c.code, t.insurers.c.name))}
     if insurer is not None and insurer not in names:
         raise MarketError(f"no insurer {insurer!r} is stored")
-    periods = sorted({row.period for row in conn.execute(select(base.period).distinct())}, key=_period_order)
+    periods = sorted({row.period for row in conn.execute(select(cols.period).distinct())}, key=period_order)
     if not periods:
         raise MarketError(
             f"no submission is stored{f' for period {period}' if period else ''}; `inclusive-check ingest` stores some"
         )
-    rows = [_row(by, row, ruleset, names) for row in conn.execute(_aggregate(by, based, ruleset, insurer))]
-    whole = [_row("market", row, ruleset, names) for row in conn.execute(_aggregate("market", based, ruleset, None))]
-    peers = [_peer(row, ruleset) for row in conn.execute(_peers(base)) if insurer is None or row.code == insurer]
+    rows = aggregate(conn, ruleset, by, based, insurer, names)
+    whole = aggregate(conn, ruleset, "market", based, None, names)
+    peers = [_peer(row, ruleset) for row in conn.execute(_peers(cols)) if insurer is None or row.code == insurer]
+    ref, used = reference.reference(conn), set[tuple[str, int, str]]()
+    reference.enrich(rows, ref, used)
+    gaps = None
+    if with_targets:
+        everywhere = base(None)
+        regional = [*aggregate(conn, ruleset, "region", everywhere, None, names)]
+        regional += aggregate(conn, ruleset, "prefecture", everywhere, None, names)
+        gaps = reference.targets(conn, ref, regional, used)
+
+    def label(region: str, line: str) -> dict[str, str]:
+        return {
+            "en": f"{region_name(region)} × {line.replace('_', ' ')}",
+            "zh": f"{region_name(region)} × {LINE_ZH.get(line, line)}",
+        }
+
     payload = {
         "schema": MARKET_SCHEMA,
         "by": by,
@@ -362,11 +436,24 @@ def market(
         "insurer": insurer,
         "method": _method(ruleset),
         "periods": periods,
-        "rows": _sorted(rows, by),
-        "market": _sorted(whole, "market"),
-        "peers": sorted(peers, key=lambda p: (_period_order(p["period"]), p["insurer"])),
+        "rows": rows,
+        "market": whole,
+        "crosstab": crosstab(conn, based, label),
+        "year_on_year": [  # a period shown against the year before it, stored whether or not it is shown
+            y for y in year_on_year(submissions(conn, base(None)), _ratio_rounding(ruleset)) if y["period"] in periods
+        ],
+        "reference": reference.used_values(ref, used),
+        "targets": gaps,
+        "peers": sorted(peers, key=lambda p: (period_order(p["period"]), p["insurer"])),
     }
     return Market.model_validate(payload)
+
+
+def aggregate(
+    conn: Connection, ruleset: Ruleset, by: str, based: Subquery, insurer: str | None, names: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The rows of one breakdown (``market``: the whole market per period), sorted."""
+    return _sorted([_row(by, row, ruleset, names) for row in conn.execute(_aggregate(by, based, ruleset, insurer))], by)
 
 
 def _method(ruleset: Ruleset) -> dict[str, Any]:
@@ -387,4 +474,7 @@ def _method(ruleset: Ruleset) -> dict[str, Any]:
             for g in m.institution_groups.groups
         ],
         "groups_citation": m.institution_groups.citation,
+        "row_weight": row_weight(ruleset).measure,
+        "row_weight_citation": row_weight(ruleset).citation,
+        "row_weight_interpretation": row_weight(ruleset).interpretation,
     }

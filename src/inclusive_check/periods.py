@@ -20,6 +20,22 @@ def period_bounds(period: str) -> tuple[date, date]:
     return start, end
 
 
+def series_of(period: str) -> str:
+    """Annual ("2025") or quarterly ("2025-Q4"): market figures of the two never share a series."""
+    return "quarterly" if "-Q" in period else "annual"
+
+
+def period_order(period: str) -> tuple[bool, date, date, str]:
+    """Sort key: annual periods first, then quarters, each series in time order."""
+    start, end = period_bounds(period)
+    return (series_of(period) == "quarterly", start, end, period)
+
+
+def year_before(period: str) -> str:
+    """The same period a year earlier: 2025 -> 2024, 2025-Q4 -> 2024-Q4."""
+    return f"{int(period[:4]) - 1}{period[4:]}"
+
+
 def quarters_of(period: str) -> list[tuple[str, date, date]]:
     year = period[:4]
     names = [period] if "-Q" in period else [f"{year}-Q{q}" for q in range(1, 5)]

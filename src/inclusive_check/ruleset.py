@@ -37,6 +37,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from . import rules as registry
+from .market_params import Disclosure, RowWeight
 from .rules import ALIASES, RuleModule, UnknownRule, canonical
 from .rules import get as get_rule
 from .rules.base import STATUSES, STRENGTHS
@@ -313,6 +314,8 @@ class Market(_Model):
     index_weights: IndexWeights
     peer_bands: PeerBands
     institution_groups: InstitutionGroups
+    row_weight: RowWeight | None = None  # market_params.DEFAULT_ROW_WEIGHT when absent
+    disclosure: Disclosure | None = None  # market_params.DEFAULT_DISCLOSURE when absent
 
 
 class RulesetFile(_Model):

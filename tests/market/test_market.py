@@ -49,11 +49,15 @@ def test_region_sums_add_prefectures_into_their_province(market_db: str, publish
     assert _rows(payload, "2025", *fields) == {
         "110000": (1, 1000, 500_000, "100000", "50000", "0.5000"),
         "440000": (2, 3300, 4_100_000, "1300000", "650000", "0.5000"),
+        "440300": (1, 1000, 1_000_000, "200000", "100000", "0.5000"),  # Shenzhen: listed separately, inside 440000
     }
     assert [r["name"] for r in payload["rows"] if r["period"] == "2025"] == [
         {"en": "北京市", "zh": "北京市"},
         {"en": "广东省", "zh": "广东省"},
+        {"en": "深圳市", "zh": "深圳市"},
     ]
+    flags = {r["key"]: (r["parent"], r["separately_listed"]) for r in payload["rows"] if r["period"] == "2025"}
+    assert flags == {"110000": (None, False), "440000": (None, False), "440300": ("440000", True)}
 
 
 def test_per_line_counts_only_inclusive_products(market_db: str) -> None:
@@ -145,9 +149,9 @@ def test_formats_text_csv_xlsx_html(market_db: str, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
     book = load_workbook(out / "m.xlsx")
-    assert book.sheetnames == ["rows", "market", "peers"]
+    assert book.sheetnames == ["rows", "market", "peers", "crosstab", "year_on_year"]  # 2025 against 2024
     header = [c.value for c in book["rows"][1]]
-    health = next(r for r in book["rows"].iter_rows(min_row=2, values_only=True) if r[1] == "health")
+    health = next(r for r in book["rows"].iter_rows(min_row=2, values_only=True) if r[header.index("key")] == "health")
     assert health[header.index("insured_persons")] == 2_200_000
     assert float(health[header.index("premium_cny")]) == 1_500_000  # a numeric cell
     page = (out / "m.html").read_text("utf-8")
@@ -185,4 +189,4 @@ def test_the_market_schema_is_published() -> None:
     assert result.exit_code == 0
     shipped = Path(__file__).resolve().parents[2] / "src" / "inclusive_check" / "contract" / "schemas"
     assert result.output == (shipped / "market.schema.json").read_text("utf-8")
-    assert json.loads(result.output)["properties"]["schema"]["const"] == "inclusive-check/market/1"
+    assert json.loads(result.output)["properties"]["schema"]["const"] == "inclusive-check/market/2"

@@ -200,9 +200,10 @@ def test_html_report_of_one_insurer(store: Any, tmp_path: Path) -> None:
     page = _Elements()
     page.feed(report.read_text(encoding="utf-8"))
     assert [s["data-insurer"] for s in page.find("section", class_="insurer")] == ["FH-AGRI-003"]
-    # the market section: the market's trend, and the insurer's own peer positions
+    # the market section: the market's trend (the annual and the quarterly series apart), and the insurer's own peer
+    # positions
     assert [svg["id"] for svg in page.find("svg")] == [
-        "chart-scores", "chart-items", "chart-indicators", "chart-market-trend", "chart-peers"
+        "chart-scores", "chart-items", "chart-indicators", "chart-market-trend", "chart-market-quarters", "chart-peers"
     ]  # fmt: skip
 
 

@@ -19,13 +19,20 @@ from typing import Annotated, Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, with_config
 from typing_extensions import TypedDict
 
+from .market_outputs import MARKET_SCHEMA as MARKET_SCHEMA
+from .market_outputs import PUBLIC_MARKET_SCHEMA as PUBLIC_MARKET_SCHEMA
+from .market_outputs import Market as Market
+from .market_outputs import PublicMarket as PublicMarket
+from .output_base import LangText as LangText
+from .output_base import RulesetRef as RulesetRef
+from .output_base import _Model
+
 RESULTS_SCHEMA: Final = "inclusive-check/results/1"
 DIFF_SCHEMA: Final = "inclusive-check/diff/1"
 VALIDATION_SCHEMA: Final = "inclusive-check/validation/1"
 WHATIF_SCHEMA: Final = "inclusive-check/whatif/1"
 RULESET_DIFF_SCHEMA: Final = "inclusive-check/ruleset-diff/1"
 REPRODUCTION_SCHEMA: Final = "inclusive-check/reproduction/1"
-MARKET_SCHEMA: Final = "inclusive-check/market/1"
 
 Status = Literal["pass", "fail", "indeterminate", "waived", "not_applicable"]
 Severity = Literal["error", "warning", "info"]
@@ -35,20 +42,8 @@ Change = Literal["new", "fixed", "waived", "persisting", "not_rechecked"]
 DocumentKind = Literal["submission", "product_filing"]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", serialize_by_alias=True)
-
-
 # The small records inside a finding are typed dicts, not models: a market's results hold hundreds of thousands,
 # and a dict of strings is one object the garbage collector skips, where a model is three it walks.
-
-
-@with_config(ConfigDict(extra="forbid"))
-class LangText(TypedDict):
-    """One text in English and Chinese."""
-
-    en: str
-    zh: str
 
 
 @with_config(ConfigDict(extra="forbid"))
@@ -180,12 +175,6 @@ class SubmissionResult(_Model):
     warnings: list[str]
     score: Score | None
     findings: list[Finding]
-
-
-class RulesetRef(_Model):
-    id: str
-    version: str
-    sha256: str
 
 
 class RunInfo(_Model):
@@ -479,94 +468,6 @@ class Validation(_Model):
     files: list[FileValidation]
 
 
-# --- market ------------------------------------------------------------------------------------------------
-
-Dimension = Literal["variety", "coverage", "protection", "service"]
-Position = Literal["leading", "middle", "lagging"]
-Decimal_ = Annotated[str | None, Field(description="A decimal string, or null when there is nothing to count.")]
-
-
-class MarketRow(_Model):
-    """One group's figures in one period: sums of what its submissions filed, means of their latest scores."""
-
-    period: str
-    key: str = Field(description="Province code (region), line, institution group id, state_owned|other, insurer.")
-    name: LangText
-    insurers: int
-    submissions: int
-    inclusive_products: int | None = Field(description="Inclusive products (by line only; null otherwise).")
-    policies: int | None = Field(description="Policies (by region and by line; null otherwise).")
-    insured_persons: int | None
-    premium_cny: Decimal_
-    claims_paid_cny: Decimal_
-    loss_ratio: Decimal_ = Field(description="claims_paid_cny / premium_cny, rounded as the protection indicator.")
-    scored: int = Field(description="Submissions with a compliance score (from the latest run that scored each).")
-    blocking: int = Field(description="Submissions whose latest score is blocking.")
-    compliance: Decimal_ = Field(description="Mean compliance score of the scored submissions.")
-    variety: Decimal_
-    coverage: Decimal_
-    protection: Decimal_
-    service: Decimal_
-    index: Decimal_ = Field(description="The market index: the four indicators' means weighted by the ruleset.")
-
-
-class PeerPosition(_Model):
-    """One insurer in one period, with its percentile among the period's scored insurers on each indicator."""
-
-    period: str
-    insurer: str
-    name: str | None
-    category: str | None
-    group: str | None = Field(description="Its institution group (item 9), by the ruleset.")
-    state_owned: bool
-    run_id: int | None = Field(description="The latest run that scored the submission; null: never scored.")
-    compliance: Decimal_
-    blocking: bool | None
-    variety: Decimal_
-    coverage: Decimal_
-    protection: Decimal_
-    service: Decimal_
-    index: Decimal_
-    percentiles: dict[Dimension, str | None] = Field(
-        description="Per indicator: 100 x the share of the period's scored insurers scoring at or below it."
-    )
-    positions: dict[Dimension, Position | None]
-
-
-class GroupDef(_Model):
-    id: str
-    categories: list[str]
-    name: LangText
-
-
-class MarketMethod(_Model):
-    ruleset: RulesetRef
-    from_: str = Field(alias="from")
-    citation: str
-    interpretation: bool
-    index_weights: dict[Dimension, str]
-    index_citation: str
-    leading_at_least: str
-    lagging_at_most: str
-    peer_citation: str
-    groups: list[GroupDef]
-    groups_citation: str
-
-
-class Market(_Model):
-    """`inclusive-check market --format json`: the breakdown asked for, the market's trend and peer positions."""
-
-    schema_: Literal["inclusive-check/market/1"] = Field(MARKET_SCHEMA, alias="schema")
-    by: Literal["region", "line", "category", "ownership", "insurer"]
-    period: str | None
-    insurer: str | None
-    method: MarketMethod
-    periods: list[str] = Field(description="The stored periods shown, oldest first.")
-    rows: list[MarketRow]
-    market: list[MarketRow] = Field(description="The whole market, one row per period: its trend.")
-    peers: list[PeerPosition]
-
-
 PUBLISHED: dict[str, type[_Model]] = {
     "results": Results,
     "diff": DiffResult,
@@ -575,6 +476,7 @@ PUBLISHED: dict[str, type[_Model]] = {
     "ruleset-diff": RulesetDiff,
     "reproduction": Reproduction,
     "market": Market,
+    "public-market": PublicMarket,
 }
 
 

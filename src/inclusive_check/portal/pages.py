@@ -388,4 +388,7 @@ def market_page(request: Request, user: User) -> HTMLResponse:
         for code, d in docs
     ]
     chart = score_bars("scores", text("scores_chart", lang), bars) if bars else None
-    return render(request, "market.html.j2", user=user, period=period, chart=chart, docs=docs)
+    from .public import market_section  # item 18's picture of the stored submissions, in the page's language
+
+    section = market_section(_portal(request), period, lang)
+    return render(request, "market.html.j2", user=user, period=period, chart=chart, docs=docs, section=section)

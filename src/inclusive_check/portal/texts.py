@@ -74,6 +74,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "action": {"en": "Action", "zh": "操作"},
     "detail": {"en": "Detail", "zh": "详情"},
     "market": {"en": "Market overview", "zh": "市场概览"},
+    "public_market": {"en": "Inclusive insurance market: public figures", "zh": "普惠保险市场公开数据"},
     "review": {"en": "Review", "zh": "审核"},
     "accept": {"en": "Accept the filing", "zh": "接收报送"},
     "return": {"en": "Return with a note", "zh": "退回并说明"},

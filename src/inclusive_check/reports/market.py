@@ -18,9 +18,12 @@ from .views import table
 DIMENSIONS = ("variety", "coverage", "protection", "service")
 ROW_COLUMNS = (
     "period",
+    "series",
     "key",
     "name_en",
     "name_zh",
+    "parent",
+    "separately_listed",
     "insurers",
     "submissions",
     "inclusive_products",
@@ -31,9 +34,15 @@ ROW_COLUMNS = (
     "loss_ratio",
     "scored",
     "blocking",
+    "scores_basis",
+    "weight",
     "compliance",
     *DIMENSIONS,
     "index",
+    "depth",
+    "density",
+    "market_depth",
+    "market_density",
 )
 PEER_COLUMNS = (
     "period",
@@ -51,6 +60,12 @@ PEER_COLUMNS = (
     *(f"{d}_position" for d in DIMENSIONS),
 )
 TEXT_COLUMNS = ("period", "key", "name", "insurers", "policies", "insured_persons", "premium_cny", "loss_ratio")
+DEPTH_COLUMNS = ("depth", "density", "market_depth", "market_density")
+WEIGHTS = {
+    "premium_cny": {"en": "premium", "zh": "保费"},
+    "insured_persons": {"en": "insured persons", "zh": "被保险人数"},
+    "policies": {"en": "policies", "zh": "保单数"},
+}
 SCORE_COLUMNS = ("compliance", *DIMENSIONS, "index")
 _INTEGERS = frozenset({"insurers", "submissions", "inclusive_products", "policies", "insured_persons", "scored"})
 
@@ -63,7 +78,51 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "第十八条：按地区、领域、机构反映普惠保险发展情况及其随报告期的变化。数字为每份已存报送最新版本的合计；"
         "得分取最近一次对该报送评分的运行。权重、分档与分组见规则集 {ruleset}（本工具的解释）。",
     },
-    "by_region": {"en": "By region (province)", "zh": "按地区（省级）"},
+    "by_region": {
+        "en": "By region (province; separately listed cities flagged)",
+        "zh": "按地区（省级；计划单列市单列）",
+    },
+    "by_prefecture": {"en": "By prefecture", "zh": "按地市"},
+    "weighted_note": {
+        "en": "Figures and loss ratios are what insurers reported for each row; the scores of a region or line "
+        "weigh each submission by its {weight} there (ruleset market.row_weight{interpretation}). ✦: a separately "
+        "listed city, also counted in its province.",
+        "zh": "各行数字与赔付率为机构就该行报送的数据；地区或险种的得分按各报送在该行的{weight}加权"
+        "（规则集 market.row_weight{interpretation}）。✦：计划单列市，同时计入所在省。",
+    },
+    "interpretation": {"en": ", our interpretation", "zh": "，本工具的解释"},
+    "crosstab": {"en": "Region x line (allocated)", "zh": "地区 × 险种（分摊）"},
+    "crosstab_note": {
+        "en": "The contract carries no figure per region and line: each submission's regional figures are shared "
+        "over its lines in proportion to each line's part of the same figure.",
+        "zh": "报送格式不含地区与险种交叉数据：各报送的地区数据按其各险种在同一数值中的占比分摊。",
+    },
+    "yoy": {"en": "Year on year over a fixed panel", "zh": "同比（固定样本）"},
+    "yoy_note": {
+        "en": "The same period a year before, over the insurers that filed for both (the panel).",
+        "zh": "与上年同期比较，仅含两期均有报送的机构（样本）。",
+    },
+    "previous": {"en": "previous", "zh": "上年同期"},
+    "annual": {"en": "annual", "zh": "年度"},
+    "quarterly": {"en": "quarterly", "zh": "季度"},
+    "panel": {"en": "panel", "zh": "样本机构"},
+    "change": {"en": "change", "zh": "变化"},
+    "depth": {"en": "depth", "zh": "普惠保险深度"},
+    "density": {"en": "density (CNY)", "zh": "普惠保险密度（元/人）"},
+    "market_depth": {"en": "market depth", "zh": "全市场保险深度"},
+    "market_density": {"en": "market density (CNY)", "zh": "全市场保险密度（元/人）"},
+    "reference": {"en": "Reference figures used", "zh": "所用参考数据"},
+    "targets": {"en": "Targets", "zh": "目标"},
+    "indicator": {"en": "indicator", "zh": "指标"},
+    "year": {"en": "year", "zh": "年份"},
+    "value": {"en": "value", "zh": "数值"},
+    "value_year": {"en": "value's year", "zh": "数值年份"},
+    "target": {"en": "target", "zh": "目标值"},
+    "gap": {"en": "gap", "zh": "差距"},
+    "source": {"en": "source", "zh": "来源"},
+    "citation": {"en": "citation", "zh": "出处"},
+    "region": {"en": "region", "zh": "地区"},
+    "line": {"en": "line", "zh": "险种"},
     "by_line": {"en": "By line (field)", "zh": "按险种（领域）"},
     "by_category": {"en": "By institution group (item 9)", "zh": "按机构类型（第九条）"},
     "by_ownership": {"en": "By ownership", "zh": "按所有制"},
@@ -130,8 +189,10 @@ def market_text(m: Market, lang: str = "en") -> str:
         return LABELS[key][lang]
 
     def rows_of(rows: Sequence[Any], columns: Sequence[str]) -> str:
-        shown = [{head(c): (r.name[lang] if c == "name" else _dash(getattr(r, c))) for c in columns} for r in rows]
+        shown = [{head(c): (_name(r, lang) if c == "name" else _dash(getattr(r, c))) for c in columns} for r in rows]
         return table(shown, [head(c) for c in columns]) if shown else head("nothing")
+
+    depth = tuple(c for c in DEPTH_COLUMNS if any(getattr(r, c) is not None for r in m.rows))
 
     ruleset = f"{m.method.ruleset.id} {m.method.ruleset.version}"
     out = [
@@ -139,11 +200,13 @@ def market_text(m: Market, lang: str = "en") -> str:
         + (f" — {m.period}" if m.period else "")
         + (f" — {m.insurer}" if m.insurer else ""),
         LABELS["market_note"][lang].format(ruleset=ruleset),
+        weighted_note(m, lang),
         "",
-        rows_of(m.rows, (*TEXT_COLUMNS, *SCORE_COLUMNS)),
+        rows_of(m.rows, (*TEXT_COLUMNS, *SCORE_COLUMNS, *depth)),
         "",
         f"== {head('trend')}",
-        rows_of(m.market, ("period", "insurers", "submissions", *TEXT_COLUMNS[5:], "blocking", *SCORE_COLUMNS)),
+        rows_of(m.market, ("period", "insurers", "submissions", *TEXT_COLUMNS[4:], "blocking", *SCORE_COLUMNS)),
+        *_extra_text(m, lang),
         "",
         f"== {head('peers')}",
         LABELS["peers_note"][lang].format(leading=m.method.leading_at_least, lagging=m.method.lagging_at_most),
@@ -161,6 +224,98 @@ def market_text(m: Market, lang: str = "en") -> str:
     columns = [head(c) for c in ("period", "insurer", "compliance", "index", *DIMENSIONS)]
     out.append(table(peers, columns) if peers else head("nothing"))
     return "\n".join(out)
+
+
+def _name(r: Any, lang: str) -> str:
+    return f"{r.name[lang]} ✦" if getattr(r, "separately_listed", False) else str(r.name[lang])
+
+
+def weighted_note(m: Market, lang: str) -> str:
+    method = m.method
+    return LABELS["weighted_note"][lang].format(
+        weight=WEIGHTS[method.row_weight][lang],
+        interpretation=LABELS["interpretation"][lang] if method.row_weight_interpretation else "",
+    )
+
+
+def yoy_dicts(m: Market) -> list[dict[str, Any]]:
+    """Year-on-year panels as flat records (one per period), the panel's insurers joined by spaces."""
+    figures = ("policies", "insured_persons", "premium_cny", "claims_paid_cny")
+    return [
+        {
+            "period": y.period,
+            "previous": y.previous,
+            "panel": " ".join(y.panel) or str(y.panel_size),
+            **{f: getattr(y.current, f) for f in figures},
+            **{f"previous_{f}": getattr(y.before, f) for f in figures},
+            **{f"change_{f}": y.change.get(f) for f in figures},
+        }
+        for y in m.year_on_year
+    ]
+
+
+def _extra_text(m: Market, lang: str) -> list[str]:
+    """The cross-tab, year-on-year panels, reference figures and targets, each under its heading."""
+
+    def head(key: str) -> str:
+        return LABELS[key][lang]
+
+    out: list[str] = []
+    if m.crosstab:
+        heads = [head(k) for k in ("period", "region", "line", "name", "insurers", "policies", "insured_persons")]
+        heads.append(head("premium_cny"))
+        cells = [
+            dict(
+                zip(
+                    heads,
+                    [
+                        c.period,
+                        c.region,
+                        c.line,
+                        dict(c.name)[lang],
+                        c.insurers,
+                        c.policies,
+                        c.insured_persons,
+                        c.premium_cny,
+                    ],
+                    strict=True,
+                )
+            )
+            for c in m.crosstab
+        ]
+        out += ["", f"== {head('crosstab')}", head("crosstab_note"), table(cells, heads)]
+    if m.year_on_year:
+        rows = yoy_dicts(m)
+        columns = ["period", "previous", "panel", "premium_cny", "previous_premium_cny", "change_premium_cny"]
+        columns += ["insured_persons", "change_insured_persons"]
+        out += ["", f"== {head('yoy')}", head("yoy_note"), table(rows, columns)]
+    if m.reference:
+        heads = [head(k) for k in ("region", "year", "indicator", "value", "source")]
+        refs = [dict(zip(heads, [r.region, r.year, r.indicator, r.value, r.source], strict=True)) for r in m.reference]
+        out += ["", f"== {head('reference')}", table(refs, heads)]
+    if m.targets is not None:
+        heads = [head(k) for k in ("region", "indicator", "year", "target", "value", "value_year", "gap", "citation")]
+        goals = [
+            dict(
+                zip(
+                    heads,
+                    [
+                        g.region,
+                        g.indicator,
+                        g.year,
+                        g.target,
+                        _dash(g.value),
+                        _dash(g.value_year),
+                        _dash(g.gap),
+                        g.citation,
+                    ],
+                    strict=True,
+                )
+            )
+            for g in m.targets
+        ]
+        out += ["", f"== {head('targets')}", table(goals, heads) if goals else head("nothing")]
+    return out
 
 
 # --- CSV and XLSX ----------------------------------------------------------------------------------------
@@ -206,7 +361,18 @@ def _typed(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for record in records:
         typed = {}
         for key, value in record.items():
-            if isinstance(value, str) and key not in ("period", "key", "name_en", "name_zh", "insurer", "name"):
+            if isinstance(value, str) and key not in (
+                "period",
+                "key",
+                "name_en",
+                "name_zh",
+                "insurer",
+                "name",
+                "parent",
+                "region",
+                "panel",
+                "previous",
+            ):
                 try:
                     typed[key] = Decimal(value) if not key.endswith(("_position", "category", "group")) else value
                 except ArithmeticError:
@@ -227,6 +393,12 @@ def write_market_xlsx(m: Market, handle: Any) -> None:
     _sheet(workbook, "rows", ROW_COLUMNS, _typed(row_dicts(m)), first=True)
     _sheet(workbook, "market", ROW_COLUMNS, _typed(row_dicts(m, "market")), first=False)
     _sheet(workbook, "peers", PEER_COLUMNS, _typed(peer_dicts(m)), first=False)
+    crosstab = [{**c.model_dump(mode="json", exclude={"name"})} for c in m.crosstab]
+    if crosstab:
+        _sheet(workbook, "crosstab", tuple(crosstab[0]), _typed(crosstab), first=False)
+    yoy = yoy_dicts(m)
+    if yoy:
+        _sheet(workbook, "year_on_year", tuple(yoy[0]), _typed(yoy), first=False)
     workbook.save(handle)
 
 
@@ -271,6 +443,8 @@ def section_context(m: Market, lang: str) -> dict[str, Any]:
         if p.period == latest
     ]
     insurer_rows = [r for r in m.rows if m.by == "insurer" and r.key == m.insurer]
+    annual = [p for p in m.periods if "-Q" not in p]
+    quarterly = [p for p in m.periods if "-Q" in p]
     return {
         "m": m,
         "t": t,
@@ -290,7 +464,14 @@ def section_context(m: Market, lang: str) -> dict[str, Any]:
         "by_title": t(_by_label(m.by)),
         "dimensions": DIMENSIONS,
         "colours": TREND_COLOURS,
-        "trend_chart": _trend_chart("chart-market-trend", plain("trend"), m.periods, m.market),
+        "trend_chart": _trend_chart("chart-market-trend", f"{plain('trend')} ({plain('annual')})", annual, m.market)
+        if annual
+        else None,
+        "quarter_chart": _trend_chart(
+            "chart-market-quarters", f"{plain('trend')} ({plain('quarterly')})", quarterly, m.market
+        )
+        if quarterly
+        else None,
         "insurer_chart": _trend_chart("chart-insurer-trend", plain("insurer_trend"), m.periods, insurer_rows)
         if insurer_rows
         else None,
@@ -298,6 +479,9 @@ def section_context(m: Market, lang: str) -> dict[str, Any]:
         if peer_rows
         else None,
         "latest": latest,
+        "weighted_note": text.pair({lg: weighted_note(m, lg) for lg in ("en", "zh")}),
+        "depth_columns": tuple(c for c in DEPTH_COLUMNS if any(getattr(r, c) is not None for r in m.rows)),
+        "yoy": yoy_dicts(m),
         "position": lambda p, d: text.pair(
             {lg: _position(p.percentiles.get(d), p.positions.get(d), lg) for lg in ("en", "zh")}
         ),

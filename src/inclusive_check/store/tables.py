@@ -556,3 +556,36 @@ portal_audit_log = Table(
     Column("period", String(10)),
     Column("detail", Text, nullable=False),  # JSON
 )
+
+# Reference figures per region and year (population, GDP, the whole market's premium income) and targets per
+# region, indicator and year: each import that changes a value adds a version and keeps the earlier ones.
+reference_values = Table(
+    "reference_values",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("region", String(6), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("indicator", String(30), nullable=False),
+    Column("value", Money, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("is_latest", Boolean, nullable=False),
+    Column("file", String(1000), nullable=False),
+    Column("imported_at", DateTime, nullable=False),
+    UniqueConstraint("region", "year", "indicator", "version"),
+)
+targets = Table(
+    "targets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("region", String(6), nullable=False),
+    Column("indicator", String(30), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("value", Money, nullable=False),
+    Column("citation", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("is_latest", Boolean, nullable=False),
+    Column("file", String(1000), nullable=False),
+    Column("imported_at", DateTime, nullable=False),
+    UniqueConstraint("region", "indicator", "year", "version"),
+)
