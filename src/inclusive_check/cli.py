@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from . import __version__
+from .cli_types import DAY, RUN_ID, run_id_of
 from .gcpause import paused_gc
 from .safetext import clean as _clean
 
@@ -358,7 +359,7 @@ def _as_of_option(f: Any) -> Any:
     )(f)
     return click.option(
         "--as-of",
-        type=click.DateTime(["%Y-%m-%d"]),
+        type=DAY,
         default=None,
         help="Judge dispensation expiry on this date (default: today).",
     )(f)
@@ -717,7 +718,7 @@ def _check_period(ctx: click.Context, param: click.Parameter, value: str | None)
 @click.option(
     "--reproduce",
     "reproduce_id",
-    type=int,
+    type=RUN_ID,
     metavar="RUN",
     help="Evaluate stored run RUN again with its stored ruleset, as-of date, documents and dispensations, store "
     "nothing, and say whether every finding and score is identical (exit 0) or what differs (exit 1).",
@@ -837,7 +838,7 @@ def rules() -> None:
 @_ruleset_option
 @click.option(
     "--as-of",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=DAY,
     default=None,
     help="Show each rule's strength as the ruleset states it on this date (default: today).",
 )
@@ -859,7 +860,7 @@ def rules_list(ruleset_path: str | None, as_of: Any, fmt: str, lang: str) -> Non
 @_ruleset_option
 @click.option(
     "--as-of",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=DAY,
     default=None,
     help="Show the parameter values in force on this date (default: today).",
 )
@@ -950,7 +951,7 @@ def runs(ctx: click.Context, fmt: str) -> None:
 
 @cli.command()
 @_db_option
-@click.option("--run", "run_id", type=int, help="Run id (default: the latest `run`, not a portal upload's).")
+@click.option("--run", "run_id", type=RUN_ID, help="Run id (default: the latest `run`, not a portal upload's).")
 @click.option("--insurer", help="Only this insurer code.")
 @click.option("--status", type=click.Choice(["pass", "fail", "indeterminate", "waived", "not_applicable"]))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
@@ -985,7 +986,7 @@ def findings(
 
 @cli.command()
 @_db_option
-@click.option("--run", "run_id", type=int, help="Run id (default: the latest `run`, not a portal upload's).")
+@click.option("--run", "run_id", type=RUN_ID, help="Run id (default: the latest `run`, not a portal upload's).")
 @click.option("--insurer", help="Only this insurer code.")
 @click.option(
     "--format",
@@ -1049,7 +1050,7 @@ def _report_market(ctx: click.Context, insurer: str | None) -> Any:
 
 @cli.command()
 @_db_option
-@click.argument("run_ids", nargs=-1, type=int, metavar="[RUN_A RUN_B]")
+@click.argument("run_ids", nargs=-1, type=RUN_ID, metavar="[RUN_A RUN_B]")
 @click.option("--insurer", help="Only this insurer code.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
@@ -1184,7 +1185,7 @@ _whatif_outputs = _outputs_of(WHATIF_FORMATS)
 @click.option(
     "--from",
     "effective_from",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=DAY,
     default=None,
     help="The date the --set values apply from (default: the earliest binding date of the run's documents, "
     "so that they apply to all of them).",
@@ -1206,7 +1207,7 @@ _whatif_outputs = _outputs_of(WHATIF_FORMATS)
 @click.option(
     "--run",
     "run_id",
-    type=int,
+    type=RUN_ID,
     help="The run whose documents are evaluated (default: the latest `run`, not a portal upload's).",
 )
 @click.option(
@@ -1316,9 +1317,9 @@ def _named_ruleset(ctx: click.Context, name: str) -> Any:
         from .impact import ImpactError, base_run
 
         try:
-            return base_run(_reader(ctx), int(name[4:])).ruleset
-        except ValueError:
-            raise DomainError(f"{name}: expected run:ID with a run id, e.g. run:3") from None
+            return base_run(_reader(ctx), run_id_of(name[4:])).ruleset
+        except ValueError as exc:
+            raise DomainError(f"{name}: expected run:ID with a run id, e.g. run:3 ({exc})") from None
         except ImpactError as exc:
             raise DomainError(str(exc)) from None
     return _load_ruleset(name)

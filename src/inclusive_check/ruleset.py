@@ -37,6 +37,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from . import rules as registry
+from .bounds import era_problem, magnitude_problem
+from .inputs import InputFileError, read_input_text
 from .rules import ALIASES, RuleModule, UnknownRule, canonical
 from .rules import get as get_rule
 from .rules.base import STATUSES, STRENGTHS
@@ -621,9 +623,9 @@ def load_ruleset(path: Path | None = None, *, allow_partial: bool = False) -> Ru
         text = resources.files("inclusive_check.rulesets").joinpath(DEFAULT_RULESET).read_text("utf-8")
         return load_ruleset_text(text, DEFAULT_RULESET, allow_partial=allow_partial)
     try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RulesetError(clean(f"{path}: cannot read the ruleset: {exc}")) from None
+        text = read_input_text(path, "ruleset")
+    except InputFileError as exc:
+        raise RulesetError(clean(str(exc))) from None
     return load_ruleset_text(text, str(path), allow_partial=allow_partial)
 
 
@@ -694,6 +696,7 @@ def load_ruleset_text(text: str, source: str, *, allow_partial: bool = False) ->
             problems.add(tuple(error["loc"]), _message(error))
         problems.raise_any()
         raise AssertionError("unreachable") from None
+    _check_bounds(data, (), problems)
     _check_severity(data, problems)
     _check_rules(data, problems)
     _check_scoring(data, problems)
@@ -785,9 +788,32 @@ def _check_value(rule: RuleModule, name: str, value: Any, where: _Path, problems
         if errors:
             return
     try:
-        validator.validate_assignment(rule.Params.model_construct(), name, value)
+        bound = validator.validate_assignment(rule.Params.model_construct(), name, value)
     except ValidationError as exc:
         problems.add(where, _message(exc.errors(include_url=False)[0]))
+        return
+    _check_bounds(getattr(bound, name, None), where, problems)
+
+
+def _check_bounds(value: Any, where: _Path, problems: _Problems) -> None:
+    """Every date within the era (an ``until`` may be 9999-12-31) and every number within ±10^15 (bounds.py)."""
+    if isinstance(value, BaseModel):
+        for key, info in type(value).model_fields.items():
+            _check_bounds(getattr(value, key), (*where, info.alias or key), problems)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_bounds(item, (*where, key), problems)
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _check_bounds(item, (*where, i), problems)
+    elif isinstance(value, date):
+        reason = era_problem(value, open_end=bool(where) and where[-1] == "until")
+        if reason:
+            problems.add(where, reason)
+    else:
+        reason = magnitude_problem(value)
+        if reason:
+            problems.add(where, reason)
 
 
 def _check_scoring(data: RulesetFile, problems: _Problems) -> None:

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from ..inputs import InputFileError, read_input_text
 
 if TYPE_CHECKING:  # the contract's models load only where a file is parsed
     from ..ruleset import Ruleset
@@ -83,6 +86,33 @@ def _dispensable(ruleset: Ruleset | None) -> dict[str, set[str]]:
     return {rule_id: {str(v.value) for v in entry.strength.values} for rule_id, entry in ruleset.data.rules.items()}
 
 
+def _out_of_range(item: dict[str, Any]) -> list[tuple[str, str]]:
+    """An expiry outside the era (bounds.py) and a subject that is not a JSON Pointer into a document: a ``~`` not
+    followed by 0 or 1 (RFC 6901), or a ``.``/``..`` step (a pointer has no parent step: it would match nothing)."""
+    from ..bounds import era_problem
+
+    out = []
+    try:
+        reason = era_problem(date.fromisoformat(item["expires"]))
+    except ValueError as exc:
+        reason = f"not a date: {exc}"
+    if reason:
+        out.append(("expires", reason))
+    subject = item.get("subject") or ""
+    for token in subject.split("/")[1:]:
+        if re.search(r"~(?![01])", token):
+            out.append(("subject", f"{_clip(token)!r}: '~' must be followed by 0 (for ~) or 1 (for /) in a pointer"))
+            break
+        if token in (".", ".."):
+            out.append(("subject", f"{token!r} is not a step of a JSON Pointer (no parent step); write the path out"))
+            break
+    return out
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= 40 else f"{text[:37]}..."
+
+
 def parse_dispensations(text: str, source: str, ruleset: Ruleset | None = None) -> tuple[Dispensation, ...]:
     """The dispensations of a file's text, each naming a known rule that ``ruleset`` (default: the packaged one)
     reads as principle (原则上); ``DispensationError`` lists every problem, located in ``source``."""
@@ -130,6 +160,7 @@ def parse_dispensations(text: str, source: str, ruleset: Ruleset | None = None) 
                         "principle (原则上) rules can be dispensed",
                     )
                 )
+            messages.extend((f"/dispensations/{i}/{key}", why) for key, why in _out_of_range(item))
             if item["id"] in seen:
                 messages.append(
                     (f"/dispensations/{i}/id", f"id {item['id']} already used by /dispensations/{seen[item['id']]}")
@@ -158,7 +189,7 @@ def load_dispensations(path: Path, ruleset: Ruleset | None = None) -> tuple[Disp
     from .load import Problem
 
     try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DispensationError([Problem(str(path), "", f"cannot read the file: {exc}")]) from None
+        text = read_input_text(path, "dispensations")
+    except InputFileError as exc:
+        raise DispensationError([Problem(exc.path, "", exc.reason)]) from None
     return parse_dispensations(text, str(path), ruleset)
