@@ -37,9 +37,10 @@ DAY = _Day()
 
 def run_id_of(text: str) -> int:
     """A run id given as text (``run:ID``), in range, or ValueError saying why not."""
-    if not text.strip().isdigit() or len(text.strip()) > 12:
+    digits = text.strip()
+    if not digits.isdigit() or len(digits) > 40:
         raise ValueError(f"{text[:40]!r} is not a run id")
-    value = int(text)
+    value = int(digits)
     if not 1 <= value <= MAX_ID:
         raise ValueError(f"run id {value} is outside 1..{MAX_ID}")
     return value
