@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from . import __version__
+from . import __version__, cli_accounts
 from .cli_types import DAY, RUN_ID, run_id_of
 from .gcpause import paused_gc
 from .safetext import clean as _clean
@@ -1434,20 +1434,7 @@ def tokens() -> None:
     """API bearer tokens for the portal's machine clients."""
 
 
-@tokens.command("create")
-@_db_option
-@click.argument("name")
-@click.pass_context
-def tokens_create(ctx: click.Context, name: str) -> None:
-    """Create an API token for user NAME and print it (only its hash is stored: keep it now)."""
-    try:
-        from .portal import service
-    except ImportError as exc:
-        raise _portal_missing(exc) from None
-    try:
-        click.echo(service.create_token(_engine(ctx), name))
-    except service.NotFound as exc:
-        raise DomainError(str(exc)) from None
+cli_accounts.register(users, tokens, _db_option)  # tokens create|list|revoke, users list|disable|...
 
 
 def main() -> None:

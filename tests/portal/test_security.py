@@ -217,9 +217,9 @@ def test_concurrent_uploads_get_distinct_sequences_and_none_is_lost(pg_store: An
 
 
 def make_portal_on(url: str) -> dict[str, Any]:
-    from inclusive_check.portal import service
+    from inclusive_check.portal import credentials, service
     from inclusive_check.portal.app import create_app
 
     app = create_app(url)
     service.create_user(app.state.portal.engine, "zs", "filer", ZS, PASSWORD)
-    return {"app": app, "token": service.create_token(app.state.portal.engine, "zs")}
+    return {"app": app, "token": credentials.create_token(app.state.portal.engine, "zs")}
