@@ -47,7 +47,7 @@ def test_every_kind_has_a_limit_checked_before_reading(kind: str, tmp_path: Path
     big = tmp_path / "big"
     with big.open("wb") as handle:  # sparse: its listed size is over the limit, nothing is written
         handle.truncate(KINDS[kind].max_bytes + 1)
-    with pytest.raises(InputFileError, match="over the .* limit"):
+    with pytest.raises(InputFileError, match=r"over the .* limit"):
         read_input(big, kind)
     exact = tmp_path / "exact"
     exact.write_bytes(b"x" * 1000)

@@ -41,9 +41,8 @@ def record(store: Any) -> dict[str, Any]:
 
 
 def _refused(engine: Any, statement: Any, said: str) -> None:
-    with pytest.raises(DBAPIError) as caught:
-        with engine.begin() as conn:
-            conn.execute(statement)
+    with pytest.raises(DBAPIError) as caught, engine.begin() as conn:
+        conn.execute(statement)
     assert said in str(caught.value)
 
 
