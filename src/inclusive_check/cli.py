@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from . import __version__, cli_accounts
-from .cli_types import DAY, RUN_ID, run_id_of
+from .cli_types import DAY, REVISION, RUN_ID, run_id_of
 from .gcpause import paused_gc
 from .safetext import clean as _clean
 
@@ -611,7 +611,7 @@ def db() -> None:
 
 @db.command("upgrade")
 @_db_option
-@click.argument("revision", default="head")
+@click.argument("revision", default="head", type=REVISION)
 @click.pass_context
 def db_upgrade(ctx: click.Context, revision: str) -> None:
     """Migrate the database up to REVISION (default head)."""
@@ -622,12 +622,14 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
         upgrade(engine, revision)
     except DatabaseError as exc:
         raise EnvironmentProblem(str(exc)) from None
+    except ValueError as exc:  # store.db.BadRevision: no target from where the database is
+        raise DomainError(str(exc)) from None
     click.echo(f"database at {_current(engine)} ({engine.url.render_as_string(hide_password=True)})")
 
 
 @db.command("downgrade")
 @_db_option
-@click.argument("revision")
+@click.argument("revision", type=REVISION)
 @click.pass_context
 def db_downgrade(ctx: click.Context, revision: str) -> None:
     """Migrate the database down to REVISION (e.g. base, or -1)."""
@@ -638,6 +640,8 @@ def db_downgrade(ctx: click.Context, revision: str) -> None:
         downgrade(engine, revision)
     except DatabaseError as exc:
         raise EnvironmentProblem(str(exc)) from None
+    except ValueError as exc:  # store.db.BadRevision: no target from where the database is
+        raise DomainError(str(exc)) from None
     click.echo(f"database at {_current(engine)}")
 
 

@@ -44,3 +44,23 @@ def run_id_of(text: str) -> int:
     if not 1 <= value <= MAX_ID:
         raise ValueError(f"run id {value} is outside 1..{MAX_ID}")
     return value
+
+
+class _Revision(click.ParamType):  # type: ignore[type-arg]
+    """A schema revision this version knows: an id (0011), head, base, or a step (-1, +2) of at most 99."""
+
+    name = "REVISION"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        text = str(value).strip()
+        if text in ("head", "base") or (text[:1] in "+-" and text[1:].isdigit() and 1 <= int(text[1:]) <= 99):
+            return text
+        from .store.db import known_revisions
+
+        known = known_revisions()
+        if text not in known:
+            self.fail(f"{text[:40]!r} is not a revision: head, base, -N, +N or one of {', '.join(sorted(known))}")
+        return text
+
+
+REVISION = _Revision()

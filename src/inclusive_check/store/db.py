@@ -325,13 +325,20 @@ def _migration_lock(engine: Engine) -> Iterator[Connection]:
         yield conn
 
 
+class BadRevision(ValueError):
+    """A revision that is no target from where the database is (upgrade to an older one, -5 past base)."""
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic import command
+    from alembic.util import CommandError
 
     _refuse_newer(engine)
     try:
         with _migration_lock(engine) as conn:
             command.upgrade(alembic_config(conn), revision)
+    except CommandError as exc:
+        raise BadRevision(f"cannot upgrade to {revision}: {exc}") from None
     except (OperationalError, OSError) as exc:
         raise DatabaseError(
             f"cannot migrate the database {_shown(str(engine.url))}: {fault_message(exc) or exc}"
@@ -341,9 +348,14 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def downgrade(engine: Engine, revision: str) -> None:
     from alembic import command
 
+    from alembic.util import CommandError
+
     _refuse_newer(engine)
-    with _migration_lock(engine) as conn:
-        command.downgrade(alembic_config(conn), revision)
+    try:
+        with _migration_lock(engine) as conn:
+            command.downgrade(alembic_config(conn), revision)
+    except CommandError as exc:
+        raise BadRevision(f"cannot downgrade to {revision}: {exc}") from None
 
 
 def current(engine: Engine) -> str | None:
