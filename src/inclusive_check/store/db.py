@@ -347,7 +347,6 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def downgrade(engine: Engine, revision: str) -> None:
     from alembic import command
-
     from alembic.util import CommandError
 
     _refuse_newer(engine)
