@@ -615,7 +615,7 @@ def db() -> None:
 @click.pass_context
 def db_upgrade(ctx: click.Context, revision: str) -> None:
     """Migrate the database up to REVISION (default head)."""
-    from .store.db import DatabaseError, make_engine, upgrade
+    from .store.db import DatabaseError, make_engine, shown_url, upgrade
 
     try:
         engine = make_engine(ctx.obj["db_url"])
@@ -624,7 +624,7 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
         raise EnvironmentProblem(str(exc)) from None
     except ValueError as exc:  # store.db.BadRevision: no target from where the database is
         raise DomainError(str(exc)) from None
-    click.echo(f"database at {_current(engine)} ({engine.url.render_as_string(hide_password=True)})")
+    click.echo(f"database at {_current(engine)} ({shown_url(engine)})")
 
 
 @db.command("downgrade")
