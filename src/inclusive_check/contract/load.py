@@ -26,7 +26,7 @@ import yaml
 from pydantic import ValidationError
 
 from ..inputs import InputFileError, limit_of, read_input, shown
-from .locate import MAX_ADJUSTED_EXPONENT, LineIndex, SourceMap, map_json, map_yaml, pointer
+from .locate import MAX_ADJUSTED_EXPONENT, NESTING_SHOWN, LineIndex, SourceMap, map_json, map_yaml, pointer, too_deep
 from .models import Document, ProductFiling, Submission, written_errors
 from .regions import divisions, is_province, province_of
 
@@ -463,7 +463,10 @@ def parse_bytes(raw: bytes, source: str, suffix: str = ".json") -> Loaded:
     except yaml.YAMLError as exc:
         return fail("", f"not valid YAML: {exc}")
     except RecursionError:
-        return fail("", "the document nests too deeply")
+        at = too_deep(text)
+        if at is None:
+            return fail("", "the document nests too deeply")
+        return fail("", f"the document nests too deeply (past {NESTING_SHOWN} levels here)", *at)
 
     if not isinstance(data, dict):
         shape = "an array" if isinstance(data, list) else f"a {type(data).__name__}"

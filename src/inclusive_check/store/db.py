@@ -386,9 +386,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     except CommandError as exc:
         raise BadRevision(f"cannot upgrade to {revision}: {exc}") from None
     except (OperationalError, OSError) as exc:
-        raise DatabaseError(
-            f"cannot migrate the database {shown_url(engine)}: {fault_message(exc) or exc}"
-        ) from None
+        raise DatabaseError(f"cannot migrate the database {shown_url(engine)}: {fault_message(exc) or exc}") from None
 
 
 def downgrade(engine: Engine, revision: str) -> None:
