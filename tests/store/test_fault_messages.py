@@ -4,6 +4,7 @@ connection"), and the URL shown is the one given (password hidden), never the re
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import subprocess
 from collections.abc import Iterator
@@ -51,10 +52,8 @@ def test_a_full_disk_is_named_full_even_when_sqlite_says_disk_io_error(tmp_path:
         assert result.exit_code == 4 and "full" in result.output
         make_engine(f"sqlite:///{folder / 'y.db'}").dispose()  # a database in use on that disk
         filler = folder / "filler"
-        try:
+        with contextlib.suppress(OSError):  # the disk is full after it
             filler.write_bytes(b"\0" * (1 << 20))
-        except OSError:
-            pass  # the disk is full now
         said = fault_message(sqlite3.OperationalError("disk I/O error"))
     assert said is not None and "is full" in said and "(disk I/O error)" in said
 
