@@ -194,6 +194,23 @@ def advisory_lock(conn: Connection, *parts: str) -> None:
     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": int.from_bytes(digest, "big", signed=True)})
 
 
+def advisory_locks(conn: Connection, many: list[tuple[str, ...]]) -> None:
+    """``advisory_lock`` on each of ``many`` in one statement, taken in the order of their keys (every caller
+    takes them in that order, so two never deadlock): 10,000 locks cost one round trip, not 10,000."""
+    if conn.dialect.name != "postgresql" or not many:
+        return
+    keys = sorted(
+        {
+            int.from_bytes(hashlib.blake2b("\x1f".join(p).encode("utf-8"), digest_size=8).digest(), "big", signed=True)
+            for p in many
+        }
+    )
+    conn.execute(
+        text("SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY 1) s"),
+        {"keys": keys},
+    )
+
+
 def refresh_statistics(conn: Connection) -> None:
     """On PostgreSQL, ANALYZE the products when their planner statistics are missing or describe less than
     half of the rows stored since: the rules' joins are planned from them. A 4,000-product submission judged in
