@@ -13,7 +13,7 @@ from . import credentials, service
 from .api import PROBLEMS, Time, User, _address, _portal
 
 router = APIRouter(prefix="/api", responses=PROBLEMS)
-NAME = Annotated[str, Path(min_length=1, max_length=100, description="A user's name.")]
+USER = Annotated[str, Path(min_length=1, max_length=100, description="A user's name.")]
 TOKEN_ID = Annotated[int, Path(ge=1, le=2**31 - 1, description="A token's id (GET /api/tokens).")]
 
 
@@ -41,7 +41,6 @@ class Token(_Out):
 
 
 class PasswordIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
     password: str = Field(min_length=8, max_length=1000)
 
 
@@ -64,30 +63,30 @@ def get_users(request: Request, user: User) -> list[dict[str, Any]]:
     return [x.as_dict() for x in credentials.list_users(_portal(request).engine)]
 
 
-@router.post("/users/{name}/disable", response_model=Account)
-def post_disable(request: Request, name: NAME, user: User) -> dict[str, Any]:
+@router.post("/users/{user}/disable", response_model=Account)
+def post_disable(request: Request, user: USER, caller: User) -> dict[str, Any]:
     """Disable the user at once: its sessions end and its tokens are revoked in the same transaction."""
-    _supervisor(user)
+    _supervisor(caller)
     engine = _portal(request).engine
-    credentials.set_disabled(engine, name, True, user.name, _address(request))
-    return _account(engine, name)
+    credentials.set_disabled(engine, user, True, caller.name, _address(request))
+    return _account(engine, user)
 
 
-@router.post("/users/{name}/enable", response_model=Account)
-def post_enable(request: Request, name: NAME, user: User) -> dict[str, Any]:
-    _supervisor(user)
+@router.post("/users/{user}/enable", response_model=Account)
+def post_enable(request: Request, user: USER, caller: User) -> dict[str, Any]:
+    _supervisor(caller)
     engine = _portal(request).engine
-    credentials.set_disabled(engine, name, False, user.name, _address(request))
-    return _account(engine, name)
+    credentials.set_disabled(engine, user, False, caller.name, _address(request))
+    return _account(engine, user)
 
 
-@router.put("/users/{name}/password", response_model=Account)
-def put_password(request: Request, name: NAME, user: User, body: Annotated[PasswordIn, Body()]) -> dict[str, Any]:
+@router.put("/users/{user}/password", response_model=Account)
+def put_password(request: Request, user: USER, caller: User, body: Annotated[PasswordIn, Body()]) -> dict[str, Any]:
     """Set the user's password; its sessions end."""
-    _supervisor(user)
+    _supervisor(caller)
     engine = _portal(request).engine
-    credentials.set_password(engine, name, body.password, user.name, _address(request))
-    return _account(engine, name)
+    credentials.set_password(engine, user, body.password, caller.name, _address(request))
+    return _account(engine, user)
 
 
 @router.get("/tokens", response_model=list[Token])
