@@ -7,6 +7,7 @@ The ranges are listed in docs/inputs.md. This module imports nothing of the pack
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -54,3 +55,26 @@ def id_problem(value: int, what: str = "id") -> str | None:
         return None
     shown = str(value) if len(str(value)) <= 24 else f"{str(value)[:12]}…"
     return f"{what} {shown} is outside 1..{MAX_ID}"
+
+
+def out_of_bounds(value: Any, where: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Each date outside the era (a value under an ``until`` key may be 9999-12-31) and each number beyond
+    ±10^15 in ``value`` — a pydantic model (fields by their alias), a mapping, a list, or a scalar — with its path."""
+    fields = getattr(type(value), "model_fields", None)
+    if isinstance(fields, dict):
+        for key, info in fields.items():
+            yield from out_of_bounds(getattr(value, key), (*where, getattr(info, "alias", None) or key))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from out_of_bounds(item, (*where, key))
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            yield from out_of_bounds(item, (*where, i))
+    elif isinstance(value, date):
+        reason = era_problem(value, open_end=bool(where) and where[-1] == "until")
+        if reason:
+            yield where, reason
+    else:
+        reason = magnitude_problem(value)
+        if reason:
+            yield where, reason

@@ -37,7 +37,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from . import rules as registry
-from .bounds import era_problem, magnitude_problem
+from .bounds import out_of_bounds
 from .inputs import InputFileError, read_input_text
 from .rules import ALIASES, RuleModule, UnknownRule, canonical
 from .rules import get as get_rule
@@ -797,23 +797,8 @@ def _check_value(rule: RuleModule, name: str, value: Any, where: _Path, problems
 
 def _check_bounds(value: Any, where: _Path, problems: _Problems) -> None:
     """Every date within the era (an ``until`` may be 9999-12-31) and every number within ±10^15 (bounds.py)."""
-    if isinstance(value, BaseModel):
-        for key, info in type(value).model_fields.items():
-            _check_bounds(getattr(value, key), (*where, info.alias or key), problems)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_bounds(item, (*where, key), problems)
-    elif isinstance(value, list | tuple):
-        for i, item in enumerate(value):
-            _check_bounds(item, (*where, i), problems)
-    elif isinstance(value, date):
-        reason = era_problem(value, open_end=bool(where) and where[-1] == "until")
-        if reason:
-            problems.add(where, reason)
-    else:
-        reason = magnitude_problem(value)
-        if reason:
-            problems.add(where, reason)
+    for path, reason in out_of_bounds(value, where):
+        problems.add(path, reason)
 
 
 def _check_scoring(data: RulesetFile, problems: _Problems) -> None:
