@@ -16,7 +16,7 @@ import click
 from .bounds import MAX_ID
 from .safetext import clean
 
-_EXIT_USAGE, _EXIT_ENVIRONMENT = 2, 4
+_EXIT_USAGE, _EXIT_INVALID, _EXIT_ENVIRONMENT = 2, 3, 4
 
 
 class _Refused(click.ClickException):
@@ -24,6 +24,10 @@ class _Refused(click.ClickException):
 
     def format_message(self) -> str:
         return clean(self.message)
+
+
+class _InvalidConfig(click.ClickException):
+    exit_code = _EXIT_INVALID
 
 
 class _PortalMissing(click.ClickException):
@@ -52,7 +56,7 @@ def _config(path: str | None) -> Any:
     try:
         return load_config(Path(path) if path else None)
     except ConfigError as exc:
-        raise click.ClickException(f"invalid portal configuration: {exc}") from None
+        raise _InvalidConfig(clean(f"invalid portal configuration: {exc}")) from None
 
 
 def _refusing(call: Callable[[], Any]) -> Any:

@@ -138,3 +138,11 @@ def test_a_supervisor_manages_accounts_through_the_api_and_a_filer_cannot(portal
 def test_the_api_does_not_take_the_session_cookie(portal: Any) -> None:
     assert _sign_in(portal, "zs") == 200
     assert portal.client.get("/api/me").status_code == 401
+
+
+def test_tokens_create_refuses_a_configuration_out_of_range_or_not_a_file(portal: Any, tmp_path: Any) -> None:
+    config = tmp_path / "portal.toml"
+    config.write_text("token_max_days = 99999\n", encoding="utf-8")
+    result = _cli(portal, "tokens", "create", "zs", "--config", str(config))
+    assert result.exit_code == 3 and "token_max_days must be a whole number from 1 to 3650" in result.output
+    assert _cli(portal, "tokens", "create", "zs", "--config", "/dev/zero").exit_code == 3

@@ -271,7 +271,8 @@ _PG_CLASSES = {
     "57014": "the PostgreSQL statement took longer than the server allows (statement_timeout) and was cancelled; "
     "raise the timeout for this role or database, or rerun when the server is less busy",
     "53100": "the PostgreSQL server's disk is full; free some space there and rerun",
-    "25006": "the PostgreSQL server or transaction is read-only (a standby?); writing commands need the primary",
+    "25006": "the PostgreSQL transaction cannot write: the server or the session is read-only (a standby, or "
+    "default_transaction_read_only); writing commands need a writable primary",
     "08": "the connection to the PostgreSQL server failed or was lost",
     "53": "the PostgreSQL server ran out of resources (disk, memory or connections)",
     "57": "the PostgreSQL server ended the connection (restarted, shut down, or the session was terminated)",
