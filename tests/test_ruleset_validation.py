@@ -346,7 +346,9 @@ def test_the_schema_is_derived_from_the_models() -> None:
         params = rules["properties"][rule.ID]["properties"]["params"]
         assert set(params["properties"]) == set(rule.Params.model_fields)  # a new parameter appears by itself
     core = rules["properties"]["IC19-SOLVENCY-GATE"]["properties"]["params"]["properties"]["min_core_ratio_pct"]
-    assert {"minimum": 0, "type": "number"} in core["properties"]["values"]["items"]["properties"]["value"]["anyOf"]
+    assert {"minimum": 0, "maximum": 1000, "type": "number"} in core["properties"]["values"]["items"]["properties"][
+        "value"
+    ]["anyOf"]
 
 
 def test_the_shipped_ruleset_validates_against_the_schema_in_check_jsonschema(exported: Path) -> None:

@@ -1,7 +1,7 @@
 """reference_values and targets: reference figures per region and year, targets per region, indicator and year
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-06
 
 `inclusive-check reference import` stores resident population, GDP and the whole market's premium income per
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0011"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from . import __version__
+from . import __version__, cli_accounts
+from .cli_types import DAY, REVISION, RUN_ID, run_id_of
 from .gcpause import paused_gc
 from .safetext import clean as _clean
 
@@ -361,7 +362,7 @@ def _as_of_option(f: Any) -> Any:
     )(f)
     return click.option(
         "--as-of",
-        type=click.DateTime(["%Y-%m-%d"]),
+        type=DAY,
         default=None,
         help="Judge dispensation expiry on this date (default: today).",
     )(f)
@@ -613,23 +614,25 @@ def db() -> None:
 
 @db.command("upgrade")
 @_db_option
-@click.argument("revision", default="head")
+@click.argument("revision", default="head", type=REVISION)
 @click.pass_context
 def db_upgrade(ctx: click.Context, revision: str) -> None:
     """Migrate the database up to REVISION (default head)."""
-    from .store.db import DatabaseError, make_engine, upgrade
+    from .store.db import DatabaseError, make_engine, shown_url, upgrade
 
     try:
         engine = make_engine(ctx.obj["db_url"])
         upgrade(engine, revision)
     except DatabaseError as exc:
         raise EnvironmentProblem(str(exc)) from None
-    click.echo(f"database at {_current(engine)} ({engine.url.render_as_string(hide_password=True)})")
+    except ValueError as exc:  # store.db.BadRevision: no target from where the database is
+        raise DomainError(str(exc)) from None
+    click.echo(f"database at {_current(engine)} ({shown_url(engine)})")
 
 
 @db.command("downgrade")
 @_db_option
-@click.argument("revision")
+@click.argument("revision", type=REVISION)
 @click.pass_context
 def db_downgrade(ctx: click.Context, revision: str) -> None:
     """Migrate the database down to REVISION (e.g. base, or -1)."""
@@ -640,6 +643,8 @@ def db_downgrade(ctx: click.Context, revision: str) -> None:
         downgrade(engine, revision)
     except DatabaseError as exc:
         raise EnvironmentProblem(str(exc)) from None
+    except ValueError as exc:  # store.db.BadRevision: no target from where the database is
+        raise DomainError(str(exc)) from None
     click.echo(f"database at {_current(engine)}")
 
 
@@ -720,7 +725,7 @@ def _check_period(ctx: click.Context, param: click.Parameter, value: str | None)
 @click.option(
     "--reproduce",
     "reproduce_id",
-    type=int,
+    type=RUN_ID,
     metavar="RUN",
     help="Evaluate stored run RUN again with its stored ruleset, as-of date, documents and dispensations, store "
     "nothing, and say whether every finding and score is identical (exit 0) or what differs (exit 1).",
@@ -840,7 +845,7 @@ def rules() -> None:
 @_ruleset_option
 @click.option(
     "--as-of",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=DAY,
     default=None,
     help="Show each rule's strength as the ruleset states it on this date (default: today).",
 )
@@ -862,7 +867,7 @@ def rules_list(ruleset_path: str | None, as_of: Any, fmt: str, lang: str) -> Non
 @_ruleset_option
 @click.option(
     "--as-of",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=DAY,
     default=None,
     help="Show the parameter values in force on this date (default: today).",
 )
@@ -953,7 +958,7 @@ def runs(ctx: click.Context, fmt: str) -> None:
 
 @cli.command()
 @_db_option
-@click.option("--run", "run_id", type=int, help="Run id (default: the latest `run`, not a portal upload's).")
+@click.option("--run", "run_id", type=RUN_ID, help="Run id (default: the latest `run`, not a portal upload's).")
 @click.option("--insurer", help="Only this insurer code.")
 @click.option("--status", type=click.Choice(["pass", "fail", "indeterminate", "waived", "not_applicable"]))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
@@ -988,7 +993,7 @@ def findings(
 
 @cli.command()
 @_db_option
-@click.option("--run", "run_id", type=int, help="Run id (default: the latest `run`, not a portal upload's).")
+@click.option("--run", "run_id", type=RUN_ID, help="Run id (default: the latest `run`, not a portal upload's).")
 @click.option("--insurer", help="Only this insurer code.")
 @click.option(
     "--format",
@@ -1052,7 +1057,7 @@ def _report_market(ctx: click.Context, insurer: str | None) -> Any:
 
 @cli.command()
 @_db_option
-@click.argument("run_ids", nargs=-1, type=int, metavar="[RUN_A RUN_B]")
+@click.argument("run_ids", nargs=-1, type=RUN_ID, metavar="[RUN_A RUN_B]")
 @click.option("--insurer", help="Only this insurer code.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
@@ -1102,7 +1107,7 @@ _whatif_outputs = _outputs_of(WHATIF_FORMATS)
 @click.option(
     "--from",
     "effective_from",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=DAY,
     default=None,
     help="The date the --set values apply from (default: the earliest binding date of the run's documents, "
     "so that they apply to all of them).",
@@ -1124,7 +1129,7 @@ _whatif_outputs = _outputs_of(WHATIF_FORMATS)
 @click.option(
     "--run",
     "run_id",
-    type=int,
+    type=RUN_ID,
     help="The run whose documents are evaluated (default: the latest `run`, not a portal upload's).",
 )
 @click.option(
@@ -1234,9 +1239,9 @@ def _named_ruleset(ctx: click.Context, name: str) -> Any:
         from .impact import ImpactError, base_run
 
         try:
-            return base_run(_reader(ctx), int(name[4:])).ruleset
-        except ValueError:
-            raise DomainError(f"{name}: expected run:ID with a run id, e.g. run:3") from None
+            return base_run(_reader(ctx), run_id_of(name[4:])).ruleset
+        except ValueError as exc:
+            raise DomainError(f"{name}: expected run:ID with a run id, e.g. run:3 ({exc})") from None
         except ImpactError as exc:
             raise DomainError(str(exc)) from None
     return _load_ruleset(name)
@@ -1351,20 +1356,7 @@ def tokens() -> None:
     """API bearer tokens for the portal's machine clients."""
 
 
-@tokens.command("create")
-@_db_option
-@click.argument("name")
-@click.pass_context
-def tokens_create(ctx: click.Context, name: str) -> None:
-    """Create an API token for user NAME and print it (only its hash is stored: keep it now)."""
-    try:
-        from .portal import service
-    except ImportError as exc:
-        raise _portal_missing(exc) from None
-    try:
-        click.echo(service.create_token(_engine(ctx), name))
-    except service.NotFound as exc:
-        raise DomainError(str(exc)) from None
+cli_accounts.register(users, tokens, _db_option)  # tokens create|list|revoke, users list|disable|...
 
 
 from . import cli_market  # noqa: E402, F401  (market, reference and targets commands)

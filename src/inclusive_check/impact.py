@@ -33,6 +33,7 @@ from sqlalchemy import Connection, Engine, Row, func, insert, literal, select
 
 from . import __version__
 from . import rules as registry
+from .bounds import era_problem
 from .contract.dispensations import Dispensation
 from .contract.outputs import (
     DiffRun,
@@ -496,6 +497,10 @@ class _Written(yaml.SafeDumper):
 def apply_settings(base: Ruleset, settings: Sequence[Setting], start: date) -> Ruleset:
     """``base`` with each setting applied from ``start``, validated as any ruleset is (its version marked
     ``+what-if``)."""
+    if reason := next(
+        filter(None, map(era_problem, [start, *(x.value for x in settings if isinstance(x.value, date))])), None
+    ):
+        raise ImpactError(f"--set/--from: {reason}")
     raw = with_legacy_policy(yaml.load(base.text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
     rules_by_id = {registry.canonical(key): key for key in raw["rules"]}
     for setting in settings:

@@ -38,6 +38,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from . import rules as registry
 from .market_params import Disclosure, RowWeight
+from .bounds import out_of_bounds
+from .inputs import InputFileError, read_input_text
 from .rules import ALIASES, RuleModule, UnknownRule, canonical
 from .rules import get as get_rule
 from .rules.base import STATUSES, STRENGTHS
@@ -624,9 +626,9 @@ def load_ruleset(path: Path | None = None, *, allow_partial: bool = False) -> Ru
         text = resources.files("inclusive_check.rulesets").joinpath(DEFAULT_RULESET).read_text("utf-8")
         return load_ruleset_text(text, DEFAULT_RULESET, allow_partial=allow_partial)
     try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RulesetError(clean(f"{path}: cannot read the ruleset: {exc}")) from None
+        text = read_input_text(path, "ruleset")
+    except InputFileError as exc:
+        raise RulesetError(clean(str(exc))) from None
     return load_ruleset_text(text, str(path), allow_partial=allow_partial)
 
 
@@ -697,6 +699,7 @@ def load_ruleset_text(text: str, source: str, *, allow_partial: bool = False) ->
             problems.add(tuple(error["loc"]), _message(error))
         problems.raise_any()
         raise AssertionError("unreachable") from None
+    _check_bounds(data, (), problems)
     _check_severity(data, problems)
     _check_rules(data, problems)
     _check_scoring(data, problems)
@@ -788,9 +791,17 @@ def _check_value(rule: RuleModule, name: str, value: Any, where: _Path, problems
         if errors:
             return
     try:
-        validator.validate_assignment(rule.Params.model_construct(), name, value)
+        bound = validator.validate_assignment(rule.Params.model_construct(), name, value)
     except ValidationError as exc:
         problems.add(where, _message(exc.errors(include_url=False)[0]))
+        return
+    _check_bounds(getattr(bound, name, None), where, problems)
+
+
+def _check_bounds(value: Any, where: _Path, problems: _Problems) -> None:
+    """Every date within the era (an ``until`` may be 9999-12-31) and every number within ±10^15 (bounds.py)."""
+    for path, reason in out_of_bounds(value, where):
+        problems.add(path, reason)
 
 
 def _check_scoring(data: RulesetFile, problems: _Problems) -> None:

@@ -181,6 +181,20 @@ def test_hostile_input_is_rejected_without_raising(raw: bytes, suffix: str, poin
     assert any(fragment in p.message for p in loaded.problems if p.pointer == pointer)
 
 
+@pytest.mark.parametrize(
+    ("raw", "suffix", "where"),
+    [
+        (b'{"a":\n ' + b"[" * 99_999 + b"]" * 99_999 + b"}", ".json", (2, 200)),  # the { on line 1 is level 1
+        (b"a:\n  - " + b"{b: " * 50_000 + b"}" * 50_000, ".yaml", (2, 4 + 4 * 199 + 1)),
+    ],
+    ids=["json", "yaml-flow"],
+)
+def test_nesting_too_deep_says_where(raw: bytes, suffix: str, where: tuple[int, int]) -> None:
+    (problem,) = parse_bytes(raw, "input" + suffix, suffix).problems
+    assert "nests too deeply" in problem.message
+    assert (problem.line, problem.column) == where
+
+
 def test_validate_never_shows_a_traceback_for_a_huge_integer(cli_runner: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "huge-int.json"
     path.write_bytes(b'{"kind": "submission", "x": ' + b"1" * 5000 + b"}")

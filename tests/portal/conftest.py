@@ -27,7 +27,7 @@ class Portal:
 def make_portal(url: str, users: bool = True, **config: Any) -> Portal:
     from fastapi.testclient import TestClient
 
-    from inclusive_check.portal import service
+    from inclusive_check.portal import credentials, service
     from inclusive_check.portal.app import create_app
     from inclusive_check.portal.config import PortalConfig, Window
 
@@ -41,7 +41,7 @@ def make_portal(url: str, users: bool = True, **config: Any) -> Portal:
     for name, role, insurer in (("zs", "filer", ZS), ("kn", "filer", KN), ("sup", "supervisor", None)):
         if users:
             service.create_user(engine, name, role, insurer, PASSWORD)
-        tokens[name] = service.create_token(engine, name)
+        tokens[name] = credentials.create_token(engine, name)
     return Portal(app, TestClient(app, raise_server_exceptions=False), url, tokens)
 
 

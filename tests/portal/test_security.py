@@ -23,6 +23,8 @@ def login(portal: Any, name: str, password: str = PASSWORD) -> Any:
 
 def kn_resources(portal: Any) -> dict[str, str]:
     """KN-HLTH-006 files its sample and asks for a dispensation: the resources ZS's filer must not reach."""
+    from inclusive_check.portal import credentials
+
     raw = (ROOT / "samples/submissions/kn-health-2025.json").read_bytes()
     rev = portal.client.post(
         f"/api/filings/{KN}/{KN_PERIOD}/revisions", content=raw, headers={**portal.api("kn"), **JSON}
@@ -41,6 +43,8 @@ def kn_resources(portal: Any) -> dict[str, str]:
         "sequence": "1",
         "fingerprint": principle["fingerprint"],
         "request_id": str(request["id"]),
+        "user": "kn",  # KN's filer account, and its token: only a supervisor manages accounts
+        "token_id": str(next(x.id for x in credentials.list_tokens(portal.app.state.portal.engine, "kn"))),
     }
 
 
@@ -74,6 +78,7 @@ def test_a_filer_reaches_nothing_of_another_insurer_on_any_route(portal: Any) ->
         "note": "x",
         "approve": True,
         "expires": "2099-12-31",
+        "password": "long enough to be valid",
     }
     for route in every_route(portal.app.routes):
         if route.path in PUBLIC:
@@ -217,9 +222,9 @@ def test_concurrent_uploads_get_distinct_sequences_and_none_is_lost(pg_store: An
 
 
 def make_portal_on(url: str) -> dict[str, Any]:
-    from inclusive_check.portal import service
+    from inclusive_check.portal import credentials, service
     from inclusive_check.portal.app import create_app
 
     app = create_app(url)
     service.create_user(app.state.portal.engine, "zs", "filer", ZS, PASSWORD)
-    return {"app": app, "token": service.create_token(app.state.portal.engine, "zs")}
+    return {"app": app, "token": credentials.create_token(app.state.portal.engine, "zs")}

@@ -141,7 +141,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _start_pool_ingest(tmp_path: Path) -> tuple[subprocess.Popen[bytes], set[int]]:
+def _start_pool_ingest(tmp_path: Path, settle: float = 0.3) -> tuple[subprocess.Popen[bytes], set[int]]:
     folder = tmp_path / "market"
     _big_market(folder)
     proc = subprocess.Popen(
@@ -160,8 +160,27 @@ def _start_pool_ingest(tmp_path: Path) -> tuple[subprocess.Popen[bytes], set[int
             break
         time.sleep(0.05)
     assert proc.poll() is None and len(workers) >= 2, "the ingest must be running its pool"
-    time.sleep(0.3)  # workers started and busy
+    time.sleep(settle)  # workers started and busy
     return proc, workers
+
+
+def _state(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
+def _stopped_mid_ingest(proc: subprocess.Popen[bytes], workers: set[int]) -> None:
+    """Freeze the ingest's whole process group (SIGSTOP) the moment its pool is seen, and make sure it is frozen
+    while the pool is still up: the command has not returned, whatever the machine's load. A signal sent now
+    is taken at that known point when the group continues."""
+    os.killpg(proc.pid, signal.SIGSTOP)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _state(proc.pid) not in ("T", "t", "Z", "gone"):
+        time.sleep(0.01)
+    assert _state(proc.pid) in ("T", "t"), f"the ingest ended before it could be stopped ({_state(proc.pid)})"
+    assert any(_state(w) in ("T", "t") for w in workers), "the pool had already ended"
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
@@ -182,8 +201,10 @@ def test_workers_die_with_their_parent(tmp_path: Path, sig: signal.Signals) -> N
 
 
 def test_ctrl_c_during_a_pool_ingest_is_a_message_not_a_traceback(tmp_path: Path) -> None:
-    proc, workers = _start_pool_ingest(tmp_path)
+    proc, workers = _start_pool_ingest(tmp_path, settle=0)
+    _stopped_mid_ingest(proc, workers)  # deterministic: no sleep decides whether the ingest is still running
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal sends: the whole foreground process group
+    os.killpg(proc.pid, signal.SIGCONT)
     _, err = proc.communicate(timeout=30)
     text = err.decode("utf-8", "replace")
     assert proc.returncode == 130, text

@@ -14,7 +14,6 @@ import itertools
 import json
 import os
 import re
-import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -26,7 +25,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .locate import MAX_ADJUSTED_EXPONENT, LineIndex, SourceMap, map_json, map_yaml, pointer
+from ..inputs import InputFileError, limit_of, read_input, shown
+from .locate import MAX_ADJUSTED_EXPONENT, NESTING_SHOWN, LineIndex, SourceMap, map_json, map_yaml, pointer, too_deep
 from .models import Document, ProductFiling, Submission, written_errors
 from .regions import divisions, is_province, province_of
 
@@ -35,12 +35,11 @@ MODELS: dict[str, type[Submission] | type[ProductFiling]] = {
     "submission": Submission,
     "product_filing": ProductFiling,
 }
-DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+DEFAULT_MAX_BYTES = limit_of("document")
 DOCUMENT_SUFFIXES = (".json", ".yaml", ".yml")
 MAX_PROBLEMS = 100  # per file: validation stops there, so a hostile file costs no more than a bad one
 EXCERPT_CHARS = 40  # of a value echoed in a message
 _DECIMAL_REPR = re.compile(r"Decimal\('([^']*)'\)")
-_READ_CHUNK = 2**20
 
 
 @dataclass(frozen=True)
@@ -464,7 +463,10 @@ def parse_bytes(raw: bytes, source: str, suffix: str = ".json") -> Loaded:
     except yaml.YAMLError as exc:
         return fail("", f"not valid YAML: {exc}")
     except RecursionError:
-        return fail("", "the document nests too deeply")
+        at = too_deep(text)
+        if at is None:
+            return fail("", "the document nests too deeply")
+        return fail("", f"the document nests too deeply (past {NESTING_SHOWN} levels here)", *at)
 
     if not isinstance(data, dict):
         shape = "an array" if isinstance(data, list) else f"a {type(data).__name__}"
@@ -539,84 +541,33 @@ def _located(loaded: Loaded, text: str, is_yaml: bool, messages: Iterable[tuple[
 
 def display_path(path: str | os.PathLike[str]) -> str:
     """A path as text that can always be shown and stored: bytes that are not UTF-8 become \\xNN escapes."""
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
-
-
-_NOT_REGULAR = {
-    stat.S_IFIFO: "a FIFO (named pipe)",
-    stat.S_IFCHR: "a character device",
-    stat.S_IFBLK: "a block device",
-    stat.S_IFSOCK: "a socket",
-    stat.S_IFDIR: "a folder",
-}
-
-
-def _not_regular(mode: int) -> str | None:
-    if stat.S_ISREG(mode):
-        return None
-    return (
-        f"not a regular file but {_NOT_REGULAR.get(stat.S_IFMT(mode), 'a special file')}; "
-        "give a file with the document in it"
-    )
-
-
-def _too_big(size: float, max_bytes: int, read: bool = False) -> str:
-    what = (
-        f"the file is {size / 2**20:.1f} MiB"
-        if not read
-        else f"the file gave more than {max_bytes / 2**20:.0f} MiB when read (its listed size was {size:.0f} bytes)"
-    )
-    return f"{what}, over the {max_bytes / 2**20:.0f} MiB limit; split the submission or raise --max-file-mib"
+    return shown(path)
 
 
 def read_limited(path: Path, max_bytes: int) -> tuple[bytes | None, str | None]:
-    """The file's bytes, or why not: never more than ``max_bytes`` + 1 read, never blocked by a FIFO.
-
-    A file too big by its size is refused unopened; one that reports a size it does not have (``/proc``)
-    is read up to the limit only; anything but a regular file (FIFO, device, socket) is refused unread.
-    """
-    info = os.stat(path)
-    reason = _not_regular(info.st_mode)
-    if reason is None and info.st_size > max_bytes:
-        reason = _too_big(info.st_size, max_bytes)
-    if reason is not None:
-        return None, reason
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    """The document's bytes, or why not (``inputs.read_input``: regular files only, the limit before reading)."""
     try:
-        reason = _not_regular(os.fstat(fd).st_mode)  # swapped for a FIFO since the stat above
-        if reason is not None:
-            return None, reason
-        chunks: list[bytes] = []
-        total = 0
-        while total <= max_bytes:
-            chunk = os.read(fd, min(_READ_CHUNK, max_bytes + 1 - total))
-            if not chunk:
-                return b"".join(chunks), None
-            chunks.append(chunk)
-            total += len(chunk)
-        return None, _too_big(info.st_size, max_bytes, read=True)
-    finally:
-        os.close(fd)
+        return read_input(path, "document", max_bytes), None
+    except InputFileError as exc:
+        return None, exc.reason
 
 
 def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Loaded:
     source = display_path(path)
-    try:
-        raw, reason = read_limited(path, max_bytes)
-    except OSError as exc:
-        return Loaded(source, problems=[Problem(source, "", f"cannot read the file: {exc.strerror or exc}")])
+    raw, reason = read_limited(path, max_bytes)
     if raw is None:
         return Loaded(source, problems=[Problem(source, "", reason or "cannot read the file")])
     return parse_bytes(raw, source, path.suffix)
 
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
-    """Files as given; folders walked in sorted order for *.json, *.yaml and *.yml."""
+    """Files as given; folders walked in sorted order for *.json, *.yaml and *.yml (of any file type)."""
     for given in paths:
         path = Path(given)
         if path.is_dir():
             for found in sorted(path.rglob("*")):
-                if found.is_file() and found.suffix.lower() in DOCUMENT_SUFFIXES:
+                # a FIFO or device link named like a document is yielded too: loading it says why it is refused
+                if found.suffix.lower() in DOCUMENT_SUFFIXES and not found.is_dir():
                     yield found
         else:
             yield path

@@ -326,3 +326,29 @@ def map_yaml(text: str) -> SourceMap:
     if root is not None:
         walk(root, [])
     return out
+
+
+NESTING_SHOWN = 200  # a real document nests fewer than 10 levels; where it passes this many is what is shown
+
+
+def too_deep(text: str, levels: int = NESTING_SHOWN) -> tuple[int, int] | None:
+    """The line and column (1-based) where ``text`` opens its ``levels``-th nested [ or { (strings skipped;
+    JSON, and YAML's flow style), or None when it never nests that deep."""
+    depth, quote, escaped = 0, "", False
+    for i, ch in enumerate(text):
+        if quote:
+            if escaped:
+                escaped = False
+            elif ch == "\\" and quote == '"':
+                escaped = True
+            elif ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+            if depth >= levels:
+                return LineIndex(text).position(i)
+        elif ch in "]}":
+            depth -= 1
+    return None

@@ -24,7 +24,7 @@ def create_app(
     as_of: date | None = None,
 ) -> FastAPI:
     """The portal on the database at ``url`` (migrated when behind, as the writing commands do)."""
-    from . import api, pages, public
+    from . import accounts_api, api, pages, public
 
     app = FastAPI(
         title="inclusive-check filing portal",
@@ -36,6 +36,7 @@ def create_app(
     app.state.portal = Portal(open_store(url), config or PortalConfig(), ruleset or load_ruleset(None), as_of)
     install_error_handlers(app)
     app.include_router(api.router)
+    app.include_router(accounts_api.router)
     app.include_router(pages.router)
     app.include_router(public.router)
     pages.install_page_handlers(app)

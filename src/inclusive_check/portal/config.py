@@ -8,6 +8,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from ..bounds import era_problem
+from ..inputs import InputFileError, read_input_text
 from ..periods import PERIOD, period_bounds
 
 DEFAULT_DUE_DAYS = 120  # a period without a configured window is due this many days after it ends (ours)
@@ -31,6 +33,8 @@ class PortalConfig:
     login_failures_per_address: int = 20
     login_window_minutes: int = 15
     secure_cookies: bool = False  # set true behind HTTPS
+    token_days: int = 90  # an API token's lifetime when its maker gives none
+    token_max_days: int = 365  # the longest lifetime a token may be given
     windows: dict[str, Window] = field(default_factory=dict)
 
     @property
@@ -44,12 +48,15 @@ class PortalConfig:
         return Window(end + timedelta(days=1), end + timedelta(days=DEFAULT_DUE_DAYS))
 
 
-_NUMBERS = {
-    "session_hours": float,
-    "max_upload_mib": float,
-    "login_failures_per_account": int,
-    "login_failures_per_address": int,
-    "login_window_minutes": int,
+# Each number's type and range (docs/portal.md): a value outside is refused by name before the server starts.
+_NUMBERS: dict[str, tuple[type, float, float]] = {
+    "session_hours": (float, 0.05, 24 * 30),
+    "max_upload_mib": (float, 0.01, 4096),
+    "login_failures_per_account": (int, 1, 1000),
+    "login_failures_per_address": (int, 1, 100_000),
+    "login_window_minutes": (int, 1, 7 * 24 * 60),
+    "token_days": (int, 1, 3650),
+    "token_max_days": (int, 1, 3650),
 }
 
 
@@ -58,15 +65,20 @@ def load_config(path: Path | None) -> PortalConfig:
     if path is None:
         return PortalConfig()
     try:
-        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        data: dict[str, Any] = tomllib.loads(read_input_text(path, "portal-config"))
+    except InputFileError as exc:
+        raise ConfigError(str(exc)) from None
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from None
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key in _NUMBERS:
-            kind = _NUMBERS[key]
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                raise ConfigError(f"{path}: {key} must be a positive number")
+            kind, low, high = _NUMBERS[key]
+            whole = "a whole number" if kind is int else "a number"
+            if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+                raise ConfigError(f"{path}: {key} must be {whole} from {low:g} to {high:g}, not {value!r:.40}")
+            if kind is int and not isinstance(value, int):
+                raise ConfigError(f"{path}: {key} must be {whole} from {low:g} to {high:g}, not {value!r:.40}")
             values[key] = kind(value)
         elif key == "secure_cookies":
             if not isinstance(value, bool):
@@ -76,7 +88,10 @@ def load_config(path: Path | None) -> PortalConfig:
             values[key] = _windows(path, value)
         else:
             raise ConfigError(f"{path}: unknown key {key!r}")
-    return PortalConfig(**values)
+    config = PortalConfig(**values)
+    if config.token_days > config.token_max_days:
+        raise ConfigError(f"{path}: token_days ({config.token_days}) is over token_max_days ({config.token_max_days})")
+    return config
 
 
 def _windows(path: Path, value: Any) -> dict[str, Window]:
@@ -91,5 +106,9 @@ def _windows(path: Path, value: Any) -> dict[str, Window]:
         opens, due = window["opens"], window["due"]
         if not isinstance(opens, date) or not isinstance(due, date) or due < opens:
             raise ConfigError(f"{path}: windows.{period}: opens and due must be dates, due not before opens")
+        for name, day in (("opens", opens), ("due", due)):
+            reason = era_problem(day if type(day) is date else day.date())  # type: ignore[attr-defined]
+            if reason:
+                raise ConfigError(f"{path}: windows.{period}.{name}: {reason}")
         out[period] = Window(opens, due)
     return out

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..ruleset import Ruleset
 from ..store.db import fault_message
-from . import service
+from . import credentials, service
 from .config import PortalConfig
 
 log = logging.getLogger("inclusive_check.portal")
@@ -96,7 +96,7 @@ async def api_user(request: Request) -> service.User:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("an API call needs Authorization: Bearer <token> (`inclusive-check tokens create NAME`)")
     portal: Portal = request.app.state.portal
-    user = await run_in_threadpool(service.token_user, portal.engine, token.strip())
+    user = await run_in_threadpool(credentials.token_user, portal.engine, token.strip())
     if user is None:
         raise Unauthorized("the bearer token is not valid")
     return user

@@ -20,7 +20,7 @@ from starlette.datastructures import UploadFile
 from ..periods import PERIOD
 from ..reports.charts import Bar, score_bars
 from . import service
-from .http import CSRF_COOKIE, SESSION_COOKIE, Portal, TooLarge, new_secret
+from .http import CSRF_COOKIE, SESSION_COOKIE, Portal, TooLarge, new_secret, read_body
 from .texts import LANGS, text
 
 router = APIRouter(include_in_schema=False)
@@ -86,10 +86,10 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
 
 async def form(request: Request, max_files: int = 0) -> dict[str, Any]:
     """The posted form, after the CSRF check (its ``csrf`` field must equal the cookie)."""
-    declared = request.headers.get("content-length")
-    limit = _portal(request).config.max_upload_bytes + 2**16
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise TooLarge(f"the upload has {declared} bytes; the limit is {limit}")
+    limit = _portal(request).config.max_upload_bytes + 2**16  # the file's limit and the form's other fields
+    # read while it streams (chunked or not) and refused as soon as it passes the limit: only then parsed, so
+    # nothing beyond the limit is ever spooled to disk
+    request._body = await read_body(request, limit)
     data = await request.form(max_files=max_files, max_fields=20)
     given, cookie = data.get("csrf"), request.cookies.get(CSRF_COOKIE)
     if not isinstance(given, str) or not cookie or not hmac.compare_digest(given, cookie):

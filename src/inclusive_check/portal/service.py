@@ -137,32 +137,8 @@ def create_user(engine: Engine, name: str, role: str, insurer: str | None, passw
     return user_id
 
 
-def create_token(engine: Engine, name: str) -> str:
-    """A new API token for user ``name``: shown once, stored as its SHA-256."""
-    token = "icp_" + secrets.token_urlsafe(32)
-    u = t.portal_users.c
-    with writing(engine).begin() as conn:
-        user_id = conn.execute(select(u.id).where(u.name == name)).scalar()
-        if user_id is None:
-            raise NotFound(f"no user named {name!r}")
-        conn.execute(insert(t.portal_tokens).values(user_id=user_id, token_hash=_hash(token), created_at=now()))
-        audit(conn, "cli", "local", "token.create", user=name)
-    return token
-
-
 def _user(row: Any) -> User:
     return User(int(row.id), row.name, row.role, row.insurer_code)
-
-
-def token_user(engine: Engine, token: str) -> User | None:
-    u, k = t.portal_users.c, t.portal_tokens.c
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(u.id, u.name, u.role, u.insurer_code)
-            .join(t.portal_tokens, k.user_id == u.id)
-            .where(k.token_hash == _hash(token))
-        ).first()
-    return None if row is None else _user(row)
 
 
 def session_user(engine: Engine, token: str) -> User | None:
@@ -171,7 +147,7 @@ def session_user(engine: Engine, token: str) -> User | None:
         row = conn.execute(
             select(u.id, u.name, u.role, u.insurer_code)
             .join(t.portal_sessions, s.user_id == u.id)
-            .where(s.token_hash == _hash(token), s.expires_at > now())
+            .where(s.token_hash == _hash(token), s.expires_at > now(), u.disabled_at.is_(None))
         ).first()
     return None if row is None else _user(row)
 
@@ -186,7 +162,7 @@ def login(engine: Engine, config: PortalConfig, name: str, password: str, addres
     with engine.connect() as conn:
         by_account = conn.execute(select(func.count()).where(f.account == name[:100], f.at > since)).scalar_one()
         by_address = conn.execute(select(func.count()).where(f.address == address[:64], f.at > since)).scalar_one()
-        row = conn.execute(select(t.portal_users).where(u.name == name)).first()
+        row = conn.execute(select(t.portal_users).where(u.name == name, u.disabled_at.is_(None))).first()
     if by_account >= config.login_failures_per_account or by_address >= config.login_failures_per_address:
         raise RateLimited(config.login_window_minutes * 60)
     ok = False

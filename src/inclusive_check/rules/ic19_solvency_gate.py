@@ -58,8 +58,9 @@ MESSAGES = {
 
 
 class Params(_Params):
-    min_core_ratio_pct: Annotated[Decimal, Field(ge=0)]  # a ratio: a negative line is meaningless
-    min_comprehensive_ratio_pct: Annotated[Decimal, Field(ge=0)]
+    # a ratio in percent: a negative line is meaningless, and one above 1000% no insurer meets (every one fails)
+    min_core_ratio_pct: Annotated[Decimal, Field(ge=0, le=1000)]
+    min_comprehensive_ratio_pct: Annotated[Decimal, Field(ge=0, le=1000)]
     irr_condition: bool
     passing_irr_grades: Annotated[list[str], Field(min_length=1)]
 

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from .. import rules
 from ..contract.dispensations import Dispensation
 from . import tables as t
-from .db import advisory_lock, writing
+from .db import advisory_locks, writing
 
 
 def import_dispensations(engine: Engine, items: Iterable[Dispensation], source: str) -> dict[str, int]:
@@ -24,25 +24,29 @@ def store_dispensations(conn: Connection, items: Iterable[Dispensation], source:
     d_t = t.dispensations.c
     counts = {"new": 0, "changed": 0, "unchanged": 0}
     now = datetime.now(UTC).replace(tzinfo=None)
-    # Importers take turns (SQLite: BEGIN IMMEDIATE; PostgreSQL: a lock per id, taken in id order so that two
+    # Importers take turns (SQLite: BEGIN IMMEDIATE; PostgreSQL: a lock per id, taken in key order so that two
     # imports of overlapping files never deadlock): each reads the latest version only after the previous
     # importer committed, so no version is lost or numbered twice.
     ordered = sorted(items, key=lambda d: d.id)
+    advisory_locks(conn, [("dispensation", d.id) for d in ordered])
+    latest: dict[str, tuple[int, str]] = {}  # each id's latest stored version and digest, read 500 ids at a time
+    for start in range(0, len(ordered), 500):
+        chunk = [d.id for d in ordered[start : start + 500]]
+        query = select(d_t.dispensation_id, d_t.version, d_t.digest).where(d_t.dispensation_id.in_(chunk))
+        for row in conn.execute(query.order_by(d_t.version)):
+            latest[row.dispensation_id] = (row.version, row.digest)
+    rows, superseded = [], []
     for d in ordered:
-        advisory_lock(conn, "dispensation", d.id)
-    for d in ordered:
-        latest = conn.execute(
-            select(d_t.version, d_t.digest).where(d_t.dispensation_id == d.id).order_by(d_t.version.desc()).limit(1)
-        ).first()
-        if latest is not None and latest.digest == d.digest():
+        version, digest = latest.get(d.id, (0, None))
+        if digest == d.digest():
             counts["unchanged"] += 1
             continue
-        if latest is not None:
-            conn.execute(update(t.dispensations).where(d_t.dispensation_id == d.id).values(is_current=False))
-        conn.execute(
-            insert(t.dispensations).values(
+        if version:
+            superseded.append(d.id)
+        rows.append(
+            dict(
                 dispensation_id=d.id,
-                version=(latest.version + 1) if latest else 1,
+                version=version + 1,
                 is_current=True,
                 digest=d.digest(),
                 rule_id=d.rule,
@@ -57,7 +61,12 @@ def store_dispensations(conn: Connection, items: Iterable[Dispensation], source:
                 imported_at=now,
             )
         )
-        counts["changed" if latest else "new"] += 1
+        counts["changed" if version else "new"] += 1
+    for start in range(0, len(superseded), 500):
+        chunk = superseded[start : start + 500]
+        conn.execute(update(t.dispensations).where(d_t.dispensation_id.in_(chunk)).values(is_current=False))
+    if rows:
+        conn.execute(insert(t.dispensations), rows)  # one executemany
     return counts
 
 

@@ -430,6 +430,7 @@ portal_users = Table(
     Column("insurer_code", String(40)),
     Column("password_hash", String(200), nullable=False),  # Argon2id, in its PHC string
     Column("created_at", DateTime, nullable=False),
+    Column("disabled_at", DateTime),  # set: no login, no session, no token (migration 0013)
 )
 
 # API tokens and browser sessions: only the SHA-256 of the secret is stored.
@@ -440,6 +441,10 @@ portal_tokens = Table(
     Column("user_id", _fk("portal_users.id"), index=True, nullable=False),
     Column("token_hash", String(64), unique=True, nullable=False),
     Column("created_at", DateTime, nullable=False),
+    Column("name", String(100)),  # what the token is for (migration 0013, as the columns below)
+    Column("expires_at", DateTime),  # always set since 0013; portal configuration token_days / token_max_days
+    Column("last_used_at", DateTime),
+    Column("revoked_at", DateTime),
 )
 
 portal_sessions = Table(
@@ -543,7 +548,7 @@ portal_reviews = Table(
     Column("at", DateTime, nullable=False),
 )
 
-# Every state change: who, when, what, from which address. Append-only: triggers refuse UPDATE and DELETE.
+# Every state change: who, when, what, from which address. Append-only: triggers refuse UPDATE, DELETE, TRUNCATE.
 portal_audit_log = Table(
     "portal_audit_log",
     metadata,
