@@ -37,9 +37,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from . import rules as registry
-from .market_params import Disclosure, RowWeight
 from .bounds import out_of_bounds
 from .inputs import InputFileError, read_input_text
+from .market_params import Disclosure, RowWeight
 from .rules import ALIASES, RuleModule, UnknownRule, canonical
 from .rules import get as get_rule
 from .rules.base import STATUSES, STRENGTHS
