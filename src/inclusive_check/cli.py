@@ -1296,17 +1296,15 @@ def ruleset_group() -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.pass_context
 def ruleset_diff(ctx: click.Context, first: str, second: str, fmt: str) -> None:
-    """What ruleset B states differently from A: parameters (with their dated values), strengths, severities,
-    in-force dates and deactivations, with their citations, and the scoring. A and B are ruleset files,
-    `packaged` (this version's ruleset) or `run:ID` (the ruleset stored with a run)."""
-    from .impact import diff_rulesets
+    """What ruleset B states differently from A in every section: parameters (dated values), strengths,
+    severities, in-force dates, deactivations, scoring, market and overlay, with citations. A and B are ruleset
+    files, `packaged` or `run:ID` (the ruleset stored with a run). Like diff: exit 0 equal, 1 differ, 2/3 bad input."""
+    from .impact_diff import diff_rulesets
     from .reports.impact import ruleset_diff_text
 
     diff = diff_rulesets(_named_ruleset(ctx, first), _named_ruleset(ctx, second))
-    if fmt == "json":
-        _emit_json(diff)
-    else:
-        click.echo(ruleset_diff_text(diff))
+    _emit_json(diff) if fmt == "json" else click.echo(ruleset_diff_text(diff))
+    _exit(EXIT_FINDINGS if diff.changes else EXIT_OK)
 
 
 def _named_ruleset(ctx: click.Context, name: str) -> Any:
@@ -1326,8 +1324,9 @@ def _named_ruleset(ctx: click.Context, name: str) -> Any:
 
 def _reproduce(ctx: click.Context, run_id: int, fmt: str, lang: str, conflicting: list[str]) -> NoReturn:
     from .engine import RuleCrash
-    from .impact import ImpactError, base_run, reproduce
+    from .impact import ImpactError, base_run
     from .reports.impact import reproduction_text
+    from .reproduce import reproduce
 
     if conflicting:
         raise DomainError(f"--reproduce takes everything from the stored run; leave out {', '.join(conflicting)}")

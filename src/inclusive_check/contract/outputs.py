@@ -327,9 +327,8 @@ class DiffResult(_Model):
 
 # --- impact analysis: ruleset diff, what-if, reproduction ------------------------------------------------
 
-ChangeKind = Literal[
-    "ruleset", "severity_table", "rule", "in_force", "strength", "severity", "deactivated", "parameter", "scoring"
-]
+_PolicyKind = Literal["ruleset", "severity_table", "rule", "in_force", "strength", "severity", "deactivated"]
+ChangeKind = _PolicyKind | Literal["parameter", "scoring", "market", "overlay"]
 Flip = Literal["newly_fails", "newly_passes", "changes"]
 
 
@@ -446,7 +445,7 @@ class Reproduction(_Model):
     findings_compared: int
     findings: list[FindingChange] = Field(description="Every finding that differs.")
     scores: list[ScoreChange] = Field(description="Every document whose score differs.")
-    notes: list[str] = Field(description="Other differences, e.g. a score breakdown that differs.")
+    notes: list[str] = Field(description="Other differences, each named: a stored document failing its hash or parse.")
 
 
 # --- validation ----------------------------------------------------------------------------------------
