@@ -195,7 +195,7 @@ def schema(kind: str) -> None:
         click.echo(schema_json(kind), nl=False)
         return
     if kind == "ruleset":
-        from .ruleset import ruleset_schema
+        from .ruleset_schema import ruleset_schema
 
         _emit_json(ruleset_schema())
         return
@@ -382,11 +382,12 @@ def _load_dispensations(path: str, fmt: str, ruleset: Ruleset | None = None) -> 
 def _load_ruleset(path: str | None) -> Any:
     from pathlib import Path
 
-    from .ruleset import RulesetError, load_ruleset
+    from .overlay import load_any  # a ruleset or an overlay over one (docs/overlays.md)
+    from .ruleset import RulesetError
 
     allow_partial = bool(click.get_current_context().meta.get("allow_partial_ruleset"))
     try:
-        ruleset = load_ruleset(Path(path) if path else None, allow_partial=allow_partial)
+        ruleset = load_any(Path(path) if path else None, allow_partial=allow_partial)
     except RulesetError as exc:
         raise InvalidInput(f"invalid ruleset: {exc}") from None  # escaped by the loader
     if ruleset.partial_warning:

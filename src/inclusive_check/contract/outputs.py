@@ -87,6 +87,7 @@ class Parameter(_Model):
     effective_from: str | None
     citation: str
     interpretation: bool = Field(description="True when the value is our reading of the guidance.")
+    authority: str | None = Field(None, description="The overlay authority that set it; null: the base ruleset's.")
 
 
 @with_config(ConfigDict(extra="forbid"))
