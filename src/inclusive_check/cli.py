@@ -329,7 +329,7 @@ def _ruleset_option(f: Any) -> Any:
         "ruleset_path",
         type=click.Path(dir_okay=False, exists=True),
         default=None,
-        help="Ruleset YAML (default: the packaged nfra-2024-inclusive).",
+        help="Ruleset YAML, or an overlay that extends one (docs/overlays.md); default: the packaged ruleset.",
     )(f)
 
 
@@ -1195,7 +1195,7 @@ _whatif_outputs = _outputs_of(WHATIF_FORMATS)
     "ruleset_path",
     type=click.Path(dir_okay=False, exists=True),
     default=None,
-    help="Replay this ruleset (e.g. a new version) instead of the run's own; --set applies on top of it.",
+    help="Replay this ruleset or overlay (e.g. a new version) instead of the run's own; --set applies on top.",
 )
 @click.option(
     "--allow-partial-ruleset",

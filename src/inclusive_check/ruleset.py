@@ -96,6 +96,7 @@ class Parameter(_Model):
 Severity = Literal["error", "warning", "info"]
 # The statuses whose severity is policy; every other status (pass, waived, not_applicable) is info.
 JUDGED: tuple[str, ...] = ("fail", "indeterminate")
+POLICY = ("in_force", "deactivated", "strength", "severity")  # a rule's own dated policy, beside its parameters
 
 
 class ByStrength(_Model):
@@ -482,16 +483,16 @@ class Ruleset:
                 "effective_from": None if found is None else found.start.isoformat(),
                 "citation": param.citation,
                 "interpretation": param.interpretation,
-                "authority": self.authority(f"rules/{rule.ID}/{'' if name == 'in_force' else 'params/'}{name}", found),
+                "authority": self.authority(rule.ID, None if name == "in_force" else name, on),
             }
         return out
 
-    def authority(self, path: str, found: DatedValue | None) -> str | None:
-        """The id of the overlay authority whose value ``found`` (at ``path``) is; None: the base ruleset's own."""
+    def authority(self, rule_id: str, param: str | None, on: date) -> str | None:
+        """The id of the overlay authority whose value of ``param`` (None: the rule's own in-force dates,
+        deactivation, strength or severity) is in force on ``on``; None: the base ruleset's own."""
         section = self.data.overlay
-        if section is None or found is None:
-            return None
-        mine = [e for e in section.entries if e.path == path and e.start <= found.start]
+        paths = {f"rules/{rule_id}/params/{param}"} if param else {f"rules/{rule_id}/{a}" for a in POLICY}
+        mine = [e for e in section.entries if e.path in paths and e.start <= on] if section else []
         return max(mine, key=lambda e: e.start).authority if mine else None
 
 
