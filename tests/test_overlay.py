@@ -241,3 +241,19 @@ def test_the_shipped_ningbo_overlay_loads_and_changes_no_rule() -> None:
     assert [a.id for a in ruleset.data.overlay.authorities] == ["NFRA-NINGBO"]
     assert ruleset.data.overlay.scope.regions == ["330200"] and ruleset.data.overlay.entries == []
     assert ruleset.data.rules == load_ruleset(None).data.rules
+
+
+def test_the_overlay_schema_is_published_and_the_sample_follows_it(tmp_path: Path) -> None:
+    import jsonschema
+    import yaml
+
+    printed = CliRunner().invoke(cli, ["schema", "overlay"])
+    assert printed.exit_code == 0
+    schema = json.loads(printed.output)
+    assert schema["$id"] == "urn:inclusive-check:schema:overlay:1"
+    validator = jsonschema.Draft202012Validator(schema)
+    for path in (ROOT / "samples" / "overlays" / "nfra-ningbo.yaml", _write(tmp_path)):
+        document = json.loads(json.dumps(yaml.safe_load(path.read_text("utf-8")), default=str))
+        assert list(validator.iter_errors(document)) == []
+    document["authority"].pop("citation")
+    assert [e.message for e in validator.iter_errors(document)] == ["'citation' is a required property"]

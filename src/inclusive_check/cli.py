@@ -167,37 +167,25 @@ def validate(paths: tuple[str, ...], fmt: str, max_file_mib: int) -> None:
     _exit(EXIT_INVALID if report.invalid else EXIT_OK)
 
 
-SCHEMA_KINDS = (
-    "submission",
-    "product_filing",
-    "dispensations",
-    "ruleset",
-    "results",
-    "diff",
-    "validation",
-    "whatif",
-    "ruleset-diff",
-    "reproduction",
-    "market",
-)
 OUTPUT_SCHEMAS = ("results", "diff", "validation", "whatif", "ruleset-diff", "reproduction", "market")
+SCHEMA_KINDS = ("submission", "product_filing", "dispensations", "ruleset", "overlay", *OUTPUT_SCHEMAS)
 
 
 @cli.command()
 @click.argument("kind", type=click.Choice(SCHEMA_KINDS))
 def schema(kind: str) -> None:
-    """Print the published JSON Schema (draft 2020-12) of a document kind, the dispensation file, a ruleset, or
-    an output: results (`--format json` of check, run and findings), diff, validation (`validate`, and invalid
-    input to check and run), whatif, ruleset-diff (`ruleset diff`), reproduction (`run --reproduce`), market."""
+    """Print the published JSON Schema (draft 2020-12) of a document kind, the dispensation file, a ruleset, an
+    overlay, or an output: results (`--format json` of check, run and findings), diff, validation (`validate`, and
+    invalid input to check and run), whatif, ruleset-diff (`ruleset diff`), reproduction (`run --reproduce`), market."""
     if kind in OUTPUT_SCHEMAS:
         from .contract.outputs import schema_json
 
         click.echo(schema_json(kind), nl=False)
         return
-    if kind == "ruleset":
-        from .ruleset_schema import ruleset_schema
+    if kind in ("ruleset", "overlay"):  # an overlay: a regional supplement that extends a ruleset
+        from .ruleset_schema import overlay_schema, ruleset_schema
 
-        _emit_json(ruleset_schema())
+        _emit_json(ruleset_schema() if kind == "ruleset" else overlay_schema())
         return
     from .contract.load import schema_text
 

@@ -113,3 +113,23 @@ def ruleset_schema() -> dict[str, Any]:
         "from its `from` date until the next value's `from` or its own `until` (inclusive).",
         **{k: v for k, v in schema.items() if k not in ("title", "description")},
     }
+
+
+OVERLAY_SCHEMA_ID = "urn:inclusive-check:schema:overlay:1"
+
+
+def overlay_schema() -> dict[str, Any]:
+    """The JSON Schema of an overlay file (a regional supplement, docs/overlays.md). What it cannot say is left to
+    the loader: rules and parameters known to this version and present in the base, each value within what the
+    rule accepts, dates in order, and no cycle of overlays."""
+    from .overlay import OverlayFile
+
+    schema: dict[str, Any] = OverlayFile.model_json_schema(mode="validation")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": OVERLAY_SCHEMA_ID,
+        "title": "inclusive-check ruleset overlay",
+        "description": "A regional supplement: an authority's dated, cited values over the ruleset it extends, for "
+        "the insurers or regions it supervises.",
+        **{k: v for k, v in schema.items() if k not in ("title", "description")},
+    }
