@@ -257,3 +257,17 @@ def test_the_overlay_schema_is_published_and_the_sample_follows_it(tmp_path: Pat
         assert list(validator.iter_errors(document)) == []
     document["authority"].pop("citation")
     assert [e.message for e in validator.iter_errors(document)] == ["'citation' is a required property"]
+
+
+def test_documents_all_out_of_scope_are_a_plain_usage_error(store: Any, tmp_path: Path) -> None:
+    overlay = str(_write(tmp_path))
+    checked = CliRunner().invoke(
+        cli, ["check", "--ruleset", overlay, str(ROOT / "samples/submissions/fh-agri-2025.json")]
+    )
+    assert checked.exit_code == 2 and "no selected document is in the scope of overlay test-overlay" in checked.output
+    assert "regions 330200" in checked.output and "Traceback" not in checked.output
+    assert not ingest_paths(store, SUBMISSIONS, 64 * 2**20).quarantined
+    url = store.url.render_as_string(hide_password=False)
+    ran = CliRunner().invoke(cli, ["--db", url, "run", "--ruleset", overlay, "--insurer", "FH-AGRI-003"])
+    assert ran.exit_code == 2 and "in the scope of overlay test-overlay" in ran.output
+    assert CliRunner().invoke(cli, ["--db", url, "runs", "--format", "json"]).output.strip() == "[]"

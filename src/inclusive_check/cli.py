@@ -753,7 +753,7 @@ def run_cmd(
     Dispensations: those of --dispensations FILE, else the ones stored by `dispensations import`.
     With --reproduce RUN: exit 0 when the run comes out identical, 1 when anything differs.
     """
-    from .engine import NothingToCheck, RuleCrash, Selection, execute_run
+    from .engine import NothingToCheck, OutOfScope, RuleCrash, Selection, execute_run
     from .results import run_results
     from .store.dispensations import stored_dispensations
     from .store.queries import straddling
@@ -791,6 +791,8 @@ def run_cmd(
         run_id = execute_run(engine, ruleset, selection, _as_of(as_of), dispensations, incremental=not full)
     except RuleCrash as exc:
         raise RuleBug(str(exc)) from None
+    except OutOfScope as exc:  # an overlay's run, none of whose documents is in its scope
+        raise DomainError(str(exc)) from None
     except NothingToCheck:  # the run was rolled back: an empty run never becomes the default of later commands
         raise DomainError(
             "nothing to check: no stored document matches"

@@ -63,6 +63,10 @@ class NothingToCheck(Exception):
     """The selection matched no stored document: the run is rolled back, so that no empty run is stored."""
 
 
+class OutOfScope(NothingToCheck):
+    """Every selected document lies outside the scope of the run's overlay; the message says whose scope."""
+
+
 @dataclass(frozen=True)
 class Selection:
     """What a run checks: the latest revision of each stored document, of ``insurer`` when given and, with
@@ -141,6 +145,12 @@ def keep_in_scope(conn: Connection, run_id: int, ruleset: Ruleset) -> None:
     ]
     for start in range(0, len(out), 1000):
         conn.execute(delete(t.run_submissions).where(rs.id.in_(out[start : start + 1000])))
+    if seen and len(out) == len(seen):
+        scope = ruleset.data.overlay.scope
+        raise OutOfScope(
+            f"nothing to check: no selected document is in the scope of overlay {ruleset.id} (insurers "
+            f"{', '.join(scope.insurers) or '-'}; regions {', '.join(scope.regions) or '-'}); no run was stored"
+        )
 
 
 def _flag_stale(conn: Connection, run_id: int, ruleset: Ruleset) -> None:

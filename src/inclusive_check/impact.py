@@ -46,7 +46,7 @@ from .contract.outputs import (
     ScoreChange,
     WhatIf,
 )
-from .engine import FINDING_COLUMNS, _now, apply_dispensations, evaluate_rules, keep_in_scope
+from .engine import FINDING_COLUMNS, OutOfScope, _now, apply_dispensations, evaluate_rules, keep_in_scope
 from .figures import exact, finding_texts, shown
 from .impact_diff import diff_rulesets
 from .periods import period_bounds
@@ -150,7 +150,10 @@ def _scratch(conn: Connection, base: BaseRun, ruleset: Ruleset, period: str | No
             ["run_id", "submission_id", "context_submission_id", "binding_date", "warnings", "findings_run_id"], chosen
         )
     )
-    keep_in_scope(conn, run_id, ruleset)  # an overlay judges only its authority's insurers
+    try:
+        keep_in_scope(conn, run_id, ruleset)  # an overlay judges only its authority's insurers
+    except OutOfScope as exc:
+        raise ImpactError(f"run {base.id}: {exc}") from None
     return run_id
 
 
