@@ -271,3 +271,16 @@ def test_documents_all_out_of_scope_are_a_plain_usage_error(store: Any, tmp_path
     ran = CliRunner().invoke(cli, ["--db", url, "run", "--ruleset", overlay, "--insurer", "FH-AGRI-003"])
     assert ran.exit_code == 2 and "in the scope of overlay test-overlay" in ran.output
     assert CliRunner().invoke(cli, ["--db", url, "runs", "--format", "json"]).output.strip() == "[]"
+
+
+def test_ruleset_diff_between_two_overlays_compares_authority_scope_and_values(tmp_path: Path) -> None:
+    first = _write(tmp_path, name="one.yaml")
+    wider = tmp_path / "two.yaml"
+    wider.write_text(first.read_text("utf-8").replace('regions: ["330200"]', 'regions: ["330000"]'), "utf-8")
+    same = CliRunner().invoke(cli, ["ruleset", "diff", str(first), str(first)])
+    assert same.exit_code == 0 and same.output.rstrip().endswith("no differences")
+    result = CliRunner().invoke(cli, ["ruleset", "diff", str(first), str(wider), "--format", "json"])
+    assert result.exit_code == 1
+    (change,) = json.loads(result.output)["changes"]
+    assert (change["path"], change["kind"]) == ("overlay/scope", "overlay")
+    assert change["before"]["regions"] == ["330200"] and change["after"]["regions"] == ["330000"]

@@ -69,12 +69,16 @@ def document_problems(conn: Connection, run_id: int) -> Iterator[str]:
         .where(rs.run_id == run_id)
         .union(select(rs.context_submission_id).where(rs.run_id == run_id, rs.context_submission_id.is_not(None)))
     )
+    p = t.products.c
+    grouped = select(p.submission_id, func.count()).where(p.submission_id.in_(ids)).group_by(p.submission_id)
+    counts = {int(sid): int(n) for sid, n in conn.execute(grouped)}
     rows = conn.execute(
         select(t.submissions, i.code.label("insurer_code"), d.raw)
         .join(t.insurers, i.id == s.insurer_id)
         .outerjoin(t.documents, d.submission_id == s.id)
         .where(s.id.in_(ids))
-        .order_by(s.id)
+        .order_by(s.id),
+        execution_options={"yield_per": 64},  # a market's texts are streamed, never all in memory
     )
     for row in rows:
         label = f"{row.insurer_code} {row.kind} {row.document_key} (revision {row.revision}, document {row.id})"
@@ -103,9 +107,7 @@ def document_problems(conn: Connection, run_id: int) -> Iterator[str]:
         )
         if facts.insurer_code != row.insurer_code:
             differ.insert(0, "insurer code")
-        products = conn.execute(
-            select(func.count()).select_from(t.products).where(t.products.c.submission_id == row.id)
-        ).scalar_one()
+        products = counts.get(row.id, 0)
         if products != len(facts.products):
             differ.append(f"products ({products} stored, {len(facts.products)} in the text)")
         if differ:
