@@ -209,6 +209,11 @@ def test_a_run_judges_only_the_scope_and_each_finding_names_the_authority(store:
     ]
     online = [f["parameters"]["in_force"]["authority"] for s in payload["submissions"] for f in s["findings"]]
     assert online.count(None) > 0 and set(online) == {None, "TEST-BUREAU"}
+    hx = str(ROOT / "samples" / "submissions" / "hx-life-2025.json")
+    for lang, said in (("en", "[rule of TEST-BUREAU]"), ("zh", "[TEST-BUREAU的规则]")):
+        text = CliRunner().invoke(cli, ["check", "--ruleset", str(tmp_path / "overlay.yaml"), hx, "--lang", lang])
+        (line,) = [row for row in text.output.splitlines() if f" {KPI} " in row and "10" in row[40:60]]
+        assert text.exit_code == 1 and line.rstrip().endswith(said)
     # the run stored the effective ruleset (base included): it reproduces, and its ruleset is the overlay's
     assert CliRunner().invoke(cli, ["--db", url, "run", "--reproduce", str(run_id)]).exit_code == 0
     diff = CliRunner().invoke(cli, ["--db", url, "ruleset", "diff", f"run:{run_id}", str(tmp_path / "overlay.yaml")])
