@@ -128,3 +128,81 @@ def test_reproduce_takes_nothing_but_the_run(store: Any) -> None:
     assert "--reproduce takes everything from the stored run; leave out --insurer" in output
     assert "no stored run 99" in _reproduce(url, 99, 2)
     assert "text or json" in _reproduce(url, run_id, 2, "--format", "sarif")
+
+
+def _document(store: Any, insurer: str) -> Any:
+    s, i = t.submissions.c, t.insurers.c
+    with store.connect() as conn:
+        return conn.execute(
+            select(s.id, s.sha256, t.documents.c.raw)
+            .join(t.insurers, i.id == s.insurer_id)
+            .join(t.documents, t.documents.c.submission_id == s.id)
+            .where(i.code == insurer)
+        ).one()
+
+
+def test_altered_stored_text_is_a_difference_naming_the_document(store: Any) -> None:
+    """The text of HX-LIFE-001's document is changed in the database (its KPI weight, 0.05 -> 0.01) without
+    its recorded hash: the stored findings would still replay identically, but the text no longer matches."""
+    url, run_id = _stored(store)
+    doc = _document(store, "HX-LIFE-001")
+    assert '"inclusive_kpi_weight": 0.05' in doc.raw
+    with store.begin() as conn:
+        conn.execute(
+            update(t.documents)
+            .where(t.documents.c.submission_id == doc.id)
+            .values(raw=doc.raw.replace('"inclusive_kpi_weight": 0.05', '"inclusive_kpi_weight": 0.01'))
+        )
+    payload = _reproduce(url, run_id, 1, "--format", "json")
+    assert payload["identical"] is False and payload["findings"] == [] and payload["scores"] == []
+    (note,) = payload["notes"]
+    assert note.startswith(f"HX-LIFE-001 submission 2025 (revision 1, document {doc.id}): its stored text does not")
+    assert doc.sha256 in note
+    assert "HX-LIFE-001 submission 2025" in _reproduce(url, run_id, 1)
+
+
+def test_an_altered_recorded_hash_is_a_difference_naming_the_document(store: Any) -> None:
+    url, run_id = _stored(store)
+    doc = _document(store, "ZS-PROP-002")
+    with store.begin() as conn:
+        conn.execute(update(t.submissions).where(t.submissions.c.id == doc.id).values(sha256="0" * 64))
+    payload = _reproduce(url, run_id, 1, "--format", "json")
+    (note,) = payload["notes"]
+    assert note.startswith("ZS-PROP-002 submission") and f"recorded {'0' * 64}" in note
+    assert f"hashes to {doc.sha256}" in note
+
+
+def test_text_and_hash_altered_together_are_parsed_again_and_compared_with_the_stored_facts(store: Any) -> None:
+    """Whoever rewrites both the text and its hash is caught by parsing the text again: the facts the rules read
+    (the KPI weight) no longer match what was stored for it."""
+    import hashlib
+
+    url, run_id = _stored(store)
+    doc = _document(store, "HX-LIFE-001")
+    altered = doc.raw.replace('"inclusive_kpi_weight": 0.05', '"inclusive_kpi_weight": 0.01')
+    with store.begin() as conn:
+        conn.execute(update(t.documents).where(t.documents.c.submission_id == doc.id).values(raw=altered))
+        conn.execute(
+            update(t.submissions)
+            .where(t.submissions.c.id == doc.id)
+            .values(sha256=hashlib.sha256(altered.encode("utf-8")).hexdigest())
+        )
+    (note,) = _reproduce(url, run_id, 1, "--format", "json")["notes"]
+    assert note.startswith("HX-LIFE-001 submission 2025") and note.endswith("parsed again: inclusive_kpi_weight")
+
+
+def test_stored_text_that_no_longer_parses_is_named(store: Any) -> None:
+    import hashlib
+
+    url, run_id = _stored(store)
+    doc = _document(store, "HX-LIFE-001")
+    broken = doc.raw[: len(doc.raw) // 2]
+    with store.begin() as conn:
+        conn.execute(update(t.documents).where(t.documents.c.submission_id == doc.id).values(raw=broken))
+        conn.execute(
+            update(t.submissions)
+            .where(t.submissions.c.id == doc.id)
+            .values(sha256=hashlib.sha256(broken.encode("utf-8")).hexdigest())
+        )
+    (note,) = _reproduce(url, run_id, 1, "--format", "json")["notes"]
+    assert "HX-LIFE-001 submission 2025" in note and "no longer parses as a valid document" in note

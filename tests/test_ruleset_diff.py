@@ -38,10 +38,11 @@ def _next_version(tmp_path: Path) -> Path:
     return path
 
 
-def _diff(*args: str, code: int = 0) -> Any:
+def _diff(*args: str, code: int = 1) -> Any:
+    """Like diff(1): exit 1 when the rulesets differ (the default here), 0 when they are equal."""
     result = CliRunner().invoke(cli, ["ruleset", "diff", *args])
     assert result.exit_code == code, result.output
-    return json.loads(result.output) if "json" in args and code == 0 else result.output
+    return json.loads(result.output) if "json" in args and code in (0, 1) else result.output
 
 
 def test_each_difference_with_its_dated_values_and_citations(tmp_path: Path) -> None:
@@ -72,7 +73,8 @@ def test_text_view(tmp_path: Path) -> None:
     assert "      after:  0.05 from 2024-05-29 until 2025-12-31; 0.06 from 2026-01-01\n" in text
     assert "      citation: Draft guidance 2025, item 10: not lower than 6%" in text
     assert text.rstrip().endswith("6 difference(s)")
-    assert _diff("packaged", "packaged").rstrip().endswith("no differences")
+    assert _diff("packaged", "packaged", code=0).rstrip().endswith("no differences")
+    assert _diff("packaged", "packaged", "--format", "json", code=0)["changes"] == []
 
 
 def test_a_stored_runs_ruleset_and_bad_names(store: Any, tmp_path: Path) -> None:
@@ -89,3 +91,46 @@ def test_a_stored_runs_ruleset_and_bad_names(store: Any, tmp_path: Path) -> None
     broken.write_text("id: [", "utf-8")
     result = CliRunner().invoke(cli, ["ruleset", "diff", "packaged", str(broken)])
     assert result.exit_code == 3 and "not valid YAML" in result.output
+
+
+def _edited(tmp_path: Path, name: str, edit: Any) -> Path:
+    raw = yaml.safe_load((files("inclusive_check.rulesets") / "nfra-2024-inclusive.yaml").read_text("utf-8"))
+    edit(raw)
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), "utf-8")
+    return path
+
+
+def test_the_market_section_is_compared_field_by_field(tmp_path: Path) -> None:
+    def heavier_service(raw: Any) -> None:
+        raw["market"]["index_weights"]["service"] = 2
+        raw["market"]["peer_bands"]["leading_at_least"] = 80
+
+    payload = _diff("packaged", str(_edited(tmp_path, "m.yaml", heavier_service)), "--format", "json")
+    assert [(c["path"], c["kind"]) for c in payload["changes"]] == [
+        ("market/index_weights", "market"),
+        ("market/peer_bands", "market"),
+    ]
+    weights = payload["changes"][0]
+    assert weights["before"]["service"] == "25" and weights["after"]["service"] == "2"
+    assert weights["citation_before"] == weights["citation_after"]  # the market section's citation
+    text = _diff("packaged", str(_edited(tmp_path, "m.yaml", heavier_service)))
+    assert "market/index_weights (market)" in text and text.rstrip().endswith("2 difference(s)")
+
+
+def test_a_section_only_one_ruleset_has_is_a_difference(tmp_path: Path) -> None:
+    def no_market(raw: Any) -> None:
+        del raw["market"]
+
+    payload = _diff(str(_edited(tmp_path, "none.yaml", no_market)), "packaged", "--format", "json")
+    assert [(c["path"], c["kind"], c["before"]) for c in payload["changes"]] == [("market", "market", None)]
+    assert payload["changes"][0]["after"]["index_weights"]["variety"] == "25"
+
+
+def test_every_scoring_field_and_the_scoring_start(tmp_path: Path) -> None:
+    def later(raw: Any) -> None:
+        raw["scoring"]["from"] = date(2025, 1, 1)
+        raw["scoring"]["rounding"]["places"] = 1
+
+    payload = _diff("packaged", str(_edited(tmp_path, "s.yaml", later)), "--format", "json")
+    assert [c["path"] for c in payload["changes"]] == ["scoring/from", "scoring/rounding"]

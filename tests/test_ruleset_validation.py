@@ -29,8 +29,8 @@ from inclusive_check.ruleset import (
     load_ruleset,
     load_ruleset_text,
     load_stored_ruleset,
-    ruleset_schema,
 )
+from inclusive_check.ruleset_schema import ruleset_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 RULESET = ROOT / "rulesets" / "nfra-2024-inclusive.yaml"

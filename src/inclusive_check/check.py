@@ -11,7 +11,7 @@ from .contract.dispensations import Dispensation
 from .contract.load import Loaded, Problem, load_file
 from .contract.models import ProductFiling, Submission
 from .contract.outputs import Results
-from .engine import Selection, execute_run
+from .engine import OutOfScope, Selection, execute_run
 from .periods import period_bounds
 from .results import run_results
 from .ruleset import Ruleset
@@ -59,7 +59,10 @@ def check_documents(
             for item in loaded:
                 ids.append(store_document(conn, item).submission_id)
         selection = Selection(submission_ids=tuple(i for i in ids if i is not None))
-        run_id = execute_run(engine, ruleset, selection, as_of, dispensations, reusable=False)  # thrown away
+        try:
+            run_id = execute_run(engine, ruleset, selection, as_of, dispensations, reusable=False)  # thrown away
+        except OutOfScope as exc:
+            raise ContextMismatch(str(exc)) from None
         with engine.connect() as conn:
             return CheckOutcome(results=run_results(conn, run_id, expiry_warning_days=expiry_warning_days, locate=True))
     finally:

@@ -168,40 +168,35 @@ def validate(paths: tuple[str, ...], fmt: str, max_file_mib: int) -> None:
     _exit(EXIT_INVALID if report.invalid else EXIT_OK)
 
 
+OUTPUT_SCHEMAS = ("results", "diff", "validation", "whatif", "ruleset-diff", "reproduction", "market", "public-market")
 SCHEMA_KINDS = (
     "submission",
     "product_filing",
     "dispensations",
     "ruleset",
-    "results",
-    "diff",
-    "validation",
-    "whatif",
-    "ruleset-diff",
-    "reproduction",
-    "market",
-    "public-market",
+    "overlay",
     "reference",
     "targets",
+    *OUTPUT_SCHEMAS,
 )
-OUTPUT_SCHEMAS = ("results", "diff", "validation", "whatif", "ruleset-diff", "reproduction", "market", "public-market")
 
 
 @cli.command()
 @click.argument("kind", type=click.Choice(SCHEMA_KINDS))
 def schema(kind: str) -> None:
     """Print the published JSON Schema (draft 2020-12) of a document kind, the dispensation, reference or targets
-    file, a ruleset, or an output: results (`--format json` of check, run and findings), diff, validation, whatif,
-    ruleset-diff (`ruleset diff`), reproduction (`run --reproduce`), market, public-market (`market --public`)."""
+    file, a ruleset, an overlay, or an output: results (`--format json` of check, run and findings), diff, validation
+    (`validate`, and invalid input to check and run), whatif, ruleset-diff (`ruleset diff`), reproduction
+    (`run --reproduce`), market, public-market (`market --public`)."""
     if kind in OUTPUT_SCHEMAS:
         from .contract.outputs import schema_json
 
         click.echo(schema_json(kind), nl=False)
         return
-    if kind == "ruleset":
-        from .ruleset import ruleset_schema
+    if kind in ("ruleset", "overlay"):  # an overlay: a regional supplement that extends a ruleset
+        from .ruleset_schema import overlay_schema, ruleset_schema
 
-        _emit_json(ruleset_schema())
+        _emit_json(ruleset_schema() if kind == "ruleset" else overlay_schema())
         return
     from .contract.load import schema_text
 
@@ -333,7 +328,7 @@ def _ruleset_option(f: Any) -> Any:
         "ruleset_path",
         type=click.Path(dir_okay=False, exists=True),
         default=None,
-        help="Ruleset YAML (default: the packaged nfra-2024-inclusive).",
+        help="Ruleset YAML, or an overlay that extends one (docs/overlays.md); default: the packaged ruleset.",
     )(f)
 
 
@@ -386,11 +381,12 @@ def _load_dispensations(path: str, fmt: str, ruleset: Ruleset | None = None) -> 
 def _load_ruleset(path: str | None) -> Any:
     from pathlib import Path
 
-    from .ruleset import RulesetError, load_ruleset
+    from .overlay import load_any  # a ruleset or an overlay over one (docs/overlays.md)
+    from .ruleset import RulesetError
 
     allow_partial = bool(click.get_current_context().meta.get("allow_partial_ruleset"))
     try:
-        ruleset = load_ruleset(Path(path) if path else None, allow_partial=allow_partial)
+        ruleset = load_any(Path(path) if path else None, allow_partial=allow_partial)
     except RulesetError as exc:
         raise InvalidInput(f"invalid ruleset: {exc}") from None  # escaped by the loader
     if ruleset.partial_warning:
@@ -772,7 +768,7 @@ def run_cmd(
     Dispensations: those of --dispensations FILE, else the ones stored by `dispensations import`.
     With --reproduce RUN: exit 0 when the run comes out identical, 1 when anything differs.
     """
-    from .engine import NothingToCheck, RuleCrash, Selection, execute_run
+    from .engine import NothingToCheck, OutOfScope, RuleCrash, Selection, execute_run
     from .results import run_results
     from .store.dispensations import stored_dispensations
     from .store.queries import straddling
@@ -810,6 +806,8 @@ def run_cmd(
         run_id = execute_run(engine, ruleset, selection, _as_of(as_of), dispensations, incremental=not full)
     except RuleCrash as exc:
         raise RuleBug(str(exc)) from None
+    except OutOfScope as exc:  # an overlay's run, none of whose documents is in its scope
+        raise DomainError(str(exc)) from None
     except NothingToCheck:  # the run was rolled back: an empty run never becomes the default of later commands
         raise DomainError(
             "nothing to check: no stored document matches"
@@ -1117,7 +1115,7 @@ _whatif_outputs = _outputs_of(WHATIF_FORMATS)
     "ruleset_path",
     type=click.Path(dir_okay=False, exists=True),
     default=None,
-    help="Replay this ruleset (e.g. a new version) instead of the run's own; --set applies on top of it.",
+    help="Replay this ruleset or overlay (e.g. a new version) instead of the run's own; --set applies on top.",
 )
 @click.option(
     "--allow-partial-ruleset",
@@ -1219,17 +1217,15 @@ def ruleset_group() -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.pass_context
 def ruleset_diff(ctx: click.Context, first: str, second: str, fmt: str) -> None:
-    """What ruleset B states differently from A: parameters (with their dated values), strengths, severities,
-    in-force dates and deactivations, with their citations, and the scoring. A and B are ruleset files,
-    `packaged` (this version's ruleset) or `run:ID` (the ruleset stored with a run)."""
-    from .impact import diff_rulesets
+    """What ruleset B states differently from A in every section: parameters (dated values), strengths,
+    severities, in-force dates, deactivations, scoring, market and overlay, with citations. A and B are ruleset
+    files, `packaged` or `run:ID` (the ruleset stored with a run). Like diff: exit 0 equal, 1 differ, 2/3 bad input."""
+    from .impact_diff import diff_rulesets
     from .reports.impact import ruleset_diff_text
 
     diff = diff_rulesets(_named_ruleset(ctx, first), _named_ruleset(ctx, second))
-    if fmt == "json":
-        _emit_json(diff)
-    else:
-        click.echo(ruleset_diff_text(diff))
+    _emit_json(diff) if fmt == "json" else click.echo(ruleset_diff_text(diff))
+    _exit(EXIT_FINDINGS if diff.changes else EXIT_OK)
 
 
 def _named_ruleset(ctx: click.Context, name: str) -> Any:
@@ -1249,8 +1245,9 @@ def _named_ruleset(ctx: click.Context, name: str) -> Any:
 
 def _reproduce(ctx: click.Context, run_id: int, fmt: str, lang: str, conflicting: list[str]) -> NoReturn:
     from .engine import RuleCrash
-    from .impact import ImpactError, base_run, reproduce
+    from .impact import ImpactError, base_run
     from .reports.impact import reproduction_text
+    from .reproduce import reproduce
 
     if conflicting:
         raise DomainError(f"--reproduce takes everything from the stored run; leave out {', '.join(conflicting)}")

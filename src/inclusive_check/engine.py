@@ -23,6 +23,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    delete,
     func,
     insert,
     literal,
@@ -60,6 +61,10 @@ class RuleCrash(Exception):
 
 class NothingToCheck(Exception):
     """The selection matched no stored document: the run is rolled back, so that no empty run is stored."""
+
+
+class OutOfScope(NothingToCheck):
+    """Every selected document lies outside the scope of the run's overlay; the message says whose scope."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,37 @@ def _select_scope(conn: Connection, run_id: int, selection: Selection) -> None:
             ["run_id", "submission_id", "context_submission_id", "binding_date", "warnings", "findings_run_id"], chosen
         )
     )
+
+
+def keep_in_scope(conn: Connection, run_id: int, ruleset: Ruleset) -> None:
+    """An overlay's run judges only the documents of the insurers its authority supervises (``overlay.in_scope``:
+    listed, or reporting business in a listed region, by their insurer context); nothing to do without one."""
+    from .overlay import in_scope
+
+    if ruleset.data.overlay is None:
+        return
+    rs, s, i, sr = t.run_submissions.c, t.submissions.c, t.insurers.c, t.submission_regions.c
+    rows = conn.execute(
+        select(rs.id, i.code, sr.region)
+        .join(t.submissions, s.id == rs.submission_id)
+        .join(t.insurers, i.id == s.insurer_id)
+        .outerjoin(t.submission_regions, sr.submission_id == func.coalesce(rs.context_submission_id, s.id))
+        .where(rs.run_id == run_id)
+    ).all()
+    seen: dict[int, tuple[str, list[str]]] = {}
+    for row_id, code, region in rows:
+        seen.setdefault(row_id, (code, []))[1].extend([region] if region else [])
+    out = [
+        row_id for row_id, (code, regions) in seen.items() if not in_scope(ruleset.data.overlay.scope, code, regions)
+    ]
+    for start in range(0, len(out), 1000):
+        conn.execute(delete(t.run_submissions).where(rs.id.in_(out[start : start + 1000])))
+    if seen and len(out) == len(seen):
+        scope = ruleset.data.overlay.scope
+        raise OutOfScope(
+            f"nothing to check: no selected document is in the scope of overlay {ruleset.id} (insurers "
+            f"{', '.join(scope.insurers) or '-'}; regions {', '.join(scope.regions) or '-'}); no run was stored"
+        )
 
 
 def _flag_stale(conn: Connection, run_id: int, ruleset: Ruleset) -> None:
@@ -490,6 +526,7 @@ def record_run(
         ).scalar_one()
     )
     _select_scope(conn, run_id, selection)
+    keep_in_scope(conn, run_id, ruleset)
     rs = t.run_submissions.c
     if conn.execute(select(rs.id).where(rs.run_id == run_id).limit(1)).first() is None:
         raise NothingToCheck(selection.as_json())

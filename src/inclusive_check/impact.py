@@ -1,6 +1,6 @@
-"""Impact analysis: what two rulesets state differently (``diff_rulesets``), what a changed ruleset would do to
-the stored submissions of a run (``what_if``), and whether a stored run comes out the same when evaluated again
-(``reproduce``).
+"""Impact analysis: what a changed ruleset would do to the stored submissions of a run (``what_if``), and the
+scratch run and finding-by-finding comparison that a reproduction (``reproduce.py``) shares. What two rulesets
+state differently is ``impact_diff.py``.
 
 A what-if and a reproduction evaluate into a *scratch run*: a ``runs`` row with its findings and scores, written
 in one transaction that is always rolled back. It is never committed, so no other connection ever sees it: it is
@@ -42,20 +42,18 @@ from .contract.outputs import (
     FindingState,
     ImpactSummary,
     LangText,
-    Reproduction,
     RuleImpact,
-    RulesetChange,
-    RulesetDiff,
     RulesetRef,
     ScoreChange,
     WhatIf,
 )
-from .engine import FINDING_COLUMNS, _now, apply_dispensations, evaluate_rules
+from .engine import FINDING_COLUMNS, OutOfScope, _now, apply_dispensations, evaluate_rules, keep_in_scope
 from .figures import exact, finding_texts, shown
+from .impact_diff import diff_rulesets
 from .periods import period_bounds
 from .results import _change, fingerprint, stable_subject  # the diff's signed change of a score
 from .rules.base import RuleModule, number
-from .ruleset import Parameter, Ruleset, RulesetError, load_ruleset_text, load_stored_ruleset, with_legacy_policy
+from .ruleset import Ruleset, RulesetError, load_ruleset_text, load_stored_ruleset, with_legacy_policy
 from .run_texts import capture
 from .scoring import score_run
 from .store import tables as t
@@ -153,6 +151,10 @@ def _scratch(conn: Connection, base: BaseRun, ruleset: Ruleset, period: str | No
             ["run_id", "submission_id", "context_submission_id", "binding_date", "warnings", "findings_run_id"], chosen
         )
     )
+    try:
+        keep_in_scope(conn, run_id, ruleset)  # an overlay judges only its authority's insurers
+    except OutOfScope as exc:
+        raise ImpactError(f"run {base.id}: {exc}") from None
     return run_id
 
 
@@ -692,133 +694,3 @@ def _rule_impacts(
             )
         )
     return out
-
-
-# --- reproduction ------------------------------------------------------------------------------------------
-
-
-def reproduce(engine: Engine, base: BaseRun) -> Reproduction:
-    """The stored run evaluated again (every rule) with its stored ruleset, as-of date, documents and
-    dispensations, compared with what it stored; nothing is stored."""
-    with writing(engine).connect() as conn:
-        transaction = conn.begin()  # always rolled back: the scratch run is never stored
-        try:
-            run_id = _scratch(conn, base, base.ruleset, None)
-            documents = _documents(conn, run_id)
-            evaluate_rules(conn, run_id, base.ruleset, base.ruleset.rules())
-            apply_dispensations(conn, run_id, base.as_of, _dispensations(conn, base.id))
-            score_run(conn, run_id, base.ruleset)
-            pairs, compared = compare_findings(conn, base.id, run_id, documents, None, STORED_FIELDS)
-            findings = _changes(conn, pairs)
-            scores, notes = compare_scores(conn, base.id, run_id, documents, breakdowns=True)
-        finally:
-            transaction.rollback()
-    return Reproduction(
-        run=base.ref(),
-        identical=not (findings or scores or notes),
-        tool_version_then=base.tool_version,
-        tool_version_now=__version__,
-        findings_compared=compared,
-        findings=findings,
-        scores=scores,
-        notes=notes,
-    )
-
-
-# --- ruleset diff ------------------------------------------------------------------------------------------
-
-
-def _values(param: Parameter | None) -> list[dict[str, Any]] | None:
-    if param is None:
-        return None
-    return [v.model_dump(mode="json", by_alias=True, exclude_none=True) for v in param.values]
-
-
-def _param_change(
-    path: str, rule_id: str | None, kind: str, a: Parameter | None, b: Parameter | None
-) -> RulesetChange | None:
-    if a == b:
-        return None
-    return RulesetChange(
-        path=path,
-        rule_id=rule_id,
-        kind=kind,
-        before=_values(a),
-        after=_values(b),
-        citation_before=None if a is None else a.citation,
-        citation_after=None if b is None else b.citation,
-    )
-
-
-def _json(value: Any) -> Any:
-    """A model or a plain value in its JSON form."""
-    if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json", by_alias=True, exclude_none=True)
-    return json.loads(json.dumps(value, default=str))
-
-
-def diff_rulesets(a: Ruleset, b: Ruleset) -> RulesetDiff:
-    """What ``b`` states differently from ``a``: its own fields, the severity table, each rule's in-force dates,
-    strength, severity, deactivation and parameters (their dated values, with citations), and the scoring."""
-    changes: list[RulesetChange | None] = []
-    for name in ("id", "version", "title", "reviewed_to", "source"):
-        mine, theirs = getattr(a.data, name, None), getattr(b.data, name, None)
-        if mine != theirs:
-            changes.append(
-                RulesetChange(
-                    path=name,
-                    rule_id=None,
-                    kind="ruleset",
-                    before=_json(mine),
-                    after=_json(theirs),
-                    citation_before=None,
-                    citation_after=None,
-                )
-            )
-    changes.append(_param_change("severity", None, "severity_table", a.data.severity, b.data.severity))
-    order = {rule.ID: n for n, rule in enumerate(registry.ALL_RULES)}
-    for rule_id in sorted(a.data.rules.keys() | b.data.rules.keys(), key=lambda r: (order.get(r, len(order)), r)):
-        x, y = a.data.rules.get(rule_id), b.data.rules.get(rule_id)
-        if x is None or y is None:
-            present = x or y
-            assert present is not None
-            changes.append(
-                RulesetChange(
-                    path=f"rules/{rule_id}",
-                    rule_id=rule_id,
-                    kind="rule",
-                    before=None if x is None else _values(x.in_force),
-                    after=None if y is None else _values(y.in_force),
-                    citation_before=None if x is None else x.in_force.citation,
-                    citation_after=None if y is None else y.in_force.citation,
-                )
-            )
-            continue
-        where = f"rules/{rule_id}"
-        for name in ("in_force", "strength", "severity", "deactivated"):
-            changes.append(_param_change(f"{where}/{name}", rule_id, name, getattr(x, name), getattr(y, name)))
-        for name in sorted(x.params.keys() | y.params.keys()):
-            changes.append(
-                _param_change(f"{where}/params/{name}", rule_id, "parameter", x.params.get(name), y.params.get(name))
-            )
-    sa, sb = getattr(a.data, "scoring", None), getattr(b.data, "scoring", None)
-    if sa is not None and sb is not None:
-        for name in type(sa).model_fields:
-            before, after = getattr(sa, name), getattr(sb, name)
-            if before != after:
-                changes.append(
-                    RulesetChange(
-                        path=f"scoring/{'from' if name == 'start' else name}",
-                        rule_id=None,
-                        kind="scoring",
-                        before=_json(before),
-                        after=_json(after),
-                        citation_before=sa.citation,
-                        citation_after=sb.citation,
-                    )
-                )
-    return RulesetDiff(
-        before=RulesetRef(id=a.id, version=a.version, sha256=a.sha256),
-        after=RulesetRef(id=b.id, version=b.version, sha256=b.sha256),
-        changes=[c for c in changes if c is not None],
-    )

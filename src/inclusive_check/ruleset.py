@@ -40,6 +40,7 @@ from . import rules as registry
 from .bounds import out_of_bounds
 from .inputs import InputFileError, read_input_text
 from .market_params import Disclosure, RowWeight
+from .overlay_models import OverlaySection
 from .rules import ALIASES, RuleModule, UnknownRule, canonical
 from .rules import get as get_rule
 from .rules.base import STATUSES, STRENGTHS
@@ -98,6 +99,7 @@ class Parameter(_Model):
 Severity = Literal["error", "warning", "info"]
 # The statuses whose severity is policy; every other status (pass, waived, not_applicable) is info.
 JUDGED: tuple[str, ...] = ("fail", "indeterminate")
+POLICY = ("in_force", "deactivated", "strength", "severity")  # a rule's own dated policy, beside its parameters
 
 
 class ByStrength(_Model):
@@ -334,6 +336,7 @@ class RulesetFile(_Model):
     rules: dict[str, RuleEntry] = Field(min_length=1)
     scoring: Scoring
     market: Market | None = Field(None, description="market monitoring; optional (rulesets before it have none)")
+    overlay: OverlaySection | None = Field(None, description="an overlay's authority, scope and values (overlay.py)")
 
 
 @dataclass(frozen=True)
@@ -485,8 +488,17 @@ class Ruleset:
                 "effective_from": None if found is None else found.start.isoformat(),
                 "citation": param.citation,
                 "interpretation": param.interpretation,
+                "authority": self.authority(rule.ID, None if name == "in_force" else name, on),
             }
         return out
+
+    def authority(self, rule_id: str, param: str | None, on: date) -> str | None:
+        """The id of the overlay authority whose value of ``param`` (None: the rule's own in-force dates,
+        deactivation, strength or severity) is in force on ``on``; None: the base ruleset's own."""
+        section = self.data.overlay
+        paths = {f"rules/{rule_id}/params/{param}"} if param else {f"rules/{rule_id}/{a}" for a in POLICY}
+        mine = [e for e in section.entries if e.path in paths and e.start <= on] if section else []
+        return max(mine, key=lambda e: e.start).authority if mine else None
 
 
 # --- loading and validation ----------------------------------------------------------------------------
@@ -869,109 +881,3 @@ def _omissions(data: RulesetFile) -> list[str]:
         if rule_id not in data.scoring.blocking_rules:
             out.append(f"{rule_id} ({what}) from scoring/blocking_rules")
     return out
-
-
-# --- the published JSON Schema -----------------------------------------------------------------------
-
-RULESET_SCHEMA_ID = "urn:inclusive-check:schema:ruleset:1"
-
-
-def _valued(value: dict[str, Any]) -> dict[str, Any]:
-    """A Parameter whose every dated value is present and matches ``value``."""
-    return {
-        "allOf": [{"$ref": "#/$defs/Parameter"}],
-        "properties": {"values": {"items": {"properties": {"value": value}, "required": ["value"]}}},
-    }
-
-
-def ruleset_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of a complete ruleset, derived from the pydantic models: the file's
-    models, and each rule's ``Params`` for the values of its parameters. A change to a model changes it.
-
-    What a schema cannot say is left to the loader: dates in increasing, non-overlapping order, a value
-    present unless ``until`` ends the parameter, rules known to this version (or retired IDs of them), a
-    strength and a severity table in force wherever a rule is. A partial ruleset (one
-    loaded with --allow-partial-ruleset) does not validate against it.
-    """
-    schema: dict[str, Any] = RulesetFile.model_json_schema(mode="validation")
-    defs: dict[str, Any] = schema.setdefault("$defs", {})
-    rules: dict[str, Any] = {}
-    for rule in registry.ALL_RULES:
-        prefix = f"{rule.ID}."
-        params = rule.Params.model_json_schema(mode="validation", ref_template=f"#/$defs/{prefix}{{model}}")
-        defs.update({prefix + k: v for k, v in params.pop("$defs", {}).items()})
-        fields: dict[str, Any] = params.get("properties", {})
-        value_of = {
-            name: {
-                "allOf": [{"$ref": "#/$defs/Parameter"}],
-                "properties": {
-                    "values": {
-                        "items": {
-                            "properties": {"value": field},
-                            "anyOf": [{"required": ["value"]}, {"required": ["until"]}],
-                        }
-                    }
-                },
-            }
-            for name, field in fields.items()
-        }
-        rules[rule.ID] = {
-            "type": "object",
-            "title": f"{rule.ID} (guidance item {rule.CLAUSE})",
-            "additionalProperties": False,
-            "required": ["in_force", "strength", *(["params"] if fields else [])],
-            "properties": {
-                "in_force": {"$ref": "#/$defs/Parameter"},
-                "strength": _valued({"enum": list(STRENGTHS)}),
-                "severity": _valued({"$ref": "#/$defs/SeverityOverride"}),
-                "deactivated": _valued(
-                    {
-                        "type": "string",
-                        "minLength": 1,
-                        "description": "why the rule is deactivated, shown in its findings",
-                    }
-                ),
-                "params": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": sorted(fields),
-                    "properties": value_of,
-                },
-            },
-        }
-    defs.pop("RuleEntry", None)
-    defs["SeverityOverride"] = SeverityOverride.model_json_schema(mode="validation")
-    defs["SeverityTable"] = SeverityTable.model_json_schema(mode="validation", ref_template="#/$defs/{model}")
-    defs.update(defs["SeverityTable"].pop("$defs", {}))
-    schema["properties"]["severity"] = {
-        **_valued({"$ref": "#/$defs/SeverityTable"}),
-        "description": RulesetFile.model_fields["severity"].description,
-    }
-    schema["properties"]["rules"] = {
-        "type": "object",
-        "description": "Each rule by ID: when it is in force, and its dated, cited parameters. Mandatory rules of "
-        "the guidance are required.",
-        "minProperties": 1,
-        "additionalProperties": False,
-        "required": list(guidance_mandatory()),
-        "properties": rules,
-    }
-    scoring = defs.get("Scoring", {}).get("properties", {})
-    if "blocking_rules" in scoring:
-        scoring["blocking_rules"]["allOf"] = [{"contains": {"const": rule_id}} for rule_id in REQUIRED_BLOCKING]
-    weights = defs.get("StrengthWeights")
-    if isinstance(weights, dict) and weights.get("type") == "object":
-        positive = {"anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "string"}]}
-        weights["properties"] = {
-            **{s: positive for s in ("mandatory", "principle", "encouraged")},
-            "flag": {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string"}]},
-        }
-        weights["required"] = ["mandatory", "principle", "encouraged", "flag"]
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": RULESET_SCHEMA_ID,
-        "title": "inclusive-check ruleset",
-        "description": "A ruleset: the guidance's rules as dated, cited parameters, and the scoring. A value applies "
-        "from its `from` date until the next value's `from` or its own `until` (inclusive).",
-        **{k: v for k, v in schema.items() if k not in ("title", "description")},
-    }

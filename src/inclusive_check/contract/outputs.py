@@ -82,6 +82,7 @@ class Parameter(_Model):
     effective_from: str | None
     citation: str
     interpretation: bool = Field(description="True when the value is our reading of the guidance.")
+    authority: str | None = Field(None, description="The overlay authority that set it; null: the base ruleset's.")
 
 
 @with_config(ConfigDict(extra="forbid"))
@@ -316,9 +317,8 @@ class DiffResult(_Model):
 
 # --- impact analysis: ruleset diff, what-if, reproduction ------------------------------------------------
 
-ChangeKind = Literal[
-    "ruleset", "severity_table", "rule", "in_force", "strength", "severity", "deactivated", "parameter", "scoring"
-]
+_PolicyKind = Literal["ruleset", "severity_table", "rule", "in_force", "strength", "severity", "deactivated"]
+ChangeKind = _PolicyKind | Literal["parameter", "scoring", "market", "overlay"]
 Flip = Literal["newly_fails", "newly_passes", "changes"]
 
 
@@ -435,7 +435,7 @@ class Reproduction(_Model):
     findings_compared: int
     findings: list[FindingChange] = Field(description="Every finding that differs.")
     scores: list[ScoreChange] = Field(description="Every document whose score differs.")
-    notes: list[str] = Field(description="Other differences, e.g. a score breakdown that differs.")
+    notes: list[str] = Field(description="Other differences, each named: a stored document failing its hash or parse.")
 
 
 # --- validation ----------------------------------------------------------------------------------------

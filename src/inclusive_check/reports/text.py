@@ -60,6 +60,7 @@ def pad(text: str, columns: int) -> str:
 
 BANDS = {"en": {"good": "good", "fair": "fair", "poor": "poor"}, "zh": {"good": "良好", "fair": "一般", "poor": "较差"}}
 WORDS = {
+    "authority": {"en": " [rule of {who}]", "zh": " [{who}的规则]"},  # an overlay authority's value (overlay.py)
     "score": {"en": "score", "zh": "评分"},
     "compliance": {"en": "compliance", "zh": "合规得分"},
     "not_scored": {"en": "not scored", "zh": "未评分"},
@@ -165,6 +166,9 @@ def _finding_line(f: Finding, lang: str, mark_width: int, where_width: int) -> L
     if f.margin is not None:
         margin = shown_margin(f.margin, f.unit, lang, f.value, f.threshold)
         line.append((w["margin"].format(margin=margin), "dim"))
+    authorities = sorted({p.authority for p in f.parameters.values() if p.authority})
+    if authorities:
+        line.append((w["authority"].format(who=c(", ".join(authorities))), "dim"))
     return line
 
 

@@ -196,21 +196,32 @@ def report_written(fmt: str, results: Results, output: str) -> str:
 
 def rules_json(ruleset: Ruleset, lang: str, on: date) -> list[dict[str, Any]]:
     """Every rule of the ruleset: ID, guidance item, strength on ``on`` and title in ``lang``."""
+    from ..overlay import authority_of
+
     return [
-        {"id": r.ID, "clause": r.CLAUSE, "strength": ruleset.strength(r, on), "title": r.TITLE[lang]}
+        {
+            "id": r.ID,
+            "clause": r.CLAUSE,
+            "strength": ruleset.strength(r, on),
+            "title": r.TITLE[lang],
+            "authority": authority_of(ruleset, r.ID, on).id,  # whose value is in force on ``on`` (overlays)
+        }
         for r in ruleset.rules()
     ]
 
 
 def rules_text(items: Iterable[Mapping[str, Any]]) -> str:
     return "\n".join(
-        f"{item['id']:<26} item {item['clause']:<3} {item['strength']:<11} {item['title']}" for item in items
+        f"{item['id']:<26} item {item['clause']:<3} {item['strength']:<11} {item['authority']:<13} {item['title']}"
+        for item in items
     )
 
 
 def rule_json(ruleset: Ruleset, rule: RuleModule, on: date) -> dict[str, Any]:
     """One rule: its texts, its strength on ``on``, every dated value of its parameters with their citations,
     and the values bound on ``on``."""
+    from ..overlay import authority_of
+
     entry = ruleset.entry(rule.ID)
     policy = {"strength": entry.strength, "severity": entry.severity, "deactivated": entry.deactivated}
     params = {
@@ -239,6 +250,10 @@ def rule_json(ruleset: Ruleset, rule: RuleModule, on: date) -> dict[str, Any]:
         "description": inspect.cleandoc(rule.__doc__ or ""),
         "in_force_on": on.isoformat(),
         "bound": ruleset.parameters_at(rule, on),
+        "authority": authority_of(ruleset, rule.ID, on).model_dump(),
+        "overlay": None
+        if ruleset.data.overlay is None
+        else ruleset.data.overlay.model_dump(mode="json", by_alias=True),
     }
 
 
@@ -246,7 +261,9 @@ def rule_text(shown: Mapping[str, Any]) -> str:
     """``rule_json`` for people: title in both languages, description, then each parameter's dated values."""
     lines = [
         f"{shown['id']} — guidance item {shown['clause']} — {shown['strength']}",
-        f"  {shown['title']['en']}\n  {shown['title']['zh']}\n",
+        f"  {shown['title']['en']}\n  {shown['title']['zh']}",
+        f"  authority on {shown['in_force_on']} / 监管机构: {clean(shown['authority']['en'])} "
+        f"({clean(shown['authority']['zh'])})\n",
         shown["description"] + "\n",
         "Parameters (value from each date until the next):",
     ]
