@@ -27,6 +27,7 @@ FORMATS = ("text", "json")
 # Formats of `check` and `run` (stdout's --format and --output FORMAT=PATH); the same as
 # reports.RESULT_FORMATS, spelled out here so that --help imports nothing.
 RESULT_FORMATS = ("text", "json", "junit", "sarif", "github")
+REPORT_FORMATS = ("html", "xlsx", "csv")  # cli_outputs.REPORT_OUTPUTS: `report`'s, also written by --output
 
 
 class DomainError(click.ClickException):
@@ -259,8 +260,8 @@ def _report_options(f: Any) -> Any:
         multiple=True,
         metavar="FORMAT=PATH",
         callback=_parse_outputs,
-        help=f"Also write FORMAT ({', '.join(RESULT_FORMATS)}) to PATH; repeatable, "
-        "e.g. --output sarif=out.sarif --output junit=out.xml.",
+        help=f"Also write FORMAT ({', '.join(RESULT_FORMATS + REPORT_FORMATS)}: the reports of `report`) to PATH; "
+        "repeatable, e.g. --output sarif=out.sarif --output html=report.html.",
     )(f)
     f = click.option(
         "--format",
@@ -294,7 +295,7 @@ def _outputs_of(formats: tuple[str, ...]) -> Any:
     return parse
 
 
-_parse_outputs = _outputs_of(RESULT_FORMATS)
+_parse_outputs = _outputs_of(RESULT_FORMATS + REPORT_FORMATS)
 
 
 def _write_outputs(outputs: list[tuple[str, str]], render: Any) -> None:
@@ -444,7 +445,7 @@ def _print_problems(
     def render(f: str) -> str:
         return render_problems(f, validation, __version__, Path(base_dir) if base_dir else None)
 
-    _write_outputs(outputs or [], render)
+    _write_outputs([o for o in outputs or [] if o[0] not in REPORT_FORMATS], render)  # reports need findings
     if fmt != "text":  # the same function renders stdout and every --output
         click.echo(_as_printed(render(fmt)), nl=False)
     if fmt != "json":
@@ -476,23 +477,30 @@ def _finish(
     """
     from pathlib import Path
 
+    from .cli_outputs import split, write_reports
     from .engine import SEVERITY_RANK
     from .reports import render_results
     from .results import worst_severity
 
-    outputs = outputs or []
+    outputs, reports = split(outputs or [])
     root = Path(base_dir) if base_dir else None
 
     def render(f: str) -> str:
         return render_results(f, results, lang, show_passes, fail_on=fail_on, base_dir=root)
 
     _write_outputs(outputs, render)
+    write_reports(results, reports)
     if fmt == "text" and _colour():
+        from .reports.partial import add_problems
         from .reports.text import print_styled, render_styled
 
         print_styled(render_styled(results, lang, show_passes), sys.stdout)
+        if results.validation is not None:
+            click.echo(add_problems("text", "", results, __version__, Path.cwd(), lang).lstrip("\n"))
     else:
         click.echo(_as_printed(render(fmt)), nl=False)
+    if results.validation is not None and results.validation.invalid:
+        _exit(EXIT_INVALID)  # every valid file was judged above; the others are listed with their problems
     worst = worst_severity(results)
     failed = worst is not None and SEVERITY_RANK[worst] >= SEVERITY_RANK[fail_on]
     _exit(EXIT_FINDINGS if failed and not exit_zero else EXIT_OK)
@@ -546,6 +554,7 @@ def check(
     Product filings without --insurer use the insurer's latest submission stored in --db, if any.
     """
     from .check import ContextMismatch, check_documents
+    from .cli_outputs import with_validation
     from .contract.load import expand_paths, load_file
     from .reports import views
 
@@ -562,11 +571,12 @@ def check(
         )
     except ContextMismatch as exc:
         raise DomainError(str(exc)) from None
+    contexts = context if isinstance(context, list) else [context] if context else []
     if outcome.results is None:
-        contexts = context if isinstance(context, list) else [context] if context else []
         _print_problems(views.validation([*loaded, *contexts]), fmt, outputs, base_dir)
         _exit(EXIT_INVALID)
-    _finish(outcome.results, fmt, fail_on, lang, exit_zero, show_passes, outputs, base_dir)
+    results = with_validation(outcome.results, [*loaded, *contexts])
+    _finish(results, fmt, fail_on, lang, exit_zero, show_passes, outputs, base_dir)
 
 
 def _given_contexts(insurer_paths: tuple[str, ...], max_file_mib: int) -> list[Any]:
