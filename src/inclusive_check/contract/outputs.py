@@ -2,9 +2,9 @@
 
 Every report renders a ``Results`` (results.run_results); ``--format json`` prints it as is. The models are the
 contract: frozen, unknown fields forbidden, marked by their ``schema`` string, published as JSON Schema
-(`inclusive-check schema results|diff|validation`, shipped in contract/schemas/, kept equal by a test). Values read from the database are trusted: the read side builds them with
-``model_construct`` (no validation per finding, which a market's results would feel); tests validate every
-JSON output against the published schema instead.
+(`inclusive-check schema results|diff|validation`, shipped in contract/schemas/, kept equal by a test). Values read
+from the database are trusted: the read side builds them with ``model_construct`` (no validation per finding,
+which a market's results would feel); tests validate every JSON output against the published schema instead.
 
 Numbers a person reads (scores, margins) are decimal strings, as stored; dates and times are ISO 8601 strings.
 """
@@ -191,7 +191,7 @@ class RunInfo(_Model):
     id: int | None = Field(description="The stored run; null for `check`, whose in-memory run is not kept.")
     ruleset: RulesetRef
     scoring: dict[str, Any] | None = Field(
-        description="The scoring method of the run's stored ruleset (date, weights, bands); null when it no longer loads."
+        description="The scoring method of the run's stored ruleset (date, weights, bands); null: it no longer loads."
     )
     tool_version: str
     as_of: str
