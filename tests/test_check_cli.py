@@ -223,7 +223,7 @@ def test_insurer_folder_without_documents_is_a_usage_error(runner: CliRunner, tm
     assert "no .json, .yaml or .yml documents found" in result.output
 
 
-def test_invalid_input_exits_3_and_checks_nothing(runner: CliRunner) -> None:
+def test_invalid_input_exits_3_and_the_valid_file_is_still_checked(runner: CliRunner) -> None:
     result = runner.invoke(
         cli,
         [
@@ -234,7 +234,13 @@ def test_invalid_input_exits_3_and_checks_nothing(runner: CliRunner) -> None:
     )
     assert result.exit_code == 3
     assert "/product/premium_rate" in result.output
-    assert "nothing was checked" in result.output
+    assert "HX-LIFE-001" in result.output and "1 file(s) not valid" in result.output
+
+
+def test_only_invalid_input_exits_3_and_checks_nothing(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["check", str(SAMPLES / "invalid" / "percent-string-rate.json")])
+    assert result.exit_code == 3
+    assert "/product/premium_rate" in result.output and "nothing was checked" in result.output
 
 
 def test_a_period_after_the_review_date_warns_the_ruleset_may_be_out_of_date(runner: CliRunner, tmp_path: Path) -> None:
