@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from . import __version__
+from . import __version__, cli_findings
 from .gcpause import paused_gc
 from .safetext import clean as _clean
 
@@ -958,36 +958,7 @@ def runs(ctx: click.Context, fmt: str) -> None:
         click.echo(runs_text(rows))
 
 
-@cli.command()
-@_db_option
-@click.option("--run", "run_id", type=int, help="Run id (default: the latest `run`, not a portal upload's).")
-@click.option("--insurer", help="Only this insurer code.")
-@click.option("--status", type=click.Choice(["pass", "fail", "indeterminate", "waived", "not_applicable"]))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
-@click.pass_context
-def findings(
-    ctx: click.Context, run_id: int | None, insurer: str | None, status: str | None, fmt: str, lang: str
-) -> None:
-    """Findings of a stored run, as the JSON contract or one line each."""
-    from .reports.views import findings_text
-    from .results import run_results
-    from .store.queries import latest_run_id
-
-    engine = _reader(ctx)
-    if run_id is None:
-        run_id = latest_run_id(engine)
-    if run_id is None:
-        raise DomainError("no runs stored yet; `inclusive-check run` makes one")
-    with engine.connect() as conn:
-        try:
-            results = run_results(conn, run_id, insurer=insurer, status=status, locate=True)
-        except LookupError as exc:
-            raise DomainError(str(exc)) from None
-    if fmt == "json":
-        _emit_json(results)
-    else:
-        click.echo(findings_text(results, lang))
+cli_findings.register(cli, _db_option)  # findings, diff
 
 
 # --- reports of stored runs: report, diff -------------------------------------------------------------
@@ -1055,36 +1026,6 @@ def _report_market(ctx: click.Context, insurer: str | None) -> Any:
             return market(conn, _load_ruleset(None), "region", None, insurer)
         except MarketError:
             return None
-
-
-@cli.command()
-@_db_option
-@click.argument("run_ids", nargs=-1, type=int, metavar="[RUN_A RUN_B]")
-@click.option("--insurer", help="Only this insurer code.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
-@_expiry_option
-@click.pass_context
-def diff(
-    ctx: click.Context, run_ids: tuple[int, ...], insurer: str | None, fmt: str, lang: str, expiry_warning_days: int
-) -> None:
-    """What changed from RUN_A to RUN_B (default: the last two runs): findings new, fixed, waived or persisting,
-    matched by fingerprint, the score change of each document, and the dispensations of RUN_B that expire
-    within --expiry-warning-days."""
-    from .reports.diff import render_text
-    from .results import DiffError, diff_runs
-
-    if len(run_ids) not in (0, 2):
-        raise DomainError("give two run ids (RUN_A RUN_B), or none for the last two runs")
-    try:
-        before, after = run_ids if run_ids else (None, None)
-        result = diff_runs(_reader(ctx), before, after, insurer=insurer, expiry_warning_days=expiry_warning_days)
-    except DiffError as exc:
-        raise DomainError(str(exc)) from None
-    if fmt == "json":
-        _emit_json(result)
-    else:
-        click.echo(render_text(result, lang))
 
 
 # --- market monitoring -------------------------------------------------------------------------------------

@@ -250,7 +250,7 @@ class Results(_Model):
 
 
 class DiffRun(_Model):
-    id: int
+    id: int | None = Field(description="The stored run; null for results of `check` (not stored).")
     ruleset: RulesetRef
     as_of: str
     started_at: str
