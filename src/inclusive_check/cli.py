@@ -1303,7 +1303,7 @@ def _reproduce(ctx: click.Context, run_id: int, fmt: str, lang: str, conflicting
 
 def _portal_missing(exc: ImportError) -> DomainError:
     return EnvironmentProblem(
-        f"the portal needs its extra ({exc.name} is missing): pip install 'inclusive-check[portal]'"
+        f"the portal needs its extra ({exc.name} is missing): pip install fastapi uvicorn argon2-cffi python-multipart"
     )
 
 
