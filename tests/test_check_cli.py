@@ -105,6 +105,8 @@ def test_blocking_failure_is_shown_whatever_the_score(runner: CliRunner) -> None
     assert score["breakdown"]["compliance"]["blocking_failures"] == ["IC19-SOLVENCY-GATE"]
     text = runner.invoke(cli, ["check", str(SAMPLES / "submissions" / "al-prop-2025.json")])
     assert "BLOCKING FAILURE" in text.output
+    score_line = next(line for line in text.output.splitlines() if "BLOCKING FAILURE" in line)
+    assert "(poor)" in score_line and "(good)" not in score_line  # a high number, but blocked
 
 
 def test_fail_on_info_and_chinese_messages(runner: CliRunner) -> None:
