@@ -90,6 +90,7 @@ def message(rule_id: str, status: str, finding: dict[str, Any], lang: str, texts
         "expected": evidence["expected"],
         "actual": evidence["actual"],
         "dispensation": finding.get("dispensation") or "",
+        "threshold": _threshold(finding, lang),
     }
     readings = [
         name
@@ -104,6 +105,17 @@ def message(rule_id: str, status: str, finding: dict[str, Any], lang: str, texts
             else f"（该结论依据本工具对指导意见的解释：{'、'.join(readings)}。）"
         )
     return template[lang].format(**values) + note
+
+
+def _threshold(finding: dict[str, Any], lang: str) -> str:
+    """The finding's threshold written as its evidence writes figures (``{threshold}`` in a message)."""
+    from .figures import filled
+
+    figure, value = finding.get("threshold"), finding.get("value")
+    if figure is None:
+        return ""
+    own = None if value is None else Decimal(value)  # written with as many places as the figure it is compared to
+    return filled("{threshold}", lang, finding.get("unit") or "", own, Decimal(figure))
 
 
 @lru_cache(maxsize=65536)

@@ -29,7 +29,7 @@ def test_a_bare_path_suggests_its_sqlite_url(path: str, tmp_path: Path, monkeypa
 def test_postgres_schemes_take_the_psycopg_driver(pg_database: str) -> None:
     url = make_url(pg_database)
     for scheme in ("postgres", "postgresql"):
-        code, out = _runs(url.set(drivername=scheme).render_as_string(hide_password=False))
+        _, out = _runs(url.set(drivername=scheme).render_as_string(hide_password=False))
         assert "no driver" not in out and "has no inclusive-check schema" in out, out
 
 
