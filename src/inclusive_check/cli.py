@@ -774,10 +774,11 @@ def run_cmd(
     Dispensations: those of --dispensations FILE, else the ones stored by `dispensations import`.
     With --reproduce RUN: exit 0 when the run comes out identical, 1 when anything differs.
     """
-    from .engine import NothingToCheck, RuleCrash, Selection, execute_run
+    from .engine import NothingToCheck, RuleCrash, Selection, execute_run, steps
     from .results import run_results
     from .store.dispensations import stored_dispensations
     from .store.queries import straddling
+    from .terminal import progress
 
     if reproduce_id is not None:
         conflicts = {
@@ -809,7 +810,8 @@ def run_cmd(
         )
     try:
         selection = Selection(insurer=insurer, period=period)
-        run_id = execute_run(engine, ruleset, selection, _as_of(as_of), dispensations, incremental=not full)
+        with progress(steps(ruleset), "run") as advance:  # on a terminal only (stderr), rule by rule
+            run_id = execute_run(engine, ruleset, selection, _as_of(as_of), dispensations, not full, on_step=advance)
     except RuleCrash as exc:
         raise RuleBug(str(exc)) from None
     except NothingToCheck:  # the run was rolled back: an empty run never becomes the default of later commands
