@@ -549,7 +549,8 @@ def check(
     outputs: list[tuple[str, str]],
     base_dir: str | None,
 ) -> None:
-    """Validate, then check and score documents without touching the database.
+    """Validate, then check and score documents without touching the database; a file that is not valid is listed
+    with its problems beside the findings of the others (exit 3).
 
     Product filings without --insurer use the insurer's latest submission stored in --db, if any.
     """
