@@ -142,3 +142,28 @@ def test_report_formats_of_input_that_is_not_valid_are_not_written(folder: Path,
 def test_an_unknown_output_format_is_a_usage_error(folder: Path) -> None:
     code, _ = _check(str(folder), "--output", "pdf=r.pdf")
     assert code == 2
+
+
+def test_an_invalid_insurer_context_is_listed_and_the_filings_still_judged(folder: Path, tmp_path: Path) -> None:
+    contexts = tmp_path / "contexts"
+    contexts.mkdir()
+    shutil.copy(SAMPLES / "submissions" / "hx-life-2025.json", contexts)
+    (contexts / "kn-health-2025.json").write_text("{", encoding="utf-8")  # KN's submission, broken
+    code, out = _check(
+        str(SAMPLES / "filings" / "hx-life-rural-accident.json"),
+        str(SAMPLES / "filings" / "kn-health-fee-breach.json"),
+        "--insurer",
+        str(contexts),
+        "--format",
+        "json",
+    )
+    assert code == 3
+    results = json.loads(out)
+    assert sorted(s["insurer"]["code"] for s in results["submissions"]) == ["HX-LIFE-001", "KN-HLTH-006"]
+    (bad,) = [f for f in results["validation"]["files"] if not f["valid"]]
+    assert bad["file"].endswith("kn-health-2025.json")
+    gates = {
+        s["insurer"]["code"]: [f["status"] for f in s["findings"] if f["rule_id"] == "IC19-SOLVENCY-GATE"]
+        for s in results["submissions"]
+    }
+    assert "pass" in gates["HX-LIFE-001"] and gates["KN-HLTH-006"] == ["indeterminate"]  # no context: undecided
