@@ -200,11 +200,15 @@ def test_html_report_of_one_insurer(store: Any, tmp_path: Path) -> None:
     page = _Elements()
     page.feed(report.read_text(encoding="utf-8"))
     assert [s["data-insurer"] for s in page.find("section", class_="insurer")] == ["FH-AGRI-003"]
-    # opens on its findings: no market section or market charts, the summary, then the insurer's documents
-    assert page.find("svg") == [] and not page.find("section", id="market")
+    # opens on its findings: the summary, then the insurer's documents; its charts folded after them; no market
+    assert not page.find("section", id="market") and "chart-market-trend" not in report.read_text(encoding="utf-8")
     text = report.read_text(encoding="utf-8")
     assert "概要" in text and "市场概览" not in text
-    assert text.index('id="overview"') < text.index('class="insurer"') < text.index('id="dispensations"')
+    assert text.index('id="overview"') < text.index('class="insurer"') < text.index('id="scores"')
+    assert text.index('id="scores"') < text.index("<svg") and text.index('id="scores"') < text.index(
+        'id="dispensations"'
+    )
+    assert '<details class="scores-more">' in text
     for article in re.findall(r'<article class="document".*?</article>', text, re.S):
         # blocking reasons, then the findings, then the score breakdown, folded
         assert article.index("<h4>") < article.index('<details class="breakdown">')

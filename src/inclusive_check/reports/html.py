@@ -62,6 +62,7 @@ LABELS: dict[str, dict[str, str]] = {
     "tool": {"en": "Tool version", "zh": "工具版本"},
     "overview": {"en": "Market overview", "zh": "市场概览"},
     "summary": {"en": "Summary", "zh": "概要"},
+    "scores_more": {"en": "Scores and charts", "zh": "评分与图表"},
     "market": {"en": "Market monitoring", "zh": "普惠保险市场监测"},
     "insurers": {"en": "Insurers", "zh": "机构"},
     "documents": {"en": "Documents", "zh": "文件"},
