@@ -105,6 +105,8 @@ def test_blocking_failure_is_shown_whatever_the_score(runner: CliRunner) -> None
     assert score["breakdown"]["compliance"]["blocking_failures"] == ["IC19-SOLVENCY-GATE"]
     text = runner.invoke(cli, ["check", str(SAMPLES / "submissions" / "al-prop-2025.json")])
     assert "BLOCKING FAILURE" in text.output
+    score_line = next(line for line in text.output.splitlines() if "BLOCKING FAILURE" in line)
+    assert "(poor)" in score_line and "(good)" not in score_line  # a high number, but blocked
 
 
 def test_fail_on_info_and_chinese_messages(runner: CliRunner) -> None:
@@ -223,7 +225,7 @@ def test_insurer_folder_without_documents_is_a_usage_error(runner: CliRunner, tm
     assert "no .json, .yaml or .yml documents found" in result.output
 
 
-def test_invalid_input_exits_3_and_checks_nothing(runner: CliRunner) -> None:
+def test_invalid_input_exits_3_and_the_valid_file_is_still_checked(runner: CliRunner) -> None:
     result = runner.invoke(
         cli,
         [
@@ -234,7 +236,13 @@ def test_invalid_input_exits_3_and_checks_nothing(runner: CliRunner) -> None:
     )
     assert result.exit_code == 3
     assert "/product/premium_rate" in result.output
-    assert "nothing was checked" in result.output
+    assert "HX-LIFE-001" in result.output and "1 file(s) not valid" in result.output
+
+
+def test_only_invalid_input_exits_3_and_checks_nothing(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["check", str(SAMPLES / "invalid" / "percent-string-rate.json")])
+    assert result.exit_code == 3
+    assert "/product/premium_rate" in result.output and "nothing was checked" in result.output
 
 
 def test_a_period_after_the_review_date_warns_the_ruleset_may_be_out_of_date(runner: CliRunner, tmp_path: Path) -> None:

@@ -102,7 +102,7 @@ def test_pre_commit_hook_blocks_a_breach_and_passes_the_fix(tmp_path: Path) -> N
     for name in ("hx-life-2025.json", "kn-health-2025.json"):  # two insurers
         shutil.copy(SAMPLES / "submissions" / name, repo / "submissions" / name)
     shutil.copy(SAMPLES / "filings" / "hx-life-rural-accident.json", repo / "filings")
-    config = _yaml_block("## pre-commit")
+    config = _yaml_block("### From a remote repository")
     assert re.search(r"^    rev: (\S+)$", config, re.M).group(1) == f"v{inclusive_check.__version__}"  # type: ignore[union-attr]
     config = re.sub(r"^  - repo: .*$", f"  - repo: {checker}", config, flags=re.M)
     (repo / ".pre-commit-config.yaml").write_text(config, encoding="utf-8")
@@ -127,3 +127,66 @@ def test_pre_commit_hook_blocks_a_breach_and_passes_the_fix(tmp_path: Path) -> N
     passed = _git(repo, "commit", "-m", "the fee rate fixed", check=False)
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert re.search(r"^inclusive-check .*Passed$", passed.stdout + passed.stderr, re.M)
+
+
+def _filing_repo(repo: Path) -> None:
+    """A throwaway filing repository: two insurers' submissions and a compliant filing, committed."""
+    (repo / "filings").mkdir(parents=True)
+    (repo / "submissions").mkdir()
+    for name in ("hx-life-2025.json", "kn-health-2025.json"):
+        shutil.copy(SAMPLES / "submissions" / name, repo / "submissions" / name)
+    shutil.copy(SAMPLES / "filings" / "hx-life-rural-accident.json", repo / "filings")
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "the insurers' submissions and a compliant filing")
+
+
+def test_local_pre_commit_configuration_works_as_pasted(tmp_path: Path) -> None:
+    """The `repo: local` snippet, unchanged, blocks a breach and lets the fix through (inclusive-check installed
+    in the environment that commits, as this test's is)."""
+    repo = tmp_path / "filings-repo"
+    _filing_repo(repo)
+    config = _yaml_block("### From a local clone")
+    assert "OWNER" not in config
+    (repo / ".pre-commit-config.yaml").write_text(config, encoding="utf-8")
+    breach = json.loads((SAMPLES / "filings" / "kn-health-fee-breach.json").read_text(encoding="utf-8"))
+    filing = repo / "filings" / "kn-health-fee-breach.json"
+    filing.write_text(json.dumps(breach, ensure_ascii=False, indent=2), encoding="utf-8")
+    _git(repo, "add", "-A")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.pop("INCLUSIVE_CHECK_DATABASE_URL", None)
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [_tool("pre-commit"), "run"], cwd=repo, capture_output=True, text=True, env=env, check=False, timeout=600
+        )
+
+    blocked = run()
+    assert blocked.returncode != 0, blocked.stdout + blocked.stderr
+    assert "IC12-FEE-RATE" in blocked.stdout and "KN-HLTH-006" in blocked.stdout
+    breach["product"]["intermediary_fee_rate"] = 0.10  # below the comparable product's 0.12
+    filing.write_text(json.dumps(breach, ensure_ascii=False, indent=2), encoding="utf-8")
+    _git(repo, "add", "-A")
+    passed = run()
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert re.search(r"^inclusive-check\.+Passed$", passed.stdout, re.M), passed.stdout
+
+
+def test_the_ci_command_works_as_pasted(tmp_path: Path) -> None:
+    """The first ```bash block, unchanged, in a filing repository: annotations on stdout, SARIF and JUnit
+    written, exit 1 on the breach."""
+    repo = tmp_path / "filings-repo"
+    _filing_repo(repo)
+    shutil.copy(SAMPLES / "filings" / "kn-health-fee-breach.json", repo / "filings")
+    match = re.search(r"^```bash\n(.*?)^```", CI_DOC, re.M | re.S)
+    assert match is not None
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env.pop("INCLUSIVE_CHECK_DATABASE_URL", None)
+    done = subprocess.run(
+        ["bash", "-c", match.group(1)], cwd=repo, capture_output=True, text=True, env=env, check=False, timeout=600
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "::error " in done.stdout and "IC12-FEE-RATE" in done.stdout
+    assert json.loads((repo / "inclusive-check.sarif").read_text(encoding="utf-8"))["runs"][0]["results"]
+    assert "<testsuites" in (repo / "inclusive-check.xml").read_text(encoding="utf-8")

@@ -95,3 +95,24 @@ def test_build_is_clean_and_carries_version_and_license(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         metadata = archive.read(f"inclusive_check-{version}.dist-info/METADATA").decode()
     assert "License-Expression: Apache-2.0" in metadata
+
+
+def test_the_readme_completion_line_completes_commands_in_bash() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    line = re.search(r'^eval "\$\(_INCLUSIVE_CHECK_COMPLETE=bash_source inclusive-check\)"', readme, re.M)
+    assert line is not None
+    complete = "COMP_WORDS=(inclusive-check fin); COMP_CWORD=1; _inclusive_check_completion inclusive-check"
+    complete += '; echo "${COMPREPLY[@]}"'
+    script = f"{line.group(0)}\n{complete}"
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env, check=False, timeout=120)
+    assert done.returncode == 0 and done.stdout.split() == ["findings"], done.stdout + done.stderr
+
+
+def test_packaging_metadata_names_authors_licence_and_classifiers() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["authors"] and all(a.get("name") for a in project["authors"])
+    assert project["license"] == "Apache-2.0" and project["license-files"] == ["LICENSE"]
+    assert any(c.startswith("Programming Language :: Python :: 3.11") for c in project["classifiers"])

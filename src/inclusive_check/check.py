@@ -43,20 +43,23 @@ def check_documents(
     Each filing takes the context submission of its own insurer, so that a repository holding several
     insurers' filings is checked in one call; contexts are used, never checked themselves.
     ``expiry_warning_days``: dispensations expiring within that many days of ``as_of`` are marked
-    ``expiring_soon`` in the results.
+    ``expiring_soon`` in the results. Documents that are not valid are left out and their problems returned
+    beside the results of the others; ``results`` is None only when no checked document is valid.
     """
     contexts = [] if context is None else [context] if isinstance(context, Loaded) else list(context)
     problems = [p for item in [*loaded, *contexts] for p in item.problems]
-    if problems:
+    valid = [item for item in loaded if not item.problems]
+    if not valid:
         return CheckOutcome(problems=problems)
-    used = _contexts_for(loaded, contexts)
+    # A context that is not valid is listed with its problems; its insurer's filings are judged without it.
+    used = _contexts_for(valid, [c for c in contexts if not c.problems], strict=not any(c.problems for c in contexts))
     engine = open_store(engine_url)
     try:
         ids = []
         with engine.begin() as conn:
             for item in used:
                 store_document(conn, item)
-            for item in loaded:
+            for item in valid:
                 ids.append(store_document(conn, item).submission_id)
         selection = Selection(submission_ids=tuple(i for i in ids if i is not None))
         try:
@@ -64,16 +67,21 @@ def check_documents(
         except OutOfScope as exc:
             raise ContextMismatch(str(exc)) from None
         with engine.connect() as conn:
-            return CheckOutcome(results=run_results(conn, run_id, expiry_warning_days=expiry_warning_days, locate=True))
+            results = run_results(conn, run_id, expiry_warning_days=expiry_warning_days, locate=True)
     finally:
         engine.dispose()
+    # The in-memory run is not kept: it has no id a later command could name.
+    return CheckOutcome(
+        problems=problems, results=results.model_copy(update={"run": results.run.model_copy(update={"id": None})})
+    )
 
 
-def _contexts_for(loaded: list[Loaded], contexts: list[Loaded]) -> list[Loaded]:
+def _contexts_for(loaded: list[Loaded], contexts: list[Loaded], strict: bool = True) -> list[Loaded]:
     """The context submission each checked filing's insurer needs (its latest period), without duplicates.
 
     Raises ContextMismatch when a context is not a submission, or when contexts were given and a filing's
-    insurer has none among them (its insurer-level rules would silently go undecided).
+    insurer has none among them (its insurer-level rules would silently go undecided); not when ``strict`` is
+    false (a given context was not valid and is reported as such).
     """
     by_code: dict[str, Loaded] = {}
     for item in contexts:
@@ -91,6 +99,8 @@ def _contexts_for(loaded: list[Loaded], contexts: list[Loaded]) -> list[Loaded]:
         if not isinstance(item.document, ProductFiling):
             continue
         code = item.document.insurer_code
+        if code not in by_code and not strict:
+            continue
         if code not in by_code:
             given = "; ".join(f"{c.source} is {k}" for k, c in sorted(by_code.items()))
             raise ContextMismatch(

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from . import __version__, cli_accounts
+from . import __version__, cli_accounts, cli_findings
 from .cli_types import DAY, REVISION, RUN_ID, run_id_of
 from .gcpause import paused_gc
 from .safetext import clean as _clean
@@ -28,6 +28,7 @@ FORMATS = ("text", "json")
 # Formats of `check` and `run` (stdout's --format and --output FORMAT=PATH); the same as
 # reports.RESULT_FORMATS, spelled out here so that --help imports nothing.
 RESULT_FORMATS = ("text", "json", "junit", "sarif", "github")
+REPORT_FORMATS = ("html", "xlsx", "csv")  # cli_outputs.REPORT_OUTPUTS: `report`'s, also written by --output
 
 
 class DomainError(click.ClickException):
@@ -258,8 +259,8 @@ def _report_options(f: Any) -> Any:
         multiple=True,
         metavar="FORMAT=PATH",
         callback=_parse_outputs,
-        help=f"Also write FORMAT ({', '.join(RESULT_FORMATS)}) to PATH; repeatable, "
-        "e.g. --output sarif=out.sarif --output junit=out.xml.",
+        help=f"Also write FORMAT ({', '.join(RESULT_FORMATS + REPORT_FORMATS)}: the reports of `report`) to PATH; "
+        "repeatable, e.g. --output sarif=out.sarif --output html=report.html.",
     )(f)
     f = click.option(
         "--format",
@@ -293,7 +294,7 @@ def _outputs_of(formats: tuple[str, ...]) -> Any:
     return parse
 
 
-_parse_outputs = _outputs_of(RESULT_FORMATS)
+_parse_outputs = _outputs_of(RESULT_FORMATS + REPORT_FORMATS)
 
 
 def _write_outputs(outputs: list[tuple[str, str]], render: Any) -> None:
@@ -444,7 +445,7 @@ def _print_problems(
     def render(f: str) -> str:
         return render_problems(f, validation, __version__, Path(base_dir) if base_dir else None)
 
-    _write_outputs(outputs or [], render)
+    _write_outputs([o for o in outputs or [] if o[0] not in REPORT_FORMATS], render)  # reports need findings
     if fmt != "text":  # the same function renders stdout and every --output
         click.echo(_as_printed(render(fmt)), nl=False)
     if fmt != "json":
@@ -476,23 +477,30 @@ def _finish(
     """
     from pathlib import Path
 
+    from .cli_outputs import split, write_reports
     from .engine import SEVERITY_RANK
     from .reports import render_results
     from .results import worst_severity
 
-    outputs = outputs or []
+    outputs, reports = split(outputs or [])
     root = Path(base_dir) if base_dir else None
 
     def render(f: str) -> str:
         return render_results(f, results, lang, show_passes, fail_on=fail_on, base_dir=root)
 
     _write_outputs(outputs, render)
+    write_reports(results, reports)
     if fmt == "text" and _colour():
+        from .reports.partial import add_problems
         from .reports.text import print_styled, render_styled
 
         print_styled(render_styled(results, lang, show_passes), sys.stdout)
+        if results.validation is not None:
+            click.echo(add_problems("text", "", results, __version__, Path.cwd(), lang).lstrip("\n"))
     else:
         click.echo(_as_printed(render(fmt)), nl=False)
+    if results.validation is not None and results.validation.invalid:
+        _exit(EXIT_INVALID)  # every valid file was judged above; the others are listed with their problems
     worst = worst_severity(results)
     failed = worst is not None and SEVERITY_RANK[worst] >= SEVERITY_RANK[fail_on]
     _exit(EXIT_FINDINGS if failed and not exit_zero else EXIT_OK)
@@ -541,11 +549,13 @@ def check(
     outputs: list[tuple[str, str]],
     base_dir: str | None,
 ) -> None:
-    """Validate, then check and score documents without touching the database.
+    """Validate, then check and score documents without touching the database; a file that is not valid is listed
+    with its problems beside the findings of the others (exit 3).
 
     Product filings without --insurer use the insurer's latest submission stored in --db, if any.
     """
     from .check import ContextMismatch, check_documents
+    from .cli_outputs import with_validation
     from .contract.load import expand_paths, load_file
     from .reports import views
 
@@ -562,11 +572,12 @@ def check(
         )
     except ContextMismatch as exc:
         raise DomainError(str(exc)) from None
+    contexts = context if isinstance(context, list) else [context] if context else []
     if outcome.results is None:
-        contexts = context if isinstance(context, list) else [context] if context else []
         _print_problems(views.validation([*loaded, *contexts]), fmt, outputs, base_dir)
         _exit(EXIT_INVALID)
-    _finish(outcome.results, fmt, fail_on, lang, exit_zero, show_passes, outputs, base_dir)
+    results = with_validation(outcome.results, [*loaded, *contexts])
+    _finish(results, fmt, fail_on, lang, exit_zero, show_passes, outputs, base_dir)
 
 
 def _given_contexts(insurer_paths: tuple[str, ...], max_file_mib: int) -> list[Any]:
@@ -768,10 +779,11 @@ def run_cmd(
     Dispensations: those of --dispensations FILE, else the ones stored by `dispensations import`.
     With --reproduce RUN: exit 0 when the run comes out identical, 1 when anything differs.
     """
-    from .engine import NothingToCheck, OutOfScope, RuleCrash, Selection, execute_run
+    from .engine import NothingToCheck, OutOfScope, RuleCrash, Selection, execute_run, steps
     from .results import run_results
     from .store.dispensations import stored_dispensations
     from .store.queries import straddling
+    from .terminal import progress
 
     if reproduce_id is not None:
         conflicts = {
@@ -803,7 +815,8 @@ def run_cmd(
         )
     try:
         selection = Selection(insurer=insurer, period=period)
-        run_id = execute_run(engine, ruleset, selection, _as_of(as_of), dispensations, incremental=not full)
+        with progress(steps(ruleset), "run") as advance:  # on a terminal only (stderr), rule by rule
+            run_id = execute_run(engine, ruleset, selection, _as_of(as_of), dispensations, not full, on_step=advance)
     except RuleCrash as exc:
         raise RuleBug(str(exc)) from None
     except OutOfScope as exc:  # an overlay's run, none of whose documents is in its scope
@@ -954,36 +967,7 @@ def runs(ctx: click.Context, fmt: str) -> None:
         click.echo(runs_text(rows))
 
 
-@cli.command()
-@_db_option
-@click.option("--run", "run_id", type=RUN_ID, help="Run id (default: the latest `run`, not a portal upload's).")
-@click.option("--insurer", help="Only this insurer code.")
-@click.option("--status", type=click.Choice(["pass", "fail", "indeterminate", "waived", "not_applicable"]))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
-@click.pass_context
-def findings(
-    ctx: click.Context, run_id: int | None, insurer: str | None, status: str | None, fmt: str, lang: str
-) -> None:
-    """Findings of a stored run, as the JSON contract or one line each."""
-    from .reports.views import findings_text
-    from .results import run_results
-    from .store.queries import latest_run_id
-
-    engine = _reader(ctx)
-    if run_id is None:
-        run_id = latest_run_id(engine)
-    if run_id is None:
-        raise DomainError("no runs stored yet; `inclusive-check run` makes one")
-    with engine.connect() as conn:
-        try:
-            results = run_results(conn, run_id, insurer=insurer, status=status, locate=True)
-        except LookupError as exc:
-            raise DomainError(str(exc)) from None
-    if fmt == "json":
-        _emit_json(results)
-    else:
-        click.echo(findings_text(results, lang))
+cli_findings.register(cli, _db_option)  # findings, diff
 
 
 # --- reports of stored runs: report, diff -------------------------------------------------------------
@@ -1051,36 +1035,6 @@ def _report_market(ctx: click.Context, insurer: str | None) -> Any:
             return market(conn, _load_ruleset(None), "region", None, insurer, True)  # with any stored targets
         except MarketError:
             return None
-
-
-@cli.command()
-@_db_option
-@click.argument("run_ids", nargs=-1, type=RUN_ID, metavar="[RUN_A RUN_B]")
-@click.option("--insurer", help="Only this insurer code.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
-@_expiry_option
-@click.pass_context
-def diff(
-    ctx: click.Context, run_ids: tuple[int, ...], insurer: str | None, fmt: str, lang: str, expiry_warning_days: int
-) -> None:
-    """What changed from RUN_A to RUN_B (default: the last two runs): findings new, fixed, waived or persisting,
-    matched by fingerprint, the score change of each document, and the dispensations of RUN_B that expire
-    within --expiry-warning-days."""
-    from .reports.diff import render_text
-    from .results import DiffError, diff_runs
-
-    if len(run_ids) not in (0, 2):
-        raise DomainError("give two run ids (RUN_A RUN_B), or none for the last two runs")
-    try:
-        before, after = run_ids if run_ids else (None, None)
-        result = diff_runs(_reader(ctx), before, after, insurer=insurer, expiry_warning_days=expiry_warning_days)
-    except DiffError as exc:
-        raise DomainError(str(exc)) from None
-    if fmt == "json":
-        _emit_json(result)
-    else:
-        click.echo(render_text(result, lang))
 
 
 # --- impact analysis: whatif, ruleset diff, run --reproduce ------------------------------------------------
@@ -1272,7 +1226,7 @@ def _reproduce(ctx: click.Context, run_id: int, fmt: str, lang: str, conflicting
 
 def _portal_missing(exc: ImportError) -> DomainError:
     return EnvironmentProblem(
-        f"the portal needs its extra ({exc.name} is missing): pip install 'inclusive-check[portal]'"
+        f"the portal needs its extra ({exc.name} is missing): pip install fastapi uvicorn argon2-cffi python-multipart"
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 # The order of severities (for --fail-on). Which severity a finding has is policy: the ruleset's severity
 # table and rules' overrides, bound per segment (ruleset.Ruleset.severities).
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+Step = Callable[[str], None] | None  # called after each step of a run (progress on a terminal)
 _BATCH = 20_000
 
 
@@ -375,7 +376,10 @@ def _insert_from_select(conn: Connection, run_id: int, rule: RuleModule, segment
     return int(conn.execute(insert(t.findings).from_select(list(FINDING_COLUMNS), rows)).rowcount)
 
 
-def evaluate_rules(conn: Connection, run_id: int, ruleset: Ruleset, rules: Sequence[RuleModule]) -> int:
+def evaluate_rules(
+    conn: Connection, run_id: int, ruleset: Ruleset, rules: Sequence[RuleModule], on_rule: Step = None
+) -> int:
+    """``on_rule`` is called with each rule's ID once it has judged every document (progress)."""
     total, native = 0, conn.dialect.name == "sqlite"
     for rule in rules:
         for segment in ruleset.segments(rule):
@@ -401,6 +405,8 @@ def evaluate_rules(conn: Connection, run_id: int, ruleset: Ruleset, rules: Seque
                 if fault_message(exc) is not None:  # the database failed (lost, locked, full): not the rule's fault
                     raise
                 raise RuleCrash(rule.ID, exc) from exc
+        if on_rule is not None:
+            on_rule(rule.ID)
     return total
 
 
@@ -482,6 +488,7 @@ def execute_run(
     dispensations: Sequence[Dispensation] = (),
     incremental: bool = False,
     reusable: bool = True,
+    on_step: Step = None,
 ) -> int:
     """Check the selected submissions; apply ``dispensations``; store findings and scores under a new run;
     return its id.
@@ -490,10 +497,16 @@ def execute_run(
     again; the new run holds that run's findings and score for it (``tables.held_by``), and is as complete.
     ``reusable``: record each document's key so that a later run can take its findings over (False for a
     database that is thrown away afterwards: `check`'s).
-    One transaction: a run that fails (or matches nothing: ``NothingToCheck``) stores nothing.
+    One transaction: a run that fails (or matches nothing: ``NothingToCheck``) stores nothing. ``on_step`` is
+    called after each of ``steps(ruleset)`` steps (each rule, the dispensations, the scores): progress.
     """
     with writing(engine).begin() as conn:
-        return record_run(conn, ruleset, selection, as_of, dispensations, incremental, reusable)
+        return record_run(conn, ruleset, selection, as_of, dispensations, incremental, reusable, on_step)
+
+
+def steps(ruleset: Ruleset) -> int:
+    """How many times a run calls its ``on_step``."""
+    return len(ruleset.rules()) + 2
 
 
 def record_run(
@@ -504,6 +517,7 @@ def record_run(
     dispensations: Sequence[Dispensation] = (),
     incremental: bool = False,
     reusable: bool = True,
+    on_step: Step = None,
 ) -> int:
     """``execute_run`` in the caller's transaction (the portal stores a revision and judges it in one)."""
     from .scoring import score_run
@@ -536,8 +550,12 @@ def record_run(
     if incremental:
         take_over(conn, run_id)
     refresh_statistics(conn)
-    evaluate_rules(conn, run_id, ruleset, ruleset.rules())
+    evaluate_rules(conn, run_id, ruleset, ruleset.rules(), on_step)
     apply_dispensations(conn, run_id, as_of, dispensations)
+    if on_step is not None:
+        on_step("dispensations")
     score_run(conn, run_id, ruleset)
+    if on_step is not None:
+        on_step("scores")
     conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(finished_at=_now()))
     return run_id

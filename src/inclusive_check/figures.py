@@ -152,3 +152,14 @@ def finding_item(row: Any) -> dict[str, Any]:
         "product": product,
         "dispensation": row.dispensation_id,
     }
+
+
+def threshold_text(finding: dict[str, Any], lang: str) -> str:
+    """A results finding's threshold written as its evidence writes figures (``{threshold}`` in a message), with
+    as many places as the value it is compared to; empty when it has none."""
+    figure, value = finding.get("threshold"), finding.get("value")
+    if figure is None:
+        return ""
+    return filled(
+        "{threshold}", lang, finding.get("unit") or "", None if value is None else Decimal(value), Decimal(figure)
+    )

@@ -37,7 +37,7 @@ from .contract.outputs import (
     ScoreChange,
     SubmissionResult,
 )
-from .figures import finding_item, finding_texts
+from .figures import finding_item, finding_texts, threshold_text
 from .rules.base import STATUSES, RuleModule, number
 from .ruleset import RuleEntry, Ruleset, RulesetError, RulesetFile, load_stored_ruleset, with_legacy_policy
 from .run_texts import RunTexts
@@ -78,9 +78,8 @@ def stable_subject(subject: str, pointer: str | None, code: str | None) -> str:
 
 def message(rule_id: str, status: str, finding: dict[str, Any], lang: str, texts: RunTexts | None = None) -> str:
     """The rule's message for a finding in ``lang``, with its evidence in that language, and a note when the
-    verdict rests on parameters that are readings of ours (``interpretation: true`` in the ruleset).
-
-    The templates are the run's stored ones (``texts``); without them, the code's."""
+    verdict rests on parameters that are readings of ours (``interpretation: true`` in the ruleset). The templates
+    are the run's stored ones (``texts``); without them, the code's."""
     templates = (texts or RunTexts(None, known_rule)).messages(rule_id)
     template = templates.get(status) or templates.get("fail") or {"en": "{actual}", "zh": "{actual}"}
     evidence = finding["evidence"][lang]
@@ -90,6 +89,7 @@ def message(rule_id: str, status: str, finding: dict[str, Any], lang: str, texts
         "expected": evidence["expected"],
         "actual": evidence["actual"],
         "dispensation": finding.get("dispensation") or "",
+        "threshold": threshold_text(finding, lang),
     }
     readings = [
         name

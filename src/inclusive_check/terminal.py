@@ -17,8 +17,10 @@ def progress(total: int, label: str, enabled: bool = True) -> Iterator[Callable[
     if not (enabled and sys.stderr.isatty()):
         yield lambda _result: None
         return
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True) as bar:
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:  # stderr: stdout stays the output
         task = bar.add_task(label, total=total)
         yield lambda _result: bar.advance(task)

@@ -93,10 +93,14 @@ def test_default_is_the_last_two_runs_in_text_and_json(store: Any, tmp_path: Pat
     default = runner.invoke(cli, ["--db", url, "diff"])
     assert explicit.exit_code == default.exit_code == 0
     assert explicit.output == default.output
-    lines = default.output.splitlines()
+    lines = runner.invoke(cli, ["--db", url, "diff", "--all"]).output.splitlines()
     assert lines[1] == "== KN-HLTH-006 2025"
     assert [line.split()[0] for line in lines[2:6]] == ["new", "fixed", "persisting", "persisting"]
     assert "/products/2/premium_rate" in lines[2] and "/products/0/premium_rate" in lines[3]
+    changes = default.output.splitlines()  # by default: what changed only
+    assert [line.split()[0] for line in changes[2:4]] == ["new", "fixed"]
+    assert "persisting" not in " ".join(line.split()[0] for line in changes[2:-1] if line.startswith("   "))
+    assert "(2 persisting finding(s) not listed; --all lists them)" in changes
     assert lines[-1] == "1 new, 1 fixed, 0 waived, 2 persisting, 0 not rechecked"
     chinese = runner.invoke(cli, ["--db", url, "diff", "--lang", "zh"])
     assert chinese.output.splitlines()[-1] == "1 新增, 1 已整改, 0 已豁免, 2 仍存在, 0 未复查"
@@ -235,7 +239,20 @@ def test_a_fixed_finding_is_shown_as_it_was_before(store: Any, tmp_path: Path) -
     # the text view shows the same before-state: severity, status, rule
     url = store.url.render_as_string(hide_password=False)
     text = CliRunner().invoke(cli, ["--db", url, "diff", str(first), str(second)]).output
-    (line,) = [line for line in text.splitlines() if line.split()[:1] == ["fixed"]]
+    (line,) = [line for line in text.splitlines() if line.split()[:1] == ["fixed"]]  # a change: listed by default
     assert line.split()[1:4] == [was["severity"], was["status"], was["rule_id"]]
     (new,) = [f for f in diff["findings"] if f["change"] == "new"]
     assert (new["status"], new["status_after"]) == ("fail", "fail")
+
+
+def test_diff_fail_on_exits_1_when_new_open_findings_reach_it(store: Any, tmp_path: Path) -> None:
+    first, second = _two_runs(store, tmp_path)
+    url = store.url.render_as_string(hide_password=False)
+    runner = CliRunner()
+    (new,) = [f for f in diff_runs(store, first, second)["findings"] if f["change"] == "new"]
+    assert new["severity"] == "error" and new["status"] in ("fail", "indeterminate")
+    assert runner.invoke(cli, ["--db", url, "diff"]).exit_code == 0  # reports only, by default
+    assert runner.invoke(cli, ["--db", url, "diff", "--fail-on", "error"]).exit_code == 1
+    assert runner.invoke(cli, ["--db", url, "diff", "--fail-on", "info", "--format", "json"]).exit_code == 1
+    # a run against itself: open findings that all persist, nothing new to fail on
+    assert runner.invoke(cli, ["--db", url, "diff", str(second), str(second), "--fail-on", "info"]).exit_code == 0

@@ -200,11 +200,21 @@ def test_html_report_of_one_insurer(store: Any, tmp_path: Path) -> None:
     page = _Elements()
     page.feed(report.read_text(encoding="utf-8"))
     assert [s["data-insurer"] for s in page.find("section", class_="insurer")] == ["FH-AGRI-003"]
-    # the market section: the market's trend (the annual and the quarterly series apart), and the insurer's own peer
-    # positions
-    assert [svg["id"] for svg in page.find("svg")] == [
-        "chart-scores", "chart-items", "chart-indicators", "chart-market-trend", "chart-market-quarters", "chart-peers"
-    ]  # fmt: skip
+    # opens on its findings: the summary, then the insurer's documents; its charts folded after them; no market
+    assert not page.find("section", id="market") and "chart-market-trend" not in report.read_text(encoding="utf-8")
+    text = report.read_text(encoding="utf-8")
+    assert "概要" in text and "市场概览" not in text
+    assert text.index('id="overview"') < text.index('class="insurer"') < text.index('id="scores"')
+    assert text.index('id="scores"') < text.index("<svg") and text.index('id="scores"') < text.index(
+        'id="dispensations"'
+    )
+    assert '<details class="scores-more">' in text
+    for article in re.findall(r'<article class="document".*?</article>', text, re.S):
+        # blocking reasons, then the findings, then the score breakdown, folded
+        assert article.index("<h4>") < article.index('<details class="breakdown">')
+        assert '<details class="breakdown" open' not in article
+        if 'class="blocking-reason"' in article:
+            assert article.index('class="blocking-reason"') < article.index("<h4>")
 
 
 def test_report_command_errors(store: Any, tmp_path: Path) -> None:

@@ -1,11 +1,10 @@
 """The published shapes of what the tool prints: a run's results, a diff of two runs, and a validation report.
 
-Every report renders a ``Results`` (results.run_results); ``--format json`` prints it as is. The models are
-the contract: frozen, unknown fields forbidden, each marked by its ``schema`` string, and published as JSON
-Schema (`inclusive-check schema results|diff|validation`, also shipped in contract/schemas/, kept equal to
-the models by a test). Values read from the database are trusted: the read side builds them with
-``model_construct`` (no validation per finding, which a market's results would feel); tests validate every
-JSON output against the published schema instead.
+Every report renders a ``Results`` (results.run_results); ``--format json`` prints it as is. The models are the
+contract: frozen, unknown fields forbidden, marked by their ``schema`` string, published as JSON Schema
+(`inclusive-check schema results|diff|validation`, shipped in contract/schemas/, kept equal by a test). Values read
+from the database are trusted: the read side builds them with ``model_construct`` (no validation per finding,
+which a market's results would feel); tests validate every JSON output against the published schema instead.
 
 Numbers a person reads (scores, margins) are decimal strings, as stored; dates and times are ISO 8601 strings.
 """
@@ -179,11 +178,10 @@ class SubmissionResult(_Model):
 
 
 class RunInfo(_Model):
-    id: int
+    id: int | None = Field(description="The stored run; null for `check`, whose in-memory run is not kept.")
     ruleset: RulesetRef
     scoring: dict[str, Any] | None = Field(
-        description="The scoring method of the run's stored ruleset (date, "
-        "weights, bands); null when it no longer loads."
+        description="The scoring method of the run's stored ruleset (date, weights, bands); null: it no longer loads."
     )
     tool_version: str
     as_of: str
@@ -233,13 +231,16 @@ class Results(_Model):
     summary: Summary
     submissions: list[SubmissionResult]
     dispensations: list[DispensationUse]
+    validation: Validation | None = Field(
+        None, description="`check` over several files: every file read, those not valid left unjudged; else null."
+    )
 
 
 # --- diff ----------------------------------------------------------------------------------------------
 
 
 class DiffRun(_Model):
-    id: int
+    id: int | None = Field(description="The stored run; null for results of `check` (not stored).")
     ruleset: RulesetRef
     as_of: str
     started_at: str

@@ -33,25 +33,30 @@ def render_results(
     severity from which junit marks a finding as a failure (below it the test case passes, the finding kept as
     its output); ``base_dir`` the folder junit, sarif and github name files relative to (``common.source_root``).
     The one function for stdout and every --output file, so that a format's content never depends on where it
-    goes."""
+    goes. Files that were not valid (``results.validation``, `check`) are shown beside the findings."""
     if fmt == "json":
         from ..contract.outputs import dump_json
 
         return dump_json(results)
+    root = source_root(base_dir)
     if fmt == "text":
         from . import text
 
-        return text.render(results, lang, show_passes)
-    if fmt not in LOCATED_FORMATS:
+        rendered = text.render(results, lang, show_passes)
+    elif fmt in LOCATED_FORMATS:
+        module = import_module(f"{__name__}.{fmt}")
+        rendered = (
+            module.render(results, lang, fail_on=fail_on, base_dir=root)
+            if fmt == "junit"
+            else module.render(results, lang, base_dir=root)
+        )
+    else:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(RESULT_FORMATS)}")
-    module = import_module(f"{__name__}.{fmt}")
-    root = source_root(base_dir)
-    rendered: str = (
-        module.render(results, lang, fail_on=fail_on, base_dir=root)
-        if fmt == "junit"
-        else module.render(results, lang, base_dir=root)
-    )
-    return rendered
+    if results.validation is None:
+        return rendered
+    from .partial import add_problems
+
+    return add_problems(fmt, rendered, results, results.run.tool_version, root, lang)
 
 
 def render_problems(fmt: str, validation: Validation, tool_version: str, base_dir: Path | None = None) -> str:

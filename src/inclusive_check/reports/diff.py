@@ -7,7 +7,7 @@ run's dispensations about to expire.
 
 from __future__ import annotations
 
-from ..contract.outputs import DiffResult, in_lang
+from ..contract.outputs import DiffResult, ScoreChange, in_lang
 from ..safetext import clean
 
 CHANGES = ("new", "fixed", "waived", "persisting", "not_rechecked")
@@ -27,7 +27,9 @@ NOT_SCORED = {"en": "not scored", "zh": "未评分"}
 DISPENSATION_WORDS = {"applied": "已适用", "expired": "已过期", "unused": "未使用"}
 
 
-def render_text(diff: DiffResult, lang: str = "en") -> str:
+def render_text(diff: DiffResult, lang: str = "en", changes_only: bool = False) -> str:
+    """``changes_only``: leave out persisting findings and the documents where nothing changed (the closing line
+    still counts every finding)."""
     b, a = diff.before, diff.after
     c = clean
     lines = [
@@ -41,7 +43,10 @@ def render_text(diff: DiffResult, lang: str = "en") -> str:
             f
             for f in diff.findings
             if (f.insurer, f.kind, f.document_key) == (score.insurer, score.kind, score.document_key)
+            and not (changes_only and f.change == "persisting")
         ]
+        if changes_only and not entries and not _changed(score):
+            continue
         presence = (
             ""
             if score.in_before and score.in_after
@@ -77,6 +82,8 @@ def render_text(diff: DiffResult, lang: str = "en") -> str:
             parts.append(f"blocking {score.blocking_before} -> {score.blocking_after}")
         if parts:
             lines.append("   score: " + "; ".join(parts))
+    if changes_only and diff.summary.persisting:
+        lines.append(HIDDEN[lang].format(n=diff.summary.persisting))
     expiring = diff.expiring_dispensations
     if expiring:
         window = diff.expiry_warning_days
@@ -108,3 +115,16 @@ def render_text(diff: DiffResult, lang: str = "en") -> str:
                 )
     lines.append(", ".join(f"{getattr(diff.summary, change)} {WORDS[change][lang]}" for change in CHANGES))
     return "\n".join(lines)
+
+
+HIDDEN = {
+    "en": "({n} persisting finding(s) not listed; --all lists them)",
+    "zh": "（{n} 项仍存在的问题未列出；--all 列出全部）",
+}
+
+
+def _changed(score: ScoreChange) -> bool:
+    """Whether a document's presence, blocking or any score changed between the runs."""
+    if not (score.in_before and score.in_after) or score.blocking_before != score.blocking_after:
+        return True
+    return any(getattr(score, name).change not in (None, "0") for name in DIMENSIONS)

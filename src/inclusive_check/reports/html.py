@@ -61,6 +61,8 @@ LABELS: dict[str, dict[str, str]] = {
     "checked_at": {"en": "Checked at (UTC)", "zh": "检查时间（UTC）"},
     "tool": {"en": "Tool version", "zh": "工具版本"},
     "overview": {"en": "Market overview", "zh": "市场概览"},
+    "summary": {"en": "Summary", "zh": "概要"},
+    "scores_more": {"en": "Scores and charts", "zh": "评分与图表"},
     "market": {"en": "Market monitoring", "zh": "普惠保险市场监测"},
     "insurers": {"en": "Insurers", "zh": "机构"},
     "documents": {"en": "Documents", "zh": "文件"},
@@ -476,7 +478,9 @@ def _context(
         "fill": fill,
         "expires_in": expires_in,
         "as_of": as_of,
-        "market_section": None if market is None else market_section(market, lang),
+        # One insurer: the report opens on its findings; the market's pictures are for reports over several.
+        "single": len(insurers) == 1,
+        "market_section": None if market is None or len(insurers) == 1 else market_section(market, lang),
     }
 
 

@@ -114,7 +114,7 @@ def _score_lines(score: Score, lang: str) -> list[Line]:
         reason = in_lang(score.not_scored, lang) if score.not_scored else None
         head = [(reason or w["not_scored"], "yellow")]
     else:
-        band_key = comp.get("score_band", "")
+        band_key = comp.get("band") or comp.get("score_band", "")  # a blocked document's band is poor, never good
         band = BANDS[lang].get(band_key, "")
         head = [(f"{w['compliance']} {score.compliance}/100", "bold")]
         if band:

@@ -157,31 +157,44 @@ def runs_text(rows: Sequence[Mapping[str, Any]]) -> str:
     )
 
 
+FINDING_HEADER = {
+    "en": ("insurer", "document", "status", "severity", "rule", "subject", "message"),
+    "zh": ("机构", "文件", "状态", "严重程度", "规则", "对象", "说明"),
+}
+
+
 def findings_text(results: Results, lang: str) -> str:
-    """One tab-separated line per finding (insurer, document, status, severity, rule, subject, message), then
+    """A table of the findings under a header (insurer, document, status, severity, rule, subject, message), then
     the count."""
     from ..contract.outputs import in_lang
 
-    lines = []
-    for sub in results.submissions:
-        for f in sub.findings:
-            key = f" [{f.key}]" if f.key else ""
-            lines.append(
-                "\t".join(
-                    clean(x)
-                    for x in (
-                        sub.insurer.code,
-                        sub.document_key,
-                        f.status,
-                        f.severity,
-                        f.rule_id,
-                        f"{f.subject}{key}",
-                        in_lang(f.message, lang),
-                    )
-                )
+    columns = FINDING_HEADER[lang]
+    rows = [
+        dict(
+            zip(
+                columns,
+                (
+                    sub.insurer.code,
+                    sub.document_key,
+                    f.status,
+                    f.severity,
+                    f.rule_id,
+                    f.subject + (f" [{f.key}]" if f.key else ""),
+                    in_lang(f.message, lang),
+                ),
+                strict=True,
             )
-    lines.append(f"{len(lines)} finding(s) in run {results.run.id}")
-    return "\n".join(lines)
+        )
+        for sub in results.submissions
+        for f in sub.findings
+    ]
+    run = (
+        ""
+        if results.run.id is None
+        else (f" in run {results.run.id}" if lang == "en" else f"（批次 {results.run.id}）")
+    )
+    count = f"{len(rows)} finding(s){run}" if lang == "en" else f"{len(rows)} 项检查结果{run}"
+    return (table(rows, columns) + "\n" if rows else "") + count
 
 
 def report_written(fmt: str, results: Results, output: str) -> str:

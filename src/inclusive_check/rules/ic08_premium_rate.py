@@ -33,20 +33,20 @@ TITLE = {
 }
 MESSAGES = {
     "pass": {
-        "en": "{subject}: premium rate {actual}, below the comparable product ({expected}).",
-        "zh": "{subject}：费率{actual}，低于可比产品（{expected}）。",
+        "en": "{subject}: premium rate {actual}, below the comparable product's {threshold}.",
+        "zh": "{subject}：费率{actual}，低于可比产品的{threshold}。",
     },
     "fail": {
-        "en": "{subject}: in principle the premium rate must be below the comparable product's; it is {actual} against {expected}.",
-        "zh": "{subject}：费率原则上应低于可比产品，实际为{actual}，要求{expected}。",
+        "en": "{subject}: in principle the premium rate must be below the comparable product's; it is {actual}, not below the comparable product's {threshold}.",
+        "zh": "{subject}：费率原则上应低于可比产品，实际为{actual}，未低于可比产品的{threshold}。",
     },
     "indeterminate": {
         "en": "{subject}: the premium rates cannot be compared ({actual}); without this evidence compliance is not shown.",
         "zh": "{subject}：无法比较费率（{actual}）；缺少该证据即不能证明合规。",
     },
     "waived": {
-        "en": "{subject}: in principle the premium rate should be below the comparable product's ({actual} against {expected}); dispensation {dispensation} waives it.",
-        "zh": "{subject}：费率原则上应低于可比产品（实际{actual}，要求{expected}），监管豁免{dispensation}已予豁免。",
+        "en": "{subject}: in principle the premium rate should be below the comparable product's ({actual}, not below its {threshold}); dispensation {dispensation} waives it.",
+        "zh": "{subject}：费率原则上应低于可比产品（实际{actual}，未低于可比产品的{threshold}），监管豁免{dispensation}已予豁免。",
     },
     "not_applicable": {"en": "Premium-rate comparison not applied: {actual}.", "zh": "未适用费率比较：{actual}。"},
 }

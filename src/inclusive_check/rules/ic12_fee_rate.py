@@ -39,20 +39,20 @@ TITLE = {
 }
 MESSAGES = {
     "pass": {
-        "en": "{subject}: intermediary fee rate {actual}, below the comparable product ({expected}).",
-        "zh": "{subject}：中介费用率{actual}，低于可比产品（{expected}）。",
+        "en": "{subject}: intermediary fee rate {actual}, below the comparable product's {threshold}.",
+        "zh": "{subject}：中介费用率{actual}，低于可比产品的{threshold}。",
     },
     "fail": {
-        "en": "{subject}: in principle the intermediary fee rate must be below the comparable product's; it is {actual} against {expected}.",
-        "zh": "{subject}：中介费用率原则上应低于可比产品，实际为{actual}，要求{expected}。",
+        "en": "{subject}: in principle the intermediary fee rate must be below the comparable product's; it is {actual}, not below the comparable product's {threshold}.",
+        "zh": "{subject}：中介费用率原则上应低于可比产品，实际为{actual}，未低于可比产品的{threshold}。",
     },
     "indeterminate": {
         "en": "{subject}: the intermediary fee rates cannot be compared ({actual}); without this evidence compliance is not shown.",
         "zh": "{subject}：无法比较中介费用率（{actual}）；缺少该证据即不能证明合规。",
     },
     "waived": {
-        "en": "{subject}: in principle the intermediary fee rate should be below the comparable product's ({actual} against {expected}); dispensation {dispensation} waives it.",
-        "zh": "{subject}：中介费用率原则上应低于可比产品（实际{actual}，要求{expected}），监管豁免{dispensation}已予豁免。",
+        "en": "{subject}: in principle the intermediary fee rate should be below the comparable product's ({actual}, not below its {threshold}); dispensation {dispensation} waives it.",
+        "zh": "{subject}：中介费用率原则上应低于可比产品（实际{actual}，未低于可比产品的{threshold}），监管豁免{dispensation}已予豁免。",
     },
     "not_applicable": {"en": "Fee-rate comparison not applied: {actual}.", "zh": "未适用中介费用率比较：{actual}。"},
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -64,11 +65,14 @@ def _check_url(url: str) -> URL:
         parsed = make_url(url)
         parsed.port  # noqa: B018 - parses the port
     except ArgumentError:
-        raise DatabaseError(f"not a database URL: {url!r}") from None
+        hint = f"; for a SQLite file write sqlite:///{url}" * ("://" not in url)  # /abs/x.db -> sqlite:////abs/x.db
+        raise DatabaseError(f"not a database URL: {url!r}{hint}") from None
     except ValueError:
         raise DatabaseError(
             "the port in the database URL is not a number; e.g. postgresql+psycopg://user@host:5432/db"
         ) from None
+    if parsed.drivername in ("postgres", "postgresql"):  # as libpq and Heroku write them: the driver we ship for
+        parsed = parsed.set(drivername="postgresql+psycopg")
     numbers = (
         {"connect_timeout": int, "port": int}
         if parsed.get_backend_name() == "postgresql"
@@ -117,8 +121,8 @@ def make_engine(url: str | None = None, read_only: bool = False) -> Engine:
         engine = create_engine(parsed, **kwargs)
     except (NoSuchModuleError, ImportError) as exc:
         raise DatabaseError(
-            f"no driver for {parsed.drivername}: {exc}. For PostgreSQL install the extra: "
-            "pip install 'inclusive-check[postgres]' and use postgresql+psycopg://"
+            f"no driver for {parsed.drivername}: {exc}. For PostgreSQL install psycopg 3 (the postgres extra): "
+            "pip install 'psycopg[binary]>=3.1' and use postgresql+psycopg://"
         ) from None
     _GIVEN[engine.url] = _shown(url)
     if sqlite and file is not None:
@@ -318,6 +322,12 @@ def fault_message(exc: BaseException) -> str | None:
         return None
     module = type(orig).__module__ if orig is not None else ""
     if module.startswith("psycopg") and type(orig).__name__ in ("OperationalError", "InterfaceError"):
+        missing = re.search(
+            r'server at "([^"]*)", port (\d+) failed: FATAL:\s+database "([^"]*)" does not exist', detail
+        )
+        if missing:
+            host, port, name = missing.groups()
+            return f'the PostgreSQL server at {host}:{port} has no database "{name}" (createdb {name}, or fix the URL)'
         return f"cannot reach or lost the PostgreSQL server ({detail})"
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return f"the database connection was lost ({detail})"
