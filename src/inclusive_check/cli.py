@@ -167,19 +167,8 @@ def validate(paths: tuple[str, ...], fmt: str, max_file_mib: int) -> None:
     _exit(EXIT_INVALID if report.invalid else EXIT_OK)
 
 
-SCHEMA_KINDS = (
-    "submission",
-    "product_filing",
-    "dispensations",
-    "ruleset",
-    "results",
-    "diff",
-    "validation",
-    "whatif",
-    "ruleset-diff",
-    "reproduction",
-    "market",
-)
+SCHEMA_KINDS: tuple[str, ...] = ("submission", "product_filing", "dispensations", "insurers", "calendar", "ruleset")
+SCHEMA_KINDS += ("results", "diff", "validation", "whatif", "ruleset-diff", "reproduction", "market")
 OUTPUT_SCHEMAS = ("results", "diff", "validation", "whatif", "ruleset-diff", "reproduction", "market")
 
 
@@ -1447,6 +1436,12 @@ def tokens_create(ctx: click.Context, name: str) -> None:
         click.echo(service.create_token(_engine(ctx), name))
     except service.NotFound as exc:
         raise DomainError(str(exc)) from None
+
+
+from .cli_season import SEASON_COMMANDS  # noqa: E402  (the filing season's commands)
+
+for _command in SEASON_COMMANDS:
+    cli.add_command(_command)
 
 
 def main() -> None:

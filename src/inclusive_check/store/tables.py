@@ -556,3 +556,42 @@ portal_audit_log = Table(
     Column("period", String(10)),
     Column("detail", Text, nullable=False),  # JSON
 )
+
+
+# --- the filing season (migration 0017; see docs/portal.md "The filing season") --------------------------------
+
+# The register of supervised insurers, with history: a changed insurer is a new version; the old ones stay.
+register_insurers = Table(
+    "register_insurers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("is_current", Boolean, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("name_zh", String(200), nullable=False),
+    Column("name_en", String(200), nullable=False),
+    Column("institution_group", String(20), nullable=False),
+    Column("ownership", String(10), nullable=False),
+    Column("size_class", String(10), nullable=False),
+    Column("files", String(10), nullable=False),  # quarterly, annual or both
+    Column("source", String(1000), nullable=False),
+    Column("imported_at", DateTime, nullable=False),
+    UniqueConstraint("code", "version"),
+)
+
+# The filing calendar, with history: a period's opening, due dates and extensions; a change is a new version.
+calendar_periods = Table(
+    "calendar_periods",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("period", String(10), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("is_current", Boolean, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("opens", Date, nullable=False),
+    Column("record", Text, nullable=False),  # JSON: the period as in the file (due dates, extensions)
+    Column("source", String(1000), nullable=False),
+    Column("imported_at", DateTime, nullable=False),
+    UniqueConstraint("period", "version"),
+)
