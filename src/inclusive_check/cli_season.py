@@ -9,6 +9,8 @@ from typing import Any
 import click
 
 FORMATS = ("text", "json")
+# The board's statuses (store.board.STATUSES), spelled out so that --help imports no SQL.
+STATUS_CHOICES = ("not_filed", "has_errors", "awaiting_signature", "signed", "late", "returned", "accepted")
 
 
 def _db_after_command(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
@@ -96,4 +98,68 @@ def calendar_import(ctx: click.Context, path: str, fmt: str) -> None:
     _counted("period(s)", len(items), import_calendar(_engine(ctx), items, path), fmt)
 
 
-SEASON_COMMANDS = (insurers, calendar)
+def _period(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from .periods import PERIOD
+
+    if not PERIOD.match(value):
+        raise click.BadParameter(f"{value!r} is not a period (2025 or 2025-Q4)")
+    return value
+
+
+@click.command()
+@_db_option
+@click.option("--period", required=True, callback=_period, help="The period: 2025 (annual) or 2025-Q4 (quarterly).")
+@click.option("--status", "wanted", type=click.Choice(STATUS_CHOICES), help="Only insurers in this status.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json", "csv")), default="text", show_default=True)
+@click.option(
+    "--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Judge lateness on this date (default: today)."
+)
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+@click.pass_context
+def board(ctx: click.Context, period: str, wanted: str | None, fmt: str, as_of: Any, lang: str) -> None:
+    """Every insurer the register expects for PERIOD (by the calendar) with its filing status, revision, score,
+    signed time and due date (extensions honoured), and the count per status. Late: due and not signed by the due
+    date. The portal's supervisor board is the same query."""
+    from datetime import date
+
+    from .cli import DomainError, _emit_json, _reader
+    from .store.board import board_csv, counts, season_board
+
+    with _reader(ctx).connect() as conn:
+        rows = season_board(conn, period, as_of.date() if as_of else date.today())
+    if rows is None:
+        raise DomainError(
+            f"{period} is not in the filing calendar; import one with `inclusive-check calendar import FILE`"
+        )
+    totals = counts(rows)
+    rows = [r for r in rows if wanted is None or r["status"] == wanted]
+    if fmt == "json":
+        _emit_json({"period": period, "counts": totals, "insurers": rows})
+    elif fmt == "csv":
+        click.echo(board_csv(rows), nl=False)
+    else:
+        click.echo(_board_text(period, rows, totals, lang))
+
+
+def _board_text(period: str, rows: list[dict[str, Any]], totals: dict[str, int], lang: str) -> str:
+    from .reports.views import table
+
+    shown = [
+        {
+            "insurer": r["insurer"],
+            "name": r["name_zh"] if lang == "zh" else r["name_en"],
+            "status": r["status"] + (" (late)" if r["late"] and r["status"] != "late" else ""),
+            "revision": r["sequence"] or "-",
+            "score": r["compliance"] or "-",
+            "signed": r["signed_at"].strftime("%Y-%m-%d %H:%M") if r["signed_at"] else "-",
+            "due": r["due"].isoformat() + (f" (extension {r['extension']})" if r["extension"] else ""),
+        }
+        for r in rows
+    ]
+    head = f"board {period}: " + ", ".join(f"{status} {n}" for status, n in totals.items())
+    if not shown:
+        return head + "\nno insurer in this status"
+    return head + "\n" + table(shown, ["insurer", "name", "status", "revision", "score", "signed", "due"])
+
+
+SEASON_COMMANDS = (insurers, calendar, board)

@@ -143,6 +143,9 @@ class StatusRow(_Out):
     blocking: bool | None
     signed_at: Time | None
     due: date
+    name_zh: str | None = None  # from the register, when the calendar lists the period
+    name_en: str | None = None
+    extension: str | None = None  # the reference of an extension that moved the due date
 
 
 class FilingRow(StatusRow):

@@ -24,7 +24,7 @@ def create_app(
     as_of: date | None = None,
 ) -> FastAPI:
     """The portal on the database at ``url`` (migrated when behind, as the writing commands do)."""
-    from . import api, pages
+    from . import api, board, pages
 
     app = FastAPI(
         title="inclusive-check filing portal",
@@ -37,6 +37,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(board.router)  # the season's board pages (portal/board.py)
     pages.install_page_handlers(app)
     app.add_middleware(SecurityHeaders)
     return app

@@ -298,13 +298,6 @@ def _period(request: Request) -> str:
     return period if PERIOD.match(period) else str(date.today().year - 1)
 
 
-@router.get("/board")
-def board_page(request: Request, user: User) -> HTMLResponse:
-    p, period = _portal(request), _period(request)
-    rows = service.board(p.engine, p.config, user, period)
-    return render(request, "board.html.j2", user=user, rows=rows, period=period)
-
-
 @router.get("/filings/{insurer}/{period}/diff")
 def diff_page(request: Request, insurer: str, period: str, user: User) -> HTMLResponse:
     try:

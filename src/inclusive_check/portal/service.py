@@ -26,6 +26,7 @@ from ..periods import PERIOD
 from ..results import diff_runs, run_results
 from ..ruleset import Ruleset
 from ..store import tables as t
+from ..store.board import expected, season_board, status_rows
 from ..store.db import advisory_lock, writing
 from ..store.dispensations import current_dispensations, store_dispensations
 from ..store.ingest import quarantine, store_document
@@ -694,66 +695,24 @@ def review(
 
 # --- supervisors: board, requests, audit ---------------------------------------------------------------------
 
-STATUSES = ("not_filed", "has_errors", "awaiting_signature", "signed", "late", "returned", "accepted")
-
 
 def _board_rows(conn: Connection, config: PortalConfig, period: str, insurers: list[str]) -> list[dict[str, Any]]:
-    r, c, v = t.portal_revisions.c, t.portal_receipts.c, t.portal_reviews.c
-    latest = (
-        select(r.insurer_code, func.max(r.sequence).label("sequence"))
-        .where(r.period == period, r.insurer_code.in_(insurers))
-        .group_by(r.insurer_code)
-        .subquery()
-    )
-    rows = {
-        x.insurer_code: x
-        for x in conn.execute(
-            select(r.id, r.insurer_code, r.sequence, r.run_id, r.blocking, r.compliance, c.signed_at)
-            .join(latest, (latest.c.insurer_code == r.insurer_code) & (latest.c.sequence == r.sequence))
-            .outerjoin(t.portal_receipts, c.revision_id == r.id)
-            .where(r.period == period)
-        )
-    }
-    ids = [x.id for x in rows.values()]
-    reviews = dict(conn.execute(select(v.revision_id, v.action).where(v.revision_id.in_(ids)).order_by(v.id)).all())
-    due = config.window(period).due
-    past_due = now().date() > due
-    out = []
-    for code in insurers:
-        x = rows.get(code)
-        late = False
-        if x is None:
-            status, late = ("late", True) if past_due else ("not_filed", False)
-        elif x.signed_at is not None:
-            status = reviews.get(x.id, "signed")
-            late = x.signed_at.date() > due
-        else:
-            status = state_of(x, False)
-            status = "has_errors" if status == "invalid" else status
-            if past_due:
-                status, late = "late", True
-        out.append(
-            {
-                "insurer": code,
-                "status": status,
-                "late": late,
-                "sequence": None if x is None else x.sequence,
-                "compliance": None if x is None or x.compliance is None else str(x.compliance),
-                "blocking": None if x is None else x.blocking,
-                "signed_at": None if x is None else x.signed_at,
-                "due": due,
-            }
-        )
-    return out
+    """``store.board.status_rows``, due by the calendar (extensions honoured) or else the configured window."""
+    dues, default = {x.code: x.due for x in expected(conn, period) or []}, config.window(period).due
+    return status_rows(conn, period, insurers, lambda code: dues.get(code, default), now().date())
 
 
 def board(engine: Engine, config: PortalConfig, user: User, period: str) -> list[dict[str, Any]]:
-    """Every insurer's status for ``period``: the insurers with filer accounts, stored documents or revisions."""
+    """Every insurer the register expects for ``period`` (store.board.season_board) when the calendar lists it;
+    otherwise the insurers with filer accounts, stored documents or revisions."""
     if not user.supervisor:
         raise NotFound("no board")
     _check_period(period)
     u, i, r = t.portal_users.c, t.insurers.c, t.portal_revisions.c
     with engine.connect() as conn:
+        season = season_board(conn, period, now().date())
+        if season is not None:
+            return season
         codes = set(conn.execute(select(u.insurer_code).where(u.insurer_code.is_not(None))).scalars())
         codes |= set(conn.execute(select(i.code)).scalars())
         codes |= set(conn.execute(select(r.insurer_code).where(r.period == period).distinct()).scalars())

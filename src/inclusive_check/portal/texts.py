@@ -99,6 +99,19 @@ TEXTS: dict[str, dict[str, str]] = {
     "returned": {"en": "returned", "zh": "已退回"},
     "accepted": {"en": "accepted", "zh": "已接收"},
     "invalid": {"en": "invalid", "zh": "无效"},
+    "insurer_name": {"en": "Name", "zh": "机构名称"},
+    "all_statuses": {"en": "all", "zh": "全部"},
+    "filter_status": {"en": "Status", "zh": "状态筛选"},
+    "counts": {"en": "Insurers per status", "zh": "各状态机构数"},
+    "export_csv": {"en": "Export CSV", "zh": "导出 CSV"},
+    "export_xlsx": {"en": "Export XLSX", "zh": "导出 XLSX"},
+    "extension": {"en": "extension", "zh": "延期"},
+    "no_calendar": {
+        "en": "This period is not in the filing calendar: insurers with accounts or filings are shown, due by the "
+        "configured window. Import the register and the calendar to see every insurer expected.",
+        "zh": "报送日历中没有该期间：此处显示有账户或已报送的机构，截止日按配置的报送窗口。"
+        "导入机构名录和报送日历后可看到全部应报送机构。",
+    },
     "pending": {"en": "pending", "zh": "待审批"},
     "approved": {"en": "approved", "zh": "已批准"},
     "refused": {"en": "refused", "zh": "已拒绝"},
