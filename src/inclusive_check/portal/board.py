@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ..store.board import STATUSES, board_csv, board_xlsx, counts
+from ..store.season import calendar_period
 from . import service
 from .pages import User, _period, _portal, render
 
@@ -28,7 +29,18 @@ def board_page(request: Request, user: User) -> HTMLResponse:
     period = _period(request)
     rows, wanted = _rows(request, user, period)
     shown = [r for r in rows if wanted is None or r["status"] == wanted]
-    return render(request, "board.html.j2", user=user, rows=shown, period=period, counts=counts(rows), wanted=wanted)
+    with _portal(request).engine.connect() as conn:
+        season = calendar_period(conn, period) is not None  # else: the insurers with accounts or filings
+    return render(
+        request,
+        "board.html.j2",
+        user=user,
+        rows=shown,
+        period=period,
+        counts=counts(rows),
+        wanted=wanted,
+        season=season,
+    )
 
 
 @router.get("/board/export.csv")
