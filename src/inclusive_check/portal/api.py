@@ -74,6 +74,11 @@ class Receipt(_Out):
     sha256: str
     signer: str
     signed_at: Time
+    insurer_name: str | None = None  # as the signed document names it
+    ruleset_id: str | None = None  # what judged the signed revision
+    ruleset_version: str | None = None
+    ruleset_sha256: str | None = None
+    tool_version: str | None = None
 
 
 class Response(_Out):

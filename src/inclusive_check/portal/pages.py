@@ -31,6 +31,7 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_env.tests["blocking_finding"] = service.blocking_finding  # blocking findings come first, with a badge
 
 
 class LoginRequired(Exception):

@@ -48,6 +48,14 @@ class Unprocessable(Exception):
     """A well-formed request whose content is refused (422); the message says what."""
 
 
+class Refused(Unprocessable):
+    """An upload refused before anything is stored (422): ``problems`` locate why in the document."""
+
+    def __init__(self, problems: list[Any]) -> None:
+        super().__init__("; ".join(f"{p.pointer} ({p.line}:{p.column}): {p.message}" for p in problems))
+        self.problems = problems
+
+
 class RateLimited(Exception):
     def __init__(self, retry_after: int) -> None:
         super().__init__("too many failed logins; wait and try again")
@@ -309,9 +317,8 @@ def upload(
         loaded = parse_bytes(raw, source, suffix)
         if loaded.ok:
             wrong = _mismatches(loaded, insurer, period)
-            if wrong:
-                text = raw.decode("utf-8")
-                loaded.problems = locate_messages(source, text, suffix in (".yaml", ".yml"), wrong)
+            if wrong:  # another insurer's or period's document: refused, nothing stored
+                raise Refused(locate_messages(source, raw.decode("utf-8"), suffix in (".yaml", ".yml"), wrong))
         submission_id = run_id = None
         compliance = None
         if loaded.ok:
@@ -393,11 +400,21 @@ def _latest_sequence(conn: Connection, insurer: str, period: str) -> int:
 
 
 def _receipt(conn: Connection, revision_id: int) -> dict[str, Any] | None:
-    c = t.portal_receipts.c
-    row = conn.execute(select(t.portal_receipts).where(c.revision_id == revision_id)).first()
+    """The signature, with what judged the revision: ruleset id, version and SHA-256, tool version."""
+    c, r, u, s = t.portal_receipts.c, t.portal_revisions.c, t.runs.c, t.submissions.c
+    row = conn.execute(
+        select(t.portal_receipts, u.ruleset_id, u.ruleset_version, u.ruleset_sha256, u.tool_version, s.insurer_name)
+        .join(t.portal_revisions, r.id == c.revision_id)
+        .outerjoin(t.runs, u.id == r.run_id)
+        .outerjoin(t.submissions, s.id == r.submission_id)
+        .where(c.revision_id == revision_id)
+    ).first()
     if row is None:
         return None
+    judged = {k: getattr(row, k) for k in ("ruleset_id", "ruleset_version", "ruleset_sha256", "tool_version")}
     return {
+        **judged,
+        "insurer_name": row.insurer_name,
         "insurer": row.insurer_code,
         "period": row.period,
         "sequence": row.sequence,

@@ -99,6 +99,23 @@ TEXTS: dict[str, dict[str, str]] = {
     "returned": {"en": "returned", "zh": "已退回"},
     "accepted": {"en": "accepted", "zh": "已接收"},
     "invalid": {"en": "invalid", "zh": "无效"},
+    "upload_refused": {"en": "Upload refused", "zh": "上传被拒绝"},
+    "upload_refused_note": {
+        "en": "Nothing was stored. Correct the document where shown and upload it again.",
+        "zh": "未保存任何内容。请按所示位置更正文件后重新上传。",
+    },
+    "file_states_period": {
+        "en": "The insurer and the reporting period are read from the document.",
+        "zh": "保险机构和报告期从文件中读取。",
+    },
+    "blocking_badge": {"en": "blocking", "zh": "阻断"},
+    "sign_blocked": {
+        "en": "This revision has blocking errors: it cannot be signed. Correct them and upload a new revision.",
+        "zh": "此版本存在阻断性错误，无法签署。请更正后上传新版本。",
+    },
+    "judged_by": {"en": "Judged by", "zh": "评判依据"},
+    "tool_version": {"en": "Tool version", "zh": "工具版本"},
+    "print": {"en": "Print the receipt", "zh": "打印回执"},
     "insurer_name": {"en": "Name", "zh": "机构名称"},
     "all_statuses": {"en": "all", "zh": "全部"},
     "filter_status": {"en": "Status", "zh": "状态筛选"},

@@ -121,3 +121,8 @@ def calendar_versions(conn: Connection, period: str) -> int:
     """How many versions of ``period`` are stored (0: never imported)."""
     c = t.calendar_periods.c
     return len(conn.execute(select(c.id).where(c.period == period)).all())
+
+
+def calendar_is_empty(conn: Connection) -> bool:
+    """Whether no calendar was ever imported (then every period is open: the portal as before the calendar)."""
+    return conn.execute(select(t.calendar_periods.c.id).limit(1)).first() is None
