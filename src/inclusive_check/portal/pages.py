@@ -20,6 +20,7 @@ from starlette.datastructures import UploadFile
 from ..periods import PERIOD
 from ..reports.charts import Bar, score_bars
 from . import service
+from .decisions import rejudger
 from .http import CSRF_COOKIE, SESSION_COOKIE, Portal, TooLarge, new_secret
 from .texts import LANGS, text
 
@@ -354,6 +355,7 @@ async def decide(request: Request, request_id: int, user: User) -> Response:
             _field(data, "decision") == "approve",
             expires,
             _field(data, "note"),
+            rejudger(_portal(request).ruleset, _portal(request).as_of),
         )
     except (service.Conflict, service.Unprocessable) as exc:
         return refused(request, exc, "/requests")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -28,7 +29,7 @@ from ..ruleset import Ruleset
 from ..store import tables as t
 from ..store.board import expected, season_board, status_rows
 from ..store.db import advisory_lock, writing
-from ..store.dispensations import current_dispensations, store_dispensations
+from ..store.dispensations import applied_dispensations, current_dispensations, store_dispensations
 from ..store.ingest import quarantine, store_document
 from .config import PortalConfig
 
@@ -460,7 +461,7 @@ def revision(engine: Engine, user: User, insurer: str, period: str, sequence: in
             _request_out(x, insurer, period, sequence)
             for x in conn.execute(select(t.portal_dispensation_requests).where(q.revision_id == row.id).order_by(q.id))
         ]
-        document = _document(conn, row.run_id)
+        document, dispensed = _document(conn, row.run_id), applied_dispensations(conn, row.run_id)
         latest = _latest_sequence(conn, insurer, period)
         reviews = _reviews(conn, row.id)
     handled = set(responses) | {x["fingerprint"] for x in requests}
@@ -484,6 +485,7 @@ def revision(engine: Engine, user: User, insurer: str, period: str, sequence: in
         "document": document,
         "responses": responses,
         "requests": requests,
+        "dispensed": dispensed,
         "unanswered": unanswered,
         "receipt": receipt,
         "reviews": reviews,
@@ -796,9 +798,10 @@ def decide(
     approve: bool,
     expires: date | None,
     note: str,
+    rejudge: Callable[[Connection, str, str], object] | None = None,
 ) -> dict[str, Any]:
-    """Approve (a dispensation with the supervisor as approver and ``expires``, stored with the imported ones)
-    or refuse a pending request."""
+    """Approve (a dispensation with the supervisor as approver and ``expires``, stored with the imported ones,
+    then ``rejudge`` of the filing in the same transaction: portal/decisions.py) or refuse a pending request."""
     if not user.supervisor:
         raise NotFound(f"no dispensation request {request_id}")
     q, r = t.portal_dispensation_requests.c, t.portal_revisions.c
@@ -831,6 +834,8 @@ def decide(
                 period=x.period,
             )
             store_dispensations(conn, [d], f"portal request {request_id}")
+            if rejudge is not None:
+                rejudge(conn, x.insurer_code, x.period)
         state = "approved" if approve else "refused"
         conn.execute(
             t.portal_dispensation_requests.update()
