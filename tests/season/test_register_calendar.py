@@ -213,3 +213,18 @@ def test_migration_0017_downgrades_and_upgrades(db_url: str) -> None:
     engine.dispose()
     assert _run(db_url, "insurers", "import", str(SAMPLES / "insurers.yaml")).exit_code == 0
     assert _count(db_url, t.register_insurers) == 4
+
+
+def test_the_portal_toml_keeps_only_server_settings(tmp_path: Path) -> None:
+    pytest.importorskip("fastapi")
+    from inclusive_check.portal.config import ConfigError, load_config
+
+    good = tmp_path / "portal.toml"
+    good.write_text("session_hours = 4\nmax_upload_mib = 8\n", encoding="utf-8")
+    assert load_config(good).session_hours == 4
+    old = tmp_path / "old.toml"
+    old.write_text("[windows.2025]\nopens = 2026-01-01\ndue = 2026-04-30\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="calendar import"):
+        load_config(old)
+    result = CliRunner().invoke(cli, ["serve", "--config", str(old)])
+    assert result.exit_code == 3 and "calendar import" in result.output

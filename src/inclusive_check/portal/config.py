@@ -1,4 +1,5 @@
-"""The portal's configuration: filing windows per period, session lifetime, upload and login limits (TOML)."""
+"""The portal's configuration: server settings only (session lifetime, upload and login limits; TOML). Who must
+file what by when is the register and the filing calendar (store.season), not configuration."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..periods import PERIOD, period_bounds
+from ..periods import period_bounds
 
 DEFAULT_DUE_DAYS = 120  # a period without a configured window is due this many days after it ends (ours)
 
@@ -31,6 +32,8 @@ class PortalConfig:
     login_failures_per_address: int = 20
     login_window_minutes: int = 15
     secure_cookies: bool = False  # set true behind HTTPS
+    # Due dates of periods the filing calendar does not list (not read from the TOML, which keeps only server
+    # settings: deployments import the calendar; tests and embedders may pass windows here).
     windows: dict[str, Window] = field(default_factory=dict)
 
     @property
@@ -72,24 +75,11 @@ def load_config(path: Path | None) -> PortalConfig:
             if not isinstance(value, bool):
                 raise ConfigError(f"{path}: secure_cookies must be true or false")
             values[key] = value
-        elif key == "windows":
-            values[key] = _windows(path, value)
+        elif key == "windows":  # filing windows are data now: the calendar (docs/portal.md, "The filing season")
+            raise ConfigError(
+                f"{path}: windows: due dates are no longer configured here; import the filing calendar with "
+                "`inclusive-check calendar import FILE` (inclusive-check schema calendar)"
+            )
         else:
             raise ConfigError(f"{path}: unknown key {key!r}")
     return PortalConfig(**values)
-
-
-def _windows(path: Path, value: Any) -> dict[str, Window]:
-    if not isinstance(value, dict):
-        raise ConfigError(f"{path}: windows must be a table of periods")
-    out = {}
-    for period, window in value.items():
-        if not PERIOD.match(period):
-            raise ConfigError(f"{path}: windows.{period}: not a period (2025 or 2025-Q4)")
-        if not isinstance(window, dict) or set(window) != {"opens", "due"}:
-            raise ConfigError(f"{path}: windows.{period} needs exactly opens and due (dates)")
-        opens, due = window["opens"], window["due"]
-        if not isinstance(opens, date) or not isinstance(due, date) or due < opens:
-            raise ConfigError(f"{path}: windows.{period}: opens and due must be dates, due not before opens")
-        out[period] = Window(opens, due)
-    return out
