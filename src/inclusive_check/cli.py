@@ -1354,7 +1354,7 @@ def _portal_missing(exc: ImportError) -> DomainError:
     "--config",
     "config_path",
     type=click.Path(dir_okay=False, exists=True),
-    help="Portal configuration (TOML: filing windows, session hours, limits; see docs/portal.md).",
+    help="Portal configuration (TOML: session hours and limits; see docs/portal.md).",
 )
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int, config_path: str | None) -> None:
