@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from ..contract.load import Problem, locate_messages, parse_bytes
+from ..contract.load import Problem, YamlLoader, locate_messages, parse_bytes
 from ..contract.models import Submission
 from ..periods import PERIOD
 from ..store.board import submission_kind
@@ -39,7 +39,8 @@ SOURCE = "upload"
 def _peek(raw: bytes, suffix: str) -> tuple[str | None, str | None]:
     """The insurer code and period an invalid document still states, when it can be read at all."""
     try:
-        data = yaml.safe_load(raw.decode("utf-8")) if suffix in (".yaml", ".yml") else json.loads(raw)
+        text = raw.decode("utf-8")  # the contract's loader: no aliases, no absurd numbers
+        data = yaml.load(text, Loader=YamlLoader) if suffix in (".yaml", ".yml") else json.loads(text)
     except (ValueError, yaml.YAMLError, RecursionError):
         return None, None
     if not isinstance(data, dict):
