@@ -174,6 +174,8 @@ SCHEMA_KINDS = (
     "submission",
     "product_filing",
     "dispensations",
+    "insurers",
+    "calendar",
     "ruleset",
     "overlay",
     "reference",
@@ -1239,7 +1241,7 @@ def _portal_missing(exc: ImportError) -> DomainError:
     "--config",
     "config_path",
     type=click.Path(dir_okay=False, exists=True),
-    help="Portal configuration (TOML: filing windows, session hours, limits; see docs/portal.md).",
+    help="Portal configuration (TOML: session hours and limits; see docs/portal.md).",
 )
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int, config_path: str | None) -> None:
@@ -1311,6 +1313,12 @@ cli_accounts.register(users, tokens, _db_option)  # tokens create|list|revoke, u
 
 
 from . import cli_market  # noqa: E402, F401  (market, reference and targets commands)
+
+
+from .cli_season import SEASON_COMMANDS  # noqa: E402  (the filing season's commands)
+
+for _command in SEASON_COMMANDS:
+    cli.add_command(_command)
 
 
 def main() -> None:

@@ -84,13 +84,13 @@ def test_blocking_error_cannot_be_signed_past_then_fix_answer_sign_and_accept(po
 
 def test_invalid_upload_lists_problems_with_pointer_and_line(portal: Any) -> None:
     wrong_period = json.dumps(zs_document() | {"reporting_period": "2025-Q3"}, indent=2).encode()
-    rev = upload(portal, wrong_period).json()
-    assert rev["state"] == "invalid" and rev["document"] is None
-    problem = rev["problems"][0]
+    wrong = upload(portal, wrong_period)  # a document of another period: refused, nothing stored
+    assert wrong.status_code == 422 and wrong.headers["content-type"] == "application/problem+json"
+    problem = wrong.json()["errors"][0]
     assert problem["pointer"] == "/reporting_period" and problem["line"] == 4 and problem["column"] > 1
     broken = upload(portal, b'{\n  "kind": "submission",\n  oops\n}').json()
-    assert broken["sequence"] == 2 and broken["problems"][0]["line"] == 3
-    refused = portal.client.post(base(2) + "/signature", json={"attest": True}, headers=portal.api("zs"))
+    assert broken["sequence"] == 1 and broken["state"] == "invalid" and broken["problems"][0]["line"] == 3
+    refused = portal.client.post(base(1) + "/signature", json={"attest": True}, headers=portal.api("zs"))
     assert refused.status_code == 409
 
 

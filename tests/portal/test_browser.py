@@ -47,19 +47,18 @@ def test_filer_and_supervisor_journeys_in_chromium(pg_store: Any, browser_page: 
     with serving(app) as base:
         # the filer: upload a breach, read the findings, fail to sign past the blocking error
         sign_in(page, base, "zs")
-        page.get_by_label("Reporting period").fill(PERIOD)
+        expect(page.get_by_label("Reporting period")).to_have_count(0)  # the file states it
         page.get_by_label("Submission file").set_input_files(str(tmp_path / "breach.json"))
         page.get_by_role("button", name="Upload").click()
         expect(page.locator("#blocking")).to_be_visible()
         expect(page.locator("#findings").get_by_text("IC10-INTERNAL-CONTROL")).to_be_visible()
         page.screenshot(path=str(SCREENS / "1-filer-breach-findings.png"), full_page=True)
-        page.get_by_label("I have verified").check()
-        page.get_by_role("button", name="Attest and sign").click()
-        expect(page.locator("[role=alert]")).to_contain_text("blocking")
+        expect(page.locator("#sign-blocked")).to_be_visible()  # no sign form on a blocking revision
+        expect(page.get_by_role("button", name="Attest and sign")).to_have_count(0)
+        expect(page.locator("#findings tbody tr").first).to_contain_text("blocking")  # blocking findings first
         page.screenshot(path=str(SCREENS / "2-filer-cannot-sign.png"), full_page=True)
         # fix, answer the principle failure, sign, read the receipt
         page.goto(base + "/")
-        page.get_by_label("Reporting period").fill(PERIOD)
         page.get_by_label("Submission file").set_input_files(str(tmp_path / "fixed.json"))
         page.get_by_role("button", name="Upload").click()
         expect(page.locator("#state")).to_have_text("awaiting signature")

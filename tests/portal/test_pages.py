@@ -18,12 +18,12 @@ def sign_in(client: Any, name: str) -> str:
 def test_filer_and_supervisor_journeys_through_the_forms(portal: Any) -> None:
     client = portal.client
     csrf = sign_in(client, "zs")
-    page = client.post("/upload", data={"period": PERIOD, "csrf": csrf}, files={"file": ("a.json", breach_bytes())})
+    page = client.post("/file", data={"csrf": csrf}, files={"file": ("a.json", breach_bytes())})
     assert page.status_code == 200 and 'id="blocking"' in page.text and "IC10-INTERNAL-CONTROL" in page.text
     refused = client.post(f"/filings/{ZS}/{PERIOD}/revisions/1/sign", data={"csrf": csrf, "attest": "yes"})
     assert refused.status_code == 409 and "blocking" in refused.text
 
-    page = client.post("/upload", data={"period": PERIOD, "csrf": csrf}, files={"file": ("b.json", zs_bytes())})
+    page = client.post("/file", data={"csrf": csrf}, files={"file": ("b.json", zs_bytes())})
     assert "revisions/2" in str(page.url)
     fingerprint = re.search(r'name="fingerprint" value="([0-9a-f]{32})"', page.text)
     assert fingerprint is not None

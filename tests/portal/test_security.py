@@ -121,13 +121,13 @@ def test_state_changing_forms_need_the_csrf_token(portal: Any) -> None:
     assert login(portal, "zs").status_code == 303
     raw = zs_bytes()
     files = {"file": ("zs.json", raw, "application/json")}
-    forged = portal.client.post("/upload", data={"period": PERIOD, "csrf": "forged"}, files=files)
+    forged = portal.client.post("/file", data={"csrf": "forged"}, files=files)
     assert forged.status_code == 403
-    missing = portal.client.post("/upload", data={"period": PERIOD}, files=files)
+    missing = portal.client.post("/file", data={}, files=files)
     assert missing.status_code == 403
     assert portal.client.get(f"/api/filings/{ZS}/{PERIOD}", headers=portal.api("zs")).json()["revisions"] == []
     csrf = portal.client.cookies.get("ic_csrf")
-    done = portal.client.post("/upload", data={"period": PERIOD, "csrf": csrf}, files=files, follow_redirects=False)
+    done = portal.client.post("/file", data={"csrf": csrf}, files=files, follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"] == f"/filings/{ZS}/{PERIOD}/revisions/1"
 
 
@@ -140,7 +140,7 @@ def test_security_headers_on_pages_and_api(portal: Any) -> None:
         assert response.headers["referrer-policy"] == "no-referrer"
     page = portal.client.get("/").text
     assert "<script" not in page and " style=" not in page
-    assert 'for="period"' in page and 'id="period"' in page  # labelled fields
+    assert 'for="file"' in page and 'id="file"' in page  # labelled fields (no period: the file states it)
 
 
 def test_logins_are_limited_per_account_and_per_address(portal_factory: Any) -> None:

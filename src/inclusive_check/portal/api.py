@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..contract.outputs import DiffResult, SubmissionResult
 from . import service
+from .decisions import rejudger
 from .http import Portal, api_user, read_body
 
 INSURER = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$", description="The insurer's code.")]
@@ -74,6 +75,11 @@ class Receipt(_Out):
     sha256: str
     signer: str
     signed_at: Time
+    insurer_name: str | None = None  # as the signed document names it
+    ruleset_id: str | None = None  # what judged the signed revision
+    ruleset_version: str | None = None
+    ruleset_sha256: str | None = None
+    tool_version: str | None = None
 
 
 class Response(_Out):
@@ -129,6 +135,10 @@ class Revision(_Out):
     )
     responses: dict[str, Response] = Field(description="The filer's responses by finding fingerprint.")
     requests: list[DispensationRequest]
+    dispensed: dict[str, dict[str, str | None]] = Field(
+        default_factory=dict,
+        description="The dispensations that waived findings of this revision, by id: approver, reference, expiry.",
+    )
     unanswered: list[str] = Field(description="Fingerprints of findings that need a response before signing.")
     receipt: Receipt | None
     reviews: list[Review]
@@ -143,6 +153,9 @@ class StatusRow(_Out):
     blocking: bool | None
     signed_at: Time | None
     due: date
+    name_zh: str | None = None  # from the register, when the calendar lists the period
+    name_en: str | None = None
+    extension: str | None = None  # the reference of an extension that moved the due date
 
 
 class FilingRow(StatusRow):
@@ -346,8 +359,9 @@ def post_decision(
     user: User,
     body: Annotated[DecisionIn, Body()],
 ) -> dict[str, Any]:
-    engine = _portal(request).engine
-    return service.decide(engine, user, _address(request), request_id, body.approve, body.expires, body.note)
+    p = _portal(request)
+    rejudge = rejudger(p.ruleset, p.as_of)  # an approval applies at once (portal/decisions.py)
+    return service.decide(p.engine, user, _address(request), request_id, body.approve, body.expires, body.note, rejudge)
 
 
 @router.get("/audit", response_model=list[AuditEntry])

@@ -24,7 +24,7 @@ def create_app(
     as_of: date | None = None,
 ) -> FastAPI:
     """The portal on the database at ``url`` (migrated when behind, as the writing commands do)."""
-    from . import accounts_api, api, pages, public
+    from . import accounts_api, api, board, intake, pages, public, service
 
     app = FastAPI(
         title="inclusive-check filing portal",
@@ -39,6 +39,10 @@ def create_app(
     app.include_router(accounts_api.router)
     app.include_router(pages.router)
     app.include_router(public.router)
+    app.include_router(board.router)  # the season's board pages (portal/board.py)
+    app.include_router(intake.router)  # uploads whose insurer and period the document states (portal/intake.py)
+    app.include_router(intake.pages)
+    app.add_exception_handler(service.Refused, intake.refused_json)
     pages.install_page_handlers(app)
     app.add_middleware(SecurityHeaders)
     return app

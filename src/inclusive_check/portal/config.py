@@ -1,4 +1,5 @@
-"""The portal's configuration: filing windows per period, session lifetime, upload and login limits (TOML)."""
+"""The portal's configuration: server settings only (session lifetime, upload and login limits; TOML). Who must
+file what by when is the register and the filing calendar (store.season), not configuration."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 from ..bounds import era_problem
 from ..inputs import InputFileError, read_input_text
-from ..periods import PERIOD, period_bounds
+from ..periods import period_bounds
 
 DEFAULT_DUE_DAYS = 120  # a period without a configured window is due this many days after it ends (ours)
 
@@ -35,6 +36,8 @@ class PortalConfig:
     secure_cookies: bool = False  # set true behind HTTPS
     token_days: int = 90  # an API token's lifetime when its maker gives none
     token_max_days: int = 365  # the longest lifetime a token may be given
+    # Due dates of periods the filing calendar does not list (not read from the TOML, which keeps only server
+    # settings: deployments import the calendar; tests and embedders may pass windows here).
     windows: dict[str, Window] = field(default_factory=dict)
 
     @property
@@ -84,31 +87,14 @@ def load_config(path: Path | None) -> PortalConfig:
             if not isinstance(value, bool):
                 raise ConfigError(f"{path}: secure_cookies must be true or false")
             values[key] = value
-        elif key == "windows":
-            values[key] = _windows(path, value)
+        elif key == "windows":  # filing windows are data now: the calendar (docs/portal.md, "The filing season")
+            raise ConfigError(
+                f"{path}: windows: due dates are no longer configured here; import the filing calendar with "
+                "`inclusive-check calendar import FILE` (inclusive-check schema calendar)"
+            )
         else:
             raise ConfigError(f"{path}: unknown key {key!r}")
     config = PortalConfig(**values)
     if config.token_days > config.token_max_days:
         raise ConfigError(f"{path}: token_days ({config.token_days}) is over token_max_days ({config.token_max_days})")
     return config
-
-
-def _windows(path: Path, value: Any) -> dict[str, Window]:
-    if not isinstance(value, dict):
-        raise ConfigError(f"{path}: windows must be a table of periods")
-    out = {}
-    for period, window in value.items():
-        if not PERIOD.match(period):
-            raise ConfigError(f"{path}: windows.{period}: not a period (2025 or 2025-Q4)")
-        if not isinstance(window, dict) or set(window) != {"opens", "due"}:
-            raise ConfigError(f"{path}: windows.{period} needs exactly opens and due (dates)")
-        opens, due = window["opens"], window["due"]
-        if not isinstance(opens, date) or not isinstance(due, date) or due < opens:
-            raise ConfigError(f"{path}: windows.{period}: opens and due must be dates, due not before opens")
-        for name, day in (("opens", opens), ("due", due)):
-            reason = era_problem(day if type(day) is date else day.date())  # type: ignore[attr-defined]
-            if reason:
-                raise ConfigError(f"{path}: windows.{period}.{name}: {reason}")
-        out[period] = Window(opens, due)
-    return out

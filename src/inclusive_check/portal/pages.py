@@ -20,6 +20,7 @@ from starlette.datastructures import UploadFile
 from ..periods import PERIOD
 from ..reports.charts import Bar, score_bars
 from . import service
+from .decisions import rejudger
 from .http import CSRF_COOKIE, SESSION_COOKIE, Portal, TooLarge, new_secret, read_body
 from .texts import LANGS, text
 
@@ -31,6 +32,7 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_env.tests["blocking_finding"] = service.blocking_finding  # blocking findings come first, with a badge
 
 
 class LoginRequired(Exception):
@@ -298,13 +300,6 @@ def _period(request: Request) -> str:
     return period if PERIOD.match(period) else str(date.today().year - 1)
 
 
-@router.get("/board")
-def board_page(request: Request, user: User) -> HTMLResponse:
-    p, period = _portal(request), _period(request)
-    rows = service.board(p.engine, p.config, user, period)
-    return render(request, "board.html.j2", user=user, rows=rows, period=period)
-
-
 @router.get("/filings/{insurer}/{period}/diff")
 def diff_page(request: Request, insurer: str, period: str, user: User) -> HTMLResponse:
     try:
@@ -360,6 +355,7 @@ async def decide(request: Request, request_id: int, user: User) -> Response:
             _field(data, "decision") == "approve",
             expires,
             _field(data, "note"),
+            rejudger(_portal(request).ruleset, _portal(request).as_of),
         )
     except (service.Conflict, service.Unprocessable) as exc:
         return refused(request, exc, "/requests")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -26,8 +27,9 @@ from ..periods import PERIOD
 from ..results import diff_runs, run_results
 from ..ruleset import Ruleset
 from ..store import tables as t
+from ..store.board import expected, season_board, status_rows
 from ..store.db import advisory_lock, writing
-from ..store.dispensations import current_dispensations, store_dispensations
+from ..store.dispensations import applied_dispensations, current_dispensations, store_dispensations
 from ..store.ingest import quarantine, store_document
 from .config import PortalConfig
 
@@ -45,6 +47,14 @@ class Conflict(Exception):
 
 class Unprocessable(Exception):
     """A well-formed request whose content is refused (422); the message says what."""
+
+
+class Refused(Unprocessable):
+    """An upload refused before anything is stored (422): ``problems`` locate why in the document."""
+
+    def __init__(self, problems: list[Any]) -> None:
+        super().__init__("; ".join(f"{p.pointer} ({p.line}:{p.column}): {p.message}" for p in problems))
+        self.problems = problems
 
 
 class RateLimited(Exception):
@@ -284,9 +294,8 @@ def upload(
         loaded = parse_bytes(raw, source, suffix)
         if loaded.ok:
             wrong = _mismatches(loaded, insurer, period)
-            if wrong:
-                text = raw.decode("utf-8")
-                loaded.problems = locate_messages(source, text, suffix in (".yaml", ".yml"), wrong)
+            if wrong:  # another insurer's or period's document: refused, nothing stored
+                raise Refused(locate_messages(source, raw.decode("utf-8"), suffix in (".yaml", ".yml"), wrong))
         submission_id = run_id = None
         compliance = None
         if loaded.ok:
@@ -368,11 +377,21 @@ def _latest_sequence(conn: Connection, insurer: str, period: str) -> int:
 
 
 def _receipt(conn: Connection, revision_id: int) -> dict[str, Any] | None:
-    c = t.portal_receipts.c
-    row = conn.execute(select(t.portal_receipts).where(c.revision_id == revision_id)).first()
+    """The signature, with what judged the revision: ruleset id, version and SHA-256, tool version."""
+    c, r, u, s = t.portal_receipts.c, t.portal_revisions.c, t.runs.c, t.submissions.c
+    row = conn.execute(
+        select(t.portal_receipts, u.ruleset_id, u.ruleset_version, u.ruleset_sha256, u.tool_version, s.insurer_name)
+        .join(t.portal_revisions, r.id == c.revision_id)
+        .outerjoin(t.runs, u.id == r.run_id)
+        .outerjoin(t.submissions, s.id == r.submission_id)
+        .where(c.revision_id == revision_id)
+    ).first()
     if row is None:
         return None
+    judged = {k: getattr(row, k) for k in ("ruleset_id", "ruleset_version", "ruleset_sha256", "tool_version")}
     return {
+        **judged,
+        "insurer_name": row.insurer_name,
         "insurer": row.insurer_code,
         "period": row.period,
         "sequence": row.sequence,
@@ -418,7 +437,7 @@ def revision(engine: Engine, user: User, insurer: str, period: str, sequence: in
             _request_out(x, insurer, period, sequence)
             for x in conn.execute(select(t.portal_dispensation_requests).where(q.revision_id == row.id).order_by(q.id))
         ]
-        document = _document(conn, row.run_id)
+        document, dispensed = _document(conn, row.run_id), applied_dispensations(conn, row.run_id)
         latest = _latest_sequence(conn, insurer, period)
         reviews = _reviews(conn, row.id)
     handled = set(responses) | {x["fingerprint"] for x in requests}
@@ -442,6 +461,7 @@ def revision(engine: Engine, user: User, insurer: str, period: str, sequence: in
         "document": document,
         "responses": responses,
         "requests": requests,
+        "dispensed": dispensed,
         "unanswered": unanswered,
         "receipt": receipt,
         "reviews": reviews,
@@ -670,66 +690,24 @@ def review(
 
 # --- supervisors: board, requests, audit ---------------------------------------------------------------------
 
-STATUSES = ("not_filed", "has_errors", "awaiting_signature", "signed", "late", "returned", "accepted")
-
 
 def _board_rows(conn: Connection, config: PortalConfig, period: str, insurers: list[str]) -> list[dict[str, Any]]:
-    r, c, v = t.portal_revisions.c, t.portal_receipts.c, t.portal_reviews.c
-    latest = (
-        select(r.insurer_code, func.max(r.sequence).label("sequence"))
-        .where(r.period == period, r.insurer_code.in_(insurers))
-        .group_by(r.insurer_code)
-        .subquery()
-    )
-    rows = {
-        x.insurer_code: x
-        for x in conn.execute(
-            select(r.id, r.insurer_code, r.sequence, r.run_id, r.blocking, r.compliance, c.signed_at)
-            .join(latest, (latest.c.insurer_code == r.insurer_code) & (latest.c.sequence == r.sequence))
-            .outerjoin(t.portal_receipts, c.revision_id == r.id)
-            .where(r.period == period)
-        )
-    }
-    ids = [x.id for x in rows.values()]
-    reviews = dict(conn.execute(select(v.revision_id, v.action).where(v.revision_id.in_(ids)).order_by(v.id)).all())
-    due = config.window(period).due
-    past_due = now().date() > due
-    out = []
-    for code in insurers:
-        x = rows.get(code)
-        late = False
-        if x is None:
-            status, late = ("late", True) if past_due else ("not_filed", False)
-        elif x.signed_at is not None:
-            status = reviews.get(x.id, "signed")
-            late = x.signed_at.date() > due
-        else:
-            status = state_of(x, False)
-            status = "has_errors" if status == "invalid" else status
-            if past_due:
-                status, late = "late", True
-        out.append(
-            {
-                "insurer": code,
-                "status": status,
-                "late": late,
-                "sequence": None if x is None else x.sequence,
-                "compliance": None if x is None or x.compliance is None else str(x.compliance),
-                "blocking": None if x is None else x.blocking,
-                "signed_at": None if x is None else x.signed_at,
-                "due": due,
-            }
-        )
-    return out
+    """``store.board.status_rows``, due by the calendar (extensions honoured) or else the configured window."""
+    dues, default = {x.code: x.due for x in expected(conn, period) or []}, config.window(period).due
+    return status_rows(conn, period, insurers, lambda code: dues.get(code, default), now().date())
 
 
 def board(engine: Engine, config: PortalConfig, user: User, period: str) -> list[dict[str, Any]]:
-    """Every insurer's status for ``period``: the insurers with filer accounts, stored documents or revisions."""
+    """Every insurer the register expects for ``period`` (store.board.season_board) when the calendar lists it;
+    otherwise the insurers with filer accounts, stored documents or revisions."""
     if not user.supervisor:
         raise NotFound("no board")
     _check_period(period)
     u, i, r = t.portal_users.c, t.insurers.c, t.portal_revisions.c
     with engine.connect() as conn:
+        season = season_board(conn, period, now().date())
+        if season is not None:
+            return season
         codes = set(conn.execute(select(u.insurer_code).where(u.insurer_code.is_not(None))).scalars())
         codes |= set(conn.execute(select(i.code)).scalars())
         codes |= set(conn.execute(select(r.insurer_code).where(r.period == period).distinct()).scalars())
@@ -796,9 +774,10 @@ def decide(
     approve: bool,
     expires: date | None,
     note: str,
+    rejudge: Callable[[Connection, str, str], object] | None = None,
 ) -> dict[str, Any]:
-    """Approve (a dispensation with the supervisor as approver and ``expires``, stored with the imported ones)
-    or refuse a pending request."""
+    """Approve (a dispensation with the supervisor as approver and ``expires``, stored with the imported ones,
+    then ``rejudge`` of the filing in the same transaction: portal/decisions.py) or refuse a pending request."""
     if not user.supervisor:
         raise NotFound(f"no dispensation request {request_id}")
     q, r = t.portal_dispensation_requests.c, t.portal_revisions.c
@@ -831,6 +810,8 @@ def decide(
                 period=x.period,
             )
             store_dispensations(conn, [d], f"portal request {request_id}")
+            if rejudge is not None:
+                rejudge(conn, x.insurer_code, x.period)
         state = "approved" if approve else "refused"
         conn.execute(
             t.portal_dispensation_requests.update()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -94,3 +95,12 @@ def current_dispensations(conn: Connection) -> tuple[Dispensation, ...]:
         )
         for r in rows
     )
+
+
+def applied_dispensations(conn: Connection, run_id: int | None) -> dict[str, dict[str, str]]:
+    """The dispensations a run applied, by id, as recorded (approver, reference, expiry...); none for no run."""
+    if run_id is None:
+        return {}
+    c = t.run_dispensations.c
+    rows = conn.execute(select(c.dispensation_id, c.record).where(c.run_id == run_id, c.status == "applied"))
+    return {r.dispensation_id: json.loads(r.record) for r in rows}

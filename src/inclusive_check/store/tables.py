@@ -12,7 +12,6 @@ fifth of a second to start.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -24,62 +23,16 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
-    Numeric,
     String,
     Table,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     and_,
 )
-from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import text
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.types import TypeEngine
 
-NAMING = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class ExactDecimal(TypeDecorator[Decimal]):
-    """NUMERIC that hands back the decimal that was stored, on SQLite too.
-
-    SQLite keeps REALs; the shortest repr of a double that came from a decimal of at most 15
-    significant digits is that decimal again, so ``Decimal(repr(x))`` restores it exactly.
-    """
-
-    impl = Numeric
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if dialect.name == "sqlite":
-            return dialect.type_descriptor(Numeric(asdecimal=False))
-        return dialect.type_descriptor(Numeric())
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        if value is None or isinstance(value, Decimal):
-            return value
-        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-
-
-Rate = ExactDecimal()  # a fraction as filed: 0.05 is 5%
-Number = ExactDecimal()  # a finding's figure, in the unit the finding names (a rate, a count, days, ...)
-Money = ExactDecimal()  # an amount in CNY as filed
-Points = Numeric(6, 2)  # a score out of 100, to the hundredth
-
-
-metadata = MetaData(naming_convention=NAMING)
-
-
-def _fk(target: str) -> ForeignKey:
-    return ForeignKey(target, ondelete="CASCADE")
-
+from .columns import NAMING, ExactDecimal, Money, Number, Points, Rate, _fk, metadata
 
 insurers = Table(
     "insurers",
@@ -418,150 +371,6 @@ run_dispensations = Table(
 )
 
 
-# --- the filing portal (`inclusive-check serve`, migration 0011; see docs/portal.md) ---------------------------
-
-# An account: a filer is bound to one insurer (by code: the insurer may not have filed yet); a supervisor to none.
-portal_users = Table(
-    "portal_users",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("name", String(100), unique=True, nullable=False),
-    Column("role", String(12), nullable=False),  # filer | supervisor
-    Column("insurer_code", String(40)),
-    Column("password_hash", String(200), nullable=False),  # Argon2id, in its PHC string
-    Column("created_at", DateTime, nullable=False),
-    Column("disabled_at", DateTime),  # set: no login, no session, no token (migration 0013)
-)
-
-# API tokens and browser sessions: only the SHA-256 of the secret is stored.
-portal_tokens = Table(
-    "portal_tokens",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("user_id", _fk("portal_users.id"), index=True, nullable=False),
-    Column("token_hash", String(64), unique=True, nullable=False),
-    Column("created_at", DateTime, nullable=False),
-    Column("name", String(100)),  # what the token is for (migration 0013, as the columns below)
-    Column("expires_at", DateTime),  # always set since 0013; portal configuration token_days / token_max_days
-    Column("last_used_at", DateTime),
-    Column("revoked_at", DateTime),
-)
-
-portal_sessions = Table(
-    "portal_sessions",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("user_id", _fk("portal_users.id"), index=True, nullable=False),
-    Column("token_hash", String(64), unique=True, nullable=False),
-    Column("created_at", DateTime, nullable=False),
-    Column("expires_at", DateTime, nullable=False),
-)
-
-# Failed logins, counted per account and per address over a window (the rate limit holds across workers).
-portal_login_failures = Table(
-    "portal_login_failures",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("account", String(100), index=True, nullable=False),
-    Column("address", String(64), index=True, nullable=False),
-    Column("at", DateTime, nullable=False),
-)
-
-# One upload for an insurer and period: the next sequence number, never overwritten. A valid one points at the
-# stored document (submissions) and the run that judged it (its findings are the revision's); an invalid one
-# keeps its located problems.
-portal_revisions = Table(
-    "portal_revisions",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("insurer_code", String(40), nullable=False),
-    Column("period", String(10), nullable=False),
-    Column("sequence", Integer, nullable=False),
-    Column("sha256", String(64), nullable=False),
-    Column("size", Integer, nullable=False),
-    Column("submission_id", ForeignKey("submissions.id")),
-    Column("run_id", ForeignKey("runs.id")),
-    Column("problems", Text, nullable=False),  # JSON list of located problems ([] when valid)
-    Column("blocking", Boolean, nullable=False),  # invalid, a mandatory failure or the solvency gate
-    Column("compliance", Points),
-    Column("uploaded_by", String(100), nullable=False),
-    Column("uploaded_at", DateTime, nullable=False),
-    UniqueConstraint("insurer_code", "period", "sequence"),
-)
-
-# The filer's word on a non-blocking finding of a revision (by the finding's fingerprint).
-portal_responses = Table(
-    "portal_responses",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("revision_id", _fk("portal_revisions.id"), nullable=False),
-    Column("fingerprint", String(32), nullable=False),
-    Column("text", Text, nullable=False),
-    Column("author", String(100), nullable=False),
-    Column("at", DateTime, nullable=False),
-    UniqueConstraint("revision_id", "fingerprint"),
-)
-
-portal_dispensation_requests = Table(
-    "portal_dispensation_requests",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("revision_id", _fk("portal_revisions.id"), index=True, nullable=False),
-    Column("fingerprint", String(32), nullable=False),
-    Column("rule_id", String(40), nullable=False),
-    Column("subject", String(200), nullable=False),
-    Column("reason", Text, nullable=False),
-    Column("requested_by", String(100), nullable=False),
-    Column("requested_at", DateTime, nullable=False),
-    Column("state", String(10), nullable=False),  # pending | approved | refused
-    Column("decided_by", String(100)),
-    Column("decided_at", DateTime),
-    Column("note", Text),
-    Column("expires", Date),
-    Column("dispensation_id", String(80)),  # the stored dispensation an approval became
-    UniqueConstraint("revision_id", "fingerprint"),
-)
-
-# A signature: the receipt of a revision (at most one per revision).
-portal_receipts = Table(
-    "portal_receipts",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("revision_id", _fk("portal_revisions.id"), unique=True, nullable=False),
-    Column("insurer_code", String(40), nullable=False),
-    Column("period", String(10), nullable=False),
-    Column("sequence", Integer, nullable=False),
-    Column("sha256", String(64), nullable=False),
-    Column("signer", String(100), nullable=False),
-    Column("signed_at", DateTime, nullable=False),
-)
-
-# A supervisor's decision on a signed revision: returned (with a note) or accepted.
-portal_reviews = Table(
-    "portal_reviews",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("revision_id", _fk("portal_revisions.id"), index=True, nullable=False),
-    Column("action", String(10), nullable=False),  # returned | accepted
-    Column("note", Text, nullable=False),
-    Column("reviewer", String(100), nullable=False),
-    Column("at", DateTime, nullable=False),
-)
-
-# Every state change: who, when, what, from which address. Append-only: triggers refuse UPDATE, DELETE, TRUNCATE.
-portal_audit_log = Table(
-    "portal_audit_log",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("at", DateTime, nullable=False),
-    Column("actor", String(100), nullable=False),
-    Column("address", String(64), nullable=False),
-    Column("action", String(40), nullable=False),
-    Column("insurer_code", String(40)),
-    Column("period", String(10)),
-    Column("detail", Text, nullable=False),  # JSON
-)
-
 # Reference figures per region and year (population, GDP, the whole market's premium income) and targets per
 # region, indicator and year: each import that changes a value adds a version and keeps the earlier ones.
 reference_values = Table(
@@ -594,3 +403,42 @@ targets = Table(
     Column("imported_at", DateTime, nullable=False),
     UniqueConstraint("region", "indicator", "year", "version"),
 )
+
+
+# The portal's and the season's tables live in portal_tables.py, on the same metadata; read them from here too.
+from .portal_tables import (  # noqa: E402
+    calendar_periods,
+    portal_audit_log,
+    portal_dispensation_requests,
+    portal_login_failures,
+    portal_receipts,
+    portal_responses,
+    portal_reviews,
+    portal_revisions,
+    portal_sessions,
+    portal_tokens,
+    portal_users,
+    register_insurers,
+)
+
+__all__ = [
+    "NAMING",
+    "ExactDecimal",
+    "Money",
+    "Number",
+    "Points",
+    "Rate",
+    "calendar_periods",
+    "metadata",
+    "portal_audit_log",
+    "portal_dispensation_requests",
+    "portal_login_failures",
+    "portal_receipts",
+    "portal_responses",
+    "portal_reviews",
+    "portal_revisions",
+    "portal_sessions",
+    "portal_tokens",
+    "portal_users",
+    "register_insurers",
+]
