@@ -17,14 +17,20 @@ import fcntl
 import os
 import shutil
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+# hypothesis keeps its example database and constants under the working directory (.hypothesis/): the tests write
+# nothing into the checkout, so they go to a folder of their own under the system's temporary directory.
+set_hypothesis_home_dir(tempfile.mkdtemp(prefix="inclusive-check-hypothesis-"))
 
 ROOT = Path(__file__).resolve().parent.parent
 # Folders whose contents tools and interpreters write as a matter of course (and a virtual environment

@@ -38,6 +38,10 @@ KINDS: dict[str, Kind] = {
         32 * MiB,
         "split the dispensations over several files (32 MiB holds ~100,000)",
     ),
+    "reference": Kind("reference file", "the reference figures", 16 * MiB, "split the figures over several files"),
+    "targets": Kind("targets file", "the targets", 16 * MiB, "split the targets over several files"),
+    "register": Kind("register", "the register of insurers", 16 * MiB, "split the register over several files"),
+    "calendar": Kind("calendar", "the filing calendar", 16 * MiB, "a calendar is a few KiB; is this the right file?"),
     "portal-config": Kind(
         "portal configuration",
         "the configuration",

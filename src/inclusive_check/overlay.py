@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
+from .inputs import InputFileError, read_input_text
 from .overlay_models import Authority, OverlaySection, Scope
 from .rules import UnknownRule
 from .rules import get as get_rule
@@ -101,10 +102,10 @@ def load_any(path: Path | None, *, allow_partial: bool = False) -> Ruleset:
 
 
 def _read(path: Path) -> str:
-    try:
-        return path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RulesetError(clean(f"{path}: cannot read the ruleset: {exc}")) from None
+    try:  # a regular file within the ruleset limit (docs/inputs.md), like every input
+        return read_input_text(path, "ruleset")
+    except InputFileError as exc:
+        raise RulesetError(clean(str(exc))) from None
 
 
 def _packaged_text() -> str:

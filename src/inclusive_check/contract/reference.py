@@ -88,10 +88,11 @@ def parse_targets(text: str, source: str) -> list[Entry]:
 
 def load_file(path: Path, kind: str) -> list[Entry]:
     """The entries of a reference (``kind`` reference) or targets file; unreadable is a located error too."""
+    from ..inputs import InputFileError, read_input_text
     from .load import Problem
 
     try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReferenceFileError([Problem(str(path), "", f"cannot read the file: {exc}")]) from None
+        text = read_input_text(path, kind)  # a regular file within its limit (docs/inputs.md)
+    except InputFileError as exc:
+        raise ReferenceFileError([Problem(exc.path, "", exc.reason)]) from None
     return parse_reference(text, str(path)) if kind == "reference" else parse_targets(text, str(path))
