@@ -1313,8 +1313,6 @@ cli_accounts.register(users, tokens, _db_option)  # tokens create|list|revoke, u
 
 
 from . import cli_market  # noqa: E402, F401  (market, reference and targets commands)
-
-
 from .cli_season import SEASON_COMMANDS  # noqa: E402  (the filing season's commands)
 
 for _command in SEASON_COMMANDS:

@@ -28,7 +28,7 @@ def _db_option(f: Any) -> Any:
     )(f)
 
 
-def _read(path: str, parse: Any, fmt: str) -> Any:
+def _read(path: str, kind: str, parse: Any, fmt: str) -> Any:
     """The parsed register or calendar; a file that is not valid is printed located, exit 3, nothing stored."""
     from pathlib import Path
 
@@ -37,7 +37,7 @@ def _read(path: str, parse: Any, fmt: str) -> Any:
     from .reports import views
 
     try:
-        return parse(read_season_file(Path(path)), path)
+        return parse(read_season_file(Path(path), kind), path)
     except SeasonFileError as exc:
         _print_problems(views.validation([], exc.problems), fmt)
         click.echo("nothing was stored", err=True)
@@ -73,7 +73,7 @@ def insurers_import(ctx: click.Context, path: str, fmt: str) -> None:
     from .contract.season import parse_register
     from .store.season import import_register
 
-    items = _read(path, parse_register, fmt)
+    items = _read(path, "register", parse_register, fmt)
     _counted("insurer(s)", len(items), import_register(_engine(ctx), items, path), fmt)
 
 
@@ -94,7 +94,7 @@ def calendar_import(ctx: click.Context, path: str, fmt: str) -> None:
     from .contract.season import parse_calendar
     from .store.season import import_calendar
 
-    items = _read(path, parse_calendar, fmt)
+    items = _read(path, "calendar", parse_calendar, fmt)
     _counted("period(s)", len(items), import_calendar(_engine(ctx), items, path), fmt)
 
 

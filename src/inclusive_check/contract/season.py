@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -22,7 +21,6 @@ if TYPE_CHECKING:
     from .load import Problem
 
 # A register or calendar of thousands of insurers is well under a MiB; larger is not one of ours.
-MAX_SEASON_FILE_BYTES = 16 * 2**20
 DUE_KINDS = ("quarterly_submission", "annual_submission", "product_filings")
 
 
@@ -228,28 +226,13 @@ def parse_calendar(text: str, source: str) -> tuple[CalendarPeriod, ...]:
     return tuple(CalendarPeriod.from_dict(item) for item in data["periods"])
 
 
-def read_season_file(path: Path, max_bytes: int = MAX_SEASON_FILE_BYTES) -> str:
-    """The text of a register or calendar file: a regular file, at most ``max_bytes``, UTF-8.
-
-    A small local reader; it moves onto the shared input reader (per-kind size limits) when that lands.
-    """
-    import stat
-
+def read_season_file(path: Path, kind: str) -> str:
+    """The text of a register (``kind`` register) or calendar file, opened as every input is (inputs.read_input:
+    a regular file within its kind's limit, UTF-8); a file that cannot be read is a located problem."""
+    from ..inputs import InputFileError, read_input_text
     from .load import Problem
 
-    source = str(path)
     try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):
-            raise SeasonFileError([Problem(source, "", "not a regular file; give the register or calendar file")])
-        if info.st_size > max_bytes:
-            raise SeasonFileError([Problem(source, "", f"the file is over the {max_bytes // 2**20} MiB limit")])
-        with open(path, "rb") as f:
-            raw = f.read(max_bytes + 1)
-        if len(raw) > max_bytes:
-            raise SeasonFileError([Problem(source, "", f"the file gave over the {max_bytes // 2**20} MiB limit")])
-        return raw.decode("utf-8")
-    except OSError as exc:
-        raise SeasonFileError([Problem(source, "", f"cannot read the file: {exc.strerror or exc}")]) from None
-    except UnicodeDecodeError as exc:
-        raise SeasonFileError([Problem(source, "", f"not UTF-8 text: {exc.reason} at byte {exc.start}")]) from None
+        return read_input_text(path, kind)
+    except InputFileError as exc:
+        raise SeasonFileError([Problem(exc.path, "", exc.reason)]) from None

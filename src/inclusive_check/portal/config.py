@@ -9,7 +9,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..bounds import era_problem
 from ..inputs import InputFileError, read_input_text
 from ..periods import period_bounds
 
