@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from .cli import (
+from .cli_common import (
     EXIT_INVALID,
     DomainError,
     _as_printed,
@@ -23,7 +23,6 @@ from .cli import (
     _print_problems,
     _reader,
     _ruleset_option,
-    cli,
 )
 from .safetext import clean as _clean
 
@@ -31,7 +30,7 @@ MARKET_FORMATS = ("text", "json", "csv", "xlsx", "html")
 _market_outputs = _outputs_of(MARKET_FORMATS)
 
 
-@cli.command()
+@click.command()
 @_db_option
 @click.option(
     "--period",
@@ -213,7 +212,7 @@ def _history(ctx: click.Context, kind: str, fmt: str) -> None:
 _FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 
 
-@cli.group()
+@click.group()
 def reference() -> None:
     """Reference figures per region and year (population, GDP, the whole market's premium income), with sources."""
 
@@ -237,7 +236,7 @@ def reference_history(ctx: click.Context, fmt: str) -> None:
     _history(ctx, "reference", fmt)
 
 
-@cli.group()
+@click.group()
 def targets() -> None:
     """Targets per region, indicator and year, each citing the plan that sets it (`market --targets`)."""
 
@@ -259,3 +258,6 @@ def targets_import(ctx: click.Context, path: str, fmt: str) -> None:
 def targets_history(ctx: click.Context, fmt: str) -> None:
     """Every stored version of every target."""
     _history(ctx, "targets", fmt)
+
+
+COMMANDS = (market, reference, targets)  # registered on the group by cli.py

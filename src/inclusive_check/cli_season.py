@@ -32,7 +32,7 @@ def _read(path: str, kind: str, parse: Any, fmt: str) -> Any:
     """The parsed register or calendar; a file that is not valid is printed located, exit 3, nothing stored."""
     from pathlib import Path
 
-    from .cli import EXIT_INVALID, _exit, _print_problems
+    from .cli_common import EXIT_INVALID, _exit, _print_problems
     from .contract.season import SeasonFileError, read_season_file
     from .reports import views
 
@@ -45,7 +45,7 @@ def _read(path: str, kind: str, parse: Any, fmt: str) -> Any:
 
 
 def _counted(what: str, total: int, counts: dict[str, int], fmt: str) -> None:
-    from .cli import _emit_json
+    from .cli_common import _emit_json
 
     if fmt == "json":
         _emit_json({"total": total, **counts})
@@ -69,7 +69,7 @@ def insurers() -> None:
 def insurers_import(ctx: click.Context, path: str, fmt: str) -> None:
     """Validate and store the register (YAML or JSON; `inclusive-check schema insurers`), keeping history: a
     changed insurer is a new version. An invalid file stores nothing (exit 3)."""
-    from .cli import _engine
+    from .cli_common import _engine
     from .contract.season import parse_register
     from .store.season import import_register
 
@@ -90,7 +90,7 @@ def calendar() -> None:
 def calendar_import(ctx: click.Context, path: str, fmt: str) -> None:
     """Validate and store the calendar (YAML or JSON; `inclusive-check schema calendar`), keeping history: a
     changed period is a new version. An invalid file stores nothing (exit 3)."""
-    from .cli import _engine
+    from .cli_common import _engine
     from .contract.season import parse_calendar
     from .store.season import import_calendar
 
@@ -122,7 +122,7 @@ def board(ctx: click.Context, period: str, wanted: str | None, fmt: str, as_of: 
     date. The portal's supervisor board is the same query."""
     from datetime import date
 
-    from .cli import DomainError, _emit_json, _reader
+    from .cli_common import DomainError, _emit_json, _reader
     from .store.board import board_csv, counts, season_board
 
     with _reader(ctx).connect() as conn:

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -384,7 +385,19 @@ def market_page(request: Request, user: User) -> HTMLResponse:
         for code, d in docs
     ]
     chart = score_bars("scores", text("scores_chart", lang), bars) if bars else None
-    from .public import market_section  # item 18's picture of the stored submissions, in the page's language
 
     section = market_section(_portal(request), period, lang)
     return render(request, "market.html.j2", user=user, period=period, chart=chart, docs=docs, section=section)
+
+
+def market_section(portal: Portal, period: str, lang: str) -> Markup | None:
+    """The supervisors' market page's section: the market picture of ``period`` by region (insurers named: the
+    page is for supervisors only), with targets; None when nothing is stored for the period."""
+    from ..market import MarketError, market
+    from ..reports.market import section
+
+    try:
+        with portal.engine.connect() as conn:
+            return section(market(conn, portal.ruleset, "region", period, None, True), lang)
+    except MarketError:
+        return None

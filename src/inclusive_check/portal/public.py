@@ -10,7 +10,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from markupsafe import Markup
 from sqlalchemy import Connection, func, select
 
 from ..contract.market_outputs import PublicMarket
@@ -19,7 +18,6 @@ from ..market_public import public_market
 from ..periods import PERIOD
 from ..reports import market_public as views
 from ..store import tables as t
-from .http import Portal
 from .pages import _lang, _portal, render
 
 router = APIRouter(include_in_schema=False)
@@ -99,16 +97,3 @@ def public_market_csv(request: Request) -> Response:
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
-
-
-def market_section(portal: Portal, period: str, lang: str) -> Markup | None:
-    """The supervisors' market page's section: the market picture of ``period`` by region (insurers named: the
-    page is for supervisors only), with targets; None when nothing is stored for the period."""
-    from ..market import market
-    from ..reports.market import section
-
-    try:
-        with portal.engine.connect() as conn:
-            return section(market(conn, portal.ruleset, "region", period, None, True), lang)
-    except MarketError:
-        return None
