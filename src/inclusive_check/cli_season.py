@@ -1,6 +1,6 @@
 """The filing season's commands: `insurers import`, `calendar import` (the register and the calendar as data, with
 history) and `board` (every insurer expected for a period and its status). Registered by cli.py; the shared
-helpers (database, exit codes, problem printing) are cli.py's, imported when a command runs."""
+helpers (database, exit codes, problem printing) are cli_common's."""
 
 from __future__ import annotations
 
@@ -8,31 +8,26 @@ from typing import Any
 
 import click
 
-FORMATS = ("text", "json")
+from .cli_common import (
+    EXIT_INVALID,
+    FORMATS,
+    DomainError,
+    _db_option,
+    _emit_json,
+    _engine,
+    _exit,
+    _print_problems,
+    _reader,
+)
+
 # The board's statuses (store.board.STATUSES), spelled out so that --help imports no SQL.
 STATUS_CHOICES = ("not_filed", "has_errors", "awaiting_signature", "signed", "late", "returned", "accepted")
-
-
-def _db_after_command(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
-    if value is not None:  # as cli.py's --db after a command: it wins over the one before it
-        ctx.find_root().obj["db_url"] = value
-
-
-def _db_option(f: Any) -> Any:
-    return click.option(
-        "--db",
-        metavar="URL",
-        expose_value=False,
-        callback=_db_after_command,
-        help="Database URL, as the --db before the command (which it overrides).",
-    )(f)
 
 
 def _read(path: str, kind: str, parse: Any, fmt: str) -> Any:
     """The parsed register or calendar; a file that is not valid is printed located, exit 3, nothing stored."""
     from pathlib import Path
 
-    from .cli_common import EXIT_INVALID, _exit, _print_problems
     from .contract.season import SeasonFileError, read_season_file
     from .reports import views
 
@@ -45,7 +40,6 @@ def _read(path: str, kind: str, parse: Any, fmt: str) -> Any:
 
 
 def _counted(what: str, total: int, counts: dict[str, int], fmt: str) -> None:
-    from .cli_common import _emit_json
 
     if fmt == "json":
         _emit_json({"total": total, **counts})
@@ -69,7 +63,6 @@ def insurers() -> None:
 def insurers_import(ctx: click.Context, path: str, fmt: str) -> None:
     """Validate and store the register (YAML or JSON; `inclusive-check schema insurers`), keeping history: a
     changed insurer is a new version. An invalid file stores nothing (exit 3)."""
-    from .cli_common import _engine
     from .contract.season import parse_register
     from .store.season import import_register
 
@@ -90,7 +83,6 @@ def calendar() -> None:
 def calendar_import(ctx: click.Context, path: str, fmt: str) -> None:
     """Validate and store the calendar (YAML or JSON; `inclusive-check schema calendar`), keeping history: a
     changed period is a new version. An invalid file stores nothing (exit 3)."""
-    from .cli_common import _engine
     from .contract.season import parse_calendar
     from .store.season import import_calendar
 
@@ -122,7 +114,6 @@ def board(ctx: click.Context, period: str, wanted: str | None, fmt: str, as_of: 
     date. The portal's supervisor board is the same query."""
     from datetime import date
 
-    from .cli_common import DomainError, _emit_json, _reader
     from .store.board import board_csv, counts, season_board
 
     with _reader(ctx).connect() as conn:
