@@ -61,6 +61,26 @@ def test_an_entry_with_neither_or_both_is_rejected(extra: str) -> None:
         load_traceability_text(text)
 
 
+def test_partly_covered_needs_rules() -> None:
+    text = (
+        "entries:\n  - item: 10\n    sentence: 1\n    marker: 要\n    strength: mandatory\n"
+        "    addressee: insurer\n    en: x\n    zh: x\n    not_checkable: y\n    partly: z\n"
+    )
+    with pytest.raises(TraceabilityError, match="only a sentence with rules can be partly covered"):
+        load_traceability_text(text)
+
+
+def test_convenient_service_sentence_is_only_partly_covered(runner: CliRunner) -> None:
+    # Item 11: underwriting, claims and inquiry; the rule enforces the inquiry channel only.
+    data = json.loads(_ok(runner, "rules", "matrix", "--format", "json"))
+    row = next(r for r in data["sentences"] if r["rules"] == ["IC11-CONVENIENT-SERVICE"])
+    assert row["coverage"] == "partial" and "inquiry channel" in row["partly"]
+    assert next(r for r in data["sentences"] if r["ref"] == "10.4b")["coverage"] == "full"
+    assert all(r["coverage"] is None for r in data["sentences"] if not r["rules"])
+    assert "partly covered: of the three duties" in _ok(runner, "rules", "matrix")
+    assert "partly covered: of the three duties" in _ok(runner, "rules", "matrix", "--format", "markdown")
+
+
 def test_sentences_of_items_4_to_20_are_numbered_from_the_heading_without_gaps() -> None:
     for item in range(4, 21):
         entries = [e for e in TRACE.entries if e.item == item]

@@ -48,6 +48,7 @@ class Entry(BaseModel):
     not_checkable: str | None = None
     reading: str | None = None  # why a rule is stronger or weaker than the sentence's own wording
     note: str | None = None  # what of the sentence the rules do not observe
+    partly: str | None = None  # the rules judge only some of the sentence's duties: which are left, and why
 
     @model_validator(mode="after")
     def _one_basis(self) -> Entry:
@@ -55,6 +56,8 @@ class Entry(BaseModel):
         if len(given) != 1:
             has = ", ".join(given) or "none"
             raise ValueError(f"item {self.ref}: needs exactly one of rules, scored, not_checkable (has {has})")
+        if self.partly and not self.rules:
+            raise ValueError(f"item {self.ref}: only a sentence with rules can be partly covered by them")
         if self.sentence is None and (self.item > 3 or self.part or self.heading):
             raise ValueError(f"item {self.item}: only items 1-3 may be listed without a sentence number")
         if self.heading and (self.sentence != 1 or self.part):
@@ -137,6 +140,8 @@ def matrix(
             "not_checkable": e.not_checkable,
             "reading": e.reading,
             "note": e.note,
+            "partly": e.partly,
+            "coverage": ("partial" if e.partly else "full") if e.rules else None,
         }
         for e in trace.entries
     ]

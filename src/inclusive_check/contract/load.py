@@ -29,6 +29,7 @@ from ..inputs import InputFileError, limit_of, read_input, shown
 from .locate import MAX_ADJUSTED_EXPONENT, NESTING_SHOWN, LineIndex, SourceMap, map_json, map_yaml, pointer, too_deep
 from .models import Document, ProductFiling, Submission, written_errors
 from .regions import divisions, is_province, province_of
+from .versions import newer_fields
 
 KINDS = ("submission", "product_filing")
 MODELS: dict[str, type[Submission] | type[ProductFiling]] = {
@@ -337,6 +338,7 @@ def _semantic(document: Document) -> Iterator[tuple[str, str]]:
     for ptr, p in products:
         if p.sale_end is not None and p.sale_end < p.sale_start:
             yield f"{ptr}/sale_end", f"sale ends ({p.sale_end}) before it starts ({p.sale_start})"
+    yield from newer_fields(document)
     if isinstance(document, Submission) and document.regions:
         yield from _regions(document)
 

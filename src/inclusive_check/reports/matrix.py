@@ -42,10 +42,13 @@ def render_text(data: Mapping[str, Any], lang: str = "en") -> str:
             marker = "—" if row["marker"] == "none" else row["marker"]
             lines.append(f"  {row['ref']:<6} {row['strength']:<15} {marker:<4} {row['paraphrase'][lang]}")
             lines.append(f"         → {_basis(row)}")
-            for label in ("reading", "note"):
-                if row[label]:
-                    lines.append(f"           {label}: {row[label]}")
+            for label in ("reading", "note", "partly"):
+                if row.get(label):
+                    lines.append(f"           {_LABEL.get(label, label)}: {row[label]}")
     return "\n".join(lines)
+
+
+_LABEL = {"partly": "partly covered"}
 
 
 def _cell(text: str) -> str:
@@ -64,7 +67,7 @@ def render_markdown(data: Mapping[str, Any]) -> str:
     ]
     for row in data["sentences"]:
         marker = "—" if row["marker"] == "none" else row["marker"]
-        notes = "; ".join(f"{label}: {row[label]}" for label in ("reading", "note") if row[label])
+        notes = "; ".join(f"{_LABEL.get(k, k)}: {row[k]}" for k in ("reading", "note", "partly") if row.get(k))
         cells = [
             row["ref"],
             marker,

@@ -177,6 +177,19 @@ def channel_used(channels: Iterable[str], column: Any = None) -> ColumnElement[b
     return or_(*[column.like(f"%,{c},%") for c in names]) if names else false()
 
 
+def inclusive_product() -> ColumnElement[bool]:
+    """True for an inclusive product (item 11's reach): dedicated, or naming a target group or a risk area."""
+    pr = t.products.c
+    return or_(pr.dedicated_inclusive.is_(True), pr.target_group_count > 0, pr.risk_areas != "")
+
+
+def sells_inclusive(channels: Iterable[str] | None = None) -> ColumnElement[bool]:
+    """True when the submission in the query sells an inclusive product (through one of ``channels``, if given)."""
+    pr, s = t.products.c, t.submissions.c
+    through = true() if channels is None else channel_used(channels)
+    return select(pr.id).where(pr.submission_id == s.id, inclusive_product(), through).exists()
+
+
 def number(value: Decimal | int | float | None) -> str:
     """A number as people write it: no exponent, no trailing zeros."""
     if value is None:

@@ -4,7 +4,8 @@ Item 10 requires the board and senior management to hear reports on inclusive in
 regularly (定期). Read as: at least the ruleset's minimum number of reviews by each body (default one
 each), on distinct days, within a look-back window of ``lookback_months`` (default 12) ending on the
 period's last day, so that a quarterly submission does not need a board meeting every quarter. Both
-numbers are interpretations.
+numbers are interpretations. The board and senior management each get their own finding, on their own
+list (``board_reviews``, ``management_reviews``), pass or fail, whatever the period's length.
 
 Non-compliant::
 
@@ -23,11 +24,11 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 
 from pydantic import Field
-from sqlalchemy import Connection, and_, case, func, select
+from sqlalchemy import Connection, case, func, select
 
 from ..store import tables as t
 from .base import Params as _Params
-from .base import Scope, status_case, submission_scope
+from .base import Scope, submission_scope
 from .findings import Finding, finding, one_by_one
 
 ID = "IC10-REGULAR-REVIEWS"
@@ -83,30 +84,20 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
         return
     window_start = case(starts, value=s.period_end)
     board, management = _count("board", window_start), _count("management", window_start)
-    passed = and_(board >= p.min_board_reviews, management >= p.min_management_reviews)
     query = submission_scope(scope).with_only_columns(
-        s.id, s.period_end, board.label("board"), management.label("management"), status_case(passed)
+        s.id, s.period_end, board.label("board"), management.label("management")
     )
     for row in conn.execute(query):
         since = starts[row.period_end] + timedelta(days=1)
-        expected = (
-            f"board >= {p.min_board_reviews} briefing(s), management >= {p.min_management_reviews} briefing(s) "
-            f"between {since} and {row.period_end}"
-        )
-        # A failure points at the list that is short (both short: their parent).
-        short = [
-            ptr
-            for ptr, count, least in (
-                ("/governance/board_reviews", row.board, p.min_board_reviews),
-                ("/governance/management_reviews", row.management, p.min_management_reviews),
+        # One finding per reviewed body, on its own list, pass or fail, whatever the period's length.
+        for body, count, least in (
+            ("board", row.board, p.min_board_reviews),
+            ("management", row.management, p.min_management_reviews),
+        ):
+            yield finding(
+                row.id,
+                f"/governance/{body}_reviews",
+                "pass" if count >= least else "fail",
+                f"{body} >= {least} briefing(s) between {since} and {row.period_end}",
+                f"{body} {count} briefing(s)",
             )
-            if count < least
-        ]
-        subject = short[0] if row.status == "fail" and len(short) == 1 else "/governance"
-        yield finding(
-            row.id,
-            subject,
-            row.status,
-            expected,
-            f"board {row.board} briefing(s), management {row.management} briefing(s)",
-        )

@@ -4,7 +4,8 @@ Item 11 makes it a duty (要) to provide convenient underwriting, claims and inq
 shows an inquiry channel directly (``service.inquiry_channel``). Convenience of underwriting and claims has
 no flag of its own: the ruleset's ``required_services`` lists the service flags that must be true (by
 default the inquiry channel only; an interpretation a supervisor may widen to online underwriting or
-claims). Settlement speed is scored under item 18.
+claims). Settlement speed is scored under item 18. The duty is owed to the customers of inclusive products:
+an insurer that sells none (no product dedicated, naming a target group or a risk area) is not judged.
 
 Non-compliant::
 
@@ -23,9 +24,11 @@ from typing import Annotated, Literal
 from pydantic import Field
 from sqlalchemy import Connection
 
+from ..store import tables as t
 from .base import Params as _Params
-from .base import Scope, flag_findings
-from .findings import Finding, one_by_one
+from .base import Scope, flag_findings, sells_inclusive, submission_scope
+from .findings import Finding, finding, one_by_one
+from .ic11_service_commitments import NONE_SOLD
 
 ID = "IC11-CONVENIENT-SERVICE"
 CLAUSE = 11
@@ -54,4 +57,11 @@ class Params(_Params):
 
 @one_by_one
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
-    return flag_findings(conn, scope, {name: f"/service/{name}" for name in p.required_services})
+    fields: dict[str, str] = {name: f"/service/{name}" for name in p.required_services}
+    none_sold = submission_scope(scope).with_only_columns(t.submissions.c.id).where(~sells_inclusive())
+    not_selling = set(conn.execute(none_sold).scalars())
+    for f in flag_findings(conn, scope, fields):
+        if f.submission_id not in not_selling:
+            yield f
+        else:  # like the rest of item 11: owed to the customers of inclusive products
+            yield finding(f.submission_id, "/service", "not_applicable", "an inclusive product on sale", NONE_SOLD)

@@ -5,7 +5,9 @@ agency premises or on their own online platforms. Read as owed where the inclusi
 (an interpretation; the channel sets are ruleset parameters): on the premises when an inclusive product
 is sold directly, on agency sites when one is sold through an agency-type channel, online when one is
 sold online. Only the channels of inclusive products count (dedicated, or naming a target group or risk
-area); an online-only insurer need not publish on premises. No inclusive product: not applicable.
+area); an online-only insurer need not publish on premises. Whatever the channels (brokers only included),
+an insurer selling an inclusive product that publishes its commitments nowhere fails: the item owes them
+somewhere. No inclusive product: not applicable.
 
 Non-compliant::
 
@@ -19,15 +21,15 @@ Compliant::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Annotated, Any, Literal
+from collections.abc import Iterator
+from typing import Annotated, Literal
 
 from pydantic import Field
-from sqlalchemy import Connection, and_, case, exists, or_, select
+from sqlalchemy import Connection, and_, case, or_
 
 from ..store import tables as t
 from .base import Params as _Params
-from .base import Scope, channel_used, submission_scope
+from .base import Scope, sells_inclusive, submission_scope
 from .findings import Finding, finding, one_by_one
 
 ID = "IC11-SERVICE-COMMITMENTS"
@@ -52,6 +54,8 @@ MESSAGES = {
 
 SiteChannel = Literal["direct", "agency", "broker", "postal", "bank", "online"]
 PLACES = ("premises", "agency_sites", "online")
+NONE_SOLD = "no inclusive product is sold"
+SOMEWHERE = "published in at least one place (no channel sold through names a place)"
 
 
 class Params(_Params):
@@ -62,16 +66,13 @@ class Params(_Params):
 
 @one_by_one
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
-    s, pr = t.submissions.c, t.products.c
-    inclusive = or_(pr.dedicated_inclusive.is_(True), pr.target_group_count > 0, pr.risk_areas != "")
-
-    def sold_through(channels: Iterable[str]) -> Any:
-        return exists(select(pr.id).where(pr.submission_id == s.id, inclusive, channel_used(channels)))
-
-    need = [sold_through(p.premises_channels), sold_through(p.agency_site_channels), sold_through(p.online_channels)]
+    s = t.submissions.c
+    need = [sells_inclusive(p.premises_channels), sells_inclusive(p.agency_site_channels)]
+    need.append(sells_inclusive(p.online_channels))
     have = [s.commitments_premises, s.commitments_agency_sites, s.commitments_online]
     passed = and_(*[or_(~n, h.is_(True)) for n, h in zip(need, have, strict=True)])
-    status = case((~or_(*need), "not_applicable"), (passed, "pass"), else_="fail").label("status")
+    somewhere = or_(*[h.is_(True) for h in have])
+    status = case((~sells_inclusive(), "not_applicable"), (passed & somewhere, "pass"), else_="fail").label("status")
     query = submission_scope(scope).with_only_columns(
         s.id, *have, *[n.label(f"need_{place}") for n, place in zip(need, PLACES, strict=True)], status
     )
@@ -79,11 +80,7 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
         needed = [place for place in PLACES if row._mapping[f"need_{place}"]]
         if row.status == "not_applicable":
             yield finding(
-                row.id,
-                "/service/commitments_published",
-                "not_applicable",
-                "an inclusive product sold directly, through agency sites or online",
-                "no inclusive product is sold through a channel that calls for published commitments",
+                row.id, "/service/commitments_published", "not_applicable", "an inclusive product on sale", NONE_SOLD
             )
             continue
         published = {
@@ -95,6 +92,6 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
         actual = "published: " + (", ".join(k for k, v in published.items() if v) or "nowhere")
         if missing:
             actual += "; missing: " + ", ".join(missing)
-        # A failure points at the one place it is missing from (several: the commitments object).
+        # A failure points at the one place it is missing from (several, or none named: the commitments object).
         subject = "/service/commitments_published" + (f"/{missing[0]}" if len(missing) == 1 else "")
-        yield finding(row.id, subject, row.status, ", ".join(needed), actual)
+        yield finding(row.id, subject, row.status, ", ".join(needed) or SOMEWHERE, actual)
