@@ -29,7 +29,8 @@ from report_helpers import (
 )
 
 from inclusive_check import rules as registry
-from inclusive_check.cli import RESULT_FORMATS, cli
+from inclusive_check.cli import cli
+from inclusive_check.cli_common import RESULT_FORMATS
 from inclusive_check.contract.locate import map_json, map_yaml
 from inclusive_check.contract.outputs import Results
 from inclusive_check.reports import RESULT_FORMATS as REPORT_RESULT_FORMATS
