@@ -160,7 +160,7 @@ def test_xlsx_holds_no_character_xml_cannot(tmp_path: Path) -> None:
 
 
 def test_usage_and_environment_errors_escape_control_characters_line_by_line() -> None:
-    from inclusive_check.cli import DomainError, EnvironmentProblem
+    from inclusive_check.cli_common import DomainError, EnvironmentProblem
 
     for error in (DomainError("no such file: \x1b[31mred.json\ntry again"), EnvironmentProblem("db at \x07bell")):
         shown = error.format_message()

@@ -96,3 +96,25 @@ def test_an_approval_through_the_page_applies_at_once_and_a_returned_filing_reop
     again = upload(portal, zs_bytes())
     assert again.status_code == 201 and again.json()["sequence"] == 2
     assert finding(again.json(), "IC10-KPI-WEIGHT")["status"] == "waived"  # the dispensation stands
+
+
+def test_a_signed_revision_stays_as_it_was_signed_when_a_decision_comes_after(portal: Any) -> None:
+    """A signed revision is a record the database refuses to change (migration 0013): a decision that comes after
+    the signature leaves it as signed (no 500), and the dispensation applies to the next revision."""
+    from inclusive_check.portal.decisions import rejudge_latest
+
+    rev = upload(portal, zs_bytes()).json()
+    request_id = _request(portal, 1, finding(rev, "IC10-KPI-WEIGHT")["fingerprint"])
+    decided = portal.client.post(
+        f"/api/dispensation-requests/{request_id}/decision",
+        json={"approve": True, "expires": "2099-12-31", "note": "letter NFRA-2026-9"},
+        headers=portal.api("sup"),
+    )
+    assert decided.status_code == 200
+    sign = portal.client.post(base(1) + "/signature", json={"attest": True}, headers=portal.api("zs"))
+    assert sign.status_code == 201
+    signed = portal.client.get(base(1), headers=portal.api("zs")).json()
+    state = portal.app.state.portal
+    with state.engine.begin() as conn:
+        assert rejudge_latest(conn, state.ruleset, None, ZS, PERIOD) is None
+    assert portal.client.get(base(1), headers=portal.api("zs")).json() == signed

@@ -29,8 +29,10 @@ def test_a_bare_path_suggests_its_sqlite_url(path: str, tmp_path: Path, monkeypa
 def test_postgres_schemes_take_the_psycopg_driver(pg_database: str) -> None:
     url = make_url(pg_database)
     for scheme in ("postgres", "postgresql"):
-        _, out = _runs(url.set(drivername=scheme).render_as_string(hide_password=False))
-        assert "no driver" not in out and "has no inclusive-check schema" in out, out
+        code, out = _runs(url.set(drivername=scheme).render_as_string(hide_password=False))
+        # connected through psycopg: the session's database is empty (no schema yet) or, when an earlier test of
+        # this worker made the schema, lists its runs
+        assert "no driver" not in out and ("has no inclusive-check schema" in out or code == 0), out
 
 
 def test_a_missing_database_is_named_with_its_server(pg_database: str) -> None:

@@ -1,7 +1,10 @@
 """Decisions apply at once: approving a dispensation request judges the filing's latest revision again, in the
 approval's transaction, with the dispensation it became (the engine's incremental run: only that document is
 judged). The revision then points at the new run: its finding shows as waived by the dispensation (approver,
-reference, expiry), its score and blocking state follow, and the filer sees it without uploading again."""
+reference, expiry), its score and blocking state follow, and the filer sees it without uploading again.
+
+A signed revision is a record (the database refuses to change it, migration 0013): it keeps the findings it was
+signed with, and the approved dispensation applies to the filing's next revision."""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from . import service
 
 def rejudge_latest(conn: Connection, ruleset: Ruleset, as_of: date | None, insurer: str, period: str) -> int | None:
     """Judge the latest revision of the filing again (in ``conn``'s transaction); its new run id, or None when the
-    latest revision is invalid (nothing to judge)."""
+    latest revision is invalid (nothing to judge) or signed (a record, not changed)."""
     r = t.portal_revisions.c
     row = conn.execute(
         select(r.id, r.submission_id)
@@ -29,6 +32,11 @@ def rejudge_latest(conn: Connection, ruleset: Ruleset, as_of: date | None, insur
         .limit(1)
     ).first()
     if row is None or row.submission_id is None:
+        return None
+    signed = conn.execute(
+        select(t.portal_receipts.c.id).where(t.portal_receipts.c.revision_id == row.id).limit(1)
+    ).first()
+    if signed is not None:  # the record stands as signed; the dispensation applies from the next revision
         return None
     run_id = record_run(
         conn,
