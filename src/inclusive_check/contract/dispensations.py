@@ -182,18 +182,7 @@ def parse_dispensations(text: str, source: str, ruleset: Ruleset | None = None) 
     try:
         data = fastyaml.load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise DispensationError(
-            [
-                Problem(
-                    source,
-                    "",
-                    f"not valid YAML/JSON: {exc}",
-                    mark.line + 1 if mark else None,
-                    mark.column + 1 if mark else None,
-                )
-            ]
-        ) from None
+        raise DispensationError([Problem.not_yaml(source, exc)]) from None
     messages: list[tuple[str, str]] = []
     if not _plainly_valid(data):  # the schema's own messages, only for a file that has a problem (10,000: ~2 s)
         validator = jsonschema.Draft202012Validator(schema(), format_checker=jsonschema.FormatChecker())

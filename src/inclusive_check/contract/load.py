@@ -55,6 +55,13 @@ class Problem:
         at = f":{self.line}:{self.column}" if self.line is not None else ""
         return f"{self.source}{at}"
 
+    @classmethod
+    def not_yaml(cls, source: str, exc: Exception) -> Problem:
+        """A file the YAML/JSON parser refused, at the parser's mark where it gives one."""
+        mark = getattr(exc, "problem_mark", None)
+        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        return cls(source, "", f"not valid YAML/JSON: {exc}", line, column)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "file": self.source,

@@ -44,9 +44,7 @@ def _parse(text: str, source: str, kind: str) -> Any:
     try:
         data = yaml.load(text, Loader=YamlLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        raise ReferenceFileError([Problem(source, "", f"not valid YAML/JSON: {exc}", line, column)]) from None
+        raise ReferenceFileError([Problem.not_yaml(source, exc)]) from None
     validator = jsonschema.Draft202012Validator(json.loads(schema_text(kind)))
     messages = [("".join(f"/{p}" for p in e.absolute_path), e.message) for e in validator.iter_errors(data)]
     if not messages:

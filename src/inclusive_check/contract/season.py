@@ -133,18 +133,7 @@ def _parse(text: str, source: str, kind: str) -> tuple[Any, list[tuple[str, str]
     try:
         data = yaml.load(text, Loader=YamlLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise SeasonFileError(
-            [
-                Problem(
-                    source,
-                    "",
-                    f"not valid YAML/JSON: {exc}",
-                    mark.line + 1 if mark else None,
-                    mark.column + 1 if mark else None,
-                )
-            ]
-        ) from None
+        raise SeasonFileError([Problem.not_yaml(source, exc)]) from None
     validator = jsonschema.Draft202012Validator(schema(kind), format_checker=jsonschema.FormatChecker())
     messages = [("".join(f"/{p}" for p in e.absolute_path), e.message) for e in validator.iter_errors(data)]
     return data, messages

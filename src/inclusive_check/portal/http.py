@@ -120,6 +120,17 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+async def read_upload(file: Any, limit: int) -> bytes:
+    """A form's uploaded file (``UploadFile``), read in chunks and refused as soon as it passes ``limit`` bytes."""
+    chunks, size = [], 0
+    while chunk := await file.read(2**20):
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge(f"the upload passed the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def problem(status: int, title: str, detail: str | None, request: Request, **extra: Any) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "instance": request.url.path}
     body.update(extra)

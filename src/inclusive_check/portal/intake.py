@@ -28,7 +28,7 @@ from ..store.season import calendar_is_empty, calendar_period
 from . import service
 from .api import Revision as RevisionOut
 from .api import User as ApiUser
-from .http import TooLarge, problem, read_body
+from .http import problem, read_body, read_upload
 from .pages import User, _address, _back, _field, _portal, form, render
 
 router = APIRouter()
@@ -152,18 +152,11 @@ async def file_page(request: Request, user: User) -> Response:
     if not isinstance(file, UploadFile):
         return render(request, "message.html.j2", status=422, message="choose a file", back="/")
     p = _portal(request)
-    chunks, size = [], 0
-    while chunk := await file.read(2**20):
-        size += len(chunk)
-        if size > p.config.max_upload_bytes:
-            raise TooLarge(f"the upload passed the limit of {p.config.max_upload_bytes} bytes")
-        chunks.append(chunk)
+    raw = await read_upload(file, p.config.max_upload_bytes)
     suffix = ".yaml" if (file.filename or "").lower().endswith((".yaml", ".yml")) else ".json"
     _field(data, "csrf")
     try:
-        period, sequence = await run_in_threadpool(
-            _file, p.engine, p, user, _address(request), b"".join(chunks), suffix
-        )
+        period, sequence = await run_in_threadpool(_file, p.engine, p, user, _address(request), raw, suffix)
     except service.Refused as exc:
         return render(request, "refused.html.j2", status=422, problems=exc.problems, user=user)
     except service.Conflict as exc:

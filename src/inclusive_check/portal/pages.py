@@ -22,7 +22,7 @@ from ..periods import PERIOD
 from ..reports.charts import Bar, score_bars
 from . import service
 from .decisions import rejudger
-from .http import CSRF_COOKIE, SESSION_COOKIE, Portal, TooLarge, new_secret, read_body
+from .http import CSRF_COOKIE, SESSION_COOKIE, Portal, new_secret, read_body, read_upload
 from .texts import LANGS, text
 
 router = APIRouter(include_in_schema=False)
@@ -205,12 +205,7 @@ async def upload(request: Request, user: User) -> Response:
         message = "give a period (2025 or 2025-Q4) and choose a file"
         return render(request, "message.html.j2", status=422, message=message, back="/")
     p = _portal(request)
-    chunks, size = [], 0
-    while chunk := await file.read(2**20):
-        size += len(chunk)
-        if size > p.config.max_upload_bytes:
-            raise TooLarge(f"the upload passed the limit of {p.config.max_upload_bytes} bytes")
-        chunks.append(chunk)
+    raw = await read_upload(file, p.config.max_upload_bytes)
     suffix = ".yaml" if (file.filename or "").lower().endswith((".yaml", ".yml")) else ".json"
     try:
         sequence = await run_in_threadpool(
@@ -221,7 +216,7 @@ async def upload(request: Request, user: User) -> Response:
             _address(request),
             user.insurer,
             period,
-            b"".join(chunks),
+            raw,
             suffix,
             p.as_of,
         )
