@@ -1,21 +1,20 @@
 """Per-product rules return one SELECT that the database writes (INSERT ... SELECT, no Python per product).
 
 The texts and margins read back must be exactly what Python's decimal formatting gives (``figures.shown``, one
-precision per finding, and ``Decimal`` subtraction), on SQLite (REAL) and on PostgreSQL (NUMERIC), for awkward
-rates too: 15 decimal places, whole numbers, trailing zeros.
+precision per finding, and ``Decimal`` subtraction), on SQLite (decimal text) and on PostgreSQL (NUMERIC), for awkward
+rates too: 15 to 40 decimal places, whole numbers, trailing zeros.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 from typing import Any
 
 from inclusive_check.contract.load import parse_bytes
 from inclusive_check.engine import Selection, execute_run
-from inclusive_check.figures import places, shown
+from inclusive_check.figures import number, places, shown
 from inclusive_check.results import run_results
-from inclusive_check.rules.base import number, percent
 from inclusive_check.ruleset import load_ruleset
 from inclusive_check.store.ingest import ingest_one
 from rulecases import base, to_json
@@ -34,6 +33,10 @@ PAIRS = [  # (own premium rate, comparable premium rate)
     ("0.000009999999999", "0.00001"),
     ("0.99999999999999", "0.000099999999999"),
     ("0.012345678901234", "0.987654321098765"),
+    ("0.049999999999999999", "0.05"),  # one unit in the 18th place: a double would make them equal
+    ("0.05", "0.050000000000000001"),
+    ("0.050000000000000001", "0.05"),
+    ("0.1234567890123456789012345678901234567891", "0.1234567890123456789012345678901234567892"),
 ]
 
 
@@ -122,29 +125,38 @@ def test_a_500_character_comparable_code_keeps_texts_within_their_columns(store:
     assert all(len(text) <= 500 for pair in texts.values() for text in pair)
 
 
-def test_sqlite_margins_read_back_exactly_for_random_rates() -> None:
-    # SQLite subtracts REALs: the margin it stores is a double, which the read side rounds back to the exact
-    # decimal difference (figures.exact). Every number of decimal places from 1 to 15, on both sides.
+def test_sqlite_comparisons_margins_and_sums_are_exact_for_random_rates() -> None:
+    # SQLite keeps figures as decimal text: comparing, subtracting and summing them in SQL goes through the
+    # functions store.db registers, which must agree with Decimal. Every number of decimal places from 1 to 40.
     import random
 
-    from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, select
+    from sqlalchemy import Column, Integer, MetaData, Table, insert, select
 
-    from inclusive_check.figures import exact
+    from inclusive_check.store.columns import exact_sum
+    from inclusive_check.store.db import make_engine
     from inclusive_check.store.tables import Rate
 
     rng = random.Random(7)
 
     def rate() -> Decimal:
-        places = rng.randint(1, 15)
+        places = rng.randint(1, 40)
         return Decimal(rng.randint(0, 10**places)).scaleb(-places)
 
-    pairs = [(rate(), rate()) for _ in range(20000)]
-    pairs += [(Decimal("0.000000000000001"), Decimal("1")), (Decimal("0.999999999999999"), Decimal("0"))]
+    pairs = [(rate(), rate()) for _ in range(3000)]
+    pairs += [(Decimal("0.049999999999999999"), Decimal("0.05")), (Decimal("0.05"), Decimal("0.05"))]
     table = Table("r", MetaData(), Column("i", Integer, primary_key=True), Column("own", Rate), Column("theirs", Rate))
-    engine = create_engine("sqlite://")
+    engine = make_engine("sqlite://")
     with engine.begin() as conn:
         table.create(conn)
         conn.execute(insert(table), [{"i": i, "own": o, "theirs": t} for i, (o, t) in enumerate(pairs)])
-        margins = conn.execute(select((table.c.theirs - table.c.own).label("m")).order_by(table.c.i)).scalars().all()
-    assert [(o, t) for (o, t), m in zip(pairs, margins, strict=True) if exact(m) != t - o] == []
-    assert [o for o, _ in pairs if shown(o, "rate", "en") != percent(o)] == []
+        c = table.c
+        rows = conn.execute(
+            select(c.theirs - c.own, c.own < c.theirs, c.own >= c.theirs, c.own == c.theirs).order_by(c.i)
+        ).all()
+        total = conn.execute(select(exact_sum(c.own))).scalar_one()
+    with localcontext(Context(prec=100)):
+        assert [
+            (o, t) for (o, t), r in zip(pairs, rows, strict=True) if tuple(r) != (t - o, o < t, o >= t, o == t)
+        ] == []
+        assert total == sum(o for o, _ in pairs)
+    assert [o for o, _ in pairs if shown(o, "rate", "en") != number(o.scaleb(2)) + "%"] == []

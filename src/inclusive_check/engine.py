@@ -40,6 +40,7 @@ from .rules.findings import Finding, Findings, MalformedFinding, finding
 from .ruleset import Ruleset, Segment
 from .run_texts import capture
 from .store import tables as t
+from .store.columns import figure_text as _text
 from .store.db import fault_message, refresh_statistics, writing
 
 if TYPE_CHECKING:
@@ -285,25 +286,20 @@ FINDING_COLUMNS = (
     "dispensation_id",
 )
 # SQLite: rows go straight to the driver, as the values SQLAlchemy's bind processors would give it (the
-# numbers as floats); elsewhere through SQLAlchemy's insert, which batches them for the driver.
+# figures as decimal text, ``store.columns.decimal_text``); elsewhere through SQLAlchemy's insert, which
+# batches them for the driver.
 _QUOTED = ", ".join(f'"{c}"' for c in FINDING_COLUMNS)
 _FINDINGS_SQL = f"INSERT INTO {t.findings.name} ({_QUOTED}) VALUES ({', '.join('?' * len(FINDING_COLUMNS))})"
-
-
-def _float(value: Any) -> Any:
-    return None if value is None else float(value)
 
 
 def _finding_rows(
     run_id: int, rule: RuleModule, segment: Segment, findings: Iterable[Finding], native: bool = False
 ) -> Iterator[tuple[Any, ...]]:
-    """One tuple per finding, in FINDING_COLUMNS order (``native``: numbers as the floats SQLite stores)."""
+    """One tuple per finding, in FINDING_COLUMNS order (``native``: figures as the decimal texts SQLite stores)."""
     rule_id, clause, strength, severities = rule.ID, rule.CLAUSE, segment.strength, segment.severities
     for f in findings:
         numbers = (
-            (_float(f.value), _float(f.threshold), _float(f.reference))
-            if native
-            else (f.value, f.threshold, f.reference)
+            (_text(f.value), _text(f.threshold), _text(f.reference)) if native else (f.value, f.threshold, f.reference)
         )
         yield (
             run_id,
@@ -320,7 +316,7 @@ def _finding_rows(
             f.product_id,
             *numbers,
             f.unit,
-            _float(f.margin) if native else f.margin,
+            _text(f.margin) if native else f.margin,
             None,
         )
 

@@ -9,32 +9,32 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from .rules.base import number
+from .store.columns import EXACT as EXACT  # arithmetic on figures that never rounds
+from .store.columns import decimal_text
 
-_FIFTEEN = Decimal("1e-15")
+
+def number(value: Decimal | int | float | str | None) -> str:
+    """A number as people write it: every digit that was filed, no exponent, no trailing zeros (a float, only
+    ever a computed share and never a filed figure, as its shortest form)."""
+    if value is None:
+        return "null"
+    return decimal_text(Decimal(str(value)) if isinstance(value, float) else value)
 
 
-def exact(value: Decimal | float | int | None) -> Decimal | int | None:
-    """A stored figure back as the exact decimal it stands for.
+def exact(value: Decimal | int | str | None) -> Decimal | int | None:
+    """A stored figure as the exact decimal it stands for (a decimal text, as SQLite keeps it, becomes one).
 
-    On SQLite a margin computed in SQL (``theirs - own``) is a double. Its figures are rates: fractions in
-    [0, 1] with at most 15 decimal places (the contract's limit). Each is held as a double within 2**-54 of
-    itself, and the subtraction adds at most as much again, so the double is within 2e-16 of the exact
-    difference, which is a multiple of 1e-15: rounding to 15 decimal places restores it exactly. A decimal that
-    already has at most 15 places (every other figure, and all of them on PostgreSQL) is unchanged.
-    """
-    if value is None or isinstance(value, int):
+    Figures are stored exactly on both backends (``store.columns.ExactDecimal``): nothing is rounded here."""
+    if value is None or isinstance(value, (int, Decimal)):
         return value
-    d = value if isinstance(value, Decimal) else Decimal(repr(value))
-    exponent = d.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -15:
-        d = d.quantize(_FIFTEEN)
-    return d
+    if isinstance(value, float):  # never a stored figure: a binary double has lost the filed digits already
+        raise TypeError("a figure must never pass through a binary float")
+    return Decimal(value)
 
 
 def _scaled(value: Decimal | int | str, unit: str) -> Decimal:
     """A figure in the unit people read: a rate (a fraction) as a percentage."""
-    return Decimal(value) * 100 if unit == "rate" else Decimal(value)
+    return EXACT.multiply(Decimal(value), 100) if unit == "rate" else Decimal(value)
 
 
 def places(unit: str, *figures: Decimal | int | str | None) -> int:
@@ -43,7 +43,7 @@ def places(unit: str, *figures: Decimal | int | str | None) -> int:
     most = 0
     for figure in figures:
         if figure is not None:
-            exponent = _scaled(figure, unit).normalize().as_tuple().exponent
+            exponent = _scaled(figure, unit).normalize(EXACT).as_tuple().exponent
             if isinstance(exponent, int):
                 most = max(most, -exponent)
     return most
@@ -109,7 +109,7 @@ def filled(
     return text
 
 
-def _decimal_text(value: Decimal | float | int | None) -> str | None:
+def _decimal_text(value: Decimal | int | None) -> str | None:
     return None if value is None else number(exact(value))
 
 

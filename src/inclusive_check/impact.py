@@ -48,11 +48,11 @@ from .contract.outputs import (
     WhatIf,
 )
 from .engine import FINDING_COLUMNS, OutOfScope, _now, apply_dispensations, evaluate_rules, keep_in_scope
-from .figures import exact, finding_texts, shown
+from .figures import exact, finding_texts, number, shown
 from .impact_diff import diff_rulesets
 from .periods import period_bounds
 from .results import _change, fingerprint, stable_subject  # the diff's signed change of a score
-from .rules.base import RuleModule, number
+from .rules.base import RuleModule
 from .ruleset import Ruleset, RulesetError, load_ruleset_text, load_stored_ruleset, with_legacy_policy
 from .run_texts import capture
 from .scoring import score_run

@@ -29,12 +29,13 @@ from sqlalchemy.sql.expression import Subquery
 from .contract.market_outputs import MARKET_SCHEMA, Market
 from .contract.regions import is_province, province_of
 from .contract.regions import name as region_name
+from .figures import number
 from .market_params import DEFAULT_ROW_WEIGHT, RowWeight
 from .periods import period_bounds, period_order, series_of
-from .rules.base import number
 from .ruleset import Rounding, Ruleset
 from .scoring import quantize
 from .store import tables as t
+from .store.columns import exact_sum
 from .wording import TERMS_ZH
 
 BY = ("region", "prefecture", "line", "category", "ownership", "insurer")
@@ -146,8 +147,8 @@ def _volumes(by: str, base: Any, ruleset: Ruleset) -> Subquery:
                 func.count().label("products"),
                 func.sum(p.policies_in_force).label("policies"),
                 func.sum(p.insured_persons).label("insured"),
-                func.sum(p.premium_cny).label("premium"),
-                func.sum(p.claims_paid_cny).label("claims"),
+                exact_sum(p.premium_cny).label("premium"),
+                exact_sum(p.claims_paid_cny).label("claims"),
             )
             .where(_inclusive(p), p.submission_id.in_(select(base.sid)))
             .group_by(p.submission_id, p.line)
@@ -164,8 +165,8 @@ def _volumes(by: str, base: Any, ruleset: Ruleset) -> Subquery:
                     cast(null(), BigInteger).label("products"),
                     func.sum(r.policies).label("policies"),
                     func.sum(r.insured_persons).label("insured"),
-                    func.sum(r.premium_cny).label("premium"),
-                    func.sum(r.claims_paid_cny).label("claims"),
+                    exact_sum(r.premium_cny).label("premium"),
+                    exact_sum(r.claims_paid_cny).label("claims"),
                 )
                 .where(r.submission_id.in_(select(base.sid)), *where)
                 .group_by(r.submission_id, key)
@@ -207,8 +208,8 @@ def _aggregate(by: str, based: Subquery, ruleset: Ruleset, insurer: str | None) 
             func.sum(v.products).label("products"),
             func.sum(v.policies).label("policies"),
             func.sum(v.insured).label("insured"),
-            func.sum(v.premium).label("premium"),
-            func.sum(v.claims).label("claims"),
+            exact_sum(v.premium).label("premium"),
+            exact_sum(v.claims).label("claims"),
             func.count(base.compliance).label("scored"),
             func.sum(base.compliance * w).label("compliance"),
             func.sum(case((base.compliance.is_not(None), w), else_=0)).label("scored_weight"),
@@ -253,7 +254,7 @@ def _market(ruleset: Ruleset) -> Any:
 
 
 def _dec(value: Any) -> Decimal | None:
-    """A sum as the database returns it (a double on SQLite), as the decimal it stands for."""
+    """A sum as the database returns it (a figure's decimal text on SQLite), as the decimal it stands for."""
     if value is None:
         return None
     return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)

@@ -22,14 +22,15 @@ from sqlalchemy import Connection, func, or_, select
 
 from .contract.market_outputs import PUBLIC_MARKET_SCHEMA, PublicMarket
 from .contract.regions import name as region_name
+from .figures import number
 from .market import CITIES, LINE_ZH, MarketError, base, row_weight
 from .market_params import DEFAULT_DISCLOSURE, Disclosure
 from .market_series import dec
 from .periods import period_order, series_of
-from .rules.base import number
 from .ruleset import Rounding, Ruleset
 from .scoring import quantize
 from .store import tables as t
+from .store.columns import exact_sum
 
 Figures = list[Fraction]  # policies, insured persons, premium, claims
 Cell = tuple[str, str, str | None]  # (table, key, parent)
@@ -72,8 +73,8 @@ def _contributions(conn: Connection, period: str | None) -> dict[str, dict[Cell,
     product = (
         func.sum(p.policies_in_force),
         func.sum(p.insured_persons),
-        func.sum(p.premium_cny),
-        func.sum(p.claims_paid_cny),
+        exact_sum(p.premium_cny),
+        exact_sum(p.claims_paid_cny),
     )
     inclusive = or_(p.dedicated_inclusive.is_(True), p.target_groups != "")
     for sid, line, *values in conn.execute(

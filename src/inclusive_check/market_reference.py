@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from .contract.regions import name as region_name
+from .figures import number
 from .market_series import dec
-from .rules.base import number
 from .store.reference import latest
 
 DEPTH = 6  # decimal places of a depth (a ratio of GDP: 0.000012 is 0.0012%)

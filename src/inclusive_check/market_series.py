@@ -19,21 +19,27 @@ from typing import Any
 from sqlalchemy import Connection, func, or_, select
 from sqlalchemy.sql.expression import Subquery
 
+from .figures import number
 from .periods import period_order, series_of, year_before
-from .rules.base import number
 from .ruleset import Rounding
 from .scoring import quantize
 from .store import tables as t
+from .store.columns import ExactDecimal, exact_sum
 
 FIGURES = ("policies", "insured", "premium", "claims")
 CENTS = Rounding(places=2, mode="half_up")
 
 
 def dec(value: Any) -> Decimal | None:
-    """A value as the database returns it (a double on SQLite), as the decimal it stands for."""
+    """A value as the database returns it (a sum of counts, or a figure's decimal text on SQLite), as a decimal."""
     if value is None:
         return None
     return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+
+def _sum(column: Any) -> Any:
+    """SUM of a count, or of a money column exactly (``exact_sum``: a plain SUM on SQLite would be a double)."""
+    return exact_sum(column) if isinstance(column.type, ExactDecimal) else func.sum(column)
 
 
 def submissions(conn: Connection, based: Subquery) -> list[Any]:
@@ -98,12 +104,12 @@ def crosstab(conn: Connection, based: Subquery, label: Callable[[str, str], dict
     b, r, p = based.c, t.submission_regions.c, t.products.c
     ids = select(b.sid)
     regions = conn.execute(
-        select(r.submission_id, r.province, *(func.sum(r[c]) for c in _REGION))
+        select(r.submission_id, r.province, *(_sum(r[c]) for c in _REGION))
         .where(r.submission_id.in_(ids))
         .group_by(r.submission_id, r.province)
     )
     lines = conn.execute(
-        select(p.submission_id, p.line, *(func.sum(p[c]) for c in _PRODUCT))
+        select(p.submission_id, p.line, *(_sum(p[c]) for c in _PRODUCT))
         .where(or_(p.dedicated_inclusive.is_(True), p.target_groups != ""), p.submission_id.in_(ids))
         .group_by(p.submission_id, p.line)
     )

@@ -37,8 +37,8 @@ from .contract.outputs import (
     ScoreChange,
     SubmissionResult,
 )
-from .figures import finding_item, finding_texts, threshold_text
-from .rules.base import STATUSES, RuleModule, number
+from .figures import finding_item, finding_texts, number, threshold_text
+from .rules.base import STATUSES, RuleModule
 from .ruleset import RuleEntry, Ruleset, RulesetError, RulesetFile, load_stored_ruleset, with_legacy_policy
 from .run_texts import RunTexts
 from .store import tables as t

@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
-from .rules.base import number
+from .figures import number
 from .ruleset import AtLeast, AtMost, Indicators, Rounding, Ruleset, ScoreBands, Scoring
 from .store import tables as t
 

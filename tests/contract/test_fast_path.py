@@ -26,10 +26,10 @@ STRICT = ConfigDict(strict=True)  # as the models are
 NUMBER = BeforeValidator(models._number)
 COUNT = BeforeValidator(models._count)
 TYPES: dict[str, tuple[Any, Any]] = {  # name: (the models' type, the rule as written)
-    "Rate": (models.Rate, Annotated[Decimal, NUMBER, Field(ge=0, le=1), models.Fifteen]),
-    "RatioPct": (models.RatioPct, Annotated[Decimal, NUMBER, Field(ge=-100000, le=100000), models.Fifteen]),
-    "AmountCny": (models.AmountCny, Annotated[Decimal, NUMBER, Field(ge=0, le=10**14), models.Fifteen]),
-    "Days": (models.Days, Annotated[Decimal, NUMBER, Field(ge=0, le=3650), models.Fifteen]),
+    "Rate": (models.Rate, Annotated[Decimal, NUMBER, Field(ge=0, le=1), models.Bounded]),
+    "RatioPct": (models.RatioPct, Annotated[Decimal, NUMBER, Field(ge=-100000, le=100000), models.Bounded]),
+    "AmountCny": (models.AmountCny, Annotated[Decimal, NUMBER, Field(ge=0, le=10**14), models.Bounded]),
+    "Days": (models.Days, Annotated[Decimal, NUMBER, Field(ge=0, le=3650), models.Bounded]),
     "Count": (models.Count, Annotated[int, COUNT, Field(ge=0, le=10_000_000_000)]),
     "IsoDate": (models.IsoDate, Annotated[date, BeforeValidator(models._iso_date)]),
 }

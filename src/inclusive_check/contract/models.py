@@ -4,17 +4,17 @@ The JSON Schema files beside this module are the published contract; ``tests/con
 these models and the schemas in step on the samples and on generated cases. Numbers arrive as
 ``int`` or ``Decimal`` (the loaders never produce binary floats), so every rate compares exactly.
 
-Precision, as the schemas' descriptions state: a number in range is read to at most 15 significant
-digits and at most 15 decimal places, further digits rounded half-even (0.0500000000000000001 is
-read as 0.05, 1e-400 as 0). The range is judged on the number as written, before rounding. So a
-stored number is the same decimal on PostgreSQL (NUMERIC) and SQLite (REAL, exact to 15 digits).
+Precision, as the schemas' descriptions state: a number is exactly the decimal written, never rounded
+(0.049999999999999999 is below 0.05). So that no document can make arithmetic on it costly, a number has at
+most 40 significant digits and at most 40 decimal places (0E-400 is zero and fine; 1e-400 is refused).
+It is stored as that decimal on PostgreSQL (NUMERIC) and SQLite (decimal text; see ``store.columns``).
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Context, Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetPydanticSchema
@@ -31,22 +31,26 @@ def _number(value: Any) -> Decimal:
     return Decimal(value)
 
 
-DIGITS = 15  # significant digits and decimal places a number keeps (see the module's docstring)
+DIGITS = 40  # at most this many significant digits and decimal places (see the module's docstring)
 NO_NUL = r"^[^\u0000]*$"  # text never holds U+0000: PostgreSQL cannot store it
 
 
-def _fifteen(value: Decimal) -> Decimal:
-    """``value`` to at most 15 significant digits and 15 decimal places (half-even); unchanged when it fits."""
-    exponent = value.as_tuple().exponent
-    if not isinstance(exponent, int):  # NaN/Infinity never get here (the decimal check refuses them)
-        return value
-    places = min(DIGITS, DIGITS - 1 - value.adjusted()) if value else DIGITS
-    if -exponent <= places:
-        return value
-    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
-    if len(rounded.as_tuple().digits) > DIGITS:  # 9.9999999999999999 -> 10.00000000000000: drop a zero
-        rounded = rounded.quantize(Decimal(1).scaleb(1 - places))
-    return rounded
+def _bounded(value: Decimal) -> Decimal:
+    """``value`` as written, when it has at most 40 significant digits and 40 decimal places (zero, however
+    written, is 0); otherwise refused. Never rounded."""
+    if value.is_zero():
+        return Decimal(0)
+    digits = value.normalize(_WIDE).as_tuple()
+    exponent = digits.exponent
+    assert isinstance(exponent, int)  # NaN/Infinity never get here (the decimal check refuses them)
+    if len(digits.digits) > DIGITS:
+        raise ValueError(f"has {len(digits.digits)} significant digits; a figure may have at most {DIGITS}")
+    if -exponent > DIGITS:
+        raise ValueError(f"has {-exponent} decimal places; a figure may have at most {DIGITS}")
+    return value
+
+
+_WIDE = Context(prec=10_000, Emin=-999_999_999, Emax=999_999_999)  # normalizes any literal the loader lets through
 
 
 def _unique(items: list[str]) -> list[str]:
@@ -129,14 +133,14 @@ _DATE_FIELD = _compiled_first(  # compiled: YYYY-MM-DD read as a calendar date (
 )
 
 IsoDate = Annotated[date, _DATE_FIELD]
-Fifteen = AfterValidator(_fifteen)
+Bounded = AfterValidator(_bounded)
 # A list stops at its first bad item: a million bad products cost one error, not a million. The models'
 # messages are only a fallback (the published schema explains problems; see contract/load.py).
 FailFast = Field(fail_fast=True)
-Rate = Annotated[Decimal, _number_in(0, 1), Fifteen]
-RatioPct = Annotated[Decimal, _number_in(-100000, 100000), Fifteen]
-AmountCny = Annotated[Decimal, _number_in(0, 10**14), Fifteen]
-Days = Annotated[Decimal, _number_in(0, 3650), Fifteen]
+Rate = Annotated[Decimal, _number_in(0, 1), Bounded]
+RatioPct = Annotated[Decimal, _number_in(-100000, 100000), Bounded]
+AmountCny = Annotated[Decimal, _number_in(0, 10**14), Bounded]
+Days = Annotated[Decimal, _number_in(0, 3650), Bounded]
 Count = Annotated[int, _count_in(0, 10_000_000_000)]
 Text = Annotated[str, Field(min_length=1, max_length=500, pattern=NO_NUL)]
 InsurerCode = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9-]{1,39}$")]

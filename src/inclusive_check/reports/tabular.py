@@ -14,7 +14,8 @@ XLSX cells are typed, so that a spreadsheet sorts and sums them: the figures (``
 ``margin``, the scores) and the integer columns are numeric cells, ``expires`` and the run's ``as_of`` date
 cells, its ``started_at`` and ``finished_at`` date-time cells, and everything else a text cell (typed as
 text, so it keeps its value exactly and never runs as a formula; a numeric or date cell holds a number,
-which cannot be a formula). A figure that is not a finite decimal, and "not scored", stay text. Characters
+which cannot be a formula). A figure that is not a finite decimal or has more than 15 significant digits (more
+than a spreadsheet's number keeps), and "not scored", stay text. Characters
 XML cannot hold (C0 controls but tab, LF and CR; U+FFFE, U+FFFF; lone surrogates) are written as U+FFFD.
 """
 
@@ -29,6 +30,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..contract.outputs import Results
+from ..figures import EXACT
 
 FINDING_COLUMNS = (
     "run_id",
@@ -108,7 +110,9 @@ DISPENSATION_COLUMNS = (
     "reason",
 )
 NOT_SCORED = "not scored"
-# XLSX: figures (decimal strings in the JSON contract) as numeric cells, dates and times as date cells.
+# XLSX: figures (decimal strings in the JSON contract) as numeric cells, dates and times as date cells. A figure
+# of more than 15 significant digits (a double's) is a text cell holding every digit: 0.049999999999999999 as a
+# number would read 0.05.
 NUMBER_COLUMNS = frozenset(
     {"value", "threshold", "margin", "compliance", "variety", "coverage", "protection", "service"}
 )
@@ -256,8 +260,8 @@ def _typed(name: str, value: Any) -> Any:
         return value
     try:
         if name in NUMBER_COLUMNS:
-            number = Decimal(value)
-            return number if number.is_finite() else value
+            number = Decimal(value)  # a spreadsheet's number holds 15 significant digits: more stay text
+            return number if number.is_finite() and len(number.normalize(EXACT).as_tuple().digits) <= 15 else value
         if name in DATE_COLUMNS:
             return date.fromisoformat(value)
         if name in DATETIME_COLUMNS:

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -188,24 +187,3 @@ def sells_inclusive(channels: Iterable[str] | None = None) -> ColumnElement[bool
     pr, s = t.products.c, t.submissions.c
     through = true() if channels is None else channel_used(channels)
     return select(pr.id).where(pr.submission_id == s.id, inclusive_product(), through).exists()
-
-
-def number(value: Decimal | int | float | None) -> str:
-    """A number as people write it: no exponent, no trailing zeros."""
-    if value is None:
-        return "null"
-    d = value if isinstance(value, Decimal) else Decimal(str(value))
-    text = format(d.normalize(), "f")
-    return text
-
-
-def percent(rate: Decimal | None) -> str:
-    """A fraction shown as a percentage: 0.0499 -> '4.99%'."""
-    return "null" if rate is None else number(Decimal(rate) * 100) + "%"
-
-
-def exact(value: Decimal | float | None) -> Decimal | None:
-    """A stored number back as the exact decimal that was filed (SQLite hands REALs back)."""
-    if value is None:
-        return None
-    return Decimal(number(value))

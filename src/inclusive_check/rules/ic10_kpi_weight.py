@@ -23,9 +23,10 @@ from typing import Annotated, Literal
 from pydantic import Field
 from sqlalchemy import ColumnElement, Connection, and_, case, func, or_
 
+from ..figures import EXACT, exact
 from ..store import tables as t
 from .base import Params as _Params
-from .base import Scope, exact, submission_scope
+from .base import Scope, submission_scope
 from .findings import Finding, finding, one_by_one
 
 ID = "IC10-KPI-WEIGHT"
@@ -136,5 +137,5 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
                 value=weight,
                 threshold=p.min_weight,
                 unit="rate",
-                margin=None if weight is None else weight - p.min_weight,
+                margin=None if weight is None else EXACT.subtract(weight, p.min_weight),
             )

@@ -27,10 +27,11 @@ from typing import Annotated, Any
 from pydantic import Field
 from sqlalchemy import Connection, and_, func, or_, select
 
+from ..figures import EXACT, exact, number
 from ..periods import quarter_of, quarters_between
 from ..store import tables as t
 from .base import Params as _Params
-from .base import Scope, exact, number, status_case
+from .base import Scope, status_case
 from .findings import Finding, finding, one_by_one
 
 ID = "IC19-SOLVENCY-GATE"
@@ -223,7 +224,9 @@ def _judged(submission_id: int, subject: str, row: Any, p: Params, expected: str
     core, comp = exact(row.core_ratio_pct), exact(row.comprehensive_ratio_pct)
     assert core is not None and comp is not None
     figures = f"core {number(core)}%, comprehensive {number(comp)}%, IRR {row.irr_class}"
-    margin: Decimal | None = min(core - p.min_core_ratio_pct, comp - p.min_comprehensive_ratio_pct)
+    margin: Decimal | None = min(
+        EXACT.subtract(core, p.min_core_ratio_pct), EXACT.subtract(comp, p.min_comprehensive_ratio_pct)
+    )
     if row.status == "pass":
         return finding(
             submission_id,

@@ -17,6 +17,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
+from .columns import sqlite_functions
+
 DEFAULT_URL = "sqlite:///inclusive-check.db"
 MEMORY_URL = "sqlite://"
 _MIGRATION_LOCK = 734_201  # PostgreSQL advisory lock id: one migrator at a time
@@ -166,6 +168,7 @@ def _read_only_sqlite(parsed: URL, file: str) -> URL:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None  # transactions are begun by _sqlite_begin, not by the driver
+    sqlite_functions(dbapi_connection)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -175,6 +178,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_read_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
+    sqlite_functions(dbapi_connection)
     dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
@@ -445,7 +449,7 @@ def current(engine: Engine) -> str | None:
 
 # The newest migration. A test holds it to Alembic's own head; a constant, so that opening a database that
 # is up to date costs no Alembic import (about a quarter of a second of every command's start).
-HEAD = "0017"
+HEAD = "0018"
 
 
 def head() -> str:

@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from pathlib import Path
 from typing import Any, Literal
 
@@ -36,6 +36,8 @@ from ..contract.regions import province_of
 from ..gcpause import paused_gc
 from ..periods import period_bounds, quarters_of
 from . import tables as t
+from .columns import EXACT, decimal_text
+from .columns import figure_text as _text
 from .db import advisory_lock, writing
 
 Outcome = Literal["stored", "revised", "unchanged", "quarantined"]
@@ -133,7 +135,7 @@ def _product_values(position: int | None, p: Product, native: bool) -> tuple[Any
     """A product's row after ``submission_id``, in PRODUCT_COLUMNS order: ``position`` in the filed list, or
     None for a filing's one product (pointer '/product', position 0).
 
-    ``native`` (SQLite): numbers as float and dates as ISO text, exactly what SQLAlchemy's bind processors
+    ``native`` (SQLite): figures as decimal text and dates as ISO text, exactly what SQLAlchemy's bind processors
     hand the driver for these columns; otherwise Decimal and date, for the driver to adapt.
     """
     c = p.comparable
@@ -182,22 +184,18 @@ def _product_values(position: int | None, p: Product, native: bool) -> tuple[Any
         None if p.sale_end is None else p.sale_end.isoformat(),
         p.government_program,
         _csv(p.channels),
-        float(p.premium_rate),
-        _float(p.intermediary_fee_rate),
+        decimal_text(p.premium_rate),
+        _text(p.intermediary_fee_rate),
         c.product_code if c else None,
-        _float(c.premium_rate) if c else None,
-        _float(c.intermediary_fee_rate) if c else None,
+        _text(c.premium_rate) if c else None,
+        _text(c.intermediary_fee_rate) if c else None,
         p.policies_in_force,
         p.insured_persons,
-        _float(p.premium_cny),
-        _float(p.claims_paid_cny),
+        _text(p.premium_cny),
+        _text(p.claims_paid_cny),
         p.claims_settled,
-        _float(p.avg_settlement_days),
+        _text(p.avg_settlement_days),
     )
-
-
-def _float(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
 
 
 def _submission_facts(doc: Submission) -> dict[str, Any]:
@@ -243,18 +241,19 @@ def _portfolio(products: list[Product]) -> dict[str, Any]:
     groups: set[str] = set()
     insured = settled = 0
     premium = inclusive_premium = claims_paid = days_x_claims = Decimal(0)
-    for p in products:
-        premium += p.premium_cny or 0
-        if not (p.dedicated_inclusive or p.target_groups):
-            continue
-        lines.add(p.line)
-        groups.update(p.target_groups)
-        insured += p.insured_persons or 0
-        inclusive_premium += p.premium_cny or 0
-        claims_paid += p.claims_paid_cny or 0
-        if p.avg_settlement_days is not None and p.claims_settled is not None:
-            settled += p.claims_settled
-            days_x_claims += p.avg_settlement_days * p.claims_settled
+    with localcontext(EXACT):  # sums of filed figures: never rounded
+        for p in products:
+            premium += p.premium_cny or 0
+            if not (p.dedicated_inclusive or p.target_groups):
+                continue
+            lines.add(p.line)
+            groups.update(p.target_groups)
+            insured += p.insured_persons or 0
+            inclusive_premium += p.premium_cny or 0
+            claims_paid += p.claims_paid_cny or 0
+            if p.avg_settlement_days is not None and p.claims_settled is not None:
+                settled += p.claims_settled
+                days_x_claims += p.avg_settlement_days * p.claims_settled
     return {
         "inclusive_lines": _csv(sorted(lines)),
         "inclusive_groups": _csv(sorted(groups)),

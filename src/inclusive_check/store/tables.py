@@ -1,9 +1,9 @@
 """The SQL tables, as plain SQLAlchemy Core ``Table`` objects: documents as stored, the normalized facts
 rules read, runs, findings and scores.
 
-Money and rates are ``Numeric``. On PostgreSQL they are exact NUMERIC; on SQLite they are stored
-as REAL, and since the contract caps numbers at 15 significant digits, every comparison a rule
-makes in SQL keeps decimal order and equality (5% stays exactly 5%).
+Money, rates and finding figures are ``ExactDecimal`` (``columns``): the filed decimal, every digit, on both
+backends (NUMERIC on PostgreSQL, decimal text on SQLite), and every comparison or difference a rule makes of
+them in SQL is exact (0.049999999999999999 stays below 5%).
 
 Every column states its nullability (``nullable=False``, or nothing for a column that may be NULL), and
 code reads columns as ``t.products.c.premium_rate``. The ORM is never imported: it costs every command a
