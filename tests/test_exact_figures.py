@@ -204,3 +204,54 @@ def test_a_figure_beyond_40_digits_is_a_located_problem(literal: str, message: s
         assert not loaded.ok
         [problem] = loaded.problems
         assert problem.pointer == WEIGHT and message in problem.message and problem.line is not None, problem
+
+
+@pytest.mark.parametrize(
+    ("keyword", "bound", "inside", "outside"),
+    [
+        ("minimum", 0, "0", "-0.0000000000000000000001"),
+        ("maximum", 1, "1", "1.0000000000000000000001"),
+        ("exclusiveMinimum", "0.05", "0.0500000000000000000001", "0.05"),
+        ("exclusiveMaximum", "0.05", "0.0499999999999999999999", "0.05"),
+    ],
+)
+def test_the_schema_validator_judges_bounds_on_the_decimals(
+    keyword: str, bound: Any, inside: str, outside: str
+) -> None:
+    import jsonschema
+
+    schema = json.loads(f'{{"type": "number", "{keyword}": {bound}}}', parse_float=Decimal)
+    validator = jsonschema.Draft202012Validator(schema)
+    assert validator.is_valid(Decimal(inside))
+    assert not validator.is_valid(Decimal(outside))
+
+
+def test_a_rate_a_unit_above_its_maximum_is_refused_where_it_is() -> None:
+    for suffix, text in _texts({OWN_PREMIUM: D("1.0000000000000000000001")}).items():
+        [problem] = parse_bytes(text, f"doc{suffix}", suffix).problems
+        assert problem.pointer == OWN_PREMIUM and "maximum of 1" in problem.message and problem.line, problem
+
+
+def test_migration_turns_stored_reals_into_the_decimals_that_were_filed(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from inclusive_check.store.db import make_engine, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0017")  # figures were REAL then: the decimal text ingest writes is stored as one
+    loaded = parse_bytes(_texts({OWN_PREMIUM: D("0.0012"), WEIGHT: D("0.05")})[".json"], "doc.json")
+    sid = ingest_one(engine, loaded).submission_id
+    query = text(
+        "SELECT typeof(p.premium_rate), p.premium_rate, p.comparable_fee_rate, s.inclusive_kpi_weight, "
+        "s.total_assets_cny FROM products p JOIN submissions s ON s.id = p.submission_id"
+    )
+    with engine.connect() as conn:
+        assert conn.execute(query).one()[0] == "real"
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert tuple(conn.execute(query).one()) == ("text", "0.0012", "0.1", "0.05", "600000000000")
+    assert sid is not None
+    run_id = execute_run(engine, _ruleset(), Selection(submission_ids=(sid,)), date(2026, 1, 1))
+    with engine.connect() as conn:
+        assert _finding(run_results(conn, run_id), "IC10-KPI-WEIGHT", WEIGHT)["actual"] == "5%"
+    engine.dispose()
