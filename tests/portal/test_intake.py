@@ -133,3 +133,12 @@ def test_pages_refuse_located_no_sign_form_when_blocking_and_a_receipt_naming_th
     assert receipt["insurer_name"] and receipt["ruleset_id"] and receipt["ruleset_version"] == ruleset.version
     css = client.get("/static/portal.css").text
     assert "@media print" in css and "header.top" in css.split("@media print", 1)[1]
+
+
+def test_the_old_upload_form_with_a_typed_period_is_gone(portal: Any) -> None:
+    client = portal.client
+    csrf = sign_in(client, "zs")
+    old = client.post("/upload", data={"csrf": csrf, "period": PERIOD}, files={"file": ("a.json", zs_bytes())})
+    assert old.status_code in (404, 405)
+    assert _stored(portal) == 0
+    assert 'name="period"' not in client.get("/").text

@@ -26,10 +26,10 @@ from ..periods import PERIOD
 from ..store.board import submission_kind
 from ..store.season import calendar_is_empty, calendar_period
 from . import service
-from .api import Revision as RevisionOut
 from .api import User as ApiUser
 from .http import problem, read_body, read_upload
-from .pages import User, _address, _back, _field, _portal, form, render
+from .models import Revision as RevisionOut
+from .web import User, _address, _back, _field, _portal, form, render
 
 router = APIRouter()
 pages = APIRouter(include_in_schema=False)
@@ -134,7 +134,7 @@ async def post_revision(request: Request, user: ApiUser) -> Any:
     period, sequence = await run_in_threadpool(_file, p.engine, p, user, _address(request), raw, suffix)
     assert user.insurer is not None
     revision = await run_in_threadpool(service.revision, p.engine, user, user.insurer, period, sequence)
-    return JSONResponse(RevisionOut.model_validate(revision).model_dump(mode="json"), 201)
+    return JSONResponse(revision.model_dump(mode="json"), 201)
 
 
 async def refused_json(request: Request, exc: Exception) -> JSONResponse:
