@@ -61,6 +61,9 @@ class Response(_Out):
     text: str
     author: str
     at: Time
+    carried_from: int | None = Field(
+        None, description="Carried over from this earlier revision (same finding fingerprint); null: written here."
+    )
 
 
 class Review(_Out):

@@ -137,8 +137,9 @@ def upload(
         else:
             quarantine(conn, loaded)
             blocking = True
-        conn.execute(
-            insert(t.portal_revisions).values(
+        revision_id = conn.execute(
+            insert(t.portal_revisions)
+            .values(
                 insurer_code=insurer,
                 period=period,
                 sequence=sequence,
@@ -152,7 +153,9 @@ def upload(
                 uploaded_by=user.name,
                 uploaded_at=now(),
             )
-        )
+            .returning(t.portal_revisions.c.id)
+        ).scalar_one()
+        carried = carry_over(conn, insurer, period, sequence, revision_id, run_id)
         audit(
             conn,
             user.name,
@@ -164,8 +167,41 @@ def upload(
             sha256=sha,
             valid=loaded.ok,
             blocking=blocking,
+            carried=carried,
         )
     return sequence
+
+
+def carry_over(conn: Connection, insurer: str, period: str, sequence: int, revision_id: int, run_id: int | None) -> int:
+    """Take the previous revision's responses over to revision ``sequence`` for the findings both share (same
+    fingerprint) that still need a response, marked with the revision each was written on; how many."""
+    if run_id is None or sequence < 2:
+        return 0
+    p, r = t.portal_responses.c, t.portal_revisions.c
+    earlier = conn.execute(
+        select(p.fingerprint, p.text, p.author, p.at, p.carried_from)
+        .join(t.portal_revisions, r.id == p.revision_id)
+        .where(r.insurer_code == insurer, r.period == period, r.sequence == sequence - 1)
+    ).all()
+    if not earlier:
+        return 0
+    document = run_results(conn, run_id, include_passes=False).submissions[0]
+    open_ = {f.fingerprint for f in document.findings if needs_response(f)}
+    rows = [
+        {
+            "revision_id": revision_id,
+            "fingerprint": x.fingerprint,
+            "text": x.text,
+            "author": x.author,
+            "at": x.at,
+            "carried_from": x.carried_from or sequence - 1,
+        }
+        for x in earlier
+        if x.fingerprint in open_
+    ]
+    if rows:
+        conn.execute(insert(t.portal_responses), rows)
+    return len(rows)
 
 
 def _refuse_if_accepted(conn: Connection, insurer: str, period: str) -> None:
@@ -253,7 +289,7 @@ def revision(engine: Engine, user: User, insurer: str, period: str, sequence: in
         receipt = receipt_of(conn, row.id)
         p, q = t.portal_responses.c, t.portal_dispensation_requests.c
         responses = {
-            x.fingerprint: Response(text=x.text, author=x.author, at=x.at)
+            x.fingerprint: Response(text=x.text, author=x.author, at=x.at, carried_from=x.carried_from)
             for x in conn.execute(select(t.portal_responses).where(p.revision_id == row.id))
         }
         requests = [

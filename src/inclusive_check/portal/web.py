@@ -5,6 +5,7 @@ take these."""
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Annotated, Any
 
@@ -14,6 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.concurrency import run_in_threadpool
 
 from ..periods import PERIOD
+from ..traceability import Entry, load_traceability
 from . import service
 from .http import CSRF_COOKIE, SESSION_COOKIE, Portal, new_secret, read_body
 from .security import csrf_ok
@@ -27,6 +29,24 @@ _env = Environment(
     lstrip_blocks=True,
 )
 _env.tests["blocking_finding"] = service.blocking_finding  # blocking findings come first, with a badge
+
+
+@functools.cache
+def _sentences() -> dict[str, tuple[Entry, ...]]:
+    by_rule: dict[str, list[Entry]] = {}
+    for entry in load_traceability().entries:
+        for rule_id in entry.rules:
+            by_rule.setdefault(rule_id, []).append(entry)
+    return {rule_id: tuple(entries) for rule_id, entries in by_rule.items()}
+
+
+def guidance(rule_id: str) -> tuple[Entry, ...]:
+    """The guidance sentences a rule rests on (traceability.yaml, the rules matrix), in the guidance's order."""
+    return _sentences().get(rule_id, ())
+
+
+_env.globals["guidance"] = guidance  # beside each finding: the sentence it rests on
+_env.tests["needs_response"] = service.needs_response  # the findings a bulk workbook answers
 
 
 class LoginRequired(Exception):
@@ -80,16 +100,18 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     return response
 
 
-async def form(request: Request, max_files: int = 0) -> dict[str, Any]:
+async def form(
+    request: Request, max_files: int = 0, max_fields: int = 20, multi: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """The posted form, after the CSRF check (its ``csrf`` field must equal the cookie)."""
     limit = _portal(request).config.max_upload_bytes + 2**16  # the file's limit and the form's other fields
     # read while it streams (chunked or not) and refused as soon as it passes the limit: only then parsed, so
     # nothing beyond the limit is ever spooled to disk
     request._body = await read_body(request, limit)
-    data = await request.form(max_files=max_files, max_fields=20)
+    data = await request.form(max_files=max_files, max_fields=max_fields)
     if not csrf_ok(data.get("csrf"), request.cookies.get(CSRF_COOKIE)):
         raise BadCsrf()
-    return dict(data)
+    return {**dict(data), **{name: [v for v in data.getlist(name) if isinstance(v, str)] for name in multi}}
 
 
 def _field(data: dict[str, Any], name: str) -> str:

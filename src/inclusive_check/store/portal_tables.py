@@ -100,6 +100,7 @@ portal_responses = Table(
     Column("text", Text, nullable=False),
     Column("author", String(100), nullable=False),
     Column("at", DateTime, nullable=False),
+    Column("carried_from", Integer),  # the earlier revision's sequence when carried over (migration 0020)
     UniqueConstraint("revision_id", "fingerprint"),
 )
 
