@@ -27,7 +27,13 @@ from .models import (
 )
 
 INSURER = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$", description="The insurer's code.")]
-PERIOD = Annotated[str, Path(pattern=r"^(19|20|21)[0-9]{2}(-Q[1-4])?$", description="A year or a quarter.")]
+PERIOD = Annotated[
+    str,
+    Path(
+        pattern=r"^((19|20|21)[0-9]{2}(-Q[1-4])?|P[0-9a-f]{9})$",
+        description="A year or a quarter; or a product filing's key (its revisions' `period`).",
+    ),
+]
 SEQUENCE = Annotated[int, Path(ge=1, le=2**31 - 1, description="The revision's sequence number.")]
 FINGERPRINT = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="A finding's fingerprint.")]
 PERIOD_QUERY = Annotated[str | None, Query(pattern=r"^(19|20|21)[0-9]{2}(-Q[1-4])?$")]

@@ -43,6 +43,15 @@ def board_page(request: Request, user: User) -> HTMLResponse:
     )
 
 
+@router.get("/board/products")
+def product_filings_page(request: Request, user: User) -> HTMLResponse:
+    """The product filings filed within the period (by filing date), each with its latest revision's status."""
+    period = _period(request)
+    p = _portal(request)
+    rows = service.product_filings(p.engine, p.config, user, period)
+    return render(request, "board_products.html.j2", user=user, rows=rows, period=period)
+
+
 @router.get("/board/export.csv")
 def board_csv_export(request: Request, user: User) -> Response:
     period = _period(request)

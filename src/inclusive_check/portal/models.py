@@ -107,6 +107,8 @@ class Revision(_Out):
     size: int
     uploaded_by: str
     uploaded_at: Time
+    product_code: str | None = Field(None, description="A product filing's product code (null: a submission).")
+    filing_date: date | None = Field(None, description="A product filing's filing date (null: a submission).")
     problems: list[LocatedProblem] = Field(description="Where the document is not valid (empty when it is).")
     document: SubmissionResult | None = Field(
         description="The judged document (results contract; open and waived findings), null when invalid."
@@ -137,7 +139,9 @@ class StatusRow(_Out):
 
 
 class FilingRow(StatusRow):
-    period: str
+    period: str = Field(description="The period, or a product filing's key (its product code and date beside it).")
+    product_code: str | None = None
+    filing_date: date | None = None
 
 
 class RevisionRow(_Out):
@@ -153,6 +157,8 @@ class RevisionRow(_Out):
 class Filing(_Out):
     status: StatusRow
     revisions: list[RevisionRow]
+    product_code: str | None = None  # a product filing's
+    filing_date: date | None = None
 
 
 class ReviewOut(_Out):

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select
 
 from ..contract.load import locate_messages, parse_bytes
-from ..contract.models import Submission
+from ..contract.models import ProductFiling, Submission
 from ..contract.outputs import SubmissionResult
 from ..engine import Selection, record_run
-from ..periods import PERIOD
+from ..periods import PERIOD, quarter_of
 from ..results import run_results
 from ..ruleset import Ruleset
 from ..store import tables as t
@@ -27,6 +28,7 @@ from ..store.board import expected, status_rows
 from ..store.db import advisory_lock, writing
 from ..store.dispensations import applied_dispensations, current_dispensations
 from ..store.ingest import quarantine, store_document
+from ..store.season import calendar_period
 from .audit import audit, now
 from .config import PortalConfig
 from .errors import Conflict, NotFound, Refused, Unprocessable
@@ -45,9 +47,21 @@ from .models import (
     User,
 )
 
+# A product filing's key: its revisions are numbered per insurer, product code and filing date, and the key stands
+# for the last two where a submission's filing has its period (the ``period`` column, URLs, the API's paths).
+PRODUCT_KEY = re.compile(r"^P[0-9a-f]{9}$")
+
+
+def product_key(code: str, filed: date) -> str:
+    return "P" + hashlib.sha256(f"{code}@{filed.isoformat()}".encode()).hexdigest()[:9]
+
+
+def is_product(period: str) -> bool:
+    return PRODUCT_KEY.match(period) is not None
+
 
 def check_period(period: str) -> None:
-    if not PERIOD.match(period):
+    if not PERIOD.match(period) and not is_product(period):
         raise NotFound(f"no period {period!r} (a year such as 2025 or a quarter such as 2025-Q4)")
 
 
@@ -59,8 +73,16 @@ def visible(user: User, insurer: str, period: str) -> None:
 
 def _mismatches(loaded: Any, insurer: str, period: str) -> list[tuple[str, str]]:
     doc = loaded.document
-    if not isinstance(doc, Submission):
-        return [("/kind", "the portal takes an insurer's submission for a period; check product filings with `check`")]
+    if isinstance(doc, ProductFiling) and is_product(period):
+        if doc.insurer_code != insurer:
+            return [("/insurer_code", f"the document is for insurer {doc.insurer_code}, this filing is {insurer}'s")]
+        if product_key(doc.product.code, doc.filing_date) != period:
+            return [("/product/code", f"the document is product filing {doc.product.code} of {doc.filing_date}")]
+        return []
+    if not isinstance(doc, Submission) or is_product(period):
+        return [
+            ("/kind", "this filing takes a product filing" if is_product(period) else "this filing takes a submission")
+        ]
     out = []
     if doc.insurer.code != insurer:
         out.append(("/insurer/code", f"the document is for insurer {doc.insurer.code}, this filing is {insurer}'s"))
@@ -93,10 +115,12 @@ def upload(
     raw: bytes,
     suffix: str,
     as_of: date | None = None,
+    product: tuple[str, date] | None = None,
 ) -> int:
     """Record ``raw`` as the next revision of the filing and judge it; return its sequence number. One
     transaction: concurrent uploads of the same filing take turns for the sequence (advisory lock / SQLite's
-    single writer), so none is lost or numbered twice."""
+    single writer), so none is lost or numbered twice. ``product``: the code and filing date a product filing's
+    revision records (``period`` is then its key, ``product_key``)."""
     if user.supervisor or user.insurer != insurer:
         raise NotFound(f"no filing for {insurer} {period}")
     check_period(period)
@@ -105,6 +129,8 @@ def upload(
     with writing(engine).begin() as conn:
         advisory_lock(conn, "portal-filing", insurer, period)
         _refuse_if_accepted(conn, insurer, period)
+        if product is not None:
+            _refuse_if_another_product(conn, insurer, period, product)
         sequence = (
             int(
                 conn.execute(
@@ -121,6 +147,8 @@ def upload(
                 raise Refused(locate_messages(source, raw.decode("utf-8"), suffix in (".yaml", ".yml"), wrong))
         submission_id = run_id = None
         compliance = None
+        if isinstance(loaded.document, ProductFiling):
+            product = (loaded.document.product.code, loaded.document.filing_date)
         if loaded.ok:
             submission_id = store_document(conn, loaded).submission_id
             assert submission_id is not None
@@ -152,6 +180,8 @@ def upload(
                 compliance=compliance,
                 uploaded_by=user.name,
                 uploaded_at=now(),
+                product_code=product[0] if product else None,
+                filing_date=product[1] if product else None,
             )
             .returning(t.portal_revisions.c.id)
         ).scalar_one()
@@ -202,6 +232,16 @@ def carry_over(conn: Connection, insurer: str, period: str, sequence: int, revis
     if rows:
         conn.execute(insert(t.portal_responses), rows)
     return len(rows)
+
+
+def _refuse_if_another_product(conn: Connection, insurer: str, key: str, product: tuple[str, date]) -> None:
+    """Two product filings whose keys collide would share a sequence: refused (nine hex digits make it rare)."""
+    r = t.portal_revisions.c
+    found = conn.execute(
+        select(r.product_code, r.filing_date).where(r.insurer_code == insurer, r.period == key).limit(1)
+    ).first()
+    if found is not None and (found.product_code, found.filing_date) != product:
+        raise Conflict(f"filing key {key} is taken by product filing {found.product_code} of {found.filing_date}")
 
 
 def _refuse_if_accepted(conn: Connection, insurer: str, period: str) -> None:
@@ -316,6 +356,8 @@ def revision(engine: Engine, user: User, insurer: str, period: str, sequence: in
         size=row.size,
         uploaded_by=row.uploaded_by,
         uploaded_at=row.uploaded_at,
+        product_code=row.product_code,
+        filing_date=row.filing_date,
         problems=json.loads(row.problems),
         document=document,
         responses=responses,
@@ -340,7 +382,9 @@ def filing(engine: Engine, config: PortalConfig, user: User, insurer: str, perio
         ).all()
         status = board_rows(conn, config, period, [insurer])[0]
     return Filing(
-        status=StatusRow(**status),
+        status=StatusRow(**{k: v for k, v in status.items() if k not in ("product_code", "filing_date")}),
+        product_code=status.get("product_code"),
+        filing_date=status.get("filing_date"),
         revisions=[
             RevisionRow(
                 sequence=x.sequence,
@@ -357,9 +401,27 @@ def filing(engine: Engine, config: PortalConfig, user: User, insurer: str, perio
 
 
 def board_rows(conn: Connection, config: PortalConfig, period: str, insurers: list[str]) -> list[dict[str, Any]]:
-    """``store.board.status_rows``, due by the calendar (extensions honoured) or else the configured window."""
+    """``store.board.status_rows``, due by the calendar (extensions honoured) or else the configured window; a
+    product filing's (``period`` its key): with its code and date, due by the filing quarter's product filings."""
+    if is_product(period):
+        return [_product_row(conn, config, period, code) for code in insurers]
     dues, default = {x.code: x.due for x in expected(conn, period) or []}, config.window(period).due
     return status_rows(conn, period, insurers, lambda code: dues.get(code, default), now().date())
+
+
+def _product_row(conn: Connection, config: PortalConfig, key: str, insurer: str) -> dict[str, Any]:
+    r = t.portal_revisions.c
+    named = conn.execute(
+        select(r.product_code, r.filing_date).where(r.insurer_code == insurer, r.period == key).limit(1)
+    ).first()
+    if named is None or named.filing_date is None:
+        raise NotFound(f"no product filing {key} of {insurer}")
+    quarter = quarter_of(named.filing_date)
+    entry = calendar_period(conn, quarter)
+    due = entry.due.get("product_filings") if entry else None
+    due = due or config.window(quarter).due
+    row = status_rows(conn, key, [insurer], lambda code: due, now().date())[0]
+    return {**row, "product_code": named.product_code, "filing_date": named.filing_date}
 
 
 def filings(engine: Engine, config: PortalConfig, user: User, period: str | None) -> list[FilingRow]:

@@ -20,7 +20,7 @@ from .models import TEXT_LIMIT, User
 from .revisions import blocking_finding, filing, filings, needs_response, revision, state_of, upload
 from .security import ROLES, create_user, login, logout, session_user
 from .signing import diff, review, sign
-from .supervision import board, market
+from .supervision import board, market, product_filings
 
 __all__ = [
     "ROLES",
@@ -47,6 +47,7 @@ __all__ = [
     "market",
     "needs_response",
     "now",
+    "product_filings",
     "request_dispensation",
     "respond",
     "review",

@@ -6,13 +6,14 @@ from __future__ import annotations
 from sqlalchemy import Engine, func, select
 
 from ..contract.outputs import SubmissionResult
+from ..periods import period_bounds
 from ..results import run_results
 from ..store import tables as t
 from ..store.board import season_board
 from .audit import now
 from .config import PortalConfig
 from .errors import NotFound
-from .models import StatusRow, User
+from .models import FilingRow, StatusRow, User
 from .revisions import board_rows, check_period
 
 
@@ -31,6 +32,23 @@ def board(engine: Engine, config: PortalConfig, user: User, period: str) -> list
         codes |= set(conn.execute(select(i.code)).scalars())
         codes |= set(conn.execute(select(r.insurer_code).where(r.period == period).distinct()).scalars())
         return [StatusRow(**row) for row in board_rows(conn, config, period, sorted(codes))]
+
+
+def product_filings(engine: Engine, config: PortalConfig, user: User, period: str) -> list[FilingRow]:
+    """Every product filing filed within ``period`` (by its filing date), with the status of its latest revision."""
+    if not user.supervisor:
+        raise NotFound("no board")
+    check_period(period)
+    start, end = period_bounds(period)
+    r = t.portal_revisions.c
+    with engine.connect() as conn:
+        keys = conn.execute(
+            select(r.insurer_code, r.period)
+            .where(r.product_code.is_not(None), r.filing_date >= start, r.filing_date <= end)
+            .distinct()
+        ).all()
+        rows = [FilingRow(**board_rows(conn, config, key, [code])[0], period=key) for code, key in keys]
+    return sorted(rows, key=lambda x: (x.insurer, x.filing_date or start, x.product_code or ""))
 
 
 def market(engine: Engine, user: User, period: str) -> list[tuple[str, SubmissionResult]]:

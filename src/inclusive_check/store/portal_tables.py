@@ -87,6 +87,9 @@ portal_revisions = Table(
     Column("compliance", Points),
     Column("uploaded_by", String(100), nullable=False),
     Column("uploaded_at", DateTime, nullable=False),
+    # a product filing's (migration 0020): its period column is then the filing's key (portal/revisions.py)
+    Column("product_code", String(40)),
+    Column("filing_date", Date),
     UniqueConstraint("insurer_code", "period", "sequence"),
 )
 
