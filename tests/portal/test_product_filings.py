@@ -104,6 +104,7 @@ def test_product_filing_through_bulk_answer_sign_receipt_and_the_supervisors_vie
     assert answered.status_code == 200 and 'id="responded">1<' in answered.text
     signed = client.post(url + "/sign?lang=en", data={"csrf": csrf, "attest": "yes"})
     assert signed.status_code == 200 and 'id="receipt"' in signed.text
+    assert 'id="receipt-product">KNH-PH-2025-02<' in signed.text
     ruleset = load_ruleset()
     assert ruleset.sha256 in signed.text and f"inclusive-check {__version__}" in signed.text
     receipt = client.get(f"/api/filings/{KN}/{key}/revisions/1", headers=portal.api("kn")).json()["receipt"]

@@ -165,6 +165,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "filing_date": {"en": "Filing date", "zh": "报备日期"},
     "guidance": {"en": "Guidance item", "zh": "指引条目"},
     "carried_over": {"en": "carried over from revision", "zh": "沿用自版本"},
+    "bulk_approve": {"en": "Grant all selected", "zh": "批量同意所选"},
+    "bulk_refuse": {"en": "Decline all selected", "zh": "批量驳回所选"},
+    "bulk_expires": {"en": "Valid until (selected)", "zh": "所选申请的有效期"},
     "decide_selected": {"en": "Decide the selected requests", "zh": "批量处理所选申请"},
     "select_request": {"en": "Select", "zh": "选择"},
     "bulk_note": {
