@@ -1,8 +1,9 @@
 """What the file says, the portal believes; signing only when it can succeed. On SQLite and PostgreSQL.
 
 The filer sends only the file: insurer, period and kind are the document's. Another insurer's document, a period
-the calendar does not open, a product filing: refused, located, nothing stored. A blocking revision shows no sign
-form; blocking findings come first with a badge; the receipt names what judged the revision."""
+the calendar does not open, a product filing sent to a period's filing: refused, located, nothing stored. A
+blocking revision shows no sign form; blocking findings come first with a badge; the receipt names what judged
+the revision."""
 
 from __future__ import annotations
 
@@ -60,9 +61,12 @@ def test_another_insurers_document_is_refused_at_insurer_code_and_nothing_stored
     assert "revision.upload" not in actions
 
 
-def test_a_product_filing_is_refused_at_kind(portal: Any) -> None:
-    filing = (ROOT / "samples/filings/hx-life-rural-accident.json").read_bytes()
-    refused = post(portal, filing)
+def test_a_product_filing_sent_to_a_periods_filing_is_refused_at_kind(portal: Any) -> None:
+    """Product filings have their own filings (test_product_filings.py); a period's filing takes a submission."""
+    filing = (ROOT / "samples/filings/kn-health-fee-breach.json").read_bytes()
+    refused = portal.client.post(
+        f"/api/filings/{KN}/{PERIOD}/revisions", content=filing, headers={**portal.api("kn"), **JSON}
+    )
     assert refused.status_code == 422 and refused.json()["errors"][0]["pointer"] == "/kind"
     assert _stored(portal) == 0
 
@@ -133,3 +137,12 @@ def test_pages_refuse_located_no_sign_form_when_blocking_and_a_receipt_naming_th
     assert receipt["insurer_name"] and receipt["ruleset_id"] and receipt["ruleset_version"] == ruleset.version
     css = client.get("/static/portal.css").text
     assert "@media print" in css and "header.top" in css.split("@media print", 1)[1]
+
+
+def test_the_old_upload_form_with_a_typed_period_is_gone(portal: Any) -> None:
+    client = portal.client
+    csrf = sign_in(client, "zs")
+    old = client.post("/upload", data={"csrf": csrf, "period": PERIOD}, files={"file": ("a.json", zs_bytes())})
+    assert old.status_code in (404, 405)
+    assert _stored(portal) == 0
+    assert 'name="period"' not in client.get("/").text

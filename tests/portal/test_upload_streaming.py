@@ -64,7 +64,6 @@ def test_a_page_upload_past_the_limit_is_refused_while_it_streams(portal_factory
     boundary = "b0undary"
     head = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{csrf}\r\n'
-        f'--{boundary}\r\nContent-Disposition: form-data; name="period"\r\n\r\n2025-Q4\r\n'
         f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.json"\r\n'
         "Content-Type: application/json\r\n\r\n"
     ).encode()
@@ -72,7 +71,7 @@ def test_a_page_upload_past_the_limit_is_refused_while_it_streams(portal_factory
     before = {p.name for p in spool.iterdir()}
     headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", "Cookie": cookies}
     with serving(portal.app) as base:
-        status, sent = _stream(base, "/upload", headers, head, 256 * 2**20)
+        status, sent = _stream(base, "/file", headers, head, 256 * 2**20)
     assert status == 413
     assert sent < 32 * 2**20  # refused as the limit was passed, not after 256 MiB
     assert {p.name for p in spool.iterdir()} - before == set() or all(

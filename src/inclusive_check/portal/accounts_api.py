@@ -10,7 +10,8 @@ from fastapi import APIRouter, Body, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import credentials, service
-from .api import PROBLEMS, Time, User, _address, _portal
+from .api import PROBLEMS, User, _address, _portal
+from .models import Time
 
 router = APIRouter(prefix="/api", responses=PROBLEMS)
 USER = Annotated[str, Path(min_length=1, max_length=100, description="A user's name.")]

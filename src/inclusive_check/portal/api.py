@@ -3,26 +3,41 @@ docs/portal.md, each answering with a published model or an RFC 9457 problem."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from ..contract.outputs import DiffResult, SubmissionResult
+from ..contract.outputs import DiffResult
 from . import service
 from .decisions import rejudger
 from .http import Portal, api_user, read_body
+from .models import (
+    TEXT_LIMIT,
+    AuditEntry,
+    DispensationRequest,
+    Filing,
+    FilingRow,
+    Receipt,
+    ReviewOut,
+    Revision,
+    StatusRow,
+)
 
 INSURER = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$", description="The insurer's code.")]
-PERIOD = Annotated[str, Path(pattern=r"^(19|20|21)[0-9]{2}(-Q[1-4])?$", description="A year or a quarter.")]
+PERIOD = Annotated[
+    str,
+    Path(
+        pattern=r"^((19|20|21)[0-9]{2}(-Q[1-4])?|P[0-9a-f]{9})$",
+        description="A year or a quarter; or a product filing's key (its revisions' `period`).",
+    ),
+]
 SEQUENCE = Annotated[int, Path(ge=1, le=2**31 - 1, description="The revision's sequence number.")]
 FINGERPRINT = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="A finding's fingerprint.")]
 PERIOD_QUERY = Annotated[str | None, Query(pattern=r"^(19|20|21)[0-9]{2}(-Q[1-4])?$")]
 User = Annotated[service.User, Depends(api_user)]
-# The store keeps UTC times without a zone; the API states it (RFC 3339 date-times).
-Time = Annotated[datetime, AfterValidator(lambda v: v if v.tzinfo else v.replace(tzinfo=UTC))]
 
 
 class _Out(BaseModel):
@@ -60,130 +75,13 @@ class Me(_Out):
     insurer: str | None
 
 
-class LocatedProblem(_Out):
-    file: str
-    pointer: str
-    line: int | None
-    column: int | None
-    message: str
-
-
-class Receipt(_Out):
-    insurer: str
-    period: str
-    sequence: int
-    sha256: str
-    signer: str
-    signed_at: Time
-    insurer_name: str | None = None  # as the signed document names it
-    ruleset_id: str | None = None  # what judged the signed revision
-    ruleset_version: str | None = None
-    ruleset_sha256: str | None = None
-    tool_version: str | None = None
-
-
-class Response(_Out):
-    text: str
-    author: str
-    at: Time
-
-
-class Review(_Out):
-    action: Literal["accepted", "returned"]
-    note: str
-    reviewer: str
-    at: Time
-
-
-class DispensationRequest(_Out):
-    id: int
-    insurer: str
-    period: str
-    sequence: int
-    fingerprint: str
-    rule_id: str
-    subject: str
-    reason: str
-    requested_by: str
-    requested_at: Time
-    state: Literal["pending", "approved", "refused"]
-    decided_by: str | None
-    decided_at: Time | None
-    note: str | None
-    expires: date | None
-    dispensation_id: str | None
-
-
-RevisionState = Literal["invalid", "has_errors", "awaiting_signature", "signed"]
-Status = Literal["not_filed", "has_errors", "awaiting_signature", "signed", "late", "returned", "accepted"]
-
-
-class Revision(_Out):
-    insurer: str
-    period: str
-    sequence: int
-    latest: bool
-    state: RevisionState
-    blocking: bool
-    sha256: str
-    size: int
-    uploaded_by: str
-    uploaded_at: Time
-    problems: list[LocatedProblem] = Field(description="Where the document is not valid (empty when it is).")
-    document: SubmissionResult | None = Field(
-        description="The judged document (results contract; open and waived findings), null when invalid."
-    )
-    responses: dict[str, Response] = Field(description="The filer's responses by finding fingerprint.")
-    requests: list[DispensationRequest]
-    dispensed: dict[str, dict[str, str | None]] = Field(
-        default_factory=dict,
-        description="The dispensations that waived findings of this revision, by id: approver, reference, expiry.",
-    )
-    unanswered: list[str] = Field(description="Fingerprints of findings that need a response before signing.")
-    receipt: Receipt | None
-    reviews: list[Review]
-
-
-class StatusRow(_Out):
-    insurer: str
-    status: Status
-    late: bool
-    sequence: int | None
-    compliance: str | None
-    blocking: bool | None
-    signed_at: Time | None
-    due: date
-    name_zh: str | None = None  # from the register, when the calendar lists the period
-    name_en: str | None = None
-    extension: str | None = None  # the reference of an extension that moved the due date
-
-
-class FilingRow(StatusRow):
-    period: str
-
-
-class RevisionRow(_Out):
-    sequence: int
-    state: RevisionState
-    blocking: bool
-    compliance: str | None
-    sha256: str
-    uploaded_by: str
-    uploaded_at: Time
-
-
-class Filing(_Out):
-    status: StatusRow
-    revisions: list[RevisionRow]
-
-
 class ResponseIn(BaseModel):
-    text: str = Field(min_length=1, max_length=service.TEXT_LIMIT)
+    text: str = Field(min_length=1, max_length=TEXT_LIMIT)
 
 
 class RequestIn(BaseModel):
     fingerprint: str = Field(pattern=r"^[0-9a-f]{32}$")
-    reason: str = Field(min_length=1, max_length=service.TEXT_LIMIT)
+    reason: str = Field(min_length=1, max_length=TEXT_LIMIT)
 
 
 class SignIn(BaseModel):
@@ -192,30 +90,13 @@ class SignIn(BaseModel):
 
 class ReviewIn(BaseModel):
     action: Literal["accepted", "returned"]
-    note: str = Field("", max_length=service.TEXT_LIMIT)
-
-
-class ReviewOut(_Out):
-    sequence: int
-    action: Literal["accepted", "returned"]
-    note: str
+    note: str = Field("", max_length=TEXT_LIMIT)
 
 
 class DecisionIn(BaseModel):
     approve: bool
     expires: date | None = Field(None, description="The dispensation's last day (required to approve).")
-    note: str = Field("", max_length=service.TEXT_LIMIT)
-
-
-class AuditEntry(_Out):
-    id: int
-    at: Time
-    actor: str
-    address: str
-    action: str
-    insurer: str | None
-    period: str | None
-    detail: dict[str, Any]
+    note: str = Field("", max_length=TEXT_LIMIT)
 
 
 router = APIRouter(prefix="/api", responses=PROBLEMS)
@@ -236,7 +117,7 @@ def me(user: User) -> dict[str, Any]:
 
 
 @router.get("/filings", response_model=list[FilingRow])
-def list_filings(request: Request, user: User, period: PERIOD_QUERY = None) -> list[dict[str, Any]]:
+def list_filings(request: Request, user: User, period: PERIOD_QUERY = None) -> list[FilingRow]:
     p = _portal(request)
     return service.filings(p.engine, p.config, user, period)
 
@@ -256,7 +137,7 @@ def list_filings(request: Request, user: User, period: PERIOD_QUERY = None) -> l
         }
     },
 )
-async def upload(request: Request, insurer: INSURER, period: PERIOD, user: User) -> dict[str, Any]:
+async def upload(request: Request, insurer: INSURER, period: PERIOD, user: User) -> Revision:
     """Upload the next revision: answered with its problems (invalid) or its findings and score."""
     p = _portal(request)
     raw = await read_body(request, p.config.max_upload_bytes)
@@ -269,13 +150,13 @@ async def upload(request: Request, insurer: INSURER, period: PERIOD, user: User)
 
 
 @router.get("/filings/{insurer}/{period}", response_model=Filing)
-def get_filing(request: Request, insurer: INSURER, period: PERIOD, user: User) -> dict[str, Any]:
+def get_filing(request: Request, insurer: INSURER, period: PERIOD, user: User) -> Filing:
     p = _portal(request)
     return service.filing(p.engine, p.config, user, insurer, period)
 
 
 @router.get("/filings/{insurer}/{period}/revisions/{sequence}", response_model=Revision)
-def get_revision(request: Request, insurer: INSURER, period: PERIOD, sequence: SEQUENCE, user: User) -> dict[str, Any]:
+def get_revision(request: Request, insurer: INSURER, period: PERIOD, sequence: SEQUENCE, user: User) -> Revision:
     return service.revision(_portal(request).engine, user, insurer, period, sequence)
 
 
@@ -288,7 +169,7 @@ def put_response(
     fingerprint: FINGERPRINT,
     body: ResponseIn,
     user: User,
-) -> dict[str, Any]:
+) -> Revision:
     engine = _portal(request).engine
     service.respond(engine, user, _address(request), insurer, period, sequence, fingerprint, body.text)
     return service.revision(engine, user, insurer, period, sequence)
@@ -301,20 +182,19 @@ def put_response(
 )
 def post_request(
     request: Request, insurer: INSURER, period: PERIOD, sequence: SEQUENCE, body: RequestIn, user: User
-) -> dict[str, Any]:
+) -> DispensationRequest:
     engine = _portal(request).engine
     request_id = service.request_dispensation(
         engine, user, _address(request), insurer, period, sequence, body.fingerprint, body.reason
     )
-    rows = service.revision(engine, user, insurer, period, sequence)["requests"]
-    found: dict[str, Any] = next(r for r in rows if r["id"] == request_id)
-    return found
+    rows = service.revision(engine, user, insurer, period, sequence).requests
+    return next(r for r in rows if r.id == request_id)
 
 
 @router.post("/filings/{insurer}/{period}/revisions/{sequence}/signature", status_code=201, response_model=Receipt)
 def post_signature(
     request: Request, insurer: INSURER, period: PERIOD, sequence: SEQUENCE, body: SignIn, user: User
-) -> dict[str, Any]:
+) -> Receipt:
     engine = _portal(request).engine
     return service.sign(engine, user, _address(request), insurer, period, sequence, body.attest)
 
@@ -332,7 +212,7 @@ def get_diff(
 
 
 @router.post("/filings/{insurer}/{period}/review", response_model=ReviewOut)
-def post_review(request: Request, insurer: INSURER, period: PERIOD, body: ReviewIn, user: User) -> dict[str, Any]:
+def post_review(request: Request, insurer: INSURER, period: PERIOD, body: ReviewIn, user: User) -> ReviewOut:
     engine = _portal(request).engine
     return service.review(engine, user, _address(request), insurer, period, body.action, body.note)
 
@@ -340,7 +220,7 @@ def post_review(request: Request, insurer: INSURER, period: PERIOD, body: Review
 @router.get("/board", response_model=list[StatusRow])
 def get_board(
     request: Request, user: User, period: Annotated[str, Query(pattern=r"^(19|20|21)[0-9]{2}(-Q[1-4])?$")]
-) -> list[dict[str, Any]]:
+) -> list[StatusRow]:
     p = _portal(request)
     return service.board(p.engine, p.config, user, period)
 
@@ -348,7 +228,7 @@ def get_board(
 @router.get("/dispensation-requests", response_model=list[DispensationRequest])
 def list_requests(
     request: Request, user: User, state: Literal["pending", "approved", "refused"] | None = None
-) -> list[dict[str, Any]]:
+) -> list[DispensationRequest]:
     return service.dispensation_requests(_portal(request).engine, user, state)
 
 
@@ -358,12 +238,12 @@ def post_decision(
     request_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     user: User,
     body: Annotated[DecisionIn, Body()],
-) -> dict[str, Any]:
+) -> DispensationRequest:
     p = _portal(request)
     rejudge = rejudger(p.ruleset, p.as_of)  # an approval applies at once (portal/decisions.py)
     return service.decide(p.engine, user, _address(request), request_id, body.approve, body.expires, body.note, rejudge)
 
 
 @router.get("/audit", response_model=list[AuditEntry])
-def get_audit(request: Request, user: User, limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> list[dict[str, Any]]:
+def get_audit(request: Request, user: User, limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> list[AuditEntry]:
     return service.audit_log(_portal(request).engine, user, limit)

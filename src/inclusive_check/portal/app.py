@@ -24,7 +24,7 @@ def create_app(
     as_of: date | None = None,
 ) -> FastAPI:
     """The portal on the database at ``url`` (migrated when behind, as the writing commands do)."""
-    from . import accounts_api, api, board, intake, pages, public, service
+    from . import accounts_api, api, board, bulk, intake, pages, public, review_pages, service
 
     app = FastAPI(
         title="inclusive-check filing portal",
@@ -38,6 +38,8 @@ def create_app(
     app.include_router(api.router)
     app.include_router(accounts_api.router)
     app.include_router(pages.router)
+    app.include_router(review_pages.router)  # the supervisor's review pages
+    app.include_router(bulk.router)  # answers in a workbook, several decisions at once
     app.include_router(public.router)
     app.include_router(board.router)  # the season's board pages (portal/board.py)
     app.include_router(intake.router)  # uploads whose insurer and period the document states (portal/intake.py)

@@ -11,14 +11,14 @@ from fastapi.responses import HTMLResponse, Response
 from ..store.board import STATUSES, board_csv, board_xlsx, counts
 from ..store.season import calendar_period
 from . import service
-from .pages import User, _period, _portal, render
+from .web import User, _period, _portal, render
 
 router = APIRouter(include_in_schema=False)
 
 
 def _rows(request: Request, user: service.User, period: str) -> tuple[list[dict[str, Any]], str | None]:
     p = _portal(request)
-    rows = service.board(p.engine, p.config, user, period)
+    rows = [row.model_dump() for row in service.board(p.engine, p.config, user, period)]
     wanted = request.query_params.get("status")
     wanted = wanted if wanted in STATUSES else None
     return rows, wanted
@@ -41,6 +41,15 @@ def board_page(request: Request, user: User) -> HTMLResponse:
         wanted=wanted,
         season=season,
     )
+
+
+@router.get("/board/products")
+def product_filings_page(request: Request, user: User) -> HTMLResponse:
+    """The product filings filed within the period (by filing date), each with its latest revision's status."""
+    period = _period(request)
+    p = _portal(request)
+    rows = service.product_filings(p.engine, p.config, user, period)
+    return render(request, "board_products.html.j2", user=user, rows=rows, period=period)
 
 
 @router.get("/board/export.csv")

@@ -15,8 +15,11 @@ from sqlalchemy import Engine, insert, select, update
 
 from ..store import tables as t
 from ..store.db import writing
+from .audit import audit, now
 from .config import PortalConfig
-from .service import NotFound, Unprocessable, User, _hash, _hasher, _user, audit, now
+from .errors import NotFound, Unprocessable
+from .models import User
+from .security import hash_secret, hasher, user_of
 
 LAST_USED_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often per token (not per request)
 
@@ -83,7 +86,7 @@ def create_token(
         expires = now() + timedelta(days=days)
         conn.execute(
             insert(t.portal_tokens).values(
-                user_id=row.id, token_hash=_hash(token), created_at=now(), name=name, expires_at=expires
+                user_id=row.id, token_hash=hash_secret(token), created_at=now(), name=name, expires_at=expires
             )
         )
         audit(conn, actor, address, "token.create", user=user_name, name=name, expires=expires)
@@ -99,7 +102,7 @@ def token_user(engine: Engine, token: str) -> User | None:
             select(u.id, u.name, u.role, u.insurer_code, k.id.label("token_id"), k.last_used_at)
             .join(t.portal_tokens, k.user_id == u.id)
             .where(
-                k.token_hash == _hash(token),
+                k.token_hash == hash_secret(token),
                 k.revoked_at.is_(None),
                 k.expires_at > at,
                 u.disabled_at.is_(None),
@@ -110,7 +113,7 @@ def token_user(engine: Engine, token: str) -> User | None:
     if row.last_used_at is None or at - row.last_used_at >= LAST_USED_EVERY:
         with writing(engine).begin() as conn:
             conn.execute(update(t.portal_tokens).where(k.id == row.token_id).values(last_used_at=at))
-    return _user(row)
+    return user_of(row)
 
 
 def list_tokens(engine: Engine, user_name: str | None = None) -> list[TokenInfo]:
@@ -206,6 +209,6 @@ def set_password(engine: Engine, name: str, password: str, actor: str = "cli", a
         row = conn.execute(select(u.id, u.insurer_code).where(u.name == name)).first()
         if row is None:
             raise NotFound(f"no user named {name!r}")
-        conn.execute(update(t.portal_users).where(u.id == row.id).values(password_hash=_hasher().hash(password)))
+        conn.execute(update(t.portal_users).where(u.id == row.id).values(password_hash=hasher().hash(password)))
         sessions = conn.execute(t.portal_sessions.delete().where(s.user_id == row.id)).rowcount
         audit(conn, actor, address, "user.password", row.insurer_code, user=name, sessions=sessions)

@@ -1,10 +1,12 @@
 """What the file says, the portal believes: an upload's insurer, period and kind are read from the document.
 
 The filer sends only the file (page ``POST /file``, API ``POST /api/revisions``). A document of another insurer
-is refused at ``/insurer/code``; a period the filing calendar does not open is refused with the reason
-(``/reporting_period``); a product filing is refused at ``/kind`` (the portal takes submissions). A refusal stores
-nothing. A document that is not valid is recorded as an invalid revision when its insurer and period can still be
-read from it (its problems are then shown located), and refused with its problems when they cannot.
+is refused at ``/insurer/code`` (``/insurer_code``); a period the filing calendar does not open is refused with
+the reason (``/reporting_period``; a product filing's: ``/filing_date``, by its quarter's product filings). A
+product filing's revisions are numbered per insurer, product code and filing date (revisions.product_key). A
+refusal stores nothing. A document that is not valid is recorded as an invalid revision when its insurer and
+period can still be read from it (its problems are then shown located), and refused with its problems when they
+cannot.
 """
 
 from __future__ import annotations
@@ -21,35 +23,47 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from ..contract.load import Problem, YamlLoader, locate_messages, parse_bytes
-from ..contract.models import Submission
-from ..periods import PERIOD
+from ..contract.models import ProductFiling, Submission
+from ..periods import PERIOD, quarter_of
 from ..store.board import submission_kind
 from ..store.season import calendar_is_empty, calendar_period
 from . import service
-from .api import Revision as RevisionOut
 from .api import User as ApiUser
 from .http import problem, read_body, read_upload
-from .pages import User, _address, _back, _field, _portal, form, render
+from .models import Revision as RevisionOut
+from .revisions import product_key
+from .web import User, _address, _back, _field, _portal, form, render
 
 router = APIRouter()
 pages = APIRouter(include_in_schema=False)
 SOURCE = "upload"
 
 
-def _peek(raw: bytes, suffix: str) -> tuple[str | None, str | None]:
-    """The insurer code and period an invalid document still states, when it can be read at all."""
+def _peek(raw: bytes, suffix: str) -> tuple[str | None, str | None, tuple[str, date] | None]:
+    """The insurer code and period (a product filing's key, with its code and date) an invalid document still
+    states, when they can be read at all."""
     try:
         text = raw.decode("utf-8")  # the contract's loader: no aliases, no absurd numbers
         data = yaml.load(text, Loader=YamlLoader) if suffix in (".yaml", ".yml") else json.loads(text)
     except (ValueError, yaml.YAMLError, RecursionError):
-        return None, None
+        return None, None, None
     if not isinstance(data, dict):
-        return None, None
+        return None, None, None
+    if data.get("kind") == "product_filing":
+        code, product = data.get("insurer_code"), data.get("product")
+        product_code = product.get("code") if isinstance(product, dict) else None
+        try:
+            filed = date.fromisoformat(str(data.get("filing_date")))
+        except ValueError:
+            return None, None, None
+        if not isinstance(code, str) or not isinstance(product_code, str) or not product_code:
+            return None, None, None
+        return code, product_key(product_code, filed), (product_code, filed)
     insurer = data.get("insurer")
     code = insurer.get("code") if isinstance(insurer, dict) else None
     period = data.get("reporting_period")
     ok_period = isinstance(period, str) and PERIOD.match(period) is not None
-    return (code if isinstance(code, str) else None), (period if ok_period else None)
+    return (code if isinstance(code, str) else None), (period if ok_period else None), None
 
 
 def _refuse(raw: bytes, suffix: str, pointer: str, message: str) -> service.Refused:
@@ -60,8 +74,9 @@ def _refuse(raw: bytes, suffix: str, pointer: str, message: str) -> service.Refu
     return service.Refused(locate_messages(SOURCE + suffix, text, suffix in (".yaml", ".yml"), [(pointer, message)]))
 
 
-def period_closed(engine: Engine, period: str, today: date) -> str | None:
-    """Why ``period`` is not open for a submission by the calendar, or None (open; no calendar: every period)."""
+def period_closed(engine: Engine, period: str, today: date, kind: str | None = None) -> str | None:
+    """Why ``period`` is not open for a submission (or ``kind``) by the calendar, or None (open; no calendar:
+    every period)."""
     with engine.connect() as conn:
         if calendar_is_empty(conn):
             return None
@@ -70,40 +85,51 @@ def period_closed(engine: Engine, period: str, today: date) -> str | None:
         return f"{period} is not open for filing: the filing calendar does not list it"
     if today < entry.opens:
         return f"{period} is not open for filing yet: it opens on {entry.opens.isoformat()}"
-    kind = submission_kind(period)
+    kind = kind or submission_kind(period)
     if kind not in entry.due:
         return f"no {kind.replace('_', ' ')} is due for {period} in the filing calendar"
     return None
 
 
-def read_filing(engine: Engine, user: service.User, raw: bytes, suffix: str, today: date) -> tuple[str, str]:
-    """The (insurer, period) the document states, once it passed every check; ``service.Refused`` otherwise."""
+def read_filing(
+    engine: Engine, user: service.User, raw: bytes, suffix: str, today: date
+) -> tuple[str, str, tuple[str, date] | None]:
+    """The (insurer, period, product) the document states, once it passed every check; ``service.Refused``
+    otherwise. A product filing's period is its key (revisions.product_key), product its code and filing date."""
     if user.supervisor or user.insurer is None:
         raise service.NotFound("supervisors do not upload")
     loaded = parse_bytes(raw, SOURCE + suffix, suffix)
-    doc = loaded.document
-    if doc is not None and not isinstance(doc, Submission):
-        raise _refuse(
-            raw, suffix, "/kind", "the portal takes an insurer's submission; check product filings with `check`"
-        )
+    doc, product = loaded.document, None
     if isinstance(doc, Submission):
-        insurer, period = doc.insurer.code, doc.reporting_period
+        insurer, period, where = doc.insurer.code, doc.reporting_period, "/insurer/code"
+    elif isinstance(doc, ProductFiling):
+        product = (doc.product.code, doc.filing_date)
+        insurer, period, where = doc.insurer_code, product_key(*product), "/insurer_code"
     else:
-        code, stated = _peek(raw, suffix)
+        code, stated, product = _peek(raw, suffix)
         if code is None or stated is None:  # nothing says whose filing it is: refused with its problems
             raise service.Refused(loaded.problems)
         insurer, period = code, stated
+        where = "/insurer_code" if product else "/insurer/code"
     if insurer != user.insurer:
-        raise _refuse(raw, suffix, "/insurer/code", f"the document is insurer {insurer}'s; you file for {user.insurer}")
+        raise _refuse(raw, suffix, where, f"the document is insurer {insurer}'s; you file for {user.insurer}")
+    if product is not None:
+        quarter = quarter_of(product[1])
+        reason = period_closed(engine, quarter, today, "product_filings")
+        if reason is not None:
+            raise _refuse(raw, suffix, "/filing_date", reason)
+        return insurer, period, product
     reason = period_closed(engine, period, today)
     if reason is not None:
         raise _refuse(raw, suffix, "/reporting_period", reason)
-    return insurer, period
+    return insurer, period, None
 
 
 def _file(engine: Engine, portal: Any, user: service.User, address: str, raw: bytes, suffix: str) -> tuple[str, int]:
-    insurer, period = read_filing(engine, user, raw, suffix, service.now().date())
-    sequence = service.upload(engine, portal.ruleset, user, address, insurer, period, raw, suffix, portal.as_of)
+    insurer, period, product = read_filing(engine, user, raw, suffix, service.now().date())
+    sequence = service.upload(
+        engine, portal.ruleset, user, address, insurer, period, raw, suffix, portal.as_of, product
+    )
     return period, sequence
 
 
@@ -134,7 +160,7 @@ async def post_revision(request: Request, user: ApiUser) -> Any:
     period, sequence = await run_in_threadpool(_file, p.engine, p, user, _address(request), raw, suffix)
     assert user.insurer is not None
     revision = await run_in_threadpool(service.revision, p.engine, user, user.insurer, period, sequence)
-    return JSONResponse(RevisionOut.model_validate(revision).model_dump(mode="json"), 201)
+    return JSONResponse(revision.model_dump(mode="json"), 201)
 
 
 async def refused_json(request: Request, exc: Exception) -> JSONResponse:

@@ -18,7 +18,7 @@ from ..market_public import public_market
 from ..periods import PERIOD
 from ..reports import market_public as views
 from ..store import tables as t
-from .pages import _lang, _portal, render
+from .web import _lang, _portal, render
 
 router = APIRouter(include_in_schema=False)
 TEXTS = {

@@ -13,10 +13,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "bad_login": {"en": "Unknown account or wrong password.", "zh": "账户不存在或密码错误。"},
     "rate_limited": {"en": "Too many failed sign-ins; wait and try again.", "zh": "登录失败次数过多，请稍后再试。"},
     "filings": {"en": "Your filings", "zh": "本机构的报送"},
-    "upload": {"en": "Upload a submission", "zh": "上传报送文件"},
+    "upload": {"en": "Upload a submission or a product filing", "zh": "上传报送文件或产品报备"},
     "period": {"en": "Reporting period (2025 or 2025-Q4)", "zh": "报告期（如 2025 或 2025-Q4）"},
     "period_name": {"en": "Reporting period", "zh": "报告期"},
-    "file": {"en": "Submission file (JSON or YAML)", "zh": "报送文件（JSON 或 YAML）"},
+    "file": {
+        "en": "Submission file or product filing (JSON or YAML)",
+        "zh": "报送文件或产品报备文件（JSON 或 YAML）",
+    },
     "send": {"en": "Upload", "zh": "上传"},
     "insurer": {"en": "Insurer", "zh": "保险机构"},
     "status": {"en": "Status", "zh": "状态"},
@@ -137,6 +140,40 @@ TEXTS: dict[str, dict[str, str]] = {
     "pending": {"en": "pending", "zh": "待审批"},
     "approved": {"en": "approved", "zh": "已批准"},
     "refused": {"en": "refused", "zh": "已拒绝"},
+    "bulk_answers": {"en": "Answer in a workbook", "zh": "用工作簿批量回应"},
+    "bulk_answers_note": {
+        "en": "Download the findings as XLSX, fill the response and reason columns offline, and upload the workbook: "
+        "every row that names a finding is recorded, or none when a row cannot be.",
+        "zh": "下载检查发现（XLSX），离线填写“response”（回应）和“reason”（豁免理由）列后上传："
+        "与发现对应的每一行都会记录；任一行无法记录时，全部不记录。",
+    },
+    "download_workbook": {"en": "Download the findings (XLSX)", "zh": "下载检查发现（XLSX）"},
+    "workbook_file": {"en": "Filled workbook (XLSX)", "zh": "已填写的工作簿（XLSX）"},
+    "upload_workbook": {"en": "Upload the answers", "zh": "上传回应"},
+    "choose_workbook": {"en": "choose the filled workbook (XLSX)", "zh": "请选择已填写的工作簿（XLSX）"},
+    "bulk_done": {"en": "Answers recorded", "zh": "回应已记录"},
+    "responded_n": {"en": "Responses recorded", "zh": "记录的回应"},
+    "requested_n": {"en": "Dispensations requested", "zh": "提出的豁免申请"},
+    "unchanged_n": {"en": "Responses unchanged", "zh": "未变更的回应"},
+    "unknown_rows": {
+        "en": "Rows that name no finding of this revision (skipped)",
+        "zh": "与本版本任何发现都不对应的行（已跳过）",
+    },
+    "product_filings": {"en": "Product filings", "zh": "产品报备"},
+    "product_filing": {"en": "Product filing", "zh": "产品报备"},
+    "product_code": {"en": "Product code", "zh": "产品代码"},
+    "filing_date": {"en": "Filing date", "zh": "报备日期"},
+    "guidance": {"en": "Guidance item", "zh": "指引条目"},
+    "carried_over": {"en": "carried over from revision", "zh": "沿用自版本"},
+    "bulk_approve": {"en": "Grant all selected", "zh": "批量同意所选"},
+    "bulk_refuse": {"en": "Decline all selected", "zh": "批量驳回所选"},
+    "bulk_expires": {"en": "Valid until (selected)", "zh": "所选申请的有效期"},
+    "decide_selected": {"en": "Decide the selected requests", "zh": "批量处理所选申请"},
+    "select_request": {"en": "Select", "zh": "选择"},
+    "bulk_note": {
+        "en": "One reason for all (required to refuse; the filers read it)",
+        "zh": "统一理由（拒绝时必填，报送机构可见）",
+    },
 }
 
 

@@ -87,6 +87,9 @@ portal_revisions = Table(
     Column("compliance", Points),
     Column("uploaded_by", String(100), nullable=False),
     Column("uploaded_at", DateTime, nullable=False),
+    # a product filing's (migration 0020): its period column is then the filing's key (portal/revisions.py)
+    Column("product_code", String(40)),
+    Column("filing_date", Date),
     UniqueConstraint("insurer_code", "period", "sequence"),
 )
 
@@ -100,6 +103,7 @@ portal_responses = Table(
     Column("text", Text, nullable=False),
     Column("author", String(100), nullable=False),
     Column("at", DateTime, nullable=False),
+    Column("carried_from", Integer),  # the earlier revision's sequence when carried over (migration 0020)
     UniqueConstraint("revision_id", "fingerprint"),
 )
 
