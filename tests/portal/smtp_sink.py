@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from email.message import Message
 from typing import Any
 
@@ -48,7 +48,9 @@ class Sink:
             if self.refuse_next > 0:
                 self.refuse_next -= 1
                 return self.refusal
-            self.messages.append(message_from_bytes(envelope.original_content or envelope.content))
+            self.messages.append(
+                message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+            )
         return "250 Message accepted for delivery"
 
 
