@@ -89,13 +89,12 @@ def send(
         changes["sender"] = sender
     if starttls is not None:
         changes["starttls"] = starttls
-    if limit is not None:
-        changes["batch"] = limit
     notify_config = replace(notify_config, **changes)
     if notify_config.host is None:
         raise DomainError("no SMTP server: give --smtp HOST:PORT, or host in the [notify] table of --config")
     now = datetime.now(UTC).replace(tzinfo=None)
-    out = send_once(_engine(ctx), notify_config, today=as_of.date() if as_of else now.date(), now=now)
+    today = as_of.date() if as_of else now.date()
+    out = send_once(_engine(ctx), notify_config, today=today, now=now, limit=limit)
     if fmt == "json":
         _emit_json(
             {

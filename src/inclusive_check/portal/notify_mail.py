@@ -115,18 +115,22 @@ def _connect(config: NotifyConfig) -> smtplib.SMTP:
     return smtp
 
 
-def deliver(engine: Engine, config: NotifyConfig, node: str, now: datetime | None = None) -> Outcome:
-    """Claim and send what is due, ``config.batch`` rows a claim, until nothing is left or the server fails us;
-    each row is claimed by one sender and marked sent once the server took it."""
+def deliver(
+    engine: Engine, config: NotifyConfig, node: str, now: datetime | None = None, limit: int | None = None
+) -> Outcome:
+    """Claim and send what is due, ``config.batch`` rows a claim, until nothing is left, ``limit`` rows were
+    claimed, or the server fails us; each row is claimed by one sender and marked sent once the server took it."""
     out = Outcome()
     now = now or _now()
     smtp: smtplib.SMTP | None = None
+    left = limit
     try:
-        while True:
-            claimed, stale = outbox.claim(engine, node, config.batch, now)
+        while left is None or left > 0:
+            claimed, stale = outbox.claim(engine, node, config.batch if left is None else min(left, config.batch), now)
             out.unknown += stale
             if not claimed:
                 break
+            left = None if left is None else left - len(claimed)
             if smtp is None:
                 try:
                     smtp = _connect(config)
@@ -159,7 +163,14 @@ def _send_batch(
             outbox.mark_failed(engine, item, "the account has no e-mail address any more", state="no_address")
             continue
         try:
-            smtp.send_message(message(item, config), from_addr=config.sender, to_addrs=[item.email])
+            composed = message(item, config)
+        except (ValueError, TypeError) as exc:  # e.g. a header value from a hand-edited account or code
+            outbox.mark_failed(engine, item, f"the message could not be composed: {exc}")
+            out.failed += 1
+            out.problems.append(f"the message to {item.recipient} could not be composed: {exc}")
+            continue
+        try:
+            smtp.send_message(composed, from_addr=config.sender, to_addrs=[item.email])
         except smtplib.SMTPServerDisconnected as exc:
             _retry_rest(engine, config, claimed[n:], f"{where}: {_why(exc)}", now, out)
             out.problems.append(f"{where} closed the connection: {_why(exc)}; retried later")
@@ -196,6 +207,7 @@ def send_once(
     node: str | None = None,
     today: date | None = None,
     now: datetime | None = None,
+    limit: int | None = None,
 ) -> Outcome:
     """One step: enqueue the events, then (when an SMTP host is configured) deliver what is due. A database
     fault is returned as a plain problem, as is an SMTP one."""
@@ -205,7 +217,7 @@ def send_once(
         out.enqueued = outbox.enqueue(engine, today or now.date(), config.due_days, now)
         if config.host is None:
             return out
-        sent = deliver(engine, config, node or node_name(), now)
+        sent = deliver(engine, config, node or node_name(), now, limit)
     except Exception as exc:
         message_ = fault_message(exc)
         if message_ is None:

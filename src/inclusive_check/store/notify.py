@@ -177,8 +177,13 @@ def _audit_events(conn: Connection, now: datetime) -> int:
         )
         .order_by(a.id)
     ).all()
+    o = t.notify_outbox.c
+    again = [f"audit:{row.id}" for row in rows if row.id <= mark]  # read again by the lookback
+    done = set(conn.execute(select(o.event_key).where(o.event_key.in_(again)).distinct()).scalars()) if again else set()
     added = 0
     for row in rows:
+        if f"audit:{row.id}" in done:
+            continue
         kind, audience = AUDIT_EVENTS[row.action]
         detail = _audit_detail(conn, row.action, json.loads(row.detail))
         recipients = _recipients(conn, row.insurer_code, audience, row.at)
