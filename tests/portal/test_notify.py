@@ -301,3 +301,29 @@ def test_contacts_and_notify_options_are_checked(portal: Any, tmp_path: Path) ->
         config.write_text(body, "utf-8")
         bad = run("notify", "send", "--config", str(config))
         assert bad.exit_code == 3 and says in bad.output and "Traceback" not in bad.output, (body, bad.output)
+
+
+def test_the_notify_table_of_the_portal_toml(tmp_path: Path, monkeypatch: Any) -> None:
+    from inclusive_check.portal.config import load_config
+    from inclusive_check.portal.notify_config import parse_host_port
+
+    path = tmp_path / "portal.toml"
+    path.write_text(
+        '[notify]\nhost = "smtp.example.org"\nport = 587\nfrom = "portal@example.org"\nstarttls = true\n'
+        'username = "portal"\npassword_env = "IC_TEST_SMTP_PASSWORD"\ninterval_seconds = 60\ndue_days = [1, 7, 1]\n'
+        'portal_url = "https://portal.example.org/"\n',
+        "utf-8",
+    )
+    monkeypatch.setenv("IC_TEST_SMTP_PASSWORD", "s3cret")
+    config = load_config(path).notify
+    assert (config.host, config.port, config.sender, config.starttls, config.interval_seconds) == (
+        "smtp.example.org",
+        587,
+        "portal@example.org",
+        True,
+        60,
+    )
+    assert config.due_days == (1, 7) and config.password() == "s3cret"
+    assert config.portal_url == "https://portal.example.org"
+    assert load_config(None).notify.interval_seconds == 0 and load_config(None).notify.host is None  # off
+    assert parse_host_port("[::1]:2525") == ("::1", 2525) and parse_host_port("mail") == ("mail", 25)
