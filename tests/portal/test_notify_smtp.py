@@ -159,3 +159,27 @@ def test_two_senders_at_once_on_postgresql_deliver_each_once(pg_store: Any, tmp_
     finally:
         portal.client.close()
         engine.dispose()
+
+
+def test_the_server_sends_on_its_schedule(db_url: str) -> None:
+    """The app's lifespan runs the sender every interval_seconds (on each backend), and stops with the app."""
+    import time
+
+    from conftest import make_portal
+
+    with smtp_sink() as sink:
+        config = NotifyConfig(host="127.0.0.1", port=sink.port, interval_seconds=1)
+        portal = make_portal(db_url, notify=config)
+        engine = portal.app.state.portal.engine
+        try:
+            notify_service.set_contact(engine, "zs", "zs@example.org", "zh")
+            with portal.client:  # the lifespan: the scheduled sender starts
+                assert upload(portal, zs_bytes()).status_code == 201
+                deadline = time.monotonic() + 60
+                while not sink.ids():
+                    assert time.monotonic() < deadline, "the scheduled sender sent nothing"
+                    time.sleep(0.2)
+            assert [str(m["Subject"]) for m in sink.messages] == [f"已收到 {ZS} {PERIOD} 报送的第 1 版"]
+            assert outbox.outbox_counts(engine)["sent"] == 1
+        finally:
+            engine.dispose()

@@ -134,8 +134,9 @@ async def _schedule(portal: Portal, interval: int) -> None:
         await asyncio.sleep(interval)
         try:
             out = await run_in_threadpool(notify_mail.send_once, portal.engine, portal.config.notify, node)
-        except Exception as exc:  # a bug: logged, and the server goes on serving
-            log.error("notifications: %s", fault_message(exc) or f"internal error ({type(exc).__name__})")
+        except Exception as exc:  # logged (a bug with its traceback, in the server's log only); serving goes on
+            fault = fault_message(exc)
+            log.error("notifications: %s", fault or "internal error", exc_info=None if fault else exc)
             continue
         for problem in out.problems:
             log.warning("notifications: %s", problem)
