@@ -42,6 +42,7 @@ from .cli_db import COMMANDS as DB_COMMANDS
 from .cli_impact import COMMANDS as IMPACT_COMMANDS
 from .cli_impact import _reproduce
 from .cli_market import COMMANDS as MARKET_COMMANDS
+from .cli_notify import COMMANDS as NOTIFY_COMMANDS
 from .cli_portal import COMMANDS as PORTAL_COMMANDS
 from .cli_rules import COMMANDS as RULES_COMMANDS
 from .cli_season import SEASON_COMMANDS
@@ -524,7 +525,15 @@ def _report_market(ctx: click.Context, insurer: str | None) -> Any:
 
 
 # The command modules' commands, on the one group (they import nothing of this module: no import circle).
-for _command in (*RULES_COMMANDS, *IMPACT_COMMANDS, *PORTAL_COMMANDS, *DB_COMMANDS, *MARKET_COMMANDS, *SEASON_COMMANDS):
+for _command in (
+    *RULES_COMMANDS,
+    *IMPACT_COMMANDS,
+    *PORTAL_COMMANDS,
+    *DB_COMMANDS,
+    *MARKET_COMMANDS,
+    *SEASON_COMMANDS,
+    *NOTIFY_COMMANDS,
+):
     cli.add_command(_command)
 
 

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from . import cli_accounts
+from . import cli_accounts, cli_notify
 from .cli_common import (
     DomainError,
     EnvironmentProblem,
@@ -79,13 +79,20 @@ def users() -> None:
 @click.argument("name")
 @click.option("--role", type=click.Choice(["filer", "supervisor"]), required=True)
 @click.option("--insurer", metavar="CODE", help="The insurer a filer files for (filers only).")
+@click.option("--email", metavar="ADDRESS", help="Where its notifications are e-mailed (none: the inbox only).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Its notifications' language (default: both).")
 @click.pass_context
-def users_add(ctx: click.Context, name: str, role: str, insurer: str | None) -> None:
+def users_add(
+    ctx: click.Context, name: str, role: str, insurer: str | None, email: str | None, lang: str | None
+) -> None:
     """Add a portal account; the password is asked for twice on a terminal, else read from stdin's first line."""
     try:
         from .portal import service
+        from .portal.notify_config import valid_address
     except ImportError as exc:
         raise _portal_missing(exc) from None
+    if email is not None and not valid_address(email):
+        raise click.BadParameter(f"not one e-mail address (name@example.org): {email!r:.80}", param_hint="--email")
     if sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
@@ -94,6 +101,8 @@ def users_add(ctx: click.Context, name: str, role: str, insurer: str | None) -> 
         service.create_user(_engine(ctx), name, role, insurer, password)
     except (service.Unprocessable, service.Conflict) as exc:
         raise DomainError(str(exc)) from None
+    if email is not None or lang is not None:
+        cli_notify.set_contact(ctx, name, email, lang)
     click.echo(f"added {role} {_clean(name)}" + (f" for insurer {_clean(insurer)}" if insurer else ""))
 
 
@@ -103,6 +112,7 @@ def tokens() -> None:
 
 
 cli_accounts.register(users, tokens, _db_option)  # tokens create|list|revoke, users list|disable|...
+cli_notify.register_users(users)  # users set-contact (e-mail address and language of notifications)
 
 
 COMMANDS = (

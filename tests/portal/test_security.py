@@ -45,6 +45,8 @@ def kn_resources(portal: Any) -> dict[str, str]:
         "request_id": str(request["id"]),
         "user": "kn",  # KN's filer account, and its token: only a supervisor manages accounts
         "token_id": str(next(x.id for x in credentials.list_tokens(portal.app.state.portal.engine, "kn"))),
+        # KN's filer's notification (its upload was received): the inbox's routes (portal/notify_routes.py)
+        "notification": str(portal.client.get("/api/notifications", headers=portal.api("kn")).json()[0]["id"]),
     }
 
 

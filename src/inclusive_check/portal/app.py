@@ -24,7 +24,7 @@ def create_app(
     as_of: date | None = None,
 ) -> FastAPI:
     """The portal on the database at ``url`` (migrated when behind, as the writing commands do)."""
-    from . import accounts_api, api, board, bulk, intake, pages, public, review_pages, service
+    from . import accounts_api, api, board, bulk, intake, notify_routes, pages, public, review_pages, service
 
     app = FastAPI(
         title="inclusive-check filing portal",
@@ -45,6 +45,7 @@ def create_app(
     app.include_router(intake.router)  # uploads whose insurer and period the document states (portal/intake.py)
     app.include_router(intake.pages)
     app.add_exception_handler(service.Refused, intake.refused_json)
+    notify_routes.install(app)  # the inbox (page and API) and the scheduled sender (portal/notify_routes.py)
     pages.install_page_handlers(app)
     app.add_middleware(SecurityHeaders)
     return app

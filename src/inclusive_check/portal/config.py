@@ -11,6 +11,8 @@ from typing import Any
 
 from ..inputs import InputFileError, read_input_text
 from ..periods import period_bounds
+from .notify_config import NotifyConfig, NotifyConfigError
+from .notify_config import parse as parse_notify
 
 DEFAULT_DUE_DAYS = 120  # a period without a configured window is due this many days after it ends (ours)
 
@@ -38,6 +40,7 @@ class PortalConfig:
     # Due dates of periods the filing calendar does not list (not read from the TOML, which keeps only server
     # settings: deployments import the calendar; tests and embedders may pass windows here).
     windows: dict[str, Window] = field(default_factory=dict)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)  # the [notify] table (portal/notify_config.py)
 
     @property
     def max_upload_bytes(self) -> int:
@@ -86,6 +89,11 @@ def load_config(path: Path | None) -> PortalConfig:
             if not isinstance(value, bool):
                 raise ConfigError(f"{path}: secure_cookies must be true or false")
             values[key] = value
+        elif key == "notify":
+            try:
+                values[key] = parse_notify(path, value)
+            except NotifyConfigError as exc:
+                raise ConfigError(str(exc)) from None
         elif key == "windows":  # filing windows are data now: the calendar (docs/portal.md, "The filing season")
             raise ConfigError(
                 f"{path}: windows: due dates are no longer configured here; import the filing calendar with "

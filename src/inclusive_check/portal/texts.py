@@ -71,6 +71,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "reason": {"en": "Reason", "zh": "理由"},
     "state": {"en": "State", "zh": "状态"},
     "audit": {"en": "Audit log", "zh": "审计日志"},
+    "inbox": {"en": "Notifications", "zh": "通知"},  # the nav link; the inbox's own words: notify_texts.py
     "when": {"en": "When", "zh": "时间"},
     "who": {"en": "Who", "zh": "操作人"},
     "address": {"en": "Address", "zh": "地址"},

@@ -499,8 +499,9 @@ def open_store(url: str | None = None) -> Engine:
     if engine.url.get_backend_name() == "sqlite" and _sqlite_file(engine.url) is None:
         from .tables import metadata
 
-        # In memory (`check`): the checker's tables, not the portal's.
-        metadata.create_all(engine, tables=[t for name, t in metadata.tables.items() if not name.startswith("portal_")])
+        # In memory (`check`): the checker's tables, not the portal's nor its notifications'.
+        portal = ("portal_", "notify_")
+        metadata.create_all(engine, tables=[t for name, t in metadata.tables.items() if not name.startswith(portal)])
         return engine
     if current(engine) != head():
         upgrade(engine)

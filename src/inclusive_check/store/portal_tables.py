@@ -32,6 +32,8 @@ portal_users = Table(
     Column("password_hash", String(200), nullable=False),  # Argon2id, in its PHC string
     Column("created_at", DateTime, nullable=False),
     Column("disabled_at", DateTime),  # set: no login, no session, no token (migration 0013)
+    Column("email", String(254)),  # where notifications are sent (migration 0019); none: the inbox only
+    Column("lang", String(2)),  # zh or en: the notifications' language (none: both)
 )
 
 # API tokens and browser sessions: only the SHA-256 of the secret is stored.

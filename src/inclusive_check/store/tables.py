@@ -406,6 +406,8 @@ targets = Table(
 
 
 # The portal's and the season's tables live in portal_tables.py, on the same metadata; read them from here too.
+# The notifications' outbox and marks (migration 0019).
+from .notify_tables import notify_marks, notify_outbox  # noqa: E402
 from .portal_tables import (  # noqa: E402
     calendar_periods,
     portal_audit_log,
@@ -430,6 +432,8 @@ __all__ = [
     "Rate",
     "calendar_periods",
     "metadata",
+    "notify_marks",
+    "notify_outbox",
     "portal_audit_log",
     "portal_dispensation_requests",
     "portal_login_failures",
