@@ -18,7 +18,9 @@ from .cli_common import (
     _exit,
     _print_problems,
     _reader,
+    current_lang,
 )
+from .i18n import Code, Message, render
 
 # The board's statuses (store.board.STATUSES), spelled out so that --help imports no SQL.
 STATUS_CHOICES = ("not_filed", "has_errors", "awaiting_signature", "signed", "late", "returned", "accepted")
@@ -34,8 +36,9 @@ def _read(path: str, kind: str, parse: Any, fmt: str) -> Any:
     try:
         return parse(read_season_file(Path(path), kind), path)
     except SeasonFileError as exc:
-        _print_problems(views.validation([], exc.problems), fmt)
-        click.echo("nothing was stored", err=True)
+        lang = current_lang()
+        _print_problems(views.validation([], exc.problems, lang), fmt, lang=lang)
+        click.echo(render("cli.nothing_stored", lang), err=True)
         _exit(EXIT_INVALID)
 
 
@@ -94,7 +97,7 @@ def _period(ctx: click.Context, param: click.Parameter, value: str) -> str:
     from .periods import PERIOD
 
     if not PERIOD.match(value):
-        raise click.BadParameter(f"{value!r} is not a period (2025 or 2025-Q4)")
+        raise click.BadParameter(render("cli.bad_period", current_lang(), value=Code(repr(value))))
     return value
 
 
@@ -119,9 +122,7 @@ def board(ctx: click.Context, period: str, wanted: str | None, fmt: str, as_of: 
     with _reader(ctx).connect() as conn:
         rows = season_board(conn, period, as_of.date() if as_of else date.today())
     if rows is None:
-        raise DomainError(
-            f"{period} is not in the filing calendar; import one with `inclusive-check calendar import FILE`"
-        )
+        raise DomainError(Message("cli.period_not_in_calendar", period=Code(period)))
     totals = counts(rows)
     rows = [r for r in rows if wanted is None or r["status"] == wanted]
     if fmt == "json":

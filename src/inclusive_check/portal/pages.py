@@ -18,6 +18,7 @@ from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from ..i18n import cite
 from ..periods import PERIOD
 from ..reports.charts import Bar, score_bars
 from . import service
@@ -74,6 +75,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     csrf = request.cookies.get(CSRF_COOKIE) or new_secret()
     html = _env.get_template(template).render(
         t=lambda key: text(key, lang),
+        cite=lambda item: cite(item, lang),
         lang=lang,
         csrf=csrf,
         path=request.url.path,
