@@ -74,7 +74,7 @@ def rules_show(rule_id: str, ruleset_path: str | None, as_of: Any, fmt: str, lan
     except registry.UnknownRule as exc:
         typed = Code(repr(rule_id.upper()))
         if exc.closest:
-            close = Code(" or ".join(exc.closest))
+            close = [Code(rule) for rule in exc.closest]
             raise DomainError(Message("cli.unknown_rule_close", rule=typed, close=close)) from None
         raise DomainError(Message("cli.unknown_rule", rule=typed)) from None
     if rule not in ruleset.rules():

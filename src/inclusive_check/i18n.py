@@ -194,7 +194,7 @@ def gloss(name: str, lang: str) -> str:
     text = catalogue(lang if lang in LANGS else "en").get(f"param.{name}")
     if not text or text.replace(" ", "_") == name:  # no gloss, or one that only repeats the identifier
         return name
-    return render("param.glossed", lang, gloss=text, name=Code(name))
+    return render("i18n.glossed", lang, gloss=text, name=Code(name))
 
 
 def chinese_numeral(n: int) -> str:

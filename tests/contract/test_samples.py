@@ -27,7 +27,7 @@ EXPECTED: dict[str, list[tuple[str, int | None, int | None, str]]] = {
     "quoted-boolean.json": [("/product/dedicated_inclusive", 10, 28, "'true' is not a boolean; write the value")],
     "negative-fee-rate.json": [("/product/intermediary_fee_rate", 26, 30, "-0.07 is less than the minimum of 0")],
     "rate-above-one.json": [("/product/premium_rate", 25, 21, "1.1 is greater than the maximum of 1")],
-    "absurd-solvency-ratio.json": [("/solvency/0/core_ratio_pct", 17, 25, "1864000 is greater than the maximum")],
+    "absurd-solvency-ratio.json": [("/solvency/0/core_ratio_pct", 17, 25, "1,864,000 is greater than the maximum")],
     "negative-complaint-count.json": [("/consumer_protection/complaints", 125, 19, "-37 is less than the minimum")],
     "impossible-quarter.json": [("/solvency/3/quarter", 34, 18, "'2025-Q5' does not match")],
     "duplicate-quarter.json": [("/solvency/2/quarter", 28, 18, "quarter 2025-Q2 already reported at /solvency/1")],

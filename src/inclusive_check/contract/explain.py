@@ -24,7 +24,7 @@ def absurd_message(literal: str) -> Message:
     return Message("problem.absurd_number", value=shown_value(literal), limit=10**16)
 
 
-def shown_value(value: Any, chars: int = EXCERPT_CHARS) -> Message | Code:
+def shown_value(value: Any, chars: int = EXCERPT_CHARS) -> Message | Code | int | Decimal:
     """A short, printable echo of a value for a message: long text is cut, long lists and objects are counted
     (in the reader's language); null, true and false as JSON writes them."""
     if isinstance(value, (list, tuple, dict)) and len(value) > 5:
@@ -33,6 +33,8 @@ def shown_value(value: Any, chars: int = EXCERPT_CHARS) -> Message | Code:
         return Message("value.long_text", start=Code(printable(repr(value[:chars]))[:-1] + "…'"), n=len(value))
     if value is None or isinstance(value, bool):
         return Code(json.dumps(value))
+    if (isinstance(value, int) or (isinstance(value, Decimal) and value.is_finite())) and len(str(value)) <= 2 * chars:
+        return value  # a number: shown grouped by thousands (i18n.number)
     text = _DECIMAL_REPR.sub(r"\1", printable(str(value) if isinstance(value, Decimal) else repr(value)))
     if len(text) > 2 * chars:
         return Message("value.long_text", start=Code(text[: 2 * chars] + "…"), n=len(text))
@@ -54,6 +56,7 @@ _TYPE_IDS = {  # JSON Schema's type names, as the catalogue words them
     "null": N_("type.null"),
 }
 _OTHER_TYPE = N_("type.other")
+_FORMATS = {"date": N_("format.date")}  # the formats the published schemas use
 _LIMITS = {  # keyword -> message id; each takes the value and the keyword's limit
     "minimum": N_("schema.minimum"),
     "maximum": N_("schema.maximum"),
@@ -132,6 +135,8 @@ def explain(error: Any) -> Message:
         return Message("schema.unique_items")
     if keyword in ("oneOf", "anyOf"):
         return Message("schema.no_alternative", value=value)
+    if keyword == "format" and expected in _FORMATS:
+        return Message("schema.format", value=value, limit=Message(_FORMATS[expected]))
     if keyword in _LIMITS:
         limit = expected if isinstance(expected, int | Decimal) else Code(str(expected))
         return Message(_LIMITS[keyword], value=value, limit=limit)
