@@ -97,7 +97,7 @@ def _period(ctx: click.Context, param: click.Parameter, value: str) -> str:
     from .periods import PERIOD
 
     if not PERIOD.match(value):
-        raise click.BadParameter(render("cli.bad_period", current_lang(), value=Code(repr(value))))
+        raise click.BadParameter(render("cli.not_a_period", current_lang(), value=Code(repr(value))))
     return value
 
 
