@@ -6,7 +6,7 @@
 - ``int`` and ``Decimal``: as written, the integer part grouped by thousands (``1,234,567``), in both languages;
 - ``date``: ISO 8601 (``2025-06-30``);
 - ``Param("intermediary_channels")``: a parameter or field identifier glossed in prose, ``中介渠道范围
-  （intermediary_channels）``, from the ``param.*`` entries of the catalogue (bare when it has no gloss);
+  （intermediary_channels）``, from the language's ``glosses.po`` (bare when it has no gloss: English has none);
 - ``Item(18)``: a guidance item cited in the one style of the language (``cite``);
 - ``Code("440000")``, ``str``: kept exactly as given (codes, JSON Pointers, file paths, values from a file);
 - a ``Message``: rendered in the same language (a reason inside a sentence); a list: each item, joined.
@@ -124,13 +124,14 @@ def _decode(value: Any) -> Any:
 
 
 @cache
-def catalogue(lang: str) -> dict[str, str]:
-    """The translated messages of ``lang``, id -> text (fuzzy and empty entries left out)."""
+def catalogue(lang: str, domain: str = DOMAIN) -> dict[str, str]:
+    """The translated messages of ``lang``, id -> text (fuzzy and empty entries left out); ``domain`` "glosses":
+    identifier -> its name in prose."""
     from babel.messages.pofile import read_po
 
-    path = resources.files("inclusive_check").joinpath(f"locale/{lang}/LC_MESSAGES/{DOMAIN}.po")
+    path = resources.files("inclusive_check").joinpath(f"locale/{lang}/LC_MESSAGES/{domain}.po")
     with path.open("rb") as f:
-        cat = read_po(f, locale=lang, domain=DOMAIN)
+        cat = read_po(f, locale=lang, domain=domain)
     return {str(m.id): str(m.string) for m in cat if m.id and m.string and not m.fuzzy}
 
 
@@ -191,8 +192,8 @@ def number(value: int | Decimal) -> str:
 def gloss(name: str, lang: str) -> str:
     """A parameter or field identifier in prose: ``中介渠道范围（intermediary_channels）`` when the catalogue glosses
     it in ``lang``, the bare identifier when not."""
-    text = catalogue(lang if lang in LANGS else "en").get(f"param.{name}")
-    if not text or text.replace(" ", "_") == name:  # no gloss, or one that only repeats the identifier
+    text = catalogue(lang if lang in LANGS else "en", "glosses").get(name)
+    if not text:
         return name
     return render("i18n.glossed", lang, gloss=text, name=Code(name))
 

@@ -21,8 +21,8 @@ KEYWORDS = {"render": None, "Message": None, "N_": None}  # as babel.cfg and CON
 PLACEHOLDER = re.compile(r"{(\w+)}")
 
 
-def _po(lang: str) -> list:  # type: ignore[type-arg]
-    path = resources.files("inclusive_check").joinpath(f"locale/{lang}/LC_MESSAGES/messages.po")
+def _po(lang: str, domain: str = "messages") -> list:  # type: ignore[type-arg]
+    path = resources.files("inclusive_check").joinpath(f"locale/{lang}/LC_MESSAGES/{domain}.po")
     with path.open("rb") as f:
         return [m for m in read_po(f, locale=lang) if m.id]
 
@@ -58,18 +58,18 @@ def _identifiers() -> set[str]:
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_catalogue_has_every_id_the_code_uses_and_none_it_does_not(lang: str) -> None:
     ids = {m.id for m in _po(lang)}
-    glosses = {i for i in ids if i.startswith("param.")}
     used = _used_ids()
     assert used - ids == set(), "ids used in the code but missing from the catalogue"
-    assert ids - glosses - used == set(), "stale ids: in the catalogue, used by no code"
-    assert {g.removeprefix("param.") for g in glosses} - _identifiers() == set(), "glosses of unknown identifiers"
+    assert ids - used == set(), "stale ids: in the catalogue, used by no code"
+    assert {m.id for m in _po(lang, "glosses")} - _identifiers() == set(), "glosses of unknown identifiers"
 
 
 def test_both_catalogues_hold_the_same_ids_and_chinese_is_complete() -> None:
-    en, zh = ({m.id: m for m in _po(lang)} for lang in ("en", "zh"))
-    assert set(en) == set(zh)
-    assert [i for i, m in zh.items() if not m.string or m.fuzzy] == []
-    assert [i for i, m in en.items() if (not m.string and not i.startswith("param.")) or m.fuzzy] == []
+    for domain in ("messages", "glosses"):
+        en, zh = ({m.id: m for m in _po(lang, domain)} for lang in ("en", "zh"))
+        assert set(en) == set(zh)
+        assert [i for i, m in zh.items() if not m.string or m.fuzzy] == []
+        assert [i for i, m in en.items() if (not m.string and domain == "messages") or m.fuzzy] == []
 
 
 def test_each_chinese_text_takes_the_arguments_the_english_one_takes() -> None:
