@@ -225,7 +225,7 @@ def check(
     if outcome.results is None:
         _print_problems(views.validation([*loaded, *contexts], lang=lang), fmt, outputs, base_dir, lang)
         _exit(EXIT_INVALID)
-    results = with_validation(outcome.results, [*loaded, *contexts])
+    results = with_validation(outcome.results, [*loaded, *contexts], lang)
     _finish(results, fmt, fail_on, lang, exit_zero, show_passes, outputs, base_dir)
 
 
