@@ -377,13 +377,12 @@ def run_cmd(
     dispensations = given if given is not None else stored_dispensations(engine)
     left_out = straddling(engine, period, insurer) if period else []
     if period and left_out:
-        shown = ", ".join(left_out[:10]) + (f" and {len(left_out) - 10} more" if len(left_out) > 10 else "")
-        click.echo(
-            f"note: --period {period} leaves out {len(left_out)} document(s) whose period reaches beyond it: "
-            f"{_clean(shown)}; a run takes a document whose whole period lies within --period "
-            f"(--period {period[:4]} takes these)",
-            err=True,
+        shown = [Code(_clean(key)) for key in left_out[:10]]
+        more = Message("cli.and_more", n=len(left_out) - 10) if len(left_out) > 10 else ""
+        note = Message(
+            "cli.period_leaves_out", period=Code(period), n=len(left_out), shown=shown, more=more, year=Code(period[:4])
         )
+        click.echo(note.text(lang), err=True)
     try:
         selection = Selection(insurer=insurer, period=period)
         with progress(steps(ruleset), "run") as advance:  # on a terminal only (stderr), rule by rule

@@ -154,11 +154,9 @@ def _note_left_out(engine: Any, period: str, insurer: str | None, public: bool) 
     left_out = straddling(engine, period, insurer)
     if left_out:
         named = "" if public else ": " + _clean(", ".join(left_out[:10]) + (" ..." if len(left_out) > 10 else ""))
-        click.echo(
-            f"note: --period {period} leaves out {len(left_out)} document(s) whose period reaches beyond it{named} "
-            f"(--period {period[:4]} takes these)",
-            err=True,
-        )
+        year = Code(period[:4])
+        note = Message("cli.market_leaves_out", period=Code(period), n=len(left_out), named=Code(named), year=year)
+        click.echo(note.text(current_lang()), err=True)
 
 
 # --- reference figures and targets --------------------------------------------------------------------------
@@ -179,10 +177,7 @@ def _import(ctx: click.Context, kind: str, path: str, fmt: str) -> None:
     if fmt == "json":
         _emit_json({"kind": kind, "values": len(entries), **counts})
     else:
-        click.echo(
-            f"{kind}: {len(entries)} values: {counts['new']} new, {counts['changed']} changed (a new version each), "
-            f"{counts['unchanged']} unchanged"
-        )
+        click.echo(render("cli.reference_imported", "en", kind=Code(kind), values=len(entries), **counts))
 
 
 def _history(ctx: click.Context, kind: str, fmt: str) -> None:

@@ -20,7 +20,7 @@ from .cli_common import (
     _reader,
     current_lang,
 )
-from .i18n import Code, Message, render
+from .i18n import N_, Code, Message, render
 
 # The board's statuses (store.board.STATUSES), spelled out so that --help imports no SQL.
 STATUS_CHOICES = ("not_filed", "has_errors", "awaiting_signature", "signed", "late", "returned", "accepted")
@@ -43,14 +43,11 @@ def _read(path: str, kind: str, parse: Any, fmt: str) -> Any:
 
 
 def _counted(what: str, total: int, counts: dict[str, int], fmt: str) -> None:
-
+    """An import's counts; ``what``: the message id of what was imported."""
     if fmt == "json":
         _emit_json({"total": total, **counts})
         return
-    click.echo(
-        f"{total} {what}: {counts['new']} new, {counts['changed']} changed (new version), "
-        f"{counts['unchanged']} unchanged"
-    )
+    click.echo(render("cli.imported", "en", total=total, what=Message(what), **counts))
 
 
 @click.group()
@@ -70,7 +67,7 @@ def insurers_import(ctx: click.Context, path: str, fmt: str) -> None:
     from .store.season import import_register
 
     items = _read(path, "register", parse_register, fmt)
-    _counted("insurer(s)", len(items), import_register(_engine(ctx), items, path), fmt)
+    _counted(N_("cli.what.insurers"), len(items), import_register(_engine(ctx), items, path), fmt)
 
 
 @click.group()
@@ -90,7 +87,7 @@ def calendar_import(ctx: click.Context, path: str, fmt: str) -> None:
     from .store.season import import_calendar
 
     items = _read(path, "calendar", parse_calendar, fmt)
-    _counted("period(s)", len(items), import_calendar(_engine(ctx), items, path), fmt)
+    _counted(N_("cli.what.periods"), len(items), import_calendar(_engine(ctx), items, path), fmt)
 
 
 def _period(ctx: click.Context, param: click.Parameter, value: str) -> str:
