@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from inclusive_check.cli import cli
 from inclusive_check.engine import Selection, execute_run
+from inclusive_check.i18n import cite
 from inclusive_check.overlay import authority_of, load_any
 from inclusive_check.rules import get
 from inclusive_check.ruleset import RulesetError, load_ruleset
@@ -165,7 +166,11 @@ def test_rules_list_and_show_name_the_authority(tmp_path: Path) -> None:
     before = CliRunner().invoke(cli, ["rules", "list", "--ruleset", path, "--as-of", "2024-06-01", "--format", "json"])
     assert {item["authority"] for item in json.loads(before.output)} == {"NFRA"}
     shown = CliRunner().invoke(cli, ["rules", "show", KPI, "--ruleset", path, "--as-of", "2025-06-01"])
-    assert "监管机构: Test Bureau (测试监管局)" in shown.output
+    assert "authority on 2025-06-01: Test Bureau (测试监管局)" in shown.output
+    shown_zh = CliRunner().invoke(
+        cli, ["rules", "show", KPI, "--ruleset", path, "--as-of", "2025-06-01", "--lang", "zh"]
+    )
+    assert "监管机构（2025-06-01）：测试监管局" in shown_zh.output
     assert "from 2024-05-29 until 2024-12-31: 0.05" in shown.output and "from 2025-01-01: 0.06" in shown.output
 
 
@@ -212,7 +217,7 @@ def test_a_run_judges_only_the_scope_and_each_finding_names_the_authority(store:
     hx = str(ROOT / "samples" / "submissions" / "hx-life-2025.json")
     for lang, said in (("en", "[rule of TEST-BUREAU]"), ("zh", "[TEST-BUREAU的规则]")):
         text = CliRunner().invoke(cli, ["check", "--ruleset", str(tmp_path / "overlay.yaml"), hx, "--lang", lang])
-        (line,) = [row for row in text.output.splitlines() if f" {KPI} " in row and "10" in row[40:60]]
+        (line,) = [row for row in text.output.splitlines() if f" {KPI} " in row and cite(10, lang) in row]
         assert text.exit_code == 1 and line.rstrip().endswith(said)
     # the run stored the effective ruleset (base included): it reproduces, and its ruleset is the overlay's
     assert CliRunner().invoke(cli, ["--db", url, "run", "--reproduce", str(run_id)]).exit_code == 0

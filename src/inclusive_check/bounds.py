@@ -2,7 +2,9 @@
 
 A value outside its range is bad input (a plain message and exit 2, or 3 inside a document or ruleset), never
 a crash further on (a date before year 1 a day is subtracted from, an id past the database's integer).
-The ranges are listed in docs/inputs.md. This module imports nothing of the package.
+The ranges are listed in docs/inputs.md. This module imports nothing of the package but the language layer
+(``i18n``, which imports nothing). Each check has a ``*_message`` form, a catalogue message to render in any
+language, and a ``*_problem`` form, its English text, for callers that take text.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from .i18n import Code, Message
 
 # Dates: the guidance is from 2024; an earlier law a ruleset cites may be decades older. A date outside this
 # era is a typing slip (0001-01-01, 2240-…), and the arithmetic on it (the day before, the quarter after) holds.
@@ -25,36 +29,52 @@ MAX_ID = 2**31 - 1
 MAX_MAGNITUDE = Decimal(10) ** 15
 
 
-def era_problem(value: date, *, open_end: bool = False) -> str | None:
+def era_message(value: date, *, open_end: bool = False) -> Message | None:
     """Why ``value`` is outside the sane era (None: it is inside); ``open_end`` also takes 9999-12-31."""
     if ERA_FIRST <= value <= ERA_LAST or (open_end and value == OPEN_END):
         return None
-    also = f" (or {OPEN_END} for no end)" if open_end else ""
-    return f"the date {value.isoformat()} is outside {ERA_FIRST.isoformat()}..{ERA_LAST.isoformat()}{also}"
+    if open_end:
+        return Message("bounds.era_open", value=value, first=ERA_FIRST, last=ERA_LAST, open=OPEN_END)
+    return Message("bounds.era", value=value, first=ERA_FIRST, last=ERA_LAST)
 
 
-def magnitude_problem(value: Any) -> str | None:
+def era_problem(value: date, *, open_end: bool = False) -> str | None:
+    reason = era_message(value, open_end=open_end)
+    return None if reason is None else str(reason)
+
+
+def magnitude_message(value: Any) -> Message | None:
     """Why a number is too large in magnitude, or not finite (None: it is fine or not a number)."""
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         return None
     try:
         number = Decimal(value) if not isinstance(value, Decimal) else value
         if not number.is_finite():
-            return f"{value} is not a finite number"
+            return Message("bounds.not_finite", value=Code(str(value)))
         if number.adjusted() < 16 and abs(number) <= MAX_MAGNITUDE:
             return None
     except (InvalidOperation, ValueError, OverflowError):
         pass
     text = str(value)
     shown = text if len(text) <= 24 else f"{text[:12]}…{text[-8:]}"
-    return f"{shown} is beyond ±10^15, far outside what any threshold, weight or count measures"
+    return Message("bounds.magnitude", value=Code(shown))
 
 
-def id_problem(value: int, what: str = "id") -> str | None:
+def magnitude_problem(value: Any) -> str | None:
+    reason = magnitude_message(value)
+    return None if reason is None else str(reason)
+
+
+def id_message(value: int, what: str = "id") -> Message | None:
     if 1 <= value <= MAX_ID:
         return None
     shown = str(value) if len(str(value)) <= 24 else f"{str(value)[:12]}…"
-    return f"{what} {shown} is outside 1..{MAX_ID}"
+    return Message("bounds.id", what=Code(what), value=Code(shown), last=Code(str(MAX_ID)))
+
+
+def id_problem(value: int, what: str = "id") -> str | None:
+    reason = id_message(value, what)
+    return None if reason is None else str(reason)
 
 
 def out_of_bounds(value: Any, where: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:

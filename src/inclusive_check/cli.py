@@ -48,6 +48,7 @@ from .cli_rules import COMMANDS as RULES_COMMANDS
 from .cli_season import SEASON_COMMANDS
 from .cli_types import RUN_ID
 from .gcpause import paused_gc
+from .i18n import Code, Message, render
 from .safetext import clean as _clean
 
 
@@ -81,20 +82,21 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
     show_default=True,
     help="Reject files larger than this instead of loading them.",
 )
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
 @paused_gc()  # the command's work: many objects, no cycles (see gcpause)
-def validate(paths: tuple[str, ...], fmt: str, max_file_mib: int) -> None:
+def validate(paths: tuple[str, ...], fmt: str, max_file_mib: int, lang: str) -> None:
     """Validate submission and product-filing documents (JSON or YAML files, or folders of them)."""
     from .contract.load import expand_paths, load_file
     from .reports import views
 
     results = [load_file(path, max_file_mib * 2**20) for path in expand_paths(paths)]
     if not results:
-        raise DomainError("no .json, .yaml or .yml documents found in the given paths")
-    report = views.validation(results)
+        raise DomainError(Message("cli.no_documents"))
+    report = views.validation(results, lang=lang)
     if fmt == "json":
         _emit_json(report)
     else:
-        click.echo(views.validation_text(report))
+        click.echo(views.validation_text(report, lang))
     _exit(EXIT_INVALID if report.invalid else EXIT_OK)
 
 
@@ -209,7 +211,7 @@ def check(
 
     files = list(expand_paths(paths))
     if not files:
-        raise DomainError("no .json, .yaml or .yml documents found in the given paths")
+        raise DomainError(Message("cli.no_documents"))
     ruleset = _load_ruleset(ruleset_path)
     dispensations = _load_dispensations(dispensations_path, fmt, ruleset) if dispensations_path is not None else ()
     loaded = [load_file(p, max_file_mib * 2**20) for p in files]
@@ -222,9 +224,9 @@ def check(
         raise DomainError(str(exc)) from None
     contexts = context if isinstance(context, list) else [context] if context else []
     if outcome.results is None:
-        _print_problems(views.validation([*loaded, *contexts]), fmt, outputs, base_dir)
+        _print_problems(views.validation([*loaded, *contexts], lang=lang), fmt, outputs, base_dir, lang)
         _exit(EXIT_INVALID)
-    results = with_validation(outcome.results, [*loaded, *contexts])
+    results = with_validation(outcome.results, [*loaded, *contexts], lang)
     _finish(results, fmt, fail_on, lang, exit_zero, show_passes, outputs, base_dir)
 
 
@@ -235,7 +237,7 @@ def _given_contexts(insurer_paths: tuple[str, ...], max_file_mib: int) -> list[A
 
     files = list(expand_paths(insurer_paths))
     if not files:
-        raise DomainError(f"--insurer {' '.join(insurer_paths)}: no .json, .yaml or .yml documents found")
+        raise DomainError(Message("cli.no_documents_insurer", paths=Code(" ".join(insurer_paths))))
     return [load_file(p, max_file_mib * 2**20) for p in files]
 
 
@@ -278,7 +280,7 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], fmt: str, max_file_mib: i
 
     files = list(expand_paths(paths))
     if not files:
-        raise DomainError("no .json, .yaml or .yml documents found in the given paths")
+        raise DomainError(Message("cli.no_documents"))
     engine = _engine(ctx)
     with progress(len(files), "ingest", enabled=fmt == "text") as advance:
         report = ingest_paths(engine, files, max_file_mib * 2**20, on_file=advance)
@@ -376,13 +378,12 @@ def run_cmd(
     dispensations = given if given is not None else stored_dispensations(engine)
     left_out = straddling(engine, period, insurer) if period else []
     if period and left_out:
-        shown = ", ".join(left_out[:10]) + (f" and {len(left_out) - 10} more" if len(left_out) > 10 else "")
-        click.echo(
-            f"note: --period {period} leaves out {len(left_out)} document(s) whose period reaches beyond it: "
-            f"{_clean(shown)}; a run takes a document whose whole period lies within --period "
-            f"(--period {period[:4]} takes these)",
-            err=True,
+        shown = [Code(_clean(key)) for key in left_out[:10]]
+        more = Message("cli.and_more", n=len(left_out) - 10) if len(left_out) > 10 else ""
+        note = Message(
+            "cli.period_leaves_out", period=Code(period), n=len(left_out), shown=shown, more=more, year=Code(period[:4])
         )
+        click.echo(note.text(lang), err=True)
     try:
         selection = Selection(insurer=insurer, period=period)
         with progress(steps(ruleset), "run") as advance:  # on a terminal only (stderr), rule by rule
@@ -393,9 +394,10 @@ def run_cmd(
         raise DomainError(str(exc)) from None
     except NothingToCheck:  # the run was rolled back: an empty run never becomes the default of later commands
         raise DomainError(
-            "nothing to check: no stored document matches"
-            + "".join(f" {name} {value}" for name, value in (("--insurer", insurer), ("--period", period)) if value)
-            + "; no run was stored. `inclusive-check submissions` lists what is stored; `ingest` stores more"
+            Message(
+                "cli.no_stored_match",
+                given=Code("".join(f" {n} {v}" for n, v in (("--insurer", insurer), ("--period", period)) if v)),
+            )
         ) from None
     # A market's passes are many: read them only when some output shows them (every format but text lists them,
     # on stdout and in --output files alike).
@@ -410,7 +412,7 @@ def run_cmd(
             listed=not quiet,
         )
     if fmt == "text":
-        click.echo(f"run {run_id}")
+        click.echo(render("cli.run_id", lang, id=Code(str(run_id))))
     _finish(results, fmt, fail_on, lang, exit_zero, show_passes, outputs, base_dir)
 
 
@@ -547,11 +549,8 @@ def main() -> None:
             raise
         message = _environment_problem(exc)
         if message is not None:  # raised outside a command (e.g. while exiting): still the environment's fault
-            click.echo(f"Error: {message}", err=True)
+            click.echo(render("cli.error", "en", message=Code(message)), err=True)
             sys.exit(EXIT_ENVIRONMENT)
-        click.echo(
-            f"inclusive-check: internal error: {type(exc).__name__}: {_clean(str(exc))}\n"
-            "This is a bug; rerun with INCLUSIVE_CHECK_DEBUG=1 for details and report it.",
-            err=True,
-        )
+        detail = Code(f"{type(exc).__name__}: {_clean(str(exc))}")
+        click.echo(render("cli.internal_error", "en", detail=detail), err=True)
         sys.exit(70)

@@ -12,6 +12,7 @@ import click
 
 from . import __version__
 from .cli_types import DAY
+from .i18n import LANGS, Code, Message, render
 from .safetext import clean as _clean
 
 if TYPE_CHECKING:
@@ -28,14 +29,33 @@ RESULT_FORMATS = ("text", "json", "junit", "sarif", "github")
 REPORT_FORMATS = ("html", "xlsx", "csv")  # cli_outputs.REPORT_OUTPUTS: `report`'s, also written by --output
 
 
+def current_lang() -> str:
+    """The ``--lang`` of the command being run (or of a group above it); English when it has none."""
+    ctx = click.get_current_context(silent=True)
+    while ctx is not None:
+        lang = ctx.params.get("lang")
+        if lang in LANGS:
+            return str(lang)
+        ctx = ctx.parent
+    return "en"
+
+
 class DomainError(click.ClickException):
     """An error a user can cause: printed plainly, with exit code 2 (usage). Control characters that came in with
-    data are shown escaped, line by line (the message's own line breaks stay)."""
+    data are shown escaped, line by line (the message's own line breaks stay). A catalogue ``Message`` is rendered
+    in the command's ``--lang``; plain text (from modules not yet on the catalogue) is shown as given."""
 
     exit_code = EXIT_USAGE
 
+    def __init__(self, message: str | Message) -> None:
+        self.lang = current_lang()
+        super().__init__(message.text(self.lang) if isinstance(message, Message) else message)
+
     def format_message(self) -> str:
         return "\n".join(_clean(line) for line in self.message.split("\n"))
+
+    def show(self, file: Any = None) -> None:
+        click.echo(render("cli.error", self.lang, message=Code(self.format_message())), err=True)
 
 
 class InvalidInput(DomainError):
@@ -55,7 +75,7 @@ class Interrupted(click.ClickException):
     exit_code = EXIT_INTERRUPTED
 
     def __init__(self) -> None:
-        super().__init__("interrupted; each file or run is one transaction: nothing half-done was stored")
+        super().__init__(render("cli.interrupted", current_lang()))
 
 
 def _environment_problem(exc: BaseException) -> str | None:
@@ -181,9 +201,8 @@ def _outputs_of(formats: tuple[str, ...]) -> Any:
         for value in values:
             fmt, sep, path = value.partition("=")
             if not sep or not path or fmt not in formats:
-                raise click.BadParameter(
-                    f"{value!r}: expected FORMAT=PATH with FORMAT one of {', '.join(formats)}", ctx, param
-                )
+                message = Message("cli.bad_output", value=Code(repr(value)), formats=[Code(f) for f in formats])
+                raise click.BadParameter(message.text(current_lang()), ctx, param)
             outputs.append((fmt, path))
         return outputs
 
@@ -203,7 +222,8 @@ def _write_outputs(outputs: list[tuple[str, str]], render: Any) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(_as_printed(render(fmt)), encoding="utf-8")
         except OSError as exc:
-            raise DomainError(f"cannot write --output {fmt}={path}: {exc.strerror or exc}") from None
+            where = Code(f"--output {fmt}={path}")
+            raise DomainError(Message("cli.cannot_write", where=where, why=Code(exc.strerror or str(exc)))) from None
 
 
 def _as_printed(text: str) -> str:
@@ -271,7 +291,8 @@ def _load_dispensations(path: str, fmt: str, ruleset: Ruleset | None = None) -> 
     try:
         return load_dispensations(Path(path), ruleset)
     except DispensationError as exc:
-        _print_problems(views.validation([], exc.problems), fmt)
+        lang = current_lang()
+        _print_problems(views.validation([], exc.problems, lang), fmt, lang=lang)
         _exit(EXIT_INVALID)
 
 
@@ -285,9 +306,9 @@ def _load_ruleset(path: str | None) -> Any:
     try:
         ruleset = load_any(Path(path) if path else None, allow_partial=allow_partial)
     except RulesetError as exc:
-        raise InvalidInput(f"invalid ruleset: {exc}") from None  # escaped by the loader
+        raise InvalidInput(Message("cli.invalid_ruleset", detail=Code(str(exc)))) from None  # escaped by the loader
     if ruleset.partial_warning:
-        click.echo(f"warning: {_clean(ruleset.partial_warning)}", err=True)
+        click.echo(render("cli.warning", current_lang(), message=Code(_clean(ruleset.partial_warning))), err=True)
     return ruleset
 
 
@@ -314,7 +335,7 @@ def _refuse_missing_database(ctx: click.Context) -> None:
     try:
         make_engine(ctx.obj["db_url"], read_only=True).dispose()
     except NoDatabase as exc:
-        raise DomainError(f"nothing to check: {exc}; no run was stored") from None
+        raise DomainError(Message("cli.nothing_to_check", detail=Code(str(exc)))) from None
     except DatabaseError:
         return  # a URL that is not usable: the writer's engine says why (exit 4)
 
@@ -330,7 +351,11 @@ def _reader(ctx: click.Context) -> Any:
 
 
 def _print_problems(
-    validation: Validation, fmt: str, outputs: list[tuple[str, str]] | None = None, base_dir: str | None = None
+    validation: Validation,
+    fmt: str,
+    outputs: list[tuple[str, str]] | None = None,
+    base_dir: str | None = None,
+    lang: str = "en",
 ) -> None:
     """Input that was not valid (a ``Validation``): nothing was checked."""
     from pathlib import Path
@@ -345,7 +370,7 @@ def _print_problems(
     if fmt != "text":  # the same function renders stdout and every --output
         click.echo(_as_printed(render(fmt)), nl=False)
     if fmt != "json":
-        click.echo(problems_text(validation), err=True)
+        click.echo(problems_text(validation, lang), err=True)
 
 
 def _colour() -> bool:
@@ -406,5 +431,5 @@ def _check_period(ctx: click.Context, param: click.Parameter, value: str | None)
     from .periods import PERIOD
 
     if value is not None and not PERIOD.match(value):
-        raise click.BadParameter(f"{value!r}: expected a year (2025) or a quarter (2025-Q4)", ctx, param)
+        raise click.BadParameter(render("cli.bad_period", current_lang(), value=Code(repr(value))), ctx, param)
     return value

@@ -12,6 +12,7 @@ from .cli_common import (
     _db_option,
 )
 from .cli_types import REVISION
+from .i18n import Code, render
 
 # --- store: db, ingest, run, queries ---------------------------------------------------------------
 
@@ -36,7 +37,7 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
         raise EnvironmentProblem(str(exc)) from None
     except ValueError as exc:  # store.db.BadRevision: no target from where the database is
         raise DomainError(str(exc)) from None
-    click.echo(f"database at {_current(engine)} ({shown_url(engine)})")
+    click.echo(render("cli.db_at_url", "en", revision=Code(_current(engine)), url=Code(shown_url(engine))))
 
 
 @db.command("downgrade")
@@ -54,7 +55,7 @@ def db_downgrade(ctx: click.Context, revision: str) -> None:
         raise EnvironmentProblem(str(exc)) from None
     except ValueError as exc:  # store.db.BadRevision: no target from where the database is
         raise DomainError(str(exc)) from None
-    click.echo(f"database at {_current(engine)}")
+    click.echo(render("cli.db_at", "en", revision=Code(_current(engine))))
 
 
 @db.command("current")
@@ -67,11 +68,11 @@ def db_current(ctx: click.Context) -> None:
     try:
         engine = make_engine(ctx.obj["db_url"], read_only=True)
     except NoDatabase:
-        click.echo(f"current: empty (no schema) - no database file yet\nhead:    {head()}")
+        click.echo(render("cli.db_empty", "en", head=Code(head())))
         return
     except DatabaseError as exc:
         raise EnvironmentProblem(str(exc)) from None
-    click.echo(f"current: {_current(engine)}\nhead:    {head()}")
+    click.echo(render("cli.db_current", "en", current=Code(_current(engine)), head=Code(head())))
 
 
 def _current(engine: Any) -> str:

@@ -25,6 +25,7 @@ from .cli_common import (
 )
 from .cli_types import DAY, RUN_ID, run_id_of
 from .gcpause import paused_gc
+from .i18n import Code, Message
 
 # --- impact analysis: whatif, ruleset diff, run --reproduce ------------------------------------------------
 
@@ -109,7 +110,7 @@ def whatif(
     from .reports.impact import whatif_csv, whatif_html, whatif_text
 
     if not settings and ruleset_path is None:
-        raise DomainError("give the changes: --set RULE.NAME=VALUE (repeatable) and/or --ruleset FILE")
+        raise DomainError(Message("cli.whatif_no_changes"))
     engine = _engine(ctx)
     try:
         base = base_run(engine, run_id)
@@ -180,7 +181,7 @@ def _named_ruleset(ctx: click.Context, name: str) -> Any:
         try:
             return base_run(_reader(ctx), run_id_of(name[4:])).ruleset
         except ValueError as exc:
-            raise DomainError(f"{name}: expected run:ID with a run id, e.g. run:3 ({exc})") from None
+            raise DomainError(Message("cli.bad_run_ref", name=Code(name), detail=Code(str(exc)))) from None
         except ImpactError as exc:
             raise DomainError(str(exc)) from None
     return _load_ruleset(name)
@@ -193,9 +194,9 @@ def _reproduce(ctx: click.Context, run_id: int, fmt: str, lang: str, conflicting
     from .reproduce import reproduce
 
     if conflicting:
-        raise DomainError(f"--reproduce takes everything from the stored run; leave out {', '.join(conflicting)}")
+        raise DomainError(Message("cli.reproduce_conflict", options=[Code(c) for c in conflicting]))
     if fmt not in FORMATS:
-        raise DomainError(f"--reproduce prints text or json, not {fmt}")
+        raise DomainError(Message("cli.reproduce_format", fmt=Code(fmt)))
     engine = _engine(ctx)
     try:
         result = reproduce(engine, base_run(engine, run_id))

@@ -23,7 +23,9 @@ from .cli_common import (
     _print_problems,
     _reader,
     _ruleset_option,
+    current_lang,
 )
+from .i18n import Code, Message, render
 from .safetext import clean as _clean
 
 MARKET_FORMATS = ("text", "json", "csv", "xlsx", "html")
@@ -90,9 +92,9 @@ def market(
 
     ruleset = _load_ruleset(ruleset_path)
     if fmt == "xlsx" and "xlsx" not in {f for f, _ in outputs}:
-        raise DomainError("xlsx is a file, not terminal text: give --output xlsx=PATH")
+        raise DomainError(Message("cli.xlsx_to_file"))
     if public and (insurer or with_targets or by != "region" or "xlsx" in {fmt, *(f for f, _ in outputs)}):
-        raise DomainError("--public takes --period, --format text|json|csv|html and --lang only")
+        raise DomainError(Message("cli.public_options"))
     reader = _reader(ctx)
     if period and "-Q" in period:
         _note_left_out(reader, period, insurer, public)
@@ -135,7 +137,8 @@ def market(
             else:
                 target.write_text(_as_printed(render(f)), encoding="utf-8")
         except OSError as exc:
-            raise DomainError(f"cannot write {path}: {exc.strerror or exc}") from None
+            why = Code(exc.strerror or str(exc))
+            raise DomainError(Message("cli.cannot_write", where=Code(path), why=why)) from None
 
     for f, path in outputs:
         write(f, path)
@@ -151,11 +154,9 @@ def _note_left_out(engine: Any, period: str, insurer: str | None, public: bool) 
     left_out = straddling(engine, period, insurer)
     if left_out:
         named = "" if public else ": " + _clean(", ".join(left_out[:10]) + (" ..." if len(left_out) > 10 else ""))
-        click.echo(
-            f"note: --period {period} leaves out {len(left_out)} document(s) whose period reaches beyond it{named} "
-            f"(--period {period[:4]} takes these)",
-            err=True,
-        )
+        year = Code(period[:4])
+        note = Message("cli.market_leaves_out", period=Code(period), n=len(left_out), named=Code(named), year=year)
+        click.echo(note.text(current_lang()), err=True)
 
 
 # --- reference figures and targets --------------------------------------------------------------------------
@@ -169,16 +170,14 @@ def _import(ctx: click.Context, kind: str, path: str, fmt: str) -> None:
     try:
         entries = load_file(Path(path), kind)
     except ReferenceFileError as exc:
-        _print_problems(views.validation([], exc.problems), fmt)
+        lang = current_lang()
+        _print_problems(views.validation([], exc.problems, lang), fmt, lang=lang)
         _exit(EXIT_INVALID)
     counts = import_entries(_engine(ctx), kind, entries, path)
     if fmt == "json":
         _emit_json({"kind": kind, "values": len(entries), **counts})
     else:
-        click.echo(
-            f"{kind}: {len(entries)} values: {counts['new']} new, {counts['changed']} changed (a new version each), "
-            f"{counts['unchanged']} unchanged"
-        )
+        click.echo(render("cli.reference_imported", "en", kind=Code(kind), values=len(entries), **counts))
 
 
 def _history(ctx: click.Context, kind: str, fmt: str) -> None:
@@ -206,7 +205,7 @@ def _history(ctx: click.Context, kind: str, fmt: str) -> None:
     elif records:
         click.echo(table(records, list(records[0])))
     else:
-        click.echo(f"no {kind} stored; `inclusive-check {kind} import FILE` stores some")
+        click.echo(render("cli.none_stored", current_lang(), kind=Code(kind)))
 
 
 _FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)

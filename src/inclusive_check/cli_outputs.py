@@ -37,9 +37,10 @@ def write_reports(results: Results, outputs: Sequence[tuple[str, str]], expiry_w
             raise _Unwritable(f"cannot write --output {fmt}={path}: {exc}") from None
 
 
-def with_validation(results: Results, read: Sequence[Loaded]) -> Results:
-    """``results`` carrying the validation report of every file read, when some were not valid."""
+def with_validation(results: Results, read: Sequence[Loaded], lang: str = "en") -> Results:
+    """``results`` carrying the validation report of every file read, when some were not valid (its problems in
+    ``lang``)."""
     from .reports.views import validation
 
-    report = validation(list(read))
+    report = validation(list(read), lang=lang)
     return results if not report.invalid else results.model_copy(update={"validation": report})

@@ -15,6 +15,7 @@ from .cli_common import (
     _ruleset_option,
 )
 from .cli_types import DAY
+from .i18n import Code, Message
 
 # --- rules -----------------------------------------------------------------------------------------
 
@@ -42,7 +43,7 @@ def rules_list(ruleset_path: str | None, as_of: Any, fmt: str, lang: str) -> Non
     if fmt == "json":
         _emit_json(items)
     elif items:
-        click.echo(rules_text(items))
+        click.echo(rules_text(items, lang))
 
 
 @rules.command("show")
@@ -55,7 +56,14 @@ def rules_list(ruleset_path: str | None, as_of: Any, fmt: str, lang: str) -> Non
     help="Show the parameter values in force on this date (default: today).",
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-def rules_show(rule_id: str, ruleset_path: str | None, as_of: Any, fmt: str) -> None:
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default="en",
+    show_default=True,
+    help="Language of the text output (json carries both titles).",
+)
+def rules_show(rule_id: str, ruleset_path: str | None, as_of: Any, fmt: str, lang: str) -> None:
     """One rule: title, guidance item, strength, parameters with citations and dates, and examples."""
     from . import rules as registry
     from .reports.views import rule_json, rule_text
@@ -64,14 +72,20 @@ def rules_show(rule_id: str, ruleset_path: str | None, as_of: Any, fmt: str) -> 
     try:
         rule = registry.get(rule_id.upper())
     except registry.UnknownRule as exc:
-        raise DomainError(str(exc)) from None
+        typed = Code(repr(rule_id.upper()))
+        if exc.closest:
+            close = [Code(rule) for rule in exc.closest]
+            raise DomainError(Message("cli.unknown_rule_close", rule=typed, close=close)) from None
+        raise DomainError(Message("cli.unknown_rule", rule=typed)) from None
     if rule not in ruleset.rules():
-        raise DomainError(f"rule {rule.ID} is not in the ruleset {ruleset.id} {ruleset.version}")
+        raise DomainError(
+            Message("cli.rule_not_in_ruleset", rule=Code(rule.ID), ruleset=Code(f"{ruleset.id} {ruleset.version}"))
+        )
     shown = rule_json(ruleset, rule, _as_of(as_of))
     if fmt == "json":
         _emit_json(shown)
     else:
-        click.echo(rule_text(shown))
+        click.echo(rule_text(shown, lang))
 
 
 @rules.command("matrix")
@@ -82,7 +96,7 @@ def rules_show(rule_id: str, ruleset_path: str | None, as_of: Any, fmt: str) -> 
     type=click.Choice(["en", "zh"]),
     default="en",
     show_default=True,
-    help="Language of the paraphrases in text output (json and markdown carry both).",
+    help="Language of the text output (json and markdown carry both paraphrases).",
 )
 def rules_matrix(ruleset_path: str | None, fmt: str, lang: str) -> None:
     """Each obligation-bearing sentence of the guidance: the rules that encode it, or why none can."""

@@ -18,7 +18,9 @@ from .cli_common import (
     _exit,
     _print_problems,
     _reader,
+    current_lang,
 )
+from .i18n import N_, Code, Message, render
 
 # The board's statuses (store.board.STATUSES), spelled out so that --help imports no SQL.
 STATUS_CHOICES = ("not_filed", "has_errors", "awaiting_signature", "signed", "late", "returned", "accepted")
@@ -34,20 +36,18 @@ def _read(path: str, kind: str, parse: Any, fmt: str) -> Any:
     try:
         return parse(read_season_file(Path(path), kind), path)
     except SeasonFileError as exc:
-        _print_problems(views.validation([], exc.problems), fmt)
-        click.echo("nothing was stored", err=True)
+        lang = current_lang()
+        _print_problems(views.validation([], exc.problems, lang), fmt, lang=lang)
+        click.echo(render("cli.nothing_stored", lang), err=True)
         _exit(EXIT_INVALID)
 
 
 def _counted(what: str, total: int, counts: dict[str, int], fmt: str) -> None:
-
+    """An import's counts; ``what``: the message id of what was imported."""
     if fmt == "json":
         _emit_json({"total": total, **counts})
         return
-    click.echo(
-        f"{total} {what}: {counts['new']} new, {counts['changed']} changed (new version), "
-        f"{counts['unchanged']} unchanged"
-    )
+    click.echo(render("cli.imported", "en", total=total, what=Message(what), **counts))
 
 
 @click.group()
@@ -67,7 +67,7 @@ def insurers_import(ctx: click.Context, path: str, fmt: str) -> None:
     from .store.season import import_register
 
     items = _read(path, "register", parse_register, fmt)
-    _counted("insurer(s)", len(items), import_register(_engine(ctx), items, path), fmt)
+    _counted(N_("cli.what.insurers"), len(items), import_register(_engine(ctx), items, path), fmt)
 
 
 @click.group()
@@ -87,14 +87,14 @@ def calendar_import(ctx: click.Context, path: str, fmt: str) -> None:
     from .store.season import import_calendar
 
     items = _read(path, "calendar", parse_calendar, fmt)
-    _counted("period(s)", len(items), import_calendar(_engine(ctx), items, path), fmt)
+    _counted(N_("cli.what.periods"), len(items), import_calendar(_engine(ctx), items, path), fmt)
 
 
 def _period(ctx: click.Context, param: click.Parameter, value: str) -> str:
     from .periods import PERIOD
 
     if not PERIOD.match(value):
-        raise click.BadParameter(f"{value!r} is not a period (2025 or 2025-Q4)")
+        raise click.BadParameter(render("cli.not_a_period", current_lang(), value=Code(repr(value))))
     return value
 
 
@@ -119,9 +119,7 @@ def board(ctx: click.Context, period: str, wanted: str | None, fmt: str, as_of: 
     with _reader(ctx).connect() as conn:
         rows = season_board(conn, period, as_of.date() if as_of else date.today())
     if rows is None:
-        raise DomainError(
-            f"{period} is not in the filing calendar; import one with `inclusive-check calendar import FILE`"
-        )
+        raise DomainError(Message("cli.period_not_in_calendar", period=Code(period)))
     totals = counts(rows)
     rows = [r for r in rows if wanted is None or r["status"] == wanted]
     if fmt == "json":

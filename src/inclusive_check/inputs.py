@@ -7,15 +7,19 @@ path, before it is opened for reading (so nothing blocks on a pipe and nothing r
 larger than its kind's limit is refused by its listed size unopened, and one that reports a size it does not
 have (``/proc``) is read up to the limit only. The limits are documented in docs/inputs.md.
 
-This module imports nothing of the package: everything else may use it.
+This module imports nothing of the package but the language layer (``i18n``, which imports nothing): everything
+else may use it. Its reasons are catalogue messages (``InputFileError.msg``); ``reason`` is their English text.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+
+from .i18n import N_, Code, Message
 
 MiB = 2**20
 _READ_CHUNK = 1 << 20
@@ -23,51 +27,61 @@ _READ_CHUNK = 1 << 20
 
 @dataclass(frozen=True)
 class Kind:
-    name: str  # as shown in messages: "ruleset", "dispensation file"
-    content: str  # what the file should hold: "the document"
+    name: str  # message id of the kind as shown in messages: "ruleset", "dispensation file"
+    content: str  # message id of what the file should hold: "the document"
     max_bytes: int
-    raise_with: str  # how to get past the limit, or "" when there is no way
+    raise_with: str  # message id of how to get past the limit
 
 
 KINDS: dict[str, Kind] = {
-    "document": Kind("document", "the document", 64 * MiB, "split the submission or raise --max-file-mib"),
-    "ruleset": Kind("ruleset", "the ruleset", 4 * MiB, "a ruleset is a few hundred KiB; is this the right file?"),
+    "document": Kind(N_("input.kind.document"), N_("input.content.document"), 64 * MiB, N_("input.raise.document")),
+    "ruleset": Kind(N_("input.kind.ruleset"), N_("input.content.ruleset"), 4 * MiB, N_("input.raise.ruleset")),
     "dispensations": Kind(
-        "dispensation file",
-        "the dispensations",
-        32 * MiB,
-        "split the dispensations over several files (32 MiB holds ~100,000)",
+        N_("input.kind.dispensations"), N_("input.content.dispensations"), 32 * MiB, N_("input.raise.dispensations")
     ),
-    "reference": Kind("reference file", "the reference figures", 16 * MiB, "split the figures over several files"),
-    "targets": Kind("targets file", "the targets", 16 * MiB, "split the targets over several files"),
-    "register": Kind("register", "the register of insurers", 16 * MiB, "split the register over several files"),
-    "calendar": Kind("calendar", "the filing calendar", 16 * MiB, "a calendar is a few KiB; is this the right file?"),
+    "reference": Kind(N_("input.kind.reference"), N_("input.content.reference"), 16 * MiB, N_("input.raise.split")),
+    "targets": Kind(N_("input.kind.targets"), N_("input.content.targets"), 16 * MiB, N_("input.raise.split")),
+    "register": Kind(N_("input.kind.register"), N_("input.content.register"), 16 * MiB, N_("input.raise.split")),
+    "calendar": Kind(N_("input.kind.calendar"), N_("input.content.calendar"), 16 * MiB, N_("input.raise.small")),
     "portal-config": Kind(
-        "portal configuration",
-        "the configuration",
-        1 * MiB,
-        "a portal configuration is a few KiB; is this the right file?",
+        N_("input.kind.portal_config"), N_("input.content.portal_config"), 1 * MiB, N_("input.raise.small")
     ),
 }
 
 _NOT_REGULAR = {
-    stat.S_IFIFO: "a FIFO (named pipe)",
-    stat.S_IFCHR: "a character device",
-    stat.S_IFBLK: "a block device",
-    stat.S_IFSOCK: "a socket",
-    stat.S_IFDIR: "a folder",
+    stat.S_IFIFO: N_("input.file_type.fifo"),
+    stat.S_IFCHR: N_("input.file_type.char_device"),
+    stat.S_IFBLK: N_("input.file_type.block_device"),
+    stat.S_IFSOCK: N_("input.file_type.socket"),
+    stat.S_IFDIR: N_("input.file_type.folder"),
 }
+
+
+_ERRNO = {  # the usual reasons a file cannot be read, in the catalogue's words; others as the system says them
+    errno.ENOENT: N_("input.errno.missing"),
+    errno.EACCES: N_("input.errno.denied"),
+    errno.EPERM: N_("input.errno.denied"),
+    errno.EISDIR: N_("input.file_type.folder"),
+    errno.ENAMETOOLONG: N_("input.errno.name_too_long"),
+    errno.ELOOP: N_("input.errno.loop"),
+}
+_SPECIAL = N_("input.file_type.special")
 
 
 class InputFileError(Exception):
     """The file cannot be read as input: missing, not a regular file, too big, unreadable or not UTF-8.
 
-    ``str()`` is ``PATH: reason``; ``reason`` alone is for callers that locate it themselves."""
+    ``str()`` is ``PATH: reason``; ``reason`` alone (English) is for callers that locate it themselves, ``msg`` the
+    same reason as a catalogue message, ``text(lang)`` the whole line in a language."""
 
-    def __init__(self, path: str, reason: str) -> None:
+    def __init__(self, path: str, reason: str | Message) -> None:
         super().__init__(f"{path}: {reason}")
         self.path = path
-        self.reason = reason
+        self.reason = str(reason)
+        self.msg = reason if isinstance(reason, Message) else Message("input.detail", detail=Code(reason))
+
+    def text(self, lang: str) -> str:
+        return f"{self.path}: {self.msg.text(lang)}"
 
 
 def shown(path: str | os.PathLike[str]) -> str:
@@ -75,23 +89,24 @@ def shown(path: str | os.PathLike[str]) -> str:
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
-def not_regular(mode: int, what: str = "the document") -> str | None:
-    """Why a file of this mode is not taken as input (None: it is a regular file)."""
+def not_regular(mode: int, what: str = "input.content.document") -> Message | None:
+    """Why a file of this mode is not taken as input (None: it is a regular file); ``what``: the message id of
+    what the file should hold."""
     if stat.S_ISREG(mode):
         return None
-    return (
-        f"not a regular file but {_NOT_REGULAR.get(stat.S_IFMT(mode), 'a special file')}; give a file with {what} in it"
-    )
+    found = Message(_NOT_REGULAR.get(stat.S_IFMT(mode), _SPECIAL))
+    return Message("input.not_regular", found=found, what=Message(what))
 
 
-def _too_big(size: float, kind: Kind, max_bytes: int, read: bool = False) -> str:
-    limit = f"{max_bytes / MiB:.0f} MiB" if max_bytes >= MiB else f"{max_bytes} bytes"
-    what = (
-        f"the file gave more than {limit} when read (its listed size was {size:.0f} bytes)"
-        if read
-        else f"the file is {size / MiB:.1f} MiB"
+def _too_big(size: float, kind: Kind, max_bytes: int, read: bool = False) -> Message:
+    limit = (
+        Message("input.mib", n=Code(f"{max_bytes / MiB:.0f}"))
+        if max_bytes >= MiB
+        else Message("input.bytes", n=max_bytes)
     )
-    return f"{what}, over the {limit} limit; {kind.raise_with}"
+    if read:
+        return Message("input.too_big_read", limit=limit, size=int(size), advice=Message(kind.raise_with))
+    return Message("input.too_big", size=Code(f"{size / MiB:.1f}"), limit=limit, advice=Message(kind.raise_with))
 
 
 def read_input(path: str | os.PathLike[str], kind: str, max_bytes: int | None = None) -> bytes:
@@ -127,7 +142,8 @@ def read_input(path: str | os.PathLike[str], kind: str, max_bytes: int | None = 
         finally:
             os.close(fd)
     except OSError as exc:
-        raise InputFileError(name, f"cannot read the {spec.name}: {exc.strerror or exc}") from None
+        why = Message(_ERRNO[exc.errno]) if exc.errno in _ERRNO else Code(exc.strerror or str(exc))
+        raise InputFileError(name, Message("input.cannot_read", kind=Message(spec.name), why=why)) from None
 
 
 def read_input_text(path: str | os.PathLike[str], kind: str, max_bytes: int | None = None) -> str:
@@ -136,9 +152,8 @@ def read_input_text(path: str | os.PathLike[str], kind: str, max_bytes: int | No
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputFileError(
-            shown(path), f"not UTF-8 text (byte {exc.start}: {raw[exc.start : exc.start + 1]!r}); save it as UTF-8"
-        ) from None
+        byte = Code(repr(raw[exc.start : exc.start + 1]))
+        raise InputFileError(shown(path), Message("input.not_utf8", at=exc.start, byte=byte)) from None
 
 
 def limit_of(kind: str) -> int:

@@ -99,7 +99,7 @@ def test_sums_over_regions_beyond_the_inclusive_portfolio_are_located_figure_by_
             "/regions",
             _line_of(doc, '"regions"'),
             14,
-            "the regions' premium_cny add up to 262340001, more than the inclusive portfolio's 262340000 (the "
+            "the regions' premium_cny add up to 262,340,001, more than the inclusive portfolio's 262,340,000 (the "
             "premium_cny of the products that are dedicated or name target groups)",
         )
     ]

@@ -14,7 +14,7 @@ from inclusive_check.contract.models import ProductFiling, Submission
 # file name -> the problems it must produce: (pointer, line, column, a fragment of the message).
 # line/column None only where the file has no position to give (an empty file).
 EXPECTED: dict[str, list[tuple[str, int | None, int | None, str]]] = {
-    "malformed-json.json": [("", 10, 5, "not valid JSON: Expecting ',' delimiter")],
+    "malformed-json.json": [("", 10, 5, "not valid JSON: expected ',' between values")],
     "gbk-encoded.json": [("", 8, 14, "is not UTF-8")],
     "bom-prefixed.json": [("", 1, 1, "UTF-8 byte-order mark")],
     "empty.json": [("", None, None, "the file is empty")],
@@ -23,25 +23,25 @@ EXPECTED: dict[str, list[tuple[str, int | None, int | None, str]]] = {
     "nan-rate.json": [("/product/premium_rate", 25, 21, "NaN and Infinity are not JSON numbers")],
     "infinity-ratio.json": [("/solvency/2/core_ratio_pct", 29, 25, "NaN and Infinity are not JSON numbers")],
     "percent-string-rate.json": [("/product/premium_rate", 25, 21, "'0.11%' is a percent string")],
-    "null-premium-rate.json": [("/product/premium_rate", 25, 21, "is not of type 'number'")],
-    "quoted-boolean.json": [("/product/dedicated_inclusive", 10, 28, "'true' is not of type 'boolean'")],
+    "null-premium-rate.json": [("/product/premium_rate", 25, 21, "null is not a number")],
+    "quoted-boolean.json": [("/product/dedicated_inclusive", 10, 28, "'true' is not a boolean; write the value")],
     "negative-fee-rate.json": [("/product/intermediary_fee_rate", 26, 30, "-0.07 is less than the minimum of 0")],
     "rate-above-one.json": [("/product/premium_rate", 25, 21, "1.1 is greater than the maximum of 1")],
-    "absurd-solvency-ratio.json": [("/solvency/0/core_ratio_pct", 17, 25, "1864000 is greater than the maximum")],
+    "absurd-solvency-ratio.json": [("/solvency/0/core_ratio_pct", 17, 25, "1,864,000 is greater than the maximum")],
     "negative-complaint-count.json": [("/consumer_protection/complaints", 125, 19, "-37 is less than the minimum")],
     "impossible-quarter.json": [("/solvency/3/quarter", 34, 18, "'2025-Q5' does not match")],
     "duplicate-quarter.json": [("/solvency/2/quarter", 28, 18, "quarter 2025-Q2 already reported at /solvency/1")],
-    "impossible-date.json": [("/product/sale_start", 17, 19, "'2025-02-30' is not a 'date'")],
+    "impossible-date.json": [("/product/sale_start", 17, 19, "'2025-02-30' is not a valid date")],
     "sale-end-before-start.json": [("/product/sale_end", 18, 17, "sale ends (2025-08-31) before it starts")],
     "agreement-end-before-start.json": [
         ("/intermediaries/1/agreement_end", 104, 24, "agreement ends (2024-09-30) before it starts (2024-10-01)")
     ],
     "unknown-enum-line.json": [("/product/line", 9, 13, "'motor' is not one of")],
-    "unknown-field.json": [("/product", 6, 14, "'commission_rate' was unexpected")],
-    "missing-required-field.json": [("/product", 6, 14, "'premium_rate' is a required property")],
+    "unknown-field.json": [("/product", 6, 14, "unexpected 'commission_rate'")],
+    "missing-required-field.json": [("/product", 6, 14, "missing required property premium_rate")],
     "duplicate-product-code.json": [("/products/1/code", 91, 15, "already used by /products/0")],
     "wrong-kind.json": [("/kind", 2, 11, "found 'filing'")],
-    "wrong-schema-version.json": [("/schema_version", 3, 21, "is not one of ['1.0', '1.1', '1.2']")],
+    "wrong-schema-version.json": [("/schema_version", 3, 21, "is not one of '1.0', '1.1', '1.2'")],
     "invalid-filing.yaml": [("/product/channels/1", 18, 22, "'wechat' is not one of")],
 }
 # Files whose problem has no position: line and column are absent.

@@ -13,7 +13,6 @@ import hashlib
 import itertools
 import json
 import os
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,9 +24,21 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from ..i18n import N_, Code, Message, Param
 from ..inputs import InputFileError, limit_of, read_input, shown
+from .explain import (
+    EXCERPT_CHARS,
+    absurd_message,
+    explain,
+    json_detail,
+    json_type,
+    model_messages,
+    printable,
+    shown_value,
+    type_name,
+)
 from .locate import MAX_ADJUSTED_EXPONENT, NESTING_SHOWN, LineIndex, SourceMap, map_json, map_yaml, pointer, too_deep
-from .models import Document, ProductFiling, Submission, written_errors
+from .models import Document, ProductFiling, Submission
 from .regions import divisions, is_province, province_of
 from .versions import newer_fields
 
@@ -39,17 +50,27 @@ MODELS: dict[str, type[Submission] | type[ProductFiling]] = {
 DEFAULT_MAX_BYTES = limit_of("document")
 DOCUMENT_SUFFIXES = (".json", ".yaml", ".yml")
 MAX_PROBLEMS = 100  # per file: validation stops there, so a hostile file costs no more than a bad one
-EXCERPT_CHARS = 40  # of a value echoed in a message
-_DECIMAL_REPR = re.compile(r"Decimal\('([^']*)'\)")
 
 
 @dataclass(frozen=True)
 class Problem:
     source: str
     pointer: str
-    message: str
+    message: str  # in English; ``text(lang)`` renders ``msg`` (the id and arguments) in any language
     line: int | None = None
     column: int | None = None
+    msg: Message | None = field(default=None, compare=False)
+
+    @classmethod
+    def of(
+        cls, source: str, ptr: str, message: str | Message, line: int | None = None, col: int | None = None
+    ) -> Problem:
+        """A problem from a catalogue message (or a plain English text, from modules not yet moved)."""
+        msg = message if isinstance(message, Message) else None
+        return cls(source, ptr, printable(str(message)), line, col, msg)
+
+    def text(self, lang: str = "en") -> str:
+        return printable(self.msg.text(lang)) if self.msg is not None else self.message
 
     def where(self) -> str:
         at = f":{self.line}:{self.column}" if self.line is not None else ""
@@ -60,15 +81,15 @@ class Problem:
         """A file the YAML/JSON parser refused, at the parser's mark where it gives one."""
         mark = getattr(exc, "problem_mark", None)
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        return cls(source, "", f"not valid YAML/JSON: {exc}", line, column)
+        return cls.of(source, "", Message("problem.not_yaml_json", detail=Code(str(exc))), line, column)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, lang: str = "en") -> dict[str, Any]:
         return {
             "file": self.source,
             "pointer": self.pointer,
             "line": self.line,
             "column": self.column,
-            "message": self.message,
+            "message": self.text(lang),
         }
 
 
@@ -110,42 +131,10 @@ def _json_number(literal: str) -> Decimal:
     return value
 
 
-def _absurd_message(literal: str) -> str:
-    return (
-        f"the number {excerpt(literal)} is far beyond every range of the contract (no field accepts "
-        "10000000000000000 or more); write the value itself"
-    )
-
-
-def excerpt(value: Any, chars: int = EXCERPT_CHARS) -> str:
-    """A short, printable echo of a value for a message: long text is cut, lists and objects are counted."""
-    if isinstance(value, (list, tuple)):
-        return f"an array of {len(value)} item(s)" if len(value) > 5 else _clip(repr(value), chars * 2)
-    if isinstance(value, dict):
-        return f"an object with {len(value)} key(s)" if len(value) > 5 else _clip(repr(value), chars * 2)
-    if isinstance(value, str):
-        if len(value) <= chars:
-            return _printable(repr(value))
-        return _printable(repr(value[:chars]))[:-1] + f"…' ({len(value)} characters)"
-    if isinstance(value, Decimal):
-        return _clip(str(value), chars)
-    return _clip(repr(value), chars)
-
-
-def _clip(text: str, chars: int) -> str:
-    text = _printable(text)
-    return text if len(text) <= chars else f"{text[:chars]}… ({len(text)} characters)"
-
-
-def _printable(text: str) -> str:
-    """Lone surrogates (never UTF-8) as escapes, so that a message can always be stored and shown."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
 def _short_pointer(ptr: str) -> str:
     """A pointer whose overlong tokens (unknown or duplicate keys) are cut, for display."""
     if len(ptr) <= 200:
-        return _printable(ptr)
+        return printable(ptr)
     return "/".join(tok if len(tok) <= EXCERPT_CHARS else tok[:EXCERPT_CHARS] + "…" for tok in ptr.split("/"))
 
 
@@ -160,15 +149,21 @@ def _reject_constant(name: str) -> Any:
     raise _NonFinite(name)
 
 
+class _Refused(yaml.constructor.ConstructorError):
+    """The YAML loader's own refusal, with its catalogue message (``msg``)."""
+
+    def __init__(self, msg: Message, mark: Any) -> None:
+        super().__init__(None, None, str(msg), mark)
+        self.msg = msg
+
+
 class YamlLoader(yaml.SafeLoader):
     """Safe YAML: no tags that run code, dates stay text, floats become Decimal, duplicate keys fail."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise yaml.composer.ComposerError(
-                None, None, "anchors and aliases are not allowed in documents", event.start_mark
-            )
+            raise _Refused(Message("problem.yaml_alias"), event.start_mark)
         return super().compose_node(parent, index)
 
 
@@ -177,7 +172,7 @@ def _yaml_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
     try:
         return _json_number(text)
     except _Absurd:
-        raise yaml.constructor.ConstructorError(None, None, _absurd_message(text), node.start_mark) from None
+        raise _Refused(absurd_message(text), node.start_mark) from None
     except ArithmeticError:
         return Decimal("NaN")  # .nan, .inf: the model rejects non-finite numbers with their pointer
 
@@ -185,7 +180,7 @@ def _yaml_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
 def _yaml_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
     text = str(loader.construct_scalar(node))
     if len(text.replace("_", "").lstrip("+-")) > MAX_ADJUSTED_EXPONENT + 1:  # never convert a huge integer
-        raise yaml.constructor.ConstructorError(None, None, _absurd_message(text), node.start_mark)
+        raise _Refused(absurd_message(text), node.start_mark)
     return int(yaml.SafeLoader.construct_yaml_int(loader, node))
 
 
@@ -194,11 +189,9 @@ def _yaml_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, 
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node)
         if not isinstance(key, str):
-            raise yaml.constructor.ConstructorError(
-                None, None, f"keys must be text, found {type(key).__name__}", key_node.start_mark
-            )
+            raise _Refused(Message("problem.yaml_key_type", found=Code(type(key).__name__)), key_node.start_mark)
         if key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            raise _Refused(Message("problem.yaml_duplicate_key", key=shown_value(key)), key_node.start_mark)
         seen[key] = loader.construct_object(value_node)
     return seen
 
@@ -254,12 +247,12 @@ def _validator(kind: str) -> Any:
     return validator(schema, format_checker=jsonschema.FormatChecker())
 
 
-def _schema_messages(kind: str, data: Any) -> tuple[list[tuple[str, str]], bool]:
+def _schema_messages(kind: str, data: Any) -> tuple[list[tuple[str, str | Message]], bool]:
     """The first problems the schema finds, and whether it stopped before the end of the document.
 
     It stops after MAX_PROBLEMS + 1 problems or SCHEMA_WORK keyword checks, whichever comes first.
     """
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str, str | Message]] = []
     first: list[Any] = []
     _work.update(done=0, budget=SCHEMA_WORK)
     try:
@@ -281,45 +274,11 @@ def _schema_messages(kind: str, data: Any) -> tuple[list[tuple[str, str]], bool]
                 break
         for leaf in leaves[:1]:
             ptr = pointer(list(leaf.absolute_path))
-            out.append((ptr, _explain(leaf.validator, leaf.instance, leaf.message, leaf.validator_value)))
+            out.append((ptr, explain(leaf)))
     return out, stopped
 
 
-def _explain(validator: Any, instance: Any, message: str, expected: Any = None) -> str:
-    if validator == "pattern" and isinstance(instance, str) and "\x00" in instance:
-        return (
-            f"text must not contain the NUL character (U+0000); found at character {instance.index(chr(0)) + 1} "
-            f"of {excerpt(instance)}"
-        )
-    if validator == "maxLength" and isinstance(instance, str):
-        return f"{excerpt(instance)} is too long: {len(instance)} characters, at most {expected}"
-    if len(message) > 2 * EXCERPT_CHARS:  # the validator echoes the whole value: echo an excerpt instead
-        shown = repr(instance)
-        if message.startswith(shown):
-            message = excerpt(instance) + message[len(shown) :]
-        message = _clip(message, 4 * EXCERPT_CHARS)
-    message = _DECIMAL_REPR.sub(r"\1", message)
-    if instance is None:
-        message = message.replace("None is not", "null is not", 1)
-    if validator == "type" and isinstance(instance, str) and instance.strip().endswith("%"):
-        return (
-            f"{excerpt(instance)} is a percent string; write a number: a *_rate or *_weight as a "
-            "decimal fraction (5% is 0.05), a *_pct as the percentage itself (215.3)"
-        )
-    if validator == "type" and isinstance(instance, str):
-        return f"{message}; write the value as a JSON number or boolean, not in quotes"
-    return message
-
-
-def _model_messages(error: ValidationError) -> list[tuple[str, str]]:
-    out = []
-    for item in written_errors(error.errors(include_url=False))[: MAX_PROBLEMS + 1]:
-        loc = [part for part in item["loc"] if not (isinstance(part, str) and "[" in part)]  # union steps
-        out.append((pointer(loc), item["msg"]))
-    return out
-
-
-def _semantic(document: Document) -> Iterator[tuple[str, str]]:
+def _semantic(document: Document) -> Iterator[tuple[str, str | Message]]:
     """Checks across fields that JSON Schema cannot express."""
     if isinstance(document, ProductFiling):
         products = [("/product", document.product)]
@@ -328,23 +287,29 @@ def _semantic(document: Document) -> Iterator[tuple[str, str]]:
         seen: dict[str, int] = {}
         for i, p in enumerate(document.products):
             if p.code in seen:
-                yield f"/products/{i}/code", f"product code {p.code!r} already used by /products/{seen[p.code]}"
+                yield (
+                    f"/products/{i}/code",
+                    Message("problem.product_code_twice", code=Code(p.code), at=Code(f"/products/{seen[p.code]}")),
+                )
             seen.setdefault(p.code, i)
         quarters: dict[str, int] = {}
         for i, q in enumerate(document.solvency):
             if q.quarter in quarters:
                 first = quarters[q.quarter]
-                yield f"/solvency/{i}/quarter", f"quarter {q.quarter} already reported at /solvency/{first}"
+                yield (
+                    f"/solvency/{i}/quarter",
+                    Message("problem.quarter_twice", quarter=Code(q.quarter), at=Code(f"/solvency/{first}")),
+                )
             quarters.setdefault(q.quarter, i)
         for i, m in enumerate(document.intermediaries):
             if m.agreement_end is not None and m.agreement_end < m.agreement_start:
                 yield (
                     f"/intermediaries/{i}/agreement_end",
-                    f"agreement ends ({m.agreement_end}) before it starts ({m.agreement_start})",
+                    Message("problem.agreement_ends_early", end=m.agreement_end, start=m.agreement_start),
                 )
     for ptr, p in products:
         if p.sale_end is not None and p.sale_end < p.sale_start:
-            yield f"{ptr}/sale_end", f"sale ends ({p.sale_end}) before it starts ({p.sale_start})"
+            yield f"{ptr}/sale_end", Message("problem.sale_ends_early", end=p.sale_end, start=p.sale_start)
     yield from newer_fields(document)
     if isinstance(document, Submission) and document.regions:
         yield from _regions(document)
@@ -358,7 +323,7 @@ REGION_FIGURES = (  # a region's figure, and the product field its inclusive por
 )
 
 
-def _regions(document: Submission) -> Iterator[tuple[str, str]]:
+def _regions(document: Submission) -> Iterator[tuple[str, str | Message]]:
     """Each region a real division, reported once and not inside another reported one; the sums over regions
     within the inclusive portfolio (products that are dedicated or name target groups), figure by figure."""
     regions = document.regions or []
@@ -366,22 +331,21 @@ def _regions(document: Submission) -> Iterator[tuple[str, str]]:
     seen: dict[str, int] = {}
     for i, r in enumerate(regions):
         if r.region not in known:
-            level = "province" if is_province(r.region) else "prefecture"
+            level = N_("problem.region_unknown_province") if is_province(r.region) else N_("problem.region_unknown")
+            yield f"/regions/{i}/region", Message(level, region=Code(r.region))
+        elif r.region in seen:
             yield (
                 f"/regions/{i}/region",
-                f"{r.region} is not a GB/T 2260 {level}-level division; give a province (440000) or prefecture "
-                "(440100) code in force",
+                Message("problem.region_twice", region=Code(r.region), at=Code(f"/regions/{seen[r.region]}")),
             )
-        elif r.region in seen:
-            yield f"/regions/{i}/region", f"region {r.region} already reported at /regions/{seen[r.region]}"
         seen.setdefault(r.region, i)
     for i, r in enumerate(regions):
         province = province_of(r.region)
         if r.region in known and not is_province(r.region) and province in seen:
+            at = Code(f"/regions/{seen[province]}")
             yield (
                 f"/regions/{i}/region",
-                f"region {r.region} lies within {province}, also reported at /regions/{seen[province]}; report "
-                "each area once, the province or its prefectures",
+                Message("problem.region_within", region=Code(r.region), province=Code(province), at=at),
             )
     inclusive = [p for p in document.products if p.dedicated_inclusive or p.target_groups]
     for figure, product_field in REGION_FIGURES:
@@ -390,8 +354,9 @@ def _regions(document: Submission) -> Iterator[tuple[str, str]]:
         if summed > total:
             yield (
                 "/regions",
-                f"the regions' {figure} add up to {summed}, more than the inclusive portfolio's {total} (the "
-                f"{product_field} of the products that are dedicated or name target groups)",
+                Message(
+                    "problem.regions_over", figure=Param(figure), sum=summed, total=total, field=Param(product_field)
+                ),
             )
 
 
@@ -399,27 +364,21 @@ def parse_bytes(raw: bytes, source: str, suffix: str = ".json") -> Loaded:
     """Parse and validate one document. Never raises for bad input: problems are returned."""
     loaded = Loaded(source=source, raw=raw)
 
-    def fail(ptr: str, message: str, line: int | None = None, column: int | None = None) -> Loaded:
-        loaded.problems.append(Problem(source, _short_pointer(ptr), _printable(message), line, column))
+    def fail(ptr: str, message: str | Message, line: int | None = None, column: int | None = None) -> Loaded:
+        loaded.problems.append(Problem.of(source, _short_pointer(ptr), message, line, column))
         return loaded
 
     if not raw.strip():
-        return fail("", "the file is empty; expected one JSON object (a submission or a product_filing)")
+        return fail("", Message("problem.empty_file"))
     for bom, name in ((codecs.BOM_UTF8, "UTF-8"), (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16")):
         if raw.startswith(bom):
-            return fail("", f"the file starts with a {name} byte-order mark; save it as UTF-8 without a BOM", 1, 1)
+            return fail("", Message("problem.bom", encoding=Code(name)), 1, 1)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         before = raw[: exc.start].decode("utf-8", "replace")
         line, col = LineIndex(before).position(len(before))
-        return fail(
-            "",
-            f"byte 0x{raw[exc.start]:02x} is not UTF-8; the contract expects UTF-8 "
-            "(a GBK- or GB18030-encoded file must be re-saved as UTF-8)",
-            line,
-            col,
-        )
+        return fail("", Message("problem.not_utf8", byte=Code(f"0x{raw[exc.start]:02x}")), line, col)
 
     is_yaml = suffix.lower() in (".yaml", ".yml")
     source_map: SourceMap | None = None
@@ -429,64 +388,61 @@ def parse_bytes(raw: bytes, source: str, suffix: str = ".json") -> Loaded:
         else:
             data = json.loads(text, parse_float=_json_number, parse_constant=_reject_constant, object_pairs_hook=_pairs)
     except json.JSONDecodeError as exc:
-        return fail("", f"not valid JSON: {exc.msg}", exc.lineno, exc.colno)
+        return fail("", Message("problem.not_json", detail=json_detail(exc.msg)), exc.lineno, exc.colno)
     except (_Duplicate, _NonFinite, _Absurd) as exc:
         source_map = map_json(text)
-        found: list[tuple[str, str, int, int]] = [
+        found: list[tuple[str, str | Message, int, int]] = [
             *(
-                (
-                    ptr,
-                    f"duplicate key {excerpt(ptr.rsplit('/', 1)[-1])}: each key may appear once in an object",
-                    line,
-                    col,
-                )
+                (ptr, Message("problem.duplicate_key", key=shown_value(ptr.rsplit("/", 1)[-1])), line, col)
                 for ptr, line, col in source_map.duplicates
             ),
-            *(
-                (ptr, "NaN and Infinity are not JSON numbers; give a finite number or null where allowed", line, col)
-                for ptr, line, col in source_map.non_finite
-            ),
-            *((ptr, _absurd_message(literal), line, col) for ptr, line, col, literal in source_map.absurd),
+            *((ptr, Message("problem.non_finite"), line, col) for ptr, line, col in source_map.non_finite),
+            *((ptr, absurd_message(literal), line, col) for ptr, line, col, literal in source_map.absurd),
         ]
         for ptr, message, line, col in _capped(found):
             fail(ptr, message, line, col)
         if not loaded.problems:
             fail(
                 "",
-                _absurd_message(str(exc))
-                if isinstance(exc, _Absurd)
-                else "not valid JSON: duplicate key or non-finite number",
+                absurd_message(str(exc)) if isinstance(exc, _Absurd) else Message("problem.duplicate_or_non_finite"),
             )
         return loaded
     except ValueError as exc:  # an integer literal longer than Python converts (over 4300 digits)
         if is_yaml:
-            return fail("", f"not a usable number or value: {exc}")
+            return fail("", Message("problem.unusable_value", detail=Code(str(exc))))
         absurd = map_json(text).absurd
         for ptr, line, col, literal in absurd[:MAX_PROBLEMS]:
-            fail(ptr, _absurd_message(literal), line, col)
-        return loaded if absurd else fail("", f"not a usable number or value: {exc}")
+            fail(ptr, absurd_message(literal), line, col)
+        return loaded if absurd else fail("", Message("problem.unusable_value", detail=Code(str(exc))))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        return fail("", f"not valid YAML: {exc.problem or exc.context}", *where)
+        if isinstance(exc, _Refused):
+            return fail("", Message("problem.not_yaml", detail=exc.msg), *where)
+        return fail("", Message("problem.not_yaml", detail=Code(str(exc.problem or exc.context))), *where)
     except yaml.YAMLError as exc:
-        return fail("", f"not valid YAML: {exc}")
+        return fail("", Message("problem.not_yaml", detail=Code(str(exc))))
     except RecursionError:
         at = too_deep(text)
         if at is None:
-            return fail("", "the document nests too deeply")
-        return fail("", f"the document nests too deeply (past {NESTING_SHOWN} levels here)", *at)
+            return fail("", Message("problem.too_deep"))
+        return fail("", Message("problem.too_deep_at", levels=NESTING_SHOWN), *at)
 
     if not isinstance(data, dict):
-        shape = "an array" if isinstance(data, list) else f"a {type(data).__name__}"
-        return fail("", f"the top level must be an object with a 'kind', found {shape}", 1, 1)
+        shape = type_name("array" if isinstance(data, list) else json_type(data))
+        return fail("", Message("problem.top_level", found=shape), 1, 1)
     kind = data.get("kind")
     if kind not in KINDS:
         return _located(
             loaded,
             text,
             is_yaml,
-            [("/kind" if "kind" in data else "", f"'kind' must be one of {', '.join(KINDS)}; found {excerpt(kind)}")],
+            [
+                (
+                    "/kind" if "kind" in data else "",
+                    Message("problem.kind", kinds=[Code(k) for k in KINDS], found=shown_value(kind)),
+                )
+            ],
         )
     try:
         document: Document = MODELS[kind].model_validate(data)
@@ -496,7 +452,7 @@ def parse_bytes(raw: bytes, source: str, suffix: str = ".json") -> Loaded:
         except ArithmeticError:  # NaN from YAML cannot be compared by the schema validator
             messages, stopped = [], False
         if not messages:  # the schema found nothing (or ran out of work first): the models' own words
-            messages = _model_messages(exc)
+            messages = model_messages(exc)
         if stopped and len(messages) <= MAX_PROBLEMS:
             messages.append(("", _STOPPED))
         return _located(loaded, text, is_yaml, messages)
@@ -507,29 +463,20 @@ def parse_bytes(raw: bytes, source: str, suffix: str = ".json") -> Loaded:
     return loaded
 
 
-_STOPPED = (
-    f"and maybe more problems: validation stopped early (at most {MAX_PROBLEMS} problems are listed and "
-    "a large document is checked only so far); fix these and validate again"
-)
+_STOPPED = Message("problem.stopped_early", n=MAX_PROBLEMS)
 
 
-def _capped(items: Iterable[tuple[str, str, Any, Any]]) -> list[tuple[str, str, Any, Any]]:
+def _capped(items: Iterable[tuple[str, str | Message, Any, Any]]) -> list[tuple[str, str | Message, Any, Any]]:
     """The first MAX_PROBLEMS problems, then one line saying that validation stopped there."""
     out = list(itertools.islice(items, MAX_PROBLEMS + 1))
     if len(out) > MAX_PROBLEMS:
-        out[MAX_PROBLEMS:] = [
-            (
-                "",
-                f"and more problems of the same kinds: validation stopped after the first "
-                f"{MAX_PROBLEMS}; fix these and validate again",
-                None,
-                None,
-            )
-        ]
+        out[MAX_PROBLEMS:] = [("", Message("problem.stopped_after", n=MAX_PROBLEMS), None, None)]
     return out
 
 
-def locate_messages(source: str, text: str, is_yaml: bool, messages: Iterable[tuple[str, str]]) -> list[Problem]:
+def locate_messages(
+    source: str, text: str, is_yaml: bool, messages: Iterable[tuple[str, str | Message]]
+) -> list[Problem]:
     """(pointer, message) pairs as problems with the line and column of each pointer in ``text``.
 
     At most MAX_PROBLEMS of them, then a line saying validation stopped; overlong keys in pointers are cut.
@@ -538,12 +485,12 @@ def locate_messages(source: str, text: str, is_yaml: bool, messages: Iterable[tu
     source_map = map_yaml(text) if is_yaml else map_json(text, [ptr for ptr, *_ in capped])
     out = []
     for ptr, message, line, _ in capped:
-        at = source_map.find(ptr) if line == 0 and message != _STOPPED else None  # a closing note has no place
-        out.append(Problem(source, _short_pointer(ptr), _printable(message), *(at or (None, None))))
+        at = source_map.find(ptr) if line == 0 and message is not _STOPPED else None  # a closing note has no place
+        out.append(Problem.of(source, _short_pointer(ptr), message, *(at or (None, None))))
     return out
 
 
-def _located(loaded: Loaded, text: str, is_yaml: bool, messages: Iterable[tuple[str, str]]) -> Loaded:
+def _located(loaded: Loaded, text: str, is_yaml: bool, messages: Iterable[tuple[str, str | Message]]) -> Loaded:
     loaded.problems.extend(locate_messages(loaded.source, text, is_yaml, messages))
     return loaded
 
@@ -553,19 +500,19 @@ def display_path(path: str | os.PathLike[str]) -> str:
     return shown(path)
 
 
-def read_limited(path: Path, max_bytes: int) -> tuple[bytes | None, str | None]:
+def read_limited(path: Path, max_bytes: int) -> tuple[bytes | None, Message | None]:
     """The document's bytes, or why not (``inputs.read_input``: regular files only, the limit before reading)."""
     try:
         return read_input(path, "document", max_bytes), None
     except InputFileError as exc:
-        return None, exc.reason
+        return None, exc.msg
 
 
 def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Loaded:
     source = display_path(path)
     raw, reason = read_limited(path, max_bytes)
     if raw is None:
-        return Loaded(source, problems=[Problem(source, "", reason or "cannot read the file")])
+        return Loaded(source, problems=[Problem.of(source, "", reason or Message("problem.unreadable"))])
     return parse_bytes(raw, source, path.suffix)
 
 

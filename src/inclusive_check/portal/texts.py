@@ -39,7 +39,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "problem": {"en": "Problem", "zh": "问题"},
     "findings": {"en": "Findings", "zh": "检查发现"},
     "rule": {"en": "Rule", "zh": "规则"},
-    "item": {"en": "Item", "zh": "条目"},
     "message": {"en": "Message", "zh": "说明"},
     "your_answer": {"en": "Your response", "zh": "机构回应"},
     "respond": {"en": "Save response", "zh": "保存回应"},

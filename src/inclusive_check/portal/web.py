@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.concurrency import run_in_threadpool
 
+from ..i18n import cite
 from ..periods import PERIOD
 from ..traceability import Entry, load_traceability
 from . import service
@@ -87,6 +88,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     csrf = request.cookies.get(CSRF_COOKIE) or new_secret()
     html = _env.get_template(template).render(
         t=lambda key: text(key, lang),
+        cite=lambda item: cite(item, lang),
         lang=lang,
         csrf=csrf,
         path=request.url.path,

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from ..contract.locate import SourceMap, locate
 from ..figures import shown_margin
+from ..i18n import cite
 from ..wording import SEVERITY, STATUS, STRENGTH, shown_status
 
 OPEN_STATUSES = ("fail", "indeterminate")
@@ -77,10 +78,7 @@ CN_NUMERALS = (
 
 def item_text(clause: int, lang: str = "en") -> str:
     """The guidance item as cited: `Guidance item 8` or `指导意见第（八）项`."""
-    if lang == "zh":
-        numeral = CN_NUMERALS[clause] if 0 < clause < len(CN_NUMERALS) else str(clause)
-        return f"指导意见第（{numeral}）项"
-    return f"Guidance item {clause}"
+    return ("指导意见" if lang == "zh" else "Guidance ") + cite(clause, lang)
 
 
 def citations(finding: dict[str, Any], lang: str = "en") -> list[str]:

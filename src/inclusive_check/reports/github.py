@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..contract.outputs import Results
+from ..i18n import cite
 from ..safetext import clean
 from .common import Locator, display_path, document_label, is_open, margin_text, source_root
 
@@ -53,7 +54,7 @@ def render(
                 props += [f"line={position[0]}", f"col={position[1]}"]
             undecided = " — indeterminate" if finding["status"] == "indeterminate" else ""
             title = (
-                f"{finding['rule_id']} (guidance item {finding['clause']}{undecided}) — "
+                f"{finding['rule_id']} (guidance {cite(finding['clause'], 'en')}{undecided}) — "
                 f"{document_label(sub)}: {finding['title'][lang]}"
             )
             props.append(f"title={escape_property(title)}")

@@ -35,9 +35,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from ..contract.outputs import Market, Results
+from ..i18n import cite
 from ..wording import shown_status
 from . import charts
-from .common import CN_NUMERALS, OPEN_STATUSES, citations, margin_text
+from .common import OPEN_STATUSES, citations, margin_text
 from .market import section as market_section
 
 LANGS = ("en", "zh", "both")
@@ -83,7 +84,7 @@ LABELS: dict[str, dict[str, str]] = {
         "blocking document is marked, whatever the score.",
         "zh": "该批次存储的规则集未设定得分分档：柱形为灰色；阻断性文件无论得分均予标示。",
     },
-    "chart_items": {"en": "Open findings by guidance item", "zh": "按指导意见条目统计的未解决问题"},
+    "chart_items": {"en": "Open findings by guidance item", "zh": "按指导意见各项统计的未解决问题"},
     "chart_items_note": {
         "en": "Failures and indeterminate checks, stacked by severity.",
         "zh": "未通过及无法判定的检查，按严重程度堆叠。",
@@ -110,7 +111,7 @@ LABELS: dict[str, dict[str, str]] = {
     "counted": {"en": "Counted", "zh": "计入"},
     "dimension": {"en": "Dimension", "zh": "维度"},
     "details": {"en": "Details", "zh": "明细"},
-    "findings": {"en": "Findings by guidance item", "zh": "按指导意见条目列示的检查结果"},
+    "findings": {"en": "Findings by guidance item", "zh": "按指导意见各项列示的检查结果"},
     "no_open": {"en": "No open findings.", "zh": "无未解决问题。"},
     "status": {"en": "Status", "zh": "状态"},
     "severity": {"en": "Severity", "zh": "严重程度"},
@@ -214,8 +215,7 @@ LABELS: dict[str, dict[str, str]] = {
 
 
 def item_label(clause: int) -> dict[str, str]:
-    numeral = CN_NUMERALS[clause] if 0 < clause < len(CN_NUMERALS) else str(clause)
-    return {"en": f"Item {clause}", "zh": f"第（{numeral}）项"}
+    return {lang: cite(clause, lang).capitalize() for lang in ("en", "zh")}
 
 
 def slug(text: str) -> str:

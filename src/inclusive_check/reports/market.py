@@ -75,7 +75,8 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Item 18: inclusive insurance by region, field and institution, over the stored periods. Figures sum "
         "the latest revision of each stored submission; scores are each submission's from the latest run that "
         "scored it. Weights, bands and groups: ruleset {ruleset} (our interpretation).",
-        "zh": "第十八条：按地区、领域、机构反映普惠保险发展情况及其随报告期的变化。数字为每份已存报送最新版本的合计；"
+        "zh": "第（十八）项：按地区、领域、机构反映普惠保险发展情况及其随报告期的变化。"
+        "数字为每份已存报送最新版本的合计；"
         "得分取最近一次对该报送评分的运行。权重、分档与分组见规则集 {ruleset}（本工具的解释）。",
     },
     "by_region": {
@@ -124,7 +125,7 @@ LABELS: dict[str, dict[str, str]] = {
     "region": {"en": "region", "zh": "地区"},
     "line": {"en": "line", "zh": "险种"},
     "by_line": {"en": "By line (field)", "zh": "按险种（领域）"},
-    "by_category": {"en": "By institution group (item 9)", "zh": "按机构类型（第九条）"},
+    "by_category": {"en": "By institution group (item 9)", "zh": "按机构类型（第（九）项）"},
     "by_ownership": {"en": "By ownership", "zh": "按所有制"},
     "by_insurer": {"en": "By insurer", "zh": "按机构"},
     "trend": {"en": "Market trend over the periods", "zh": "全市场各报告期趋势"},

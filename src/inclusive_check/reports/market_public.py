@@ -35,7 +35,7 @@ LABELS: dict[str, dict[str, str]] = {
         "is named. A cell is withheld (✱) when fewer than {k} insurers make it up or one insurer holds more than "
         "{p}% of any of its figures, and further cells (†) are withheld so that totals cannot reveal it. "
         "Thresholds from {since}: ruleset {ruleset}{interpretation}.",
-        "zh": "第十八条：向社会通报。数据为各机构最新报送的汇总，不列示任何机构。"
+        "zh": "第（十八）项：向社会通报。数据为各机构最新报送的汇总，不列示任何机构。"
         "少于{k}家机构或单一机构占任一数值超过{p}%的单元格不予公布（✱），并另行隐去其他单元格（†），使合计无法推出被隐去的数值。"
         "阈值自{since}起适用，见规则集{ruleset}{interpretation}。",
     },

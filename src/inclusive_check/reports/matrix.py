@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..i18n import N_, Code, cite, render
+from .text import pad
+
 
 def _basis(row: Mapping[str, Any]) -> str:
     if row["rules"]:
@@ -24,7 +27,56 @@ def _header(data: Mapping[str, Any]) -> list[str]:
     ]
 
 
+SENTENCE_STRENGTH_IDS = {  # a sentence's strength (traceability.SentenceStrength) as the catalogue words it
+    "mandatory": N_("matrix.strength.mandatory"),
+    "principle": N_("matrix.strength.principle"),
+    "encouraged": N_("matrix.strength.encouraged"),
+    "permission": N_("matrix.strength.permission"),
+    "supervisor_duty": N_("matrix.strength.supervisor_duty"),
+    "statement": N_("matrix.strength.statement"),
+}
+
+
 def render_text(data: Mapping[str, Any], lang: str = "en") -> str:
+    """One block per item. The notes (scored, reason, reading, note, partly) are English data of the traceability
+    file: in Chinese each is named, not quoted, and a closing line says where to read them."""
+    if lang == "en":
+        return _render_text_en(data)
+    g = data["guidance"]
+    lines = [
+        render("matrix.guidance", lang, title=Code(g["title"]), date=Code(str(g["date"]))),
+        render("matrix.paraphrases", lang),
+        render("matrix.basis", lang, basis=Code(data["basis"])),
+    ]
+    by_item: dict[int, list[Mapping[str, Any]]] = {}
+    for row in data["sentences"]:
+        by_item.setdefault(row["item"], []).append(row)
+    sep = render("list.separator", lang)
+    for item in data["items"]:
+        if item["rules"]:
+            summary = sep.join(item["rules"])
+        else:
+            summary = render(N_("matrix.no_rule_scored") if item["scored"] else N_("matrix.no_rule"), lang)
+        lines += ["", f"{cite(item['item'], lang)} — {summary}"]
+        for row in by_item.get(item["item"], []):
+            marker = "—" if row["marker"] == "none" else row["marker"]
+            strength_id = SENTENCE_STRENGTH_IDS[row["strength"]]
+            strength = render(strength_id, lang)
+            lines.append(f"  {row['ref']:<6} {pad(strength, 12)} {pad(marker, 4)} {row['paraphrase'][lang]}")
+            if row["rules"]:
+                missing = set(row["rules_not_in_ruleset"])
+                shown = [
+                    render("matrix.not_in_ruleset", lang, rule=Code(r)) if r in missing else r for r in row["rules"]
+                ]
+                basis = sep.join(shown) + (render("matrix.partly", lang) if row.get("partly") else "")
+            else:
+                basis = render(N_("matrix.scored") if row["scored"] else N_("matrix.not_checkable"), lang)
+            lines.append(f"         → {basis}")
+    lines += ["", render("matrix.notes_in_english", lang)]
+    return "\n".join(lines)
+
+
+def _render_text_en(data: Mapping[str, Any]) -> str:
     lines = _header(data)
     by_item: dict[int, list[Mapping[str, Any]]] = {}
     for row in data["sentences"]:
@@ -37,10 +89,10 @@ def render_text(data: Mapping[str, Any], lang: str = "en") -> str:
         else:
             summary = f"no rule: {item['reason']}"
         lines.append("")
-        lines.append(f"item {item['item']:>2} — {summary}")
+        lines.append(f"{cite(item['item'], 'en'):<7} — {summary}")
         for row in by_item.get(item["item"], []):
             marker = "—" if row["marker"] == "none" else row["marker"]
-            lines.append(f"  {row['ref']:<6} {row['strength']:<15} {marker:<4} {row['paraphrase'][lang]}")
+            lines.append(f"  {row['ref']:<6} {row['strength']:<15} {marker:<4} {row['paraphrase']['en']}")
             lines.append(f"         → {_basis(row)}")
             for label in ("reading", "note", "partly"):
                 if row.get(label):

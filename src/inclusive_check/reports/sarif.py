@@ -32,6 +32,7 @@ from typing import Any
 
 from .. import rules
 from ..contract.outputs import Results
+from ..i18n import cite
 from .common import SRCROOT, Locator, artifact_uri, citations, source_root
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -47,9 +48,10 @@ def _rule_descriptor(rule_id: str, level: str | None, strength: str | None) -> d
     doc = (rule.__doc__ or rule.TITLE["en"]).strip()
     summary = doc.split("\n\n", 1)[0].replace("\n", " ")
     stated = f"; strength: {strength}" if strength else ""
-    help_text = f"{rule.TITLE['en']}\n{rule.TITLE['zh']}\n\nGuidance item {rule.CLAUSE} of {GUIDANCE}{stated}.\n\n{doc}"
+    item = cite(rule.CLAUSE, "en")
+    help_text = f"{rule.TITLE['en']}\n{rule.TITLE['zh']}\n\nGuidance {item} of {GUIDANCE}{stated}.\n\n{doc}"
     help_markdown = (
-        f"**{rule.TITLE['en']}** / {rule.TITLE['zh']}\n\nGuidance item **{rule.CLAUSE}** of {GUIDANCE}"
+        f"**{rule.TITLE['en']}** / {rule.TITLE['zh']}\n\nGuidance **{item}** of {GUIDANCE}"
         f"{f'; strength: *{strength}*' if strength else ''}.\n\n{doc}"
     )
     descriptor: dict[str, Any] = {

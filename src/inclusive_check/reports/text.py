@@ -15,6 +15,7 @@ from typing import IO, TYPE_CHECKING
 
 from ..contract.outputs import Finding, Results, Score, in_lang
 from ..figures import shown_margin
+from ..i18n import cite
 from ..safetext import clean as c
 from ..wording import SEVERITY, STATUS, shown_status
 
@@ -75,7 +76,6 @@ WORDS = {
     "filing": {"en": "filing", "zh": "产品备案"},
     "rev": {"en": "rev", "zh": "修订版"},
     "warning": {"en": "warning", "zh": "警告"},
-    "item": {"en": "item {n}", "zh": "第{n}项"},
     "product": {"en": "product {code} ({name}) — ", "zh": "产品 {code}（{name}）— "},
     "margin": {"en": " (margin {margin})", "zh": "（差距{margin}）"},
     "hidden": {
@@ -156,7 +156,7 @@ def _finding_line(f: Finding, lang: str, mark_width: int, where_width: int) -> L
         (" ", ""),
         (pad(SEVERITY[lang][f.severity], 7), SEVERITY_STYLE[f.severity]),
         (f" {f.rule_id:<24} ", ""),
-        (pad(w["item"].format(n=f.clause), 8), ""),
+        (pad(cite(f.clause, lang), 8), ""),
         (" ", ""),
         (pad(where, where_width), "dim"),
         (" ", ""),

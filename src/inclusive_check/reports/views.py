@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import N_, Code, Item, Param, cite, render
 from ..safetext import clean
 from .text import pad, width
 
@@ -40,23 +41,26 @@ def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
 # --- input: validate, problems, ingest, dispensations import --------------------------------------
 
 
-def problem_line(p: PublishedProblem) -> str:
+def problem_line(p: PublishedProblem, lang: str = "en") -> str:
     """One problem of an input as one line: file:line:column, pointer and message, control characters escaped."""
     where = p.file if p.line is None else f"{p.file}:{p.line}:{p.column}"
-    return f"{clean(where)}: {clean(p.pointer or '(document)')}: {clean(p.message)}"
+    pointer = p.pointer or render("validation.document", lang)
+    return f"{clean(where)}: {clean(pointer)}: {clean(p.message)}"
 
 
-def problems_text(report: Validation) -> str:
-    """Input that is not valid: each problem, then that nothing was checked."""
+def problems_text(report: Validation, lang: str = "en") -> str:
+    """Input that is not valid: each problem (in the language the report was made in), then that nothing was
+    checked."""
     problems = [p for f in report.files for p in f.problems]
     return "\n".join(
-        [*(problem_line(p) for p in problems), f"input not valid: {len(problems)} problem(s); nothing was checked"]
+        [*(problem_line(p, lang) for p in problems), render("validation.not_valid", lang, n=len(problems))]
     )
 
 
-def validation(items: Sequence[Loaded], other: Sequence[Problem] = ()) -> Validation:
+def validation(items: Sequence[Loaded], other: Sequence[Problem] = (), lang: str = "en") -> Validation:
     """The one shape of a validation report (`validate`, and `check` or `run` on input that is not valid): each
-    loaded file with its problems, then the files of ``other`` problems (e.g. a dispensation file's), invalid."""
+    loaded file with its problems, then the files of ``other`` problems (e.g. a dispensation file's), invalid.
+    The problems' messages are rendered in ``lang``."""
     from ..contract.outputs import FileValidation, Validation
     from ..contract.outputs import Problem as Published
 
@@ -65,29 +69,32 @@ def validation(items: Sequence[Loaded], other: Sequence[Problem] = ()) -> Valida
             file=r.source,
             valid=r.ok,
             sha256=r.sha256 if r.raw else None,
-            problems=[Published(**p.as_dict()) for p in r.problems],
+            problems=[Published(**p.as_dict(lang)) for p in r.problems],
         )
         for r in items
     ]
     by_file: dict[str, list[Published]] = {}
     for p in other:
-        by_file.setdefault(p.source, []).append(Published(**p.as_dict()))
+        by_file.setdefault(p.source, []).append(Published(**p.as_dict(lang)))
     files += [FileValidation(file=f, valid=False, sha256=None, problems=ps) for f, ps in by_file.items()]
     invalid = sum(not f.valid for f in files)
     return Validation(valid=len(files) - invalid, invalid=invalid, files=files)
 
 
-def validation_text(report: Validation) -> str:
+def validation_text(report: Validation, lang: str = "en") -> str:
     """``ok`` for each valid file, a line per problem of the others, then the counts."""
     lines = []
+    ok = pad(render("validation.ok", lang), 8)
     for f in report.files:
         if f.valid:
-            lines.append(f"ok       {clean(f.file)}")
-        lines += [problem_line(p) for p in f.problems]
+            lines.append(f"{ok} {clean(f.file)}")
+        lines += [problem_line(p, lang) for p in f.problems]
     problems = sum(len(f.problems) for f in report.files)
+    counts = {"files": len(report.files), "valid": report.valid, "invalid": report.invalid}
     lines.append(
-        f"{len(report.files)} file(s): {report.valid} valid, {report.invalid} invalid"
-        + (f" ({problems} problem(s))" if problems else "")
+        render("validation.counts_problems", lang, **counts, problems=problems)
+        if problems
+        else render("validation.counts", lang, **counts)
     )
     return "\n".join(lines)
 
@@ -223,9 +230,22 @@ def rules_json(ruleset: Ruleset, lang: str, on: date) -> list[dict[str, Any]]:
     ]
 
 
-def rules_text(items: Iterable[Mapping[str, Any]]) -> str:
+STRENGTH_IDS = {  # a rule's strength as the catalogue words it
+    "mandatory": N_("strength.mandatory"),
+    "principle": N_("strength.principle"),
+    "encouraged": N_("strength.encouraged"),
+    "flag": N_("strength.flag"),
+}
+
+
+def _strength(strength: str, lang: str) -> str:
+    return render(STRENGTH_IDS[strength], lang) if strength in STRENGTH_IDS else strength
+
+
+def rules_text(items: Iterable[Mapping[str, Any]], lang: str = "en") -> str:
     return "\n".join(
-        f"{item['id']:<26} item {item['clause']:<3} {item['strength']:<11} {item['authority']:<13} {item['title']}"
+        f"{item['id']:<26} {pad(cite(item['clause'], lang), 12)} {pad(_strength(item['strength'], lang), 11)} "
+        f"{item['authority']:<13} {item['title']}"
         for item in items
     )
 
@@ -270,23 +290,50 @@ def rule_json(ruleset: Ruleset, rule: RuleModule, on: date) -> dict[str, Any]:
     }
 
 
-def rule_text(shown: Mapping[str, Any]) -> str:
-    """``rule_json`` for people: title in both languages, description, then each parameter's dated values."""
+def rule_text(shown: Mapping[str, Any], lang: str = "en") -> str:
+    """``rule_json`` for people: title (in English also the Chinese one), description (English only: it is the
+    rule's own documentation), then each parameter's dated values. Citations and notes are the ruleset's own
+    text, quoted as written."""
+    authority = shown["authority"]
     lines = [
-        f"{shown['id']} — guidance item {shown['clause']} — {shown['strength']}",
-        f"  {shown['title']['en']}\n  {shown['title']['zh']}",
-        f"  authority on {shown['in_force_on']} / 监管机构: {clean(shown['authority']['en'])} "
-        f"({clean(shown['authority']['zh'])})\n",
-        shown["description"] + "\n",
-        "Parameters (value from each date until the next):",
+        render(
+            "rule.heading",
+            lang,
+            id=Code(shown["id"]),
+            item=Item(shown["clause"]),
+            strength=Code(_strength(shown["strength"], lang)),
+        ),
+        f"  {shown['title']['en']}\n  {shown['title']['zh']}" if lang == "en" else f"  {shown['title']['zh']}",
+        "  "
+        + render(
+            "rule.authority",
+            lang,
+            on=Code(shown["in_force_on"]),
+            name=Code(clean(authority[lang])),
+            other=Code(clean(authority["zh" if lang == "en" else "en"])),
+        )
+        + "\n",
     ]
+    if lang == "en":
+        lines.append(shown["description"] + "\n")
+    lines.append(render("rule.parameters", lang))
     for name, p in shown["parameters"].items():
-        flag = " [interpretation]" if p["interpretation"] else ""
-        lines.append(f"  {name}{flag} — {clean(p['citation'])}")
+        flag = render("rule.interpretation", lang) if p["interpretation"] else ""
+        lines.append(
+            "  "
+            + render("rule.parameter", lang, name=Param(name), flag=Code(flag), citation=Code(clean(p["citation"])))
+        )
         for v in p["values"]:
-            until = f" until {v['until']}" if v["until"] else ""
-            value = "in force" if name == "in_force" else json.dumps(v["value"], ensure_ascii=False, default=str)
-            lines.append(f"      from {v['from']}{until}: {clean(value)}")
+            value = (
+                render("rule.in_force", lang)
+                if name == "in_force"
+                else json.dumps(v["value"], ensure_ascii=False, default=str)
+            )
+            key = N_("rule.value_until") if v["until"] else N_("rule.value")
+            lines.append(
+                "      "
+                + render(key, lang, start=Code(v["from"]), until=Code(v["until"] or ""), value=Code(clean(value)))
+            )
         if p["note"]:
-            lines.append(f"      note: {clean(p['note'])}")
+            lines.append("      " + render("rule.note", lang, note=Code(clean(p["note"]))))
     return "\n".join(lines)
