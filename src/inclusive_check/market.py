@@ -32,7 +32,8 @@ from .contract.regions import name as region_name
 from .market_params import DEFAULT_ROW_WEIGHT, RowWeight
 from .periods import period_bounds, period_order, series_of
 from .rules.base import number
-from .ruleset import Rounding, Ruleset
+from .ruleset import Ruleset
+from .ruleset_models import Rounding
 from .scoring import quantize
 from .store import tables as t
 from .wording import TERMS_ZH

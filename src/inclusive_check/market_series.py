@@ -21,7 +21,7 @@ from sqlalchemy.sql.expression import Subquery
 
 from .periods import period_order, series_of, year_before
 from .rules.base import number
-from .ruleset import Rounding
+from .ruleset_models import Rounding
 from .scoring import quantize
 from .store import tables as t
 

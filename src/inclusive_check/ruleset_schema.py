@@ -7,7 +7,8 @@ from typing import Any
 
 from . import rules as registry
 from .rules.base import STRENGTHS
-from .ruleset import REQUIRED_BLOCKING, RulesetFile, SeverityOverride, SeverityTable, guidance_mandatory
+from .ruleset import REQUIRED_BLOCKING, RulesetFile, guidance_mandatory
+from .ruleset_models import SeverityOverride, SeverityTable
 
 # --- the published JSON Schema -----------------------------------------------------------------------
 
