@@ -36,7 +36,7 @@ from .impact import (
 from .scoring import score_run
 from .store import tables as t
 from .store.db import writing
-from .store.ingest import document_facts
+from .store.facts import document_facts
 
 # Facts of the ``submissions`` row that are bookkeeping, not read from the document's text.
 _NOT_FROM_TEXT = {"id", "insurer_id", "revision", "is_latest", "sha256", "source", "ingested_at"}
