@@ -23,16 +23,8 @@ from . import __version__
 from .contract.load import parse_bytes
 from .contract.outputs import Reproduction
 from .engine import apply_dispensations, evaluate_rules
-from .impact import (
-    STORED_FIELDS,
-    BaseRun,
-    _changes,
-    _dispensations,
-    _documents,
-    _scratch,
-    compare_findings,
-    compare_scores,
-)
+from .impact_compare import STORED_FIELDS, _changes, compare_findings, compare_scores
+from .impact_runs import BaseRun, _dispensations, _documents, _scratch
 from .scoring import score_run
 from .store import tables as t
 from .store.db import writing
