@@ -1,5 +1,5 @@
 """The published JSON Schema of a ruleset (`inclusive-check schema ruleset`), derived from the models of
-``ruleset.py`` and each rule's ``Params``."""
+``ruleset_models.py`` and each rule's ``Params``."""
 
 from __future__ import annotations
 
