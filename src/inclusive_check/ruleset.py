@@ -42,8 +42,9 @@ from .ruleset_models import JUDGED, POLICY, RuleEntry, RulesetFile, SeverityOver
 from .ruleset_parse import RulesetError, _as_json, _message, _parse, _Problems
 from .safetext import clean
 
-# The models live in ruleset_models.py, parsing in ruleset_parse.py, the checks in ruleset_checks.py; these are
-# what a Ruleset holds and what loading one raises, read from here as before.
+# What other modules read from here: a Ruleset and its loading, and (re-exported) the models a Ruleset holds and
+# the error loading raises. The models live in ruleset_models.py, parsing in ruleset_parse.py, the checks against
+# the rule registry in ruleset_checks.py.
 __all__ = [
     "DEFAULT_RULESET",
     "REQUIRED_BLOCKING",
