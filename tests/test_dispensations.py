@@ -19,8 +19,9 @@ from sqlalchemy import text
 from inclusive_check import rules
 from inclusive_check.check import check_documents
 from inclusive_check.cli import cli
-from inclusive_check.contract.dispensations import DispensationError, parse_dispensations
+from inclusive_check.contract.dispensations import DispensationError
 from inclusive_check.contract.load import parse_bytes
+from inclusive_check.dispensations import parse_dispensations
 from inclusive_check.engine import Selection, execute_run
 from inclusive_check.results import run_results
 from inclusive_check.ruleset import load_ruleset, load_ruleset_text

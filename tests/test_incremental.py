@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from inclusive_check.cli import cli
-from inclusive_check.contract.dispensations import parse_dispensations
+from inclusive_check.dispensations import parse_dispensations
 from inclusive_check.engine import Selection, execute_run
 from inclusive_check.results import run_results
 from inclusive_check.ruleset import load_ruleset, load_ruleset_text

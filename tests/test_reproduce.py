@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select, update
 
 from inclusive_check.cli import cli
-from inclusive_check.contract.dispensations import parse_dispensations
+from inclusive_check.dispensations import parse_dispensations
 from inclusive_check.engine import Selection, execute_run
 from inclusive_check.rules import ic10_kpi_weight
 from inclusive_check.ruleset import load_ruleset, load_ruleset_text

@@ -23,8 +23,8 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from inclusive_check.cli import cli
-from inclusive_check.contract.dispensations import parse_dispensations
 from inclusive_check.contract.outputs import schema_json
+from inclusive_check.dispensations import parse_dispensations
 from inclusive_check.engine import Selection, execute_run
 from inclusive_check.ruleset import load_ruleset, load_ruleset_text
 from inclusive_check.store import tables as t

@@ -285,7 +285,8 @@ def _load_dispensations(path: str, fmt: str, ruleset: Ruleset | None = None) -> 
     printed in ``fmt``, exit 3."""
     from pathlib import Path
 
-    from .contract.dispensations import DispensationError, load_dispensations
+    from .contract.dispensations import DispensationError
+    from .dispensations import load_dispensations
     from .reports import views
 
     try:

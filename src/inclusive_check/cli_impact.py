@@ -106,7 +106,9 @@ def whatif(
     Exit 0 whatever flips; 2 for an unknown rule or parameter (the closest names are given) or a value the ruleset
     refuses; 3 for a --ruleset file that is not valid."""
     from .engine import RuleCrash
-    from .impact import ImpactError, apply_settings, base_run, parse_setting, what_if
+    from .impact import what_if
+    from .impact_runs import ImpactError, base_run
+    from .impact_settings import apply_settings, parse_setting
     from .reports.impact import whatif_csv, whatif_html, whatif_text
 
     if not settings and ruleset_path is None:
@@ -176,7 +178,7 @@ def _named_ruleset(ctx: click.Context, name: str) -> Any:
     if name == "packaged":
         return _load_ruleset(None)
     if name.startswith("run:"):
-        from .impact import ImpactError, base_run
+        from .impact_runs import ImpactError, base_run
 
         try:
             return base_run(_reader(ctx), run_id_of(name[4:])).ruleset
@@ -189,7 +191,7 @@ def _named_ruleset(ctx: click.Context, name: str) -> Any:
 
 def _reproduce(ctx: click.Context, run_id: int, fmt: str, lang: str, conflicting: list[str]) -> NoReturn:
     from .engine import RuleCrash
-    from .impact import ImpactError, base_run
+    from .impact_runs import ImpactError, base_run
     from .reports.impact import reproduction_text
     from .reproduce import reproduce
 

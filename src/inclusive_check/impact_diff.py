@@ -16,7 +16,8 @@ from pydantic import BaseModel
 
 from . import rules as registry
 from .contract.outputs import RulesetChange, RulesetDiff, RulesetRef
-from .ruleset import Parameter, Ruleset
+from .ruleset import Ruleset
+from .ruleset_models import Parameter
 
 # The ruleset's own scalar fields, compared whole.
 OWN_FIELDS = ("id", "version", "title", "reviewed_to", "source")

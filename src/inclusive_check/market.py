@@ -32,7 +32,8 @@ from .contract.regions import name as region_name
 from .figures import number
 from .market_params import DEFAULT_ROW_WEIGHT, RowWeight
 from .periods import period_bounds, period_order, series_of
-from .ruleset import Rounding, Ruleset
+from .ruleset import Ruleset
+from .ruleset_models import Rounding
 from .scoring import quantize
 from .store import tables as t
 from .store.columns import exact_sum

@@ -1,4 +1,4 @@
-"""The ruleset's market parameters added with region weighting and public disclosure (ruleset.py's ``Market``
+"""The ruleset's market parameters added with region weighting and public disclosure (ruleset_models.py's ``Market``
 holds them): which volume a region's or a line's scores weigh by, and the disclosure thresholds k and p."""
 
 from __future__ import annotations

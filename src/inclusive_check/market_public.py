@@ -27,7 +27,8 @@ from .market import CITIES, LINE_ZH, MarketError, base, row_weight
 from .market_params import DEFAULT_DISCLOSURE, Disclosure
 from .market_series import dec
 from .periods import period_order, series_of
-from .ruleset import Rounding, Ruleset
+from .ruleset import Ruleset
+from .ruleset_models import Rounding
 from .scoring import quantize
 from .store import tables as t
 from .store.columns import exact_sum

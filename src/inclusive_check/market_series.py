@@ -21,7 +21,7 @@ from sqlalchemy.sql.expression import Subquery
 
 from .figures import number
 from .periods import period_order, series_of, year_before
-from .ruleset import Rounding
+from .ruleset_models import Rounding
 from .scoring import quantize
 from .store import tables as t
 from .store.columns import ExactDecimal, exact_sum

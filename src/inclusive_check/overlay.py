@@ -30,21 +30,10 @@ from .overlay_models import Authority, OverlaySection, Scope
 from .rules import UnknownRule
 from .rules import get as get_rule
 from .rules.base import STRENGTHS
-from .ruleset import (
-    DEFAULT_RULESET,
-    Parameter,
-    Ruleset,
-    RulesetError,
-    SeverityOverride,
-    _as_json,
-    _check_typed,
-    _check_value,
-    _message,
-    _parse,
-    _Path,
-    _Problems,
-    load_ruleset_text,
-)
+from .ruleset import DEFAULT_RULESET, Ruleset, RulesetError, load_ruleset_text
+from .ruleset_checks import _check_typed, _check_value
+from .ruleset_models import Parameter, SeverityOverride
+from .ruleset_parse import _as_json, _message, _parse, _Path, _Problems
 from .safetext import clean
 
 PACKAGED = ("packaged", "nfra-2024-inclusive")

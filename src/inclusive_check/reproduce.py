@@ -23,20 +23,12 @@ from . import __version__
 from .contract.load import parse_bytes
 from .contract.outputs import Reproduction
 from .engine import apply_dispensations, evaluate_rules
-from .impact import (
-    STORED_FIELDS,
-    BaseRun,
-    _changes,
-    _dispensations,
-    _documents,
-    _scratch,
-    compare_findings,
-    compare_scores,
-)
+from .impact_compare import STORED_FIELDS, _changes, compare_findings, compare_scores
+from .impact_runs import BaseRun, _dispensations, _documents, _scratch
 from .scoring import score_run
 from .store import tables as t
 from .store.db import writing
-from .store.ingest import document_facts
+from .store.facts import document_facts
 
 # Facts of the ``submissions`` row that are bookkeeping, not read from the document's text.
 _NOT_FROM_TEXT = {"id", "insurer_id", "revision", "is_latest", "sha256", "source", "ingested_at"}

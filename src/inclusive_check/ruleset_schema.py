@@ -1,5 +1,5 @@
 """The published JSON Schema of a ruleset (`inclusive-check schema ruleset`), derived from the models of
-``ruleset.py`` and each rule's ``Params``."""
+``ruleset_models.py`` and each rule's ``Params``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Any
 
 from . import rules as registry
 from .rules.base import STRENGTHS
-from .ruleset import REQUIRED_BLOCKING, RulesetFile, SeverityOverride, SeverityTable, guidance_mandatory
+from .ruleset import REQUIRED_BLOCKING, RulesetFile, guidance_mandatory
+from .ruleset_models import SeverityOverride, SeverityTable
 
 # --- the published JSON Schema -----------------------------------------------------------------------
 

@@ -29,7 +29,8 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select
 
 from .figures import number
-from .ruleset import AtLeast, AtMost, Indicators, Rounding, Ruleset, ScoreBands, Scoring
+from .ruleset import Ruleset
+from .ruleset_models import AtLeast, AtMost, Indicators, Rounding, ScoreBands, Scoring
 from .store import tables as t
 
 PASSED = ("pass", "waived")

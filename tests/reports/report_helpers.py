@@ -28,7 +28,7 @@ def store_run(
 
     ``dispensations`` is the text of a dispensation file to apply in the run.
     """
-    from inclusive_check.contract.dispensations import parse_dispensations
+    from inclusive_check.dispensations import parse_dispensations
     from inclusive_check.engine import Selection, execute_run
     from inclusive_check.ruleset import load_ruleset
     from inclusive_check.store.ingest import ingest_paths

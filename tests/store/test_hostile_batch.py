@@ -22,9 +22,10 @@ from sqlalchemy import select
 
 from hostile import GOOD, nul_in_name, variant, write_hostile
 from inclusive_check.cli import cli
-from inclusive_check.ruleset import DatedValue, Parameter
+from inclusive_check.ruleset_models import DatedValue, Parameter
 from inclusive_check.store import tables as t
-from inclusive_check.store.ingest import SOURCE_CHARS, fit_source, whole_months
+from inclusive_check.store.facts import whole_months
+from inclusive_check.store.ingest import SOURCE_CHARS, fit_source
 
 
 @pytest.fixture(scope="module")

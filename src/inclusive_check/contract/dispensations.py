@@ -9,7 +9,9 @@ Storing them is ``store.dispensations``; applying them in a run is ``engine.appl
 
 A rule's strength is ruleset data: a dispensation may name a rule the ruleset reads as principle on some
 date, and waives only the failures filed under that strength. A dispensation that names a retired rule ID
-(``rules.ALIASES``) applies to the rule under its current ID.
+(``rules.ALIASES``) applies to the rule under its current ID. The rules and the ruleset are above the
+contract, so what a dispensation's rule is checked against comes in as data (``RuleTerms``), which
+``inclusive_check.dispensations`` makes from the rule registry and a ruleset.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -26,7 +29,6 @@ from typing import TYPE_CHECKING, Any
 from ..inputs import InputFileError, read_input_text
 
 if TYPE_CHECKING:  # the contract's models load only where a file is parsed
-    from ..ruleset import Ruleset
     from .load import Problem
 
 
@@ -78,12 +80,15 @@ def schema() -> dict[str, Any]:
     return loaded
 
 
-def _dispensable(ruleset: Ruleset | None) -> dict[str, set[str]]:
-    """Each rule of the ruleset (default: the packaged one) and the strengths the ruleset gives it on any date."""
-    from ..ruleset import load_ruleset
+@dataclass(frozen=True)
+class RuleTerms:
+    """What the rule a dispensation names is checked against, given by the caller."""
 
-    ruleset = ruleset if ruleset is not None else load_ruleset()
-    return {rule_id: {str(v.value) for v in entry.strength.values} for rule_id, entry in ruleset.data.rules.items()}
+    # A rule ID (a retired one too) -> the rule's current ID; for no such rule, a LookupError whose message says
+    # so and names the closest IDs.
+    resolve: Callable[[str], str]
+    # Each rule of the ruleset -> the strengths the ruleset gives it on any date.
+    strengths: Mapping[str, set[str]]
 
 
 _UNDERSTOOD = {"type", "pattern", "minLength", "maxLength", "format"}
@@ -169,13 +174,12 @@ def _clip(text: str) -> str:
     return text if len(text) <= 40 else f"{text[:37]}..."
 
 
-def parse_dispensations(text: str, source: str, ruleset: Ruleset | None = None) -> tuple[Dispensation, ...]:
-    """The dispensations of a file's text, each naming a known rule that ``ruleset`` (default: the packaged one)
-    reads as principle (原则上); ``DispensationError`` lists every problem, located in ``source``."""
+def read_dispensations(text: str, source: str, terms: RuleTerms) -> tuple[Dispensation, ...]:
+    """The dispensations of a file's text, each naming a known rule that the ruleset of ``terms`` reads as
+    principle (原则上); ``DispensationError`` lists every problem, located in ``source``."""
     import jsonschema
     import yaml
 
-    from .. import rules
     from . import fastyaml
     from .load import Problem, locate_messages
 
@@ -189,12 +193,12 @@ def parse_dispensations(text: str, source: str, ruleset: Ruleset | None = None) 
         for error in validator.iter_errors(data):
             messages.append(("".join(f"/{p}" for p in error.absolute_path), error.message))
     if not messages:
-        strengths = _dispensable(ruleset)
+        strengths = terms.strengths
         seen: dict[str, int] = {}
         for i, item in enumerate(data["dispensations"]):
             try:
-                rule_id: str | None = rules.get(item["rule"]).ID
-            except rules.UnknownRule as exc:
+                rule_id: str | None = terms.resolve(item["rule"])
+            except LookupError as exc:
                 messages.append((f"/dispensations/{i}/rule", str(exc)))
                 rule_id = None
             if rule_id is not None and rule_id not in strengths:
@@ -218,7 +222,7 @@ def parse_dispensations(text: str, source: str, ruleset: Ruleset | None = None) 
     return tuple(
         Dispensation(
             id=d["id"],
-            rule=rules.canonical(d["rule"]),
+            rule=terms.resolve(d["rule"]),
             insurer=d["insurer"],
             reason=d["reason"],
             approved_by=d["approved_by"],
@@ -231,7 +235,7 @@ def parse_dispensations(text: str, source: str, ruleset: Ruleset | None = None) 
     )
 
 
-def load_dispensations(path: Path, ruleset: Ruleset | None = None) -> tuple[Dispensation, ...]:
+def read_dispensation_file(path: Path, terms: RuleTerms) -> tuple[Dispensation, ...]:
     """The dispensations of a file; an unreadable file is a located ``DispensationError`` too."""
     from .load import Problem
 
@@ -239,4 +243,4 @@ def load_dispensations(path: Path, ruleset: Ruleset | None = None) -> tuple[Disp
         text = read_input_text(path, "dispensations")
     except InputFileError as exc:
         raise DispensationError([Problem(exc.path, "", exc.reason)]) from None
-    return parse_dispensations(text, str(path), ruleset)
+    return read_dispensations(text, str(path), terms)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from functools import lru_cache
 
+from ..rule_ids import ALIASES, canonical  # retired IDs: data the store and the contract read too
 from . import (
     ic04_rural_low_income,
     ic05_specific_groups,
@@ -74,11 +75,6 @@ def _index(rules: tuple[RuleModule, ...]) -> dict[str, RuleModule]:
     return {r.ID: r for r in rules}
 
 
-# Retired rule ID -> the current ID of the same rule. When a rule is renamed, its old ID goes here, so that
-# rulesets, stored dispensations and the fingerprints of stored findings that name it keep working.
-ALIASES: dict[str, str] = {}
-
-
 class UnknownRule(LookupError):
     """No rule has this ID (nor is it a retired one); the message names the closest IDs."""
 
@@ -92,11 +88,6 @@ class UnknownRule(LookupError):
         self.rule_id = rule_id
         self.closest = close
         self.hint = hint
-
-
-def canonical(rule_id: str) -> str:
-    """The current ID of a rule: a retired ID maps to its successor, any other ID is returned as it is."""
-    return ALIASES.get(rule_id, rule_id)
 
 
 def get(rule_id: str) -> RuleModule:

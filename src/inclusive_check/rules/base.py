@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import (
@@ -33,14 +33,11 @@ from sqlalchemy import (
 )
 
 from ..store import tables as t
-
-if TYPE_CHECKING:
-    from .findings import Finding, Findings
-
-Strength = Literal["mandatory", "principle", "encouraged", "flag"]
-STRENGTHS: tuple[Strength, ...] = ("mandatory", "principle", "encouraged", "flag")
-Status = Literal["pass", "fail", "indeterminate", "waived", "not_applicable"]
-STATUSES: tuple[Status, ...] = ("pass", "fail", "indeterminate", "waived", "not_applicable")
+from .findings import Finding, Findings, finding
+from .statuses import STATUSES as STATUSES
+from .statuses import STRENGTHS as STRENGTHS
+from .statuses import Status as Status
+from .statuses import Strength as Strength
 
 
 class Params(BaseModel):
@@ -117,8 +114,6 @@ def flag_findings(conn: Connection, scope: Scope, fields: dict[str, str]) -> Ite
 
     ``fields`` maps a column of ``submissions`` to the JSON Pointer of the field in the document.
     """
-    from .findings import finding
-
     columns = [t.submissions.c[name] for name in fields]
     query = submission_scope(scope).with_only_columns(t.submissions.c.id, status_case(all_true(*columns)), *columns)
     expected = " and ".join(f"{ptr} = true" for ptr in fields.values())

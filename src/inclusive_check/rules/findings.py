@@ -30,7 +30,7 @@ from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.sqltypes import Integer, NullType
 
 from ..store import tables as t
-from .base import STATUSES, Status
+from .statuses import STATUSES, Status
 
 UNITS = ("", "rate", "pct", "count", "cny", "days", "months")
 TEXTS = ("subject", "key", "expected", "actual")

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from .. import rules
 from ..contract.dispensations import Dispensation
+from ..rule_ids import canonical
 from . import tables as t
 from .db import advisory_locks, writing
 
@@ -84,7 +84,7 @@ def current_dispensations(conn: Connection) -> tuple[Dispensation, ...]:
     return tuple(
         Dispensation(
             id=r.dispensation_id,
-            rule=rules.canonical(r.rule_id),
+            rule=canonical(r.rule_id),
             insurer=r.insurer_code,
             reason=r.reason,
             approved_by=r.approved_by,
