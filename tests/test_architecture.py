@@ -63,8 +63,7 @@ CIRCLES: dict[frozenset[str], str] = {
 }
 
 # (importer, imported) pairs that run upward and that other work is removing now.
-UPWARD: dict[tuple[str, str], str] = {
-}
+UPWARD: dict[tuple[str, str], str] = {}
 
 # Results and reports only render: they read what a run stored, never the rules package or the store's tables.
 RENDERERS = ("results", "reports")
