@@ -35,11 +35,11 @@ from typing import Any
 from markupsafe import Markup
 
 from ..contract.outputs import Market, Results
+from ..store.run_reads import ClosedCounts
 from . import charts
 from .common import CN_NUMERALS, NOT_COVERED, OPEN_STATUSES, citations, margin_text
 from .market import section as market_section
 from .page import Bilingual, environment
-from .stored import ClosedCounts
 
 LANGS = ("en", "zh", "both")
 OPEN_LIST_LIMIT = 200  # open findings listed per document; the others are counted per rule

@@ -8,10 +8,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from ..contract.outputs import Market, Results
-from ..store.run_reads import ClosedCount
-
-# Passing and not-applicable findings counted, not listed: submission id -> [(rule_id, clause, status, count)].
-ClosedCounts = dict[int, list[ClosedCount]]
+from ..store.run_reads import ClosedCounts as ClosedCounts
 
 REPORT_FORMATS = ("html", "csv", "xlsx")
 # The HTML report lists a run's passing and not-applicable checks only up to this many; beyond, it counts them.

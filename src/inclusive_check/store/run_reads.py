@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -105,6 +105,10 @@ class ClosedCount:
     clause: int
     status: str
     count: int
+
+
+# Passing and not-applicable findings counted, not listed: submission id -> its counts per rule and status.
+ClosedCounts = dict[int, list[ClosedCount]]
 
 
 def run(conn: Connection, run_id: int) -> RunRow | None:
@@ -282,11 +286,11 @@ def product_offsets(conn: Connection, submission_id: int, positions: set[int]) -
 
 
 def closed_counts(
-    conn: Connection, run_id: int, documents: Iterable[int], clause_of: Any
-) -> dict[int, list[ClosedCount]]:
+    conn: Connection, run_id: int, documents: Iterable[int], clause_of: Callable[[str], int]
+) -> ClosedCounts:
     """Each document's passing and not-applicable findings counted per rule and status, from the findings index
     (``clause_of``: rule ID -> its guidance item)."""
-    counts: dict[int, list[ClosedCount]] = {sid: [] for sid in documents}
+    counts: ClosedCounts = {sid: [] for sid in documents}
     # Grouped by the columns of the findings' (run, submission, rule, status) index alone: counted from the index.
     query = (
         select(_f.submission_id, _f.rule_id, _f.status, func.count())
