@@ -155,3 +155,12 @@ def test_findings_status_not_covered_lists_exactly_those(store: Any) -> None:
     hx = [s for s in results.submissions if s.insurer.code == "HX-LIFE-001" and s.kind == "submission"]
     assert hx and {f.status for f in hx[0].findings} >= {"not_covered"}
     assert not {f.status for f in hx[0].findings} & {"fail", "indeterminate"}
+
+
+def test_findings_offers_every_status_of_the_contract() -> None:
+    from typing import get_args
+
+    from inclusive_check.cli_findings import STATUSES
+    from inclusive_check.contract.outputs import Status
+
+    assert get_args(Status) == STATUSES
