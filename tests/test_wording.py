@@ -10,7 +10,8 @@ import pytest
 
 from inclusive_check.check import check_documents
 from inclusive_check.reports import text
-from inclusive_check.wording import localize, shown_status
+from inclusive_check.store.run_reads import outcome_of
+from inclusive_check.wording import localize
 from rulecases import apply_patch, base, build, load_cases
 
 CASES = load_cases()
@@ -84,6 +85,7 @@ def test_localize_keeps_english_and_pointers() -> None:
 
 
 def test_an_encouraged_miss_is_not_covered_never_a_failure() -> None:
-    assert shown_status("fail", "encouraged") == "not_covered"
-    assert shown_status("fail", "mandatory") == "fail"
-    assert shown_status("pass", "encouraged") == "pass"
+    assert outcome_of("fail", "encouraged") == "not_covered"
+    assert outcome_of("fail", "mandatory") == "fail"
+    assert outcome_of("pass", "encouraged") == "pass"
+    assert outcome_of("indeterminate", "encouraged") == "indeterminate"

@@ -15,7 +15,8 @@ from .cli_types import RUN_ID
 from .safetext import clean
 
 _EXIT_FINDINGS, _EXIT_USAGE, _EXIT_ENVIRONMENT = 1, 2, 4
-STATUSES = ("pass", "fail", "indeterminate", "waived", "not_applicable")  # contract.outputs.Status
+# contract.outputs.Status (a test holds them equal); not_covered: an encouraged obligation not met, never a failure
+STATUSES = ("pass", "fail", "indeterminate", "waived", "not_applicable", "not_covered")
 OPEN = ("fail", "indeterminate")
 SEVERITIES = ("error", "warning", "info")
 
@@ -54,7 +55,8 @@ def register(group: click.Group, db_option: Callable[[Any], Any]) -> None:
     "statuses",
     type=click.Choice([*STATUSES, "open"]),
     multiple=True,
-    help="Only findings of this status (repeatable); open: fail and indeterminate.",
+    help="Only findings of this status (repeatable); open: fail and indeterminate; not_covered: encouraged "
+    "obligations not met (scored, never a failure).",
 )
 @click.option(
     "--severity",
@@ -137,7 +139,7 @@ def _only(results: Any, statuses: set[str], severities: set[str]) -> Any:
     type=click.Choice([*SEVERITIES, "none"]),
     default="none",
     show_default=True,
-    help="Exit 1 when RUN_B has new open findings at or above this severity.",
+    help="Exit 1 when RUN_B has new open findings at or above this severity (items not covered never count).",
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)

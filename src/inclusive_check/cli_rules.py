@@ -37,7 +37,8 @@ def rules() -> None:
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
 def rules_list(ruleset_path: str | None, as_of: Any, fmt: str, lang: str) -> None:
     """Every rule: ID, guidance item, strength (ruleset data, on --as-of) and what it requires."""
-    from .reports.views import rules_json, rules_text
+    from .reports.views import rules_text
+    from .rule_facts import rules_json
 
     items = rules_json(_load_ruleset(ruleset_path), lang, _as_of(as_of))
     if fmt == "json":
@@ -66,7 +67,8 @@ def rules_list(ruleset_path: str | None, as_of: Any, fmt: str, lang: str) -> Non
 def rules_show(rule_id: str, ruleset_path: str | None, as_of: Any, fmt: str, lang: str) -> None:
     """One rule: title, guidance item, strength, parameters with citations and dates, and examples."""
     from . import rules as registry
-    from .reports.views import rule_json, rule_text
+    from .reports.views import rule_text
+    from .rule_facts import rule_json
 
     ruleset = _load_ruleset(ruleset_path)
     try:

@@ -10,8 +10,6 @@ stored before those were kept read with the code's. A stored ruleset that no lon
 from __future__ import annotations
 
 import hashlib
-import json
-from collections import Counter
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -19,9 +17,8 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine
 
-from . import rules
 from .contract.locate import locate
 from .contract.outputs import (
     DiffFinding,
@@ -38,21 +35,10 @@ from .contract.outputs import (
     SubmissionResult,
 )
 from .figures import finding_item, finding_texts, number, threshold_text
-from .rules.base import STATUSES, RuleModule
 from .ruleset import RuleEntry, Ruleset, RulesetError, RulesetFile, load_stored_ruleset, with_legacy_policy
-from .run_texts import RunTexts
-from .store import tables as t
-from .store.queries import OF_THE_STORE, insurer_names_as_filed
+from .run_texts import RunTexts, canonical
+from .store import run_reads
 from .wording import localize
-
-
-def known_rule(rule_id: str) -> RuleModule | None:
-    """The rule of a stored finding (a retired ID resolves to its successor); None for a rule this version
-    no longer has, whose stored findings still render, with their ID for a title."""
-    try:
-        return rules.get(rule_id)
-    except rules.UnknownRule:
-        return None
 
 
 def fingerprint(insurer: str, kind: str, document_key: str, rule_id: str, subject: str, key: str) -> str:
@@ -62,7 +48,7 @@ def fingerprint(insurer: str, kind: str, document_key: str, rule_id: str, subjec
     Pass ``subject`` through ``stable_subject`` first, so that a product keeps its identity when the
     products before it in the list change.
     """
-    text = "\x1f".join([insurer, kind, document_key, rules.canonical(rule_id), subject, key])
+    text = "\x1f".join([insurer, kind, document_key, canonical(rule_id), subject, key])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
@@ -79,8 +65,9 @@ def stable_subject(subject: str, pointer: str | None, code: str | None) -> str:
 def message(rule_id: str, status: str, finding: dict[str, Any], lang: str, texts: RunTexts | None = None) -> str:
     """The rule's message for a finding in ``lang``, with its evidence in that language, and a note when the
     verdict rests on parameters that are readings of ours (``interpretation: true`` in the ruleset). The templates
-    are the run's stored ones (``texts``); without them, the code's."""
-    templates = (texts or RunTexts(None, known_rule)).messages(rule_id)
+    are the run's stored ones (``texts``); without them, the code's. ``status`` is the stored one (a not-covered
+    item reads with its rule's failure message)."""
+    templates = (texts or RunTexts(None)).messages(rule_id)
     template = templates.get(status) or templates.get("fail") or {"en": "{actual}", "zh": "{actual}"}
     evidence = finding["evidence"][lang]
     values = {
@@ -146,6 +133,14 @@ def _margin(value: Decimal | float | None) -> str | None:
     return None if value is None else number(value)
 
 
+def _listed(listed: bool, include_passes: bool, status: str | None) -> str:
+    if not listed:
+        return "none (counted only)"
+    if status:
+        return f"status {status} only"
+    return "all" if include_passes else "open and waived only"
+
+
 def run_results(
     conn: Connection,
     run_id: int,
@@ -157,97 +152,52 @@ def run_results(
     locate: bool = False,
     listed: bool = True,
 ) -> Results:
-    """The results of a stored run, optionally of one insurer's documents and one status (or open and waived
-    only: ``include_passes=False``); dispensations expiring within ``expiry_warning_days`` of the run's as-of
-    date are marked ``expiring_soon``.
+    """The results of a stored run, optionally of one insurer's documents and one status (``not_covered``
+    included), or open, not covered and waived only (``include_passes=False``); dispensations expiring within
+    ``expiry_warning_days`` of the run's as-of date are marked ``expiring_soon``.
+
+    A finding's status is its outcome (``store.run_reads.OUTCOME``): a failure of an encouraged obligation is
+    ``not_covered``, counted apart from the failures in the summary and never among the open findings.
 
     ``locate``: give each finding the line and column of its subject in the stored text of its document
     (otherwise null). Each document with findings listed is read and scanned once (see ``contract.locate``),
     so outputs that show no position leave it off. ``listed=False``: no finding is read, only counted (summary)."""
-    run = conn.execute(select(t.runs).where(t.runs.c.id == run_id)).first()
+    run = run_reads.run(conn, run_id)
     if run is None:
         raise LookupError(f"no run {run_id}")
     ruleset = _ruleset(run.ruleset_text)
-    texts = RunTexts(run.texts, known_rule)
-    s, rs, i = t.submissions.c, t.run_submissions.c, t.insurers.c
-    subs = (
-        select(
-            s.id,
-            s.insurer_id,
-            s.kind,
-            s.period,
-            s.document_key,
-            s.revision,
-            s.source,
-            s.sha256,
-            i.code,
-            i.name,
-            rs.binding_date,
-            rs.warnings,
-            rs.context_submission_id,
-        )
-        .join(t.run_submissions, rs.submission_id == s.id)
-        .join(t.insurers, i.id == s.insurer_id)
-        .where(rs.run_id == run_id)
-    )
-    if insurer:
-        subs = subs.where(i.code == insurer)
+    texts = RunTexts(run.texts)
     out_subs: dict[int, dict[str, Any]] = {}
-    rows = conn.execute(subs.order_by(i.code, s.kind.desc(), s.document_key)).all()
-    # Each document under the insurer name it was filed with (a later revision's new name rewrites no old run).
-    as_filed = insurer_names_as_filed(
-        conn, [(r.id, r.insurer_id, r.code, r.id if r.kind == "submission" else r.context_submission_id) for r in rows]
-    )
-    for row in rows:
-        out_subs[row.id] = {
-            "submission_id": row.id,
-            "insurer": {"code": row.code, "name": as_filed.get(row.id, row.name)},
-            "kind": row.kind,
-            "period": row.period,
-            "document_key": row.document_key,
-            "revision": row.revision,
-            "source": row.source,
-            "sha256": row.sha256,
-            "binding_date": row.binding_date.isoformat(),
-            "context_submission_id": row.context_submission_id,
-            "warnings": json.loads(row.warnings),
+    for doc in run_reads.documents(conn, run_id, insurer):
+        out_subs[doc.id] = {
+            "submission_id": doc.id,
+            "insurer": {"code": doc.insurer_code, "name": doc.insurer_name},
+            "kind": doc.kind,
+            "period": doc.period,
+            "document_key": doc.document_key,
+            "revision": doc.revision,
+            "source": doc.source,
+            "sha256": doc.sha256,
+            "binding_date": doc.binding_date.isoformat(),
+            "context_submission_id": doc.context_submission_id,
+            "warnings": doc.warnings,
             "score": None,
             "findings": [],
         }
-    f, p = t.findings.c, t.products.c
-    # Each finding with the product it is about.
-    query = (
-        select(
-            t.findings,
-            p.pointer.label("product_pointer"),
-            p.code.label("product_code"),
-            p.name.label("product_name"),
-            p.position.label("product_position"),
-            p.dedicated_inclusive.label("product_dedicated"),
-        )
-        .outerjoin(t.products, p.id == f.product_id)
-        .where(t.held_by(t.findings, run_id))
-        .order_by(f.submission_id, f.id)
-    )
-    if status:
-        query = query.where(f.status == status)
-    elif not include_passes:  # a list, not NOT IN: the findings index's status column then filters rows unread
-        query = query.where(f.status.in_([s for s in STATUSES if s not in ("pass", "not_applicable")]))
     params_cache: dict[tuple[str, date], dict[str, Any]] = {}
     shared = _Shared()
-    for finding in conn.execute(query) if listed else ():
+    rows = run_reads.findings(conn, run_id, status, include_passes) if listed else iter(())
+    for finding in rows:
         sub = out_subs.get(finding.submission_id)
         if sub is None:
             continue
         item: dict[str, Any] = finding_item(finding)
-        rule = known_rule(finding.rule_id)
+        item["status"] = finding.outcome
         item["title"] = texts.title(finding.rule_id)
         bound = date.fromisoformat(sub["binding_date"])
         cache_key = (finding.rule_id, bound)
         if cache_key not in params_cache:
-            params_cache[cache_key] = (
-                ruleset.parameters_at(rule, bound) if ruleset and rule and rule.ID in ruleset.data.rules else {}
-            )
+            params_cache[cache_key] = texts.parameters(ruleset, finding.rule_id, bound)
         item["parameters"] = params_cache[cache_key]
         texts_en_zh = {"en": (item["expected"], item["actual"]), "zh": finding_texts(finding, "zh")}
         item["evidence"] = {
@@ -266,40 +216,25 @@ def run_results(
         for sub in out_subs.values():
             if sub["findings"]:
                 _locate(conn, sub)
-    for score in conn.execute(select(t.scores).where(t.held_by(t.scores, run_id))):
+    for score in run_reads.scores(conn, run_id):
         if score.submission_id in out_subs:
-            breakdown = json.loads(score.breakdown)
-            comp = breakdown.get("compliance") or {}
-            not_scored = comp.get("not_scored") if score.compliance is None else None
+            comp = score.breakdown.get("compliance") or {}
             out_subs[score.submission_id]["score"] = {
                 "compliance": _margin(score.compliance),
                 "blocking": score.blocking,
                 # the band the score is shown in, as scoring stored it ("poor" when blocking, "none" when
                 # not scored); runs scored before bands were stored show "none"
                 "band": comp.get("band", "none"),
-                "not_scored": not_scored,
+                "not_scored": comp.get("not_scored") if score.compliance is None else None,
                 "variety": _margin(score.variety),
                 "coverage": _margin(score.coverage),
                 "protection": _margin(score.protection),
                 "service": _margin(score.service),
-                "breakdown": breakdown,
+                "breakdown": score.breakdown,
             }
     submissions = list(out_subs.values())
     # The summary counts every finding of the selection, also the ones a filter left out of the list.
-    # Statuses are counted from the findings' index alone; severities only over the open ones.
-    mine = (t.held_by(t.findings, run_id), f.submission_id.in_(out_subs))
-    statuses: Counter[str] = Counter(
-        dict(conn.execute(select(f.status, func.count()).where(*mine).group_by(f.status)).all())
-    )
-    severities: Counter[str] = Counter(
-        dict(
-            conn.execute(
-                select(f.severity, func.count())
-                .where(*mine, f.status.in_(("fail", "indeterminate")))
-                .group_by(f.severity)
-            ).all()
-        )
-    )
+    statuses, severities = run_reads.outcome_counts(conn, run_id, list(out_subs))
     warnings = (
         []
         if ruleset is not None
@@ -319,19 +254,17 @@ def run_results(
                 "as_of": run.as_of.isoformat(),
                 "started_at": run.started_at.isoformat(),
                 "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-                "judged": _judged(conn, run_id, list(out_subs)),
+                "judged": run_reads.judged(conn, run_id, out_subs),
                 "warnings": warnings,
+                "rules": [
+                    {"id": r, "clause": texts.clause(r), "title": texts.title(r), "help": texts.help(r)}
+                    for r in texts.rule_ids()
+                ],
             },
             "summary": {
                 "submissions": len(submissions),
                 "status": dict(sorted(statuses.items())),
-                "listed": "none (counted only)"
-                if not listed
-                else "all"
-                if include_passes and not status
-                else "open and waived only"
-                if not status
-                else f"status {status} only",
+                "listed": _listed(listed, include_passes, status),
                 "open_by_severity": dict(sorted(severities.items())),
             },
             "submissions": submissions,
@@ -345,24 +278,15 @@ def run_results(
     )
 
 
-def _judged(conn: Connection, run_id: int, documents: list[int]) -> int:
-    """How many of ``documents`` the run judged itself (not taken over from an earlier run)."""
-    rs = t.run_submissions.c
-    mine = (rs.run_id == run_id, rs.findings_run_id == run_id, rs.submission_id.in_(documents))
-    return int(conn.execute(select(func.count()).where(*mine)).scalar_one())
-
-
 def _run_dispensations(conn: Connection, run_id: int, as_of: date, warn_days: int) -> list[dict[str, Any]]:
     """Every dispensation the run considered, as it was applied, with its days to expiry from ``as_of``
     (``expiring_soon``: within ``warn_days``)."""
-    rd = t.run_dispensations.c
     out = []
-    for r in conn.execute(select(t.run_dispensations).where(rd.run_id == run_id).order_by(rd.id)):
-        record = json.loads(r.record)
+    for r in run_reads.dispensations(conn, run_id):
         days = (r.expires - as_of).days
         out.append(
             {
-                **record,
+                **r.record,
                 "status": r.status,
                 "covered": r.covered,
                 "expires_in_days": days,
@@ -393,13 +317,13 @@ class _Shared:
 
 def _locate(conn: Connection, sub: dict[str, Any]) -> None:
     """Fill in the line and column of each finding of ``sub`` from its document's stored text, scanned once."""
-    d = t.documents.c
-    text = conn.execute(select(d.raw).where(d.submission_id == sub["submission_id"])).scalar()
+    text = run_reads.document_text(conn, sub["submission_id"])
     if text is None:
         return
     findings: list[Finding] = sub["findings"]
     named = {index for f in findings if (index := _product_index(f.subject)) is not None}
-    elements = _product_offsets(conn, sub["submission_id"], named) if named and sub["kind"] == "submission" else {}
+    offsets = run_reads.product_offsets
+    elements = offsets(conn, sub["submission_id"], named) if named and sub["kind"] == "submission" else {}
     positions = locate(text, sub["source"], {f.subject for f in findings}, elements)
     for f in findings:
         position = positions.find(f.subject)
@@ -414,27 +338,6 @@ def _product_index(subject: str) -> int | None:
     return int(parts[2]) if len(parts) > 2 and parts[1] == "products" and parts[2].isdecimal() else None
 
 
-def _product_offsets(conn: Connection, submission_id: int, positions: set[int]) -> dict[str, dict[int, int]]:
-    """Where the products at ``positions`` and the last product stand in the document's text (as ingest found
-    them, ``products.source_offset``), for the walk to go straight to them; empty when any is not known (YAML,
-    or stored before 0008): the walk then passes every product before them."""
-    p = t.products.c
-    # The last position from the (submission, dedicated, position) index, one probe per dedicated value.
-    last = max(
-        conn.execute(
-            select(func.max(p.position)).where(p.submission_id == submission_id, p.dedicated_inclusive.is_(flag))
-        ).scalar()
-        or 0
-        for flag in (True, False)
-    )
-    pointers = [f"/products/{i}" for i in {*positions, last}]  # by the (submission, pointer) index
-    rows = conn.execute(
-        select(p.position, p.source_offset).where(p.submission_id == submission_id, p.pointer.in_(pointers))
-    ).all()
-    known = {row.position: row.source_offset for row in rows}
-    return {} if None in known.values() else {"/products": known}
-
-
 def worst_severity(results: Results) -> str | None:
     """The most severe open finding (fail or indeterminate); waived and passes never count."""
     from .engine import SEVERITY_RANK
@@ -447,6 +350,7 @@ def worst_severity(results: Results) -> str | None:
 
 OPEN_STATUSES = ("fail", "indeterminate")
 WAIVED = "waived"
+NOT_COVERED = run_reads.NOT_COVERED  # counted apart (``DiffSummary.not_covered``), never new, persisting or fixed
 CHANGES = ("new", "fixed", "waived", "persisting", "not_rechecked")
 DIMENSIONS = ("compliance", "variety", "coverage", "protection", "service")
 
@@ -456,9 +360,7 @@ class DiffError(Exception):
 
 
 def last_two_runs(engine: Engine) -> tuple[int, int]:
-    with engine.connect() as conn:
-        latest = select(t.runs.c.id).where(OF_THE_STORE).order_by(t.runs.c.id.desc()).limit(2)
-        ids = [int(i) for i in conn.execute(latest).scalars()]
+    ids = run_reads.last_two_runs(engine)
     if len(ids) < 2:
         raise DiffError(f"diff needs two stored runs; the database has {len(ids)}")
     return ids[1], ids[0]
@@ -533,6 +435,9 @@ def diff_results(before: Results, after: Results, expiry_warning_days: int | Non
     - ``not_rechecked``: open in the earlier run, but the later run did not check that document at all, so
       nothing can be said (it is not counted as fixed).
 
+    Not covered items (an encouraged obligation not met) are not open: they are counted apart, as the later
+    run's ``summary.not_covered``; an open finding that becomes not covered is fixed.
+
     ``expiring_dispensations`` are the later run's dispensations marked ``expiring_soon``;
     ``expiry_warning_days`` is the window they were judged with, only recorded.
     """
@@ -592,7 +497,10 @@ def diff_results(before: Results, after: Results, expiry_warning_days: int | Non
     return DiffResult(
         before=_diff_run(before),
         after=_diff_run(after),
-        summary=DiffSummary(**{change: sum(1 for f in findings if f.change == change) for change in CHANGES}),
+        summary=DiffSummary(
+            **{change: sum(1 for f in findings if f.change == change) for change in CHANGES},
+            not_covered=sum(1 for s in after.submissions for f in s.findings if f.status == NOT_COVERED),
+        ),
         findings=findings,
         scores=scores,
         expiry_warning_days=expiry_warning_days,

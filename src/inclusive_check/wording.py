@@ -1,5 +1,8 @@
 """Words shown to people, per language: statuses, severities, and a finding's evidence in Chinese.
 
+A status is named as the results give it: ``not_covered`` (an encouraged obligation not met) is an outcome of its
+own, decided once where findings become results (``store.run_reads.OUTCOME``), never a failure renamed here.
+
 Rules write their evidence (``expected``, ``actual``) once, in a small, fixed English vocabulary: numbers,
 dates, JSON Pointers, codes and field or enum names joined by a few phrases. ``localize`` turns that
 vocabulary into Chinese when results are read, so that ``--lang zh`` is Chinese throughout while the
@@ -43,11 +46,6 @@ STRENGTH = {
     },
     "zh": {"mandatory": "强制", "principle": "原则上", "encouraged": "鼓励", "flag": "监管提示"},
 }
-
-
-def shown_status(status: str, strength: str) -> str:
-    """What a status is called: an encouraged item that is missed is "not covered", never a failure."""
-    return "not_covered" if status == "fail" and strength == "encouraged" else status
 
 
 # Field, enum and channel names as they appear in evidence, and their Chinese names.

@@ -75,7 +75,8 @@ def test_sarif_is_valid_against_the_oasis_schema(sample_results: Any, sarif_sche
 def test_sarif_rules_carry_help_and_guidance_item(sample_results: Any) -> None:
     run = sarif.sarif_log(sample_results)["runs"][0]
     rules = run["tool"]["driver"]["rules"]
-    assert [r["id"] for r in rules] == [r.ID for r in registry.ALL_RULES]
+    # the rules the run stored texts for (every rule of the ruleset), by ID
+    assert [r["id"] for r in rules] == sorted(r.ID for r in registry.ALL_RULES)
     # strength is ruleset data: a descriptor states the one its rule's findings were filed under
     strengths: dict[str, str] = {}
     for sub in sample_results.model_dump(mode="json")["submissions"]:
@@ -100,16 +101,19 @@ def test_sarif_has_one_located_result_per_open_finding(sample_data: dict[str, An
     expected = []
     for sub in sample_data["submissions"]:
         for f in sub["findings"]:
-            if f["status"] in OPEN:
+            if f["status"] in (*OPEN, "not_covered"):
                 position = _position(Path(sub["source"]), f["subject"])
                 assert position is not None
+                level = {"error": "error", "warning": "warning", "info": "note"}[f["severity"]]
                 expected.append(
                     {
                         "ruleId": f["rule_id"],
-                        "kind": "fail" if f["status"] == "fail" else "open",
-                        "level": {"error": "error", "warning": "warning", "info": "note"}[f["severity"]]
-                        if f["status"] == "fail"
-                        else "none",
+                        "kind": "open" if f["status"] == "indeterminate" else "fail",
+                        "level": "none"
+                        if f["status"] == "indeterminate"
+                        else "note"
+                        if f["status"] == "not_covered"
+                        else level,
                         "message": f["message"]["en"],
                         "uri": display_path(sub["source"]),
                         "region": {"startLine": position[0], "startColumn": position[1]},
@@ -131,7 +135,9 @@ def test_sarif_has_one_located_result_per_open_finding(sample_data: dict[str, An
         for r in run["results"]
     ]
     assert got == expected
-    assert len(got) == sum(sample_data["summary"]["open_by_severity"].values())
+    summary = sample_data["summary"]
+    assert summary["status"]["not_covered"] > 0  # the samples have items not covered: notes, never failures
+    assert len(got) == sum(summary["open_by_severity"].values()) + summary["status"]["not_covered"]
     for r in run["results"]:
         assert run["tool"]["driver"]["rules"][r["ruleIndex"]]["id"] == r["ruleId"]
         location = r["locations"][0]["physicalLocation"]["artifactLocation"]
@@ -200,7 +206,8 @@ def test_sarif_waived_findings_are_suppressed_and_passes_left_out(
     assert waived[0]["suppressions"] == [
         {"kind": "external", "status": "accepted", "justification": "dispensation D-2025-007"}
     ]
-    assert all(r["properties"]["status"] in ("fail", "indeterminate", "waived") for r in log["runs"][0]["results"])
+    statuses = ("fail", "indeterminate", "waived", "not_covered")
+    assert all(r["properties"]["status"] in statuses for r in log["runs"][0]["results"])
 
 
 def _stored_texts(conn: Any, results: Results) -> dict[str, str]:
@@ -278,14 +285,19 @@ def test_junit_read_back_with_junitparser(sample_data: dict[str, Any], sample_re
             if f["status"] == "pass":
                 assert case.is_passed and not case.system_out
                 continue
-            if f["status"] in OPEN and f not in failing:
-                below += 1
-                assert case.is_passed
+            if (f["status"] in OPEN and f not in failing) or f["status"] == "not_covered":
+                below += f["status"] in OPEN
+                assert case.is_passed  # an item not covered passes whatever --fail-on says
                 out = case.system_out or ""
                 assert out.splitlines()[0] == f["message"]["en"]
                 assert f"actual: {f['actual']}" in out.splitlines()
                 props = {p.name: p.value for p in case.child(Properties)}
-                assert props == {"status": f["status"], "severity": f["severity"], "fingerprint": f["fingerprint"]}
+                assert props == {
+                    "status": f["status"],
+                    "severity": f["severity"],
+                    "strength": f["strength"],
+                    "fingerprint": f["fingerprint"],
+                }
                 continue
             (outcome,) = case.result
             expected_type = {"fail": Failure, "indeterminate": Error, "waived": Skipped, "not_applicable": Skipped}
@@ -297,8 +309,9 @@ def test_junit_read_back_with_junitparser(sample_data: dict[str, Any], sample_re
                 assert f"actual: {f['actual']}" in body.splitlines()
                 assert f"citation: Guidance item {f['clause']} (2024 NFRA inclusive-insurance guidance)" in body
                 assert f"fingerprint: {f['fingerprint']}" in body.splitlines()
-    # the samples have open findings on both sides of every threshold but info
-    assert (below > 0) == (fail_on != "info")
+    # the samples have open findings on both sides of the error threshold; their open findings are errors and
+    # warnings (the encouraged items they miss are not covered, never open)
+    assert (below > 0) == (fail_on == "error")
     assert xml.failures + xml.errors == sum(
         f["status"] in OPEN and RANK[f["severity"]] >= RANK[fail_on]
         for s in sample_data["submissions"]
@@ -337,9 +350,10 @@ def test_github_annotations_parse_and_cover_open_findings_only(
     expected = []
     for sub in sample_data["submissions"]:
         for f in sub["findings"]:
-            if f["status"] in OPEN:
+            if f["status"] in (*OPEN, "not_covered"):
                 line, col = _position(Path(sub["source"]), f["subject"]) or (0, 0)
                 cmd = {"error": "error", "warning": "warning", "info": "notice"}[f["severity"]]
+                cmd = "notice" if f["status"] == "not_covered" else cmd
                 expected.append(
                     (cmd, display_path(sub["source"]), str(line), str(col), f["rule_id"], f["message"]["en"])
                 )
@@ -365,6 +379,7 @@ def test_github_annotations_parse_and_cover_open_findings_only(
     assert lines[-1] == (
         f"inclusive-check: {len(sample_data['submissions'])} document(s), open findings: "
         + ", ".join(f"{open_by_severity[s]} {s}" for s in ("error", "warning", "info") if open_by_severity.get(s))
+        + f"; not covered: {sample_data['summary']['status'].get('not_covered', 0)}"
     )
 
 
@@ -418,7 +433,7 @@ def test_check_writes_several_outputs_in_one_call(
     assert annotation.startswith(
         "::error file=samples/filings/kn-health-fee-breach.json,line=18,col=30,title=IC12-FEE-RATE (guidance item 12)"
     )
-    assert summary == "inclusive-check: 1 document(s), open findings: 1 error"
+    assert summary == "inclusive-check: 1 document(s), open findings: 1 error; not covered: 0"
     stored = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert [f["fingerprint"] for f in stored["submissions"][0]["findings"] if f["status"] == "fail"] == [
         stdout_log["runs"][0]["results"][0]["partialFingerprints"][sarif.FINGERPRINT_KEY]
@@ -500,11 +515,13 @@ def test_every_format_renders_the_same_findings(sample_data: dict[str, Any], sam
     from inclusive_check.reports import render_results
 
     rendered = render_results(fmt, sample_results, "en", fail_on="info")  # junit: every open finding fails
-    fingerprints = {f["fingerprint"] for s in sample_data["submissions"] for f in s["findings"] if f["status"] in OPEN}
+    findings = [f for s in sample_data["submissions"] for f in s["findings"]]
+    fingerprints = {f["fingerprint"] for f in findings if f["status"] in OPEN}
+    uncovered = {f["fingerprint"] for f in findings if f["status"] == "not_covered"}  # shown, never failing
     if fmt == "sarif":
         got = {r["partialFingerprints"][sarif.FINGERPRINT_KEY] for r in json.loads(rendered)["runs"][0]["results"]}
-        assert got == fingerprints
+        assert got == fingerprints | uncovered
     elif fmt == "junit":
         assert rendered.count("<failure ") + rendered.count("<error ") == len(fingerprints)
     else:
-        assert sum(line.startswith("::") for line in rendered.splitlines()) == len(fingerprints)
+        assert sum(line.startswith("::") for line in rendered.splitlines()) == len(fingerprints) + len(uncovered)

@@ -58,10 +58,17 @@ def test_fixed_new_and_persisting_are_told_apart(store: Any, tmp_path: Path) -> 
     assert _classified(diff) == [
         ("new", "IC08-PREMIUM-RATE", "/products/2/premium_rate", "pass", "fail"),
         ("fixed", "IC08-PREMIUM-RATE", "/products/0/premium_rate", "fail", "pass"),
-        ("persisting", "IC06-SMALL-BUSINESS", "/products", "fail", "fail"),
         ("persisting", "IC12-FEE-RATE", "/products/1/intermediary_fee_rate", "fail", "fail"),
     ]
-    assert diff["summary"] == {"new": 1, "fixed": 1, "waived": 0, "persisting": 2, "not_rechecked": 0}
+    # IC06 (encouraged) is not met in either run: not covered, counted apart, never persisting
+    assert diff["summary"] == {
+        "new": 1,
+        "fixed": 1,
+        "waived": 0,
+        "persisting": 1,
+        "not_rechecked": 0,
+        "not_covered": 1,
+    }
     before, after = (load_results(store, run).model_dump(mode="json") for run in (first, second))
     fingerprints_after = {f["fingerprint"]: f for f in after["submissions"][0]["findings"]}
     for entry in diff["findings"]:
@@ -95,15 +102,15 @@ def test_default_is_the_last_two_runs_in_text_and_json(store: Any, tmp_path: Pat
     assert explicit.output == default.output
     lines = runner.invoke(cli, ["--db", url, "diff", "--all"]).output.splitlines()
     assert lines[1] == "== KN-HLTH-006 2025"
-    assert [line.split()[0] for line in lines[2:6]] == ["new", "fixed", "persisting", "persisting"]
+    assert [line.split()[0] for line in lines[2:5]] == ["new", "fixed", "persisting"]
     assert "/products/2/premium_rate" in lines[2] and "/products/0/premium_rate" in lines[3]
     changes = default.output.splitlines()  # by default: what changed only
     assert [line.split()[0] for line in changes[2:4]] == ["new", "fixed"]
     assert "persisting" not in " ".join(line.split()[0] for line in changes[2:-1] if line.startswith("   "))
-    assert "(2 persisting finding(s) not listed; --all lists them)" in changes
-    assert lines[-1] == "1 new, 1 fixed, 0 waived, 2 persisting, 0 not rechecked"
+    assert "(1 persisting finding(s) not listed; --all lists them)" in changes
+    assert lines[-1] == "1 new, 1 fixed, 0 waived, 1 persisting, 0 not rechecked, 1 not covered in the later run"
     chinese = runner.invoke(cli, ["--db", url, "diff", "--lang", "zh"])
-    assert chinese.output.splitlines()[-1] == "1 新增, 1 已整改, 0 已豁免, 2 仍存在, 0 未复查"
+    assert chinese.output.splitlines()[-1] == "1 新增, 1 已整改, 0 已豁免, 1 仍存在, 0 未复查, 1 后一批次未覆盖"
 
 
 def test_a_document_left_out_of_the_later_run_is_not_fixed(store: Any, tmp_path: Path) -> None:
@@ -128,6 +135,7 @@ def test_diff_of_the_same_run_changes_nothing(sample_results: Any) -> None:
         "waived": 0,
         "persisting": open_count,
         "not_rechecked": 0,
+        "not_covered": sample_results.summary.status["not_covered"],
     }
     assert all(s.compliance.change == "0" for s in diff.scores)
 
@@ -209,7 +217,7 @@ def test_diff_text_and_json_show_waived_and_expiring(store: Any) -> None:
         f"dispensations of run {second} expiring within 90 day(s):",
         "   D-EDGE (IC08-PREMIUM-RATE, KN-HLTH-006, /products/0): applied, 1 failure(s) covered, expires "
         "2026-04-15 (in 90 day(s)); Letter D-EDGE",
-        "0 new, 0 fixed, 2 waived, 4 persisting, 0 not rechecked",
+        "0 new, 0 fixed, 2 waived, 3 persisting, 0 not rechecked, 1 not covered in the later run",
     ]
     chinese = runner.invoke(cli, ["--db", url, "diff", "--lang", "zh", "--expiry-warning-days", "91"])
     assert chinese.exit_code == 0, chinese.output
@@ -218,7 +226,7 @@ def test_diff_text_and_json_show_waived_and_expiring(store: Any) -> None:
         "D-PAST-EDGE（IC12-FEE-RATE, KN-HLTH-006, /products/1）：已适用，覆盖 1 项未达标，2026-04-16到期（91天后）"
         in chinese.output
     )
-    assert chinese.output.splitlines()[-1] == "0 新增, 0 已整改, 2 已豁免, 4 仍存在, 0 未复查"
+    assert chinese.output.splitlines()[-1] == "0 新增, 0 已整改, 2 已豁免, 3 仍存在, 0 未复查, 1 后一批次未覆盖"
     as_json = runner.invoke(
         cli, ["--db", url, "diff", str(first), str(second), "--format", "json", "--expiry-warning-days", "89"]
     )

@@ -95,7 +95,7 @@ def test_small_runs_still_list_their_passes(store: Any, tmp_path: Path) -> None:
     assert not any(f.status == "pass" for s in counted.submissions for f in s.findings)
     for listed in results.submissions:
         passes = sum(1 for f in listed.findings if f.status in ("pass", "not_applicable"))
-        assert sum(c["count"] for c in closed[listed.submission_id]) == passes
+        assert sum(c.count for c in closed[listed.submission_id]) == passes
 
 
 def test_the_streamed_file_is_the_rendered_page(sample_results: Any, tmp_path: Path) -> None:

@@ -169,8 +169,14 @@ def test_html_report_groups_findings_by_item_with_evidence(sample_data: dict[str
     ]
     anchor = "ins-KN-HLTH-006-submission-2025"
     items = [h["id"] for h in page.find("h5", class_="item") if h["id"].startswith(anchor + "-item-")]
-    assert items == [f"{anchor}-item-{n}" for n in (6, 8, 10, 12)]
+    assert items == [f"{anchor}-item-{n}" for n in (8, 10, 12)]
     open_findings = [f for f in sub["findings"] if f["status"] in ("fail", "indeterminate")]
+    # item 6 (encouraged) is not covered: listed apart from the open findings, never as a failure
+    uncovered = [f for f in sub["findings"] if f["status"] == "not_covered"]
+    assert [f["rule_id"] for f in uncovered] == ["IC06-SMALL-BUSINESS"]
+    rows = {r["data-fingerprint"] for r in page.find("tr", class_="not-covered-finding")}
+    assert uncovered[0]["fingerprint"] in rows
+    assert not {r["data-fingerprint"] for r in page.find("tr", class_="finding")} & rows
     section = text[text.index(f'id="{anchor}"') :]
     section = section[: section.index("</article>")]
     assert [m for m in re.findall(r'data-fingerprint="([0-9a-f]+)"', section)][: len(open_findings)] == [
@@ -189,7 +195,8 @@ def test_html_report_groups_findings_by_item_with_evidence(sample_data: dict[str
     assert "<dt>expected</dt><dd>intermediary_fee_rate &lt; 12% (KNH-CI-STD-09)</dd>" in section
     assert "<dt>actual</dt><dd>14%</dd>" in section and "<dt>margin</dt><dd>-2 percentage points</dd>" in section
     assert not [f for f in sub["findings"] if f["status"] == "waived"]  # no dispensations in this run
-    assert f"{len(sub['findings']) - len(open_findings)} passed and not-applicable checks" in section
+    closed = len(sub["findings"]) - len(open_findings) - len(uncovered)
+    assert f"{closed} passed and not-applicable checks" in section
     assert f'<div class="big band-fair">{sub["score"]["compliance"]}<small> / 100</small></div>' in section
     for name in ("variety", "coverage", "protection", "service"):
         assert sub["score"]["breakdown"]["indicators"][name]["score"] in section

@@ -33,7 +33,11 @@ WHATIF_SCHEMA: Final = "inclusive-check/whatif/1"
 RULESET_DIFF_SCHEMA: Final = "inclusive-check/ruleset-diff/1"
 REPRODUCTION_SCHEMA: Final = "inclusive-check/reproduction/1"
 
-Status = Literal["pass", "fail", "indeterminate", "waived", "not_applicable"]
+# A finding's status as a run stores it (what the rules judge)...
+StoredStatus = Literal["pass", "fail", "indeterminate", "waived", "not_applicable"]
+# ...and its outcome in the results: a failure of an encouraged obligation is "not_covered", never "fail" (it
+# counts in the score as a failure does, but is no breach). Decided once, where findings become results.
+Status = Literal["pass", "fail", "indeterminate", "waived", "not_applicable", "not_covered"]
 Severity = Literal["error", "warning", "info"]
 Strength = Literal["mandatory", "principle", "encouraged", "flag"]
 Band = Literal["good", "fair", "poor", "none"]
@@ -177,6 +181,16 @@ class SubmissionResult(_Model):
     findings: list[Finding]
 
 
+class RuleText(_Model):
+    """What the run's reports show of a rule, as the run stored it (``run_texts``): so that a report of an old run
+    names its rules as they were, and no report reads the rules of the code."""
+
+    id: str
+    clause: int = Field(description="The guidance item the rule checks (0: not known).")
+    title: LangText
+    help: str = Field(description="The rule's description, in English.")
+
+
 class RunInfo(_Model):
     id: int | None = Field(description="The stored run; null for `check`, whose in-memory run is not kept.")
     ruleset: RulesetRef
@@ -196,13 +210,23 @@ class RunInfo(_Model):
         default_factory=list,
         description="What a reader of this run should know, e.g. that its stored ruleset could not be re-read.",
     )
+    rules: list[RuleText] = Field(
+        default_factory=list,
+        description="The rules the run judged with, as it stored their texts (runs stored before texts were kept: "
+        "as this version words them).",
+    )
 
 
 class Summary(_Model):
     submissions: int
-    status: dict[str, int] = Field(description="Findings by status, also those a filter left out of the list.")
+    status: dict[str, int] = Field(
+        description="Findings by status, also those a filter left out of the list; `not_covered` (an encouraged "
+        "obligation not met) is counted apart from `fail`."
+    )
     listed: str
-    open_by_severity: dict[str, int]
+    open_by_severity: dict[str, int] = Field(
+        description="Open findings (fail, indeterminate) by severity; not_covered and waived are not open."
+    )
 
 
 class DispensationUse(_Model):
@@ -253,6 +277,11 @@ class DiffSummary(_Model):
     waived: int
     persisting: int
     not_rechecked: int
+    not_covered: int = Field(
+        0,
+        description="Findings of the later run that are not covered (an encouraged obligation not met), over the "
+        "documents it checked: counted apart, never new, persisting or fixed.",
+    )
 
 
 class DiffFinding(_Model):
@@ -350,7 +379,7 @@ class RulesetDiff(_Model):
 class FindingState(_Model):
     """A finding as one of two runs stored it (texts in English, figures written out)."""
 
-    status: Status
+    status: StoredStatus
     severity: Severity
     strength: Strength
     expected: str

@@ -113,6 +113,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "保险机构和报告期从文件中读取。",
     },
     "blocking_badge": {"en": "blocking", "zh": "阻断"},
+    # an encouraged obligation not met: scored, never a failure, nothing to answer
+    "not_covered": {"en": "not covered", "zh": "未覆盖"},
     "sign_blocked": {
         "en": "This revision has blocking errors: it cannot be signed. Correct them and upload a new revision.",
         "zh": "此版本存在阻断性错误，无法签署。请更正后上传新版本。",

@@ -19,9 +19,11 @@ from urllib.parse import quote
 from ..contract.locate import SourceMap, locate
 from ..figures import shown_margin
 from ..i18n import cite
-from ..wording import SEVERITY, STATUS, STRENGTH, shown_status
+from ..wording import SEVERITY, STATUS, STRENGTH
 
 OPEN_STATUSES = ("fail", "indeterminate")
+# An encouraged obligation not met: listed and counted apart, never open, never a failure (results.run_results).
+NOT_COVERED = "not_covered"
 SEVERITIES = ("error", "warning", "info")
 
 
@@ -138,7 +140,7 @@ def margin_text(finding: dict[str, Any], lang: str = "en") -> str | None:
 def evidence(finding: dict[str, Any], lang: str = "en") -> list[str]:
     """The evidence of a finding as lines, in ``lang``: what was expected, what was found, and the law behind it."""
     w = EVIDENCE_LABELS[lang]
-    status = STATUS[lang][shown_status(finding["status"], finding["strength"])]
+    status = STATUS[lang][finding["status"]]
     lines = [
         f"{w['rule']}: {finding['rule_id']} — {finding['title'][lang]}",
         f"{w['status']}: {status} ({STRENGTH[lang][finding['strength']]}, {w['severity']} "

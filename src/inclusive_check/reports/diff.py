@@ -2,7 +2,8 @@
 
 Each finding is shown with its change (new, fixed, waived, persisting, not rechecked), the severity and
 status of the state the diff shows, and its message; each document with its score change; then the later
-run's dispensations about to expire.
+run's dispensations about to expire. The closing line counts each change, and the later run's items not covered
+apart (never new, persisting or fixed).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ WORDS = {
     "waived": {"en": "waived", "zh": "已豁免"},
     "persisting": {"en": "persisting", "zh": "仍存在"},
     "not_rechecked": {"en": "not rechecked", "zh": "未复查"},
+    # counted apart: encouraged obligations the later run found not met (scored, never a breach)
+    "not_covered": {"en": "not covered in the later run", "zh": "后一批次未覆盖"},
 }
 
 NOT_SCORED = {"en": "not scored", "zh": "未评分"}
@@ -113,7 +116,9 @@ def render_text(diff: DiffResult, lang: str = "en", changes_only: bool = False) 
                     f"覆盖 {d.covered} 项未达标，"
                     f"{d.expires}到期（{when}）；{c(d.reference)}"
                 )
-    lines.append(", ".join(f"{getattr(diff.summary, change)} {WORDS[change][lang]}" for change in CHANGES))
+    lines.append(
+        ", ".join(f"{getattr(diff.summary, change)} {WORDS[change][lang]}" for change in (*CHANGES, "not_covered"))
+    )
     return "\n".join(lines)
 
 

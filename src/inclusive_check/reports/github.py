@@ -1,9 +1,10 @@
-"""GitHub Actions workflow commands: one annotation per open finding (fail or indeterminate).
+"""GitHub Actions workflow commands: one annotation per open finding (fail or indeterminate), and a ``::notice``
+for each item not covered (an encouraged obligation not met: scored, never a breach).
 
 ``::error file=F,line=L,col=C,title=T::message`` for severity error, ``::warning`` for warning and
-``::notice`` for info. ``line`` and ``col`` are given where the document's text is known. The message
-is followed by the evidence (expected, actual, margin); values are escaped as the runner expects
-(``%``, CR and LF in messages; also ``:`` and ``,`` in properties). A last plain line sums up.
+``::notice`` for info and for every not-covered item. ``line`` and ``col`` are given where the document's
+text is known. The message is followed by the evidence (expected, actual, margin); values are escaped as
+the runner expects (``%``, CR and LF in messages; also ``:`` and ``,`` in properties). A last plain line sums up.
 
 Data never makes a line of its own: every text from a document, a file name or a stored run is
 passed through ``safetext.clean`` first, so its newlines and other control characters are shown
@@ -20,7 +21,7 @@ from typing import Any
 from ..contract.outputs import Results
 from ..i18n import cite
 from ..safetext import clean
-from .common import Locator, display_path, document_label, is_open, margin_text, source_root
+from .common import NOT_COVERED, Locator, display_path, document_label, is_open, margin_text, source_root
 
 COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -44,15 +45,17 @@ def render(
     base = source_root(base_dir)
     lines: list[str] = []
     counts: Counter[str] = Counter()
+    not_covered = 0
     for sub in results["submissions"]:
         for finding in sub["findings"]:
-            if not is_open(finding):
+            uncovered = finding["status"] == NOT_COVERED
+            if not is_open(finding) and not uncovered:
                 continue
             props = [f"file={escape_property(display_path(sub['source'], base))}"]
             position = locator.find(sub, finding["subject"])
             if position is not None:
                 props += [f"line={position[0]}", f"col={position[1]}"]
-            undecided = " — indeterminate" if finding["status"] == "indeterminate" else ""
+            undecided = {"indeterminate": " — indeterminate", NOT_COVERED: " — not covered"}.get(finding["status"], "")
             title = (
                 f"{finding['rule_id']} (guidance {cite(finding['clause'], 'en')}{undecided}) — "
                 f"{document_label(sub)}: {finding['title'][lang]}"
@@ -67,10 +70,17 @@ def render(
                 detail.append(f"margin: {margin_text(finding, lang)}")
             detail.append(f"subject: {finding['subject'] or '/'}" + (f" [{finding['key']}]" if finding["key"] else ""))
             detail = [clean(line) for line in detail]  # data's own newlines escaped; the lines joined below are ours
-            lines.append(f"::{COMMAND[finding['severity']]} {','.join(props)}::{escape_data(chr(10).join(detail))}")
-            counts[finding["severity"]] += 1
+            command = "notice" if uncovered else COMMAND[finding["severity"]]
+            lines.append(f"::{command} {','.join(props)}::{escape_data(chr(10).join(detail))}")
+            if uncovered:
+                not_covered += 1
+            else:
+                counts[finding["severity"]] += 1
     summary = ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "info") if counts[s]) or "none"
-    lines.append(f"inclusive-check: {len(results['submissions'])} document(s), open findings: {summary}")
+    lines.append(
+        f"inclusive-check: {len(results['submissions'])} document(s), open findings: {summary}; "
+        f"not covered: {not_covered}"
+    )
     return "\n".join(lines)
 
 

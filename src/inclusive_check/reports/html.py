@@ -8,7 +8,8 @@ script is a few inline lines that switch the language when the report is bilingu
 - the dispensations of the run (status applied, expired or unused, failures covered, approver,
   reference, expiry), those expiring within the warning window highlighted;
 - one section (a printed page) per insurer: for each of its documents the score with its
-  breakdown, then the open findings grouped by guidance item, with evidence and citations; then
+  breakdown, then the open findings grouped by guidance item, with evidence and citations; then the encouraged
+  items not covered, apart (scored, never counted open or as failures); then
   the findings waived by a dispensation, apart; passing and not-applicable checks are listed folded.
 
 Bounded at market scale: a document lists at most ``OPEN_LIST_LIMIT`` open findings (errors first)
@@ -31,15 +32,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..contract.outputs import Market, Results
 from ..i18n import cite
-from ..wording import shown_status
+from ..store.run_reads import ClosedCounts
 from . import charts
-from .common import OPEN_STATUSES, citations, margin_text
+from .common import NOT_COVERED, OPEN_STATUSES, citations, margin_text
 from .market import section as market_section
+from .page import Bilingual, environment
 
 LANGS = ("en", "zh", "both")
 OPEN_LIST_LIMIT = 200  # open findings listed per document; the others are counted per rule
@@ -47,7 +48,7 @@ WAIVED_LIST_LIMIT = 200  # waived findings listed per document
 CLOSED_LIST_LIMIT = 200  # passed and not-applicable checks listed per document; beyond, counted per rule
 REPORT_ROW_LIMIT = 20_000  # finding rows (open, waived and closed) listed in the whole report
 DIMENSIONS = ("variety", "coverage", "protection", "service")
-STATUS_ORDER = {"fail": 0, "indeterminate": 1, "waived": 2, "pass": 3, "not_applicable": 4}
+STATUS_ORDER = {"fail": 0, "indeterminate": 1, "not_covered": 2, "waived": 3, "pass": 4, "not_applicable": 5}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 LABELS: dict[str, dict[str, str]] = {
@@ -204,6 +205,16 @@ LABELS: dict[str, dict[str, str]] = {
     "waived": {"en": "waived", "zh": "已豁免"},
     "not_applicable": {"en": "not applicable", "zh": "不适用"},
     "not_covered": {"en": "not covered", "zh": "未覆盖"},
+    "not_covered_total": {"en": "Not covered (encouraged, scored)", "zh": "未覆盖（鼓励类，计入评分）"},
+    "more_not_covered": {
+        "en": "{n} more item(s) not covered not listed here; the CSV and XLSX reports list every one.",
+        "zh": "另有{n}项未覆盖事项未在此列示；CSV、XLSX 报告列示全部。",
+    },
+    "not_covered_note": {
+        "en": "Encouraged items of the guidance that this document does not cover. They count in the score as "
+        "not passed, but they are not breaches and are never counted as failures.",
+        "zh": "本文件未覆盖的指导意见鼓励类事项：在评分中按未通过计算，但不属违规，不计为不合规。",
+    },
     "error": {"en": "error", "zh": "错误"},
     "warning": {"en": "warning", "zh": "警告"},
     "info": {"en": "info", "zh": "提示"},
@@ -226,19 +237,8 @@ def _dec(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
-class _Text:
-    """Renders a {en, zh} pair in the chosen language, or both (each in a span the switcher shows or hides)."""
-
-    def __init__(self, lang: str) -> None:
-        self.lang = lang
-
-    def pair(self, value: dict[str, str], sep: str = " ") -> Markup:
-        if self.lang != "both":
-            return Markup(escape(value[self.lang]))
-        return Markup(
-            f'<span class="l-en" lang="en">{escape(value["en"])}</span>{sep}'
-            f'<span class="l-zh" lang="zh-CN">{escape(value["zh"])}</span>'
-        )
+class _Text(Bilingual):
+    """A pair in the chosen language, or both; and this report's labels."""
 
     def label(self, key: str) -> Markup:
         return self.pair(LABELS[key])
@@ -277,10 +277,13 @@ def _by_rule(findings: list[dict[str, Any]]) -> list[tuple[str, int, str, int]]:
 def _document(sub: dict[str, Any], budget: _Budget) -> dict[str, Any]:
     open_all: list[dict[str, Any]] = []
     waived_all: list[dict[str, Any]] = []
+    uncovered: list[dict[str, Any]] = []  # not covered: listed by guidance item beside the open, never counted open
     closed: list[dict[str, Any]] = []
     for f in sub["findings"]:
         if f["status"] in OPEN_STATUSES:
             open_all.append(f)
+        elif f["status"] == NOT_COVERED:
+            uncovered.append(f)
         elif f["status"] == "waived":
             waived_all.append(f)
         else:
@@ -297,12 +300,13 @@ def _document(sub: dict[str, Any], budget: _Budget) -> dict[str, Any]:
         )
     )
     listed, open_more = budget.take(open_all, OPEN_LIST_LIMIT)
+    uncovered.sort(key=lambda f: (f["clause"], f["rule_id"], f["subject"], f["key"]))
     groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for f in listed:
         groups[f["clause"]].append(f)
     waived_all.sort(key=lambda f: (f["clause"], SEVERITY_ORDER[f["severity"]], f["rule_id"], f["subject"], f["key"]))
     waived, waived_more = budget.take(waived_all, WAIVED_LIST_LIMIT)
-    closed_counts = [(c["rule_id"], c["clause"], c["status"], c["count"]) for c in sub["closed_counts"]]
+    closed_counts = [(c.rule_id, c.clause, c.status, c.count) for c in sub["closed_counts"]]
     closed_total = len(closed) + sum(c[3] for c in closed_counts)
     if closed and not closed_counts and len(closed) <= min(CLOSED_LIST_LIMIT, budget.left):
         closed.sort(key=lambda f: (STATUS_ORDER[f["status"]], f["clause"], f["rule_id"], f["subject"], f["key"]))
@@ -326,10 +330,22 @@ def _document(sub: dict[str, Any], budget: _Budget) -> dict[str, Any]:
         "closed_counts": closed_counts,
         "closed_total": closed_total,
         "open_counts": open_counts,
+        "not_covered": len(uncovered),
+        "uncovered_all": uncovered,  # listed by _context once every document's open findings are (_list_uncovered)
+        "uncovered": [],
+        "uncovered_more": 0,
         "score": score,
         "band": score["band"] if score else "none",  # as the run's scoring stored it
         "indicator_details": _indicator_details(score),
     }
+
+
+def _list_uncovered(documents: list[dict[str, Any]], budget: _Budget) -> None:
+    """Each document's items not covered, listed within what the report may list once the open findings of every
+    document are: an open finding is never left out for an item that is no breach."""
+    for doc in documents:
+        listed, more = budget.take(doc.pop("uncovered_all"), OPEN_LIST_LIMIT)
+        doc["uncovered"], doc["uncovered_more"] = listed, len(more)
 
 
 def _indicator_details(score: dict[str, Any] | None) -> list[tuple[str, str, str]]:
@@ -360,9 +376,6 @@ def _scope(d: dict[str, Any]) -> str:
     return " · ".join(x for x in (d["insurer"], d["subject"], d["period"]) if x)
 
 
-ClosedCounts = dict[int, list[dict[str, Any]]]
-
-
 def _context(
     typed: Results,
     lang: str,
@@ -381,6 +394,7 @@ def _context(
             code, {"code": code, "name": sub["insurer"]["name"] or "", "anchor": slug(code), "documents": []}
         )
         entry["documents"].append(_document(sub, budget))
+    _list_uncovered([d for i in insurers.values() for d in i["documents"]], budget)
     by_item: dict[int, Counter[str]] = defaultdict(Counter)
     open_total: Counter[str] = Counter()
     for sub in results["submissions"]:
@@ -450,7 +464,6 @@ def _context(
         "pair": text.pair,
         "ev": lambda f, part: text.pair({lang: f["evidence"][lang][part] for lang in ("en", "zh")}),
         "margin": lambda f: text.pair({lang: margin_text(f, lang) or "" for lang in ("en", "zh")}),
-        "shown": lambda f: shown_status(f["status"], f["strength"]),
         "item_label": item_label,
         "citations": lambda f: citations(f, "zh" if lang == "zh" else "en"),
         "insurers": list(insurers.values()),
@@ -468,6 +481,7 @@ def _context(
         "dimension_colours": charts.DIMENSION_COLOURS,
         "dimensions": DIMENSIONS,
         "waived_total": sum(d["waived_total"] for i in insurers.values() for d in i["documents"]),
+        "not_covered_total": sum(d["not_covered"] for i in insurers.values() for d in i["documents"]),
         "limits": {"open": OPEN_LIST_LIMIT, "closed": CLOSED_LIST_LIMIT, "total": REPORT_ROW_LIMIT},
         "dispensations": dispensations,
         "dispensations_by_id": {d["id"]: d for d in dispensations},
@@ -482,16 +496,6 @@ def _context(
         "single": len(insurers) == 1,
         "market_section": None if market is None or len(insurers) == 1 else market_section(market, lang),
     }
-
-
-def environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("inclusive_check.reports", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
 
 
 def generate(

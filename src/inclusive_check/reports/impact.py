@@ -178,7 +178,8 @@ def _numeric(text: str) -> bool:
 
 def whatif_html(w: WhatIf, lang: str = "both") -> str:
     """The what-if as one self-contained page, in the audit report's style (its CSS and language switch)."""
-    from .html import LABELS, _Text, environment, item_label
+    from .html import LABELS, _Text, item_label
+    from .page import environment
 
     text = _Text(lang)
     labels = {

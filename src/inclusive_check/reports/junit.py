@@ -11,6 +11,9 @@ a quarter, is part of the name where a rule judges a subject more than once):
 - ``fail`` or ``indeterminate`` below ``--fail-on`` -> a passing test case, as the build passes: the finding
   is kept as the case's properties (status, severity, fingerprint) and its ``<system-out>`` (message and
   evidence), so a reporter shows it without turning the build red;
+- ``not_covered`` (an encouraged obligation not met: scored, never a breach) -> a passing test case whatever
+  ``--fail-on`` says, the finding kept as its properties and ``<system-out>`` as above; each suite counts them
+  in its ``not_covered`` property;
 - ``waived`` and ``not_applicable`` -> ``<skipped>`` with the reason.
 
 ``file`` and ``line`` attributes point at the subject in its document where the text is known
@@ -68,12 +71,13 @@ def _testcase(
     case = ET.SubElement(suite, "testcase", attrs)
     message = _clean(finding["message"][lang])
     body = _clean("\n".join(evidence(finding, lang)))
-    if status in ("fail", "indeterminate") and SEVERITY_RANK[finding["severity"]] < where.fail_rank:
+    below = status in ("fail", "indeterminate") and SEVERITY_RANK[finding["severity"]] < where.fail_rank
+    if below or status == "not_covered":
         props = ET.SubElement(case, "properties")
-        for name in ("status", "severity", "fingerprint"):
+        for name in ("status", "severity", "strength", "fingerprint"):
             ET.SubElement(props, "property", {"name": name, "value": _clean(finding[name])})
         ET.SubElement(case, "system-out").text = f"{message}\n{body}"
-        return "passed"
+        return "not_covered" if status == "not_covered" else "passed"
     if status == "fail":
         ET.SubElement(case, "failure", {"message": message, "type": finding["severity"]}).text = body
         return "failures"
@@ -159,6 +163,7 @@ def render(
         for finding in sub["findings"]:
             counts[_testcase(suite, sub, finding, locator, lang, where)] += 1
         tests = sum(counts.values())
+        ET.SubElement(props, "property", {"name": "not_covered", "value": str(counts["not_covered"])})
         suite.attrib.update(
             {
                 "tests": str(tests),

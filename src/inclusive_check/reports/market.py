@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from ..contract.outputs import Market
 from . import charts
+from .page import Bilingual, environment
 from .views import table
 
 DIMENSIONS = ("variety", "coverage", "protection", "service")
@@ -427,9 +428,8 @@ def _trend_chart(element_id: str, title: str, periods: list[str], rows: Sequence
 
 def section_context(m: Market, lang: str) -> dict[str, Any]:
     """What the market section's template needs (``market_section.html.j2``)."""
-    from .html import _Text
 
-    text = _Text(lang)
+    text = Bilingual(lang)
 
     def t(key: str) -> Markup:
         return text.pair(LABELS[key])
@@ -491,14 +491,12 @@ def section_context(m: Market, lang: str) -> dict[str, Any]:
 
 def section(m: Market, lang: str) -> Markup:
     """The market section as markup (the audit report's, and the body of ``market --format html``)."""
-    from .html import environment
 
     return Markup(environment().get_template("market_section.html.j2").render(**section_context(m, lang)))
 
 
 def market_html(m: Market, lang: str = "both") -> str:
     """A page of its own: the market section, styled as the audit report, nothing fetched, no script."""
-    from .html import environment
 
     return (
         environment()

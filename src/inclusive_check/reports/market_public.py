@@ -10,6 +10,7 @@ from typing import Any
 from markupsafe import Markup
 
 from ..contract.market_outputs import PublicMarket
+from .page import Bilingual, environment
 from .views import table
 
 COLUMNS = (
@@ -122,9 +123,8 @@ def public_csv(m: PublicMarket) -> str:
 
 def section(m: PublicMarket, lang: str, csv_href: str | None = None) -> Markup:
     """The public tables as markup (the portal's /public/market and ``market --public --format html``)."""
-    from .html import _Text, environment
 
-    text = _Text(lang)
+    text = Bilingual(lang)
     return Markup(
         environment()
         .get_template("public_market_section.html.j2")
@@ -143,7 +143,6 @@ def section(m: PublicMarket, lang: str, csv_href: str | None = None) -> Markup:
 
 def public_html(m: PublicMarket, lang: str = "both") -> str:
     """A page of its own, styled as the audit report, nothing fetched, no script."""
-    from .html import environment
 
     return (
         environment()

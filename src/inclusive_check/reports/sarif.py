@@ -7,7 +7,12 @@ the findings that need attention or were waived:
 - ``fail`` -> kind ``fail`` with level error / warning / note from the finding's severity;
 - ``indeterminate`` -> kind ``open`` (the rule could not decide), level ``none`` as SARIF requires for
   a kind other than ``fail``; the finding's severity stays in ``properties.severity``;
-- ``waived`` -> kind ``fail`` with an accepted external suppression naming the dispensation.
+- ``waived`` -> kind ``fail`` with an accepted external suppression naming the dispensation;
+- ``not_covered`` (an encouraged obligation not met: scored, never a breach) -> level ``note`` whatever its
+  severity (kind ``fail``, as SARIF requires of a level other than ``none``), ``properties.status`` saying so.
+
+``tool.driver.rules`` are the rules the run stored texts for (``results.run.rules``), never the code's: an old
+run's log names its rules as they were.
 
 Every result states its level (SARIF 2.1.0 §3.27.10). A rule's ``defaultConfiguration.level`` (§3.50) is
 the level its ``fail`` results carry (the most common one, should a dated severity give some of them
@@ -30,8 +35,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .. import rules
-from ..contract.outputs import Results
+from ..contract.outputs import Results, RuleText
 from ..i18n import cite
 from .common import SRCROOT, Locator, artifact_uri, citations, source_root
 
@@ -42,37 +46,40 @@ LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 GUIDANCE = "国家金融监督管理总局关于推进普惠保险高质量发展的指导意见 (NFRA, 2024-05-29)"
 
 
-def _rule_descriptor(rule_id: str, level: str | None, strength: str | None) -> dict[str, Any]:
+def _rule_descriptor(rule: RuleText, level: str | None, strength: str | None) -> dict[str, Any]:
     """A rule's descriptor. Its strength is ruleset data: the one its listed findings carry (none listed: none)."""
-    rule = rules.get(rule_id)
-    doc = (rule.__doc__ or rule.TITLE["en"]).strip()
+    rule_id, title, clause, doc = rule.id, rule.title, rule.clause, rule.help
     summary = doc.split("\n\n", 1)[0].replace("\n", " ")
     stated = f"; strength: {strength}" if strength else ""
-    item = cite(rule.CLAUSE, "en")
-    help_text = f"{rule.TITLE['en']}\n{rule.TITLE['zh']}\n\nGuidance {item} of {GUIDANCE}{stated}.\n\n{doc}"
+    item = cite(clause, "en")
+    help_text = f"{title['en']}\n{title['zh']}\n\nGuidance {item} of {GUIDANCE}{stated}.\n\n{doc}"
     help_markdown = (
-        f"**{rule.TITLE['en']}** / {rule.TITLE['zh']}\n\nGuidance **{item}** of {GUIDANCE}"
+        f"**{title['en']}** / {title['zh']}\n\nGuidance **{item}** of {GUIDANCE}"
         f"{f'; strength: *{strength}*' if strength else ''}.\n\n{doc}"
     )
     descriptor: dict[str, Any] = {
         "id": rule_id,
         "name": "".join(part.capitalize() for part in rule_id.split("-")),
-        "shortDescription": {"text": rule.TITLE["en"]},
+        "shortDescription": {"text": title["en"]},
         "fullDescription": {"text": summary},
         "help": {"text": help_text, "markdown": help_markdown},
-        "relationships": [
-            {"target": {"id": str(rule.CLAUSE), "toolComponent": {"name": TAXONOMY}}, "kinds": ["relevant"]}
-        ],
+        "relationships": [{"target": {"id": str(clause), "toolComponent": {"name": TAXONOMY}}, "kinds": ["relevant"]}],
         "properties": {
-            "guidance_item": rule.CLAUSE,
+            "guidance_item": clause,
             **({"strength": strength} if strength else {}),
-            "title_zh": rule.TITLE["zh"],
-            "tags": ["inclusive-insurance", f"guidance-item-{rule.CLAUSE}", *([strength] if strength else [])],
+            "title_zh": title["zh"],
+            "tags": ["inclusive-insurance", f"guidance-item-{clause}", *([strength] if strength else [])],
         },
     }
     if level is not None:
         descriptor["defaultConfiguration"] = {"level": level}
     return descriptor
+
+
+def _level(finding: dict[str, Any]) -> str:
+    """none for an undecided check, note for an item not covered, else the finding's severity's level."""
+    status = finding["status"]
+    return "none" if status == "indeterminate" else "note" if status == "not_covered" else LEVEL[finding["severity"]]
 
 
 def _result(
@@ -99,7 +106,7 @@ def _result(
     result: dict[str, Any] = {
         "ruleId": finding["rule_id"],
         "kind": "open" if status == "indeterminate" else "fail",
-        "level": "none" if status == "indeterminate" else LEVEL[finding["severity"]],
+        "level": _level(finding),
         "message": {"text": finding["message"][lang]},
         "locations": [location],
         "partialFingerprints": {FINGERPRINT_KEY: finding["fingerprint"]},
@@ -122,8 +129,8 @@ def _result(
             "revision": sub["revision"],
         },
     }
-    if rules.canonical(finding["rule_id"]) in rule_index:
-        result["ruleIndex"] = rule_index[rules.canonical(finding["rule_id"])]
+    if finding["rule_id"] in rule_index:
+        result["ruleIndex"] = rule_index[finding["rule_id"]]
     if status == "waived":
         result["suppressions"] = [
             {"kind": "external", "status": "accepted", "justification": f"dispensation {finding['dispensation']}"}
@@ -151,16 +158,22 @@ def sarif_log(
     root = source_root(base_dir)
     fail_levels: dict[str, Counter[str]] = {}
     strengths: dict[str, str] = {}
+    known = {rule.id: rule for rule in typed.run.rules}
     for sub in results["submissions"]:
         for finding in sub["findings"]:
-            rule_id = rules.canonical(finding["rule_id"])
+            rule_id = finding["rule_id"]
             strengths.setdefault(rule_id, finding["strength"])
-            if finding["status"] in ("fail", "waived"):  # the results of kind fail, with the level they carry
-                fail_levels.setdefault(rule_id, Counter())[LEVEL[finding["severity"]]] += 1
+            # a rule the run stored no text for (a retired ID read with the code's texts): as its findings name it
+            known.setdefault(
+                rule_id,
+                RuleText(id=rule_id, clause=finding["clause"], title=finding["title"], help=finding["title"]["en"]),
+            )
+            if finding["status"] in ("fail", "waived", "not_covered"):  # the results of kind fail, with their level
+                fail_levels.setdefault(rule_id, Counter())[_level(finding)] += 1
     levels = {rule_id: counts.most_common(1)[0][0] for rule_id, counts in fail_levels.items()}
-    rule_ids = [r.ID for r in rules.ALL_RULES]
+    rule_ids = list(known)
     rule_index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
-    clauses = sorted({r.CLAUSE for r in rules.ALL_RULES})
+    clauses = sorted({rule.clause for rule in known.values() if rule.clause})
     artifacts: list[dict[str, Any]] = []
     sarif_results: list[dict[str, Any]] = []
     for sub in results["submissions"]:
@@ -181,7 +194,7 @@ def sarif_log(
             }
         )
         for finding in sub["findings"]:
-            if finding["status"] in ("fail", "indeterminate", "waived"):
+            if finding["status"] in ("fail", "indeterminate", "waived", "not_covered"):
                 sarif_results.append(_result(sub, finding, rule_index, len(artifacts) - 1, locator, lang, root))
     run = results["run"]
     version = str(run["tool_version"])
@@ -195,7 +208,7 @@ def sarif_log(
                         "name": "inclusive-check",
                         "version": version,
                         "semanticVersion": version,
-                        "rules": [_rule_descriptor(r, levels.get(r), strengths.get(r)) for r in rule_ids],
+                        "rules": [_rule_descriptor(known[r], levels.get(r), strengths.get(r)) for r in rule_ids],
                         "supportedTaxonomies": [{"name": TAXONOMY}],
                         "properties": {"ruleset": run["ruleset"]},
                     }

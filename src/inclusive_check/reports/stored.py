@@ -8,9 +8,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from ..contract.outputs import Market, Results
-
-# Passing and not-applicable findings counted, not listed: submission id -> [{rule_id, clause, status, count}].
-ClosedCounts = dict[int, list[dict[str, Any]]]
+from ..store.run_reads import ClosedCounts as ClosedCounts
 
 REPORT_FORMATS = ("html", "csv", "xlsx")
 # The HTML report lists a run's passing and not-applicable checks only up to this many; beyond, it counts them.
@@ -39,6 +37,7 @@ def load_run(
     """
     from ..results import run_results
     from ..store.queries import latest_run_id
+    from ..store.run_reads import run_texts
 
     if run_id is None:
         run_id = latest_run_id(engine)
@@ -64,34 +63,19 @@ def load_run(
                     conn, run_id, insurer=insurer, expiry_warning_days=expiry_warning_days, locate=True
                 )
             else:
-                closed = _count_closed(conn, run_id, results)
+                closed = _count_closed(conn, run_id, results, run_texts(conn, run_id))
     if insurer and not results.submissions:
         raise ReportError(f"run {run_id} checked no document of insurer {insurer}")
     return results, closed
 
 
-def _count_closed(conn: Any, run_id: int, results: Results) -> ClosedCounts:
-    """Each document's passing and not-applicable findings counted per rule and status, from the findings index."""
-    from sqlalchemy import func, select
+def _count_closed(conn: Any, run_id: int, results: Results, texts: str | None) -> ClosedCounts:
+    """Each document's passing and not-applicable findings counted per rule and status, from the findings index;
+    each rule's guidance item as the run stored it (``texts``: the run's stored texts)."""
+    from ..run_texts import RunTexts
+    from ..store.run_reads import closed_counts
 
-    from ..results import known_rule
-    from ..store import tables as t
-
-    f = t.findings.c
-    counts: ClosedCounts = {sub.submission_id: [] for sub in results.submissions}
-    # Grouped by the columns of the findings' (run, submission, rule, status) index alone: counted from the index.
-    query = (
-        select(f.submission_id, f.rule_id, f.status, func.count())
-        .where(t.held_by(t.findings, run_id), f.status.in_(("pass", "not_applicable")))
-        .group_by(f.submission_id, f.rule_id, f.status)
-    )
-    for submission_id, rule_id, status, n in conn.execute(query):
-        if submission_id in counts:
-            rule = known_rule(rule_id)
-            counts[submission_id].append(
-                {"rule_id": rule_id, "clause": rule.CLAUSE if rule else 0, "status": status, "count": n}
-            )
-    return counts
+    return closed_counts(conn, run_id, [sub.submission_id for sub in results.submissions], RunTexts(texts).clause)
 
 
 def write_report(

@@ -4,6 +4,7 @@
 Chinese as ``expected_zh`` and ``actual_zh``; ``parameters``
 is JSON text. In CSV numbers stay as the run stored them (margin is an exact decimal string). A waived
 finding keeps its row, with status ``waived`` and the id of the dispensation that covers it in ``dispensation``;
+an encouraged obligation not met has status ``not_covered``, never ``fail``;
 XLSX also has a ``dispensations`` sheet (one row per dispensation of the run, with its status).
 
 CSV is UTF-8 with a byte-order mark, so that spreadsheet programs read the Chinese text right. A text
@@ -300,7 +301,8 @@ def _sheet(workbook: Any, title: str, columns: tuple[str, ...], rows: list[dict[
 
 def write_xlsx(results: Results, path: str) -> None:
     """Sheets ``findings`` (one row per finding), ``scores`` (one row per document), ``dispensations`` (one row per
-    dispensation the run considered) and ``run``."""
+    dispensation the run considered) and ``run`` (with the findings counted by status, ``status.not_covered``
+    apart from ``status.fail``)."""
     from openpyxl import Workbook
 
     data = results.model_dump(mode="json")  # the rows are of the published JSON form
@@ -309,10 +311,12 @@ def write_xlsx(results: Results, path: str) -> None:
     _sheet(workbook, "findings", FINDING_COLUMNS, finding_rows(data), first=True)
     _sheet(workbook, "scores", SCORE_COLUMNS, score_rows(data), first=False)
     _sheet(workbook, "dispensations", DISPENSATION_COLUMNS, dispensation_rows(data), first=False)
-    run = data["run"]
+    run = {k: v for k, v in data["run"].items() if k != "rules"}  # the rules' texts are in the findings' rows
     info = [
         {"field": k, "value": json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else _typed(k, v)}
         for k, v in run.items()
     ]
+    # The findings by status as the summary counts them: not covered apart from fail.
+    info += [{"field": f"status.{k}", "value": n} for k, n in data["summary"]["status"].items()]
     _sheet(workbook, "run", ("field", "value"), info, first=False)
     workbook.save(path)

@@ -17,7 +17,7 @@ from ..contract.outputs import Finding, Results, Score, in_lang
 from ..figures import shown_margin
 from ..i18n import cite
 from ..safetext import clean as c
-from ..wording import SEVERITY, STATUS, shown_status
+from ..wording import SEVERITY, STATUS
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -147,7 +147,7 @@ def _finding_line(f: Finding, lang: str, mark_width: int, where_width: int) -> L
     """status, severity, rule, guidance item, line:column in the document, the product by code and name, the
     message, and the margin in its unit."""
     w = {k: v[lang] for k, v in WORDS.items()}
-    shown = shown_status(f.status, f.strength)
+    shown = f.status
     where = "-" if f.line is None else f"{f.line}:{f.column}"
     product = "" if f.product is None else w["product"].format(code=c(f.product["code"]), name=c(f.product["name"]))
     line: Line = [

@@ -47,7 +47,10 @@ def list_runs(engine: Engine) -> list[dict[str, Any]]:
     r, rs, f = t.runs.c, t.run_submissions.c, t.findings.c
     docs = select(func.count()).where(rs.run_id == r.id).scalar_subquery()
     judged = select(func.count()).where(rs.run_id == r.id, rs.findings_run_id == r.id).scalar_subquery()
-    fails = select(func.count()).where(t.held_by(t.findings, r.id), f.status == "fail").scalar_subquery()
+    # an encouraged obligation not met is counted apart, never as a failure (store.run_reads.OUTCOME)
+    mine = (t.held_by(t.findings, r.id), f.status == "fail")
+    fails = select(func.count()).where(*mine, f.strength != "encouraged").scalar_subquery()
+    not_covered = select(func.count()).where(*mine, f.strength == "encouraged").scalar_subquery()
     query = select(
         r.id,
         r.ruleset_id,
@@ -59,6 +62,7 @@ def list_runs(engine: Engine) -> list[dict[str, Any]]:
         docs.label("documents"),
         judged.label("judged"),
         fails.label("failures"),
+        not_covered.label("not_covered"),
     ).order_by(r.id)
     with engine.connect() as conn:
         return [dict(row._mapping) for row in conn.execute(query)]
