@@ -47,20 +47,16 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("ruleset", "ruleset_models", "ruleset_parse", "ruleset_checks", "ruleset_schema", "overlay", "dispensations"),
     ("engine", "scoring", "market", "market_series", "market_reference", "market_public"),  # runs, scores, market
     ("results",),  # a stored run read back as the results contract
-    ("check", "impact", "impact_runs", "impact_compare", "impact_settings", "impact_diff", "reproduce"),
+    ("check", "rule_facts", "impact", "impact_runs", "impact_compare", "impact_settings", "impact_diff", "reproduce"),
     ("reports",),  # render only
     ("cli", "cli_common", "cli_types", "portal", "__main__"),  # the faces: every cli_* module, the portal
 )
 
 # Files over MAX_LINES that other work is splitting now.
-LONG: dict[str, str] = {
-    "results.py": "being changed to render from the run's stored texts (reports work of issue 26)",
-}
+LONG: dict[str, str] = {}
 
 # Circles that other work is removing now: each as the set of its modules.
-CIRCLES: dict[frozenset[str], str] = {
-    frozenset({"reports.html", "reports.market"}): "reports work of issue 26 removes it",
-}
+CIRCLES: dict[frozenset[str], str] = {}
 
 # (importer, imported) pairs that run upward and that other work is removing now.
 UPWARD: dict[tuple[str, str], str] = {}
@@ -69,14 +65,7 @@ UPWARD: dict[tuple[str, str], str] = {}
 RENDERERS = ("results", "reports")
 NOT_FOR_RENDERERS = ("rules", "store.tables")
 # (importer, imported) pairs that other work is removing now (reports work of issue 26).
-RENDERER_IMPORTS: dict[tuple[str, str], str] = {
-    ("results", "rules"): "rule titles and items come from the run's stored texts",
-    ("results", "rules.base"): "the number formatter moves to figures; statuses from the results contract",
-    ("results", "store.tables"): "reads through the results read model",
-    ("reports.sarif", "rules"): "rule texts come from the run's stored texts",
-    ("reports.stored", "store.tables"): "reads through the results read model",
-    ("reports.views", "rules.base"): "the number formatter moves to figures",
-}
+RENDERER_IMPORTS: dict[tuple[str, str], str] = {}
 
 
 def _modules() -> dict[str, Path]:
