@@ -85,7 +85,7 @@ def write_hostile(folder: Path) -> dict[str, Path]:
         "nul-in-name": nul_in_name(),
         "agreement-9999-valid": variant("2024", agreement_end="9999-12-31"),
         "rate-digits-valid": variant("2023", premium_rate="0.0500000000000000001"),
-        "rate-1e-400-valid": variant("2022", premium_rate="1e-400"),
+        "rate-1e-400": variant("2022", premium_rate="1e-400"),  # 400 decimal places: refused
     }
     out = {}
     for kind, text in files.items():

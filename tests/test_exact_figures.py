@@ -170,6 +170,10 @@ def test_the_figures_of_a_finding_stay_apart_in_every_output(store: Any, tmp_pat
     for lang in ("en", "zh"):
         assert "4.9999999999999999%" in render_results("text", results, lang)
     assert json.loads(render_results("json", results))["submissions"][0]["findings"]  # exact strings, as above
+    from inclusive_check.reports.html import render as render_html
+
+    page = render_html(results, "both")
+    assert "4.9999999999999999%" in page and "5.0000000000000000%" in page
     rows = [r for r in csv.DictReader(io.StringIO(render_csv(results))) if r["rule_id"] == "IC10-KPI-WEIGHT"]
     assert (rows[0]["value"], rows[0]["threshold"], rows[0]["margin"]) == (
         "0.049999999999999999",

@@ -162,7 +162,12 @@ def test_check_jsonschema_agrees_on_generated_mutations(schemas: dict[str, Path]
     ("name", "old", "new", "valid"),
     [
         ("rate-19-digits", '"premium_rate": 0.0012', '"premium_rate": 0.0500000000000000001', True),
-        ("rate-1e-400", '"premium_rate": 0.0012', '"premium_rate": 1e-400', True),
+        (
+            "rate-40-places",
+            '"premium_rate": 0.0012',
+            '"premium_rate": 0.0000000000000000000000000000000000000001',
+            True,
+        ),
         ("nul-in-name", '"name": "华夏人寿保险股份有限公司（示例）"', '"name": "华夏\\u0000人寿"', False),
     ],
 )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Context, Decimal
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetPydanticSchema
@@ -40,17 +40,16 @@ def _bounded(value: Decimal) -> Decimal:
     written, is 0); otherwise refused. Never rounded."""
     if value.is_zero():
         return Decimal(0)
-    digits = value.normalize(_WIDE).as_tuple()
-    exponent = digits.exponent
+    _sign, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int)  # NaN/Infinity never get here (the decimal check refuses them)
-    if len(digits.digits) > DIGITS:
-        raise ValueError(f"has {len(digits.digits)} significant digits; a figure may have at most {DIGITS}")
-    if -exponent > DIGITS:
-        raise ValueError(f"has {-exponent} decimal places; a figure may have at most {DIGITS}")
+    trailing = 0  # zeros at the end of the digits are no significant digits (0.0500 is 0.05)
+    while digits[-1 - trailing] == 0:
+        trailing += 1
+    if len(digits) - trailing > DIGITS:
+        raise ValueError(f"has {len(digits) - trailing} significant digits; a figure may have at most {DIGITS}")
+    if -(exponent + trailing) > DIGITS:
+        raise ValueError(f"has {-(exponent + trailing)} decimal places; a figure may have at most {DIGITS}")
     return value
-
-
-_WIDE = Context(prec=10_000, Emin=-999_999_999, Emax=999_999_999)  # normalizes any literal the loader lets through
 
 
 def _unique(items: list[str]) -> list[str]:

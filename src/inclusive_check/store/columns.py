@@ -81,6 +81,7 @@ class ExactDecimal(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None or isinstance(value, Decimal):
             return value
+        # a REAL only from arithmetic SQLite did itself (a weight summed by SUM), never from a stored figure
         return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
 
     class comparator_factory(TypeDecorator.Comparator[Decimal], Numeric.Comparator[Decimal]):
