@@ -7,6 +7,8 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -51,3 +53,35 @@ def serving(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(30)
+
+
+@dataclass
+class Portal:
+    app: Any
+    client: Any
+    url: str
+    tokens: dict[str, str]
+
+    def api(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+
+def make_portal(url: str, users: bool = True, **config: Any) -> Portal:
+    from fastapi.testclient import TestClient
+
+    from inclusive_check.portal import credentials, service
+    from inclusive_check.portal.app import create_app
+    from inclusive_check.portal.config import PortalConfig, Window
+
+    windows = {
+        "2025-Q4": Window(date(2026, 1, 1), date(2099, 12, 31)),
+        "2025": Window(date(2026, 1, 1), date(2099, 12, 31)),
+    }
+    app = create_app(url, PortalConfig(windows=windows, **config))
+    engine = app.state.portal.engine
+    tokens = {}
+    for name, role, insurer in (("zs", "filer", ZS), ("kn", "filer", KN), ("sup", "supervisor", None)):
+        if users:
+            service.create_user(engine, name, role, insurer, PASSWORD)
+        tokens[name] = credentials.create_token(engine, name)
+    return Portal(app, TestClient(app, raise_server_exceptions=False), url, tokens)

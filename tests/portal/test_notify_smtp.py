@@ -115,7 +115,7 @@ def test_a_refusal_for_good_is_given_up_and_reported(portal: Any) -> None:
 
 
 def test_two_senders_at_once_on_postgresql_deliver_each_once(pg_store: Any, tmp_path: Path) -> None:
-    from conftest import make_portal
+    from portal_helpers import make_portal
 
     url = pg_store.url.render_as_string(hide_password=False)
     portal = make_portal(url)
@@ -165,7 +165,7 @@ def test_the_server_sends_on_its_schedule(db_url: str) -> None:
     """The app's lifespan runs the sender every interval_seconds (on each backend), and stops with the app."""
     import time
 
-    from conftest import make_portal
+    from portal_helpers import make_portal
 
     with smtp_sink() as sink:
         config = NotifyConfig(host="127.0.0.1", port=sink.port, interval_seconds=1)
