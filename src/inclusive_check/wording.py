@@ -237,11 +237,11 @@ PHRASES_ZH: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r"^the solvency of every quarter the product is on sale$", "产品在售各季度的偿付能力"),
     (
         rf"^{_Q}(?: to {_Q})?( onwards \(the sale window is open\))? not judged: after the insurer context "
-        rf"\((\S+), ends {_DATE}\) and not ended by the filing date \({_DATE}\); judged when a later submission "
+        rf"\((\S+)\), which ends {_DATE}, and not ended by the filing date \({_DATE}\); judged when a later submission "
         r"of the insurer is stored or given$",
         lambda m: (
             (m[1] + ("至" + m[2] if m[2] else "") + ("及以后各季度（销售期未设止期）" if m[3] else ""))
-            + f"未予判断：晚于保险公司背景资料（{m[4]}，止于{m[5]}），且至备案日（{m[6]}）尚未结束；"
+            + f"未予判断：晚于保险公司背景资料（{m[4]}）（止于{m[5]}），且至备案日（{m[6]}）尚未结束；"
             + "待该公司更晚的报送文件入库或指定后再作判断"
         ),
     ),

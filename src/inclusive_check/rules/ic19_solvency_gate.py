@@ -262,7 +262,7 @@ def _past_context(f: Any, expected: str, window: str) -> Iterator[Finding]:
         "/product",
         "not_applicable",
         "the solvency of every quarter the product is on sale",
-        f"{span} not judged: after the insurer context ({f.period}, ends {f.period_end}) and not ended by the "
+        f"{span} not judged: after the insurer context ({f.period}), which ends {f.period_end}, and not ended by the "
         f"filing date ({f.filed_on}); judged when a later submission of the insurer is stored or given",
         key=key,
     )
