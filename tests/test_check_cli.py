@@ -156,7 +156,7 @@ def test_filing_with_insurer_file_uses_its_solvency(runner: CliRunner) -> None:
         (f["status"], f["key"])
         for f in sub[0]["findings"]
         if f["rule_id"] == "IC19-SOLVENCY-GATE" and f["status"] != "pass"
-    ] == [("fail", "2025-Q3")]
+    ] == [("fail", "2025-Q3"), ("not_applicable", "2026-Q1..")]  # the open window past the context: said
 
 
 def test_filing_uses_the_latest_stored_submission(runner: CliRunner, tmp_path: Path) -> None:
@@ -168,7 +168,11 @@ def test_filing_uses_the_latest_stored_submission(runner: CliRunner, tmp_path: P
     assert result.exit_code == 0, result.output
     gate = [f for f in json.loads(result.output)["submissions"][0]["findings"] if f["rule_id"] == "IC19-SOLVENCY-GATE"]
     # on sale from 2025-09-01: judged for the two quarters of the stored 2025 submission it overlaps
-    assert [(f["status"], f["key"]) for f in gate] == [("pass", "2025-Q3"), ("pass", "2025-Q4")]
+    assert [(f["status"], f["key"]) for f in gate] == [
+        ("pass", "2025-Q3"),
+        ("pass", "2025-Q4"),
+        ("not_applicable", "2026-Q1.."),  # the open sale window past the 2025 context and the filing date
+    ]
 
 
 def test_insurer_context_for_another_insurer_is_a_usage_error(runner: CliRunner) -> None:
@@ -204,7 +208,11 @@ def test_insurer_folder_gives_each_filing_its_own_insurers_submission(runner: Cl
         for s in json.loads(result.output)["submissions"]
     }
     assert ("fail", "2025-Q3") in gates["AL-PROP-017"]  # al-prop-2025.json's class C quarter
-    assert gates["HX-LIFE-001"] == [("pass", "2025-Q3"), ("pass", "2025-Q4")]  # hx-life-2025.json
+    assert gates["HX-LIFE-001"] == [  # hx-life-2025.json; the quarters from 2026-Q1 are named, not judged
+        ("pass", "2025-Q3"),
+        ("pass", "2025-Q4"),
+        ("not_applicable", "2026-Q1.."),
+    ]
 
 
 def test_insurer_is_repeatable_and_a_filing_without_its_insurers_submission_is_a_usage_error(runner: CliRunner) -> None:

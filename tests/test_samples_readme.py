@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +122,54 @@ def test_what_the_readme_says_of_a_filing(name: str, cell: str) -> None:
     results = _check(str(ROOT / "samples" / name), "--insurer", str(ROOT / "samples" / "submissions"))
     for item, verdict, pointers in _claims(cell):
         _holds(results, item, verdict, pointers)
+
+
+EXACT_STATUSES = ("pass", "fail", "indeterminate", "not_applicable", "waived")
+EXACT_NAMES = {"fail": "fail", "indeterminate": "indeterminate", "not applicable": "not_applicable", "waived": "waived"}
+
+
+def _exact_rows() -> list[list[str]]:
+    rows = []
+    for line in _section("## Exactly what `check` finds").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 7 and cells[0].startswith("`") and cells[0].endswith("`"):
+            rows.append(cells)
+    return rows
+
+
+EXACT = _exact_rows()
+
+
+def _told(cell: str) -> Counter[tuple[str, str, str, str]]:
+    """(status, rule, subject, key) of every finding the cell lists, as often as it lists it."""
+    told: Counter[tuple[str, str, str, str]] = Counter()
+    if cell == "—":
+        return told
+    for part in cell.split("; "):
+        name, _, items = part.partition(": ")
+        status = EXACT_NAMES[name]
+        for item in items.split(", "):
+            m = re.fullmatch(r"([A-Z0-9-]+) `([^`]*)`(?: \((.+)\))?", item)
+            assert m, f"cannot read {item!r}"
+            told[(status, m[1], m[2], m[3] or "")] += 1
+    return told
+
+
+def test_the_exact_table_lists_every_valid_sample() -> None:
+    assert {cells[0].strip("`") for cells in EXACT} == {f for f, _ in SUBMISSIONS + FILINGS}
+
+
+@pytest.mark.parametrize("cells", EXACT, ids=[c[0].strip("`") for c in EXACT])
+def test_exactly_what_the_readme_says_the_tool_finds(cells: list[str]) -> None:
+    name = cells[0].strip("`")
+    extra = ("--insurer", str(ROOT / "samples" / "submissions")) if name.startswith("filings/") else ()
+    (sub,) = _check(str(ROOT / "samples" / name), *extra)["submissions"]
+    counts = Counter(f["status"] for f in sub["findings"])
+    assert {s: counts[s] for s in EXACT_STATUSES} == dict(zip(EXACT_STATUSES, map(int, cells[1:6]), strict=True))
+    found = Counter(
+        (f["status"], f["rule_id"], f["subject"], f.get("key") or "") for f in sub["findings"] if f["status"] != "pass"
+    )
+    assert found == _told(cells[6])
 
 
 def test_the_dispensations_example_does_what_the_readme_says() -> None:

@@ -81,6 +81,26 @@ def test_convenient_service_sentence_is_only_partly_covered(runner: CliRunner) -
     assert "partly covered: of the three duties" in _ok(runner, "rules", "matrix", "--format", "markdown")
 
 
+# Item 11 sentence 3c names three duties; the service flags of IC11-CONVENIENT-SERVICE's `required_services`
+# that show each one (underwriting and claims convenience shown, at most, by the online flags).
+DUTIES_11_3C = {"inquiry": {"inquiry_channel"}, "underwriting": {"online_underwriting"}, "claims": {"online_claims"}}
+
+
+def test_a_sentence_claims_full_coverage_only_when_its_rule_enforces_every_duty() -> None:
+    # The matrix is static: it may say "full" for 11.3c only if the packaged ruleset requires a flag for each of
+    # the three duties on every date; otherwise it must say which are left (`partly`).
+    entry = next(e for e in TRACE.entries if "IC11-CONVENIENT-SERVICE" in e.rules)
+    required = load_ruleset().data.rules["IC11-CONVENIENT-SERVICE"].params["required_services"]
+    enforced = [{d for d, flags in DUTIES_11_3C.items() if flags & set(v.value)} for v in required.values]
+    left = set(DUTIES_11_3C) - set.intersection(*enforced)
+    if left:
+        assert entry.partly, f"11.3c claims full coverage, but {sorted(left)} are not enforced"
+        for duty in left:
+            assert duty in entry.partly, f"11.3c's `partly` does not say that {duty} is left"
+    else:
+        assert not entry.partly
+
+
 def test_sentences_of_items_4_to_20_are_numbered_from_the_heading_without_gaps() -> None:
     for item in range(4, 21):
         entries = [e for e in TRACE.entries if e.item == item]

@@ -115,6 +115,8 @@ TERMS_ZH = {
     "other": "其他",
 }
 
+# Sales channels, where evidence names them as channels (``online`` elsewhere names the place commitments are shown).
+CHANNELS_ZH = {"agency": "代理", "broker": "经纪", "postal": "邮政", "bank": "银行", "direct": "直销", "online": "网络"}
 _DATE = r"(\d{4}-\d{2}-\d{2})"
 _Q = r"(\d{4}-Q[1-4])"
 # Whole phrases first, then the pieces they are built from; each pattern is tried in this order.
@@ -142,6 +144,22 @@ PHRASES_ZH: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
         r"所申报的可比产品\1与本文件中\2自身备案的数值（\3）不一致",
     ),
     (r"comparable (\w+) not reported \((.+)\)$", r"可比产品\1未报告（\2）"),
+    (r"comparable (\w+) not stated \((.+)\)$", r"可比产品未申报\1（\2）"),
+    (r" as filed in this document\)$", "，以本文件中的备案为准）"),
+    (r"^the (\w+) filed for (.+) in this document$", r"本文件中为\2备案的\1"),
+    (r"^declared (\S+); (.+) as filed in this document: no (\w+)$", r"申报为\1；\2在本文件中的备案未载明\3"),
+    (r"^declared (\S+); (.+) as filed in this document: (\S+)$", r"申报为\1；\2在本文件中的备案为\3"),
+    (r"^a dedicated inclusive product$", "专属普惠产品"),
+    (
+        r"^not a dedicated inclusive product: item 8 compares the rates of dedicated products only$",
+        "非专属普惠产品：第八条仅比较专属普惠产品的费率",
+    ),
+    (r"^(\w+) of the product and of its comparable, where stated$", r"产品及其可比产品已申报的\1"),
+    (
+        r"^not sold through ([a-z, ]+); ",
+        lambda m: "未经" + "、".join(CHANNELS_ZH.get(c, c) for c in m[1].split(", ")) + "渠道销售；",
+    ),
+    (r"no (\w+) stated$", r"未申报\1"),
     (r"no comparable product named", "未列明可比产品"),
     (r"a large insurer reports no (\w+)", r"大型保险公司未报告\1"),
     (r"not large \(total assets ([\d.]+) CNY\)", r"非大型（总资产\1元）"),
@@ -213,6 +231,17 @@ PHRASES_ZH: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (
         rf"the insurer context \((\S+)\) ends {_DATE}, before the sale window \(from {_DATE}\)",
         r"保险公司背景资料（\1）止于\2，早于销售期（自\3起）",
+    ),
+    (r"^the solvency of every quarter the product is on sale$", "产品在售各季度的偿付能力"),
+    (
+        rf"^{_Q}(?: to {_Q})?( onwards \(the sale window is open\))? not judged: after the insurer context "
+        rf"\((\S+)\), which ends {_DATE}, and not ended by the filing date \({_DATE}\); judged when a later submission "
+        r"of the insurer is stored or given$",
+        lambda m: (
+            (m[1] + ("至" + m[2] if m[2] else "") + ("及以后各季度（销售期未设止期）" if m[3] else ""))
+            + f"未予判断：晚于保险公司背景资料（{m[4]}）（止于{m[5]}），且至备案日（{m[6]}）尚未结束；"
+            + "待该公司更晚的报送文件入库或指定后再作判断"
+        ),
     ),
     (
         r"no insurer context: pass --insurer FILE or store the insurer's submission",

@@ -1,7 +1,7 @@
 """The shared shape of the encouraged coverage rules of items 4-7: is any inclusive product aimed there?
 
-An inclusive product is a dedicated one or one that names target groups. The rule passes when at
-least one inclusive product of the submission names one of the item's groups or is of one of its
+An inclusive product is a dedicated one or one that names target groups or risk areas. The rule passes when at
+least one inclusive product of the submission names one of the item's groups or risk areas, or is of one of its
 lines. Encouraged rules are scored and never block: a miss is reported with severity info.
 """
 
@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import Field
 from sqlalchemy import Connection, case, false, or_, select, true
 
-from ..contract.models import Line, TargetGroup
+from ..contract.models import Line, RiskArea, TargetGroup
 from ..store import tables as t
 from .base import Params as _Params
 from .base import Scope, submission_scope
@@ -25,16 +25,25 @@ class Params(_Params):
     lines: list[Line]
 
 
+class AreaParams(Params):
+    """For an item that names risk areas too (schema 1.1's ``risk_areas`` of a product)."""
+
+    risk_areas: list[RiskArea]
+
+
 def covered(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
     s, pr = t.submissions.c, t.products.c
+    areas: list[str] = list(p.risk_areas) if isinstance(p, AreaParams) else []
     aimed = or_(
-        *[pr.target_groups.like(f"%,{g},%") for g in p.target_groups], pr.line.in_(p.lines) if p.lines else false()
+        *[pr.target_groups.like(f"%,{g},%") for g in p.target_groups],
+        *[pr.risk_areas.like(f"%,{a},%") for a in areas],
+        pr.line.in_(p.lines) if p.lines else false(),
     )
 
     def first(dedicated: bool) -> Any:
         # Products are indexed by (submission, dedicated, position): each probe reads them in filed order and
         # stops at its first hit instead of sorting the submission's products.
-        named = true() if dedicated else pr.target_group_count > 0
+        named = true() if dedicated else or_(pr.target_group_count > 0, pr.risk_areas != "")
         return (
             select(pr.position)
             .where(pr.submission_id == s.id, pr.dedicated_inclusive.is_(dedicated), named, aimed)
@@ -73,7 +82,7 @@ def covered(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
         )
 
     query = select(probes.c.id, at_hit(pr.id).label("product_id"), at_hit(pr.pointer).label("first"))
-    expected = "an inclusive product for " + ", ".join([*p.target_groups, *p.lines])
+    expected = "an inclusive product for " + ", ".join(dict.fromkeys([*p.target_groups, *areas, *p.lines]))
     for row in conn.execute(query.order_by(probes.c.id)):
         yield finding(
             row.id,

@@ -3,8 +3,10 @@
 Item 8 says dedicated inclusive insurance should, in principle (原则上), be priced below other
 products under the same conditions. The filer names the comparable product it benchmarks against
 (same line, term bucket and channel; an interpretation, docs/regulatory-basis.md) with that product's rate. The
-comparison is exact and strict: an equal rate fails. A missing comparator is indeterminate.
-A breach can be waived only by a dispensation a supervisor approved.
+comparison is exact and strict: an equal rate fails. A missing comparator is indeterminate. The comparable's
+rate is the one its own entry files when it is filed in the same document (IC08-COMPARABLE-AS-FILED flags a
+declared rate that differs). Item 8 prices dedicated products only: a regular product is not applicable, with
+the reason. A breach can be waived only by a dispensation a supervisor approved.
 
 Non-compliant::
 
@@ -51,8 +53,9 @@ MESSAGES = {
     "not_applicable": {"en": "Premium-rate comparison not applied: {actual}.", "zh": "未适用费率比较：{actual}。"},
 }
 Params = NoParams
+REGULAR = "not a dedicated inclusive product: item 8 compares the rates of dedicated products only"
 
 
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Findings:
     pr = t.products.c
-    return below_comparable(conn, scope, pr.premium_rate, pr.comparable_premium_rate, "premium_rate")
+    return below_comparable(conn, scope, pr.premium_rate, pr.comparable_premium_rate, "premium_rate", regular=REGULAR)

@@ -24,11 +24,10 @@ from typing import Annotated, Literal
 from pydantic import Field
 from sqlalchemy import Connection
 
-from ..store import tables as t
+from ._service import service_flags
 from .base import Params as _Params
-from .base import Scope, flag_findings, sells_inclusive, submission_scope
-from .findings import Finding, finding, one_by_one
-from .ic11_service_commitments import NONE_SOLD
+from .base import Scope
+from .findings import Finding, one_by_one
 
 ID = "IC11-CONVENIENT-SERVICE"
 CLAUSE = 11
@@ -58,10 +57,4 @@ class Params(_Params):
 @one_by_one
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
     fields: dict[str, str] = {name: f"/service/{name}" for name in p.required_services}
-    none_sold = submission_scope(scope).with_only_columns(t.submissions.c.id).where(~sells_inclusive())
-    not_selling = set(conn.execute(none_sold).scalars())
-    for f in flag_findings(conn, scope, fields):
-        if f.submission_id not in not_selling:
-            yield f
-        else:  # like the rest of item 11: owed to the customers of inclusive products
-            yield finding(f.submission_id, "/service", "not_applicable", "an inclusive product on sale", NONE_SOLD)
+    return service_flags(conn, scope, fields)

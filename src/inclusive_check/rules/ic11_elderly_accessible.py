@@ -4,6 +4,9 @@ Item 11 asks insurers to provide (提供) elderly-friendly and barrier-free serv
 sentence names a service that exists or not, among the item's insurer duties, so it is read as mandatory; the
 strength is stated, with this reading, in the ruleset (``strength:``).
 
+Like the rest of item 11 (the service of inclusive insurance), it is owed to the customers of inclusive
+products: an insurer that sells none is not judged.
+
 Non-compliant::
 
     service: {elderly_friendly: true, accessibility: false, ...}
@@ -19,7 +22,8 @@ from collections.abc import Iterator
 
 from sqlalchemy import Connection
 
-from .base import NoParams, Scope, flag_findings
+from ._service import service_flags
+from .base import NoParams, Scope
 from .findings import Finding, one_by_one
 
 ID = "IC11-ELDERLY-ACCESSIBLE"
@@ -46,4 +50,4 @@ FIELDS = {
 
 @one_by_one
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
-    return flag_findings(conn, scope, FIELDS)
+    return service_flags(conn, scope, FIELDS)

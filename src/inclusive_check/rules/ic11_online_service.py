@@ -5,6 +5,9 @@ direction of improvement with no end state, so it is read as encouraged: scored,
 never a failure. The strength is stated, with this reading, in the ruleset (``strength:``), where a supervisor
 can see and change it.
 
+The duty, like the rest of item 11, concerns the service of inclusive insurance: an insurer that sells
+no inclusive product is not judged.
+
 Non-compliant::
 
     service: {online_underwriting: true, online_claims: false, ...}
@@ -20,7 +23,8 @@ from collections.abc import Iterator
 
 from sqlalchemy import Connection
 
-from .base import NoParams, Scope, flag_findings
+from ._service import service_flags
+from .base import NoParams, Scope
 from .findings import Finding, one_by_one
 
 ID = "IC11-ONLINE-SERVICE"
@@ -50,4 +54,4 @@ FIELDS = {
 
 @one_by_one
 def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
-    return flag_findings(conn, scope, FIELDS)
+    return service_flags(conn, scope, FIELDS)

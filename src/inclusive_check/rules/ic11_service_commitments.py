@@ -28,6 +28,7 @@ from pydantic import Field
 from sqlalchemy import Connection, and_, case, or_
 
 from ..store import tables as t
+from ._service import NONE_SOLD, SOLD
 from .base import Params as _Params
 from .base import Scope, sells_inclusive, submission_scope
 from .findings import Finding, finding, one_by_one
@@ -54,7 +55,6 @@ MESSAGES = {
 
 SiteChannel = Literal["direct", "agency", "broker", "postal", "bank", "online"]
 PLACES = ("premises", "agency_sites", "online")
-NONE_SOLD = "no inclusive product is sold"
 SOMEWHERE = "published in at least one place (no channel sold through names a place)"
 
 
@@ -79,9 +79,7 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
     for row in conn.execute(query):
         needed = [place for place in PLACES if row._mapping[f"need_{place}"]]
         if row.status == "not_applicable":
-            yield finding(
-                row.id, "/service/commitments_published", "not_applicable", "an inclusive product on sale", NONE_SOLD
-            )
+            yield finding(row.id, "/service/commitments_published", "not_applicable", SOLD, NONE_SOLD)
             continue
         published = {
             "premises": row.commitments_premises,

@@ -1,10 +1,14 @@
 """Ensure a dedicated inclusive product sold through intermediaries pays them less than its comparable product.
 
 Item 12 says the intermediary fee rate (handling fees and commissions over premium) of a dedicated
-inclusive product should, in principle, be below that of other products of the same type. The rule
-applies when the product is sold through an intermediary channel (the channel list is a ruleset
-parameter). The comparison is exact and strict: an equal fee rate fails; a missing fee rate on
-either side is indeterminate. A breach can be waived only by an approved dispensation.
+inclusive product should, in principle, be below that of other products of the same type. The sentence sets no
+condition on the channel, so a fee rate stated for the product and for its comparable is judged whatever the
+channel. The ruleset's ``intermediary_channels`` (an interpretation: postal 协办 is not among them) decides only
+whether a fee rate must be stated: for a product sold through one of them a missing rate on either side is
+indeterminate; for any other, the rule is not applicable, with the reason. The comparable's rate is the one its
+own entry files when it is filed in the same document (IC12-COMPARABLE-AS-FILED flags a declared rate that
+differs). The comparison is exact and strict: an equal fee rate fails. A breach can be waived only by an
+approved dispensation.
 
 Non-compliant::
 
@@ -72,5 +76,6 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Findings:
         pr.intermediary_fee_rate,
         pr.comparable_fee_rate,
         "intermediary_fee_rate",
-        channel_used(p.intermediary_channels),
+        must_state=channel_used(p.intermediary_channels),
+        not_required="not sold through " + ", ".join(p.intermediary_channels),
     )

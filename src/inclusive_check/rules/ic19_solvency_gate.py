@@ -5,7 +5,9 @@ insufficient. Following the C-ROSS II regulation (CBIRC Order 2021 No.1, art. 8)
 the standard when the core ratio is at least 50%, the comprehensive ratio at least 100% and the
 integrated risk rating is class A or B. The rating condition is an interpretation and can be
 switched off in the ruleset. Each quarter of the reporting period in which any dedicated product
-is on sale is judged; a quarter with no solvency figures is indeterminate.
+is on sale is judged; a quarter with no solvency figures is indeterminate. A product filing is judged on its
+insurer context's quarters; where its sale window runs past the context's period, a quarter that had ended by
+the filing date is indeterminate and the later ones are named, with the reason, in one not-applicable finding.
 
 Non-compliant::
 
@@ -20,7 +22,7 @@ Compliant::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -28,7 +30,7 @@ from pydantic import Field
 from sqlalchemy import Connection, and_, func, or_, select
 
 from ..figures import EXACT, exact, number
-from ..periods import quarter_of, quarters_between
+from ..periods import period_bounds, quarter_of, quarters_between
 from ..store import tables as t
 from .base import Params as _Params
 from .base import Scope, status_case
@@ -130,8 +132,10 @@ def evaluate(conn: Connection, scope: Scope, p: Params) -> Iterator[Finding]:
 
 
 def _filings(conn: Connection, scope: Scope, p: Params, passed: Any, expected: str, since: date) -> Iterator[Finding]:
-    """A dedicated filing: every quarter in which the filed product is on sale on or after the in-force date, up
-    to the end of its insurer context's period. A quarter the context does not cover is indeterminate."""
+    """A dedicated filing: every quarter in which the filed product is on sale on or after the in-force date. A
+    quarter the insurer context does not cover is indeterminate, unless it had not ended by the filing date: such
+    quarters (the sale window running past both the context and the filing date) are not judged, and one
+    not-applicable finding names them and says why."""
     rs, pr, sq, sub = t.run_submissions.c, t.products.c, t.solvency_quarters.c, t.submissions.c
     ctx = t.submissions.alias("context")
     filings = list(
@@ -139,6 +143,7 @@ def _filings(conn: Connection, scope: Scope, p: Params, passed: Any, expected: s
             select(
                 rs.submission_id,
                 rs.context_submission_id,
+                sub.period_end.label("filed_on"),
                 pr.sale_start,
                 pr.sale_end,
                 ctx.c.period,
@@ -194,28 +199,74 @@ def _filings(conn: Connection, scope: Scope, p: Params, passed: Any, expected: s
             )
             continue
         last = f.period_end if f.sale_end is None else min(f.sale_end, f.period_end)
-        for quarter in quarters_between(first, last):
-            row = figures.get((f.context_submission_id, quarter))
-            if row is not None:
-                yield _judged(f.submission_id, "/product", row, p, expected, "1 dedicated product(s) on sale")
-            elif quarter_of(f.period_start) <= quarter:
-                yield finding(
-                    f.submission_id,
-                    "/product",
-                    "indeterminate",
-                    expected,
-                    f"{quarter} not reported in the insurer context; 1 dedicated product(s) on sale",
-                    key=quarter,
-                )
-            else:
-                yield finding(
-                    f.submission_id,
-                    "/product",
-                    "indeterminate",
-                    expected,
-                    f"{quarter} is outside the insurer context ({f.period}); the product is on sale {window}",
-                    key=quarter,
-                )
+        yield from _covered(f, figures, p, expected, first, last, window)
+        if f.sale_end is None or f.sale_end > f.period_end:
+            yield from _past_context(f, expected, window)
+
+
+def _covered(
+    f: Any, figures: dict[Any, Any], p: Params, expected: str, first: date, last: date, window: str
+) -> Iterator[Finding]:
+    """The quarters of the sale window up to the end of the insurer context's period."""
+    for quarter in quarters_between(first, last):
+        row = figures.get((f.context_submission_id, quarter))
+        if row is not None:
+            yield _judged(f.submission_id, "/product", row, p, expected, "1 dedicated product(s) on sale")
+        elif quarter_of(f.period_start) <= quarter:
+            yield finding(
+                f.submission_id,
+                "/product",
+                "indeterminate",
+                expected,
+                f"{quarter} not reported in the insurer context; 1 dedicated product(s) on sale",
+                key=quarter,
+            )
+        else:
+            yield finding(
+                f.submission_id,
+                "/product",
+                "indeterminate",
+                expected,
+                f"{quarter} is outside the insurer context ({f.period}); the product is on sale {window}",
+                key=quarter,
+            )
+
+
+def _past_context(f: Any, expected: str, window: str) -> Iterator[Finding]:
+    """The quarters of the sale window after the insurer context's period: one that had ended by the filing date
+    is indeterminate (its solvency could have been shown), like a quarter before the context; the rest (from the
+    quarter that had not ended by the filing date) are named in one not-applicable finding, with the reason."""
+    start = f.period_end + timedelta(days=1)
+    # an open window: up to the quarter after the filing date, so that the first quarter not judged is named
+    end = f.sale_end if f.sale_end is not None else max(start, f.filed_on + timedelta(days=1))
+    quarters = quarters_between(start, end)
+    ended = [q for q in quarters if period_bounds(q)[1] <= f.filed_on]
+    for quarter in ended:
+        yield finding(
+            f.submission_id,
+            "/product",
+            "indeterminate",
+            expected,
+            f"{quarter} is outside the insurer context ({f.period}); the product is on sale {window}",
+            key=quarter,
+        )
+    rest = quarters[len(ended) :]
+    if not rest:
+        return
+    if f.sale_end is None:
+        span, key = f"{rest[0]} onwards (the sale window is open)", f"{rest[0]}.."
+    else:
+        span = rest[0] if len(rest) == 1 else f"{rest[0]} to {rest[-1]}"
+        key = rest[0] if len(rest) == 1 else f"{rest[0]}..{rest[-1]}"
+    yield finding(
+        f.submission_id,
+        "/product",
+        "not_applicable",
+        "the solvency of every quarter the product is on sale",
+        f"{span} not judged: after the insurer context ({f.period}), which ends {f.period_end}, and not ended by the "
+        f"filing date ({f.filed_on}); judged when a later submission of the insurer is stored or given",
+        key=key,
+    )
 
 
 def _judged(submission_id: int, subject: str, row: Any, p: Params, expected: str, products: str) -> Finding:
