@@ -19,7 +19,6 @@ import random
 import resource
 import shutil
 import sqlite3
-import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -28,6 +27,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from children import Child, _tool, big_document  # noqa: E402  (bench/ holds no package)
+
 POLICY_DIR = HERE / "policy"
 GENERATOR_VERSION = 4  # bump when the generated market changes, so that cached markets are rebuilt
 FIRST_YEAR = 2025  # --periods K: the annual periods 2025, 2026, ... (one submission per insurer each)
@@ -364,31 +366,6 @@ def generate(
 # --- measuring -------------------------------------------------------------------------------------------
 
 
-class Child:
-    """A child process timed by wall clock, with its own peak RSS (from wait4, not the cumulative RUSAGE)."""
-
-    def __init__(self, args: Sequence[str], cwd: Path | None = None, stdout: Any = subprocess.DEVNULL) -> None:
-        started = time.perf_counter()
-        proc = subprocess.Popen(list(args), cwd=cwd, stdout=stdout, stderr=subprocess.PIPE)
-        assert proc.stderr is not None
-        self.stderr = proc.stderr.read().decode("utf-8", "replace")
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        self.seconds = time.perf_counter() - started
-        self.returncode = proc.returncode
-        self.rss_mib = usage.ru_maxrss / 1024  # KiB on Linux
-
-    def expect(self, *codes: int) -> Child:
-        if self.returncode not in codes:
-            raise SystemExit(f"child failed with {self.returncode}: {self.stderr[-2000:]}")
-        return self
-
-
-def _tool(name: str) -> str:
-    found = Path(sys.executable).parent / name
-    return str(found) if found.exists() else (shutil.which(name) or name)
-
-
 FLOOR_COLUMNS = (
     "submission_id",
     "pointer",
@@ -677,9 +654,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--skip",
         action="append",
         default=[],
-        choices=["peer", "filings", "floor"],
+        choices=["peer", "filings", "floor", "bigdoc"],
         help="leave out a measurement (repeatable); its keys are null",
     )
+    ap.add_argument("--big-doc", type=int, default=100_000, help="products in the big document (big_doc_* keys)")
     ap.add_argument(
         "--db",
         metavar="URL",
@@ -812,6 +790,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         out["filing1_s"], out["check_jsonschema1_s"] = round(ours_one, 3), round(theirs_one, 3)
     else:
         out.update(filings=0, filings_s=None, check_jsonschema_s=None, filings_over_check_jsonschema=None)
+
+    # One submission of --big-doc products (default 100,000), validated and ingested by one `ingest`.
+    out.update(big_doc_products=args.big_doc, big_doc_s=None, big_doc_mib=None)
+    if "bigdoc" not in args.skip:
+        doc = Market(args.seed).submission(0, args.big_doc)
+        doc.pop("regions", None)  # scaled with the products, they would leave the contract's bounds (inputs.py)
+        _write(workdir / f"big-{args.big_doc}.json", doc)
+        out.update(big_document(workdir / f"big-{args.big_doc}.json", cli))
 
     pg_keys = ("pg_ingest_s", "pg_run_s", "pg_e2e_s", "pg_recheck_s", "pg_incremental_s", "pg_scan_s", "pg_findings")
     out.update(dict.fromkeys([*pg_keys, "pg_rss_mib"]))

@@ -70,8 +70,10 @@ def test_downgrade_then_upgrade_keeps_the_data(db_url: str) -> None:
     engine = make_engine(db_url)
     upgrade(engine)
     ingest_paths(engine, sorted((SAMPLES / "submissions").glob("*.json")), 2**26)
+    result = CliRunner().invoke(cli, ["--db", db_url, "run", "--exit-zero", "--quiet"])
+    assert result.exit_code == 0, result.output
     before, stored = _counts(engine), _submissions(engine)
-    assert before["products"] > 0
+    assert before["products"] > 0 and before["findings"] > 0
     downgrade(engine, "-1")
     upgrade(engine)
     after = _counts(engine)

@@ -271,12 +271,14 @@ run_submissions = Table(
     UniqueConstraint("run_id", "submission_id"),
 )
 
+# Derived data (``run --reproduce`` rebuilds every row), so no foreign keys (migration 0021): a run's findings
+# are written in the run's transaction from that run's documents, and nothing deletes a run, submission or product.
 findings = Table(
     "findings",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("run_id", _fk("runs.id"), nullable=False),
-    Column("submission_id", _fk("submissions.id"), nullable=False),
+    Column("run_id", Integer, nullable=False),
+    Column("submission_id", Integer, nullable=False),
     Column("rule_id", String(40), nullable=False),
     Column("clause", Integer, nullable=False),
     Column("strength", String(12), nullable=False),
@@ -286,9 +288,8 @@ findings = Table(
     Column("key", String(40), default="", nullable=False),  # e.g. the quarter, when a subject has several
     Column("expected", String(500), nullable=False),
     Column("actual", String(500), nullable=False),
-    # The product the finding is about (NULL: the document, a quarter, an agreement). A product deleted with its
-    # submission takes its findings with it, as the submission's deletion does (CASCADE, like every other key).
-    Column("product_id", _fk("products.id")),
+    # The product the finding is about (NULL: the document, a quarter, an agreement).
+    Column("product_id", Integer),
     # Numbers, not text: ``value`` (what was filed), ``threshold`` (what it is held to), ``margin`` (the
     # distance), ``reference`` (a second filed figure the texts name), all in ``unit``: rate (a fraction, shown
     # as %), count, cny, days, months, pct (a percentage as filed) or "" (none). Texts name them as {value},
