@@ -11,12 +11,12 @@
 #   IC10-KPI-WEIGHT     a large insurer (declared, or undeclared with assets >= 500 bn CNY): weight >= 0.05;
 #                       unknown size or no weight is indeterminate
 #   IC08-PREMIUM-RATE   dedicated product on sale in the period on or after the in-force date:
-#                       premium_rate < comparable.premium_rate (equal fails); no comparator, or a declared
-#                       comparable rate that differs from the named product's own rate filed in the same
-#                       document, is indeterminate
-#   IC12-FEE-RATE       the same, for a dedicated product sold through agency/broker/bank (postal assistance
-#                       is not an intermediary: ruleset parameter intermediary_channels), on
-#                       intermediary_fee_rate; either fee missing is indeterminate
+#                       premium_rate < the comparable's (equal fails), the comparable's rate being its own
+#                       filed rate when it is filed in the same document (else the declared one); a rate
+#                       missing on either side is indeterminate
+#   IC12-FEE-RATE       the same on intermediary_fee_rate, for every dedicated product that states both fees;
+#                       one sold through agency/broker/bank (ruleset parameter intermediary_channels: postal
+#                       assistance is not an intermediary) must state them: either missing is indeterminate
 # `counts` gives, per rule, the failing plus indeterminate subjects: what bench/market.py compares with the
 # findings inclusive-check stored; `subjects` names them (a JSON pointer, or for IC19 the quarter, e.g.
 # "2025-Q3"), for the per-subject comparison the bench prints when the counts differ.
@@ -197,8 +197,7 @@ comparable_code(p) := code if {
 	code := c.product_code
 }
 
-# below_comparable's mismatch: the named comparable is filed in this document (its first product of that
-# code, by position), and the rate declared for it is not that product's own rate (null counts as a value).
+# The named comparable filed in this document: its first product of that code, by position.
 filed_codes := {q.code | some q in input.products}
 
 named_here := {code |
@@ -209,25 +208,31 @@ named_here := {code |
 
 first_filed := {code: min([j | some j, q in input.products; q.code == code]) | some code in named_here}
 
-mismatch(p, field) if {
+# The comparable's rate: its own filed rate when it is filed here and states one, else the declared one.
+theirs(p, field) := v if {
 	j := first_filed[comparable_code(p)]
-	object.get(input.products[j], field, null) != comparable(p, field)
-}
+	v := object.get(input.products[j], field, null)
+	v != null
+} else := comparable(p, field)
 
 # Failing or indeterminate (status fail/indeterminate in below_comparable): a rate missing on either side,
-# a mismatch, or own >= theirs (an equal rate fails).
+# or own >= theirs (an equal rate fails).
 open_rate(p, field) if object.get(p, field, null) == null
 
-open_rate(p, field) if comparable(p, field) == null
-
-open_rate(p, field) if mismatch(p, field)
+open_rate(p, field) if theirs(p, field) == null
 
 open_rate(p, field) if {
 	own := object.get(p, field, null)
-	theirs := comparable(p, field)
+	other := theirs(p, field)
 	own != null
-	theirs != null
-	own >= theirs
+	other != null
+	own >= other
+}
+
+# Both rates stated (a product that need not state them is judged only then).
+both_stated(p, field) if {
+	object.get(p, field, null) != null
+	theirs(p, field) != null
 }
 
 # IC08-PREMIUM-RATE: every judged dedicated product.
@@ -236,7 +241,8 @@ premium_open contains sprintf("/products/%d/premium_rate", [i]) if {
 	open_rate(input.products[i], "premium_rate")
 }
 
-# IC12-FEE-RATE: judged dedicated products sold through an intermediary channel (base.channel_used).
+# IC12-FEE-RATE: judged dedicated products sold through an intermediary channel (base.channel_used), and every
+# other judged dedicated product that states both fees.
 through_intermediary(p) if {
 	some ch in p.channels
 	intermediary_channels[ch]
@@ -246,6 +252,14 @@ fee_open contains sprintf("/products/%d/intermediary_fee_rate", [i]) if {
 	some i in judged
 	p := input.products[i]
 	through_intermediary(p)
+	open_rate(p, "intermediary_fee_rate")
+}
+
+fee_open contains sprintf("/products/%d/intermediary_fee_rate", [i]) if {
+	some i in judged
+	p := input.products[i]
+	not through_intermediary(p)
+	both_stated(p, "intermediary_fee_rate")
 	open_rate(p, "intermediary_fee_rate")
 }
 
